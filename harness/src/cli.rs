@@ -1,0 +1,148 @@
+//! Command-line definition (clap only). Raw flags are turned into a checked
+//! configuration by [`crate::config`] before anything runs.
+
+use clap::{Args, Parser, Subcommand};
+
+const ABOUT: &str = "Measure file I/O three ways — OS threads, io_uring, a rayon pool — \
+and record every request's latency.";
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  iobound list
+  iobound run --workload file-randread --mode uring --concurrency 32 --duration 3s --direct
+  iobound run -w file-randread,file-write -m threads,uring,rayon -c 1,8,32 -d 2s
+  iobound fio --duration 3s";
+
+#[derive(Debug, Parser)]
+#[command(name = "iobound", version, about = ABOUT, after_help = MAIN_EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a matrix of workloads x modes x concurrencies and write results.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+    /// List workloads and engines, one line each.
+    #[command(after_help = "Example:\n  iobound list")]
+    List,
+    /// Run iobound and fio on the same file jobs and print their ratios.
+    #[command(after_help = FIO_EXAMPLES)]
+    Fio(FioArgs),
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  # 4 KiB O_DIRECT random reads, one io_uring thread with 32 in flight
+  iobound run --workload file-randread --mode uring --concurrency 32 --duration 3s --direct
+  # the same through the page cache, all engines, a concurrency sweep
+  iobound run -w file-randread -m threads,uring,rayon -c 1,8,32 -d 2s
+  # a write-ahead log: 4 KiB appends, fdatasync after each
+  iobound run -w file-write -m threads,uring -c 1,4 -d 3s
+  # exactly 10000 measured requests, checking every read's content
+  iobound run -w file-seqread -m threads -c 4 --requests 10000 --warmup 0s --verify
+
+Results go to results/<run-id>/: one JSON per cell (config, system, summary,
+full HdrHistogram) and a .hgrm percentile distribution per cell.";
+
+/// Flags shared by commands that run file workloads.
+#[derive(Debug, Args, Clone)]
+pub struct FileArgs {
+    /// Transfer size per request [default: 4K; 128K for file-seqread]
+    #[arg(long, value_name = "SIZE")]
+    pub block_size: Option<String>,
+    /// Size of the data (or log) file
+    #[arg(long, value_name = "SIZE", default_value = "1G")]
+    pub file_size: String,
+    /// file-write: fdatasync after every N appends
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub sync_every: u64,
+    /// Open files with O_DIRECT (bypass the page cache)
+    #[arg(long)]
+    pub direct: bool,
+    /// Where data files are created and reused [default: <tmp>/iobound]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Measured time per cell
+    #[arg(
+        short,
+        long,
+        value_name = "DURATION",
+        default_value = "5s",
+        conflicts_with = "requests"
+    )]
+    pub duration: String,
+    /// Measured requests per cell, instead of a duration
+    #[arg(short = 'n', long, value_name = "N")]
+    pub requests: Option<u64>,
+    /// Time run before measuring, excluded from results
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    pub warmup: String,
+    /// Threads of the rayon pool [default: one per core]
+    #[arg(long, value_name = "N")]
+    pub pool_threads: Option<usize>,
+    /// Seed of the random offsets
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Workloads, comma-separated (see `iobound list`)
+    #[arg(short, long, value_name = "LIST", default_value = "file-randread")]
+    pub workload: String,
+    /// Engines, comma-separated: threads, uring, rayon
+    #[arg(
+        short,
+        long,
+        value_name = "LIST",
+        default_value = "threads,uring,rayon"
+    )]
+    pub mode: String,
+    /// Requests outstanding at all times, comma-separated for a sweep
+    #[arg(short, long, value_name = "LIST", default_value = "16")]
+    pub concurrency: String,
+    #[command(flatten)]
+    pub file: FileArgs,
+    /// Check every read's content against the data set (slower; for testing)
+    #[arg(long)]
+    pub verify: bool,
+    /// Directory under which the run directory is created
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub out: std::path::PathBuf,
+    /// Print each cell's summary as one JSON line on stdout instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// No live progress on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Skip latency recording (measures what recording costs)
+    #[arg(long, hide = true)]
+    pub no_record: bool,
+}
+
+const FIO_EXAMPLES: &str = "\
+Examples:
+  iobound fio                      # the default pairs, 3 repeats, medians
+  iobound fio --duration 2s --repeat 1 --pairs randread-direct-uring-32
+
+Each pair runs an iobound cell and the matching fio job on the same file with
+the same block size, depth and duration (psync numjobs=C for threads, io_uring
+iodepth=C for uring), alternating, and prints iobound/fio for IOPS and p99.";
+
+#[derive(Debug, Args)]
+pub struct FioArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    /// Runs of each side per pair; the median is compared
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub repeat: usize,
+    /// Pairs to run, comma-separated [default: all]
+    #[arg(long, value_name = "LIST")]
+    pub pairs: Option<String>,
+    /// Path of the fio binary
+    #[arg(long, value_name = "PATH", default_value = "fio")]
+    pub fio: String,
+}

@@ -1,0 +1,227 @@
+//! Raw command-line flags turned into a checked configuration. Everything a
+//! user can get wrong is caught here, before a file or directory is touched.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use iobound_workloads::{WorkloadError, WorkloadParams};
+use serde_json::json;
+
+use crate::cli::{FileArgs, RunArgs};
+use crate::engine::{self, Engine};
+use crate::load::Bound;
+use crate::units::{format_duration, parse_duration, parse_size, split_list, UnitError};
+
+/// Largest concurrency accepted; beyond it a typo is likelier than intent.
+pub const MAX_CONCURRENCY: usize = 100_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Unit(#[from] UnitError),
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    #[error("unknown mode '{0}' (known: threads, uring, rayon)")]
+    UnknownMode(String),
+    #[error("--{0} needs at least one value")]
+    EmptyList(&'static str),
+    #[error("invalid concurrency '{0}': expected a whole number from 1 to {MAX_CONCURRENCY}")]
+    Concurrency(String),
+    #[error("--{0} must be greater than zero")]
+    Zero(&'static str),
+}
+
+/// Checked settings shared by every command that runs file workloads.
+#[derive(Debug, Clone)]
+pub struct FileConfig {
+    pub params: WorkloadParams,
+    pub direct: bool,
+    pub data_dir: PathBuf,
+    pub warmup: Duration,
+    pub bound: Bound,
+    pub pool_threads: usize,
+}
+
+impl FileConfig {
+    pub fn from_args(a: &FileArgs) -> Result<Self, ConfigError> {
+        let block_size = a.block_size.as_deref().map(parse_size).transpose()?;
+        let file_size = parse_size(&a.file_size)?;
+        let bound = match a.requests {
+            Some(0) => return Err(ConfigError::Zero("requests")),
+            Some(n) => Bound::Requests(n),
+            None => {
+                let d = parse_duration(&a.duration)?;
+                if d.is_zero() {
+                    return Err(ConfigError::Zero("duration"));
+                }
+                Bound::Duration(d)
+            }
+        };
+        let pool_threads = match a.pool_threads {
+            Some(0) => return Err(ConfigError::Zero("pool-threads")),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        Ok(FileConfig {
+            params: WorkloadParams {
+                block_size,
+                file_size,
+                sync_every: a.sync_every,
+                seed: a.seed,
+            },
+            direct: a.direct,
+            data_dir: a
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| std::env::temp_dir().join("iobound")),
+            warmup: parse_duration(&a.warmup)?,
+            bound,
+            pool_threads,
+        })
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "block_size": self.params.block_size,
+            "file_size": self.params.file_size,
+            "sync_every": self.params.sync_every,
+            "seed": self.params.seed,
+            "direct": self.direct,
+            "data_dir": self.data_dir,
+            "warmup": format_duration(self.warmup),
+            "duration": match self.bound { Bound::Duration(d) => Some(format_duration(d)), _ => None },
+            "requests": match self.bound { Bound::Requests(n) => Some(n), _ => None },
+            "pool_threads": self.pool_threads,
+        })
+    }
+}
+
+/// A checked `iobound run`.
+pub struct RunConfig {
+    pub workloads: Vec<String>,
+    pub engines: Vec<&'static dyn Engine>,
+    pub concurrency: Vec<usize>,
+    pub file: FileConfig,
+    pub verify: bool,
+    pub record: bool,
+    pub out: PathBuf,
+    pub json: bool,
+    pub quiet: bool,
+}
+
+fn dedup(v: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(v.len());
+    for x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+impl RunConfig {
+    pub fn from_args(a: &RunArgs) -> Result<Self, ConfigError> {
+        let file = FileConfig::from_args(&a.file)?;
+        let workloads = dedup(split_list(&a.workload));
+        if workloads.is_empty() {
+            return Err(ConfigError::EmptyList("workload"));
+        }
+        for w in &workloads {
+            // Builds each workload once to check its parameters against it.
+            iobound_workloads::build(w, &file.params)?;
+        }
+        let modes = dedup(split_list(&a.mode));
+        if modes.is_empty() {
+            return Err(ConfigError::EmptyList("mode"));
+        }
+        let engines = modes
+            .iter()
+            .map(|m| engine::by_name(m).ok_or_else(|| ConfigError::UnknownMode(m.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let concurrency: Vec<usize> = dedup(split_list(&a.concurrency))
+            .iter()
+            .map(|c| match c.parse::<usize>() {
+                Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+                _ => Err(ConfigError::Concurrency(c.clone())),
+            })
+            .collect::<Result<_, _>>()?;
+        if concurrency.is_empty() {
+            return Err(ConfigError::EmptyList("concurrency"));
+        }
+        Ok(RunConfig {
+            workloads,
+            engines,
+            concurrency,
+            file,
+            verify: a.verify,
+            record: !a.no_record,
+            out: a.out.clone(),
+            json: a.json,
+            quiet: a.quiet,
+        })
+    }
+
+    /// The settings as recorded in every result file.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = self.file.to_json();
+        v["workloads"] = json!(self.workloads);
+        v["modes"] = json!(self.engines.iter().map(|e| e.name()).collect::<Vec<_>>());
+        v["concurrency"] = json!(self.concurrency);
+        v["verify"] = json!(self.verify);
+        v["latency_recorded"] = json!(self.record);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Result<RunConfig, ConfigError> {
+        let mut full = vec!["iobound", "run"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Run(a) => RunConfig::from_args(&a),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn lists_are_checked_and_deduplicated() {
+        let c = parse(&[
+            "-w",
+            "file-randread,file-write",
+            "-m",
+            "uring,threads,uring",
+            "-c",
+            "1,32",
+        ])
+        .unwrap();
+        assert_eq!(c.workloads, ["file-randread", "file-write"]);
+        assert_eq!(
+            c.engines.iter().map(|e| e.name()).collect::<Vec<_>>(),
+            ["uring", "threads"]
+        );
+        assert_eq!(c.concurrency, [1, 32]);
+        assert_eq!(c.file.bound, Bound::Duration(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn bad_values_give_one_line_errors() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["-w", "nope"], "unknown workload 'nope'"),
+            (&["-m", "fibers"], "unknown mode 'fibers'"),
+            (&["-c", "0"], "invalid concurrency '0'"),
+            (&["-d", "soon"], "cannot parse duration 'soon'"),
+            (&["--file-size", "12Q"], "cannot parse size '12Q'"),
+            (&["--block-size", "1000"], "block size 1000"),
+        ];
+        for (args, want) in cases {
+            let msg = parse(args).err().unwrap().to_string();
+            assert!(msg.contains(want), "{args:?}: {msg}");
+            assert!(!msg.contains('\n'));
+        }
+    }
+}

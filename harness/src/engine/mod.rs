@@ -1,0 +1,146 @@
+//! Engines: the interpreters that run a workload's steps. Each engine owns
+//! only how requests wait; what a step is lives in [`crate::exec`] and the
+//! closed-loop slots in [`crate::load`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use iobound_workloads::Workload;
+
+use crate::exec::{FileSet, IoBufs, StepError};
+use crate::load::{Clock, Plan, Slot};
+use crate::record::{Progress, Recorder};
+
+pub mod pool;
+pub mod threads;
+pub mod uring;
+
+/// Errors that end a cell.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Step(#[from] StepError),
+    #[error("io_uring: {what}: {source}")]
+    Uring {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start worker thread: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("cannot build the rayon pool: {0}")]
+    Pool(String),
+}
+
+/// Everything an engine needs to run one cell.
+pub struct CellCtx<'a> {
+    pub workload: &'a dyn Workload,
+    pub files: &'a FileSet,
+    pub plan: Plan,
+    /// Threads of the rayon pool.
+    pub pool_threads: usize,
+    /// Check every read's content against the data set.
+    pub verify: bool,
+    /// Record latencies (false only to measure recording's own cost).
+    pub record: bool,
+    pub progress: &'a Progress,
+    /// Set by the first failing worker; every slot stops at its next request.
+    pub abort: AtomicBool,
+    clock: OnceLock<Clock>,
+}
+
+impl<'a> CellCtx<'a> {
+    pub fn new(
+        workload: &'a dyn Workload,
+        files: &'a FileSet,
+        plan: Plan,
+        pool_threads: usize,
+        progress: &'a Progress,
+    ) -> Self {
+        CellCtx {
+            workload,
+            files,
+            plan,
+            pool_threads,
+            verify: false,
+            record: true,
+            progress,
+            abort: AtomicBool::new(false),
+            clock: OnceLock::new(),
+        }
+    }
+
+    /// Starts the cell's clock. Engines call this once their set-up (threads,
+    /// rings, pools) is done, so set-up never counts as warm-up or load.
+    pub fn begin(&self) -> Clock {
+        *self
+            .clock
+            .get_or_init(|| Clock::new(&self.plan, Instant::now()))
+    }
+
+    /// The clock, once the engine has started it.
+    pub fn clock(&self) -> Option<Clock> {
+        self.clock.get().copied()
+    }
+
+    pub fn fail(&self) {
+        self.abort.store(true, Ordering::Relaxed);
+    }
+
+    pub fn new_bufs(&self) -> IoBufs {
+        IoBufs::new(self.workload.max_transfer())
+    }
+}
+
+/// A way of running requests.
+pub trait Engine: Sync {
+    fn name(&self) -> &'static str;
+    /// One line for `iobound list`.
+    fn summary(&self) -> &'static str;
+    /// Whether the engine needs io_uring (skipped, with the reason, when absent).
+    fn needs_io_uring(&self) -> bool {
+        false
+    }
+    /// How many recorders (and progress counters) a cell of this plan uses.
+    fn workers(&self, plan: &Plan, pool_threads: usize) -> usize;
+    /// Runs the cell; returns one recorder per worker.
+    fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError>;
+}
+
+/// Every engine, in the order `iobound list` shows them.
+pub fn all() -> [&'static dyn Engine; 3] {
+    [&threads::Threads, &uring::Uring, &pool::Rayon]
+}
+
+/// The engine of that name.
+pub fn by_name(name: &str) -> Option<&'static dyn Engine> {
+    all().into_iter().find(|e| e.name() == name)
+}
+
+/// One request of a slot on a worker that blocks in the syscall, from
+/// `start` (when the slot issued it) to completion. Returns when the request
+/// is done, with the instant it finished — the next request's start — or
+/// `None` when the slot has no more requests.
+#[inline]
+pub(crate) fn blocking_request(
+    ctx: &CellCtx<'_>,
+    clock: &Clock,
+    slot: &mut Slot,
+    bufs: &mut IoBufs,
+    rec: &mut Recorder,
+    worker: usize,
+    start: Instant,
+) -> Result<Option<Instant>, EngineError> {
+    let Some(ticket) = slot.next(clock, start, &ctx.abort) else {
+        return Ok(None);
+    };
+    let req = ctx.workload.request(ticket.index);
+    let bytes = ctx
+        .files
+        .run_request_blocking(&req, bufs, ctx.verify)
+        .inspect_err(|_| ctx.fail())?;
+    let end = Instant::now();
+    rec.complete(ctx.progress, worker, ticket.measured, end - start, bytes);
+    Ok(Some(end))
+}

@@ -1,0 +1,116 @@
+//! The `rayon` engine: every request is a task on a rayon pool sized for CPU
+//! work (one thread per core by default), doing the same blocking syscalls.
+//! A pool is the right tool for computation; for I/O its few threads all
+//! block and queued requests wait their turn — this engine makes that visible.
+//!
+//! Closed loop: each slot's next request is spawned (FIFO) when its previous
+//! one completes, so `concurrency` tasks are queued or running at all times.
+//! A request's latency runs from its spawn, so time spent queued counts.
+//! rayon allocates each spawned job on the heap; that cost belongs to the model.
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rayon::{ScopeFifo, ThreadPoolBuilder};
+
+use super::{blocking_request, CellCtx, Engine, EngineError};
+use crate::exec::IoBufs;
+use crate::load::{Clock, Plan, Slot};
+use crate::record::Recorder;
+
+pub struct Rayon;
+
+thread_local! {
+    // Each pool thread records into its own recorder: no lock per request.
+    static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+}
+
+impl Engine for Rayon {
+    fn name(&self) -> &'static str {
+        "rayon"
+    }
+
+    fn summary(&self) -> &'static str {
+        "each request a task on a rayon pool of one thread per core, blocking syscalls"
+    }
+
+    fn workers(&self, _plan: &Plan, pool_threads: usize) -> usize {
+        pool_threads
+    }
+
+    fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(ctx.pool_threads)
+            .thread_name(|i| format!("iobound-rayon{i}"))
+            .build()
+            .map_err(|e| EngineError::Pool(e.to_string()))?;
+        pool.broadcast(|_| RECORDER.with(|r| *r.borrow_mut() = Some(Recorder::new(ctx.record))));
+        let first_error: Mutex<Option<EngineError>> = Mutex::new(None);
+        let clock = ctx.begin();
+        let start = Instant::now();
+        pool.scope_fifo(|s| {
+            for slot in Slot::all(&ctx.plan) {
+                let task = Task {
+                    slot,
+                    bufs: ctx.new_bufs(),
+                    start,
+                };
+                s.spawn_fifo(|s| task.run(s, ctx, &clock, &first_error));
+            }
+        });
+        if let Some(e) = first_error
+            .into_inner()
+            .expect("no panics while holding it")
+        {
+            return Err(e);
+        }
+        Ok(pool
+            .broadcast(|_| RECORDER.with(|r| r.borrow_mut().take()))
+            .into_iter()
+            .map(|r| r.expect("set by the first broadcast"))
+            .collect())
+    }
+}
+
+/// A slot's next request, carried from task to task with its buffers.
+struct Task {
+    slot: Slot,
+    bufs: IoBufs,
+    start: Instant,
+}
+
+impl Task {
+    fn run<'s>(
+        mut self,
+        s: &ScopeFifo<'s>,
+        ctx: &'s CellCtx<'_>,
+        clock: &'s Clock,
+        first_error: &'s Mutex<Option<EngineError>>,
+    ) {
+        let worker = rayon::current_thread_index().expect("runs on the pool");
+        let outcome = RECORDER.with(|r| {
+            let mut r = r.borrow_mut();
+            let rec = r.as_mut().expect("set by the first broadcast");
+            blocking_request(
+                ctx,
+                clock,
+                &mut self.slot,
+                &mut self.bufs,
+                rec,
+                worker,
+                self.start,
+            )
+        });
+        match outcome {
+            Ok(Some(end)) => {
+                self.start = end;
+                s.spawn_fifo(move |s| self.run(s, ctx, clock, first_error));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                first_error.lock().expect("not poisoned").get_or_insert(e);
+            }
+        }
+    }
+}

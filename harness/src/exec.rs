@@ -1,0 +1,411 @@
+//! The step interpreter every engine shares: opened files, I/O buffers,
+//! resolving a [`Step`] to a concrete operation, running it with a blocking
+//! syscall, and checking its result.
+//!
+//! Engines differ only in *how* they wait for an operation (a blocked thread,
+//! a pool task, an io_uring completion); what an operation is and what counts
+//! as its success is decided here once.
+
+use std::alloc::{self, Layout};
+use std::fs::{File, OpenOptions};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use iobound_workloads::dataset;
+use iobound_workloads::{FileRole, FileSpec, Request, Step};
+
+/// Alignment of I/O buffers: enough for O_DIRECT on any block device we meet.
+pub const BUF_ALIGN: usize = 4096;
+
+/// Errors from opening a workload's files.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open {path}{}: {source}", if *.direct { " with O_DIRECT" } else { "" })]
+    Open {
+        path: PathBuf,
+        direct: bool,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Errors from one step of a request.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("{op} failed: {source}")]
+    Io {
+        op: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{op} at offset {offset} moved {got} of {expected} bytes")]
+    Short {
+        op: &'static str,
+        offset: u64,
+        expected: u32,
+        got: usize,
+    },
+    #[error("read at offset {offset} of {path} returned data that is not the file's content")]
+    Corrupt { path: PathBuf, offset: u64 },
+}
+
+/// A heap buffer aligned for O_DIRECT.
+pub struct AlignedBuf {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: AlignedBuf owns its allocation exclusively, like a Box<[u8]>.
+unsafe impl Send for AlignedBuf {}
+
+impl AlignedBuf {
+    /// A zeroed buffer of `len` bytes (at least one alignment unit).
+    pub fn new(len: usize) -> Self {
+        let layout = Self::layout(len);
+        // SAFETY: the layout has a non-zero size.
+        let ptr = unsafe { alloc::alloc_zeroed(layout) };
+        if ptr.is_null() {
+            alloc::handle_alloc_error(layout);
+        }
+        AlignedBuf { ptr, len }
+    }
+
+    fn layout(len: usize) -> Layout {
+        Layout::from_size_align(len.max(BUF_ALIGN), BUF_ALIGN).expect("buffer size overflows")
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: ptr is valid for len bytes for as long as self lives.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: ptr is valid for len bytes and uniquely borrowed through &mut self.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.ptr
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Drop for AlignedBuf {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this same layout.
+        unsafe { alloc::dealloc(self.ptr, Self::layout(self.len)) }
+    }
+}
+
+/// The buffers one in-flight request uses. Reads and writes have separate
+/// buffers so that a read never clobbers the payload a later write sends.
+pub struct IoBufs {
+    pub read: AlignedBuf,
+    pub write: AlignedBuf,
+}
+
+impl IoBufs {
+    pub fn new(max_transfer: usize) -> Self {
+        let mut write = AlignedBuf::new(max_transfer);
+        dataset::write_payload(write.as_mut_slice());
+        IoBufs {
+            read: AlignedBuf::new(max_transfer),
+            write,
+        }
+    }
+}
+
+/// A step resolved against the open files: what syscall to make, where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read { file: usize, offset: u64, len: u32 },
+    Write { file: usize, offset: u64, len: u32 },
+    Fdatasync { file: usize },
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Read { .. } => "read",
+            Op::Write { .. } => "write",
+            Op::Fdatasync { .. } => "fdatasync",
+        }
+    }
+}
+
+#[repr(align(128))]
+struct Tail(AtomicU64);
+
+struct OpenFile {
+    file: File,
+    path: PathBuf,
+    spec: FileSpec,
+    /// Next append position; only log files grow, but every file has one so a
+    /// workload may append anywhere.
+    tail: Tail,
+}
+
+/// A workload's files, opened for one cell.
+pub struct FileSet {
+    files: Vec<OpenFile>,
+    direct: bool,
+}
+
+impl FileSet {
+    /// Opens prepared files, read-write, with O_DIRECT if asked.
+    pub fn open(files: &[(PathBuf, FileSpec)], direct: bool) -> Result<Self, OpenError> {
+        let mut open = Vec::with_capacity(files.len());
+        for (path, spec) in files {
+            let mut opts = OpenOptions::new();
+            opts.read(true).write(true);
+            if direct {
+                opts.custom_flags(libc::O_DIRECT);
+            }
+            let file = opts.open(path).map_err(|source| OpenError::Open {
+                path: path.clone(),
+                direct,
+                source,
+            })?;
+            open.push(OpenFile {
+                file,
+                path: path.clone(),
+                spec: spec.clone(),
+                tail: Tail(AtomicU64::new(0)),
+            });
+        }
+        Ok(FileSet {
+            files: open,
+            direct,
+        })
+    }
+
+    pub fn direct(&self) -> bool {
+        self.direct
+    }
+
+    pub fn raw_fds(&self) -> Vec<RawFd> {
+        self.files.iter().map(|f| f.file.as_raw_fd()).collect()
+    }
+
+    pub fn path(&self, file: usize) -> &Path {
+        &self.files[file].path
+    }
+
+    /// Bytes appended so far to `file` (before wrapping).
+    pub fn appended(&self, file: usize) -> u64 {
+        self.files[file].tail.0.load(Ordering::Relaxed)
+    }
+
+    /// Turns a step into the operation to run. Reserves an append position
+    /// and stamps the write payload so the write can be identified on disk.
+    #[inline]
+    pub fn resolve(&self, step: &Step, bufs: &mut IoBufs) -> Op {
+        match *step {
+            Step::Read { file, offset, len } => Op::Read {
+                file: file.index(),
+                offset,
+                len,
+            },
+            Step::Write { file, offset, len } => {
+                dataset::stamp(bufs.write.as_mut_slice(), offset);
+                Op::Write {
+                    file: file.index(),
+                    offset,
+                    len,
+                }
+            }
+            Step::Append { file, len } => {
+                let f = &self.files[file.index()];
+                let pos = f.tail.0.fetch_add(len as u64, Ordering::Relaxed);
+                // Workloads guarantee the size is a multiple of len, so an
+                // append never straddles the wrap point.
+                let offset = pos % f.spec.size;
+                dataset::stamp(bufs.write.as_mut_slice(), offset);
+                Op::Write {
+                    file: file.index(),
+                    offset,
+                    len,
+                }
+            }
+            Step::Fdatasync { file } => Op::Fdatasync { file: file.index() },
+        }
+    }
+
+    /// Runs `op` with one blocking syscall (pread, pwrite or fdatasync) and
+    /// returns the byte count the kernel reported.
+    #[inline]
+    pub fn run_blocking(&self, op: &Op, bufs: &mut IoBufs) -> std::io::Result<usize> {
+        match *op {
+            Op::Read { file, offset, len } => self.files[file]
+                .file
+                .read_at(&mut bufs.read.as_mut_slice()[..len as usize], offset),
+            Op::Write { file, offset, len } => self.files[file]
+                .file
+                .write_at(&bufs.write.as_slice()[..len as usize], offset),
+            Op::Fdatasync { file } => self.files[file].file.sync_data().map(|()| 0),
+        }
+    }
+
+    /// Checks a finished operation: full transfer, and with `verify`, that a
+    /// read of a data file returned that file's content at that offset.
+    #[inline]
+    pub fn check(
+        &self,
+        op: &Op,
+        moved: usize,
+        bufs: &IoBufs,
+        verify: bool,
+    ) -> Result<(), StepError> {
+        match *op {
+            Op::Read { file, offset, len } | Op::Write { file, offset, len } => {
+                if moved != len as usize {
+                    return Err(StepError::Short {
+                        op: op.name(),
+                        offset,
+                        expected: len,
+                        got: moved,
+                    });
+                }
+                let f = &self.files[file];
+                if verify
+                    && matches!(op, Op::Read { .. })
+                    && f.spec.role == FileRole::Data
+                    && !dataset::matches(
+                        dataset::seed_of(FileRole::Data),
+                        offset,
+                        &bufs.read.as_slice()[..len as usize],
+                    )
+                {
+                    return Err(StepError::Corrupt {
+                        path: f.path.clone(),
+                        offset,
+                    });
+                }
+                Ok(())
+            }
+            Op::Fdatasync { .. } => Ok(()),
+        }
+    }
+
+    /// Runs every step of `req` in order with blocking syscalls; returns the
+    /// bytes moved. Shared by the engines whose workers block (threads, rayon).
+    pub fn run_request_blocking(
+        &self,
+        req: &Request,
+        bufs: &mut IoBufs,
+        verify: bool,
+    ) -> Result<u64, StepError> {
+        let mut bytes = 0;
+        for step in req.steps() {
+            let op = self.resolve(step, bufs);
+            let moved = self
+                .run_blocking(&op, bufs)
+                .map_err(|source| StepError::Io {
+                    op: op.name(),
+                    source,
+                })?;
+            self.check(&op, moved, bufs, verify)?;
+            bytes += moved as u64;
+        }
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iobound_workloads::{dataset, FileId};
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("iobound-exec-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn aligned_buffers_are_aligned() {
+        let mut b = AlignedBuf::new(100);
+        assert_eq!(b.as_mut_ptr() as usize % BUF_ALIGN, 0);
+        assert_eq!(b.len(), 100);
+    }
+
+    #[test]
+    fn blocking_reads_verify_and_appends_wrap() {
+        let dir = temp_dir("rw");
+        let data = FileSpec {
+            role: FileRole::Data,
+            size: 64 << 10,
+        };
+        let log = FileSpec {
+            role: FileRole::Log,
+            size: 16 << 10,
+        };
+        let (dp, _) = dataset::prepare(&dir, &data).unwrap();
+        let (lp, _) = dataset::prepare(&dir, &log).unwrap();
+        let set = FileSet::open(&[(dp, data), (lp.clone(), log)], false).unwrap();
+        let mut bufs = IoBufs::new(4096);
+        let read = Request::one(Step::Read {
+            file: FileId(0),
+            offset: 8192,
+            len: 4096,
+        });
+        assert_eq!(
+            set.run_request_blocking(&read, &mut bufs, true).unwrap(),
+            4096
+        );
+        // Five appends of 4 KiB into a 16 KiB log: the fifth lands at 0 again.
+        let append = Request::one(Step::Append {
+            file: FileId(1),
+            len: 4096,
+        });
+        let offsets: Vec<u64> = (0..5)
+            .map(|_| match set.resolve(&append.steps()[0], &mut bufs) {
+                Op::Write { offset, .. } => offset,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(offsets, [0, 4096, 8192, 12288, 0]);
+        set.run_request_blocking(&append, &mut bufs, true).unwrap();
+        let on_disk = std::fs::read(&lp).unwrap();
+        assert!(dataset::is_written_block(&on_disk[4096..8192], 4096));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn verification_catches_wrong_content() {
+        let dir = temp_dir("corrupt");
+        let spec = FileSpec {
+            role: FileRole::Data,
+            size: 16 << 10,
+        };
+        let (p, _) = dataset::prepare(&dir, &spec).unwrap();
+        let set = FileSet::open(&[(p, spec)], false).unwrap();
+        let mut bufs = IoBufs::new(4096);
+        let op = Op::Read {
+            file: 0,
+            offset: 4096,
+            len: 4096,
+        };
+        let n = set.run_blocking(&op, &mut bufs).unwrap();
+        assert!(set.check(&op, n, &bufs, true).is_ok());
+        bufs.read.as_mut_slice()[7] ^= 0xff;
+        assert!(matches!(
+            set.check(&op, n, &bufs, true),
+            Err(StepError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            set.check(&op, 100, &bufs, false),
+            Err(StepError::Short { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,400 @@
+//! `iobound fio` (`make bench-fio`): runs iobound cells and the equivalent
+//! fio jobs on the same files, alternating, and prints iobound/fio ratios of
+//! the medians. fio is the reference a file-I/O benchmark is judged against.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::config::FileConfig;
+use crate::engine;
+use crate::load::{Bound, Plan};
+use crate::output::human;
+use crate::pagecache;
+use crate::result::Status;
+use crate::ring::UringSupport;
+use crate::run::{self, CellOptions, Silent};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FioError {
+    #[error("fio not found ('{0}'): install it with `apt-get install fio` (Debian, Ubuntu) or `dnf install fio` (Fedora), or pass --fio PATH")]
+    Missing(String),
+    #[error("unknown pair '{0}' (known: {1})")]
+    UnknownPair(String, String),
+    #[error("fio failed: {0}")]
+    Failed(String),
+    #[error("cannot read fio's JSON output: {0}")]
+    Parse(String),
+    #[error("iobound cell {0} did not complete: {1}")]
+    Cell(String, String),
+    #[error("--repeat must be at least 1")]
+    Repeat,
+    #[error(transparent)]
+    Run(#[from] run::RunError),
+}
+
+/// fio's engine for the matching iobound mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FioEngine {
+    /// psync, numjobs = concurrency (iobound `threads`).
+    Psync,
+    /// io_uring, iodepth = concurrency (iobound `uring`).
+    IoUring,
+}
+
+/// One iobound cell and its fio twin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair {
+    pub name: &'static str,
+    pub workload: &'static str,
+    pub mode: &'static str,
+    pub fio: FioEngine,
+    pub concurrency: usize,
+    pub direct: bool,
+}
+
+/// The pairs the acceptance criteria name, in order.
+pub const PAIRS: [Pair; 5] = [
+    Pair {
+        name: "randread-direct-uring-32",
+        workload: "file-randread",
+        mode: "uring",
+        fio: FioEngine::IoUring,
+        concurrency: 32,
+        direct: true,
+    },
+    Pair {
+        name: "randread-direct-threads-16",
+        workload: "file-randread",
+        mode: "threads",
+        fio: FioEngine::Psync,
+        concurrency: 16,
+        direct: true,
+    },
+    Pair {
+        name: "randread-buffered-uring-32",
+        workload: "file-randread",
+        mode: "uring",
+        fio: FioEngine::IoUring,
+        concurrency: 32,
+        direct: false,
+    },
+    Pair {
+        name: "randread-buffered-threads-2",
+        workload: "file-randread",
+        mode: "threads",
+        fio: FioEngine::Psync,
+        concurrency: 2,
+        direct: false,
+    },
+    Pair {
+        name: "write-sync-threads-1",
+        workload: "file-write",
+        mode: "threads",
+        fio: FioEngine::Psync,
+        concurrency: 1,
+        direct: false,
+    },
+];
+
+/// Picks pairs by name; `None` picks all.
+pub fn select_pairs(list: Option<&str>) -> Result<Vec<Pair>, FioError> {
+    let Some(list) = list else {
+        return Ok(PAIRS.to_vec());
+    };
+    crate::units::split_list(list)
+        .iter()
+        .map(|n| {
+            PAIRS.iter().copied().find(|p| p.name == n).ok_or_else(|| {
+                let known: Vec<&str> = PAIRS.iter().map(|p| p.name).collect();
+                FioError::UnknownPair(n.clone(), known.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// The fio command line for a pair, on `path`.
+pub fn fio_args(p: &Pair, path: &Path, file: &FileConfig, block: u64) -> Vec<String> {
+    let secs = |d: Duration| format!("{}ms", d.as_millis().max(1));
+    let runtime = match file.bound {
+        Bound::Duration(d) => d,
+        Bound::Requests(_) => Duration::from_secs(5),
+    };
+    let mut a = vec![
+        format!("--name={}", p.name),
+        format!("--filename={}", path.display()),
+        format!("--size={}", file.params.file_size),
+        format!("--bs={block}"),
+        format!("--direct={}", u8::from(p.direct)),
+        "--time_based=1".into(),
+        format!("--runtime={}", secs(runtime)),
+        format!("--ramp_time={}", secs(file.warmup)),
+        "--group_reporting=1".into(),
+        "--lat_percentiles=1".into(),
+        "--percentile_list=50:90:99:99.9".into(),
+        "--output-format=json".into(),
+        // iobound's offsets are uniform with replacement; fio's default random
+        // map would instead visit every block once.
+        "--norandommap=1".into(),
+        "--randrepeat=0".into(),
+        // Keep the warmed page cache: fio invalidates it by default.
+        "--invalidate=0".into(),
+    ];
+    if p.workload == "file-write" {
+        a.push("--rw=write".into());
+        a.push(format!("--fdatasync={}", file.params.sync_every));
+    } else {
+        a.push("--rw=randread".into());
+    }
+    match p.fio {
+        FioEngine::Psync => {
+            a.push("--ioengine=psync".into());
+            a.push(format!("--numjobs={}", p.concurrency));
+            a.push("--thread=1".into());
+        }
+        FioEngine::IoUring => {
+            a.push("--ioengine=io_uring".into());
+            a.push(format!("--iodepth={}", p.concurrency));
+        }
+    }
+    a
+}
+
+/// What one fio run measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FioResult {
+    pub iops: f64,
+    /// p99 of the read or write latency (submission to completion), ns.
+    pub p99_ns: f64,
+    /// p99 of fdatasync, when the job synced, ns.
+    pub sync_p99_ns: Option<f64>,
+}
+
+/// Parses fio's `--output-format=json` report.
+pub fn parse_fio_json(text: &str, write: bool) -> Result<FioResult, FioError> {
+    let start = text
+        .find('{')
+        .ok_or_else(|| FioError::Parse("no JSON object".into()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text[start..]).map_err(|e| FioError::Parse(e.to_string()))?;
+    let job = &v["jobs"][0];
+    let side = &job[if write { "write" } else { "read" }];
+    let iops = side["iops"]
+        .as_f64()
+        .ok_or_else(|| FioError::Parse("no iops".into()))?;
+    let p99 = |lat: &serde_json::Value| lat["percentile"]["99.000000"].as_f64();
+    let p99_ns = p99(&side["lat_ns"]).ok_or_else(|| FioError::Parse("no p99 latency".into()))?;
+    Ok(FioResult {
+        iops,
+        p99_ns,
+        sync_p99_ns: p99(&job["sync"]["lat_ns"]),
+    })
+}
+
+/// Median of a non-empty slice.
+pub fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Runs every pair `repeat` times, alternating iobound and fio, and prints the comparison.
+pub fn run(
+    file: &FileConfig,
+    pairs: &[Pair],
+    repeat: usize,
+    fio_bin: &str,
+) -> Result<(), FioError> {
+    if repeat == 0 {
+        return Err(FioError::Repeat);
+    }
+    let version = Command::new(fio_bin)
+        .arg("--version")
+        .output()
+        .map_err(|_| FioError::Missing(fio_bin.to_string()))?;
+    eprintln!("fio: {}", String::from_utf8_lossy(&version.stdout).trim());
+    run::ensure_writable_dir(&file.data_dir).map_err(|source| run::RunError::DataDir {
+        path: file.data_dir.clone(),
+        source,
+    })?;
+    let uring = UringSupport::detect();
+    let mut rows = Vec::new();
+    for p in pairs {
+        let mut obs = Silent;
+        let ready = run::prepare(p.workload, &file.params, &file.data_dir, &mut obs)?;
+        let path = ready.files[0].0.clone();
+        let block = ready.workload.max_transfer() as u64;
+        let engine = engine::by_name(p.mode).expect("pairs name real engines");
+        let plan = Plan {
+            concurrency: p.concurrency,
+            warmup: file.warmup,
+            bound: file.bound,
+        };
+        let opts = CellOptions {
+            direct: p.direct,
+            ..CellOptions::from_file_config(file)
+        };
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for round in 1..=repeat {
+            let cell = run::run_cell(&ready, engine, plan, opts, &uring, &mut obs);
+            let s = match (cell.status, &cell.summary) {
+                (Status::Ok, Some(s)) => s.clone(),
+                _ => {
+                    return Err(FioError::Cell(
+                        cell.key.stem(),
+                        cell.reason.unwrap_or_default(),
+                    ))
+                }
+            };
+            if !p.direct && p.workload != "file-write" {
+                let _ = pagecache::warm(&path);
+            }
+            let out = Command::new(fio_bin)
+                .args(fio_args(p, &path, file, block))
+                .output()
+                .map_err(|e| FioError::Failed(e.to_string()))?;
+            if !out.status.success() {
+                return Err(FioError::Failed(
+                    String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                ));
+            }
+            let f = parse_fio_json(
+                &String::from_utf8_lossy(&out.stdout),
+                p.workload == "file-write",
+            )?;
+            eprintln!(
+                "  {} round {round}: iobound {} IOPS p99 {} | fio {} IOPS p99 {}{}",
+                p.name,
+                human::rate(s.throughput_rps),
+                human::duration_ns(s.latency.p99_ns as f64),
+                human::rate(f.iops),
+                human::duration_ns(f.p99_ns),
+                f.sync_p99_ns.map_or(String::new(), |n| format!(
+                    " (+ fdatasync p99 {})",
+                    human::duration_ns(n)
+                ))
+            );
+            ours.push((s.throughput_rps, s.latency.p99_ns as f64));
+            theirs.push(f);
+        }
+        rows.push(Row::new(p, &ours, &theirs));
+    }
+    print!("{}", render(&rows, repeat));
+    Ok(())
+}
+
+/// Medians of one pair.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: &'static str,
+    pub iobound_iops: f64,
+    pub fio_iops: f64,
+    pub iobound_p99_ns: f64,
+    pub fio_p99_ns: f64,
+    /// fio times fdatasync apart from the write, so its p99 is not comparable.
+    pub p99_comparable: bool,
+}
+
+impl Row {
+    fn new(p: &Pair, ours: &[(f64, f64)], theirs: &[FioResult]) -> Self {
+        let col = |f: fn(&(f64, f64)) -> f64| median(&ours.iter().map(f).collect::<Vec<_>>());
+        Row {
+            name: p.name,
+            iobound_iops: col(|x| x.0),
+            iobound_p99_ns: col(|x| x.1),
+            fio_iops: median(&theirs.iter().map(|f| f.iops).collect::<Vec<_>>()),
+            fio_p99_ns: median(&theirs.iter().map(|f| f.p99_ns).collect::<Vec<_>>()),
+            p99_comparable: theirs.iter().all(|f| f.sync_p99_ns.is_none()),
+        }
+    }
+}
+
+/// The comparison table.
+pub fn render(rows: &[Row], repeat: usize) -> String {
+    let mut s = format!(
+        "\niobound vs fio, median of {repeat} run(s) each\n{:<28} {:>10} {:>10} {:>7} {:>11} {:>11} {:>7}\n",
+        "pair", "iobound", "fio", "IOPS", "iobound", "fio", "p99"
+    );
+    s.push_str(&format!(
+        "{:<28} {:>10} {:>10} {:>7} {:>11} {:>11} {:>7}\n",
+        "", "IOPS", "IOPS", "ratio", "p99", "p99", "ratio"
+    ));
+    for r in rows {
+        let p99_ratio = if r.p99_comparable {
+            format!("{:.2}", r.iobound_p99_ns / r.fio_p99_ns)
+        } else {
+            "n/a".into()
+        };
+        s.push_str(&format!(
+            "{:<28} {:>10} {:>10} {:>7.2} {:>11} {:>11} {:>7}\n",
+            r.name,
+            human::rate(r.iobound_iops),
+            human::rate(r.fio_iops),
+            r.iobound_iops / r.fio_iops,
+            human::duration_ns(r.iobound_p99_ns),
+            human::duration_ns(r.fio_p99_ns),
+            p99_ratio
+        ));
+    }
+    if rows.iter().any(|r| !r.p99_comparable) {
+        s.push_str("p99 n/a: fio reports write and fdatasync latencies separately; iobound times the pair.\n");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"note: a warning fio printed first
+{"jobs":[{"read":{"iops":75000.5,"lat_ns":{"percentile":{"50.000000":400000,"99.000000":900000}}},
+"write":{"iops":0,"lat_ns":{}},"sync":{"total_ios":0,"lat_ns":{}}}]}"#;
+
+    #[test]
+    fn parses_fio_json_after_leading_noise() {
+        let r = parse_fio_json(SAMPLE, false).unwrap();
+        assert_eq!(r.iops, 75000.5);
+        assert_eq!(r.p99_ns, 900000.0);
+        assert_eq!(r.sync_p99_ns, None);
+        assert!(parse_fio_json("garbage", false).is_err());
+    }
+
+    #[test]
+    fn fio_args_mirror_the_pair() {
+        let file = FileConfig {
+            params: iobound_workloads::WorkloadParams::default(),
+            direct: false,
+            data_dir: "/d".into(),
+            warmup: Duration::from_millis(500),
+            bound: Bound::Duration(Duration::from_secs(3)),
+            pool_threads: 2,
+        };
+        let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096);
+        for want in [
+            "--ioengine=io_uring",
+            "--iodepth=32",
+            "--direct=1",
+            "--bs=4096",
+            "--runtime=3000ms",
+            "--ramp_time=500ms",
+            "--rw=randread",
+        ] {
+            assert!(a.iter().any(|x| x == want), "{want} missing from {a:?}");
+        }
+        let w = fio_args(&PAIRS[4], Path::new("/d/l"), &file, 4096);
+        assert!(w.iter().any(|x| x == "--fdatasync=1") && w.iter().any(|x| x == "--numjobs=1"));
+    }
+
+    #[test]
+    fn medians_and_pair_selection() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0]), 2.5);
+        assert_eq!(select_pairs(Some("write-sync-threads-1")).unwrap().len(), 1);
+        assert!(select_pairs(Some("nope")).is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! iobound's harness: HOW and HOW LONG workloads run — engines, closed-loop
+//! load, per-worker latency recording, resource accounting, and rendering.
+//! The `iobound` binary wires these parts together.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod exec;
+pub mod fio;
+pub mod list;
+pub mod load;
+pub mod output;
+pub mod pagecache;
+pub mod record;
+pub mod resources;
+pub mod result;
+pub mod ring;
+pub mod run;
+pub mod sysinfo;
+pub mod ui;
+pub mod units;

@@ -1,0 +1,64 @@
+//! The `iobound` binary: parses flags, wires the parts, maps errors to exit
+//! codes (0 success, 1 the run failed, 2 bad input).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use iobound::cli::{Cli, Command};
+use iobound::config::{ConfigError, FileConfig, RunConfig};
+use iobound::result::Status;
+use iobound::{fio, list, run, ui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("iobound: error: {e:#}");
+            if e.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::List => {
+            print!("{}", list::render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => {
+            let cfg = RunConfig::from_args(&args)?;
+            let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
+            let out = run::run(&cfg, &mut term)?;
+            for n in term.notes() {
+                eprintln!("{n}");
+            }
+            for c in out.cells.iter().filter(|c| c.status == Status::Skipped) {
+                eprintln!(
+                    "note: {} skipped: {}",
+                    c.key.stem(),
+                    c.reason.as_deref().unwrap_or("")
+                );
+            }
+            eprintln!("results: {}", out.dir.display());
+            let failed = out.cells.iter().all(|c| c.status != Status::Ok);
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Fio(args) => {
+            let file = FileConfig::from_args(&args.file)?;
+            let pairs = fio::select_pairs(args.pairs.as_deref())?;
+            fio::run(&file, &pairs, args.repeat, &args.fio).context("fio comparison")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The terminal summary: one aligned row per cell, units chosen per value.
+
+use crate::result::{CellResult, Status};
+
+/// Formats nanoseconds with a unit that keeps 3-4 significant digits.
+pub fn duration_ns(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.0}ns")
+    } else if ns < 1e6 {
+        format!("{:.1}µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2}ms", ns / 1e6)
+    } else {
+        format!("{:.2}s", ns / 1e9)
+    }
+}
+
+/// Formats a rate with k/M suffixes.
+pub fn rate(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e4 {
+        format!("{:.1}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+/// Formats a byte count in binary units.
+pub fn bytes(b: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0}{}", UNITS[u])
+    } else {
+        format!("{v:.1}{}", UNITS[u])
+    }
+}
+
+/// The table header.
+pub fn header() -> String {
+    format!(
+        "{:<14} {:<8} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "workload",
+        "mode",
+        "conc",
+        "req/s",
+        "bytes/s",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max",
+        "cpu/req",
+        "threads"
+    )
+}
+
+/// One row per cell; skipped and failed cells say why.
+pub fn row(cell: &CellResult) -> String {
+    let k = &cell.key;
+    let lead = format!("{:<14} {:<8} {:>5}", k.workload, k.mode, k.concurrency);
+    match (&cell.status, &cell.summary) {
+        (Status::Ok, Some(s)) => {
+            let l = &s.latency;
+            format!(
+                "{lead} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+                rate(s.throughput_rps),
+                format!("{}/s", bytes(s.bytes_per_s)),
+                duration_ns(l.p50_ns as f64),
+                duration_ns(l.p90_ns as f64),
+                duration_ns(l.p99_ns as f64),
+                duration_ns(l.p999_ns as f64),
+                duration_ns(l.max_ns as f64),
+                duration_ns(s.cpu.per_request_ns),
+                s.threads_peak.total,
+            )
+        }
+        (status, _) => format!(
+            "{lead}  {}: {}",
+            match status {
+                Status::Skipped => "skipped",
+                _ => "FAILED",
+            },
+            cell.reason.as_deref().unwrap_or("no reason recorded")
+        ),
+    }
+}
+
+/// A line about page-cache residency for buffered cells, or `None`.
+pub fn cache_note(cell: &CellResult) -> Option<String> {
+    let s = cell.summary.as_ref()?;
+    if !s.buffered || s.page_cache.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = s
+        .page_cache
+        .iter()
+        .map(|r| {
+            let name = r.path.rsplit('/').next().unwrap_or(&r.path);
+            format!("{name} {:.0}% -> {:.0}%", r.start * 100.0, r.end * 100.0)
+        })
+        .collect();
+    Some(format!(
+        "  {}: buffered I/O through the page cache; resident at start -> end: {}",
+        cell.key.stem(),
+        parts.join(", ")
+    ))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::record::new_histogram;
+    use crate::resources::ThreadCount;
+    use crate::result::{CellKey, Cpu, Latency, Residency, Summary};
+
+    pub fn sample_cell() -> CellResult {
+        let mut h = new_histogram();
+        for i in 0..1000u64 {
+            h.record(100_000 + i * 1000).unwrap();
+        }
+        let summary = Summary {
+            requests: 1000,
+            elapsed_ns: 1_000_000_000,
+            throughput_rps: 1000.0,
+            bytes: 4096 * 1000,
+            bytes_per_s: 4096.0 * 1000.0,
+            latency: Latency::of(&h),
+            cpu: Cpu {
+                user_ns: 1_000_000,
+                sys_ns: 2_000_000,
+                per_request_ns: 3000.0,
+                cores_busy: 0.003,
+                voluntary_switches: 10,
+                involuntary_switches: 1,
+            },
+            peak_rss_bytes: Some(10 << 20),
+            threads_peak: ThreadCount {
+                total: 3,
+                io_workers: 1,
+            },
+            workers: 1,
+            buffered: true,
+            page_cache: vec![Residency {
+                path: "/tmp/iobound-data-1.dat".into(),
+                start: 1.0,
+                end: 0.5,
+            }],
+        };
+        CellResult {
+            key: CellKey {
+                workload: "file-randread".into(),
+                mode: "uring".into(),
+                concurrency: 32,
+            },
+            status: Status::Ok,
+            reason: None,
+            summary: Some(summary),
+            histogram: Some(h),
+        }
+    }
+
+    #[test]
+    fn units_are_chosen_by_magnitude() {
+        assert_eq!(duration_ns(950.0), "950ns");
+        assert_eq!(duration_ns(412_300.0), "412.3µs");
+        assert_eq!(duration_ns(2_500_000.0), "2.50ms");
+        assert_eq!(duration_ns(3e9), "3.00s");
+        assert_eq!(rate(71_234.0), "71.2k");
+        assert_eq!(rate(1_100_000.0), "1.10M");
+        assert_eq!(bytes(4096.0 * 1000.0), "3.9MiB");
+    }
+
+    #[test]
+    fn rows_line_up_with_the_header_and_explain_skips() {
+        let cell = sample_cell();
+        let r = row(&cell);
+        assert_eq!(r.len() - r.matches('µ').count(), header().len());
+        assert!(r.contains("1000") && r.contains("file-randread"));
+        let skipped = CellResult::not_run(cell.key.clone(), Status::Skipped, "no ring".into());
+        assert!(row(&skipped).ends_with("skipped: no ring"));
+        assert_eq!(
+            cache_note(&cell).unwrap(),
+            "  file-randread.uring.c32: buffered I/O through the page cache; \
+             resident at start -> end: iobound-data-1.dat 100% -> 50%"
+        );
+    }
+}

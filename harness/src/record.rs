@@ -1,0 +1,149 @@
+//! Per-worker recording of request latencies (integer nanoseconds in an
+//! HdrHistogram) and the merge after the run. A recorder is owned by one
+//! worker: no lock, no allocation when a request is recorded.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+/// Lowest and highest latency a histogram tracks, in nanoseconds.
+pub const LOWEST_NS: u64 = 1;
+pub const HIGHEST_NS: u64 = 60_000_000_000;
+pub const SIGFIGS: u8 = 3;
+
+/// An empty latency histogram with iobound's bounds.
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(LOWEST_NS, HIGHEST_NS, SIGFIGS).expect("static bounds are valid")
+}
+
+#[repr(align(128))]
+struct Counter(AtomicU64);
+
+/// Completed-request counters that a monitor thread reads for live progress.
+/// One padded counter per worker, so workers never share a cache line.
+pub struct Progress {
+    counters: Vec<Counter>,
+}
+
+impl Progress {
+    pub fn new(workers: usize) -> Self {
+        Progress {
+            counters: (0..workers).map(|_| Counter(AtomicU64::new(0))).collect(),
+        }
+    }
+
+    /// Requests completed so far (warm-up included).
+    pub fn total(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(|c| c.0.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    pub fn workers(&self) -> usize {
+        self.counters.len()
+    }
+}
+
+/// What one worker measured.
+pub struct Recorder {
+    hist: Histogram<u64>,
+    requests: u64,
+    bytes: u64,
+    completed: u64,
+    record_latency: bool,
+}
+
+impl Recorder {
+    /// `record_latency: false` counts requests but skips the histogram; it
+    /// exists to measure what recording itself costs.
+    pub fn new(record_latency: bool) -> Self {
+        Recorder {
+            hist: new_histogram(),
+            requests: 0,
+            bytes: 0,
+            completed: 0,
+            record_latency,
+        }
+    }
+
+    /// Notes a completed request. `measured` is false for warm-up requests,
+    /// which only advance the progress counter.
+    #[inline]
+    pub fn complete(
+        &mut self,
+        progress: &Progress,
+        worker: usize,
+        measured: bool,
+        latency: Duration,
+        bytes: u64,
+    ) {
+        self.completed += 1;
+        progress.counters[worker]
+            .0
+            .store(self.completed, Ordering::Relaxed);
+        if !measured {
+            return;
+        }
+        self.requests += 1;
+        self.bytes += bytes;
+        if self.record_latency {
+            let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+            self.hist.saturating_record(ns.max(LOWEST_NS));
+        }
+    }
+}
+
+/// Every worker's recording merged.
+pub struct Totals {
+    pub hist: Histogram<u64>,
+    pub requests: u64,
+    pub bytes: u64,
+}
+
+/// Merges per-worker recorders after the run.
+pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
+    let mut t = Totals {
+        hist: new_histogram(),
+        requests: 0,
+        bytes: 0,
+    };
+    for r in recorders {
+        t.hist.add(&r.hist).expect("histograms share bounds");
+        t.requests += r.requests;
+        t.bytes += r.bytes;
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_adds_counts_and_keeps_extremes() {
+        let progress = Progress::new(2);
+        let mut a = Recorder::new(true);
+        let mut b = Recorder::new(true);
+        a.complete(&progress, 0, true, Duration::from_micros(10), 4096);
+        a.complete(&progress, 0, false, Duration::from_secs(5), 4096);
+        b.complete(&progress, 1, true, Duration::from_millis(3), 4096);
+        assert_eq!(progress.total(), 3);
+        let t = merge([a, b]);
+        assert_eq!(t.requests, 2);
+        assert_eq!(t.hist.len(), 2);
+        assert_eq!(t.bytes, 8192);
+        assert!(t.hist.max() >= 2_990_000 && t.hist.max() <= 3_010_000);
+        assert!(t.hist.min() <= 10_010);
+    }
+
+    #[test]
+    fn unrecorded_runs_still_count() {
+        let progress = Progress::new(1);
+        let mut r = Recorder::new(false);
+        r.complete(&progress, 0, true, Duration::from_micros(10), 1);
+        let t = merge([r]);
+        assert_eq!((t.requests, t.hist.len()), (1, 0));
+    }
+}

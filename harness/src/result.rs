@@ -1,0 +1,123 @@
+//! What a run produces: one result per cell of the workload x mode x
+//! concurrency matrix. Latencies are integer nanoseconds here; units change
+//! only when rendered.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::resources::ThreadCount;
+
+/// Identifies a cell in the run matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellKey {
+    pub workload: String,
+    pub mode: String,
+    pub concurrency: usize,
+}
+
+impl CellKey {
+    /// File stem for the cell's outputs, e.g. `file-randread.uring.c32`.
+    pub fn stem(&self) -> String {
+        format!("{}.{}.c{}", self.workload, self.mode, self.concurrency)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Skipped,
+    Failed,
+}
+
+/// Latency percentiles of the measured requests, in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Latency {
+    pub min_ns: u64,
+    pub mean_ns: f64,
+    pub stdev_ns: f64,
+    pub p50_ns: u64,
+    pub p90_ns: u64,
+    pub p99_ns: u64,
+    pub p999_ns: u64,
+    pub max_ns: u64,
+}
+
+impl Latency {
+    pub fn of(h: &Histogram<u64>) -> Self {
+        Latency {
+            min_ns: h.min(),
+            mean_ns: h.mean(),
+            stdev_ns: h.stdev(),
+            p50_ns: h.value_at_quantile(0.50),
+            p90_ns: h.value_at_quantile(0.90),
+            p99_ns: h.value_at_quantile(0.99),
+            p999_ns: h.value_at_quantile(0.999),
+            max_ns: h.max(),
+        }
+    }
+}
+
+/// CPU time of the whole process during the measured window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Cpu {
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    /// (user + sys) / requests.
+    pub per_request_ns: f64,
+    /// (user + sys) / elapsed: 1.0 is one core busy all the time.
+    pub cores_busy: f64,
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
+}
+
+/// Page-cache residency of one file at the start and end of the measured run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Residency {
+    pub path: String,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// The figures of one completed cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub requests: u64,
+    pub elapsed_ns: u64,
+    pub throughput_rps: f64,
+    pub bytes: u64,
+    pub bytes_per_s: f64,
+    pub latency: Latency,
+    pub cpu: Cpu,
+    pub peak_rss_bytes: Option<u64>,
+    /// Most threads seen at once during the measured window.
+    pub threads_peak: ThreadCount,
+    /// Workers that recorded requests (threads, pool threads, or 1 ring).
+    pub workers: usize,
+    /// Whether reads and writes went through the page cache.
+    pub buffered: bool,
+    pub page_cache: Vec<Residency>,
+}
+
+/// One cell's outcome.
+#[derive(Debug, Clone)]
+pub struct CellResult {
+    pub key: CellKey,
+    pub status: Status,
+    /// Why a cell was skipped or failed.
+    pub reason: Option<String>,
+    pub summary: Option<Summary>,
+    pub histogram: Option<Histogram<u64>>,
+}
+
+impl CellResult {
+    pub fn not_run(key: CellKey, status: Status, reason: String) -> Self {
+        CellResult {
+            key,
+            status,
+            reason: Some(reason),
+            summary: None,
+            histogram: None,
+        }
+    }
+}

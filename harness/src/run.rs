@@ -1,0 +1,444 @@
+//! Runs a matrix of cells: prepares data files, runs each cell with its
+//! engine while a monitor samples resources, and writes every cell's exports
+//! into one run directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use iobound_workloads::dataset::{self, Prepared};
+use iobound_workloads::{FileRole, FileSpec, Workload, WorkloadError, WorkloadParams};
+
+use crate::config::{FileConfig, RunConfig};
+use crate::engine::{CellCtx, Engine};
+use crate::exec::FileSet;
+use crate::load::{Bound, Plan};
+use crate::output::{self, ExportError, RunMeta};
+use crate::pagecache;
+use crate::record::{self, Progress};
+use crate::resources::{self, ThreadCount, Usage};
+use crate::result::{CellKey, CellResult, Cpu, Latency, Residency, Status, Summary};
+use crate::ring::UringSupport;
+use crate::sysinfo::SystemInfo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("results directory {path}: {source}")]
+    OutDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Export(#[from] ExportError),
+}
+
+/// What the run reports to whoever watches it (the terminal, or nobody).
+pub trait Observer {
+    fn preparing(&mut self, _path: &Path, _size: u64) {}
+    fn prepared(&mut self, _path: &Path, _how: Prepared, _took: Duration) {}
+    fn cell_started(&mut self, _key: &CellKey, _index: usize, _total: usize) {}
+    /// Called a few times a second while a cell runs.
+    fn progress(
+        &mut self,
+        _key: &CellKey,
+        _elapsed: Duration,
+        _planned: Option<Duration>,
+        _rate: f64,
+    ) {
+    }
+    fn cell_done(&mut self, _cell: &CellResult) {}
+}
+
+/// An observer that says nothing.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// A workload with its files prepared.
+pub struct Ready {
+    pub workload: Box<dyn Workload>,
+    pub files: Vec<(PathBuf, FileSpec)>,
+}
+
+/// Makes sure `dir` exists and accepts new files.
+pub fn ensure_writable_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".iobound-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"probe")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Builds a workload and prepares its files under the data directory.
+pub fn prepare(
+    name: &str,
+    params: &WorkloadParams,
+    data_dir: &Path,
+    obs: &mut dyn Observer,
+) -> Result<Ready, RunError> {
+    let workload = iobound_workloads::build(name, params)?;
+    let mut files = Vec::new();
+    for spec in workload.files() {
+        let path = dataset::path_for(data_dir, spec);
+        obs.preparing(&path, spec.size);
+        let t = Instant::now();
+        let (path, how) = dataset::prepare(data_dir, spec)?;
+        obs.prepared(&path, how, t.elapsed());
+        files.push((path, spec.clone()));
+    }
+    Ok(Ready { workload, files })
+}
+
+/// How to run one cell, beyond its workload and engine.
+#[derive(Debug, Clone, Copy)]
+pub struct CellOptions {
+    pub direct: bool,
+    pub pool_threads: usize,
+    pub verify: bool,
+    pub record: bool,
+}
+
+impl CellOptions {
+    pub fn from_file_config(f: &FileConfig) -> Self {
+        CellOptions {
+            direct: f.direct,
+            pool_threads: f.pool_threads,
+            verify: false,
+            record: true,
+        }
+    }
+}
+
+/// Runs one cell to completion and measures it.
+pub fn run_cell(
+    ready: &Ready,
+    engine: &dyn Engine,
+    plan: Plan,
+    opts: CellOptions,
+    uring: &UringSupport,
+    obs: &mut dyn Observer,
+) -> CellResult {
+    let key = CellKey {
+        workload: ready.workload.name().to_string(),
+        mode: engine.name().to_string(),
+        concurrency: plan.concurrency,
+    };
+    if engine.needs_io_uring() && !uring.available {
+        let why = uring
+            .reason
+            .clone()
+            .unwrap_or_else(|| "io_uring unavailable".into());
+        return CellResult::not_run(key, Status::Skipped, why);
+    }
+    match measure(ready, engine, plan, opts, &key, obs) {
+        Ok(cell) => cell,
+        Err(why) => CellResult::not_run(key, Status::Failed, why),
+    }
+}
+
+fn measure(
+    ready: &Ready,
+    engine: &dyn Engine,
+    plan: Plan,
+    opts: CellOptions,
+    key: &CellKey,
+    obs: &mut dyn Observer,
+) -> Result<CellResult, String> {
+    let files = FileSet::open(&ready.files, opts.direct).map_err(|e| e.to_string())?;
+    let data_files: Vec<&Path> = ready
+        .files
+        .iter()
+        .filter(|(_, s)| s.role == FileRole::Data)
+        .map(|(p, _)| p.as_path())
+        .collect();
+    if !opts.direct {
+        for p in &data_files {
+            pagecache::warm(p).map_err(|e| format!("cannot warm {}: {e}", p.display()))?;
+        }
+    }
+    let resident_start: Vec<f64> = ready
+        .files
+        .iter()
+        .map(|(p, _)| pagecache::resident_fraction(p).unwrap_or(f64::NAN))
+        .collect();
+    resources::reset_peak_rss();
+    let progress = Progress::new(engine.workers(&plan, opts.pool_threads));
+    let mut ctx = CellCtx::new(
+        ready.workload.as_ref(),
+        &files,
+        plan,
+        opts.pool_threads,
+        &progress,
+    );
+    ctx.verify = opts.verify;
+    ctx.record = opts.record;
+    let usage_before = Usage::now();
+    let planned = match plan.bound {
+        Bound::Duration(d) => Some(d),
+        Bound::Requests(_) => None,
+    };
+
+    let (tx, rx) = mpsc::channel();
+    let (outcome, end, usage_start, usage_end, threads) = std::thread::scope(|s| {
+        let ctx = &ctx;
+        s.spawn(move || {
+            let r = engine.run(ctx);
+            let _ = tx.send((r, Instant::now()));
+        });
+        let mut usage_start: Option<Usage> = None;
+        let mut threads = ThreadCount::default();
+        let mut last = (Instant::now(), 0u64);
+        loop {
+            let tick = match ctx.clock() {
+                None => Duration::from_millis(1),
+                Some(c) if usage_start.is_none() => c
+                    .measure_from
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(100)),
+                Some(_) => Duration::from_millis(100),
+            };
+            match rx.recv_timeout(tick) {
+                Ok((r, end)) => {
+                    let usage_end = Usage::now();
+                    break (
+                        r.map_err(|e| e.to_string()),
+                        end,
+                        usage_start,
+                        usage_end,
+                        threads,
+                    );
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let now = Instant::now();
+                    break (
+                        Err("engine thread died".into()),
+                        now,
+                        usage_start,
+                        Usage::now(),
+                        threads,
+                    );
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            let Some(clock) = ctx.clock() else { continue };
+            let now = Instant::now();
+            threads = threads.max(ThreadCount::now());
+            if usage_start.is_none() && now >= clock.measure_from {
+                usage_start = Some(Usage::now());
+            }
+            let done = progress.total();
+            let dt = now.duration_since(last.0).as_secs_f64();
+            if dt >= 0.25 {
+                let rate = (done - last.1) as f64 / dt;
+                last = (now, done);
+                obs.progress(
+                    key,
+                    now.saturating_duration_since(clock.measure_from),
+                    planned,
+                    rate,
+                );
+            }
+        }
+    });
+    let recorders = outcome?;
+    let clock = ctx.clock().ok_or("engine never started its clock")?;
+    let totals = record::merge(recorders);
+    let elapsed = end.saturating_duration_since(clock.measure_from);
+    let usage = usage_end.since(&usage_start.unwrap_or(usage_before));
+    let cpu_ns = (usage.user + usage.sys).as_nanos() as f64;
+    let secs = elapsed.as_secs_f64();
+    let per_sec = |x: f64| if secs > 0.0 { x / secs } else { 0.0 };
+    let page_cache = ready
+        .files
+        .iter()
+        .zip(resident_start)
+        .map(|((p, _), start)| Residency {
+            path: p.display().to_string(),
+            start,
+            end: pagecache::resident_fraction(p).unwrap_or(f64::NAN),
+        })
+        .collect();
+    let summary = Summary {
+        requests: totals.requests,
+        elapsed_ns: elapsed.as_nanos() as u64,
+        throughput_rps: per_sec(totals.requests as f64),
+        bytes: totals.bytes,
+        bytes_per_s: per_sec(totals.bytes as f64),
+        latency: Latency::of(&totals.hist),
+        cpu: Cpu {
+            user_ns: usage.user.as_nanos() as u64,
+            sys_ns: usage.sys.as_nanos() as u64,
+            per_request_ns: if totals.requests > 0 {
+                cpu_ns / totals.requests as f64
+            } else {
+                0.0
+            },
+            cores_busy: per_sec(cpu_ns / 1e9),
+            voluntary_switches: usage.voluntary_switches,
+            involuntary_switches: usage.involuntary_switches,
+        },
+        peak_rss_bytes: resources::peak_rss_bytes(),
+        threads_peak: threads,
+        workers: progress.workers(),
+        buffered: !opts.direct,
+        page_cache,
+    };
+    Ok(CellResult {
+        key: key.clone(),
+        status: Status::Ok,
+        reason: None,
+        summary: Some(summary),
+        histogram: Some(totals.hist),
+    })
+}
+
+/// The result of `iobound run`.
+pub struct RunOutput {
+    pub dir: PathBuf,
+    pub cells: Vec<CellResult>,
+}
+
+/// Runs the whole matrix of a checked configuration.
+pub fn run(cfg: &RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
+    let data_dir = &cfg.file.data_dir;
+    ensure_writable_dir(data_dir).map_err(|source| RunError::DataDir {
+        path: data_dir.clone(),
+        source,
+    })?;
+    ensure_writable_dir(&cfg.out).map_err(|source| RunError::OutDir {
+        path: cfg.out.clone(),
+        source,
+    })?;
+    let uring = UringSupport::detect();
+    let system = SystemInfo::collect(data_dir, cfg.file.direct, uring.clone());
+    let ready: Vec<Ready> = cfg
+        .workloads
+        .iter()
+        .map(|w| prepare(w, &cfg.file.params, data_dir, obs))
+        .collect::<Result<_, _>>()?;
+
+    let (dir, run_id) = create_run_dir(&cfg.out)?;
+    let meta = RunMeta {
+        run_id,
+        config: cfg.to_json(),
+        system,
+    };
+    let opts = CellOptions {
+        verify: cfg.verify,
+        record: cfg.record,
+        ..CellOptions::from_file_config(&cfg.file)
+    };
+    let total = ready.len() * cfg.engines.len() * cfg.concurrency.len();
+    let mut cells = Vec::with_capacity(total);
+    for r in &ready {
+        for &engine in &cfg.engines {
+            for &c in &cfg.concurrency {
+                let plan = Plan {
+                    concurrency: c,
+                    warmup: cfg.file.warmup,
+                    bound: cfg.file.bound,
+                };
+                let key = CellKey {
+                    workload: r.workload.name().to_string(),
+                    mode: engine.name().to_string(),
+                    concurrency: c,
+                };
+                obs.cell_started(&key, cells.len(), total);
+                let cell = run_cell(r, engine, plan, opts, &uring, obs);
+                write_cell(&dir, &meta, &cell)?;
+                obs.cell_done(&cell);
+                cells.push(cell);
+            }
+        }
+    }
+    Ok(RunOutput { dir, cells })
+}
+
+/// Writes every applicable export of a cell into the run directory.
+pub fn write_cell(dir: &Path, meta: &RunMeta, cell: &CellResult) -> Result<(), RunError> {
+    for export in output::per_cell() {
+        if !export.applies(cell) {
+            continue;
+        }
+        let bytes = export.render(meta, cell)?;
+        let path = dir.join(format!("{}.{}", cell.key.stem(), export.extension()));
+        std::fs::write(&path, bytes).map_err(|source| RunError::Write { path, source })?;
+    }
+    Ok(())
+}
+
+/// Creates `out/<run-id>`, the id being the UTC time (suffixed if taken).
+fn create_run_dir(out: &Path) -> Result<(PathBuf, String), RunError> {
+    let base = utc_stamp(std::time::SystemTime::now());
+    for n in 0..1000 {
+        let id = if n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let dir = out.join(&id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok((dir, id)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(RunError::OutDir { path: dir, source }),
+        }
+    }
+    Err(RunError::OutDir {
+        path: out.join(base),
+        source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free run id"),
+    })
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC.
+pub fn utc_stamp(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_stamps() {
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(1_795_600_000);
+        assert_eq!(utc_stamp(t), "20261125-094640");
+        assert_eq!(utc_stamp(std::time::UNIX_EPOCH), "19700101-000000");
+        // 2000-02-29, a leap day in a century year.
+        assert_eq!(
+            utc_stamp(std::time::UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "20000229-000000"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! The terminal observer: data-file preparation notes and live progress on
+//! stderr (only when stderr is a terminal), result rows on stdout.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use iobound_workloads::dataset::Prepared;
+
+use crate::output::human;
+use crate::result::{CellKey, CellResult};
+use crate::run::Observer;
+
+pub struct Terminal {
+    live: bool,
+    json: bool,
+    header_done: bool,
+    notes: Vec<String>,
+}
+
+impl Terminal {
+    /// `quiet` silences progress; `json` prints one JSON object per cell instead of a table.
+    pub fn new(quiet: bool, json: bool) -> Self {
+        Terminal {
+            live: !quiet && std::io::stderr().is_terminal(),
+            json,
+            header_done: false,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Notes gathered during the run (page-cache residency and the like).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    fn clear_live(&self) {
+        if self.live {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+impl Observer for Terminal {
+    fn preparing(&mut self, path: &Path, size: u64) {
+        eprintln!(
+            "preparing {} ({})...",
+            path.display(),
+            human::bytes(size as f64)
+        );
+    }
+
+    fn prepared(&mut self, path: &Path, how: Prepared, took: Duration) {
+        let what = match how {
+            Prepared::Reused => "reused",
+            Prepared::Created => "created",
+        };
+        eprintln!("  {what} {} in {:.1}s", path.display(), took.as_secs_f64());
+    }
+
+    fn cell_started(&mut self, key: &CellKey, index: usize, total: usize) {
+        if !self.header_done && !self.json {
+            println!("{}", human::header());
+            self.header_done = true;
+        }
+        if self.live {
+            eprint!(
+                "\r\x1b[2K[{}/{total}] {} warming up...",
+                index + 1,
+                key.stem()
+            );
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    fn progress(&mut self, key: &CellKey, elapsed: Duration, planned: Option<Duration>, rate: f64) {
+        if !self.live {
+            return;
+        }
+        let of = planned.map_or(String::new(), |p| format!("/{:.1}s", p.as_secs_f64()));
+        eprint!(
+            "\r\x1b[2K  {} {:.1}s{of}  {} req/s",
+            key.stem(),
+            elapsed.as_secs_f64(),
+            human::rate(rate)
+        );
+        let _ = std::io::stderr().flush();
+    }
+
+    fn cell_done(&mut self, cell: &CellResult) {
+        self.clear_live();
+        if self.json {
+            let line = serde_json::json!({
+                "cell": cell.key,
+                "status": cell.status,
+                "reason": cell.reason,
+                "summary": cell.summary,
+            });
+            println!("{line}");
+        } else {
+            println!("{}", human::row(cell));
+        }
+        if let Some(n) = human::cache_note(cell) {
+            self.notes.push(n);
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! End-to-end tests of the real `iobound` binary: real files, real syscalls,
+//! real io_uring. Each test works in its own temporary directory.
+
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use iobound_workloads::dataset;
+
+const BIN: &str = env!("CARGO_BIN_EXE_iobound");
+const FILE_SIZE: &str = "8M";
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("iobound-e2e-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+    fn data(&self) -> PathBuf {
+        self.0.join("data")
+    }
+    fn out(&self) -> PathBuf {
+        self.0.join("results")
+    }
+    /// Common flags: small files, this scratch's directories.
+    fn args(&self) -> Vec<String> {
+        vec![
+            "--file-size".into(),
+            FILE_SIZE.into(),
+            "--data-dir".into(),
+            self.data().display().to_string(),
+            "--out".into(),
+            self.out().display().to_string(),
+            "--quiet".into(),
+        ]
+    }
+    /// Run directories created under the results directory.
+    fn runs(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.out()) {
+            Ok(d) => d
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn iobound(args: &[String]) -> Output {
+    Command::new(BIN).args(args).output().expect("binary runs")
+}
+
+fn strings(xs: &[&str]) -> Vec<String> {
+    xs.iter().map(|s| s.to_string()).collect()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every cell JSON of a run directory, parsed.
+fn cells(dir: &Path) -> Vec<serde_json::Value> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap())
+        .collect();
+    v.sort_by_key(|c: &serde_json::Value| c["cell"].to_string());
+    v
+}
+
+fn uring_available() -> bool {
+    io_uring::IoUring::new(2).is_ok()
+}
+
+#[test]
+fn every_engine_runs_every_file_workload_and_reads_verify() {
+    let s = Scratch::new("matrix");
+    let mut args = strings(&[
+        "run",
+        "-w",
+        "file-randread,file-seqread,file-write",
+        "-m",
+        "threads,uring,rayon",
+        "-c",
+        "1,4",
+        "--requests",
+        "600",
+        "--warmup",
+        "0s",
+        "--verify",
+        "--block-size",
+        "8K",
+    ]);
+    args.extend(s.args());
+    let out = iobound(&args);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let runs = s.runs();
+    assert_eq!(runs.len(), 1);
+    let cells = cells(&runs[0]);
+    assert_eq!(cells.len(), 3 * 3 * 2);
+    for c in &cells {
+        let name = c["cell"].to_string();
+        if c["cell"]["mode"] == "uring" && !uring_available() {
+            assert_eq!(c["status"], "skipped", "{name}");
+            continue;
+        }
+        assert_eq!(c["status"], "ok", "{name}: {}", c["reason"]);
+        let s = &c["summary"];
+        assert_eq!(s["requests"], 600, "{name}");
+        assert_eq!(c["histogram"]["total_count"], 600, "{name}");
+        // Every request moved exactly one 8 KiB block.
+        assert_eq!(s["bytes"], 600 * 8192, "{name}");
+        assert!(s["latency"]["p50_ns"].as_u64().unwrap() > 0);
+        assert!(s["cpu"]["user_ns"].as_u64().unwrap() + s["cpu"]["sys_ns"].as_u64().unwrap() > 0);
+        assert!(s["threads_peak"]["total"].as_u64().unwrap() >= 1);
+        assert_eq!(c["system"]["direct_io"], false);
+        let hgrm = runs[0].join(format!(
+            "{}.{}.c{}.hgrm",
+            c["cell"]["workload"].as_str().unwrap(),
+            c["cell"]["mode"].as_str().unwrap(),
+            c["cell"]["concurrency"]
+        ));
+        let h = std::fs::read_to_string(&hgrm).unwrap();
+        assert!(h.contains("Total count    =          600]"), "{hgrm:?}");
+    }
+}
+
+#[test]
+fn direct_io_runs_and_is_recorded() {
+    let s = Scratch::new("direct");
+    let mut args = strings(&[
+        "run",
+        "-w",
+        "file-randread",
+        "-m",
+        "threads,uring,rayon",
+        "-c",
+        "8",
+        "-d",
+        "300ms",
+        "--warmup",
+        "50ms",
+        "--direct",
+        "--verify",
+    ]);
+    args.extend(s.args());
+    let out = iobound(&args);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    for c in cells(&s.runs()[0]) {
+        if c["status"] == "skipped" {
+            continue;
+        }
+        assert_eq!(c["status"], "ok", "{}", c["reason"]);
+        assert_eq!(c["system"]["direct_io"], true);
+        assert_eq!(c["summary"]["buffered"], false);
+        assert_eq!(c["summary"]["requests"], c["histogram"]["total_count"]);
+        assert!(c["summary"]["requests"].as_u64().unwrap() > 0);
+    }
+}
+
+/// Reads the log back with O_DIRECT, so the check sees the device, not the
+/// page cache, and counts blocks that requests wrote.
+fn written_blocks(log: &Path, blocks: u64) -> u64 {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(log)
+        .unwrap();
+    let layout = std::alloc::Layout::from_size_align(4096, 4096).unwrap();
+    // SAFETY: non-zero layout; freed below with the same layout.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    // SAFETY: ptr is valid for 4096 bytes until dealloc.
+    let buf = unsafe { std::slice::from_raw_parts_mut(ptr, 4096) };
+    let mut n = 0;
+    for b in 0..blocks {
+        use std::os::unix::fs::FileExt;
+        f.read_exact_at(buf, b * 4096).unwrap();
+        n += u64::from(dataset::is_written_block(buf, b * 4096));
+    }
+    // SAFETY: allocated above with this layout.
+    unsafe { std::alloc::dealloc(ptr, layout) };
+    n
+}
+
+#[test]
+fn writes_are_on_disk_after_the_run() {
+    for mode in ["threads", "uring", "rayon"] {
+        if mode == "uring" && !uring_available() {
+            eprintln!("skipping uring: io_uring unavailable here");
+            continue;
+        }
+        let s = Scratch::new(&format!("write-{mode}"));
+        let mut args = strings(&[
+            "run",
+            "-w",
+            "file-write",
+            "-m",
+            mode,
+            "-c",
+            "3",
+            "--requests",
+            "300",
+            "--warmup",
+            "0s",
+        ]);
+        args.extend(s.args());
+        let out = iobound(&args);
+        assert!(out.status.success(), "{mode}: {}", text(&out.stderr));
+        let log = s.data().join(format!("iobound-log-{}.dat", 8 << 20));
+        // Exactly the 300 appended blocks hold stamped writes; the rest is untouched.
+        assert_eq!(written_blocks(&log, 400), 300, "{mode}");
+    }
+}
+
+fn assert_clean_failure(s: &Scratch, out: &Output, want: &str) {
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "should fail: {want}");
+    assert!(err.contains(want), "stderr lacks '{want}': {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one-line error expected: {err}");
+    assert!(
+        s.runs().is_empty(),
+        "no results directory may be left behind"
+    );
+}
+
+#[test]
+fn bad_input_gives_one_line_errors_and_no_results() {
+    let s = Scratch::new("bad");
+    let cases: [(&[&str], &str); 6] = [
+        (&["-w", "file-nope"], "unknown workload 'file-nope'"),
+        (&["-m", "fibers"], "unknown mode 'fibers'"),
+        (&["-c", "0"], "invalid concurrency '0'"),
+        (&["-c", "4,x"], "invalid concurrency 'x'"),
+        (&["-d", "forever"], "cannot parse duration 'forever'"),
+        (&["--block-size", "10Q"], "cannot parse size '10Q'"),
+    ];
+    for (extra, want) in cases {
+        let mut args = strings(&["run"]);
+        args.extend(strings(extra));
+        args.extend(s.args());
+        let out = iobound(&args);
+        assert_eq!(out.status.code(), Some(2), "{want}");
+        assert_clean_failure(&s, &out, want);
+    }
+}
+
+#[test]
+fn unusable_directories_give_one_line_errors_and_no_results() {
+    let s = Scratch::new("dirs");
+    let blocker = s.0.join("a-file");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    let under_file = blocker.join("sub").display().to_string();
+    let run = |data: &str, out: &str| {
+        iobound(&strings(&[
+            "run",
+            "-m",
+            "threads",
+            "-c",
+            "1",
+            "-d",
+            "100ms",
+            "--file-size",
+            FILE_SIZE,
+            "--data-dir",
+            data,
+            "--out",
+            out,
+            "--quiet",
+        ]))
+    };
+    let good_out = s.out().display().to_string();
+    let good_data = s.data().display().to_string();
+    // A data dir that cannot be created, and one that exists but refuses writes (even to root).
+    for data in [under_file.as_str(), "/sys/kernel"] {
+        let out = run(data, &good_out);
+        assert_eq!(out.status.code(), Some(1));
+        assert_clean_failure(&s, &out, "data directory");
+    }
+    // A results dir that cannot be created.
+    let out = run(&good_data, &under_file);
+    assert_clean_failure(&s, &out, "results directory");
+}
+
+/// Installs a seccomp filter in the child that makes io_uring_setup fail with
+/// EPERM, the way container runtimes block it.
+fn deny_io_uring(cmd: &mut Command) {
+    // SAFETY: pre_exec runs in the forked child before exec; prctl is
+    // async-signal-safe and the filter array outlives the call.
+    unsafe {
+        cmd.pre_exec(|| {
+            let filter = [
+                // Load the syscall number (offset 0 of seccomp_data).
+                libc::sock_filter {
+                    code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
+                    jt: 0,
+                    jf: 0,
+                    k: 0,
+                },
+                libc::sock_filter {
+                    code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+                    jt: 0,
+                    jf: 1,
+                    k: libc::SYS_io_uring_setup as u32,
+                },
+                libc::sock_filter {
+                    code: (libc::BPF_RET | libc::BPF_K) as u16,
+                    jt: 0,
+                    jf: 0,
+                    k: libc::SECCOMP_RET_ERRNO | libc::EPERM as u32,
+                },
+                libc::sock_filter {
+                    code: (libc::BPF_RET | libc::BPF_K) as u16,
+                    jt: 0,
+                    jf: 0,
+                    k: libc::SECCOMP_RET_ALLOW,
+                },
+            ];
+            let prog = libc::sock_fprog {
+                len: filter.len() as u16,
+                filter: filter.as_ptr() as *mut _,
+            };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::prctl(
+                    libc::PR_SET_SECCOMP,
+                    libc::SECCOMP_MODE_FILTER,
+                    &prog as *const _,
+                ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn without_io_uring_uring_cells_are_skipped_and_others_run() {
+    let s = Scratch::new("nouring");
+    let mut args = strings(&[
+        "run",
+        "-m",
+        "threads,uring,rayon",
+        "-c",
+        "2",
+        "--requests",
+        "200",
+        "--warmup",
+        "0s",
+    ]);
+    args.extend(s.args());
+    let mut cmd = Command::new(BIN);
+    cmd.args(&args);
+    deny_io_uring(&mut cmd);
+    let out = cmd.output().unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("uring.c2 skipped: io_uring_setup is not permitted"),
+        "{err}"
+    );
+    let cells = cells(&s.runs()[0]);
+    let status: Vec<(&str, &str)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c["cell"]["mode"].as_str().unwrap(),
+                c["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [("rayon", "ok"), ("threads", "ok"), ("uring", "skipped")]
+    );
+    let uring_cell = cells.iter().find(|c| c["cell"]["mode"] == "uring").unwrap();
+    assert_eq!(uring_cell["system"]["io_uring"]["available"], false);
+
+    // With only uring requested, every cell failed to run: non-zero exit.
+    let s2 = Scratch::new("nouring-only");
+    let mut args = strings(&["run", "-m", "uring", "-c", "2", "--requests", "50"]);
+    args.extend(s2.args());
+    let mut cmd = Command::new(BIN);
+    cmd.args(&args);
+    deny_io_uring(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+#[test]
+fn help_and_list_explain_themselves() {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["list", "--help"],
+        &["fio", "--help"],
+    ] {
+        let out = iobound(&strings(args));
+        assert!(out.status.success());
+        assert!(
+            text(&out.stdout).contains("Example"),
+            "{args:?} help has no examples"
+        );
+    }
+    let out = iobound(&strings(&["list"]));
+    let list = text(&out.stdout);
+    for w in [
+        "file-randread",
+        "file-seqread",
+        "file-write",
+        "threads",
+        "uring",
+        "rayon",
+    ] {
+        assert!(list.contains(w), "{w} missing from list");
+    }
+}
+
+#[test]
+fn json_lines_on_stdout_match_the_files() {
+    let s = Scratch::new("jsonl");
+    let mut args = strings(&[
+        "run",
+        "-m",
+        "threads",
+        "-c",
+        "2",
+        "--requests",
+        "100",
+        "--warmup",
+        "0s",
+        "--json",
+    ]);
+    args.extend(s.args());
+    let out = iobound(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(line["summary"]["requests"], 100);
+    assert_eq!(cells(&s.runs()[0])[0]["summary"], line["summary"]);
+}

@@ -1,0 +1,153 @@
+//! The list of workloads: names, one-line descriptions, and construction from
+//! checked parameters.
+
+use crate::file::{LogWrite, RandRead, SeqRead};
+use crate::{Workload, WorkloadError};
+
+/// Where a workload spends its time, which decides the model the lesson predicts wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    IoBound,
+    CpuBound,
+    Mixed,
+}
+
+impl Class {
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::IoBound => "I/O-bound",
+            Class::CpuBound => "CPU-bound",
+            Class::Mixed => "mixed",
+        }
+    }
+}
+
+/// What `iobound list` shows about a workload.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkloadInfo {
+    pub name: &'static str,
+    pub class: Class,
+    pub summary: &'static str,
+    /// The engine the lesson expects to win, and why, in a few words.
+    pub prediction: &'static str,
+}
+
+/// Every workload, in the order `iobound list` shows them.
+pub fn catalog() -> &'static [WorkloadInfo] {
+    &[
+        WorkloadInfo {
+            name: "file-randread",
+            class: Class::IoBound,
+            summary: "uniform random aligned reads of --block-size (4 KiB) from a data file",
+            prediction: "uring with --direct at depth; on a warm page cache plain threads",
+        },
+        WorkloadInfo {
+            name: "file-seqread",
+            class: Class::IoBound,
+            summary: "sequential reads of --block-size (128 KiB), wrapping at the end of the file",
+            prediction: "uring with --direct at depth; on a warm page cache plain threads",
+        },
+        WorkloadInfo {
+            name: "file-write",
+            class: Class::IoBound,
+            summary: "4 KiB appends to a log file, fdatasync every --sync-every (1) appends",
+            prediction: "uring or threads alike: the device's flush time dominates",
+        },
+    ]
+}
+
+/// Parameters shared by the workloads; each takes what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadParams {
+    /// Transfer size; `None` takes the workload's own default.
+    pub block_size: Option<u64>,
+    pub file_size: u64,
+    pub sync_every: u64,
+    pub seed: u64,
+}
+
+impl Default for WorkloadParams {
+    fn default() -> Self {
+        WorkloadParams {
+            block_size: None,
+            file_size: 1 << 30,
+            sync_every: 1,
+            seed: 1,
+        }
+    }
+}
+
+/// Builds the named workload, checking its parameters first.
+pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, WorkloadError> {
+    let default_block = match name {
+        "file-randread" | "file-write" => 4096,
+        "file-seqread" => 128 * 1024,
+        _ => return Err(WorkloadError::Unknown(name.to_string())),
+    };
+    let block = p.block_size.unwrap_or(default_block);
+    if block == 0 || block % 512 != 0 || block > 64 << 20 {
+        return Err(WorkloadError::Invalid(format!(
+            "block size {block} must be a non-zero multiple of 512 bytes, at most 64 MiB"
+        )));
+    }
+    if p.file_size < block || p.file_size % 4096 != 0 {
+        return Err(WorkloadError::Invalid(format!(
+            "file size {} must be a multiple of 4096 bytes and at least the block size ({block})",
+            p.file_size
+        )));
+    }
+    if p.sync_every == 0 {
+        return Err(WorkloadError::Invalid(
+            "--sync-every must be at least 1".into(),
+        ));
+    }
+    let block32 = block as u32;
+    Ok(match name {
+        "file-randread" => Box::new(RandRead::new(p.file_size, block32, p.seed)),
+        "file-seqread" => Box::new(SeqRead::new(p.file_size, block32)),
+        "file-write" => {
+            if p.file_size % block != 0 {
+                return Err(WorkloadError::Invalid(format!(
+                    "file-write needs a file size that is a multiple of the block size ({block})"
+                )));
+            }
+            Box::new(LogWrite::new(p.file_size, block32, p.sync_every))
+        }
+        _ => unreachable!("name checked above"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogued_workload_builds_with_defaults() {
+        for info in catalog() {
+            let w = build(info.name, &WorkloadParams::default()).unwrap();
+            assert_eq!(w.name(), info.name);
+            assert!(!w.request(0).is_empty());
+        }
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        assert!(matches!(
+            build("nope", &WorkloadParams::default()),
+            Err(WorkloadError::Unknown(_))
+        ));
+        let p = WorkloadParams {
+            block_size: Some(1000),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build("file-randread", &p),
+            Err(WorkloadError::Invalid(_))
+        ));
+        let p = WorkloadParams {
+            sync_every: 0,
+            ..Default::default()
+        };
+        assert!(build("file-write", &p).is_err());
+    }
+}

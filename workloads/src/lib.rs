@@ -1,0 +1,45 @@
+//! What iobound does, independent of how it is run: a workload turns request
+//! number `i` into a short script of [`Step`]s that every engine interprets.
+//!
+//! Nothing here knows about time, threads or io_uring. Engines live in the
+//! `iobound` crate; they only see [`Request`]s, [`FileSpec`]s and the data
+//! format helpers in [`dataset`].
+
+pub mod catalog;
+pub mod dataset;
+pub mod file;
+pub mod keys;
+pub mod step;
+
+pub use catalog::{build, catalog, Class, WorkloadInfo, WorkloadParams};
+pub use step::{FileId, FileRole, FileSpec, Request, Step, MAX_STEPS};
+
+/// A description of what one request does, shared by every engine.
+///
+/// Implementations must be cheap and allocation-free in [`Workload::request`]:
+/// engines call it on their hot path.
+pub trait Workload: Send + Sync {
+    /// The workload's name as typed on the command line.
+    fn name(&self) -> &'static str;
+    /// Files this workload touches, indexed by [`FileId`].
+    fn files(&self) -> &[FileSpec];
+    /// The largest transfer any single step makes, so engines can size buffers once.
+    fn max_transfer(&self) -> usize;
+    /// The steps of request number `i`. Deterministic: the same `i` gives the same steps.
+    fn request(&self, i: u64) -> Request;
+}
+
+/// Errors from building a workload or preparing its data.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    #[error("unknown workload '{0}' (see `iobound list`)")]
+    Unknown(String),
+    #[error("invalid parameter: {0}")]
+    Invalid(String),
+    #[error("data file {path}: {source}")]
+    DataFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,148 @@
+//! The step model: a request is a fixed-capacity list of steps.
+
+/// Index of a file in a workload's [`FileSpec`] list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId(pub u8);
+
+impl FileId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One thing a request does. Offsets and lengths are in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Read `len` bytes at `offset`.
+    Read { file: FileId, offset: u64, len: u32 },
+    /// Write `len` bytes at `offset`.
+    Write { file: FileId, offset: u64, len: u32 },
+    /// Write `len` bytes at the file's tail, the way a write-ahead log grows.
+    /// The engine reserves the position at run time (concurrent appends never
+    /// overlap) and the tail wraps to 0 at the file's size.
+    Append { file: FileId, len: u32 },
+    /// Make the file's data durable (fdatasync).
+    Fdatasync { file: FileId },
+}
+
+impl Step {
+    /// Bytes this step moves (0 for a sync).
+    pub fn bytes(&self) -> u64 {
+        match *self {
+            Step::Read { len, .. } | Step::Write { len, .. } | Step::Append { len, .. } => {
+                len as u64
+            }
+            Step::Fdatasync { .. } => 0,
+        }
+    }
+}
+
+/// Most steps a single request may hold. A fixed bound keeps requests on the
+/// stack: engines build one per request on their hot path.
+pub const MAX_STEPS: usize = 8;
+
+/// The script of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    steps: [Step; MAX_STEPS],
+    len: u8,
+}
+
+impl Request {
+    /// An empty request.
+    pub fn new() -> Self {
+        Request {
+            steps: [Step::Fdatasync { file: FileId(0) }; MAX_STEPS],
+            len: 0,
+        }
+    }
+
+    /// A request with one step.
+    pub fn one(step: Step) -> Self {
+        let mut r = Self::new();
+        r.push(step);
+        r
+    }
+
+    /// Appends a step.
+    ///
+    /// # Panics
+    /// If the request already holds [`MAX_STEPS`] steps: that is a bug in the
+    /// workload, caught by its unit tests, never a runtime condition.
+    pub fn push(&mut self, step: Step) {
+        assert!(
+            (self.len as usize) < MAX_STEPS,
+            "request holds more than {MAX_STEPS} steps"
+        );
+        self.steps[self.len as usize] = step;
+        self.len += 1;
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        &self.steps[..self.len as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes moved by all steps.
+    pub fn bytes(&self) -> u64 {
+        self.steps().iter().map(Step::bytes).sum()
+    }
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a file is for, which decides how it is prepared and verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRole {
+    /// Read-mostly data, filled with [`crate::dataset`]'s generated content.
+    Data,
+    /// A log that requests append to; pre-filled so that appends overwrite
+    /// allocated blocks instead of growing the file.
+    Log,
+}
+
+/// A file a workload needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSpec {
+    pub role: FileRole,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_holds_steps_in_order_and_sums_bytes() {
+        let mut r = Request::new();
+        r.push(Step::Append {
+            file: FileId(0),
+            len: 4096,
+        });
+        r.push(Step::Fdatasync { file: FileId(0) });
+        assert_eq!(r.len(), 2);
+        assert_eq!(r.steps()[1], Step::Fdatasync { file: FileId(0) });
+        assert_eq!(r.bytes(), 4096);
+    }
+
+    #[test]
+    #[should_panic(expected = "more than")]
+    fn request_rejects_too_many_steps() {
+        let mut r = Request::new();
+        for _ in 0..=MAX_STEPS {
+            r.push(Step::Fdatasync { file: FileId(0) });
+        }
+    }
+}
