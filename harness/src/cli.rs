@@ -86,6 +86,9 @@ pub struct FileArgs {
     /// Seed of the random offsets
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// uring: submit after every N new operations rather than once per wake-up
+    #[arg(long, value_name = "N", default_value_t = crate::engine::DEFAULT_SUBMIT_BATCH)]
+    pub submit_batch: usize,
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,7 @@ pub struct FileConfig {
     pub warmup: Duration,
     pub bound: Bound,
     pub pool_threads: usize,
+    pub submit_batch: usize,
 }
 
 impl FileConfig {
@@ -62,7 +63,11 @@ impl FileConfig {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        if a.submit_batch == 0 {
+            return Err(ConfigError::Zero("submit-batch"));
+        }
         Ok(FileConfig {
+            submit_batch: a.submit_batch,
             params: WorkloadParams {
                 block_size,
                 file_size,
@@ -92,6 +97,7 @@ impl FileConfig {
             "duration": match self.bound { Bound::Duration(d) => Some(format_duration(d)), _ => None },
             "requests": match self.bound { Bound::Requests(n) => Some(n), _ => None },
             "pool_threads": self.pool_threads,
+            "submit_batch": self.submit_batch,
         })
     }
 }

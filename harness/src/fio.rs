@@ -373,6 +373,7 @@ mod tests {
             warmup: Duration::from_millis(500),
             bound: Bound::Duration(Duration::from_secs(3)),
             pool_threads: 2,
+            submit_batch: 8,
         };
         let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096);
         for want in [

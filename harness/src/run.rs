@@ -107,6 +107,7 @@ pub fn prepare(
 pub struct CellOptions {
     pub direct: bool,
     pub pool_threads: usize,
+    pub submit_batch: usize,
     pub verify: bool,
     pub record: bool,
 }
@@ -116,6 +117,7 @@ impl CellOptions {
         CellOptions {
             direct: f.direct,
             pool_threads: f.pool_threads,
+            submit_batch: f.submit_batch,
             verify: false,
             record: true,
         }
@@ -184,6 +186,7 @@ fn measure(
         &progress,
     );
     ctx.verify = opts.verify;
+    ctx.submit_batch = opts.submit_batch;
     ctx.record = opts.record;
     let usage_before = Usage::now();
     let planned = match plan.bound {

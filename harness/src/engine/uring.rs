@@ -1,8 +1,9 @@
 //! The `uring` engine: one thread, one io_uring, up to `concurrency` requests
 //! in flight. Each request's steps are submitted in order, the next one when
 //! the previous completes; the thread sleeps in io_uring_enter until at least
-//! one completion arrives (no busy polling), and every new submission found
-//! while reaping goes to the kernel in the same io_uring_enter call.
+//! one completion arrives (no busy polling). Entries queued while reaping go
+//! to the kernel in batches of `--submit-batch` (and the rest with the next
+//! wait): one io_uring_enter per batch, not per operation.
 
 use std::time::Instant;
 
@@ -79,25 +80,19 @@ impl Engine for Uring {
             }
         }
 
+        let batch = ctx.submit_batch.max(1);
         while in_flight > 0 {
             sq.sync();
             cq.sync();
-            match submitter.submit_and_wait(1) {
-                Ok(_) => {}
-                Err(e)
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::EINTR | libc::EAGAIN | libc::EBUSY)
-                    ) => {}
-                Err(source) => {
-                    // Operations may still be in flight and point into our buffers:
-                    // leak them rather than free memory the kernel may write to.
-                    std::mem::forget(slots);
-                    return Err(EngineError::Uring {
-                        what: "io_uring_enter failed",
-                        source,
-                    });
-                }
+            let mut queued = 0usize;
+            if let Err(source) = retry_transient(submitter.submit_and_wait(1)) {
+                // Operations may still be in flight and point into our buffers:
+                // leak them rather than free memory the kernel may write to.
+                std::mem::forget(slots);
+                return Err(EngineError::Uring {
+                    what: "io_uring_enter failed",
+                    source,
+                });
             }
             // Learn how many entries the kernel consumed, so pushes see free space.
             sq.sync();
@@ -132,12 +127,43 @@ impl Engine for Uring {
                 // SAFETY: as above, the buffers outlive the operation.
                 unsafe { sq.push(&s.entry(ctx, id)) }.expect("ring sized for every slot");
                 in_flight += 1;
+                queued += 1;
+                if queued == batch {
+                    // Hand a full batch to the kernel now rather than after the
+                    // whole completion batch: the device starts on it sooner.
+                    sq.sync();
+                    if let Err(source) = retry_transient(submitter.submit()) {
+                        std::mem::forget(slots);
+                        return Err(EngineError::Uring {
+                            what: "io_uring_enter failed",
+                            source,
+                        });
+                    }
+                    sq.sync();
+                    queued = 0;
+                }
             }
         }
         match failure {
             Some(e) => Err(e),
             None => Ok(vec![rec]),
         }
+    }
+}
+
+/// Treats interruptions and momentary resource shortage as success: the
+/// entries stay queued and go to the kernel at the next submission.
+fn retry_transient(r: std::io::Result<usize>) -> std::io::Result<usize> {
+    match r {
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EINTR | libc::EAGAIN | libc::EBUSY)
+            ) =>
+        {
+            Ok(0)
+        }
+        other => other,
     }
 }
 
