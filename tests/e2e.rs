@@ -292,9 +292,28 @@ fn unusable_directories_give_one_line_errors_and_no_results() {
         assert_eq!(out.status.code(), Some(1));
         assert_clean_failure(&s, &out, "data directory");
     }
-    // A results dir that cannot be created.
-    let out = run(&good_data, &under_file);
-    assert_clean_failure(&s, &out, "results directory");
+    // A results dir that cannot be created, and one that refuses writes.
+    for out_dir in [under_file.as_str(), "/sys/kernel"] {
+        let out = run(&good_data, out_dir);
+        assert_eq!(out.status.code(), Some(1));
+        assert_clean_failure(&s, &out, "results directory");
+    }
+}
+
+#[test]
+fn fio_comparison_says_how_to_install_a_missing_fio() {
+    let s = Scratch::new("nofio");
+    let out = iobound(&strings(&[
+        "fio",
+        "--fio",
+        "/nonexistent/fio",
+        "--data-dir",
+        &s.data().display().to_string(),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("apt-get install fio"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 /// Installs a seccomp filter in the child that makes io_uring_setup fail with

@@ -241,6 +241,12 @@ pub fn run(
         };
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for round in 1..=repeat {
+            // Alternate who goes first (ABBA) so drift in a noisy device or a
+            // host's burst budget does not favour one side.
+            let fio_first = round % 2 == 0;
+            let early = fio_first
+                .then(|| run_fio(fio_bin, p, &path, file, block))
+                .transpose()?;
             let cell = run::run_cell(&ready, engine, plan, opts, &uring, &mut obs);
             let s = match (cell.status, &cell.summary) {
                 (Status::Ok, Some(s)) => s.clone(),
@@ -251,22 +257,10 @@ pub fn run(
                     ))
                 }
             };
-            if !p.direct && p.workload != "file-write" {
-                let _ = pagecache::warm(&path);
-            }
-            let out = Command::new(fio_bin)
-                .args(fio_args(p, &path, file, block))
-                .output()
-                .map_err(|e| FioError::Failed(e.to_string()))?;
-            if !out.status.success() {
-                return Err(FioError::Failed(
-                    String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                ));
-            }
-            let f = parse_fio_json(
-                &String::from_utf8_lossy(&out.stdout),
-                p.workload == "file-write",
-            )?;
+            let f = match early {
+                Some(f) => f,
+                None => run_fio(fio_bin, p, &path, file, block)?,
+            };
             eprintln!(
                 "  {} round {round}: iobound {} IOPS p99 {} | fio {} IOPS p99 {}{}",
                 p.name,
@@ -286,6 +280,33 @@ pub fn run(
     }
     print!("{}", render(&rows, repeat));
     Ok(())
+}
+
+/// Runs one fio job for a pair and parses its report. For a buffered read
+/// pair the file is read once first, as iobound does before its cells.
+fn run_fio(
+    fio_bin: &str,
+    p: &Pair,
+    path: &Path,
+    file: &FileConfig,
+    block: u64,
+) -> Result<FioResult, FioError> {
+    if !p.direct && p.workload != "file-write" {
+        let _ = pagecache::warm(path);
+    }
+    let out = Command::new(fio_bin)
+        .args(fio_args(p, path, file, block))
+        .output()
+        .map_err(|e| FioError::Failed(e.to_string()))?;
+    if !out.status.success() {
+        return Err(FioError::Failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    parse_fio_json(
+        &String::from_utf8_lossy(&out.stdout),
+        p.workload == "file-write",
+    )
 }
 
 /// Medians of one pair.

@@ -36,7 +36,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             let cfg = RunConfig::from_args(&args)?;
             let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
             let out = run::run(&cfg, &mut term)?;
-            for n in term.notes() {
+            for n in iobound::output::human::cache_notes(&out.cells) {
                 eprintln!("{n}");
             }
             for c in out.cells.iter().filter(|c| c.status == Status::Skipped) {

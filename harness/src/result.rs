@@ -75,6 +75,8 @@ pub struct Cpu {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Residency {
     pub path: String,
+    /// `data` (read by requests, so residency decides cache vs disk) or `log`.
+    pub role: String,
     pub start: f64,
     pub end: f64,
 }
@@ -90,8 +92,11 @@ pub struct Summary {
     pub latency: Latency,
     pub cpu: Cpu,
     pub peak_rss_bytes: Option<u64>,
-    /// Most threads seen at once during the measured window.
+    /// Most threads seen at once while the cell ran.
     pub threads_peak: ThreadCount,
+    /// Threads the harness itself had before the engine started (the main
+    /// thread); `threads_peak.total - harness_threads` is what the engine used.
+    pub harness_threads: u32,
     /// Workers that recorded requests (threads, pool threads, or 1 ring).
     pub workers: usize,
     /// Whether reads and writes went through the page cache.
@@ -108,6 +113,13 @@ pub struct CellResult {
     pub reason: Option<String>,
     pub summary: Option<Summary>,
     pub histogram: Option<Histogram<u64>>,
+}
+
+impl Summary {
+    /// OS threads the engine added, io_uring workers included.
+    pub fn engine_threads(&self) -> u32 {
+        self.threads_peak.total.saturating_sub(self.harness_threads)
+    }
 }
 
 impl CellResult {

@@ -188,6 +188,7 @@ fn measure(
     ctx.verify = opts.verify;
     ctx.submit_batch = opts.submit_batch;
     ctx.record = opts.record;
+    let harness_threads = ThreadCount::now().total;
     let usage_before = Usage::now();
     let planned = match plan.bound {
         Bound::Duration(d) => Some(d),
@@ -268,8 +269,13 @@ fn measure(
         .files
         .iter()
         .zip(resident_start)
-        .map(|((p, _), start)| Residency {
+        .map(|((p, spec), start)| Residency {
             path: p.display().to_string(),
+            role: match spec.role {
+                FileRole::Data => "data",
+                FileRole::Log => "log",
+            }
+            .to_string(),
             start,
             end: pagecache::resident_fraction(p).unwrap_or(f64::NAN),
         })
@@ -295,6 +301,7 @@ fn measure(
         },
         peak_rss_bytes: resources::peak_rss_bytes(),
         threads_peak: threads,
+        harness_threads,
         workers: progress.workers(),
         buffered: !opts.direct,
         page_cache,

@@ -15,7 +15,6 @@ pub struct Terminal {
     live: bool,
     json: bool,
     header_done: bool,
-    notes: Vec<String>,
 }
 
 impl Terminal {
@@ -25,13 +24,7 @@ impl Terminal {
             live: !quiet && std::io::stderr().is_terminal(),
             json,
             header_done: false,
-            notes: Vec::new(),
         }
-    }
-
-    /// Notes gathered during the run (page-cache residency and the like).
-    pub fn notes(&self) -> &[String] {
-        &self.notes
     }
 
     fn clear_live(&self) {
@@ -99,9 +92,6 @@ impl Observer for Terminal {
             println!("{line}");
         } else {
             println!("{}", human::row(cell));
-        }
-        if let Some(n) = human::cache_note(cell) {
-            self.notes.push(n);
         }
     }
 }

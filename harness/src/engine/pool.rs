@@ -40,8 +40,11 @@ impl Engine for Rayon {
     }
 
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
+        // The calling thread joins the pool as worker 0 (it would otherwise
+        // sit blocked in the scope), so the pool is exactly `pool_threads`.
         let pool = ThreadPoolBuilder::new()
             .num_threads(ctx.pool_threads)
+            .use_current_thread()
             .thread_name(|i| format!("iobound-rayon{i}"))
             .build()
             .map_err(|e| EngineError::Pool(e.to_string()))?;

@@ -1,5 +1,6 @@
 //! The `threads` engine: one OS thread per slot, each blocking in pread,
-//! pwrite and fdatasync — the classic synchronous model.
+//! pwrite and fdatasync — the classic synchronous model. The calling thread
+//! runs slot 0 itself, so a cell at concurrency C uses exactly C threads.
 
 use std::sync::RwLock;
 use std::time::Instant;
@@ -24,29 +25,21 @@ impl Engine for Threads {
     }
 
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
-        let slots = Slot::all(&ctx.plan);
+        let mut slots = Slot::all(&ctx.plan).into_iter();
+        let first = slots.next().expect("concurrency is at least 1");
         // Workers wait on the gate until every thread exists, so the clock
-        // starts with the whole pool ready and thread creation is not timed.
+        // starts with all of them ready and thread creation is not timed.
         let gate = RwLock::new(());
         let closed = gate.write().expect("fresh lock");
         std::thread::scope(|s| {
             let mut handles = Vec::with_capacity(slots.len());
-            for (worker, mut slot) in slots.into_iter().enumerate() {
+            for (i, slot) in slots.enumerate() {
                 let gate = &gate;
                 let h = std::thread::Builder::new()
-                    .name(format!("iobound-w{worker}"))
+                    .name(format!("iobound-w{}", i + 1))
                     .spawn_scoped(s, move || {
-                        let mut bufs = ctx.new_bufs();
-                        let mut rec = Recorder::new(ctx.record);
                         drop(gate.read());
-                        let clock = ctx.begin();
-                        let mut now = Instant::now();
-                        while let Some(end) = blocking_request(
-                            ctx, &clock, &mut slot, &mut bufs, &mut rec, worker, now,
-                        )? {
-                            now = end;
-                        }
-                        Ok(rec)
+                        worker(ctx, slot, i + 1)
                     });
                 match h {
                     Ok(h) => handles.push(h),
@@ -60,10 +53,24 @@ impl Engine for Threads {
             }
             ctx.begin();
             drop(closed);
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("worker thread panicked"))
-                .collect()
+            let mine = worker(ctx, first, 0);
+            let mut recorders = vec![mine?];
+            for h in handles {
+                recorders.push(h.join().expect("worker thread panicked")?);
+            }
+            Ok(recorders)
         })
     }
+}
+
+/// One slot's closed loop on the current thread.
+fn worker(ctx: &CellCtx<'_>, mut slot: Slot, id: usize) -> Result<Recorder, EngineError> {
+    let mut bufs = ctx.new_bufs();
+    let mut rec = Recorder::new(ctx.record);
+    let clock = ctx.begin();
+    let mut now = Instant::now();
+    while let Some(end) = blocking_request(ctx, &clock, &mut slot, &mut bufs, &mut rec, id, now)? {
+        now = end;
+    }
+    Ok(rec)
 }

@@ -1,6 +1,6 @@
 //! The terminal summary: one aligned row per cell, units chosen per value.
 
-use crate::result::{CellResult, Status};
+use crate::result::{CellResult, Residency, Status};
 
 /// Formats nanoseconds with a unit that keeps 3-4 significant digits.
 pub fn duration_ns(ns: f64) -> String {
@@ -78,7 +78,7 @@ pub fn row(cell: &CellResult) -> String {
                 duration_ns(l.p999_ns as f64),
                 duration_ns(l.max_ns as f64),
                 duration_ns(s.cpu.per_request_ns),
-                s.threads_peak.total,
+                s.engine_threads(),
             )
         }
         (status, _) => format!(
@@ -92,25 +92,62 @@ pub fn row(cell: &CellResult) -> String {
     }
 }
 
-/// A line about page-cache residency for buffered cells, or `None`.
-pub fn cache_note(cell: &CellResult) -> Option<String> {
-    let s = cell.summary.as_ref()?;
-    if !s.buffered || s.page_cache.is_empty() {
-        return None;
-    }
-    let parts: Vec<String> = s
-        .page_cache
+/// Lowest residency (fraction) that still counts as "cached".
+pub const RESIDENT: f64 = 0.99;
+
+/// Lines about page-cache residency of the data files that buffered cells
+/// read: one line when every one stayed resident, otherwise one line per cell
+/// whose data was partly on disk. (A log's residency is recorded but does not
+/// decide anything: aligned appends need no cached pages.)
+pub fn cache_notes(cells: &[CellResult]) -> Vec<String> {
+    let buffered: Vec<(&CellResult, Vec<&Residency>)> = cells
         .iter()
-        .map(|r| {
-            let name = r.path.rsplit('/').next().unwrap_or(&r.path);
-            format!("{name} {:.0}% -> {:.0}%", r.start * 100.0, r.end * 100.0)
+        .filter_map(|c| c.summary.as_ref().map(|s| (c, s)))
+        .filter(|(_, s)| s.buffered)
+        .map(|(c, s)| {
+            (
+                c,
+                s.page_cache
+                    .iter()
+                    .filter(|r| r.role == "data")
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, r)| !r.is_empty())
+        .collect();
+    if buffered.is_empty() {
+        return Vec::new();
+    }
+    let cold: Vec<String> = buffered
+        .iter()
+        .filter(|(_, rs)| {
+            rs.iter()
+                .any(|r| !(r.start >= RESIDENT && r.end >= RESIDENT))
+        })
+        .map(|(c, rs)| {
+            let parts: Vec<String> = rs
+                .iter()
+                .map(|r| {
+                    let name = r.path.rsplit('/').next().unwrap_or(&r.path);
+                    format!("{name} {:.0}% -> {:.0}%", r.start * 100.0, r.end * 100.0)
+                })
+                .collect();
+            format!(
+                "page cache: {} was not fully resident (start -> end: {}); part of it was disk I/O",
+                c.key.stem(),
+                parts.join(", ")
+            )
         })
         .collect();
-    Some(format!(
-        "  {}: buffered I/O through the page cache; resident at start -> end: {}",
-        cell.key.stem(),
-        parts.join(", ")
-    ))
+    if cold.is_empty() {
+        vec![format!(
+            "page cache: {} buffered cell(s) ran on a warm cache (every data file >= {:.0}% resident at start and end)",
+            buffered.len(),
+            RESIDENT * 100.0
+        )]
+    } else {
+        cold
+    }
 }
 
 #[cfg(test)]
@@ -118,7 +155,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::record::new_histogram;
     use crate::resources::ThreadCount;
-    use crate::result::{CellKey, Cpu, Latency, Residency, Summary};
+    use crate::result::{CellKey, Cpu, Latency, Summary};
 
     pub fn sample_cell() -> CellResult {
         let mut h = new_histogram();
@@ -145,10 +182,12 @@ pub(crate) mod tests {
                 total: 3,
                 io_workers: 1,
             },
+            harness_threads: 1,
             workers: 1,
             buffered: true,
             page_cache: vec![Residency {
                 path: "/tmp/iobound-data-1.dat".into(),
+                role: "data".into(),
                 start: 1.0,
                 end: 0.5,
             }],
@@ -186,9 +225,17 @@ pub(crate) mod tests {
         let skipped = CellResult::not_run(cell.key.clone(), Status::Skipped, "no ring".into());
         assert!(row(&skipped).ends_with("skipped: no ring"));
         assert_eq!(
-            cache_note(&cell).unwrap(),
-            "  file-randread.uring.c32: buffered I/O through the page cache; \
-             resident at start -> end: iobound-data-1.dat 100% -> 50%"
+            cache_notes(std::slice::from_ref(&cell)),
+            [
+                "page cache: file-randread.uring.c32 was not fully resident \
+              (start -> end: iobound-data-1.dat 100% -> 50%); part of it was disk I/O"
+            ]
+        );
+        let mut warm = cell.clone();
+        warm.summary.as_mut().unwrap().page_cache[0].end = 1.0;
+        assert_eq!(
+            cache_notes(&[warm.clone(), warm])[0],
+            "page cache: 2 buffered cell(s) ran on a warm cache (every data file >= 99% resident at start and end)"
         );
     }
 }
