@@ -472,3 +472,77 @@ fn json_lines_on_stdout_match_the_files() {
     assert_eq!(line["summary"]["requests"], 100);
     assert_eq!(cells(&s.runs()[0])[0]["summary"], line["summary"]);
 }
+
+#[test]
+fn verify_catches_a_corrupted_data_file() {
+    let s = Scratch::new("corrupt");
+    let mut args = strings(&[
+        "run",
+        "-m",
+        "threads",
+        "-c",
+        "1",
+        "--requests",
+        "20",
+        "--warmup",
+        "0s",
+    ]);
+    args.extend(s.args());
+    assert!(iobound(&args).status.success());
+    // Flip one byte in every 4 KiB block except the first and last, which the
+    // reuse check reads: the file is kept, and any read now returns wrong data.
+    let path = s.data().join(format!("iobound-data-{}.dat", 8 << 20));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    for off in (4096..n - 4096).step_by(4096) {
+        bytes[off + 100] ^= 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let mut args = strings(&[
+        "run",
+        "-m",
+        "threads",
+        "-c",
+        "1",
+        "--requests",
+        "200",
+        "--warmup",
+        "0s",
+        "--verify",
+        "--block-size",
+        "4K",
+    ]);
+    args.extend(s.args());
+    let out = iobound(&args);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("not the file's content"), "{stdout}");
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_keeps_what_finished() {
+    let s = Scratch::new("sigint");
+    let mut args = strings(&[
+        "run", "-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s",
+    ]);
+    args.extend(s.args());
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let t = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted: 0 of 2 cells completed"), "{err}");
+    let cells = cells(&s.runs()[0]);
+    assert_eq!(cells.len(), 1);
+    assert_eq!(cells[0]["status"], "failed");
+    assert!(cells[0]["reason"].as_str().unwrap().contains("interrupted"));
+}

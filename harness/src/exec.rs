@@ -22,7 +22,15 @@ pub const BUF_ALIGN: usize = 4096;
 /// Errors from opening a workload's files.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("cannot open {path}{}: {source}", if *.direct { " with O_DIRECT" } else { "" })]
+    #[error(
+        "cannot open {path}{}: {source}{}",
+        if *.direct { " with O_DIRECT" } else { "" },
+        if *.direct && source.raw_os_error() == Some(libc::EINVAL) {
+            " (this filesystem does not support O_DIRECT, e.g. tmpfs: pick another --data-dir)"
+        } else {
+            ""
+        }
+    )]
     Open {
         path: PathBuf,
         direct: bool,

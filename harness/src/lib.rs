@@ -7,6 +7,7 @@ pub mod config;
 pub mod engine;
 pub mod exec;
 pub mod fio;
+pub mod interrupt;
 pub mod list;
 pub mod load;
 pub mod output;

@@ -9,10 +9,11 @@ use clap::Parser;
 use iobound::cli::{Cli, Command};
 use iobound::config::{ConfigError, FileConfig, RunConfig};
 use iobound::result::Status;
-use iobound::{fio, list, run, ui};
+use iobound::{fio, interrupt, list, run, ui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -47,6 +48,11 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
                 );
             }
             eprintln!("results: {}", out.dir.display());
+            if interrupt::requested() {
+                let done = out.cells.iter().filter(|c| c.status == Status::Ok).count();
+                eprintln!("interrupted: {done} of {} cells completed", out.planned);
+                return Ok(ExitCode::from(130));
+            }
             let failed = out.cells.iter().all(|c| c.status != Status::Ok);
             Ok(if failed {
                 ExitCode::from(1)

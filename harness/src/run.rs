@@ -45,10 +45,13 @@ pub enum RunError {
     },
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Open(#[from] crate::exec::OpenError),
 }
 
 /// What the run reports to whoever watches it (the terminal, or nobody).
 pub trait Observer {
+    fn system(&mut self, _info: &SystemInfo) {}
     fn preparing(&mut self, _path: &Path, _size: u64) {}
     fn prepared(&mut self, _path: &Path, _how: Prepared, _took: Duration) {}
     fn cell_started(&mut self, _key: &CellKey, _index: usize, _total: usize) {}
@@ -237,6 +240,9 @@ fn measure(
                 }
                 Err(RecvTimeoutError::Timeout) => {}
             }
+            if crate::interrupt::requested() {
+                ctx.fail();
+            }
             let Some(clock) = ctx.clock() else { continue };
             let now = Instant::now();
             threads = threads.max(ThreadCount::now());
@@ -258,6 +264,9 @@ fn measure(
         }
     });
     let recorders = outcome?;
+    if crate::interrupt::requested() {
+        return Err("interrupted (Ctrl-C) before the cell finished".into());
+    }
     let clock = ctx.clock().ok_or("engine never started its clock")?;
     let totals = record::merge(recorders);
     let elapsed = end.saturating_duration_since(clock.measure_from);
@@ -319,6 +328,8 @@ fn measure(
 pub struct RunOutput {
     pub dir: PathBuf,
     pub cells: Vec<CellResult>,
+    /// Cells the matrix held; more than `cells.len()` after a Ctrl-C.
+    pub planned: usize,
 }
 
 /// Runs the whole matrix of a checked configuration.
@@ -340,6 +351,12 @@ pub fn run(cfg: &RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunErro
         .map(|w| prepare(w, &cfg.file.params, data_dir, obs))
         .collect::<Result<_, _>>()?;
 
+    if cfg.file.direct {
+        for r in &ready {
+            FileSet::open(&r.files, true)?;
+        }
+    }
+    obs.system(&system);
     let (dir, run_id) = create_run_dir(&cfg.out)?;
     let meta = RunMeta {
         run_id,
@@ -356,6 +373,9 @@ pub fn run(cfg: &RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunErro
     for r in &ready {
         for &engine in &cfg.engines {
             for &c in &cfg.concurrency {
+                if crate::interrupt::requested() {
+                    break;
+                }
                 let plan = Plan {
                     concurrency: c,
                     warmup: cfg.file.warmup,
@@ -374,7 +394,11 @@ pub fn run(cfg: &RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunErro
             }
         }
     }
-    Ok(RunOutput { dir, cells })
+    Ok(RunOutput {
+        dir,
+        cells,
+        planned: total,
+    })
 }
 
 /// Writes every applicable export of a cell into the run directory.

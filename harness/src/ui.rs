@@ -35,6 +35,12 @@ impl Terminal {
 }
 
 impl Observer for Terminal {
+    fn system(&mut self, i: &crate::sysinfo::SystemInfo) {
+        if !self.json {
+            eprintln!("{}", human::system_line(i));
+        }
+    }
+
     fn preparing(&mut self, path: &Path, size: u64) {
         eprintln!(
             "preparing {} ({})...",

@@ -42,6 +42,32 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
+/// One line saying where the numbers come from.
+pub fn system_line(i: &crate::sysinfo::SystemInfo) -> String {
+    let uring = if i.io_uring.available {
+        "io_uring available".to_string()
+    } else {
+        format!(
+            "io_uring UNAVAILABLE ({}): uring cells will be skipped",
+            i.io_uring.reason.as_deref().unwrap_or("unknown reason")
+        )
+    };
+    format!(
+        "system: Linux {} on {} x {}, {} RAM; data on {} ({}) {}; {uring}",
+        i.kernel,
+        i.cpus,
+        i.cpu_model,
+        bytes(i.memory_bytes as f64),
+        i.filesystem.fstype,
+        i.filesystem.device,
+        if i.direct_io {
+            "with O_DIRECT"
+        } else {
+            "through the page cache"
+        },
+    )
+}
+
 /// The table header.
 pub fn header() -> String {
     format!(
