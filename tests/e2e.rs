@@ -526,7 +526,7 @@ fn ctrl_c_stops_the_run_and_keeps_what_finished() {
         "run", "-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s",
     ]);
     args.extend(s.args());
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(&args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
