@@ -38,6 +38,18 @@ impl Scratch {
             "--quiet".into(),
         ]
     }
+    /// `iobound run <extra> <common flags>` as a command, not yet started.
+    fn command(&self, extra: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("run").args(extra).args(self.args());
+        cmd
+    }
+
+    /// Runs `iobound run <extra> <common flags>` to completion.
+    fn run(&self, extra: &[&str]) -> Output {
+        self.command(extra).output().expect("binary runs")
+    }
+
     /// Run directories created under the results directory.
     fn runs(&self) -> Vec<PathBuf> {
         match std::fs::read_dir(self.out()) {
@@ -89,8 +101,7 @@ fn uring_available() -> bool {
 #[test]
 fn every_engine_runs_every_file_workload_and_reads_verify() {
     let s = Scratch::new("matrix");
-    let mut args = strings(&[
-        "run",
+    let out = s.run(&[
         "-w",
         "file-randread,file-seqread,file-write",
         "-m",
@@ -105,8 +116,6 @@ fn every_engine_runs_every_file_workload_and_reads_verify() {
         "--block-size",
         "8K",
     ]);
-    args.extend(s.args());
-    let out = iobound(&args);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let runs = s.runs();
     assert_eq!(runs.len(), 1);
@@ -142,8 +151,7 @@ fn every_engine_runs_every_file_workload_and_reads_verify() {
 #[test]
 fn direct_io_runs_and_is_recorded() {
     let s = Scratch::new("direct");
-    let mut args = strings(&[
-        "run",
+    let out = s.run(&[
         "-w",
         "file-randread",
         "-m",
@@ -157,8 +165,6 @@ fn direct_io_runs_and_is_recorded() {
         "--direct",
         "--verify",
     ]);
-    args.extend(s.args());
-    let out = iobound(&args);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     for c in cells(&s.runs()[0]) {
         if c["status"] == "skipped" {
@@ -204,8 +210,7 @@ fn writes_are_on_disk_after_the_run() {
             continue;
         }
         let s = Scratch::new(&format!("write-{mode}"));
-        let mut args = strings(&[
-            "run",
+        let out = s.run(&[
             "-w",
             "file-write",
             "-m",
@@ -217,8 +222,6 @@ fn writes_are_on_disk_after_the_run() {
             "--warmup",
             "0s",
         ]);
-        args.extend(s.args());
-        let out = iobound(&args);
         assert!(out.status.success(), "{mode}: {}", text(&out.stderr));
         let log = s.data().join(format!("iobound-log-{}.dat", 8 << 20));
         // Exactly the 300 appended blocks hold stamped writes; the rest is untouched.
@@ -251,10 +254,7 @@ fn bad_input_gives_one_line_errors_and_no_results() {
         (&["--block-size", "10Q"], "cannot parse size '10Q'"),
     ];
     for (extra, want) in cases {
-        let mut args = strings(&["run"]);
-        args.extend(strings(extra));
-        args.extend(s.args());
-        let out = iobound(&args);
+        let out = s.run(extra);
         assert_eq!(out.status.code(), Some(2), "{want}");
         assert_clean_failure(&s, &out, want);
     }
@@ -371,8 +371,7 @@ fn deny_io_uring(cmd: &mut Command) {
 #[test]
 fn without_io_uring_uring_cells_are_skipped_and_others_run() {
     let s = Scratch::new("nouring");
-    let mut args = strings(&[
-        "run",
+    let mut cmd = s.command(&[
         "-m",
         "threads,uring,rayon",
         "-c",
@@ -382,9 +381,6 @@ fn without_io_uring_uring_cells_are_skipped_and_others_run() {
         "--warmup",
         "0s",
     ]);
-    args.extend(s.args());
-    let mut cmd = Command::new(BIN);
-    cmd.args(&args);
     deny_io_uring(&mut cmd);
     let out = cmd.output().unwrap();
     let err = text(&out.stderr);
@@ -412,10 +408,7 @@ fn without_io_uring_uring_cells_are_skipped_and_others_run() {
 
     // With only uring requested, every cell failed to run: non-zero exit.
     let s2 = Scratch::new("nouring-only");
-    let mut args = strings(&["run", "-m", "uring", "-c", "2", "--requests", "50"]);
-    args.extend(s2.args());
-    let mut cmd = Command::new(BIN);
-    cmd.args(&args);
+    let mut cmd = s2.command(&["-m", "uring", "-c", "2", "--requests", "50"]);
     deny_io_uring(&mut cmd);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -453,8 +446,7 @@ fn help_and_list_explain_themselves() {
 #[test]
 fn json_lines_on_stdout_match_the_files() {
     let s = Scratch::new("jsonl");
-    let mut args = strings(&[
-        "run",
+    let out = s.run(&[
         "-m",
         "threads",
         "-c",
@@ -465,8 +457,6 @@ fn json_lines_on_stdout_match_the_files() {
         "0s",
         "--json",
     ]);
-    args.extend(s.args());
-    let out = iobound(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert_eq!(line["summary"]["requests"], 100);
@@ -476,19 +466,19 @@ fn json_lines_on_stdout_match_the_files() {
 #[test]
 fn verify_catches_a_corrupted_data_file() {
     let s = Scratch::new("corrupt");
-    let mut args = strings(&[
-        "run",
-        "-m",
-        "threads",
-        "-c",
-        "1",
-        "--requests",
-        "20",
-        "--warmup",
-        "0s",
-    ]);
-    args.extend(s.args());
-    assert!(iobound(&args).status.success());
+    assert!(s
+        .run(&[
+            "-m",
+            "threads",
+            "-c",
+            "1",
+            "--requests",
+            "20",
+            "--warmup",
+            "0s",
+        ])
+        .status
+        .success());
     // Flip one byte in every 4 KiB block except the first and last, which the
     // reuse check reads: the file is kept, and any read now returns wrong data.
     let path = s.data().join(format!("iobound-data-{}.dat", 8 << 20));
@@ -498,8 +488,7 @@ fn verify_catches_a_corrupted_data_file() {
         bytes[off + 100] ^= 0x5a;
     }
     std::fs::write(&path, bytes).unwrap();
-    let mut args = strings(&[
-        "run",
+    let out = s.run(&[
         "-m",
         "threads",
         "-c",
@@ -512,8 +501,6 @@ fn verify_catches_a_corrupted_data_file() {
         "--block-size",
         "4K",
     ]);
-    args.extend(s.args());
-    let out = iobound(&args);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("not the file's content"), "{stdout}");
@@ -522,12 +509,8 @@ fn verify_catches_a_corrupted_data_file() {
 #[test]
 fn ctrl_c_stops_the_run_and_keeps_what_finished() {
     let s = Scratch::new("sigint");
-    let mut args = strings(&[
-        "run", "-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s",
-    ]);
-    args.extend(s.args());
-    let child = Command::new(BIN)
-        .args(&args)
+    let child = s
+        .command(&["-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
