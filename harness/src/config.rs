@@ -12,8 +12,9 @@ use crate::engine::{self, Engine};
 use crate::load::Bound;
 use crate::units::{format_duration, parse_duration, parse_size, split_list, UnitError};
 
-/// Largest concurrency accepted; beyond it a typo is likelier than intent.
-pub const MAX_CONCURRENCY: usize = 100_000;
+/// Largest concurrency accepted: the most entries an io_uring submission
+/// queue can have (IORING_MAX_ENTRIES), so every engine accepts every value.
+pub const MAX_CONCURRENCY: usize = 32_768;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -58,14 +58,16 @@ impl Latency {
     }
 }
 
-/// CPU time of the whole process during the measured window.
+/// CPU time of the whole process over the whole cell (warm-up included: the
+/// readings are taken on the engine's threads when its clock starts and when
+/// it returns, so they stay exact even when workers swamp the CPUs).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Cpu {
     pub user_ns: u64,
     pub sys_ns: u64,
-    /// (user + sys) / requests.
+    /// (user + sys) / every request completed in the cell.
     pub per_request_ns: f64,
-    /// (user + sys) / elapsed: 1.0 is one core busy all the time.
+    /// (user + sys) / the cell's wall time: 1.0 is one core busy all the time.
     pub cores_busy: f64,
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,

@@ -192,51 +192,37 @@ fn measure(
     ctx.submit_batch = opts.submit_batch;
     ctx.record = opts.record;
     let harness_threads = ThreadCount::now().total;
-    let usage_before = Usage::now();
     let planned = match plan.bound {
         Bound::Duration(d) => Some(d),
         Bound::Requests(_) => None,
     };
 
     let (tx, rx) = mpsc::channel();
-    let (outcome, end, usage_start, usage_end, threads) = std::thread::scope(|s| {
+    let (outcome, end, usage_end, sampled) = std::thread::scope(|s| {
         let ctx = &ctx;
         s.spawn(move || {
             let r = engine.run(ctx);
-            let _ = tx.send((r, Instant::now()));
+            let _ = tx.send((r, Instant::now(), Usage::now()));
         });
-        let mut usage_start: Option<Usage> = None;
+        // The monitor only watches: live progress, Ctrl-C, and thread counts
+        // (io_uring starts its workers on demand, after the clock started).
         let mut threads = ThreadCount::default();
         let mut last = (Instant::now(), 0u64);
         loop {
-            let tick = match ctx.clock() {
-                None => Duration::from_millis(1),
-                Some(c) if usage_start.is_none() => c
-                    .measure_from
-                    .saturating_duration_since(Instant::now())
-                    .min(Duration::from_millis(100)),
-                Some(_) => Duration::from_millis(100),
+            let tick = if ctx.clock().is_none() {
+                Duration::from_millis(1)
+            } else {
+                Duration::from_millis(100)
             };
             match rx.recv_timeout(tick) {
-                Ok((r, end)) => {
-                    let usage_end = Usage::now();
-                    break (
-                        r.map_err(|e| e.to_string()),
-                        end,
-                        usage_start,
-                        usage_end,
-                        threads,
-                    );
-                }
+                Ok((r, end, usage)) => break (r.map_err(|e| e.to_string()), end, usage, threads),
                 Err(RecvTimeoutError::Disconnected) => {
-                    let now = Instant::now();
                     break (
                         Err("engine thread died".into()),
-                        now,
-                        usage_start,
+                        Instant::now(),
                         Usage::now(),
                         threads,
-                    );
+                    )
                 }
                 Err(RecvTimeoutError::Timeout) => {}
             }
@@ -244,11 +230,8 @@ fn measure(
                 ctx.fail();
             }
             let Some(clock) = ctx.clock() else { continue };
-            let now = Instant::now();
             threads = threads.max(ThreadCount::now());
-            if usage_start.is_none() && now >= clock.measure_from {
-                usage_start = Some(Usage::now());
-            }
+            let now = Instant::now();
             let done = progress.total();
             let dt = now.duration_since(last.0).as_secs_f64();
             if dt >= 0.25 {
@@ -267,13 +250,19 @@ fn measure(
     if crate::interrupt::requested() {
         return Err("interrupted (Ctrl-C) before the cell finished".into());
     }
-    let clock = ctx.clock().ok_or("engine never started its clock")?;
+    let start = ctx.start().ok_or("engine never started its clock")?;
     let totals = record::merge(recorders);
-    let elapsed = end.saturating_duration_since(clock.measure_from);
-    let usage = usage_end.since(&usage_start.unwrap_or(usage_before));
-    let cpu_ns = (usage.user + usage.sys).as_nanos() as f64;
+    let elapsed = end.saturating_duration_since(start.clock.measure_from);
     let secs = elapsed.as_secs_f64();
     let per_sec = |x: f64| if secs > 0.0 { x / secs } else { 0.0 };
+    // CPU covers the whole cell, warm-up included, and so is divided by every
+    // request completed in it.
+    let usage = usage_end.since(&start.usage);
+    let cpu_ns = (usage.user + usage.sys).as_nanos() as f64;
+    let all_requests = progress.total();
+    let cell_secs = end
+        .saturating_duration_since(start.clock.start)
+        .as_secs_f64();
     let page_cache = ready
         .files
         .iter()
@@ -299,17 +288,21 @@ fn measure(
         cpu: Cpu {
             user_ns: usage.user.as_nanos() as u64,
             sys_ns: usage.sys.as_nanos() as u64,
-            per_request_ns: if totals.requests > 0 {
-                cpu_ns / totals.requests as f64
+            per_request_ns: if all_requests > 0 {
+                cpu_ns / all_requests as f64
             } else {
                 0.0
             },
-            cores_busy: per_sec(cpu_ns / 1e9),
+            cores_busy: if cell_secs > 0.0 {
+                cpu_ns / 1e9 / cell_secs
+            } else {
+                0.0
+            },
             voluntary_switches: usage.voluntary_switches,
             involuntary_switches: usage.involuntary_switches,
         },
         peak_rss_bytes: resources::peak_rss_bytes(),
-        threads_peak: threads,
+        threads_peak: sampled.max(start.threads),
         harness_threads,
         workers: progress.workers(),
         buffered: !opts.direct,

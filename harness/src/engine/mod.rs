@@ -11,6 +11,7 @@ use iobound_workloads::Workload;
 use crate::exec::{FileSet, IoBufs, StepError};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::{Progress, Recorder};
+use crate::resources::{ThreadCount, Usage};
 
 pub mod pool;
 pub mod threads;
@@ -56,7 +57,18 @@ pub struct CellCtx<'a> {
     pub progress: &'a Progress,
     /// Set by the first failing worker; every slot stops at its next request.
     pub abort: AtomicBool,
-    clock: OnceLock<Clock>,
+    start: OnceLock<Start>,
+}
+
+/// What is known the moment a cell's clock starts. Taken on the engine's own
+/// thread: a monitor thread competing with thousands of busy workers for two
+/// cores can be scheduled seconds late, so it must not own these readings.
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    pub clock: Clock,
+    pub usage: Usage,
+    /// Threads alive once the engine's set-up is done.
+    pub threads: ThreadCount,
 }
 
 impl<'a> CellCtx<'a> {
@@ -77,21 +89,34 @@ impl<'a> CellCtx<'a> {
             record: true,
             progress,
             abort: AtomicBool::new(false),
-            clock: OnceLock::new(),
+            start: OnceLock::new(),
         }
     }
 
     /// Starts the cell's clock. Engines call this once their set-up (threads,
     /// rings, pools) is done, so set-up never counts as warm-up or load.
     pub fn begin(&self) -> Clock {
-        *self
+        self.start
+            .get_or_init(|| {
+                let threads = ThreadCount::now();
+                let usage = Usage::now();
+                Start {
+                    clock: Clock::new(&self.plan, Instant::now()),
+                    usage,
+                    threads,
+                }
+            })
             .clock
-            .get_or_init(|| Clock::new(&self.plan, Instant::now()))
+    }
+
+    /// The readings taken when the clock started, once it has.
+    pub fn start(&self) -> Option<Start> {
+        self.start.get().copied()
     }
 
     /// The clock, once the engine has started it.
     pub fn clock(&self) -> Option<Clock> {
-        self.clock.get().copied()
+        self.start().map(|s| s.clock)
     }
 
     pub fn fail(&self) {

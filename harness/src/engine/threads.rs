@@ -11,6 +11,8 @@ use crate::record::Recorder;
 
 pub struct Threads;
 
+const WORKER_STACK: usize = 256 * 1024;
+
 impl Engine for Threads {
     fn name(&self) -> &'static str {
         "threads"
@@ -35,8 +37,11 @@ impl Engine for Threads {
             let mut handles = Vec::with_capacity(slots.len());
             for (i, slot) in slots.enumerate() {
                 let gate = &gate;
+                // Buffers live on the heap; a small stack lets thousands of
+                // workers start without reserving gigabytes of address space.
                 let h = std::thread::Builder::new()
                     .name(format!("iobound-w{}", i + 1))
+                    .stack_size(WORKER_STACK)
                     .spawn_scoped(s, move || {
                         drop(gate.read());
                         worker(ctx, slot, i + 1)

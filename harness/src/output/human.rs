@@ -52,8 +52,15 @@ pub fn system_line(i: &crate::sysinfo::SystemInfo) -> String {
             i.io_uring.reason.as_deref().unwrap_or("unknown reason")
         )
     };
+    let memory_fs = matches!(i.filesystem.fstype.as_str(), "tmpfs" | "ramfs");
+    let warn = if memory_fs {
+        "\nnote: the data directory is in memory (tmpfs): file I/O never reaches a disk; \
+         use --data-dir on the device you want to measure"
+    } else {
+        ""
+    };
     format!(
-        "system: Linux {} on {} x {}, {} RAM; data on {} ({}) {}; {uring}",
+        "system: Linux {} on {} x {}, {} RAM; data on {} ({}) {}; {uring}{warn}",
         i.kernel,
         i.cpus,
         i.cpu_model,
