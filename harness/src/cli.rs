@@ -133,7 +133,9 @@ Examples:
 
 Each pair runs an iobound cell and the matching fio job on the same file with
 the same block size, depth and duration (psync numjobs=C for threads, io_uring
-iodepth=C for uring), alternating, and prints iobound/fio for IOPS and p99.";
+iodepth=C for uring), alternating which goes first, and prints iobound/fio
+for IOPS and p99 (medians). Each pair fixes its engine, depth and O_DIRECT
+setting, so --direct is ignored here.";
 
 #[derive(Debug, Args)]
 pub struct FioArgs {

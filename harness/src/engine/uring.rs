@@ -86,13 +86,7 @@ impl Engine for Uring {
             cq.sync();
             let mut queued = 0usize;
             if let Err(source) = retry_transient(submitter.submit_and_wait(1)) {
-                // Operations may still be in flight and point into our buffers:
-                // leak them rather than free memory the kernel may write to.
-                std::mem::forget(slots);
-                return Err(EngineError::Uring {
-                    what: "io_uring_enter failed",
-                    source,
-                });
+                return Err(abandon(slots, source));
             }
             // Learn how many entries the kernel consumed, so pushes see free space.
             sq.sync();
@@ -133,11 +127,7 @@ impl Engine for Uring {
                     // whole completion batch: the device starts on it sooner.
                     sq.sync();
                     if let Err(source) = retry_transient(submitter.submit()) {
-                        std::mem::forget(slots);
-                        return Err(EngineError::Uring {
-                            what: "io_uring_enter failed",
-                            source,
-                        });
+                        return Err(abandon(slots, source));
                     }
                     sq.sync();
                     queued = 0;
@@ -148,6 +138,17 @@ impl Engine for Uring {
             Some(e) => Err(e),
             None => Ok(vec![rec]),
         }
+    }
+}
+
+/// Gives up on a ring the kernel refuses to enter. Operations may still be
+/// in flight and point into the slots' buffers: leak them rather than free
+/// memory the kernel may still write to.
+fn abandon(slots: Vec<InFlight>, source: std::io::Error) -> EngineError {
+    std::mem::forget(slots);
+    EngineError::Uring {
+        what: "io_uring_enter failed",
+        source,
     }
 }
 
