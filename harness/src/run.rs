@@ -230,7 +230,11 @@ fn measure(
                 ctx.fail();
             }
             let Some(clock) = ctx.clock() else { continue };
-            threads = threads.max(ThreadCount::now());
+            threads = threads.max(if engine.needs_io_uring() {
+                ThreadCount::with_io_workers()
+            } else {
+                ThreadCount::now()
+            });
             let now = Instant::now();
             let done = progress.total();
             let dt = now.duration_since(last.0).as_secs_f64();

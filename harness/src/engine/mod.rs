@@ -179,3 +179,90 @@ pub(crate) fn blocking_request(
     rec.complete(ctx.progress, worker, ticket.measured, end - start, bytes);
     Ok(Some(end))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Bound;
+    use crate::record::merge;
+    use iobound_workloads::{dataset, FileId, FileRole, FileSpec, Request, Step};
+    use std::time::Duration;
+
+    /// Request `i` writes block `i` at its own offset, then syncs: after a run
+    /// of N requests exactly blocks 0..N must carry their stamps, which proves
+    /// every request number ran once and only once, whatever the engine.
+    struct Stripes([FileSpec; 1]);
+
+    impl Workload for Stripes {
+        fn name(&self) -> &'static str {
+            "test-stripes"
+        }
+        fn files(&self) -> &[FileSpec] {
+            &self.0
+        }
+        fn max_transfer(&self) -> usize {
+            4096
+        }
+        fn request(&self, i: u64) -> Request {
+            let mut r = Request::one(Step::Write {
+                file: FileId(0),
+                offset: i * 4096,
+                len: 4096,
+            });
+            r.push(Step::Fdatasync { file: FileId(0) });
+            r
+        }
+    }
+
+    #[test]
+    fn every_engine_runs_each_request_number_exactly_once() {
+        const N: u64 = 250;
+        for engine in all() {
+            if engine.needs_io_uring() && !crate::ring::UringSupport::detect().available {
+                eprintln!("skipping {}: io_uring unavailable", engine.name());
+                continue;
+            }
+            let dir = std::env::temp_dir().join(format!(
+                "iobound-engine-{}-{}",
+                engine.name(),
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let spec = FileSpec {
+                role: FileRole::Log,
+                size: 2 << 20,
+            };
+            let (path, _) = dataset::prepare(&dir, &spec).unwrap();
+            let w = Stripes([spec.clone()]);
+            let files = FileSet::open(&[(path.clone(), spec)], false).unwrap();
+            let plan = Plan {
+                concurrency: 3,
+                warmup: Duration::ZERO,
+                bound: Bound::Requests(N),
+            };
+            let progress = Progress::new(engine.workers(&plan, 2));
+            let ctx = CellCtx::new(&w, &files, plan, 2, &progress);
+            let totals = merge(engine.run(&ctx).unwrap());
+            assert_eq!(totals.requests, N, "{}", engine.name());
+            assert_eq!(totals.hist.len(), N);
+            assert_eq!(totals.bytes, N * 4096);
+            let bytes = std::fs::read(&path).unwrap();
+            let stamped: Vec<bool> = bytes
+                .chunks_exact(4096)
+                .enumerate()
+                .map(|(b, block)| dataset::is_written_block(block, b as u64 * 4096))
+                .collect();
+            assert!(
+                stamped[..N as usize].iter().all(|&s| s),
+                "{}",
+                engine.name()
+            );
+            assert!(
+                !stamped[N as usize..].iter().any(|&s| s),
+                "{}",
+                engine.name()
+            );
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+}
