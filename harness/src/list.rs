@@ -6,10 +6,19 @@ use crate::engine;
 
 /// The text `iobound list` prints.
 pub fn render() -> String {
-    let mut s = String::from("Workloads:\n");
+    let mut s = format!(
+        "Workloads (class, and the engine the lesson predicts wins):\n  {:<14} {:<10} {:<8} {}\n",
+        "name", "class", "lesson", "one request"
+    );
     for w in iobound_workloads::catalog() {
-        let _ = writeln!(s, "  {:<14} [{}] {}", w.name, w.class.label(), w.summary);
-        let _ = writeln!(s, "  {:<14} lesson predicts: {}", "", w.prediction);
+        let _ = writeln!(
+            s,
+            "  {:<14} {:<10} {:<8} {}",
+            w.name,
+            w.class.label(),
+            w.prediction,
+            w.summary
+        );
     }
     s.push_str("\nEngines (--mode):\n");
     for e in engine::all() {
