@@ -55,11 +55,12 @@ pub trait Observer {
     fn preparing(&mut self, _path: &Path, _size: u64) {}
     fn prepared(&mut self, _path: &Path, _how: Prepared, _took: Duration) {}
     fn cell_started(&mut self, _key: &CellKey, _index: usize, _total: usize) {}
-    /// Called a few times a second while a cell runs.
+    /// Called a few times a second while a cell runs; `elapsed` is the
+    /// measured time so far, `None` during warm-up.
     fn progress(
         &mut self,
         _key: &CellKey,
-        _elapsed: Duration,
+        _elapsed: Option<Duration>,
         _planned: Option<Duration>,
         _rate: f64,
     ) {
@@ -243,7 +244,7 @@ fn measure(
                 last = (now, done);
                 obs.progress(
                     key,
-                    now.saturating_duration_since(clock.measure_from),
+                    now.checked_duration_since(clock.measure_from),
                     planned,
                     rate,
                 );

@@ -15,6 +15,8 @@ pub struct Terminal {
     live: bool,
     json: bool,
     header_done: bool,
+    /// "[3/27]": the current cell's place in the matrix.
+    position: String,
 }
 
 impl Terminal {
@@ -24,6 +26,7 @@ impl Terminal {
             live: !quiet && std::io::stderr().is_terminal(),
             json,
             header_done: false,
+            position: String::new(),
         }
     }
 
@@ -62,25 +65,34 @@ impl Observer for Terminal {
             println!("{}", human::header());
             self.header_done = true;
         }
+        self.position = format!("[{}/{total}]", index + 1);
         if self.live {
-            eprint!(
-                "\r\x1b[2K[{}/{total}] {} warming up...",
-                index + 1,
-                key.stem()
-            );
+            eprint!("\r\x1b[2K{} {} starting...", self.position, key.stem());
             let _ = std::io::stderr().flush();
         }
     }
 
-    fn progress(&mut self, key: &CellKey, elapsed: Duration, planned: Option<Duration>, rate: f64) {
+    fn progress(
+        &mut self,
+        key: &CellKey,
+        elapsed: Option<Duration>,
+        planned: Option<Duration>,
+        rate: f64,
+    ) {
         if !self.live {
             return;
         }
-        let of = planned.map_or(String::new(), |p| format!("/{:.1}s", p.as_secs_f64()));
+        let when = match elapsed {
+            None => "warming up".to_string(),
+            Some(e) => {
+                let of = planned.map_or(String::new(), |p| format!("/{:.1}s", p.as_secs_f64()));
+                format!("{:.1}s{of}", e.as_secs_f64())
+            }
+        };
         eprint!(
-            "\r\x1b[2K  {} {:.1}s{of}  {} req/s",
+            "\r\x1b[2K{} {} {when}  {} req/s",
+            self.position,
             key.stem(),
-            elapsed.as_secs_f64(),
             human::rate(rate)
         );
         let _ = std::io::stderr().flush();
