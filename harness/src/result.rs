@@ -101,6 +101,8 @@ pub struct Summary {
     pub harness_threads: u32,
     /// Workers that recorded requests (threads, pool threads, or 1 ring).
     pub workers: usize,
+    /// Bytes per read or write step (the workload's block size in effect).
+    pub block_size: u64,
     /// Whether reads and writes went through the page cache.
     pub buffered: bool,
     pub page_cache: Vec<Residency>,

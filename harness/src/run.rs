@@ -310,6 +310,7 @@ fn measure(
         threads_peak: sampled.max(start.threads),
         harness_threads,
         workers: progress.workers(),
+        block_size: ready.workload.max_transfer() as u64,
         buffered: !opts.direct,
         page_cache,
     };
