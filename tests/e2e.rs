@@ -133,6 +133,7 @@ fn every_engine_runs_every_file_workload_and_reads_verify() {
         assert_eq!(c["histogram"]["total_count"], 600, "{name}");
         // Every request moved exactly one 8 KiB block.
         assert_eq!(s["bytes"], 600 * 8192, "{name}");
+        assert_eq!(s["block_size"], 8192, "{name}");
         assert!(s["latency"]["p50_ns"].as_u64().unwrap() > 0);
         assert!(s["cpu"]["user_ns"].as_u64().unwrap() + s["cpu"]["sys_ns"].as_u64().unwrap() > 0);
         assert!(s["threads_peak"]["total"].as_u64().unwrap() >= 1);
