@@ -29,32 +29,23 @@ fn per_call(label: &str, mut f: impl FnMut(u64)) -> f64 {
     best
 }
 
+/// Cost of noting one completed request, with or without the histogram.
+fn recorder_cost(label: &str, record_latency: bool) -> f64 {
+    let progress = Progress::new(1);
+    let mut rec = Recorder::new(record_latency);
+    per_call(label, |i| {
+        let latency = Duration::from_nanos(500 + (i & 0xffff));
+        rec.complete(&progress, 0, true, latency, 4096);
+    })
+}
+
 fn main() {
     println!("iobound harness overhead per request (best of 5 x {N} calls)");
     let clock = per_call("Instant::now()", |_| {
         black_box(Instant::now());
     });
-    let progress = Progress::new(1);
-    let mut rec = Recorder::new(true);
-    let record = per_call("Recorder::complete (histogram + progress)", |i| {
-        rec.complete(
-            &progress,
-            0,
-            true,
-            Duration::from_nanos(500 + (i & 0xffff)),
-            4096,
-        );
-    });
-    let mut plain = Recorder::new(false);
-    let count_only = per_call("Recorder::complete, latency not recorded", |i| {
-        plain.complete(
-            &progress,
-            0,
-            true,
-            Duration::from_nanos(500 + (i & 0xffff)),
-            4096,
-        );
-    });
+    let record = recorder_cost("Recorder::complete (histogram + progress)", true);
+    let count_only = recorder_cost("Recorder::complete, latency not recorded", false);
     let w = build("file-randread", &WorkloadParams::default()).expect("builds");
     let request = per_call("file-randread request(i)", |i| {
         black_box(w.request(black_box(i)));

@@ -224,9 +224,16 @@ pub fn run(
     })?;
     let uring = UringSupport::detect();
     let mut rows = Vec::new();
+    let mut done = Vec::new();
     for p in pairs {
         let mut obs = Silent;
-        let ready = run::prepare(p.workload, &file.params, &file.data_dir, &mut obs)?;
+        let ready = run::prepare(
+            p.workload,
+            &file.params,
+            &file.data_dir,
+            &mut done,
+            &mut obs,
+        )?;
         let path = ready.files[0].0.clone();
         let block = ready.workload.max_transfer() as u64;
         let engine = engine::by_name(p.mode).expect("pairs name real engines");

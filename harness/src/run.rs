@@ -86,21 +86,27 @@ pub fn ensure_writable_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
-/// Builds a workload and prepares its files under the data directory.
+/// Builds a workload and prepares its files under the data directory. Files
+/// already in `done` (shared with an earlier workload of the run) are not
+/// checked again; newly prepared ones are added to it.
 pub fn prepare(
     name: &str,
     params: &WorkloadParams,
     data_dir: &Path,
+    done: &mut Vec<PathBuf>,
     obs: &mut dyn Observer,
 ) -> Result<Ready, RunError> {
     let workload = iobound_workloads::build(name, params)?;
     let mut files = Vec::new();
     for spec in workload.files() {
         let path = dataset::path_for(data_dir, spec);
-        obs.preparing(&path, spec.size);
-        let t = Instant::now();
-        let (path, how) = dataset::prepare(data_dir, spec)?;
-        obs.prepared(&path, how, t.elapsed());
+        if !done.contains(&path) {
+            obs.preparing(&path, spec.size);
+            let t = Instant::now();
+            let (_, how) = dataset::prepare(data_dir, spec)?;
+            obs.prepared(&path, how, t.elapsed());
+            done.push(path.clone());
+        }
         files.push((path, spec.clone()));
     }
     Ok(Ready { workload, files })
@@ -344,10 +350,11 @@ pub fn run(cfg: &RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunErro
     })?;
     let uring = UringSupport::detect();
     let system = SystemInfo::collect(data_dir, cfg.file.direct, uring.clone());
+    let mut done = Vec::new();
     let ready: Vec<Ready> = cfg
         .workloads
         .iter()
-        .map(|w| prepare(w, &cfg.file.params, data_dir, obs))
+        .map(|w| prepare(w, &cfg.file.params, data_dir, &mut done, obs))
         .collect::<Result<_, _>>()?;
 
     if cfg.file.direct {
