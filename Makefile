@@ -1,6 +1,6 @@
 # Thin wrappers: each target is one or two cargo lines.
 IOBOUND := cargo run --release --quiet -p iobound --
-BENCH   := -w file-randread,file-seqread,file-write -m threads,uring,rayon -c 1,8,32 -d 2s --warmup 500ms
+BENCH   := -w file-randread,file-seqread,file-write,mixed-file -m threads,uring,rayon,hybrid -c 1,8,32 -d 2s --warmup 500ms
 
 .PHONY: bench bench-fio test build
 
@@ -8,6 +8,7 @@ BENCH   := -w file-randread,file-seqread,file-write -m threads,uring,rayon -c 1,
 bench:
 	$(IOBOUND) run $(BENCH)
 	$(IOBOUND) run $(BENCH) --direct
+	$(IOBOUND) run -w cpu-hash,cpu-image -m threads,uring,rayon,hybrid -c 1,8,32 -d 2s --warmup 500ms
 
 ## bench-fio: iobound and fio side by side on the same files (needs fio)
 bench-fio:

@@ -134,6 +134,8 @@ fn every_engine_runs_every_file_workload_and_reads_verify() {
         // Every request moved exactly one 8 KiB block.
         assert_eq!(s["bytes"], 600 * 8192, "{name}");
         assert_eq!(s["block_size"], 8192, "{name}");
+        // Pure I/O workloads compute nothing, so they carry no checksum.
+        assert!(s["checksum"].is_null(), "{name}");
         assert!(s["latency"]["p50_ns"].as_u64().unwrap() > 0);
         assert!(s["cpu"]["user_ns"].as_u64().unwrap() + s["cpu"]["sys_ns"].as_u64().unwrap() > 0);
         assert!(s["threads_peak"]["total"].as_u64().unwrap() >= 1);
@@ -439,9 +441,69 @@ fn help_and_list_explain_themselves() {
         "threads",
         "uring",
         "rayon",
+        "hybrid",
     ] {
         assert!(list.contains(w), "{w} missing from list");
     }
+    // Each workload's line carries its class and the lesson's predicted winner.
+    let line = |name: &str| {
+        list.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing from list"))
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("cpu-hash"), "cpu-hash CPU-bound rayon");
+    assert_eq!(line("cpu-image"), "cpu-image CPU-bound rayon");
+    assert_eq!(line("mixed-file"), "mixed-file mixed hybrid");
+    assert_eq!(line("file-randread"), "file-randread I/O-bound uring");
+}
+
+#[test]
+fn every_engine_reports_the_same_checksum_for_the_same_requests() {
+    let s = Scratch::new("checksum");
+    let out = s.run(&[
+        "-w",
+        "cpu-hash,cpu-image,mixed-file",
+        "-m",
+        "threads,uring,rayon,hybrid",
+        "-c",
+        "5",
+        "--requests",
+        "200",
+        "--warmup",
+        "0s",
+        "--work",
+        "32K",
+        "--verify",
+    ]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let cells = cells(&s.runs()[0]);
+    assert_eq!(cells.len(), 3 * 4);
+    for w in ["cpu-hash", "cpu-image", "mixed-file"] {
+        let sums: Vec<String> = cells
+            .iter()
+            .filter(|c| c["cell"]["workload"] == w && c["status"] == "ok")
+            .map(|c| c["summary"]["checksum"].as_str().unwrap().to_string())
+            .collect();
+        let expected = if uring_available() { 4 } else { 2 };
+        assert_eq!(sums.len(), expected, "{w}");
+        assert!(sums.iter().all(|x| *x == sums[0]), "{w}: {sums:?}");
+        assert_ne!(sums[0], "0000000000000000");
+    }
+    // Different work gives a different checksum: it is computed, not constant.
+    let other = s.run(&[
+        "-w", "cpu-hash", "-m", "threads", "-c", "1", "-n", "200", "--warmup", "0s", "--work",
+        "33K", "--json",
+    ]);
+    let line: serde_json::Value = serde_json::from_str(text(&other.stdout).trim()).unwrap();
+    let first = cells
+        .iter()
+        .find(|c| c["cell"]["workload"] == "cpu-hash" && c["status"] == "ok")
+        .unwrap();
+    assert_ne!(line["summary"]["checksum"], first["summary"]["checksum"]);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use iobound::exec::Done;
 use iobound::record::{Progress, Recorder};
 use iobound_workloads::{build, WorkloadParams};
 
@@ -35,7 +36,16 @@ fn recorder_cost(label: &str, record_latency: bool) -> f64 {
     let mut rec = Recorder::new(record_latency);
     per_call(label, |i| {
         let latency = Duration::from_nanos(500 + (i & 0xffff));
-        rec.complete(&progress, 0, true, latency, 4096);
+        rec.complete(
+            &progress,
+            0,
+            true,
+            latency,
+            Done {
+                bytes: 4096,
+                digest: 0,
+            },
+        );
     })
 }
 

@@ -41,6 +41,10 @@ Examples:
   iobound run -w file-randread -m threads,uring,rayon -c 1,8,32 -d 2s
   # a write-ahead log: 4 KiB appends, fdatasync after each
   iobound run -w file-write -m threads,uring -c 1,4 -d 3s
+  # CPU-bound work: SHA-256 of 256 KiB per request, a pool against one event loop
+  iobound run -w cpu-hash -m uring,rayon -c 32 -d 3s
+  # I/O then CPU in each request: the hybrid engine hands the hash to a pool
+  iobound run -w mixed-file -m uring,hybrid,threads -c 32 -d 3s --direct
   # exactly 10000 measured requests, checking every read's content
   iobound run -w file-seqread -m threads -c 4 --requests 10000 --warmup 0s --verify
 
@@ -50,7 +54,7 @@ full HdrHistogram) and a .hgrm percentile distribution per cell.";
 /// Flags shared by commands that run file workloads.
 #[derive(Debug, Args, Clone)]
 pub struct FileArgs {
-    /// Transfer size per request [default: 4K; 128K for file-seqread]
+    /// Transfer size per request [default: 4K; 128K for file-seqread; 64K for mixed-file]
     #[arg(long, value_name = "SIZE")]
     pub block_size: Option<String>,
     /// Size of the data (or log) file
@@ -59,6 +63,9 @@ pub struct FileArgs {
     /// file-write: fdatasync after every N appends
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub sync_every: u64,
+    /// cpu-hash: bytes each request hashes
+    #[arg(long, value_name = "SIZE", default_value = "256K")]
+    pub work: String,
     /// Open files with O_DIRECT (bypass the page cache)
     #[arg(long)]
     pub direct: bool,
@@ -96,12 +103,12 @@ pub struct RunArgs {
     /// Workloads, comma-separated (see `iobound list`)
     #[arg(short, long, value_name = "LIST", default_value = "file-randread")]
     pub workload: String,
-    /// Engines, comma-separated: threads, uring, rayon
+    /// Engines, comma-separated: threads, uring, rayon, hybrid
     #[arg(
         short,
         long,
         value_name = "LIST",
-        default_value = "threads,uring,rayon"
+        default_value = "threads,uring,rayon,hybrid"
     )]
     pub mode: String,
     /// Requests outstanding at all times, comma-separated for a sweep

@@ -22,7 +22,7 @@ pub enum ConfigError {
     Unit(#[from] UnitError),
     #[error(transparent)]
     Workload(#[from] WorkloadError),
-    #[error("unknown mode '{0}' (known: threads, uring, rayon)")]
+    #[error("unknown mode '{0}' (known: threads, uring, rayon, hybrid)")]
     UnknownMode(String),
     #[error("--{0} needs at least one value")]
     EmptyList(&'static str),
@@ -74,6 +74,7 @@ impl FileConfig {
                 file_size,
                 sync_every: a.sync_every,
                 seed: a.seed,
+                work: parse_size(&a.work)?,
             },
             direct: a.direct,
             data_dir: a
@@ -91,6 +92,7 @@ impl FileConfig {
             "block_size": self.params.block_size,
             "file_size": self.params.file_size,
             "sync_every": self.params.sync_every,
+            "work": self.params.work,
             "seed": self.params.seed,
             "direct": self.direct,
             "data_dir": self.data_dir,

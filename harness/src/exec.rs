@@ -13,8 +13,8 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use iobound_workloads::dataset;
-use iobound_workloads::{FileRole, FileSpec, Request, Step};
+use iobound_workloads::{compute, dataset};
+use iobound_workloads::{FileRole, FileSpec, Input, Kernel, Request, Step};
 
 /// Alignment of I/O buffers: enough for O_DIRECT on any block device we meet.
 pub const BUF_ALIGN: usize = 4096;
@@ -162,10 +162,28 @@ struct OpenFile {
     tail: Tail,
 }
 
-/// A workload's files, opened for one cell.
+/// A workload's files, opened for one cell, and the read-only input its
+/// compute steps share.
 pub struct FileSet {
     files: Vec<OpenFile>,
     direct: bool,
+    input: Vec<u8>,
+}
+
+/// What a finished request produced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Done {
+    /// Bytes its I/O steps moved.
+    pub bytes: u64,
+    /// Its compute steps' digests, folded with [`fold`].
+    pub digest: u64,
+}
+
+/// Folds a digest into a running checksum. Addition commutes, so the checksum
+/// of a set of requests does not depend on the order engines finish them in.
+#[inline]
+pub fn fold(acc: u64, digest: u64) -> u64 {
+    acc.wrapping_add(digest)
 }
 
 impl FileSet {
@@ -193,7 +211,27 @@ impl FileSet {
         Ok(FileSet {
             files: open,
             direct,
+            input: Vec::new(),
         })
+    }
+
+    /// Generates the shared compute input a workload's steps index into.
+    pub fn with_compute_input(mut self, len: usize) -> Self {
+        self.input = compute::shared_input(len);
+        self
+    }
+
+    /// Runs a compute step on the calling thread and returns its digest.
+    /// `last_read` is the buffer the request's latest read filled.
+    #[inline]
+    pub fn compute(&self, kernel: Kernel, input: Input, last_read: &[u8]) -> u64 {
+        let bytes = match input {
+            Input::Shared { offset, len } => {
+                &self.input[offset as usize..offset as usize + len as usize]
+            }
+            Input::LastRead { len } => &last_read[..len as usize],
+        };
+        kernel.run(bytes)
     }
 
     pub fn direct(&self) -> bool {
@@ -213,8 +251,12 @@ impl FileSet {
         self.files[file].tail.0.load(Ordering::Relaxed)
     }
 
-    /// Turns a step into the operation to run. Reserves an append position
-    /// and stamps the write payload so the write can be identified on disk.
+    /// Turns an I/O step into the operation to run. Reserves an append
+    /// position and stamps the write payload so the write can be identified
+    /// on disk.
+    ///
+    /// # Panics
+    /// On a compute step: engines run those with [`FileSet::compute`].
     #[inline]
     pub fn resolve(&self, step: &Step, bufs: &mut IoBufs) -> Op {
         match *step {
@@ -245,6 +287,7 @@ impl FileSet {
                 }
             }
             Step::Fdatasync { file } => Op::Fdatasync { file: file.index() },
+            Step::Compute { .. } => unreachable!("compute steps are not I/O"),
         }
     }
 
@@ -304,16 +347,22 @@ impl FileSet {
         }
     }
 
-    /// Runs every step of `req` in order with blocking syscalls; returns the
-    /// bytes moved. Shared by the engines whose workers block (threads, rayon).
+    /// Runs every step of `req` in order on the calling thread, I/O with
+    /// blocking syscalls. Shared by the engines whose workers block (threads,
+    /// rayon).
     pub fn run_request_blocking(
         &self,
         req: &Request,
         bufs: &mut IoBufs,
         verify: bool,
-    ) -> Result<u64, StepError> {
-        let mut bytes = 0;
+    ) -> Result<Done, StepError> {
+        let mut done = Done::default();
         for step in req.steps() {
+            if let Step::Compute { kernel, input } = *step {
+                let d = self.compute(kernel, input, bufs.read.as_slice());
+                done.digest = fold(done.digest, d);
+                continue;
+            }
             let op = self.resolve(step, bufs);
             let moved = self
                 .run_blocking(&op, bufs)
@@ -322,9 +371,9 @@ impl FileSet {
                     source,
                 })?;
             self.check(&op, moved, bufs, verify)?;
-            bytes += moved as u64;
+            done.bytes += moved as u64;
         }
-        Ok(bytes)
+        Ok(done)
     }
 }
 
@@ -367,7 +416,9 @@ mod tests {
             len: 4096,
         });
         assert_eq!(
-            set.run_request_blocking(&read, &mut bufs, true).unwrap(),
+            set.run_request_blocking(&read, &mut bufs, true)
+                .unwrap()
+                .bytes,
             4096
         );
         // Five appends of 4 KiB into a 16 KiB log: the fifth lands at 0 again.

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+use crate::exec::{fold, Done};
+
 /// Lowest and highest latency a histogram tracks, in nanoseconds.
 pub const LOWEST_NS: u64 = 1;
 pub const HIGHEST_NS: u64 = 60_000_000_000;
@@ -51,6 +53,7 @@ pub struct Recorder {
     hist: Histogram<u64>,
     requests: u64,
     bytes: u64,
+    checksum: u64,
     completed: u64,
     record_latency: bool,
 }
@@ -63,6 +66,7 @@ impl Recorder {
             hist: new_histogram(),
             requests: 0,
             bytes: 0,
+            checksum: 0,
             completed: 0,
             record_latency,
         }
@@ -77,7 +81,7 @@ impl Recorder {
         worker: usize,
         measured: bool,
         latency: Duration,
-        bytes: u64,
+        done: Done,
     ) {
         self.completed += 1;
         progress.counters[worker]
@@ -87,7 +91,8 @@ impl Recorder {
             return;
         }
         self.requests += 1;
-        self.bytes += bytes;
+        self.bytes += done.bytes;
+        self.checksum = fold(self.checksum, done.digest);
         if self.record_latency {
             let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
             self.hist.saturating_record(ns.max(LOWEST_NS));
@@ -100,6 +105,9 @@ pub struct Totals {
     pub hist: Histogram<u64>,
     pub requests: u64,
     pub bytes: u64,
+    /// Measured requests' compute digests folded together: the same set of
+    /// requests gives the same checksum whichever engine ran it.
+    pub checksum: u64,
 }
 
 /// Merges per-worker recorders after the run.
@@ -108,11 +116,13 @@ pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
         hist: new_histogram(),
         requests: 0,
         bytes: 0,
+        checksum: 0,
     };
     for r in recorders {
         t.hist.add(&r.hist).expect("histograms share bounds");
         t.requests += r.requests;
         t.bytes += r.bytes;
+        t.checksum = fold(t.checksum, r.checksum);
     }
     t
 }
@@ -121,19 +131,31 @@ pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
 mod tests {
     use super::*;
 
+    fn io(bytes: u64, digest: u64) -> Done {
+        Done { bytes, digest }
+    }
+
     #[test]
     fn merge_adds_counts_and_keeps_extremes() {
         let progress = Progress::new(2);
         let mut a = Recorder::new(true);
         let mut b = Recorder::new(true);
-        a.complete(&progress, 0, true, Duration::from_micros(10), 4096);
-        a.complete(&progress, 0, false, Duration::from_secs(5), 4096);
-        b.complete(&progress, 1, true, Duration::from_millis(3), 4096);
+        a.complete(&progress, 0, true, Duration::from_micros(10), io(4096, 5));
+        a.complete(&progress, 0, false, Duration::from_secs(5), io(4096, 100));
+        b.complete(
+            &progress,
+            1,
+            true,
+            Duration::from_millis(3),
+            io(4096, u64::MAX),
+        );
         assert_eq!(progress.total(), 3);
         let t = merge([a, b]);
         assert_eq!(t.requests, 2);
         assert_eq!(t.hist.len(), 2);
         assert_eq!(t.bytes, 8192);
+        // Warm-up digests stay out; measured ones add up, wrapping.
+        assert_eq!(t.checksum, 4);
         assert!(t.hist.max() >= 2_990_000 && t.hist.max() <= 3_010_000);
         assert!(t.hist.min() <= 10_010);
     }
@@ -142,7 +164,7 @@ mod tests {
     fn unrecorded_runs_still_count() {
         let progress = Progress::new(1);
         let mut r = Recorder::new(false);
-        r.complete(&progress, 0, true, Duration::from_micros(10), 1);
+        r.complete(&progress, 0, true, Duration::from_micros(10), io(1, 0));
         let t = merge([r]);
         assert_eq!((t.requests, t.hist.len()), (1, 0));
     }

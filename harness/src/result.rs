@@ -103,6 +103,10 @@ pub struct Summary {
     pub workers: usize,
     /// Bytes per read or write step (the workload's block size in effect).
     pub block_size: u64,
+    /// Compute steps' digests folded over the measured requests (hex), for
+    /// workloads that compute: the same requests give the same checksum in
+    /// every engine.
+    pub checksum: Option<String>,
     /// Whether reads and writes went through the page cache.
     pub buffered: bool,
     pub page_cache: Vec<Residency>,

@@ -169,7 +169,9 @@ fn measure(
     key: &CellKey,
     obs: &mut dyn Observer,
 ) -> Result<CellResult, String> {
-    let files = FileSet::open(&ready.files, opts.direct).map_err(|e| e.to_string())?;
+    let files = FileSet::open(&ready.files, opts.direct)
+        .map_err(|e| e.to_string())?
+        .with_compute_input(ready.workload.compute_input());
     let data_files: Vec<&Path> = ready
         .files
         .iter()
@@ -317,6 +319,10 @@ fn measure(
         harness_threads,
         workers: progress.workers(),
         block_size: ready.workload.max_transfer() as u64,
+        checksum: ready
+            .workload
+            .computes()
+            .then(|| format!("{:016x}", totals.checksum)),
         buffered: !opts.direct,
         page_cache,
     };

@@ -1,6 +1,7 @@
 //! The list of workloads: names, one-line descriptions, and construction from
 //! checked parameters.
 
+use crate::cpu::{CpuHash, CpuImage, MixedFile};
 use crate::file::{LogWrite, RandRead, SeqRead};
 use crate::{Workload, WorkloadError};
 
@@ -54,6 +55,24 @@ pub fn catalog() -> &'static [WorkloadInfo] {
             summary: "4 KiB appends to a log file, fdatasync after every --sync-every (1)",
             prediction: "uring",
         },
+        WorkloadInfo {
+            name: "cpu-hash",
+            class: Class::CpuBound,
+            summary: "SHA-256 of --work (256 KiB) of in-memory data per request; no I/O",
+            prediction: "rayon",
+        },
+        WorkloadInfo {
+            name: "cpu-image",
+            class: Class::CpuBound,
+            summary: "3x3 box blur of a 512x512 grayscale tile per request; no I/O",
+            prediction: "rayon",
+        },
+        WorkloadInfo {
+            name: "mixed-file",
+            class: Class::Mixed,
+            summary: "random read of --block-size (64 KiB) from a data file, then SHA-256 of it",
+            prediction: "hybrid",
+        },
     ]
 }
 
@@ -65,6 +84,8 @@ pub struct WorkloadParams {
     pub file_size: u64,
     pub sync_every: u64,
     pub seed: u64,
+    /// Bytes each request of cpu-hash hashes.
+    pub work: u64,
 }
 
 impl Default for WorkloadParams {
@@ -74,15 +95,30 @@ impl Default for WorkloadParams {
             file_size: 1 << 30,
             sync_every: 1,
             seed: 1,
+            work: 256 << 10,
         }
     }
 }
+
+/// Largest `--work`: one request's input must stay a reasonable allocation.
+pub const MAX_WORK: u64 = 1 << 30;
 
 /// Builds the named workload, checking its parameters first.
 pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, WorkloadError> {
     let default_block = match name {
         "file-randread" | "file-write" => 4096,
         "file-seqread" => 128 * 1024,
+        "mixed-file" => 64 * 1024,
+        "cpu-hash" => {
+            return match p.work {
+                1..=MAX_WORK => Ok(Box::new(CpuHash::new(p.work as u32, p.seed))),
+                _ => Err(WorkloadError::Invalid(format!(
+                    "--work {} must be from 1 byte to 1 GiB",
+                    p.work
+                ))),
+            }
+        }
+        "cpu-image" => return Ok(Box::new(CpuImage::new(p.seed))),
         _ => return Err(WorkloadError::Unknown(name.to_string())),
     };
     let block = p.block_size.unwrap_or(default_block);
@@ -106,6 +142,7 @@ pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Worklo
     Ok(match name {
         "file-randread" => Box::new(RandRead::new(p.file_size, block32, p.seed)),
         "file-seqread" => Box::new(SeqRead::new(p.file_size, block32)),
+        "mixed-file" => Box::new(MixedFile::new(p.file_size, block32, p.seed)),
         "file-write" => {
             if p.file_size % block != 0 {
                 return Err(WorkloadError::Invalid(format!(

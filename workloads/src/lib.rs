@@ -6,12 +6,15 @@
 //! format helpers in [`dataset`].
 
 pub mod catalog;
+pub mod compute;
+pub mod cpu;
 pub mod dataset;
 pub mod file;
 pub mod keys;
 pub mod step;
 
 pub use catalog::{build, catalog, Class, WorkloadInfo, WorkloadParams};
+pub use compute::{Input, Kernel};
 pub use step::{FileId, FileRole, FileSpec, Request, Step, MAX_STEPS};
 
 /// A description of what one request does, shared by every engine.
@@ -27,6 +30,15 @@ pub trait Workload: Send + Sync {
     fn max_transfer(&self) -> usize;
     /// The steps of request number `i`. Deterministic: the same `i` gives the same steps.
     fn request(&self, i: u64) -> Request;
+    /// Bytes of shared compute input ([`compute::shared_input`]) the
+    /// requests' [`Input::Shared`] steps index into; 0 when none.
+    fn compute_input(&self) -> usize {
+        0
+    }
+    /// Whether requests run compute steps, whose digests make up a checksum.
+    fn computes(&self) -> bool {
+        false
+    }
 }
 
 /// Errors from building a workload or preparing its data.

@@ -1,5 +1,7 @@
 //! The step model: a request is a fixed-capacity list of steps.
 
+use crate::compute::{Input, Kernel};
+
 /// Index of a file in a workload's [`FileSpec`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FileId(pub u8);
@@ -23,6 +25,9 @@ pub enum Step {
     Append { file: FileId, len: u32 },
     /// Make the file's data durable (fdatasync).
     Fdatasync { file: FileId },
+    /// Run a CPU kernel over some input; no I/O. Where it runs (the engine's
+    /// own thread, or a pool) is the engine's choice.
+    Compute { kernel: Kernel, input: Input },
 }
 
 impl Step {
@@ -32,8 +37,12 @@ impl Step {
             Step::Read { len, .. } | Step::Write { len, .. } | Step::Append { len, .. } => {
                 len as u64
             }
-            Step::Fdatasync { .. } => 0,
+            Step::Fdatasync { .. } | Step::Compute { .. } => 0,
         }
+    }
+
+    pub fn is_compute(&self) -> bool {
+        matches!(self, Step::Compute { .. })
     }
 }
 

@@ -13,6 +13,7 @@ use crate::load::{Clock, Plan, Slot};
 use crate::record::{Progress, Recorder};
 use crate::resources::{ThreadCount, Usage};
 
+pub mod hybrid;
 pub mod pool;
 pub mod threads;
 pub mod uring;
@@ -144,8 +145,13 @@ pub trait Engine: Sync {
 }
 
 /// Every engine, in the order `iobound list` shows them.
-pub fn all() -> [&'static dyn Engine; 3] {
-    [&threads::Threads, &uring::Uring, &pool::Rayon]
+pub fn all() -> [&'static dyn Engine; 4] {
+    [
+        &threads::Threads,
+        &uring::Uring,
+        &pool::Rayon,
+        &hybrid::Hybrid,
+    ]
 }
 
 /// The engine of that name.
@@ -171,18 +177,19 @@ pub(crate) fn blocking_request(
         return Ok(None);
     };
     let req = ctx.workload.request(ticket.index);
-    let bytes = ctx
+    let done = ctx
         .files
         .run_request_blocking(&req, bufs, ctx.verify)
         .inspect_err(|_| ctx.fail())?;
     let end = Instant::now();
-    rec.complete(ctx.progress, worker, ticket.measured, end - start, bytes);
+    rec.complete(ctx.progress, worker, ticket.measured, end - start, done);
     Ok(Some(end))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exec::IoBufs;
     use crate::load::Bound;
     use crate::record::merge;
     use iobound_workloads::{dataset, FileId, FileRole, FileSpec, Request, Step};
@@ -264,5 +271,63 @@ mod tests {
             );
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    /// The checksum a serial loop over requests 0..n computes, step by step.
+    fn expected_checksum(w: &dyn Workload, files: &FileSet, n: u64) -> u64 {
+        let mut bufs = IoBufs::new(w.max_transfer());
+        (0..n).fold(0, |acc, i| {
+            let done = files
+                .run_request_blocking(&w.request(i), &mut bufs, true)
+                .unwrap();
+            crate::exec::fold(acc, done.digest)
+        })
+    }
+
+    #[test]
+    fn every_engine_computes_the_same_checksum() {
+        use iobound_workloads::{build, WorkloadParams};
+        const N: u64 = 300;
+        let dir = std::env::temp_dir().join(format!("iobound-checksum-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let params = WorkloadParams {
+            file_size: 4 << 20,
+            work: 16 << 10,
+            ..Default::default()
+        };
+        for name in ["cpu-hash", "cpu-image", "mixed-file"] {
+            let w = build(name, &params).unwrap();
+            let ready: Vec<_> = w
+                .files()
+                .iter()
+                .map(|spec| (dataset::prepare(&dir, spec).unwrap().0, spec.clone()))
+                .collect();
+            let files = FileSet::open(&ready, false)
+                .unwrap()
+                .with_compute_input(w.compute_input());
+            let expected = expected_checksum(w.as_ref(), &files, N);
+            assert_ne!(expected, 0);
+            for engine in all() {
+                if engine.needs_io_uring() && !crate::ring::UringSupport::detect().available {
+                    eprintln!("skipping {}: io_uring unavailable", engine.name());
+                    continue;
+                }
+                let plan = Plan {
+                    concurrency: 7,
+                    warmup: Duration::ZERO,
+                    bound: Bound::Requests(N),
+                };
+                let progress = Progress::new(engine.workers(&plan, 2));
+                let mut ctx = CellCtx::new(w.as_ref(), &files, plan, 2, &progress);
+                ctx.verify = true;
+                // A fresh thread per cell, as `run` does: rayon's
+                // use_current_thread binds the calling thread to one pool.
+                let recorders = std::thread::scope(|s| s.spawn(|| engine.run(&ctx)).join());
+                let totals = merge(recorders.unwrap().unwrap());
+                assert_eq!(totals.requests, N, "{name} {}", engine.name());
+                assert_eq!(totals.checksum, expected, "{name} {}", engine.name());
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

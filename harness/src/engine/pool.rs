@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use rayon::{ScopeFifo, ThreadPoolBuilder};
+use rayon::{ScopeFifo, ThreadPool, ThreadPoolBuilder};
 
 use super::{blocking_request, CellCtx, Engine, EngineError};
 use crate::exec::IoBufs;
@@ -42,12 +42,7 @@ impl Engine for Rayon {
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         // The calling thread joins the pool as worker 0 (it would otherwise
         // sit blocked in the scope), so the pool is exactly `pool_threads`.
-        let pool = ThreadPoolBuilder::new()
-            .num_threads(ctx.pool_threads)
-            .use_current_thread()
-            .thread_name(|i| format!("iobound-rayon{i}"))
-            .build()
-            .map_err(|e| EngineError::Pool(e.to_string()))?;
+        let pool = build(ctx.pool_threads, "iobound-rayon", true)?;
         pool.broadcast(|_| RECORDER.with(|r| *r.borrow_mut() = Some(Recorder::new(ctx.record))));
         let first_error: Mutex<Option<EngineError>> = Mutex::new(None);
         let clock = ctx.begin();
@@ -74,6 +69,22 @@ impl Engine for Rayon {
             .map(|r| r.expect("set by the first broadcast"))
             .collect())
     }
+}
+
+/// A rayon pool of `threads` threads named `{name}{i}`. With
+/// `use_current_thread`, the calling thread is one of them.
+pub(crate) fn build(
+    threads: usize,
+    name: &'static str,
+    use_current_thread: bool,
+) -> Result<ThreadPool, EngineError> {
+    let mut b = ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("{name}{i}"));
+    if use_current_thread {
+        b = b.use_current_thread();
+    }
+    b.build().map_err(|e| EngineError::Pool(e.to_string()))
 }
 
 /// A slot's next request, carried from task to task with its buffers.

@@ -4,14 +4,21 @@
 //! one completion arrives (no busy polling). Entries queued while reaping go
 //! to the kernel in batches of `--submit-batch` (and the rest with the next
 //! wait): one io_uring_enter per batch, not per operation.
+//!
+//! Compute steps run inline on the loop's thread, so while one computes every
+//! other request in flight waits: the cost of CPU work on an event loop. The
+//! `hybrid` engine shares this loop but hands compute steps to a pool.
 
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use io_uring::{opcode, squeue, types};
-use iobound_workloads::Request;
+use iobound_workloads::{Input, Kernel, Request, Step};
 
 use super::{CellCtx, Engine, EngineError};
-use crate::exec::{IoBufs, Op, StepError};
+use crate::exec::{fold, Done, IoBufs, Op, StepError};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::Recorder;
 use crate::ring;
@@ -24,7 +31,7 @@ impl Engine for Uring {
     }
 
     fn summary(&self) -> &'static str {
-        "one thread, one io_uring, `concurrency` requests in flight, completion-driven"
+        "one thread, one io_uring, `concurrency` requests in flight; computes on that thread"
     }
 
     fn needs_io_uring(&self) -> bool {
@@ -36,109 +43,261 @@ impl Engine for Uring {
     }
 
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
-        let c = ctx.plan.concurrency;
-        let entries = u32::try_from(c)
-            .unwrap_or(u32::MAX)
-            .next_power_of_two()
-            .max(8);
-        let mut ring = ring::build_single_thread(entries).map_err(|source| EngineError::Uring {
-            what: "cannot create a ring",
-            source,
-        })?;
+        run_loop(ctx, None)
+    }
+}
+
+/// `user_data` of the eventfd read that wakes the loop for finished
+/// offloaded computations; slot ids are below it.
+const WAKE: u64 = u64::MAX;
+
+/// Where compute steps go when they are not run inline: a rayon scope whose
+/// tasks report `(slot, digest)` through `done` and wake the ring by writing
+/// to `eventfd`, which the loop keeps a read posted on.
+pub(crate) struct Offload<'s, 'scope> {
+    pub scope: &'s rayon::Scope<'scope>,
+    pub done: &'scope Mutex<Vec<(usize, u64)>>,
+    pub eventfd: &'scope OwnedFd,
+}
+
+/// Pointer to a slot's read buffer, handed to the pool task that hashes it.
+struct ReadBuf(*const u8, usize);
+// SAFETY: the slot that owns the buffer is parked until the task reports
+// back, so nothing writes to the buffer while the task reads it.
+unsafe impl Send for ReadBuf {}
+
+/// The completion loop shared by `uring` (compute inline, `offload: None`)
+/// and `hybrid` (compute on a pool).
+pub(crate) fn run_loop<'scope>(
+    ctx: &'scope CellCtx<'scope>,
+    offload: Option<Offload<'_, 'scope>>,
+) -> Result<Vec<Recorder>, EngineError> {
+    let c = ctx.plan.concurrency;
+    // One extra entry for the eventfd read.
+    let entries = u32::try_from(c + 1)
+        .unwrap_or(u32::MAX)
+        .next_power_of_two()
+        .max(8);
+    let mut ring = ring::build_single_thread(entries).map_err(|source| EngineError::Uring {
+        what: "cannot create a ring",
+        source,
+    })?;
+    let fds = ctx.files.raw_fds();
+    // The kernel refuses an empty table; a workload without files has no use for one.
+    if !fds.is_empty() {
         ring.submitter()
-            .register_files(&ctx.files.raw_fds())
+            .register_files(&fds)
             .map_err(|source| EngineError::Uring {
                 what: "cannot register files",
                 source,
             })?;
-        let mut slots: Vec<InFlight> = Slot::all(&ctx.plan)
-            .into_iter()
-            .map(|slot| InFlight {
-                slot,
-                bufs: ctx.new_bufs(),
-                req: Request::new(),
-                step: 0,
-                op: Op::Fdatasync { file: 0 },
-                start: Instant::now(),
-                measured: false,
-                bytes: 0,
-            })
-            .collect();
-        let mut rec = Recorder::new(ctx.record);
-        let clock = ctx.begin();
-        let (submitter, mut sq, mut cq) = ring.split();
-        let mut in_flight = 0usize;
-        let mut failure: Option<EngineError> = None;
+    }
+    let mut slots: Vec<InFlight> = Slot::all(&ctx.plan)
+        .into_iter()
+        .map(|slot| InFlight {
+            slot,
+            bufs: ctx.new_bufs(),
+            req: Request::new(),
+            step: 0,
+            op: Op::Fdatasync { file: 0 },
+            start: Instant::now(),
+            measured: false,
+            done: Done::default(),
+        })
+        .collect();
+    let mut rec = Recorder::new(ctx.record);
+    // The eventfd read's target; outlives every entry that points to it.
+    let mut wake_buf = 0u64;
+    let wake_entry = |buf: &mut u64, fd: &OwnedFd| {
+        opcode::Read::new(types::Fd(fd.as_raw_fd()), (buf as *mut u64).cast(), 8)
+            .build()
+            .user_data(WAKE)
+    };
+    let clock = ctx.begin();
+    let (submitter, mut sq, mut cq) = ring.split();
+    let mut in_flight = 0usize;
+    let mut computing = 0usize;
+    // Slots whose next step is a computation this thread runs, in the order
+    // they became ready: each waits for those before it, as tasks do on an
+    // event loop's ready queue.
+    let mut ready: VecDeque<usize> = VecDeque::with_capacity(c);
+    let mut failure: Option<EngineError> = None;
+    let batch = ctx.submit_batch.max(1);
+    let mut queued = 0usize;
 
-        let now = Instant::now();
-        for (id, s) in slots.iter_mut().enumerate() {
-            if s.begin_next(ctx, &clock, now) {
-                // SAFETY: the entry points into `s.bufs`, which lives in `slots` until
-                // this function returns, and we only return once nothing is in flight.
-                unsafe { sq.push(&s.entry(ctx, id)) }.expect("ring sized for every slot");
-                in_flight += 1;
+    // Puts a slot's next step in motion: an entry on the ring, a computation
+    // on the pool or on the ready queue, or nothing when the slot is done.
+    // A macro, not a closure: it borrows the ring, the slots and the counters
+    // that the loop around it also uses.
+    macro_rules! dispatch {
+        ($id:expr, $next:expr) => {
+            match $next {
+                Next::Io(entry) => {
+                    // SAFETY: the entry points into the slot's buffers, which live
+                    // in `slots` until this function returns, and we only return
+                    // once nothing is in flight (or leak them in `abandon`).
+                    unsafe { sq.push(&entry) }.expect("ring sized for every slot");
+                    in_flight += 1;
+                    queued += 1;
+                    if queued >= batch {
+                        // Hand a full batch to the kernel now rather than after
+                        // the whole completion batch: the device starts sooner.
+                        sq.sync();
+                        if let Err(source) = retry_transient(submitter.submit()) {
+                            return Err(abandon(slots, source));
+                        }
+                        sq.sync();
+                        queued = 0;
+                    }
+                }
+                Next::Compute(kernel, input) => match &offload {
+                    None => ready.push_back($id),
+                    Some(o) => {
+                        let id = $id;
+                        let read = &slots[id].bufs.read;
+                        let read = ReadBuf(read.as_slice().as_ptr(), read.len());
+                        let files = ctx.files;
+                        let (done, fd) = (o.done, o.eventfd);
+                        computing += 1;
+                        o.scope.spawn(move |_| {
+                            let read = read;
+                            // SAFETY: see `ReadBuf`: the buffer is alive and
+                            // unchanged until this task reports back.
+                            let last_read = unsafe { std::slice::from_raw_parts(read.0, read.1) };
+                            let digest = files.compute(kernel, input, last_read);
+                            done.lock()
+                                .expect("no panics while holding it")
+                                .push((id, digest));
+                            wake(fd);
+                        });
+                    }
+                },
+                Next::Idle => {}
+            }
+        };
+    }
+    // A slot's computation finished with `digest`: move it on.
+    macro_rules! computed {
+        ($id:expr, $digest:expr) => {
+            let id = $id;
+            let s = &mut slots[id];
+            s.done.digest = fold(s.done.digest, $digest);
+            s.step += 1;
+            let next = s.advance(ctx, &clock, &mut rec, id, Instant::now());
+            dispatch!(id, next);
+        };
+    }
+
+    let now = Instant::now();
+    for id in 0..slots.len() {
+        if slots[id].begin_next(ctx, &clock, now) {
+            let next = slots[id].advance(ctx, &clock, &mut rec, id, now);
+            dispatch!(id, next);
+        }
+    }
+    if let Some(o) = &offload {
+        // SAFETY: `wake_buf` outlives the read: this function completes the
+        // read before it returns.
+        unsafe { sq.push(&wake_entry(&mut wake_buf, o.eventfd)) }.expect("ring has room");
+    }
+
+    while in_flight > 0 || computing > 0 || !ready.is_empty() {
+        sq.sync();
+        cq.sync();
+        queued = 0;
+        // Sleep for a completion only when there is nothing to compute.
+        let want = usize::from(ready.is_empty());
+        if want > 0 || !sq.is_empty() {
+            if let Err(source) = retry_transient(submitter.submit_and_wait(want)) {
+                return Err(abandon(slots, source));
             }
         }
-
-        let batch = ctx.submit_batch.max(1);
-        while in_flight > 0 {
+        // Learn how many entries the kernel consumed, so pushes see free space.
+        sq.sync();
+        cq.sync();
+        for cqe in &mut cq {
+            if cqe.user_data() == WAKE {
+                let o = offload.as_ref().expect("wake only with a pool");
+                let finished =
+                    std::mem::take(&mut *o.done.lock().expect("no panics while holding it"));
+                for (id, digest) in finished {
+                    computing -= 1;
+                    computed!(id, digest);
+                }
+                // SAFETY: as for the first eventfd read.
+                unsafe { sq.push(&wake_entry(&mut wake_buf, o.eventfd)) }.expect("ring has room");
+                continue;
+            }
+            in_flight -= 1;
+            let id = cqe.user_data() as usize;
+            let s = &mut slots[id];
+            let now = Instant::now();
+            let res = cqe.result();
+            let checked = if res < 0 {
+                Err(StepError::Io {
+                    op: s.op.name(),
+                    source: std::io::Error::from_raw_os_error(-res),
+                })
+            } else {
+                ctx.files.check(&s.op, res as usize, &s.bufs, ctx.verify)
+            };
+            if let Err(e) = checked {
+                ctx.fail();
+                failure.get_or_insert(e.into());
+                continue;
+            }
+            s.done.bytes += res as u64;
+            s.step += 1;
+            let next = s.advance(ctx, &clock, &mut rec, id, now);
+            dispatch!(id, next);
+        }
+        // One round of the ready queue: slots that become ready during it
+        // wait for the next round, after the ring has been looked at again.
+        // The loop thread computes, and every other request waits meanwhile.
+        for _ in 0..ready.len() {
+            let id = ready.pop_front().expect("counted");
+            let s = &slots[id];
+            let Step::Compute { kernel, input } = s.req.steps()[s.step] else {
+                unreachable!("only compute steps are queued as ready");
+            };
+            let digest = ctx.files.compute(kernel, input, s.bufs.read.as_slice());
+            computed!(id, digest);
+        }
+    }
+    if let Some(o) = &offload {
+        // Complete the posted eventfd read before `wake_buf` goes away.
+        wake(o.eventfd);
+        loop {
             sq.sync();
-            cq.sync();
-            let mut queued = 0usize;
             if let Err(source) = retry_transient(submitter.submit_and_wait(1)) {
                 return Err(abandon(slots, source));
             }
-            // Learn how many entries the kernel consumed, so pushes see free space.
-            sq.sync();
             cq.sync();
-            for cqe in &mut cq {
-                in_flight -= 1;
-                let id = cqe.user_data() as usize;
-                let s = &mut slots[id];
-                let now = Instant::now();
-                let res = cqe.result();
-                let checked = if res < 0 {
-                    Err(StepError::Io {
-                        op: s.op.name(),
-                        source: std::io::Error::from_raw_os_error(-res),
-                    })
-                } else {
-                    ctx.files.check(&s.op, res as usize, &s.bufs, ctx.verify)
-                };
-                if let Err(e) = checked {
-                    ctx.fail();
-                    failure.get_or_insert(e.into());
-                    continue;
-                }
-                s.bytes += res as u64;
-                s.step += 1;
-                if s.step == s.req.len() {
-                    rec.complete(ctx.progress, 0, s.measured, now - s.start, s.bytes);
-                    if !s.begin_next(ctx, &clock, now) {
-                        continue;
-                    }
-                }
-                // SAFETY: as above, the buffers outlive the operation.
-                unsafe { sq.push(&s.entry(ctx, id)) }.expect("ring sized for every slot");
-                in_flight += 1;
-                queued += 1;
-                if queued == batch {
-                    // Hand a full batch to the kernel now rather than after the
-                    // whole completion batch: the device starts on it sooner.
-                    sq.sync();
-                    if let Err(source) = retry_transient(submitter.submit()) {
-                        return Err(abandon(slots, source));
-                    }
-                    sq.sync();
-                    queued = 0;
-                }
+            if cq.any(|cqe| cqe.user_data() == WAKE) {
+                break;
             }
         }
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(vec![rec]),
-        }
     }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(vec![rec]),
+    }
+}
+
+/// Adds one to an eventfd's counter, waking a read posted on it.
+fn wake(fd: &OwnedFd) {
+    let one = 1u64.to_ne_bytes();
+    // SAFETY: writes 8 bytes from a live local buffer to an fd we own. An
+    // eventfd write fails only when the counter would overflow, which takes
+    // 2^64 unread wakes: ignoring the result is safe.
+    unsafe { libc::write(fd.as_raw_fd(), one.as_ptr().cast(), one.len()) };
+}
+
+/// What a slot does next.
+enum Next {
+    Io(squeue::Entry),
+    Compute(Kernel, Input),
+    Idle,
 }
 
 /// Gives up on a ring the kernel refuses to enter. Operations may still be
@@ -177,7 +336,7 @@ struct InFlight {
     op: Op,
     start: Instant,
     measured: bool,
-    bytes: u64,
+    done: Done,
 }
 
 impl InFlight {
@@ -190,8 +349,30 @@ impl InFlight {
         self.step = 0;
         self.start = now;
         self.measured = t.measured;
-        self.bytes = 0;
+        self.done = Done::default();
         !self.req.is_empty()
+    }
+
+    /// Moves the slot past a finished step: records a finished request and
+    /// starts the next. Says what the slot waits for now.
+    fn advance(
+        &mut self,
+        ctx: &CellCtx<'_>,
+        clock: &Clock,
+        rec: &mut Recorder,
+        id: usize,
+        now: Instant,
+    ) -> Next {
+        if self.step == self.req.len() {
+            rec.complete(ctx.progress, 0, self.measured, now - self.start, self.done);
+            if !self.begin_next(ctx, clock, now) {
+                return Next::Idle;
+            }
+        }
+        match self.req.steps()[self.step] {
+            Step::Compute { kernel, input } => Next::Compute(kernel, input),
+            _ => Next::Io(self.entry(ctx, id)),
+        }
     }
 
     /// The submission entry for the current step.

@@ -218,6 +218,7 @@ pub(crate) mod tests {
             harness_threads: 1,
             workers: 1,
             block_size: 4096,
+            checksum: None,
             buffered: true,
             page_cache: vec![Residency {
                 path: "/tmp/iobound-data-1.dat".into(),

@@ -1,0 +1,195 @@
+//! CPU-bound and mixed workloads: hashing, an image kernel, and a file read
+//! followed by a hash of what was read.
+
+use crate::compute::{Input, Kernel, TILE_BYTES, TILE_SIDE};
+use crate::keys::uniform;
+use crate::step::{FileId, FileRole, FileSpec, Request, Step};
+use crate::Workload;
+
+/// Extra shared input beyond one request's needs: requests start at different
+/// offsets in it, so consecutive requests do not process identical bytes.
+const SPREAD: u64 = 1 << 20;
+
+/// Each request hashes `work` bytes of in-memory data with SHA-256.
+#[derive(Debug, Clone)]
+pub struct CpuHash {
+    work: u32,
+    seed: u64,
+}
+
+impl CpuHash {
+    pub fn new(work: u32, seed: u64) -> Self {
+        CpuHash { work, seed }
+    }
+}
+
+impl Workload for CpuHash {
+    fn name(&self) -> &'static str {
+        "cpu-hash"
+    }
+    fn files(&self) -> &[FileSpec] {
+        &[]
+    }
+    fn max_transfer(&self) -> usize {
+        0
+    }
+    fn request(&self, i: u64) -> Request {
+        let offset = uniform(self.seed, i, SPREAD / 4096 + 1) * 4096;
+        Request::one(Step::Compute {
+            kernel: Kernel::Sha256,
+            input: Input::Shared {
+                offset,
+                len: self.work,
+            },
+        })
+    }
+    fn compute_input(&self) -> usize {
+        (self.work as u64 + SPREAD) as usize
+    }
+    fn computes(&self) -> bool {
+        true
+    }
+}
+
+/// Each request blurs one 512x512 grayscale tile with a 3x3 box kernel.
+#[derive(Debug, Clone)]
+pub struct CpuImage {
+    seed: u64,
+}
+
+impl CpuImage {
+    pub fn new(seed: u64) -> Self {
+        CpuImage { seed }
+    }
+}
+
+impl Workload for CpuImage {
+    fn name(&self) -> &'static str {
+        "cpu-image"
+    }
+    fn files(&self) -> &[FileSpec] {
+        &[]
+    }
+    fn max_transfer(&self) -> usize {
+        0
+    }
+    fn request(&self, i: u64) -> Request {
+        let rows = SPREAD / TILE_SIDE as u64;
+        let offset = uniform(self.seed, i, rows + 1) * TILE_SIDE as u64;
+        Request::one(Step::Compute {
+            kernel: Kernel::Blur3x3,
+            input: Input::Shared {
+                offset,
+                len: TILE_BYTES as u32,
+            },
+        })
+    }
+    fn compute_input(&self) -> usize {
+        TILE_BYTES + SPREAD as usize
+    }
+    fn computes(&self) -> bool {
+        true
+    }
+}
+
+/// Each request reads one block at a uniform random offset of the data file,
+/// then hashes what it read: I/O and CPU in one request.
+#[derive(Debug, Clone)]
+pub struct MixedFile {
+    files: [FileSpec; 1],
+    block: u32,
+    blocks: u64,
+    seed: u64,
+}
+
+impl MixedFile {
+    pub fn new(file_size: u64, block: u32, seed: u64) -> Self {
+        MixedFile {
+            files: [FileSpec {
+                role: FileRole::Data,
+                size: file_size,
+            }],
+            block,
+            blocks: file_size / block as u64,
+            seed,
+        }
+    }
+}
+
+impl Workload for MixedFile {
+    fn name(&self) -> &'static str {
+        "mixed-file"
+    }
+    fn files(&self) -> &[FileSpec] {
+        &self.files
+    }
+    fn max_transfer(&self) -> usize {
+        self.block as usize
+    }
+    fn request(&self, i: u64) -> Request {
+        let offset = uniform(self.seed, i, self.blocks) * self.block as u64;
+        let mut r = Request::one(Step::Read {
+            file: FileId(0),
+            offset,
+            len: self.block,
+        });
+        r.push(Step::Compute {
+            kernel: Kernel::Sha256,
+            input: Input::LastRead { len: self.block },
+        });
+        r
+    }
+    fn computes(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared_bounds_hold(w: &dyn Workload) {
+        for i in 0..10_000 {
+            for step in w.request(i).steps() {
+                if let Step::Compute {
+                    input: Input::Shared { offset, len },
+                    ..
+                } = *step
+                {
+                    assert!(offset + len as u64 <= w.compute_input() as u64, "{i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shared_inputs_stay_in_bounds_and_vary() {
+        shared_bounds_hold(&CpuHash::new(256 << 10, 1));
+        shared_bounds_hold(&CpuImage::new(1));
+        let w = CpuHash::new(4096, 1);
+        let offsets: std::collections::HashSet<_> = (0..100)
+            .map(|i| match w.request(i).steps()[0] {
+                Step::Compute {
+                    input: Input::Shared { offset, .. },
+                    ..
+                } => offset,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert!(offsets.len() > 50);
+    }
+
+    #[test]
+    fn mixed_file_hashes_what_it_read() {
+        let w = MixedFile::new(1 << 20, 65536, 1);
+        let r = w.request(3);
+        assert!(matches!(r.steps()[0], Step::Read { len: 65536, .. }));
+        assert_eq!(
+            r.steps()[1],
+            Step::Compute {
+                kernel: Kernel::Sha256,
+                input: Input::LastRead { len: 65536 }
+            }
+        );
+    }
+}
