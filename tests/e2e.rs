@@ -592,3 +592,154 @@ fn ctrl_c_stops_the_run_and_keeps_what_finished() {
     assert_eq!(cells[0]["status"], "failed");
     assert!(cells[0]["reason"].as_str().unwrap().contains("interrupted"));
 }
+
+/// `iobound lesson ...` run to completion.
+fn lesson(args: &[&str], data: &Path) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("lesson").args(args).arg("--data-dir").arg(data);
+    cmd.output().expect("binary runs")
+}
+
+/// The lines a lesson prints bare: the examples' own output.
+fn example_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with("=="))
+        .collect()
+}
+
+#[test]
+fn lesson_prints_the_lessons_lines_in_order_with_measured_timings() {
+    if !uring_available() {
+        eprintln!("skipping: the lesson's event loop needs io_uring");
+        return;
+    }
+    let s = Scratch::new("lesson");
+    let out = lesson(&["all", "--speed", "10"], &s.data());
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let ex = example_lines(&stdout);
+    let finished = |l: &&str| l.starts_with("Programme terminé en ") && l.ends_with(" secondes.");
+    // Chapter 1: the unawaited future is shown, never run; then it runs.
+    assert!(ex[0].starts_with("<future ") && ex[0].contains("ma_coroutine"));
+    assert_eq!(ex[1..3], ["Début de la coroutine", "Fin de la coroutine"]);
+    // Chapter 2 runs the same coroutine twice (alone, then beside another task).
+    assert_eq!(
+        ex[3..7],
+        [
+            "Début de la coroutine",
+            "Fin de la coroutine",
+            "Début de la coroutine",
+            "Fin de la coroutine"
+        ]
+    );
+    // Chapter 3: gather, then sequential, each line as in the lesson.
+    let gather = &ex[7..15];
+    assert_eq!(
+        gather
+            .iter()
+            .filter(|l| !finished(l))
+            .copied()
+            .collect::<Vec<_>>(),
+        [
+            "Début de 'hello'",
+            "Début de 'world'",
+            "Début de 'async'",
+            "async",
+            "hello",
+            "world",
+            "Résultats : [5, 5, 5]"
+        ]
+    );
+    assert!(finished(&gather[6]));
+    let sequential = &ex[15..23];
+    assert_eq!(
+        sequential[..6],
+        [
+            "Début de 'hello'",
+            "hello",
+            "Début de 'world'",
+            "world",
+            "Début de 'async'",
+            "async"
+        ]
+    );
+    assert!(finished(&sequential[6]));
+    assert_eq!(sequential[7], "Résultats : [5, 5, 5]");
+    // At --speed 10, gather takes about the longest delay (0.2 s), and the
+    // sequential run about 1.75 times as long.
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("= gather "))
+        .expect("chapter 3 prints its measurement");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let gather_s: f64 = words[2].parse().unwrap();
+    let ratio: f64 = words[5].parse().unwrap();
+    assert!((1.0..=1.10).contains(&ratio), "{line}");
+    assert!((0.2..=0.22).contains(&gather_s), "{line}");
+    let speedup: f64 = line
+        .rsplit_once("speed-up ")
+        .unwrap()
+        .1
+        .trim_end_matches('x')
+        .parse()
+        .unwrap();
+    assert!((1.6..=1.9).contains(&speedup), "{line}");
+    // Chapter 4 measured both kinds of work and gave a verdict on each.
+    assert!(stdout.contains("= file-randread ("), "{stdout}");
+    assert!(stdout.contains("= cpu-hash (SHA-256, 256 KiB): uring "));
+    assert!(stdout.contains("# I/O-bound: ") && stdout.contains("# CPU-bound: "));
+    // Chapter 5: the lesson's order (eager start), then asyncio's default.
+    let eager = [
+        "Lancement de la tâche de fond.",
+        "La tâche de fond commence...",
+        "Le programme principal continue...",
+        "Le programme principal a fait une pause.",
+        "La tâche de fond est terminée.",
+        "Le programme principal a attendu la fin de la tâche.",
+    ];
+    let lazy = [eager[0], eager[2], eager[1], eager[3], eager[4], eager[5]];
+    assert_eq!(ex[23..29], eager);
+    assert_eq!(ex[29..35], lazy);
+    assert_eq!(ex.len(), 35);
+}
+
+#[test]
+fn lesson_speaks_french_and_refuses_bad_input() {
+    if !uring_available() {
+        eprintln!("skipping: the lesson's event loop needs io_uring");
+        return;
+    }
+    let s = Scratch::new("lesson-fr");
+    let en = text(&lesson(&["3", "--speed", "50"], &s.data()).stdout);
+    let fr = lesson(&["3", "--speed", "50", "--lang", "fr"], &s.data());
+    assert!(fr.status.success());
+    let fr = text(&fr.stdout);
+    assert!(fr.contains("gather fait de chaque coroutine une tâche"));
+    assert!(!en.contains("gather fait de chaque coroutine une tâche"));
+    // The example lines are the lesson's whatever the language.
+    let strip = |o: &str| {
+        example_lines(o)
+            .into_iter()
+            .filter(|l| !l.starts_with("Programme terminé"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&en), strip(&fr));
+    let list = lesson(&[], &s.data());
+    assert!(text(&list.stdout).contains("5. create_task"));
+    for bad in [
+        &["9"][..],
+        &["x"],
+        &["1", "--speed", "0"],
+        &["1", "--speed=-3"],
+    ] {
+        let out = lesson(bad, &s.data());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("iobound: error: ") && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+}

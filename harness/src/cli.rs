@@ -31,6 +31,34 @@ pub enum Command {
     /// Run iobound and fio on the same file jobs and print their ratios.
     #[command(after_help = FIO_EXAMPLES)]
     Fio(FioArgs),
+    /// Run the asyncio lesson's examples in Rust on io_uring, with timings.
+    #[command(after_help = LESSON_EXAMPLES)]
+    Lesson(LessonArgs),
+}
+
+const LESSON_EXAMPLES: &str = "\
+Examples:
+  # list the chapters
+  iobound lesson
+  # chapter 3: gather of three sleeps, then the same run one after the other
+  iobound lesson 3
+  # every chapter, 100 times faster, explanations in French
+  iobound lesson all --speed 100 --lang fr";
+
+#[derive(Debug, Args)]
+pub struct LessonArgs {
+    /// Chapter to run: 1 to 5, or `all`; none lists the chapters
+    #[arg(value_name = "CHAPTER")]
+    pub chapter: Option<String>,
+    /// Divide every delay by this factor (e.g. 100 runs chapter 3 in ~55 ms)
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Language of the explanations (the example lines stay as in the lesson)
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: crate::lesson::Lang,
+    /// Where chapter 4 creates its data file [default: <tmp>/iobound]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 const RUN_EXAMPLES: &str = "\

@@ -30,6 +30,46 @@ pub enum ConfigError {
     Concurrency(String),
     #[error("--{0} must be greater than zero")]
     Zero(&'static str),
+    #[error("invalid chapter '{0}': expected 1 to {max} or 'all'", max = crate::lesson::chapters::COUNT)]
+    Chapter(String),
+    #[error("invalid --speed {0}: expected a finite number greater than zero")]
+    Speed(f64),
+}
+
+/// What `iobound lesson` was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LessonPick {
+    List,
+    One(usize),
+    All,
+}
+
+/// Checks `iobound lesson`'s flags.
+pub fn lesson_config(
+    a: &crate::cli::LessonArgs,
+) -> Result<(LessonPick, crate::lesson::Settings), ConfigError> {
+    let pick = match a.chapter.as_deref() {
+        None => LessonPick::List,
+        Some("all") => LessonPick::All,
+        Some(n) => match n.parse::<usize>() {
+            Ok(k) if (1..=crate::lesson::chapters::COUNT).contains(&k) => LessonPick::One(k),
+            _ => return Err(ConfigError::Chapter(n.to_string())),
+        },
+    };
+    if !(a.speed.is_finite() && a.speed > 0.0) {
+        return Err(ConfigError::Speed(a.speed));
+    }
+    Ok((
+        pick,
+        crate::lesson::Settings {
+            lang: a.lang,
+            speed: a.speed,
+            data_dir: a
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| std::env::temp_dir().join("iobound")),
+        },
+    ))
 }
 
 /// Checked settings shared by every command that runs file workloads.

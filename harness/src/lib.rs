@@ -8,6 +8,7 @@ pub mod engine;
 pub mod exec;
 pub mod fio;
 pub mod interrupt;
+pub mod lesson;
 pub mod list;
 pub mod load;
 pub mod output;

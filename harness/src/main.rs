@@ -7,9 +7,9 @@ use anyhow::Context;
 use clap::Parser;
 
 use iobound::cli::{Cli, Command};
-use iobound::config::{ConfigError, FileConfig, RunConfig};
+use iobound::config::{ConfigError, FileConfig, LessonPick, RunConfig};
 use iobound::result::Status;
-use iobound::{fio, interrupt, list, run, ui};
+use iobound::{fio, interrupt, lesson, list, run, ui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -59,6 +59,27 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Lesson(args) => {
+            let (pick, settings) = iobound::config::lesson_config(&args)?;
+            let out = lesson::Transcript::new(true);
+            match pick {
+                LessonPick::List => {
+                    println!(
+                        "Chapters (run one with `iobound lesson N`, or `iobound lesson all`):"
+                    );
+                    for n in 1..=lesson::chapters::COUNT {
+                        println!("  {n}. {}", lesson::chapters::title(n, &settings));
+                    }
+                }
+                LessonPick::One(n) => {
+                    lesson::chapters::run(n, &settings, &out)?;
+                }
+                LessonPick::All => {
+                    lesson::chapters::run_all(&settings, &out)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Fio(args) => {
             let file = FileConfig::from_args(&args.file)?;
