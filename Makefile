@@ -1,18 +1,23 @@
 # Thin wrappers: each target is one or two cargo lines.
 IOBOUND := cargo run --release --quiet -p iobound --
-BENCH   := -w file-randread,file-seqread,file-write,mixed-file -m threads,uring,rayon,hybrid -c 1,8,32 -d 2s --warmup 500ms
 
-.PHONY: bench bench-fio test build
+.PHONY: bench bench-quick bench-fio report-check test build
 
-## bench: the default suite, buffered then O_DIRECT (results under results/)
+## bench: the default suite (workloads/suites/default.toml), report under results/<run-id>/
 bench:
-	$(IOBOUND) run $(BENCH)
-	$(IOBOUND) run $(BENCH) --direct
-	$(IOBOUND) run -w cpu-hash,cpu-image -m threads,uring,rayon,hybrid -c 1,8,32 -d 2s --warmup 500ms
+	$(IOBOUND) bench --suite default --lang fr
+
+## bench-quick: a short suite, under 90 seconds
+bench-quick:
+	$(IOBOUND) bench --suite quick --lang fr
 
 ## bench-fio: iobound and fio side by side on the same files (needs fio)
 bench-fio:
 	$(IOBOUND) fio
+
+## report-check: render a report in headless Chromium and check its charts (needs chromium)
+report-check:
+	cargo test --quiet -p iobound --test e2e report_html_renders -- --nocapture
 
 ## test: every unit and end-to-end test
 test:

@@ -87,7 +87,10 @@ fn cells(dir: &Path) -> Vec<serde_json::Value> {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name().is_some_and(|n| n != "run.json")
+        })
         .map(|p| serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap())
         .collect();
     v.sort_by_key(|c: &serde_json::Value| c["cell"].to_string());
@@ -591,6 +594,13 @@ fn ctrl_c_stops_the_run_and_keeps_what_finished() {
     assert_eq!(cells.len(), 1);
     assert_eq!(cells[0]["status"], "failed");
     assert!(cells[0]["reason"].as_str().unwrap().contains("interrupted"));
+    // The run-wide files are written for what finished; the cell that never
+    // started is reported as missing.
+    let md = std::fs::read_to_string(s.runs()[0].join("report.md")).unwrap();
+    assert!(
+        md.contains("| file-randread.threads.c2 | missing |"),
+        "{md}"
+    );
 }
 
 /// `iobound lesson ...` run to completion.
@@ -742,4 +752,177 @@ fn lesson_speaks_french_and_refuses_bad_input() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
+    let s = Scratch::new("bench");
+    let suite = s.0.join("tiny.toml");
+    std::fs::write(
+        &suite,
+        "description = \"tiny\"\nrepeat = 2\nduration = \"150ms\"\nwarmup = \"0s\"\nfile_size = \"8M\"\n\
+         [[group]]\nworkloads = [\"file-randread\"]\nmodes = [\"threads\", \"rayon\"]\nconcurrency = [1, 4]\n\
+         [[group]]\nworkloads = [\"cpu-hash\"]\nmodes = [\"threads\", \"rayon\"]\nconcurrency = [2]\nwork = \"16K\"\n",
+    )
+    .unwrap();
+    let bench = |out: &Path| {
+        Command::new(BIN)
+            .args(["bench", "--quiet", "--suite"])
+            .arg(&suite)
+            .arg("--out")
+            .arg(out)
+            .arg("--data-dir")
+            .arg(s.data())
+            .args(["--lang", "fr"])
+            .output()
+            .unwrap()
+    };
+    let out = bench(&s.out());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = s.runs().pop().unwrap();
+    for f in ["run.json", "summary.csv", "report.md", "report.html"] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["schema"], "iobound.run.v1");
+    assert_eq!(run["suite"], "tiny");
+    assert_eq!(run["repeat"], 2);
+    // (4 + 2 cells) x 2 repetitions, all measured.
+    assert_eq!(run["plan"].as_array().unwrap().len(), 12);
+    assert_eq!(run["cells"].as_array().unwrap().len(), 12);
+    assert!(run["git_commit"].as_str().is_some_and(|c| !c.is_empty()));
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 13);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("## Verdicts") && md.contains("## À retenir"),
+        "{md}"
+    );
+    assert!(md.contains("| cpu-hash | CPU-bound | 2 |"), "{md}");
+
+    // Re-rendering without run.json, with one cell file corrupted: that cell
+    // is reported missing and the rest renders.
+    std::fs::remove_file(dir.join("run.json")).unwrap();
+    std::fs::write(dir.join("cpu-hash.rayon.c2.r1.json"), "{ not json").unwrap();
+    std::fs::remove_file(dir.join("report.md")).unwrap();
+    let out = iobound(&["report".to_string(), dir.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("cpu-hash.rayon.c2.r1 is missing"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("| cpu-hash.rayon.c2.r1 | missing |"), "{md}");
+    assert!(md.contains("### file-randread"));
+
+    // A second run, compared with the first.
+    let other = s.0.join("results2");
+    assert!(bench(&other).status.success());
+    let dir2 = std::fs::read_dir(&other)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let out = iobound(&[
+        "compare".to_string(),
+        dir.display().to_string(),
+        dir2.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("| file-randread | threads | 4 |"), "{table}");
+    assert!(std::fs::read_dir(&dir2)
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("compare-vs-")));
+
+    // A suite with a mistake: one line, exit 2, nothing run.
+    std::fs::write(
+        &suite,
+        "[[group]]\nworkloads = [\"nope\"]\nmodes = [\"uring\"]\nconcurrency = [1]\n",
+    )
+    .unwrap();
+    let out = bench(&s.0.join("results3"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("group 1") && err.lines().count() == 1, "{err}");
+    assert!(!s.0.join("results3").exists());
+}
+
+/// Chromium for the rendering check: $CHROMIUM, else Debian's.
+fn chromium() -> Option<PathBuf> {
+    let p = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    p.exists().then_some(p)
+}
+
+fn headless(chromium: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(chromium);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=3000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+fn report_html_renders_its_charts_in_headless_chromium() {
+    let Some(chromium) = chromium() else {
+        eprintln!("skipping: no chromium (apt-get install chromium, or set CHROMIUM)");
+        return;
+    };
+    let s = Scratch::new("chromium");
+    let dir = s.0.join("run");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run/run.json"),
+        dir.join("run.json"),
+    )
+    .unwrap();
+    let out = iobound(&["report".to_string(), dir.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The report has no script; a copy gets one that writes every SVG's
+    // rendered size into the DOM, which --dump-dom then prints.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let probe = html.replace(
+        "</body>",
+        "<script>document.body.setAttribute('data-sizes', JSON.stringify(\
+         Array.from(document.querySelectorAll('svg')).map(s => {\
+         const r = s.getBoundingClientRect(); return [s.id, r.width, r.height]; })));</script></body>",
+    );
+    std::fs::write(dir.join("probe.html"), probe).unwrap();
+    let out = headless(&chromium, &s.0.join("profile"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", dir.join("probe.html").display()))
+        .output()
+        .unwrap();
+    let dom = text(&out.stdout);
+    let start = dom.find("data-sizes=\"").expect("the probe ran") + "data-sizes=\"".len();
+    let end = start + dom[start..].find('"').unwrap();
+    let sizes: Vec<(String, f64, f64)> =
+        serde_json::from_str(&dom[start..end].replace("&quot;", "\"")).unwrap();
+    // Two workloads x three charts, plus CPU and threads.
+    assert_eq!(sizes.len(), 8, "{sizes:?}");
+    for (id, w, h) in &sizes {
+        assert!(*w > 100.0 && *h > 100.0, "{id} rendered {w}x{h}");
+    }
+    // A screenshot to look at, kept in cargo's test scratch directory.
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
+    eprintln!("screenshot: {}", shot.display());
+    let out = headless(&chromium, &s.0.join("profile2"))
+        .arg("--window-size=1340,2400")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", dir.join("report.html").display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 }

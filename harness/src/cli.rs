@@ -34,6 +34,15 @@ pub enum Command {
     /// Run the asyncio lesson's examples in Rust on io_uring, with timings.
     #[command(after_help = LESSON_EXAMPLES)]
     Lesson(LessonArgs),
+    /// Run a suite of matrices (default: every workload and engine) and report.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
+    /// Render run.json, summary.csv, report.md and report.html of a run directory again.
+    #[command(after_help = "Example:\n  iobound report results/reference")]
+    Report(ReportArgs),
+    /// Show what changed between two runs, cell by cell, beyond the measured spread.
+    #[command(after_help = "Example:\n  iobound compare results/before results/after")]
+    Compare(CompareArgs),
 }
 
 const LESSON_EXAMPLES: &str = "\
@@ -156,9 +165,67 @@ pub struct RunArgs {
     /// No live progress on stderr
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run the whole matrix N times; reports give the median and spread
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub repeat: u32,
+    /// Also write the report's take-away section in this language
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: crate::lesson::Lang,
     /// Skip latency recording (measures what recording costs)
     #[arg(long, hide = true)]
     pub no_record: bool,
+}
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  iobound bench                    # the default suite (what `make bench` runs)
+  iobound bench --suite quick      # a short suite, under 90 seconds
+  iobound bench --suite my.toml    # your own copy of a suite file
+
+Suites live in workloads/suites/*.toml; the built-in ones are compiled in, so
+`--suite default` works from any directory. Results, run.json, summary.csv,
+report.md and report.html go to <out>/<run-id>/.";
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A built-in suite name (default, quick) or the path of a suite file
+    #[arg(long, value_name = "NAME|FILE", default_value = "default")]
+    pub suite: String,
+    /// Override the suite's repeat count
+    #[arg(long, value_name = "N")]
+    pub repeat: Option<u32>,
+    /// Directory under which the run directory is created
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub out: std::path::PathBuf,
+    /// Where data files are created and reused [default: <tmp>/iobound]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Also write the report's take-away section in this language
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: crate::lesson::Lang,
+    /// No live progress on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run directory (holding run.json, or per-cell JSON files)
+    #[arg(value_name = "DIR")]
+    pub dir: std::path::PathBuf,
+    /// Also write the take-away section in this language
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: crate::lesson::Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The run before (e.g. before a kernel upgrade)
+    #[arg(value_name = "DIR_A")]
+    pub before: std::path::PathBuf,
+    /// The run after; compare.md is written into it
+    #[arg(value_name = "DIR_B")]
+    pub after: std::path::PathBuf,
 }
 
 const FIO_EXAMPLES: &str = "\

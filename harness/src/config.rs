@@ -156,6 +156,8 @@ pub struct RunConfig {
     pub out: PathBuf,
     pub json: bool,
     pub quiet: bool,
+    pub repeat: u32,
+    pub lang: crate::lesson::Lang,
 }
 
 fn dedup(v: Vec<String>) -> Vec<String> {
@@ -207,6 +209,12 @@ impl RunConfig {
             out: a.out.clone(),
             json: a.json,
             quiet: a.quiet,
+            repeat: if a.repeat == 0 {
+                return Err(ConfigError::Zero("repeat"));
+            } else {
+                a.repeat
+            },
+            lang: a.lang,
         })
     }
 

@@ -257,12 +257,7 @@ pub fn run(
             let cell = run::run_cell(&ready, engine, plan, opts, &uring, &mut obs);
             let s = match (cell.status, &cell.summary) {
                 (Status::Ok, Some(s)) => s.clone(),
-                _ => {
-                    return Err(FioError::Cell(
-                        cell.key.stem(),
-                        cell.reason.unwrap_or_default(),
-                    ))
-                }
+                _ => return Err(FioError::Cell(cell.stem(), cell.reason.unwrap_or_default())),
             };
             let f = match early {
                 Some(f) => f,

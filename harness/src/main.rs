@@ -9,7 +9,7 @@ use clap::Parser;
 use iobound::cli::{Cli, Command};
 use iobound::config::{ConfigError, FileConfig, LessonPick, RunConfig};
 use iobound::result::Status;
-use iobound::{fio, interrupt, lesson, list, run, ui};
+use iobound::{fio, interrupt, lesson, list, report, run, suite, ui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,12 +18,40 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("iobound: error: {e:#}");
-            if e.downcast_ref::<ConfigError>().is_some() {
+            if e.downcast_ref::<ConfigError>().is_some()
+                || e.downcast_ref::<suite::SuiteError>().is_some()
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// Notes after a run, and its exit code.
+fn finish(out: &run::RunOutput) -> ExitCode {
+    for n in iobound::output::human::cache_notes(&out.cells) {
+        eprintln!("{n}");
+    }
+    for c in out.cells.iter().filter(|c| c.status == Status::Skipped) {
+        eprintln!(
+            "note: {} skipped: {}",
+            c.stem(),
+            c.reason.as_deref().unwrap_or("")
+        );
+    }
+    eprintln!("results: {}", out.dir.display());
+    eprintln!("report: {}", out.dir.join("report.html").display());
+    if interrupt::requested() {
+        let done = out.cells.iter().filter(|c| c.status == Status::Ok).count();
+        eprintln!("interrupted: {done} of {} cells completed", out.planned);
+        return ExitCode::from(130);
+    }
+    if out.cells.iter().all(|c| c.status != Status::Ok) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -36,29 +64,50 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let cfg = RunConfig::from_args(&args)?;
             let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
-            let out = run::run(&cfg, &mut term)?;
-            for n in iobound::output::human::cache_notes(&out.cells) {
-                eprintln!("{n}");
+            let out = run::run(cfg, &mut term)?;
+            Ok(finish(&out))
+        }
+        Command::Bench(args) => {
+            let (name, text) = suite::source(&args.suite)?;
+            let suite = suite::parse(&name, &text, &args)?;
+            let mut term = ui::Terminal::new(args.quiet, false);
+            let out = run::run_suite(&suite, &mut term)?;
+            Ok(finish(&out))
+        }
+        Command::Report(args) => {
+            let run = report::load::load_dir(&args.dir)?;
+            report::write_reports(&args.dir, &run, args.lang)
+                .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            let r = report::model::build(&run);
+            for m in &r.missing {
+                eprintln!("note: {} is missing: {}", m.stem, m.reason);
             }
-            for c in out.cells.iter().filter(|c| c.status == Status::Skipped) {
-                eprintln!(
-                    "note: {} skipped: {}",
-                    c.key.stem(),
-                    c.reason.as_deref().unwrap_or("")
-                );
-            }
-            eprintln!("results: {}", out.dir.display());
-            if interrupt::requested() {
-                let done = out.cells.iter().filter(|c| c.status == Status::Ok).count();
-                eprintln!("interrupted: {done} of {} cells completed", out.planned);
-                return Ok(ExitCode::from(130));
-            }
-            let failed = out.cells.iter().all(|c| c.status != Status::Ok);
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            eprintln!(
+                "wrote {} (summary.csv, report.md, report.html): {} cells, {} missing",
+                args.dir.display(),
+                run.cells.len(),
+                r.missing.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare(args) => {
+            let before = report::model::build(&report::load::load_dir(&args.before)?);
+            let after = report::model::build(&report::load::load_dir(&args.after)?);
+            let text = report::compare::render(&before, &after);
+            print!("{text}");
+            let name = format!(
+                "compare-vs-{}.md",
+                if before.info.run_id.is_empty() {
+                    "before"
+                } else {
+                    &before.info.run_id
+                }
+            );
+            let path = args.after.join(name);
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Lesson(args) => {
             let (pick, settings) = iobound::config::lesson_config(&args)?;

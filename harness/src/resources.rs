@@ -50,7 +50,7 @@ impl Usage {
 }
 
 /// Threads of this process at one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ThreadCount {
     /// All threads, iobound's own main thread included.
     pub total: u32,

@@ -3,26 +3,50 @@
 //! only when rendered.
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::resources::ThreadCount;
 
 /// Identifies a cell in the run matrix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellKey {
     pub workload: String,
+    /// Files opened with O_DIRECT: the same workload through the page cache
+    /// and around it are different cells.
+    #[serde(default)]
+    pub direct: bool,
     pub mode: String,
     pub concurrency: usize,
 }
 
 impl CellKey {
-    /// File stem for the cell's outputs, e.g. `file-randread.uring.c32`.
-    pub fn stem(&self) -> String {
-        format!("{}.{}.c{}", self.workload, self.mode, self.concurrency)
+    /// The workload as reports name it, e.g. `file-randread (O_DIRECT)`.
+    pub fn label(&self) -> String {
+        workload_label(&self.workload, self.direct)
+    }
+
+    /// File stem for the cell's outputs, e.g. `file-randread.direct.uring.c32`;
+    /// `rep` (1-based) is added when a run repeats its cells.
+    pub fn stem(&self, rep: Option<u32>) -> String {
+        let direct = if self.direct { ".direct" } else { "" };
+        let rep = rep.map_or(String::new(), |r| format!(".r{r}"));
+        format!(
+            "{}{direct}.{}.c{}{rep}",
+            self.workload, self.mode, self.concurrency
+        )
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How reports name a workload run with or without O_DIRECT.
+pub fn workload_label(workload: &str, direct: bool) -> String {
+    if direct {
+        format!("{workload} (O_DIRECT)")
+    } else {
+        workload.to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -31,7 +55,7 @@ pub enum Status {
 }
 
 /// Latency percentiles of the measured requests, in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Latency {
     pub min_ns: u64,
     pub mean_ns: f64,
@@ -61,7 +85,7 @@ impl Latency {
 /// CPU time of the whole process over the whole cell (warm-up included: the
 /// readings are taken on the engine's threads when its clock starts and when
 /// it returns, so they stay exact even when workers swamp the CPUs).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Cpu {
     pub user_ns: u64,
     pub sys_ns: u64,
@@ -74,7 +98,7 @@ pub struct Cpu {
 }
 
 /// Page-cache residency of one file at the start and end of the measured run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Residency {
     pub path: String,
     /// `data` (read by requests, so residency decides cache vs disk) or `log`.
@@ -84,7 +108,7 @@ pub struct Residency {
 }
 
 /// The figures of one completed cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub requests: u64,
     pub elapsed_ns: u64,
@@ -116,6 +140,9 @@ pub struct Summary {
 #[derive(Debug, Clone)]
 pub struct CellResult {
     pub key: CellKey,
+    /// Which repetition of the cell this is, from 1; `None` when the run
+    /// does not repeat cells.
+    pub rep: Option<u32>,
     pub status: Status,
     /// Why a cell was skipped or failed.
     pub reason: Option<String>,
@@ -131,9 +158,15 @@ impl Summary {
 }
 
 impl CellResult {
+    /// File stem of this cell's outputs.
+    pub fn stem(&self) -> String {
+        self.key.stem(self.rep)
+    }
+
     pub fn not_run(key: CellKey, status: Status, reason: String) -> Self {
         CellResult {
             key,
+            rep: None,
             status,
             reason: Some(reason),
             summary: None,

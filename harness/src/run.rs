@@ -145,6 +145,7 @@ pub fn run_cell(
 ) -> CellResult {
     let key = CellKey {
         workload: ready.workload.name().to_string(),
+        direct: opts.direct,
         mode: engine.name().to_string(),
         concurrency: plan.concurrency,
     };
@@ -200,7 +201,7 @@ fn measure(
     ctx.verify = opts.verify;
     ctx.submit_batch = opts.submit_batch;
     ctx.record = opts.record;
-    let harness_threads = ThreadCount::now().total;
+    let harness_threads = settled_thread_count();
     let planned = match plan.bound {
         Bound::Duration(d) => Some(d),
         Bound::Requests(_) => None,
@@ -328,6 +329,7 @@ fn measure(
     };
     Ok(CellResult {
         key: key.clone(),
+        rep: None,
         status: Status::Ok,
         reason: None,
         summary: Some(summary),
@@ -335,7 +337,23 @@ fn measure(
     })
 }
 
-/// The result of `iobound run`.
+/// The process's thread count once the previous cell's threads (pool
+/// threads, io-wq workers) have finished exiting, so they are not counted as
+/// the harness's own. Gives up after 200 ms.
+fn settled_thread_count() -> u32 {
+    let mut last = ThreadCount::now().total;
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(2));
+        let now = ThreadCount::now().total;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
+
+/// The result of `iobound run` or `iobound bench`.
 pub struct RunOutput {
     pub dir: PathBuf,
     pub cells: Vec<CellResult>,
@@ -343,74 +361,193 @@ pub struct RunOutput {
     pub planned: usize,
 }
 
-/// Runs the whole matrix of a checked configuration.
-pub fn run(cfg: &RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
-    let data_dir = &cfg.file.data_dir;
-    ensure_writable_dir(data_dir).map_err(|source| RunError::DataDir {
-        path: data_dir.clone(),
-        source,
-    })?;
-    ensure_writable_dir(&cfg.out).map_err(|source| RunError::OutDir {
-        path: cfg.out.clone(),
+/// Several matrices run into one results directory, each cell `repeat`
+/// times: what `iobound bench` runs from a suite file, and `iobound run`
+/// with a single group.
+pub struct Suite {
+    pub name: String,
+    pub description: String,
+    pub groups: Vec<RunConfig>,
+    pub repeat: u32,
+    pub out: PathBuf,
+    /// Language of the report's take-away section, besides English.
+    pub lang: crate::lesson::Lang,
+}
+
+impl Suite {
+    /// A suite of one `iobound run` matrix.
+    pub fn single(cfg: RunConfig) -> Self {
+        Suite {
+            name: "run".into(),
+            description: String::new(),
+            repeat: cfg.repeat,
+            out: cfg.out.clone(),
+            lang: cfg.lang,
+            groups: vec![cfg],
+        }
+    }
+
+    /// Cells of one repetition, in run order.
+    fn cells_per_rep(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|g| g.workloads.len() * g.engines.len() * g.concurrency.len())
+            .sum()
+    }
+}
+
+/// Runs every group of a suite, writes each cell as it finishes, then the
+/// run-wide files: run.json, summary.csv and the reports.
+pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
+    ensure_writable_dir(&suite.out).map_err(|source| RunError::OutDir {
+        path: suite.out.clone(),
         source,
     })?;
     let uring = UringSupport::detect();
-    let system = SystemInfo::collect(data_dir, cfg.file.direct, uring.clone());
     let mut done = Vec::new();
-    let ready: Vec<Ready> = cfg
-        .workloads
-        .iter()
-        .map(|w| prepare(w, &cfg.file.params, data_dir, &mut done, obs))
-        .collect::<Result<_, _>>()?;
-
-    if cfg.file.direct {
-        for r in &ready {
-            FileSet::open(&r.files, true)?;
+    let mut prepared: Vec<(Vec<Ready>, RunMeta)> = Vec::with_capacity(suite.groups.len());
+    for cfg in &suite.groups {
+        let data_dir = &cfg.file.data_dir;
+        ensure_writable_dir(data_dir).map_err(|source| RunError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let ready: Vec<Ready> = cfg
+            .workloads
+            .iter()
+            .map(|w| prepare(w, &cfg.file.params, data_dir, &mut done, obs))
+            .collect::<Result<_, _>>()?;
+        if cfg.file.direct {
+            for r in &ready {
+                FileSet::open(&r.files, true)?;
+            }
         }
+        let meta = RunMeta {
+            run_id: String::new(),
+            config: cfg.to_json(),
+            system: SystemInfo::collect(data_dir, cfg.file.direct, uring.clone()),
+        };
+        prepared.push((ready, meta));
     }
-    obs.system(&system);
-    let (dir, run_id) = create_run_dir(&cfg.out)?;
-    let meta = RunMeta {
-        run_id,
-        config: cfg.to_json(),
-        system,
-    };
-    let opts = CellOptions {
-        verify: cfg.verify,
-        record: cfg.record,
-        ..CellOptions::from_file_config(&cfg.file)
-    };
-    let total = ready.len() * cfg.engines.len() * cfg.concurrency.len();
-    let mut cells = Vec::with_capacity(total);
-    for r in &ready {
-        for &engine in &cfg.engines {
-            for &c in &cfg.concurrency {
-                if crate::interrupt::requested() {
-                    break;
+    if let Some((_, meta)) = prepared.first() {
+        obs.system(&meta.system);
+    }
+    let (dir, run_id) = create_run_dir(&suite.out)?;
+    for (_, meta) in &mut prepared {
+        meta.run_id = run_id.clone();
+    }
+    let repeat = suite.repeat.max(1);
+    let rep_of = |r: u32| (repeat > 1).then_some(r);
+    let per_rep = suite.cells_per_rep();
+    let total = per_rep * repeat as usize;
+    let mut plan_stems = Vec::with_capacity(total);
+    let mut cells: Vec<(usize, CellResult)> = Vec::with_capacity(total);
+    // Whole matrices repeat, rather than each cell back to back, so that
+    // the device's drift over minutes shows in the spread instead of
+    // favouring whichever engine ran at a good moment.
+    for rep in 1..=repeat {
+        for (g, (cfg, (ready, meta))) in suite.groups.iter().zip(&prepared).enumerate() {
+            let opts = CellOptions {
+                verify: cfg.verify,
+                record: cfg.record,
+                ..CellOptions::from_file_config(&cfg.file)
+            };
+            for r in ready {
+                for &engine in &cfg.engines {
+                    for &c in &cfg.concurrency {
+                        let key = CellKey {
+                            workload: r.workload.name().to_string(),
+                            direct: cfg.file.direct,
+                            mode: engine.name().to_string(),
+                            concurrency: c,
+                        };
+                        plan_stems.push(key.stem(rep_of(rep)));
+                        if crate::interrupt::requested() {
+                            continue;
+                        }
+                        let plan = Plan {
+                            concurrency: c,
+                            warmup: cfg.file.warmup,
+                            bound: cfg.file.bound,
+                        };
+                        obs.cell_started(&key, cells.len(), total);
+                        let mut cell = run_cell(r, engine, plan, opts, &uring, obs);
+                        cell.rep = rep_of(rep);
+                        write_cell(&dir, meta, &cell)?;
+                        obs.cell_done(&cell);
+                        cells.push((g, cell));
+                    }
                 }
-                let plan = Plan {
-                    concurrency: c,
-                    warmup: cfg.file.warmup,
-                    bound: cfg.file.bound,
-                };
-                let key = CellKey {
-                    workload: r.workload.name().to_string(),
-                    mode: engine.name().to_string(),
-                    concurrency: c,
-                };
-                obs.cell_started(&key, cells.len(), total);
-                let cell = run_cell(r, engine, plan, opts, &uring, obs);
-                write_cell(&dir, &meta, &cell)?;
-                obs.cell_done(&cell);
-                cells.push(cell);
             }
         }
     }
+    let record = RunRecordOut {
+        suite,
+        run_id: &run_id,
+        metas: prepared.iter().map(|(_, m)| m).collect(),
+        plan: &plan_stems,
+        cells: &cells,
+    };
+    write_run_files(&dir, &record, suite.lang)?;
     Ok(RunOutput {
         dir,
-        cells,
+        cells: cells.into_iter().map(|(_, c)| c).collect(),
         planned: total,
     })
+}
+
+/// Runs the matrix of one checked configuration.
+pub fn run(cfg: RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
+    run_suite(&Suite::single(cfg), obs)
+}
+
+/// What run.json is made of.
+struct RunRecordOut<'a> {
+    suite: &'a Suite,
+    run_id: &'a str,
+    /// One per group.
+    metas: Vec<&'a RunMeta>,
+    plan: &'a [String],
+    /// Each cell with the index of its group.
+    cells: &'a [(usize, CellResult)],
+}
+
+/// Writes run.json, then renders summary.csv and the reports from it, so
+/// `iobound report` on the directory later gives the same files.
+fn write_run_files(
+    dir: &Path,
+    r: &RunRecordOut<'_>,
+    lang: crate::lesson::Lang,
+) -> Result<(), RunError> {
+    let cells = r
+        .cells
+        .iter()
+        .map(|(g, c)| output::json::cell_doc(r.metas[*g], c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let doc = serde_json::json!({
+        "schema": crate::report::RUN_SCHEMA,
+        "run_id": r.run_id,
+        "suite": r.suite.name,
+        "description": r.suite.description,
+        "repeat": r.suite.repeat.max(1),
+        "iobound_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": crate::sysinfo::GIT_COMMIT,
+        "system": r.metas.first().map(|m| &m.system),
+        "groups": r.metas.iter().map(|m| &m.config).collect::<Vec<_>>(),
+        "plan": r.plan,
+        "cells": cells,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(ExportError::from)?;
+    bytes.push(b'\n');
+    let path = dir.join("run.json");
+    std::fs::write(&path, &bytes).map_err(|source| RunError::Write { path, source })?;
+    let run = crate::report::load::parse_run(&bytes).map_err(|e| {
+        RunError::Export(ExportError::Histogram(format!(
+            "run.json does not read back: {e}"
+        )))
+    })?;
+    crate::report::write_reports(dir, &run, lang)
+        .map_err(|(path, source)| RunError::Write { path, source })
 }
 
 /// Writes every applicable export of a cell into the run directory.
@@ -420,7 +557,7 @@ pub fn write_cell(dir: &Path, meta: &RunMeta, cell: &CellResult) -> Result<(), R
             continue;
         }
         let bytes = export.render(meta, cell)?;
-        let path = dir.join(format!("{}.{}", cell.key.stem(), export.extension()));
+        let path = dir.join(format!("{}.{}", cell.stem(), export.extension()));
         std::fs::write(&path, bytes).map_err(|source| RunError::Write { path, source })?;
     }
     Ok(())

@@ -65,6 +65,10 @@ impl SystemInfo {
     }
 }
 
+/// The git commit the binary was built from (`unknown` outside a checkout;
+/// `-dirty` when tracked files had changes).
+pub const GIT_COMMIT: &str = env!("IOBOUND_GIT_COMMIT");
+
 fn uname_field(pick: impl Fn(&libc::utsname) -> &[libc::c_char; 65]) -> String {
     // SAFETY: utsname is plain data that uname fills.
     let u = unsafe {

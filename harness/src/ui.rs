@@ -11,11 +11,24 @@ use crate::output::human;
 use crate::result::{CellKey, CellResult};
 use crate::run::Observer;
 
+/// `[#####---------------]  5/20`: the run's progress, cells done out of all.
+fn bar(index: usize, total: usize) -> String {
+    const WIDTH: usize = 20;
+    let filled = (index * WIDTH).checked_div(total).unwrap_or(0);
+    format!(
+        "[{}{}] {:>w$}/{total}",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        index + 1,
+        w = total.to_string().len()
+    )
+}
+
 pub struct Terminal {
     live: bool,
     json: bool,
     header_done: bool,
-    /// "[3/27]": the current cell's place in the matrix.
+    /// The progress bar: the current cell's place in the run.
     position: String,
 }
 
@@ -65,9 +78,9 @@ impl Observer for Terminal {
             println!("{}", human::header());
             self.header_done = true;
         }
-        self.position = format!("[{}/{total}]", index + 1);
+        self.position = bar(index, total);
         if self.live {
-            eprint!("\r\x1b[2K{} {} starting...", self.position, key.stem());
+            eprint!("\r\x1b[2K{} {} starting...", self.position, key.stem(None));
             let _ = std::io::stderr().flush();
         }
     }
@@ -92,7 +105,7 @@ impl Observer for Terminal {
         eprint!(
             "\r\x1b[2K{} {} {when}  {} req/s",
             self.position,
-            key.stem(),
+            key.stem(None),
             human::rate(rate)
         );
         let _ = std::io::stderr().flush();

@@ -71,7 +71,7 @@ impl Export for Hgrm {
 
     fn render(&self, _meta: &RunMeta, cell: &CellResult) -> Result<Vec<u8>, ExportError> {
         let h = cell.histogram.as_ref().ok_or_else(|| {
-            ExportError::Histogram(format!("cell {} has no histogram", cell.key.stem()))
+            ExportError::Histogram(format!("cell {} has no histogram", cell.stem()))
         })?;
         Ok(render(h).into_bytes())
     }

@@ -78,7 +78,7 @@ pub fn system_line(i: &crate::sysinfo::SystemInfo) -> String {
 /// The table header.
 pub fn header() -> String {
     format!(
-        "{:<14} {:<8} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "{:<24} {:<8} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
         "workload",
         "mode",
         "conc",
@@ -97,7 +97,7 @@ pub fn header() -> String {
 /// One row per cell; skipped and failed cells say why.
 pub fn row(cell: &CellResult) -> String {
     let k = &cell.key;
-    let lead = format!("{:<14} {:<8} {:>5}", k.workload, k.mode, k.concurrency);
+    let lead = format!("{:<24} {:<8} {:>5}", k.label(), k.mode, k.concurrency);
     match (&cell.status, &cell.summary) {
         (Status::Ok, Some(s)) => {
             let l = &s.latency;
@@ -167,7 +167,7 @@ pub fn cache_notes(cells: &[CellResult]) -> Vec<String> {
                 .collect();
             format!(
                 "page cache: {} was not fully resident (start -> end: {}); part of it was disk I/O",
-                c.key.stem(),
+                c.stem(),
                 parts.join(", ")
             )
         })
@@ -230,9 +230,11 @@ pub(crate) mod tests {
         CellResult {
             key: CellKey {
                 workload: "file-randread".into(),
+                direct: false,
                 mode: "uring".into(),
                 concurrency: 32,
             },
+            rep: None,
             status: Status::Ok,
             reason: None,
             summary: Some(summary),

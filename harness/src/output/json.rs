@@ -20,6 +20,7 @@ struct Doc<'a> {
     schema: &'static str,
     run_id: &'a str,
     cell: &'a CellKey,
+    rep: Option<u32>,
     status: Status,
     reason: Option<&'a str>,
     config: &'a serde_json::Value,
@@ -58,33 +59,39 @@ impl Export for Json {
     }
 
     fn render(&self, meta: &RunMeta, cell: &CellResult) -> Result<Vec<u8>, ExportError> {
-        let histogram = match &cell.histogram {
-            Some(h) => Some(HistDoc {
-                unit: "ns",
-                lowest: LOWEST_NS,
-                highest: HIGHEST_NS,
-                significant_digits: SIGFIGS,
-                total_count: h.len(),
-                encoding: "HdrHistogram V2 compressed (deflate), base64",
-                data: encode_histogram(h)?,
-            }),
-            None => None,
-        };
-        let doc = Doc {
-            schema: SCHEMA,
-            run_id: &meta.run_id,
-            cell: &cell.key,
-            status: cell.status,
-            reason: cell.reason.as_deref(),
-            config: &meta.config,
-            system: &meta.system,
-            summary: cell.summary.as_ref(),
-            histogram,
-        };
-        let mut out = serde_json::to_vec_pretty(&doc)?;
+        let mut out = serde_json::to_vec_pretty(&cell_doc(meta, cell)?)?;
         out.push(b'\n');
         Ok(out)
     }
+}
+
+/// A cell's document, as written to its own file and into run.json.
+pub fn cell_doc(meta: &RunMeta, cell: &CellResult) -> Result<serde_json::Value, ExportError> {
+    let histogram = match &cell.histogram {
+        Some(h) => Some(HistDoc {
+            unit: "ns",
+            lowest: LOWEST_NS,
+            highest: HIGHEST_NS,
+            significant_digits: SIGFIGS,
+            total_count: h.len(),
+            encoding: "HdrHistogram V2 compressed (deflate), base64",
+            data: encode_histogram(h)?,
+        }),
+        None => None,
+    };
+    let doc = Doc {
+        schema: SCHEMA,
+        run_id: &meta.run_id,
+        cell: &cell.key,
+        rep: cell.rep,
+        status: cell.status,
+        reason: cell.reason.as_deref(),
+        config: &meta.config,
+        system: &meta.system,
+        summary: cell.summary.as_ref(),
+        histogram,
+    };
+    Ok(serde_json::to_value(&doc)?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,235 @@
+//! Reading a run back: run.json, or, when it is absent or unreadable, the
+//! per-cell JSON files of the directory. A cell that cannot be read is noted
+//! with the reason and the rest is kept.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::Histogram;
+use serde::Deserialize;
+
+use crate::result::{CellKey, Status, Summary};
+
+/// Errors reading a run directory as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("run.json is not valid: {0}")]
+    Json(String),
+    #[error("{0} holds neither a readable run.json nor any cell JSON file")]
+    Empty(std::path::PathBuf),
+}
+
+/// One cell read back.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub key: CellKey,
+    pub rep: Option<u32>,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub summary: Option<Summary>,
+    pub hist: Option<Histogram<u64>>,
+}
+
+impl Cell {
+    pub fn stem(&self) -> String {
+        self.key.stem(self.rep)
+    }
+}
+
+/// A run read back.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    pub run_id: String,
+    pub suite: String,
+    pub description: String,
+    pub repeat: u32,
+    pub version: String,
+    pub commit: String,
+    pub system: serde_json::Value,
+    /// Stems of every cell the run planned, in order.
+    pub plan: Vec<String>,
+    pub cells: Vec<Cell>,
+    /// Cells (or files) that could not be read, with the reason.
+    pub unreadable: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct HistIn {
+    data: String,
+}
+
+#[derive(Deserialize)]
+struct CellIn {
+    cell: CellKey,
+    #[serde(default)]
+    rep: Option<u32>,
+    status: Status,
+    reason: Option<String>,
+    summary: Option<Summary>,
+    histogram: Option<HistIn>,
+}
+
+fn decode_histogram(b64: &str) -> Result<Histogram<u64>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| format!("histogram is not base64: {e}"))?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("histogram does not decode: {e:?}"))
+}
+
+/// A cell document, as written per cell and inside run.json.
+pub fn parse_cell(v: serde_json::Value) -> Result<Cell, String> {
+    let c: CellIn = serde_json::from_value(v).map_err(|e| e.to_string())?;
+    let hist = c.histogram.map(|h| decode_histogram(&h.data)).transpose()?;
+    if let (Some(s), Some(h)) = (&c.summary, &hist) {
+        if s.requests != h.len() {
+            return Err(format!(
+                "histogram holds {} requests, summary says {}",
+                h.len(),
+                s.requests
+            ));
+        }
+    }
+    Ok(Cell {
+        key: c.cell,
+        rep: c.rep,
+        status: c.status,
+        reason: c.reason,
+        summary: c.summary,
+        hist,
+    })
+}
+
+fn text(v: &serde_json::Value, k: &str) -> String {
+    v[k].as_str().unwrap_or_default().to_string()
+}
+
+/// Parses run.json's bytes.
+pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
+    let v: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| LoadError::Json(e.to_string()))?;
+    if v["schema"] != super::RUN_SCHEMA {
+        return Err(LoadError::Json(format!(
+            "schema is {}, expected {}",
+            v["schema"],
+            super::RUN_SCHEMA
+        )));
+    }
+    let mut run = Run {
+        run_id: text(&v, "run_id"),
+        suite: text(&v, "suite"),
+        description: text(&v, "description"),
+        repeat: v["repeat"].as_u64().unwrap_or(1) as u32,
+        version: text(&v, "iobound_version"),
+        commit: text(&v, "git_commit"),
+        system: v["system"].clone(),
+        plan: v["plan"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..Run::default()
+    };
+    for (i, c) in v["cells"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let name = c["cell"]
+            .as_object()
+            .and_then(|_| serde_json::from_value::<CellKey>(c["cell"].clone()).ok())
+            .map(|k| k.stem(c["rep"].as_u64().map(|r| r as u32)))
+            .unwrap_or_else(|| format!("cells[{i}]"));
+        match parse_cell(c) {
+            Ok(cell) => run.cells.push(cell),
+            Err(why) => run.unreadable.push((name, why)),
+        }
+    }
+    Ok(run)
+}
+
+/// Reads a run directory: run.json if it reads, else every per-cell JSON.
+pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
+    let run_json = dir.join("run.json");
+    let mut fallback_note = None;
+    match std::fs::read(&run_json) {
+        Ok(bytes) => match parse_run(&bytes) {
+            Ok(run) => return Ok(run),
+            Err(e) => fallback_note = Some(("run.json".to_string(), e.to_string())),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(LoadError::Read {
+                path: run_json,
+                source,
+            })
+        }
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name().is_some_and(|n| n != "run.json")
+        })
+        .collect();
+    files.sort();
+    let mut run = Run {
+        repeat: 1,
+        ..Run::default()
+    };
+    run.unreadable.extend(fallback_note);
+    for f in &files {
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        run.plan.push(stem.clone());
+        let parsed = std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
+            serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
+        });
+        let v = match parsed {
+            Ok(v) => v,
+            Err(why) => {
+                run.unreadable.push((stem, why));
+                continue;
+            }
+        };
+        if run.run_id.is_empty() {
+            run.run_id = text(&v, "run_id");
+            run.system = v["system"].clone();
+            run.version = v["system"]["iobound_version"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+        }
+        match parse_cell(v) {
+            Ok(c) => {
+                run.repeat = run.repeat.max(c.rep.unwrap_or(1));
+                run.cells.push(c)
+            }
+            Err(why) => run.unreadable.push((stem, why)),
+        }
+    }
+    if run.cells.is_empty() && run.unreadable.is_empty() {
+        return Err(LoadError::Empty(dir.to_path_buf()));
+    }
+    Ok(run)
+}

@@ -1,0 +1,279 @@
+//! Reports of a run: run.json read back into a model ([`model`]), verdicts
+//! computed from it ([`verdict`]), and renderers that turn the model into
+//! bytes — Markdown, self-contained HTML with SVG charts, CSV — without I/O.
+//! Only [`write_reports`] and [`load`] touch files.
+
+use std::path::{Path, PathBuf};
+
+use crate::lesson::Lang;
+
+pub mod charts;
+pub mod compare;
+pub mod csv;
+pub mod html;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod svg;
+pub mod tables;
+pub mod verdict;
+
+/// Schema of run.json, bumped when fields change meaning.
+pub const RUN_SCHEMA: &str = "iobound.run.v1";
+
+/// One report format.
+pub trait Render {
+    fn file_name(&self) -> &'static str;
+    /// The report in this format; `lang` adds a translated take-away section.
+    fn render(&self, report: &model::Report, lang: Lang) -> Vec<u8>;
+}
+
+/// Every report format.
+pub fn renderers() -> [&'static dyn Render; 2] {
+    [&markdown::Markdown, &html::Html]
+}
+
+/// Writes summary.csv, report.md and report.html into `dir`.
+pub fn write_reports(
+    dir: &Path,
+    run: &load::Run,
+    lang: Lang,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    let write = |name: &str, bytes: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| (path, e))
+    };
+    write("summary.csv", csv::render(run))?;
+    let report = model::build(run);
+    for r in renderers() {
+        write(r.file_name(), r.render(&report, lang))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run")
+    }
+
+    fn fixture() -> (serde_json::Value, load::Run) {
+        let bytes = std::fs::read(fixture_dir().join("run.json")).unwrap();
+        (
+            serde_json::from_slice(&bytes).unwrap(),
+            load::parse_run(&bytes).unwrap(),
+        )
+    }
+
+    /// Compares with the golden file, or rewrites it with UPDATE_GOLDEN=1.
+    fn golden(name: &str, got: &[u8]) {
+        let path = fixture_dir().join("golden").join(name);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, got).unwrap();
+            return;
+        }
+        let want = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+                path.display()
+            )
+        });
+        assert!(
+            want == got,
+            "{name} differs from {} (UPDATE_GOLDEN=1 rewrites it after review)",
+            path.display()
+        );
+    }
+
+    #[test]
+    fn renderers_match_their_golden_files() {
+        let (_, run) = fixture();
+        let report = model::build(&run);
+        golden("summary.csv", &csv::render(&run));
+        golden("report.md", &markdown::Markdown.render(&report, Lang::Fr));
+        golden("report.html", &html::Html.render(&report, Lang::Fr));
+    }
+
+    #[test]
+    fn html_is_well_formed_with_one_svg_per_chart() {
+        let (_, run) = fixture();
+        let report = model::build(&run);
+        let html = String::from_utf8(html::Html.render(&report, Lang::En)).unwrap();
+        let opts = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let doc = roxmltree::Document::parse_with_options(&html, opts)
+            .expect("report.html parses as XML");
+        let svgs: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "svg")
+            .collect();
+        // Per workload: throughput, p99, spectrum; then CPU and threads.
+        assert_eq!(report.groups.len(), 2);
+        assert_eq!(svgs.len(), 3 * report.groups.len() + 2);
+        assert_eq!(svgs.len(), charts::all(&report).len());
+        for s in &svgs {
+            let texts: Vec<&str> = s
+                .descendants()
+                .filter(|n| n.tag_name().name() == "text")
+                .filter_map(|n| n.text())
+                .collect();
+            assert!(texts.len() > 4, "{:?}", s.attribute("id"));
+            // Every line chart names its engines in a legend.
+            if s.descendants().any(|n| n.tag_name().name() == "polyline") {
+                assert!(texts.contains(&"threads") && texts.contains(&"uring"));
+            }
+        }
+        // Self-contained: no script, and the only URLs are XML namespaces.
+        assert!(!html.contains("<script"));
+        assert_eq!(
+            html.matches("http").count(),
+            html.matches("http://www.w3.org/").count()
+        );
+    }
+
+    #[test]
+    fn markdown_numbers_equal_the_json() {
+        let (json, run) = fixture();
+        let md =
+            String::from_utf8(markdown::Markdown.render(&model::build(&run), Lang::En)).unwrap();
+        let rows: Vec<Vec<&str>> = md
+            .lines()
+            .filter(|l| {
+                l.starts_with("| threads |")
+                    || l.starts_with("| uring |")
+                    || l.starts_with("| rayon |")
+            })
+            .map(|l| l.split('|').map(str::trim).collect())
+            .collect();
+        let mut checked = 0;
+        for cell in json["cells"].as_array().unwrap() {
+            if cell["rep"] != 1 {
+                continue;
+            }
+            let key = &cell["cell"];
+            let same = |other: &serde_json::Value| other["cell"] == *key;
+            let reps: Vec<&serde_json::Value> = json["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| same(c))
+                .collect();
+            let med = |f: &dyn Fn(&serde_json::Value) -> f64| {
+                model::Stat::of(&reps.iter().map(|c| f(&c["summary"])).collect::<Vec<_>>()).median
+            };
+            let tput = med(&|s| s["throughput_rps"].as_f64().unwrap());
+            let p99 = med(&|s| s["latency"]["p99_ns"].as_f64().unwrap());
+            let row = rows
+                .iter()
+                .find(|r| {
+                    r[1] == key["mode"].as_str().unwrap()
+                        && key["concurrency"] == r[2].parse::<u64>().unwrap_or(0)
+                        && {
+                            // Rows are under their workload's heading; the two
+                            // workloads differ enough in req/s to tell apart.
+                            r[3] == format!("{tput:.0}")
+                        }
+                })
+                .unwrap_or_else(|| panic!("no row for {key} with {tput:.0} req/s"));
+            assert_eq!(row[6], format!("{:.1}", p99 / 1e3), "{key}");
+            checked += 1;
+        }
+        assert_eq!(checked, 12);
+    }
+
+    #[test]
+    fn missing_and_corrupt_cells_are_reported_and_the_rest_renders() {
+        let (mut json, _) = fixture();
+        let cells = json["cells"].as_array_mut().unwrap();
+        let removed = cells.remove(0);
+        cells[0]["histogram"]["data"] = "not base64!".into();
+        let corrupt = cells[0]["cell"].clone();
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let run = load::parse_run(&bytes).unwrap();
+        let report = model::build(&run);
+        let stem = |k: &serde_json::Value, rep: u64| {
+            format!(
+                "{}.{}.c{}.r{rep}",
+                k["workload"].as_str().unwrap(),
+                k["mode"].as_str().unwrap(),
+                k["concurrency"]
+            )
+        };
+        let missing: Vec<&str> = report.missing.iter().map(|m| m.stem.as_str()).collect();
+        assert!(
+            missing.contains(&stem(&removed["cell"], 1).as_str()),
+            "{missing:?}"
+        );
+        assert!(
+            missing.contains(&stem(&corrupt, 2).as_str())
+                || missing.contains(&stem(&corrupt, 1).as_str()),
+            "{missing:?}"
+        );
+        assert_eq!(missing.len(), 2);
+        let md = String::from_utf8(markdown::Markdown.render(&report, Lang::En)).unwrap();
+        assert!(md.contains("## Cells without results"));
+        assert!(md.contains("unreadable: histogram is not base64"));
+        // Both workloads still render with every engine.
+        assert_eq!(report.groups.len(), 2);
+        assert!(report.groups.iter().all(|g| g.engines.len() == 3));
+    }
+
+    #[test]
+    fn a_directory_without_run_json_is_read_cell_by_cell() {
+        let (json, _) = fixture();
+        let dir = std::env::temp_dir().join(format!("iobound-report-cells-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cells = json["cells"].as_array().unwrap();
+        for (i, c) in cells.iter().enumerate() {
+            let stem = format!(
+                "{}.{}.c{}.r{}",
+                c["cell"]["workload"].as_str().unwrap(),
+                c["cell"]["mode"].as_str().unwrap(),
+                c["cell"]["concurrency"],
+                c["rep"]
+            );
+            let body = if i == 3 {
+                b"{ truncated".to_vec()
+            } else {
+                serde_json::to_vec(c).unwrap()
+            };
+            std::fs::write(dir.join(format!("{stem}.json")), body).unwrap();
+        }
+        let run = load::load_dir(&dir).unwrap();
+        assert_eq!(run.cells.len(), cells.len() - 1);
+        let report = model::build(&run);
+        assert_eq!(report.missing.len(), 1);
+        write_reports(&dir, &run, Lang::En).unwrap();
+        assert!(dir.join("report.html").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn compare_flags_changes_beyond_the_spread() {
+        let (mut json, run) = fixture();
+        let same = model::build(&run);
+        assert!(compare::changes(&same, &same)
+            .iter()
+            .all(|c| !c.beyond_noise));
+        for c in json["cells"].as_array_mut().unwrap() {
+            if c["cell"]["mode"] == "uring" && c["cell"]["concurrency"] == 4 {
+                let t = c["summary"]["throughput_rps"].as_f64().unwrap();
+                c["summary"]["throughput_rps"] = (t * 3.0).into();
+            }
+        }
+        let after = model::build(&load::parse_run(&serde_json::to_vec(&json).unwrap()).unwrap());
+        let ch = compare::changes(&same, &after);
+        let flagged: Vec<_> = ch.iter().filter(|c| c.beyond_noise).collect();
+        assert_eq!(flagged.len(), 2, "{flagged:?}");
+        assert!(flagged
+            .iter()
+            .all(|c| c.engine == "uring" && c.concurrency == 4));
+        assert!((flagged[0].throughput - 2.0).abs() < 1e-9);
+        assert!(compare::render(&same, &after).contains("**!**"));
+    }
+}

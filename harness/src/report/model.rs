@@ -1,0 +1,360 @@
+//! What a report shows, computed from a run read back: cells grouped by
+//! workload, repetitions folded into median and spread, histograms merged.
+//! Pure: a [`Run`] in, a [`Report`] out.
+
+use hdrhistogram::Histogram;
+use iobound_workloads::{catalog, Class};
+
+use super::load::Run;
+use crate::record::new_histogram;
+use crate::result::{workload_label, Status};
+
+/// Median and range of one figure over a cell's repetitions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stat {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stat {
+    pub fn of(values: &[f64]) -> Self {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return Stat {
+                median: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
+            };
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Stat {
+            median,
+            min: v[0],
+            max: v[n - 1],
+        }
+    }
+
+    /// (max - min) / median: the spread the repetitions showed.
+    pub fn rel_spread(&self) -> f64 {
+        if self.median > 0.0 {
+            (self.max - self.min) / self.median
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One engine at one concurrency, over its repetitions.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub engine: String,
+    pub concurrency: usize,
+    /// Repetitions that completed.
+    pub reps: usize,
+    pub throughput: Stat,
+    pub p50_ns: Stat,
+    pub p99_ns: Stat,
+    pub p999_ns: Stat,
+    /// CPU seconds (user + sys) per 1000 requests.
+    pub cpu_s_per_1000: Stat,
+    /// OS threads the engine added (io_uring workers included).
+    pub threads: Stat,
+    pub cores_busy: Stat,
+    /// Every repetition's histogram merged.
+    pub hist: Histogram<u64>,
+    /// The checksum, when the workload computes and every repetition agreed.
+    pub checksum: Option<String>,
+}
+
+/// Every cell of one workload (with or without O_DIRECT).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub label: String,
+    pub workload: String,
+    pub direct: bool,
+    pub class: Option<Class>,
+    /// The engine the lesson predicts wins.
+    pub prediction: Option<&'static str>,
+    pub engines: Vec<String>,
+    pub concurrencies: Vec<usize>,
+    pub points: Vec<Point>,
+    /// Whether every measured cell read its data from the page cache.
+    pub page_cache_warm: bool,
+}
+
+impl Group {
+    pub fn point(&self, engine: &str, concurrency: usize) -> Option<&Point> {
+        self.points
+            .iter()
+            .find(|p| p.engine == engine && p.concurrency == concurrency)
+    }
+
+    /// The highest concurrency every engine of the group has a point at.
+    pub fn highest_common(&self) -> Option<usize> {
+        self.concurrencies
+            .iter()
+            .rev()
+            .copied()
+            .find(|&c| self.engines.iter().all(|e| self.point(e, c).is_some()))
+    }
+}
+
+/// A cell that did not produce numbers.
+#[derive(Debug, Clone)]
+pub struct NotRun {
+    pub stem: String,
+    pub status: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub suite: String,
+    pub description: String,
+    pub repeat: u32,
+    pub version: String,
+    pub commit: String,
+    pub system: String,
+}
+
+/// Everything a report renders.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub info: RunInfo,
+    pub groups: Vec<Group>,
+    pub not_run: Vec<NotRun>,
+    /// Planned cells with no readable result.
+    pub missing: Vec<NotRun>,
+    /// Engine names in legend order: the known engines first, as
+    /// `iobound list` orders them, then any other in the order met.
+    pub engines: Vec<String>,
+}
+
+impl Report {
+    /// The colour index of an engine, stable across every chart.
+    pub fn engine_index(&self, engine: &str) -> usize {
+        self.engines.iter().position(|e| e == engine).unwrap_or(0)
+    }
+}
+
+fn system_line(v: &serde_json::Value) -> String {
+    if v.is_null() {
+        return "unknown system".into();
+    }
+    let gib = v["memory_bytes"].as_f64().unwrap_or(0.0) / (1u64 << 30) as f64;
+    format!(
+        "Linux {} on {} x {}, {gib:.1} GiB RAM; data on {} ({}); io_uring {}",
+        v["kernel"].as_str().unwrap_or("?"),
+        v["cpus"].as_u64().unwrap_or(0),
+        v["cpu_model"].as_str().unwrap_or("?"),
+        v["filesystem"]["fstype"].as_str().unwrap_or("?"),
+        v["filesystem"]["device"].as_str().unwrap_or("?"),
+        if v["io_uring"]["available"].as_bool().unwrap_or(false) {
+            "available"
+        } else {
+            "unavailable"
+        },
+    )
+}
+
+fn ordered_engines(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = crate::engine::all()
+        .iter()
+        .map(|e| e.name().to_string())
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for n in names {
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    out.retain(|e| seen.contains(e));
+    for n in seen {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Builds the report of a run.
+pub fn build(run: &Run) -> Report {
+    let ok: Vec<_> = run
+        .cells
+        .iter()
+        .filter(|c| c.status == Status::Ok && c.summary.is_some())
+        .collect();
+    let engines = ordered_engines(ok.iter().map(|c| c.key.mode.clone()));
+    let mut groups: Vec<Group> = Vec::new();
+    for c in &ok {
+        let label = workload_label(&c.key.workload, c.key.direct);
+        if groups.iter().any(|g| g.label == label) {
+            continue;
+        }
+        let info = catalog().iter().find(|i| i.name == c.key.workload);
+        let cells: Vec<_> = ok
+            .iter()
+            .filter(|x| x.key.workload == c.key.workload && x.key.direct == c.key.direct)
+            .collect();
+        let group_engines: Vec<String> = engines
+            .iter()
+            .filter(|e| cells.iter().any(|x| &x.key.mode == *e))
+            .cloned()
+            .collect();
+        let mut concurrencies: Vec<usize> = cells.iter().map(|x| x.key.concurrency).collect();
+        concurrencies.sort_unstable();
+        concurrencies.dedup();
+        let mut points = Vec::new();
+        for e in &group_engines {
+            for &conc in &concurrencies {
+                let reps: Vec<_> = cells
+                    .iter()
+                    .filter(|x| &x.key.mode == e && x.key.concurrency == conc)
+                    .collect();
+                if reps.is_empty() {
+                    continue;
+                }
+                let sums: Vec<_> = reps
+                    .iter()
+                    .map(|x| x.summary.as_ref().expect("filtered"))
+                    .collect();
+                let stat = |f: &dyn Fn(&crate::result::Summary) -> f64| {
+                    Stat::of(&sums.iter().map(|s| f(s)).collect::<Vec<_>>())
+                };
+                let mut hist = new_histogram();
+                for x in &reps {
+                    if let Some(h) = &x.hist {
+                        // Histograms of one run share bounds; a foreign one is skipped.
+                        let _ = hist.add(h);
+                    }
+                }
+                let checksum = sums[0]
+                    .checksum
+                    .clone()
+                    .filter(|first| sums.iter().all(|s| s.checksum.as_ref() == Some(first)));
+                points.push(Point {
+                    engine: e.clone(),
+                    concurrency: conc,
+                    reps: reps.len(),
+                    throughput: stat(&|s| s.throughput_rps),
+                    p50_ns: stat(&|s| s.latency.p50_ns as f64),
+                    p99_ns: stat(&|s| s.latency.p99_ns as f64),
+                    p999_ns: stat(&|s| s.latency.p999_ns as f64),
+                    cpu_s_per_1000: stat(&|s| s.cpu.per_request_ns * 1000.0 / 1e9),
+                    threads: stat(&|s| s.engine_threads() as f64),
+                    cores_busy: stat(&|s| s.cpu.cores_busy),
+                    hist,
+                    checksum,
+                });
+            }
+        }
+        let page_cache_warm = !c.key.direct
+            && cells.iter().all(|x| {
+                x.summary.as_ref().is_some_and(|s| {
+                    s.page_cache
+                        .iter()
+                        .filter(|r| r.role == "data")
+                        .all(|r| r.start >= 0.99 && r.end >= 0.99)
+                })
+            })
+            && cells.iter().any(|x| {
+                x.summary
+                    .as_ref()
+                    .is_some_and(|s| s.page_cache.iter().any(|r| r.role == "data"))
+            });
+        groups.push(Group {
+            label,
+            workload: c.key.workload.clone(),
+            direct: c.key.direct,
+            class: info.map(|i| i.class),
+            prediction: info.map(|i| i.prediction),
+            engines: group_engines,
+            concurrencies,
+            points,
+            page_cache_warm,
+        });
+    }
+    let not_run = run
+        .cells
+        .iter()
+        .filter(|c| c.status != Status::Ok)
+        .map(|c| NotRun {
+            stem: c.stem(),
+            status: match c.status {
+                Status::Skipped => "skipped",
+                _ => "failed",
+            }
+            .into(),
+            reason: c.reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let present: Vec<String> = run.cells.iter().map(|c| c.stem()).collect();
+    let mut missing: Vec<NotRun> = run
+        .plan
+        .iter()
+        .filter(|s| !present.contains(s))
+        .map(|s| NotRun {
+            stem: s.clone(),
+            status: "missing".into(),
+            reason: run.unreadable.iter().find(|(n, _)| n == s).map_or(
+                "no result (the run stopped before it, or its file was removed)".into(),
+                |(_, w)| format!("unreadable: {w}"),
+            ),
+        })
+        .collect();
+    for (name, why) in &run.unreadable {
+        if !run.plan.contains(name) {
+            missing.push(NotRun {
+                stem: name.clone(),
+                status: "missing".into(),
+                reason: format!("unreadable: {why}"),
+            });
+        }
+    }
+    Report {
+        info: RunInfo {
+            run_id: run.run_id.clone(),
+            suite: run.suite.clone(),
+            description: run.description.clone(),
+            repeat: run.repeat.max(1),
+            version: run.version.clone(),
+            commit: run.commit.clone(),
+            system: system_line(&run.system),
+        },
+        groups,
+        not_run,
+        missing,
+        engines,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_take_the_median_and_range() {
+        let s = Stat::of(&[3.0, 1.0, 2.0]);
+        assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
+        assert_eq!(Stat::of(&[1.0, 4.0]).median, 2.5);
+        assert!((Stat::of(&[90.0, 100.0, 110.0]).rel_spread() - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn known_engines_come_first_in_list_order() {
+        let e = ordered_engines(
+            ["zeta", "rayon", "threads", "zeta"]
+                .into_iter()
+                .map(String::from),
+        );
+        assert_eq!(e, ["threads", "rayon", "zeta"]);
+    }
+}
