@@ -5,6 +5,7 @@
 //! This is the usual shape of a real service: async I/O plus a pool for CPU work.
 
 use std::os::fd::{FromRawFd, OwnedFd};
+use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
 use super::uring::{run_loop, Offload};
@@ -43,6 +44,7 @@ impl Engine for Hybrid {
         }
         // SAFETY: `raw` is a fresh fd nobody else owns.
         let eventfd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let signalled = AtomicBool::new(false);
         let done = Mutex::new(Vec::with_capacity(ctx.plan.concurrency));
         // The loop runs on this thread; the scope only lends it the pool.
         pool.in_place_scope(|scope| {
@@ -52,6 +54,7 @@ impl Engine for Hybrid {
                     scope,
                     done: &done,
                     eventfd: &eventfd,
+                    signalled: &signalled,
                 }),
             )
         })

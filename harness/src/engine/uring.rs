@@ -11,6 +11,7 @@
 
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -58,6 +59,9 @@ pub(crate) struct Offload<'s, 'scope> {
     pub scope: &'s rayon::Scope<'scope>,
     pub done: &'scope Mutex<Vec<(usize, u64)>>,
     pub eventfd: &'scope OwnedFd,
+    /// Set by the first task to report since the loop last drained `done`:
+    /// later tasks skip the eventfd write, one wake-up covers them all.
+    pub signalled: &'scope AtomicBool,
 }
 
 /// Pointer to a slot's read buffer, handed to the pool task that hashes it.
@@ -157,7 +161,7 @@ pub(crate) fn run_loop<'scope>(
                         let read = &slots[id].bufs.read;
                         let read = ReadBuf(read.as_slice().as_ptr(), read.len());
                         let files = ctx.files;
-                        let (done, fd) = (o.done, o.eventfd);
+                        let (done, fd, signalled) = (o.done, o.eventfd, o.signalled);
                         computing += 1;
                         o.scope.spawn(move |_| {
                             let read = read;
@@ -168,7 +172,9 @@ pub(crate) fn run_loop<'scope>(
                             done.lock()
                                 .expect("no panics while holding it")
                                 .push((id, digest));
-                            wake(fd);
+                            if !signalled.swap(true, Ordering::AcqRel) {
+                                wake(fd);
+                            }
                         });
                     }
                 },
@@ -218,6 +224,9 @@ pub(crate) fn run_loop<'scope>(
         for cqe in &mut cq {
             if cqe.user_data() == WAKE {
                 let o = offload.as_ref().expect("wake only with a pool");
+                // Cleared before draining: a task reporting after the drain
+                // sees it clear and wakes the loop again.
+                o.signalled.store(false, Ordering::Release);
                 let finished =
                     std::mem::take(&mut *o.done.lock().expect("no panics while holding it"));
                 for (id, digest) in finished {

@@ -5,7 +5,7 @@
 
 use iobound_workloads::Class;
 
-use super::model::{Group, Point, Report};
+use super::model::{Group, Point, Report, Stat};
 use crate::lesson::Lang;
 use crate::output::human;
 
@@ -26,7 +26,7 @@ pub enum Outcome {
     },
     /// The leaders' ranges overlap (or, with one run, differ by less than
     /// [`SINGLE_RUN_MARGIN`]).
-    NoClearWinner { leaders: Vec<(String, f64)> },
+    NoClearWinner { leaders: Vec<(String, Stat)> },
     /// Fewer than two engines measured.
     Alone,
 }
@@ -63,11 +63,7 @@ pub struct Verdict {
 }
 
 /// Ranks points by a figure; `higher_better` for throughput.
-fn outcome(
-    points: &[&Point],
-    value: impl Fn(&Point) -> super::model::Stat,
-    higher_better: bool,
-) -> Outcome {
+fn outcome(points: &[&Point], value: impl Fn(&Point) -> Stat, higher_better: bool) -> Outcome {
     if points.len() < 2 {
         return Outcome::Alone;
     }
@@ -109,7 +105,7 @@ fn outcome(
             .iter()
             .enumerate()
             .filter(|(i, p)| *i == 0 || within(p))
-            .map(|(_, p)| (p.engine.clone(), value(p).median))
+            .map(|(_, p)| (p.engine.clone(), value(p)))
             .collect();
         return Outcome::NoClearWinner { leaders };
     }
@@ -217,9 +213,20 @@ pub fn outcome_sentence(o: &Outcome, throughput: bool, lang: Lang) -> String {
             ),
             leaders
                 .iter()
-                .map(|(e, v)| format!("{e} {}", fmt(*v)))
+                .map(|(e, s)| if s.max > s.min {
+                    let bare = |v: f64| if throughput { human::rate(v) } else { lat(v) };
+                    format!(
+                        "{e} {} ({} {}–{})",
+                        fmt(s.median),
+                        lang.pick("range", "écart"),
+                        bare(s.min),
+                        bare(s.max)
+                    )
+                } else {
+                    format!("{e} {}", fmt(s.median))
+                })
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join("; ")
         ),
         Outcome::Alone => lang
             .pick("only one engine measured", "un seul moteur mesuré")
@@ -243,7 +250,7 @@ fn cpu_note(g: &Group, c: usize, lang: Lang) -> Option<String> {
     let per_req = |p: &Point| human::duration_ns(p.cpu_s_per_1000.median * 1e6);
     Some(format!(
         "{} uring {}, threads {}",
-        lang.pick("CPU time per request:", "temps CPU par requête :"),
+        lang.pick("CPU time per request:", "Temps CPU par requête :"),
         per_req(u),
         per_req(t)
     ))
@@ -278,8 +285,8 @@ pub fn takeaways(r: &Report, verdicts: &[Verdict], lang: Lang) -> Vec<String> {
                 "Les données étaient dans le cache de pages : les lectures n'attendaient jamais. L'asynchrone n'avait aucune attente à recouvrir, et les moteurs qui occupent les deux cœurs ont fait aussi bien ou mieux.",
             ),
             (Some(Class::IoBound), _, _) => lang.pick(
-                "Here blocking threads kept as many operations in flight as the event loop did, so the device, not the model, set the pace.",
-                "Ici, les threads bloquants ont gardé autant d'opérations en cours que la boucle d'événements : c'est le périphérique, pas le modèle, qui a fixé le rythme.",
+                "Blocking threads kept as many operations in flight as the event loop here, and the event loop's gain (one thread, less CPU per request) did not turn into more throughput.",
+                "Les threads bloquants ont gardé ici autant d'opérations en cours que la boucle d'événements, et l'avantage de celle-ci (un seul thread, moins de CPU par requête) ne s'est pas traduit en débit.",
             ),
             (Some(Class::CpuBound), Held::Yes | Held::Tie, _) | (Some(Class::CpuBound), _, Some("threads")) => lang.pick(
                 "Computation needs cores, not waiting: an event loop runs on one core, while a pool (or threads) uses them all.",
@@ -289,13 +296,13 @@ pub fn takeaways(r: &Report, verdicts: &[Verdict], lang: Lang) -> Vec<String> {
                 "The lesson expected a pool of cores to win; this run did not show it.",
                 "La leçon attendait la victoire d'un pool de cœurs ; cette mesure ne le montre pas.",
             ),
-            (Some(Class::Mixed), Held::Yes | Held::Tie, _) => lang.pick(
+            (Some(Class::Mixed), Held::Yes, _) => lang.pick(
                 "Each request waits and then computes: the event loop keeps the waits in flight while a pool does the computing, so neither blocks the other.",
                 "Chaque requête attend puis calcule : la boucle d'événements garde les attentes en cours pendant qu'un pool calcule, et aucun ne bloque l'autre.",
             ),
             (Some(Class::Mixed), _, _) => lang.pick(
-                "Each request waits and then computes; here the computing was small next to the wait, so the device set the limit for every model that kept enough requests in flight.",
-                "Chaque requête attend puis calcule ; ici le calcul pesait peu face à l'attente, et le périphérique a limité tous les modèles qui gardaient assez de requêtes en cours.",
+                "Each request waits and then computes; on this machine the leaders stayed within the spread of the runs, so none can be called faster.",
+                "Chaque requête attend puis calcule ; sur cette machine, les meilleurs sont restés dans la dispersion des mesures : aucun ne peut être dit plus rapide.",
             ),
             (None, _, _) => "",
         };
@@ -315,6 +322,21 @@ pub fn takeaways(r: &Report, verdicts: &[Verdict], lang: Lang) -> Vec<String> {
         if v.class == Some(Class::IoBound) {
             if let Some(n) = cpu_note(g, v.concurrency, lang) {
                 line.push_str(&format!(" {n}."));
+            }
+            if let Some(u) = g
+                .point("uring", v.concurrency)
+                .filter(|u| u.threads.median > 1.0)
+            {
+                line.push_str(&match lang {
+                    Lang::En => format!(
+                        " uring ran {:.0} OS threads: io_uring hands work it cannot do asynchronously (such as fdatasync) to kernel worker threads.",
+                        u.threads.median
+                    ),
+                    Lang::Fr => format!(
+                        " uring a utilisé {:.0} threads : io_uring confie ce qu'il ne sait pas faire de façon asynchrone (fdatasync par exemple) à des threads noyau.",
+                        u.threads.median
+                    ),
+                });
             }
         }
         if v.class == Some(Class::CpuBound) {
