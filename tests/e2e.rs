@@ -926,3 +926,352 @@ fn report_html_renders_its_charts_in_headless_chromium() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 }
+
+/// Every cell of the only run of `s`, by stem.
+fn cells_by_stem(s: &Scratch) -> std::collections::HashMap<String, serde_json::Value> {
+    cells(&s.runs()[0])
+        .into_iter()
+        .map(|c| {
+            let k = &c["cell"];
+            let rate = k["rate"]
+                .as_u64()
+                .map_or(String::new(), |r| format!("@{r}"));
+            (
+                format!(
+                    "{}.{}.c{}{rate}",
+                    k["workload"].as_str().unwrap(),
+                    k["mode"].as_str().unwrap(),
+                    k["concurrency"]
+                ),
+                c,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn echo_returns_the_bytes_sent_in_every_engine() {
+    let s = Scratch::new("echo");
+    let out = s.run(&[
+        "-w",
+        "net-echo",
+        "-m",
+        "threads,uring,rayon,hybrid",
+        "-c",
+        "3",
+        "-n",
+        "500",
+        "--warmup",
+        "0s",
+        "--msg-size",
+        "1000",
+        "--verify",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cells = cells_by_stem(&s);
+    for m in ["threads", "uring", "rayon", "hybrid"] {
+        let c = &cells[&format!("net-echo.{m}.c3")];
+        if m != "threads" && m != "rayon" && !uring_available() {
+            assert_eq!(c["status"], "skipped");
+            continue;
+        }
+        assert_eq!(c["status"], "ok", "{m}: {}", c["reason"]);
+        assert_eq!(c["summary"]["requests"], 500);
+        // 1005-byte frames each way, checked byte for byte by --verify.
+        assert_eq!(c["summary"]["bytes"], 500 * 2 * 1005, "{m}");
+        assert!(
+            c["summary"]["server"]["user_ns"].is_u64(),
+            "{m}: server CPU recorded"
+        );
+    }
+}
+
+/// `iobound serve db` on a scratch directory, returning the child and its address.
+fn serve_db(s: &Scratch) -> (std::process::Child, std::net::SocketAddr) {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "db",
+            "--records",
+            "64",
+            "--db-latency",
+            "0s",
+            "--data-dir",
+        ])
+        .arg(s.data())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    (child, addr)
+}
+
+/// Sends one request and reads one response frame.
+fn ask(conn: &mut std::net::TcpStream, req: &iobound_workloads::proto::Request) -> (u8, Vec<u8>) {
+    use iobound_workloads::proto;
+    use std::io::{Read, Write};
+    let mut buf = Vec::new();
+    proto::encode_request(&mut buf, req);
+    conn.write_all(&buf).unwrap();
+    let mut head = [0u8; 4];
+    conn.read_exact(&mut head).unwrap();
+    let mut body = vec![0u8; u32::from_le_bytes(head) as usize];
+    conn.read_exact(&mut body).unwrap();
+    (body[0], body[1..].to_vec())
+}
+
+#[test]
+fn acknowledged_puts_survive_a_kill_9_of_the_server() {
+    use iobound_workloads::proto::{Request, RECORD_SIZE, STATUS_OK};
+    let s = Scratch::new("wal");
+    let (mut server, addr) = serve_db(&s);
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    let mut value = vec![0xAB; RECORD_SIZE];
+    value[..8].copy_from_slice(&9u64.to_le_bytes());
+    let (st, _) = ask(
+        &mut c,
+        &Request::Put {
+            key: 9,
+            value: &value,
+        },
+    );
+    assert_eq!(st, STATUS_OK);
+    // Acknowledged: the server may die now, before any checkpoint.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut server, addr) = serve_db(&s);
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    let (st, got) = ask(&mut c, &Request::Get { key: 9 });
+    assert_eq!(st, STATUS_OK);
+    assert_eq!(got, value, "the write was lost");
+    let (_, other) = ask(&mut c, &Request::Get { key: 10 });
+    assert_eq!(other[..8], 10u64.to_le_bytes());
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn a_malformed_frame_closes_only_that_connection() {
+    use iobound_workloads::proto::{Request, STATUS_OK};
+    use std::io::{Read, Write};
+    let s = Scratch::new("badframe");
+    let (mut server, addr) = serve_db(&s);
+    let mut good = std::net::TcpStream::connect(addr).unwrap();
+    assert_eq!(ask(&mut good, &Request::Echo(b"before")).0, STATUS_OK);
+    for garbage in [
+        &[2u8, 0, 0, 0, 99, 1][..],       // unknown opcode
+        &[0xff, 0xff, 0xff, 0x7f, 1][..], // a 2 GiB frame
+        &[3, 0, 0, 0, 2, 1, 2][..],       // GET with a short key
+    ] {
+        let mut bad = std::net::TcpStream::connect(addr).unwrap();
+        bad.write_all(garbage).unwrap();
+        bad.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut b = [0u8; 16];
+        assert_eq!(
+            bad.read(&mut b).unwrap(),
+            0,
+            "{garbage:?}: connection not closed"
+        );
+        // The well-behaved client is still served, on its open connection.
+        let (st, body) = ask(&mut good, &Request::Echo(b"after"));
+        assert_eq!((st, body.as_slice()), (STATUS_OK, &b"after"[..]));
+    }
+    // An abrupt disconnect mid-frame is fine too.
+    let mut cut = std::net::TcpStream::connect(addr).unwrap();
+    cut.write_all(&[100, 0, 0, 0, 1, 2, 3]).unwrap();
+    drop(cut);
+    assert_eq!(ask(&mut good, &Request::Get { key: 3 }).0, STATUS_OK);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// Pids of live processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+#[test]
+fn no_server_outlives_the_run_even_after_ctrl_c() {
+    let s = Scratch::new("orphans");
+    let needle = s.data().display().to_string();
+    // A normal run.
+    let out = s.run(&[
+        "-w",
+        "db-ycsb-c",
+        "-m",
+        "threads",
+        "-c",
+        "2",
+        "-d",
+        "200ms",
+        "--warmup",
+        "0s",
+        "--records",
+        "100",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(processes_mentioning(&format!("serve db"))
+        .iter()
+        .all(|p| { !processes_mentioning(&needle).contains(p) }));
+    assert!(
+        processes_mentioning(&needle).is_empty(),
+        "a server outlived the run"
+    );
+    // Ctrl-C in the middle of a long cell.
+    let mut child = s
+        .command(&[
+            "-w",
+            "db-ycsb-c",
+            "-m",
+            "threads",
+            "-c",
+            "2",
+            "-d",
+            "30s",
+            "--warmup",
+            "0s",
+            "--records",
+            "100",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while processes_mentioning(&needle).len() < 2
+        && t.elapsed() < std::time::Duration::from_secs(10)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        processes_mentioning(&needle).len(),
+        2,
+        "iobound and its server"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(
+        processes_mentioning(&needle).is_empty(),
+        "a server outlived Ctrl-C"
+    );
+    // Even kill -9 of iobound takes the server down (parent-death signal).
+    let mut child = s
+        .command(&[
+            "-w",
+            "db-ycsb-c",
+            "-m",
+            "threads",
+            "-c",
+            "2",
+            "-d",
+            "30s",
+            "--warmup",
+            "0s",
+            "--records",
+            "100",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while processes_mentioning(&needle).len() < 2
+        && t.elapsed() < std::time::Duration::from_secs(10)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let t = std::time::Instant::now();
+    while !processes_mentioning(&needle).is_empty()
+        && t.elapsed() < std::time::Duration::from_secs(5)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        processes_mentioning(&needle).is_empty(),
+        "a server outlived kill -9 of iobound"
+    );
+}
+
+#[test]
+fn open_loop_corrected_latency_grows_past_saturation_while_uncorrected_stays_flat() {
+    let s = Scratch::new("openloop");
+    // 2 connections to a server that takes 2 ms per query: about 1000 req/s at most.
+    let run = |rate: &str, d: &str| {
+        let out = s.run(&[
+            "-w",
+            "db-ycsb-c",
+            "-m",
+            "threads",
+            "-c",
+            "2",
+            "--rate",
+            rate,
+            "-d",
+            d,
+            "--warmup",
+            "0s",
+            "--db-latency",
+            "2ms",
+            "--records",
+            "100",
+            "--slo",
+            "60s",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let dir = s.runs().into_iter().max().unwrap();
+        let c = cells(&dir).pop().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let l = |k: &str| c["summary"][k]["p99_ns"].as_f64().unwrap() / 1e6;
+        (
+            l("latency"),
+            l("latency_uncorrected"),
+            c["summary"]["throughput_rps"].as_f64().unwrap(),
+        )
+    };
+    // Sustainable: both p99s are the service time, close to each other.
+    let (corr, unc, _) = run("200", "1s");
+    assert!(
+        corr < unc * 1.5 + 1.0,
+        "at 200/s: corrected {corr} ms, uncorrected {unc} ms"
+    );
+    // Saturated: requests queue behind the schedule.
+    let (short_c, short_u, got) = run("3000", "500ms");
+    let (long_c, long_u, _) = run("3000", "1500ms");
+    assert!(got < 2000.0, "the server kept up with 3000/s ({got})");
+    assert!(
+        long_c > short_c * 1.8,
+        "corrected p99 {short_c} -> {long_c} ms did not grow with run length"
+    );
+    assert!(
+        long_u < short_u * 1.5 + 1.0,
+        "uncorrected p99 {short_u} -> {long_u} ms did not stay flat"
+    );
+    assert!(long_c > long_u * 10.0);
+}

@@ -41,6 +41,7 @@ fn recorder_cost(label: &str, record_latency: bool) -> f64 {
             0,
             true,
             latency,
+            None,
             Done {
                 bytes: 4096,
                 digest: 0,

@@ -31,6 +31,9 @@ pub enum Command {
     /// Run iobound and fio on the same file jobs and print their ratios.
     #[command(after_help = FIO_EXAMPLES)]
     Fio(FioArgs),
+    /// Run a loopback server (echo, or the simulated database) until killed.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Run the asyncio lesson's examples in Rust on io_uring, with timings.
     #[command(after_help = LESSON_EXAMPLES)]
     Lesson(LessonArgs),
@@ -43,6 +46,48 @@ pub enum Command {
     /// Show what changed between two runs, cell by cell, beyond the measured spread.
     #[command(after_help = "Example:\n  iobound compare results/before results/after")]
     Compare(CompareArgs),
+}
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  # the database on one host, with a 1 ms service delay per query
+  iobound serve db --listen 0.0.0.0:7000 --db-latency 1ms
+  # and the load from another: no server is started then
+  iobound run --workload db-ycsb-b --target 10.0.0.5:7000
+
+`iobound run` starts the server it needs by itself, as a child process, and
+stops it when the run ends. The protocol is documented in the README.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Which server
+    #[arg(value_enum)]
+    pub kind: crate::serve::Kind,
+    /// Address to listen on (port 0: the OS picks one; printed on stdout)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Server threads, each with its own io_uring runtime
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// db: open the table with O_DIRECT
+    #[arg(long)]
+    pub direct: bool,
+    /// db: where the table and its logs live [default: <tmp>/iobound]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+/// Settings of the simulated database, shared by `serve` and `run`.
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// db: records in the table (1 KiB each)
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub records: u64,
+    /// db: fixed service delay per query, on the server's event-loop timer
+    #[arg(long, value_name = "DURATION", default_value = "1ms")]
+    pub db_latency: String,
 }
 
 const LESSON_EXAMPLES: &str = "\
@@ -100,9 +145,20 @@ pub struct FileArgs {
     /// file-write: fdatasync after every N appends
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub sync_every: u64,
-    /// cpu-hash: bytes each request hashes
+    /// cpu-hash, mixed-db: bytes each request hashes
     #[arg(long, value_name = "SIZE", default_value = "256K")]
     pub work: String,
+    /// net-echo: payload bytes per message
+    #[arg(long, value_name = "SIZE", default_value = "64")]
+    pub msg_size: String,
+    /// db workloads: key distribution (YCSB's zipfian, constant 0.99, or uniform)
+    #[arg(long, value_enum, default_value = "zipfian")]
+    pub keys: KeyDist,
+    /// db-ycsb-*: queries per request
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub ops_per_request: u64,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Open files with O_DIRECT (bypass the page cache)
     #[arg(long)]
     pub direct: bool,
@@ -135,6 +191,18 @@ pub struct FileArgs {
     pub submit_batch: usize,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Arrival {
+    Uniform,
+    Poisson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyDist {
+    Zipfian,
+    Uniform,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Workloads, comma-separated (see `iobound list`)
@@ -165,6 +233,28 @@ pub struct RunArgs {
     /// No live progress on stderr
     #[arg(short, long)]
     pub quiet: bool,
+    /// Open loop: intended requests per second, comma-separated for a sweep
+    /// (replaces the closed loop; -c sets the connections/slots)
+    #[arg(long, value_name = "LIST")]
+    pub rate: Option<String>,
+    /// Open loop: even spacing, or a Poisson process
+    #[arg(long, value_enum, default_value = "uniform")]
+    pub arrival: Arrival,
+    /// Open-loop sweep: stop raising the rate once a cell's p99 passes this
+    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    pub slo: String,
+    /// Use a server already running at ADDR (`iobound serve`) instead of starting one
+    #[arg(long, value_name = "ADDR")]
+    pub target: Option<std::net::SocketAddr>,
+    /// Threads of the server iobound starts
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub server_threads: usize,
+    /// Pin the server and/or this process to CPUs, e.g. server=0,client=1 or client=0-1
+    #[arg(long, value_name = "SPEC")]
+    pub pin: Option<String>,
+    /// threads: most OS threads a cell may start; larger concurrencies are skipped
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_threads: usize,
     /// Run the whole matrix N times; reports give the median and spread
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub repeat: u32,

@@ -34,6 +34,32 @@ pub enum ConfigError {
     Chapter(String),
     #[error("invalid --speed {0}: expected a finite number greater than zero")]
     Speed(f64),
+    #[error(transparent)]
+    Pin(#[from] crate::placement::PinError),
+    #[error("invalid rate '{0}': expected requests per second, above 0 and at most 100M")]
+    Rate(String),
+}
+
+/// Checks `iobound serve`'s flags.
+pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConfig, ConfigError> {
+    if a.threads == 0 {
+        return Err(ConfigError::Zero("threads"));
+    }
+    if a.db.records == 0 {
+        return Err(ConfigError::Zero("records"));
+    }
+    Ok(crate::serve::ServeConfig {
+        kind: a.kind,
+        listen: a.listen,
+        threads: a.threads,
+        records: a.db.records,
+        db_latency: parse_duration(&a.db.db_latency)?,
+        direct: a.direct,
+        data_dir: a
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("iobound")),
+    })
 }
 
 /// What `iobound lesson` was asked to do.
@@ -82,6 +108,8 @@ pub struct FileConfig {
     pub bound: Bound,
     pub pool_threads: usize,
     pub submit_batch: usize,
+    /// Service delay per query of the db server iobound starts.
+    pub db_latency: Duration,
 }
 
 impl FileConfig {
@@ -115,7 +143,12 @@ impl FileConfig {
                 sync_every: a.sync_every,
                 seed: a.seed,
                 work: parse_size(&a.work)?,
+                msg_size: parse_size(&a.msg_size)?,
+                records: a.db.records,
+                uniform_keys: a.keys == crate::cli::KeyDist::Uniform,
+                ops_per_request: a.ops_per_request,
             },
+            db_latency: parse_duration(&a.db.db_latency)?,
             direct: a.direct,
             data_dir: a
                 .data_dir
@@ -133,6 +166,11 @@ impl FileConfig {
             "file_size": self.params.file_size,
             "sync_every": self.params.sync_every,
             "work": self.params.work,
+            "msg_size": self.params.msg_size,
+            "records": self.params.records,
+            "keys": if self.params.uniform_keys { "uniform" } else { "zipfian" },
+            "ops_per_request": self.params.ops_per_request,
+            "db_latency": format_duration(self.db_latency),
             "seed": self.params.seed,
             "direct": self.direct,
             "data_dir": self.data_dir,
@@ -158,6 +196,16 @@ pub struct RunConfig {
     pub quiet: bool,
     pub repeat: u32,
     pub lang: crate::lesson::Lang,
+    /// A server already running; none is started then.
+    pub target: Option<std::net::SocketAddr>,
+    pub server_threads: usize,
+    pub pin: crate::placement::Pin,
+    pub max_threads: usize,
+    /// Open loop: the rates to sweep, ascending; empty for a closed loop.
+    pub rates: Vec<f64>,
+    pub poisson: bool,
+    /// A sweep stops once a cell's p99 passes this.
+    pub slo: Duration,
 }
 
 fn dedup(v: Vec<String>) -> Vec<String> {
@@ -215,6 +263,38 @@ impl RunConfig {
                 a.repeat
             },
             lang: a.lang,
+            target: a.target,
+            server_threads: match a.server_threads {
+                0 => return Err(ConfigError::Zero("server-threads")),
+                n => n,
+            },
+            pin: a
+                .pin
+                .as_deref()
+                .map(crate::placement::Pin::parse)
+                .transpose()?
+                .unwrap_or_default(),
+            max_threads: a.max_threads,
+            rates: match &a.rate {
+                None => Vec::new(),
+                Some(list) => {
+                    let mut v = split_list(list)
+                        .iter()
+                        .map(|r| match r.parse::<f64>() {
+                            Ok(x) if x.is_finite() && x > 0.0 && x <= 1e8 => Ok(x),
+                            _ => Err(ConfigError::Rate(r.clone())),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    if v.is_empty() {
+                        return Err(ConfigError::EmptyList("rate"));
+                    }
+                    v.sort_by(f64::total_cmp);
+                    v.dedup();
+                    v
+                }
+            },
+            poisson: a.arrival == crate::cli::Arrival::Poisson,
+            slo: parse_duration(&a.slo)?,
         })
     }
 
@@ -226,6 +306,13 @@ impl RunConfig {
         v["concurrency"] = json!(self.concurrency);
         v["verify"] = json!(self.verify);
         v["latency_recorded"] = json!(self.record);
+        v["target"] = json!(self.target);
+        v["server_threads"] = json!(self.server_threads);
+        v["pin"] = json!(self.pin);
+        v["max_threads"] = json!(self.max_threads);
+        v["rates"] = json!(self.rates);
+        v["arrival"] = json!(if self.poisson { "poisson" } else { "uniform" });
+        v["slo"] = json!(format_duration(self.slo));
         v
     }
 }

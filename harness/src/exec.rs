@@ -8,6 +8,8 @@
 
 use std::alloc::{self, Layout};
 use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -15,6 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use iobound_workloads::{compute, dataset};
 use iobound_workloads::{FileRole, FileSpec, Input, Kernel, Request, Step};
+
+use crate::net;
 
 /// Alignment of I/O buffers: enough for O_DIRECT on any block device we meet.
 pub const BUF_ALIGN: usize = 4096;
@@ -57,6 +61,16 @@ pub enum StepError {
     },
     #[error("read at offset {offset} of {path} returned data that is not the file's content")]
     Corrupt { path: PathBuf, offset: u64 },
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the workload talks to a server, but none was started or given with --target")]
+    NoTarget,
+    #[error("{0}")]
+    Net(String),
 }
 
 /// A heap buffer aligned for O_DIRECT.
@@ -119,25 +133,60 @@ impl Drop for AlignedBuf {
 pub struct IoBufs {
     pub read: AlignedBuf,
     pub write: AlignedBuf,
+    /// The connection exchanges go over, opened at first use.
+    pub conn: Option<TcpStream>,
+    /// Where the current exchange stands.
+    pub net: net::Exchange,
 }
 
 impl IoBufs {
     pub fn new(max_transfer: usize) -> Self {
+        // Payload content is generated in 8-byte words.
+        let max_transfer = max_transfer.next_multiple_of(8);
         let mut write = AlignedBuf::new(max_transfer);
         dataset::write_payload(write.as_mut_slice());
         IoBufs {
             read: AlignedBuf::new(max_transfer),
             write,
+            conn: None,
+            net: net::Exchange::default(),
         }
     }
+}
+
+/// What follows a finished operation.
+pub enum After {
+    /// The step needs another operation (the rest of a send, a receive).
+    Next(Op),
+    /// The step is done, having moved this many bytes.
+    Done(u64),
 }
 
 /// A step resolved against the open files: what syscall to make, where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
-    Read { file: usize, offset: u64, len: u32 },
-    Write { file: usize, offset: u64, len: u32 },
-    Fdatasync { file: usize },
+    Read {
+        file: usize,
+        offset: u64,
+        len: u32,
+    },
+    Write {
+        file: usize,
+        offset: u64,
+        len: u32,
+    },
+    Fdatasync {
+        file: usize,
+    },
+    /// Send `len` bytes of the write buffer from `off` on the connection.
+    Send {
+        off: u32,
+        len: u32,
+    },
+    /// Receive into the read buffer from `off` to its end.
+    Recv {
+        off: u32,
+    },
 }
 
 impl Op {
@@ -146,8 +195,18 @@ impl Op {
             Op::Read { .. } => "read",
             Op::Write { .. } => "write",
             Op::Fdatasync { .. } => "fdatasync",
+            Op::Send { .. } => "send",
+            Op::Recv { .. } => "recv",
         }
     }
+}
+
+fn no_conn() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::NotConnected, "no connection")
+}
+
+fn conn(bufs: &IoBufs) -> std::io::Result<&TcpStream> {
+    bufs.conn.as_ref().ok_or_else(no_conn)
 }
 
 #[repr(align(128))]
@@ -168,6 +227,8 @@ pub struct FileSet {
     files: Vec<OpenFile>,
     direct: bool,
     input: Vec<u8>,
+    /// The server exchanges go to.
+    target: Option<SocketAddr>,
 }
 
 /// What a finished request produced.
@@ -212,7 +273,23 @@ impl FileSet {
             files: open,
             direct,
             input: Vec::new(),
+            target: None,
         })
+    }
+
+    /// Sets the server that exchange steps talk to.
+    pub fn with_target(mut self, target: Option<SocketAddr>) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Opens `bufs`' connection to the target if it has none yet.
+    pub fn ensure_conn(&self, bufs: &mut IoBufs) -> Result<(), StepError> {
+        if bufs.conn.is_none() {
+            let addr = self.target.ok_or(StepError::NoTarget)?;
+            bufs.conn = Some(net::connect(addr)?);
+        }
+        Ok(())
     }
 
     /// Generates the shared compute input a workload's steps index into.
@@ -288,6 +365,26 @@ impl FileSet {
             }
             Step::Fdatasync { file } => Op::Fdatasync { file: file.index() },
             Step::Compute { .. } => unreachable!("compute steps are not I/O"),
+            Step::Exchange { msg } => net::begin(msg, bufs),
+        }
+    }
+
+    /// Accounts for an operation that moved `moved` bytes: checks it, and
+    /// says whether its step needs another operation.
+    #[inline]
+    pub fn complete(
+        &self,
+        op: &Op,
+        moved: usize,
+        bufs: &mut IoBufs,
+        verify: bool,
+    ) -> Result<After, StepError> {
+        match op {
+            Op::Send { .. } | Op::Recv { .. } => net::after(op, moved, bufs, verify),
+            _ => {
+                self.check(op, moved, bufs, verify)?;
+                Ok(After::Done(moved as u64))
+            }
         }
     }
 
@@ -303,6 +400,15 @@ impl FileSet {
                 .file
                 .write_at(&bufs.write.as_slice()[..len as usize], offset),
             Op::Fdatasync { file } => self.files[file].file.sync_data().map(|()| 0),
+            Op::Send { off, len } => {
+                let (o, l) = (off as usize, len as usize);
+                conn(bufs)?.write(&bufs.write.as_slice()[o..o + l])
+            }
+            Op::Recv { off } => {
+                let IoBufs { read, conn, .. } = bufs;
+                let c = conn.as_mut().ok_or_else(no_conn)?;
+                c.read(&mut read.as_mut_slice()[off as usize..])
+            }
         }
     }
 
@@ -343,7 +449,7 @@ impl FileSet {
                 }
                 Ok(())
             }
-            Op::Fdatasync { .. } => Ok(()),
+            Op::Fdatasync { .. } | Op::Send { .. } | Op::Recv { .. } => Ok(()),
         }
     }
 
@@ -358,20 +464,31 @@ impl FileSet {
     ) -> Result<Done, StepError> {
         let mut done = Done::default();
         for step in req.steps() {
-            if let Step::Compute { kernel, input } = *step {
-                let d = self.compute(kernel, input, bufs.read.as_slice());
-                done.digest = fold(done.digest, d);
-                continue;
+            match *step {
+                Step::Compute { kernel, input } => {
+                    let d = self.compute(kernel, input, bufs.read.as_slice());
+                    done.digest = fold(done.digest, d);
+                    continue;
+                }
+                Step::Exchange { .. } => self.ensure_conn(bufs)?,
+                _ => {}
             }
-            let op = self.resolve(step, bufs);
-            let moved = self
-                .run_blocking(&op, bufs)
-                .map_err(|source| StepError::Io {
-                    op: op.name(),
-                    source,
-                })?;
-            self.check(&op, moved, bufs, verify)?;
-            done.bytes += moved as u64;
+            let mut op = self.resolve(step, bufs);
+            loop {
+                let moved = self
+                    .run_blocking(&op, bufs)
+                    .map_err(|source| StepError::Io {
+                        op: op.name(),
+                        source,
+                    })?;
+                match self.complete(&op, moved, bufs, verify)? {
+                    After::Next(next) => op = next,
+                    After::Done(bytes) => {
+                        done.bytes += bytes;
+                        break;
+                    }
+                }
+            }
         }
         Ok(done)
     }

@@ -241,6 +241,7 @@ pub fn run(
             concurrency: p.concurrency,
             warmup: file.warmup,
             bound: file.bound,
+            rate: None,
         };
         let opts = CellOptions {
             direct: p.direct,
@@ -397,6 +398,7 @@ mod tests {
             bound: Bound::Duration(Duration::from_secs(3)),
             pool_threads: 2,
             submit_batch: 8,
+            db_latency: Duration::ZERO,
         };
         let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096);
         for want in [

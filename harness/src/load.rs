@@ -1,5 +1,9 @@
-//! Closed-loop load: `concurrency` slots, each running one request after
+//! Load generation: `concurrency` slots, each running one request after
 //! another, numbered so that slots together cover request numbers 0, 1, 2, ...
+//! Closed loop: a slot starts its next request when the previous one ends.
+//! Open loop (`--rate`): every request has an intended start on a fixed
+//! schedule, and its latency counts from then (coordinated-omission
+//! correction, as wrk2 does), so a stalled server shows as queueing.
 //! The slot logic is the same for every engine; only how a slot waits differs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,12 +16,24 @@ pub enum Bound {
     Requests(u64),
 }
 
-/// A closed-loop plan: how many requests are outstanding and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An open-loop schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Intended starts per second, over all slots.
+    pub per_sec: f64,
+    /// Exponential gaps (a Poisson process) instead of even spacing.
+    pub poisson: bool,
+}
+
+/// A plan: how many requests are outstanding, for how long, and (open
+/// loop) on what schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
     pub concurrency: usize,
     pub warmup: Duration,
     pub bound: Bound,
+    /// `None`: closed loop.
+    pub rate: Option<Rate>,
 }
 
 /// Time marks of one cell, fixed when the engine has finished its set-up.
@@ -51,6 +67,9 @@ pub struct Ticket {
     pub index: u64,
     /// Whether this request falls in the measured window.
     pub measured: bool,
+    /// When the request should start: `now` in a closed loop, its place on
+    /// the schedule in an open loop (possibly already past).
+    pub intended: Instant,
 }
 
 /// One closed-loop slot: at most one request outstanding at a time.
@@ -60,6 +79,24 @@ pub struct Slot {
     stride: u64,
     /// Measured requests this slot may still start, with a request-count bound.
     quota: Option<u64>,
+    rate: Option<Rate>,
+    /// Open loop: this slot's next intended start, from the clock's start.
+    next_at: Duration,
+}
+
+/// Seed of the Poisson schedule's gaps.
+const ARRIVAL_SEED: u64 = 0xA7;
+
+/// The gap after request `index` on one slot of a schedule with `slots` slots.
+fn gap(rate: Rate, slots: u64, index: u64) -> Duration {
+    let mean = slots as f64 / rate.per_sec;
+    let secs = if rate.poisson {
+        // Inverse transform of an exponential; 1 - u is in (0, 1].
+        -(1.0 - iobound_workloads::keys::unit(ARRIVAL_SEED, index)).ln() * mean
+    } else {
+        mean
+    };
+    Duration::from_secs_f64(secs)
 }
 
 impl Slot {
@@ -71,10 +108,19 @@ impl Slot {
             Bound::Requests(n) => Some(n / c + u64::from((id as u64) < n % c)),
             Bound::Duration(_) => None,
         };
+        let next_at = match plan.rate {
+            None => Duration::ZERO,
+            // Even spacing interleaves the slots: slot s starts at s / R.
+            Some(r) if !r.poisson => Duration::from_secs_f64(id as f64 / r.per_sec),
+            // A Poisson process per slot at R / C adds up to one at R.
+            Some(r) => gap(r, c, id as u64 | 1 << 63),
+        };
         Slot {
             next_index: id as u64,
             stride: c,
             quota,
+            rate: plan.rate,
+            next_at,
         }
     }
 
@@ -92,9 +138,13 @@ impl Slot {
         if abort.load(Ordering::Relaxed) {
             return None;
         }
-        let measured = now >= clock.measure_from;
+        let intended = match self.rate {
+            None => now,
+            Some(_) => clock.start + self.next_at,
+        };
+        let measured = intended >= clock.measure_from;
         if let Some(deadline) = clock.deadline {
-            if now >= deadline {
+            if intended >= deadline {
                 return None;
             }
         }
@@ -108,7 +158,14 @@ impl Slot {
         }
         let index = self.next_index;
         self.next_index += self.stride;
-        Some(Ticket { index, measured })
+        if let Some(r) = self.rate {
+            self.next_at += gap(r, self.stride, index);
+        }
+        Some(Ticket {
+            index,
+            measured,
+            intended,
+        })
     }
 }
 
@@ -121,6 +178,7 @@ mod tests {
             concurrency: c,
             warmup: Duration::ZERO,
             bound,
+            rate: None,
         }
     }
 
@@ -148,6 +206,7 @@ mod tests {
             concurrency: 1,
             warmup: Duration::from_secs(1),
             bound: Bound::Duration(Duration::from_secs(2)),
+            rate: None,
         };
         let t0 = Instant::now();
         let clock = Clock::new(&p, t0);
@@ -165,5 +224,48 @@ mod tests {
         let mut s = Slot::new(&p, 0);
         abort.store(true, Ordering::Relaxed);
         assert!(s.next(&clock, t0, &abort).is_none());
+    }
+
+    #[test]
+    fn open_loop_slots_follow_the_schedule_whatever_the_clock_says() {
+        let p = Plan {
+            concurrency: 4,
+            warmup: Duration::ZERO,
+            bound: Bound::Duration(Duration::from_secs(1)),
+            rate: Some(Rate {
+                per_sec: 1000.0,
+                poisson: false,
+            }),
+        };
+        let t0 = Instant::now();
+        let clock = Clock::new(&p, t0);
+        let abort = AtomicBool::new(false);
+        let mut starts: Vec<(u64, Duration)> = Slot::all(&p)
+            .into_iter()
+            .flat_map(|mut s| {
+                let abort = &abort;
+                // A slot that is always late still gets its intended times.
+                std::iter::from_fn(move || s.next(&clock, t0 + Duration::from_secs(5), abort))
+            })
+            .map(|t| (t.index, t.intended - t0))
+            .collect();
+        starts.sort();
+        assert_eq!(starts.len(), 1000);
+        for (i, at) in &starts {
+            assert_eq!(*at, Duration::from_secs_f64(*i as f64 / 1000.0), "{i}");
+        }
+        // Poisson: the same mean rate, uneven gaps.
+        let p = Plan {
+            rate: Some(Rate {
+                per_sec: 1000.0,
+                poisson: true,
+            }),
+            ..p
+        };
+        let n = Slot::all(&p)
+            .into_iter()
+            .map(|mut s| std::iter::from_fn(|| s.next(&clock, t0, &abort)).count())
+            .sum::<usize>();
+        assert!((900..1100).contains(&n), "{n}");
     }
 }

@@ -14,6 +14,7 @@ use iobound::{fio, interrupt, lesson, list, report, run, suite, ui};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     interrupt::install();
+    run::raise_open_file_limit();
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -107,6 +108,11 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            let cfg = iobound::config::serve_config(&args)?;
+            iobound::serve::serve(&cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lesson(args) => {

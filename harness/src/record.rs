@@ -51,6 +51,9 @@ impl Progress {
 /// What one worker measured.
 pub struct Recorder {
     hist: Histogram<u64>,
+    /// Open loop: latency from the moment the request was actually sent,
+    /// the figure coordinated omission would report.
+    uncorrected: Option<Histogram<u64>>,
     requests: u64,
     bytes: u64,
     checksum: u64,
@@ -64,6 +67,7 @@ impl Recorder {
     pub fn new(record_latency: bool) -> Self {
         Recorder {
             hist: new_histogram(),
+            uncorrected: None,
             requests: 0,
             bytes: 0,
             checksum: 0,
@@ -72,8 +76,15 @@ impl Recorder {
         }
     }
 
+    /// Also records uncorrected latencies (open loop).
+    pub fn open_loop(mut self) -> Self {
+        self.uncorrected = Some(new_histogram());
+        self
+    }
+
     /// Notes a completed request. `measured` is false for warm-up requests,
-    /// which only advance the progress counter.
+    /// which only advance the progress counter. `uncorrected` is the latency
+    /// from the actual send, in an open loop.
     #[inline]
     pub fn complete(
         &mut self,
@@ -81,6 +92,7 @@ impl Recorder {
         worker: usize,
         measured: bool,
         latency: Duration,
+        uncorrected: Option<Duration>,
         done: Done,
     ) {
         self.completed += 1;
@@ -94,8 +106,15 @@ impl Recorder {
         self.bytes += done.bytes;
         self.checksum = fold(self.checksum, done.digest);
         if self.record_latency {
-            let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-            self.hist.saturating_record(ns.max(LOWEST_NS));
+            let ns = |d: Duration| {
+                u64::try_from(d.as_nanos())
+                    .unwrap_or(u64::MAX)
+                    .max(LOWEST_NS)
+            };
+            self.hist.saturating_record(ns(latency));
+            if let (Some(h), Some(u)) = (&mut self.uncorrected, uncorrected) {
+                h.saturating_record(ns(u));
+            }
         }
     }
 }
@@ -108,6 +127,8 @@ pub struct Totals {
     /// Measured requests' compute digests folded together: the same set of
     /// requests gives the same checksum whichever engine ran it.
     pub checksum: u64,
+    /// Open loop: latencies from the actual send.
+    pub uncorrected: Option<Histogram<u64>>,
 }
 
 /// Merges per-worker recorders after the run.
@@ -117,12 +138,19 @@ pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
         requests: 0,
         bytes: 0,
         checksum: 0,
+        uncorrected: None,
     };
     for r in recorders {
         t.hist.add(&r.hist).expect("histograms share bounds");
         t.requests += r.requests;
         t.bytes += r.bytes;
         t.checksum = fold(t.checksum, r.checksum);
+        if let Some(u) = &r.uncorrected {
+            t.uncorrected
+                .get_or_insert_with(new_histogram)
+                .add(u)
+                .expect("histograms share bounds");
+        }
     }
     t
 }
@@ -140,13 +168,28 @@ mod tests {
         let progress = Progress::new(2);
         let mut a = Recorder::new(true);
         let mut b = Recorder::new(true);
-        a.complete(&progress, 0, true, Duration::from_micros(10), io(4096, 5));
-        a.complete(&progress, 0, false, Duration::from_secs(5), io(4096, 100));
+        a.complete(
+            &progress,
+            0,
+            true,
+            Duration::from_micros(10),
+            None,
+            io(4096, 5),
+        );
+        a.complete(
+            &progress,
+            0,
+            false,
+            Duration::from_secs(5),
+            None,
+            io(4096, 100),
+        );
         b.complete(
             &progress,
             1,
             true,
             Duration::from_millis(3),
+            None,
             io(4096, u64::MAX),
         );
         assert_eq!(progress.total(), 3);
@@ -164,7 +207,14 @@ mod tests {
     fn unrecorded_runs_still_count() {
         let progress = Progress::new(1);
         let mut r = Recorder::new(false);
-        r.complete(&progress, 0, true, Duration::from_micros(10), io(1, 0));
+        r.complete(
+            &progress,
+            0,
+            true,
+            Duration::from_micros(10),
+            None,
+            io(1, 0),
+        );
         let t = merge([r]);
         assert_eq!((t.requests, t.hist.len()), (1, 0));
     }

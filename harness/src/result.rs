@@ -17,12 +17,19 @@ pub struct CellKey {
     pub direct: bool,
     pub mode: String,
     pub concurrency: usize,
+    /// Open loop: intended requests per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<u64>,
 }
 
 impl CellKey {
     /// The workload as reports name it, e.g. `file-randread (O_DIRECT)`.
     pub fn label(&self) -> String {
-        workload_label(&self.workload, self.direct)
+        let w = workload_label(&self.workload, self.direct);
+        match self.rate {
+            Some(_) => format!("{w} (open loop, c{})", self.concurrency),
+            None => w,
+        }
     }
 
     /// File stem for the cell's outputs, e.g. `file-randread.direct.uring.c32`;
@@ -30,8 +37,9 @@ impl CellKey {
     pub fn stem(&self, rep: Option<u32>) -> String {
         let direct = if self.direct { ".direct" } else { "" };
         let rep = rep.map_or(String::new(), |r| format!(".r{r}"));
+        let rate = self.rate.map_or(String::new(), |r| format!(".at{r}"));
         format!(
-            "{}{direct}.{}.c{}{rep}",
+            "{}{direct}.{}.c{}{rate}{rep}",
             self.workload, self.mode, self.concurrency
         )
     }
@@ -134,6 +142,27 @@ pub struct Summary {
     /// Whether reads and writes went through the page cache.
     pub buffered: bool,
     pub page_cache: Vec<Residency>,
+    /// CPU of the server iobound started, over the same span as `cpu`.
+    #[serde(default)]
+    pub server: Option<ServerCpu>,
+    /// Where client and server ran.
+    #[serde(default)]
+    pub placement: crate::placement::Placement,
+    /// Open loop: the intended rate, and latencies measured from the actual
+    /// send instead of the intended start (what coordinated omission hides).
+    #[serde(default)]
+    pub target_rate: Option<f64>,
+    #[serde(default)]
+    pub latency_uncorrected: Option<Latency>,
+}
+
+/// The server process's CPU time over a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ServerCpu {
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    /// (user + sys) / every request the cell completed.
+    pub per_request_ns: f64,
 }
 
 /// One cell's outcome.

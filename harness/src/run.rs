@@ -2,22 +2,24 @@
 //! engine while a monitor samples resources, and writes every cell's exports
 //! into one run directory.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use iobound_workloads::dataset::{self, Prepared};
-use iobound_workloads::{FileRole, FileSpec, Workload, WorkloadError, WorkloadParams};
+use iobound_workloads::{FileRole, FileSpec, Service, Workload, WorkloadError, WorkloadParams};
 
 use crate::config::{FileConfig, RunConfig};
 use crate::engine::{CellCtx, Engine};
 use crate::exec::FileSet;
-use crate::load::{Bound, Plan};
+use crate::load::{Bound, Plan, Rate};
 use crate::output::{self, ExportError, RunMeta};
 use crate::pagecache;
+use crate::placement::{self, Placement};
 use crate::record::{self, Progress};
 use crate::resources::{self, ThreadCount, Usage};
-use crate::result::{CellKey, CellResult, Cpu, Latency, Residency, Status, Summary};
+use crate::result::{CellKey, CellResult, Cpu, Latency, Residency, ServerCpu, Status, Summary};
 use crate::ring::UringSupport;
 use crate::sysinfo::SystemInfo;
 
@@ -47,6 +49,13 @@ pub enum RunError {
     Export(#[from] ExportError),
     #[error(transparent)]
     Open(#[from] crate::exec::OpenError),
+    #[error(transparent)]
+    Server(crate::serve::child::ChildError),
+    #[error("cannot pin this process (--pin): {source}")]
+    Pin {
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What the run reports to whoever watches it (the terminal, or nobody).
@@ -66,6 +75,7 @@ pub trait Observer {
     ) {
     }
     fn cell_done(&mut self, _cell: &CellResult) {}
+    fn server_started(&mut self, _service: Service, _addr: SocketAddr) {}
 }
 
 /// An observer that says nothing.
@@ -120,6 +130,12 @@ pub struct CellOptions {
     pub submit_batch: usize,
     pub verify: bool,
     pub record: bool,
+    /// The server exchange steps go to.
+    pub target: Option<SocketAddr>,
+    /// The server's pid when iobound started it: its CPU is read per cell.
+    pub server_pid: Option<u32>,
+    /// Cells needing more OS threads are skipped.
+    pub max_threads: usize,
 }
 
 impl CellOptions {
@@ -130,8 +146,66 @@ impl CellOptions {
             submit_batch: f.submit_batch,
             verify: false,
             record: true,
+            target: None,
+            server_pid: None,
+            max_threads: usize::MAX,
         }
     }
+}
+
+/// The soft limit on open files.
+fn open_file_limit() -> u64 {
+    // SAFETY: getrlimit fills the struct we pass.
+    unsafe {
+        let mut r: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) != 0 {
+            return u64::MAX;
+        }
+        r.rlim_cur
+    }
+}
+
+/// Raises the open-file limit to the hard limit: every in-flight request
+/// of `uring` on a network workload holds a socket.
+pub fn raise_open_file_limit() {
+    // SAFETY: get/setrlimit on a struct we own.
+    unsafe {
+        let mut r: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {
+            r.rlim_cur = r.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
+}
+
+/// Why a cell cannot run as planned on this machine, if it cannot.
+fn impossible(
+    ready: &Ready,
+    engine: &dyn Engine,
+    plan: &Plan,
+    opts: &CellOptions,
+) -> Option<String> {
+    let threads = engine.threads_needed(plan, opts.pool_threads);
+    if threads > opts.max_threads {
+        return Some(format!(
+            "needs {threads} OS threads, more than --max-threads {}",
+            opts.max_threads
+        ));
+    }
+    if ready.workload.service().is_some() {
+        // One socket per connection, plus the files and a margin.
+        let conns = match engine.name() {
+            "rayon" => opts.pool_threads,
+            _ => plan.concurrency,
+        } as u64;
+        let limit = open_file_limit();
+        if conns + 64 > limit {
+            return Some(format!(
+                "needs {conns} connections, but the open-file limit is {limit} (raise it with ulimit -n)"
+            ));
+        }
+    }
+    None
 }
 
 /// Runs one cell to completion and measures it.
@@ -148,12 +222,16 @@ pub fn run_cell(
         direct: opts.direct,
         mode: engine.name().to_string(),
         concurrency: plan.concurrency,
+        rate: plan.rate.map(|r| r.per_sec.round() as u64),
     };
     if engine.needs_io_uring() && !uring.available {
         let why = uring
             .reason
             .clone()
             .unwrap_or_else(|| "io_uring unavailable".into());
+        return CellResult::not_run(key, Status::Skipped, why);
+    }
+    if let Some(why) = impossible(ready, engine, &plan, &opts) {
         return CellResult::not_run(key, Status::Skipped, why);
     }
     match measure(ready, engine, plan, opts, &key, obs) {
@@ -172,7 +250,8 @@ fn measure(
 ) -> Result<CellResult, String> {
     let files = FileSet::open(&ready.files, opts.direct)
         .map_err(|e| e.to_string())?
-        .with_compute_input(ready.workload.compute_input());
+        .with_compute_input(ready.workload.compute_input())
+        .with_target(opts.target);
     let data_files: Vec<&Path> = ready
         .files
         .iter()
@@ -190,6 +269,7 @@ fn measure(
         .map(|(p, _)| pagecache::resident_fraction(p).unwrap_or(f64::NAN))
         .collect();
     resources::reset_peak_rss();
+    let server_start = opts.server_pid.and_then(crate::serve::child::cpu_of);
     let progress = Progress::new(engine.workers(&plan, opts.pool_threads));
     let mut ctx = CellCtx::new(
         ready.workload.as_ref(),
@@ -260,6 +340,13 @@ fn measure(
             }
         }
     });
+    let server_end = opts.server_pid.and_then(crate::serve::child::cpu_of);
+    let placement = Placement {
+        client_allowed: placement::affinity(0),
+        client_ran_on: placement::last_cpus(std::process::id()),
+        server_allowed: opts.server_pid.map(placement::affinity),
+        server_ran_on: opts.server_pid.map(placement::last_cpus),
+    };
     let recorders = outcome?;
     if crate::interrupt::requested() {
         return Err("interrupted (Ctrl-C) before the cell finished".into());
@@ -326,6 +413,24 @@ fn measure(
             .then(|| format!("{:016x}", totals.checksum)),
         buffered: !opts.direct,
         page_cache,
+        server: match (server_start, server_end) {
+            (Some((u0, s0)), Some((u1, s1))) => {
+                let (user_ns, sys_ns) = (u1.saturating_sub(u0), s1.saturating_sub(s0));
+                Some(ServerCpu {
+                    user_ns,
+                    sys_ns,
+                    per_request_ns: if all_requests > 0 {
+                        (user_ns + sys_ns) as f64 / all_requests as f64
+                    } else {
+                        0.0
+                    },
+                })
+            }
+            _ => None,
+        },
+        placement,
+        target_rate: plan.rate.map(|r| r.per_sec),
+        latency_uncorrected: totals.uncorrected.as_ref().map(Latency::of),
     };
     Ok(CellResult {
         key: key.clone(),
@@ -391,7 +496,9 @@ impl Suite {
     fn cells_per_rep(&self) -> usize {
         self.groups
             .iter()
-            .map(|g| g.workloads.len() * g.engines.len() * g.concurrency.len())
+            .map(|g| {
+                g.workloads.len() * g.engines.len() * g.concurrency.len() * g.rates.len().max(1)
+            })
             .sum()
     }
 }
@@ -436,6 +543,29 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
     for (_, meta) in &mut prepared {
         meta.run_id = run_id.clone();
     }
+    if let Some(cpus) = suite.groups.iter().find_map(|g| g.pin.client.clone()) {
+        placement::set_affinity(&cpus).map_err(|source| RunError::Pin { source })?;
+    }
+    // The servers each group needs, started once and stopped (by drop) when
+    // the run ends, however it ends.
+    let mut servers: Vec<Vec<(Service, crate::serve::child::ServerChild)>> = Vec::new();
+    for (g, (cfg, (ready, _))) in suite.groups.iter().zip(&prepared).enumerate() {
+        let mut mine = Vec::new();
+        if cfg.target.is_none() {
+            let mut needed: Vec<Service> =
+                ready.iter().filter_map(|r| r.workload.service()).collect();
+            needed.dedup();
+            for s in needed {
+                if mine.iter().any(|(k, _)| *k == s) {
+                    continue;
+                }
+                let child = start_server(s, cfg, &dir, g)?;
+                obs.server_started(s, child.addr);
+                mine.push((s, child));
+            }
+        }
+        servers.push(mine);
+    }
     let repeat = suite.repeat.max(1);
     let rep_of = |r: u32| (repeat > 1).then_some(r);
     let per_rep = suite.cells_per_rep();
@@ -447,35 +577,71 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
     // favouring whichever engine ran at a good moment.
     for rep in 1..=repeat {
         for (g, (cfg, (ready, meta))) in suite.groups.iter().zip(&prepared).enumerate() {
-            let opts = CellOptions {
-                verify: cfg.verify,
-                record: cfg.record,
-                ..CellOptions::from_file_config(&cfg.file)
-            };
             for r in ready {
+                let server = r
+                    .workload
+                    .service()
+                    .and_then(|s| servers[g].iter().find(|(k, _)| *k == s))
+                    .map(|(_, c)| c);
+                let opts = CellOptions {
+                    verify: cfg.verify,
+                    record: cfg.record,
+                    target: cfg.target.or(server.map(|c| c.addr)),
+                    server_pid: server.map(|c| c.pid()),
+                    max_threads: cfg.max_threads,
+                    ..CellOptions::from_file_config(&cfg.file)
+                };
                 for &engine in &cfg.engines {
                     for &c in &cfg.concurrency {
-                        let key = CellKey {
-                            workload: r.workload.name().to_string(),
-                            direct: cfg.file.direct,
-                            mode: engine.name().to_string(),
-                            concurrency: c,
+                        // A closed loop is one cell; an open loop sweeps its rates.
+                        let rates: Vec<Option<f64>> = if cfg.rates.is_empty() {
+                            vec![None]
+                        } else {
+                            cfg.rates.iter().map(|&r| Some(r)).collect()
                         };
-                        plan_stems.push(key.stem(rep_of(rep)));
-                        if crate::interrupt::requested() {
-                            continue;
+                        let mut past_slo: Option<String> = None;
+                        for rate in rates {
+                            let key = CellKey {
+                                workload: r.workload.name().to_string(),
+                                direct: cfg.file.direct,
+                                mode: engine.name().to_string(),
+                                concurrency: c,
+                                rate: rate.map(|x| x.round() as u64),
+                            };
+                            plan_stems.push(key.stem(rep_of(rep)));
+                            if crate::interrupt::requested() {
+                                continue;
+                            }
+                            obs.cell_started(&key, cells.len(), total);
+                            let mut cell = match &past_slo {
+                                Some(why) => CellResult::not_run(key, Status::Skipped, why.clone()),
+                                None => {
+                                    let plan = Plan {
+                                        concurrency: c,
+                                        warmup: cfg.file.warmup,
+                                        bound: cfg.file.bound,
+                                        rate: rate.map(|per_sec| Rate {
+                                            per_sec,
+                                            poisson: cfg.poisson,
+                                        }),
+                                    };
+                                    run_cell(r, engine, plan, opts, &uring, obs)
+                                }
+                            };
+                            if let (Some(x), Some(s)) = (rate, &cell.summary) {
+                                if s.latency.p99_ns as u128 > cfg.slo.as_nanos() {
+                                    past_slo = Some(format!(
+                                        "the sweep stopped: p99 was {} at {x} req/s, past --slo {}",
+                                        crate::output::human::duration_ns(s.latency.p99_ns as f64),
+                                        crate::units::format_duration(cfg.slo)
+                                    ));
+                                }
+                            }
+                            cell.rep = rep_of(rep);
+                            write_cell(&dir, meta, &cell)?;
+                            obs.cell_done(&cell);
+                            cells.push((g, cell));
                         }
-                        let plan = Plan {
-                            concurrency: c,
-                            warmup: cfg.file.warmup,
-                            bound: cfg.file.bound,
-                        };
-                        obs.cell_started(&key, cells.len(), total);
-                        let mut cell = run_cell(r, engine, plan, opts, &uring, obs);
-                        cell.rep = rep_of(rep);
-                        write_cell(&dir, meta, &cell)?;
-                        obs.cell_done(&cell);
-                        cells.push((g, cell));
                     }
                 }
             }
@@ -494,6 +660,48 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         cells: cells.into_iter().map(|(_, c)| c).collect(),
         planned: total,
     })
+}
+
+/// Starts the server a service needs, as a child process logging into the
+/// run directory.
+fn start_server(
+    s: Service,
+    cfg: &RunConfig,
+    dir: &Path,
+    group: usize,
+) -> Result<crate::serve::child::ServerChild, RunError> {
+    use crate::serve::Kind;
+    let kind = match s {
+        Service::Echo => Kind::Echo,
+        Service::Db => Kind::Db,
+    };
+    let mut args: Vec<String> = vec![
+        match kind {
+            Kind::Echo => "echo",
+            Kind::Db => "db",
+        }
+        .into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--threads".into(),
+        cfg.server_threads.to_string(),
+    ];
+    if kind == Kind::Db {
+        args.extend([
+            "--records".into(),
+            cfg.file.params.records.to_string(),
+            "--db-latency".into(),
+            format!("{}ns", cfg.file.db_latency.as_nanos()),
+            "--data-dir".into(),
+            cfg.file.data_dir.display().to_string(),
+        ]);
+        if cfg.file.direct {
+            args.push("--direct".into());
+        }
+    }
+    let log = dir.join(format!("server-{}-g{}.log", args[0], group + 1));
+    crate::serve::child::ServerChild::start(kind, &args, &log, cfg.pin.server.as_deref())
+        .map_err(RunError::Server)
 }
 
 /// Runs the matrix of one checked configuration.

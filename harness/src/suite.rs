@@ -52,6 +52,10 @@ struct Settings {
     work: Option<String>,
     sync_every: Option<u64>,
     pool_threads: Option<usize>,
+    msg_size: Option<String>,
+    records: Option<u64>,
+    db_latency: Option<String>,
+    keys: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,7 +148,14 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         }
         let s = &g.settings;
         let d = &f.settings;
-        let pairs: [(&str, Option<String>); 7] = [
+        let pairs: [(&str, Option<String>); 11] = [
+            ("--msg-size", s.msg_size.clone().or(d.msg_size.clone())),
+            ("--records", s.records.or(d.records).map(|v| v.to_string())),
+            (
+                "--db-latency",
+                s.db_latency.clone().or(d.db_latency.clone()),
+            ),
+            ("--keys", s.keys.clone().or(d.keys.clone())),
             ("--duration", s.duration.clone().or(d.duration.clone())),
             ("--warmup", s.warmup.clone().or(d.warmup.clone())),
             ("--file-size", s.file_size.clone().or(d.file_size.clone())),

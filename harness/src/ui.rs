@@ -111,6 +111,12 @@ impl Observer for Terminal {
         let _ = std::io::stderr().flush();
     }
 
+    fn server_started(&mut self, service: iobound_workloads::Service, addr: std::net::SocketAddr) {
+        if !self.json {
+            eprintln!("started the {service:?} server on {addr} (stopped when the run ends)");
+        }
+    }
+
     fn cell_done(&mut self, cell: &CellResult) {
         self.clear_live();
         if self.json {

@@ -3,6 +3,7 @@
 
 use crate::cpu::{CpuHash, CpuImage, MixedFile};
 use crate::file::{LogWrite, RandRead, SeqRead};
+use crate::net::{DbWeb, DbYcsb, Keys, Mix, MixedDb, NetEcho};
 use crate::{Workload, WorkloadError};
 
 /// Where a workload spends its time, which decides the model the lesson predicts wins.
@@ -68,6 +69,48 @@ pub fn catalog() -> &'static [WorkloadInfo] {
             prediction: "rayon",
         },
         WorkloadInfo {
+            name: "net-echo",
+            class: Class::IoBound,
+            summary: "one --msg-size (64 B) message to the echo server and back",
+            prediction: "uring",
+        },
+        WorkloadInfo {
+            name: "db-ycsb-a",
+            class: Class::IoBound,
+            summary: "YCSB A on the db server: 50% reads, 50% durable updates, zipfian keys",
+            prediction: "uring",
+        },
+        WorkloadInfo {
+            name: "db-ycsb-b",
+            class: Class::IoBound,
+            summary: "YCSB B on the db server: 95% reads, 5% durable updates, zipfian keys",
+            prediction: "uring",
+        },
+        WorkloadInfo {
+            name: "db-ycsb-c",
+            class: Class::IoBound,
+            summary: "YCSB C on the db server: reads only, zipfian keys",
+            prediction: "uring",
+        },
+        WorkloadInfo {
+            name: "db-ycsb-f",
+            class: Class::IoBound,
+            summary: "YCSB F on the db server: read-modify-write of one key",
+            prediction: "uring",
+        },
+        WorkloadInfo {
+            name: "db-web",
+            class: Class::IoBound,
+            summary: "the lesson's web request: 3 sequential db queries, then a small render",
+            prediction: "uring",
+        },
+        WorkloadInfo {
+            name: "mixed-db",
+            class: Class::Mixed,
+            summary: "one db query, then SHA-256 of --work (256 KiB)",
+            prediction: "hybrid",
+        },
+        WorkloadInfo {
             name: "mixed-file",
             class: Class::Mixed,
             summary: "random read of --block-size (64 KiB) from a data file, then SHA-256 of it",
@@ -86,6 +129,14 @@ pub struct WorkloadParams {
     pub seed: u64,
     /// Bytes each request of cpu-hash hashes.
     pub work: u64,
+    /// net-echo: payload bytes.
+    pub msg_size: u64,
+    /// db workloads: records in the table.
+    pub records: u64,
+    /// db workloads: uniform keys instead of YCSB's zipfian.
+    pub uniform_keys: bool,
+    /// db-ycsb-*: queries per request.
+    pub ops_per_request: u64,
 }
 
 impl Default for WorkloadParams {
@@ -96,12 +147,58 @@ impl Default for WorkloadParams {
             sync_every: 1,
             seed: 1,
             work: 256 << 10,
+            msg_size: 64,
+            records: 100_000,
+            uniform_keys: false,
+            ops_per_request: 1,
         }
     }
 }
 
 /// Largest `--work`: one request's input must stay a reasonable allocation.
 pub const MAX_WORK: u64 = 1 << 30;
+
+/// Largest echo payload: a frame must fit the protocol's limit.
+pub const MAX_MSG: u64 = (crate::proto::MAX_FRAME - 1) as u64;
+
+fn build_db(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, WorkloadError> {
+    if p.records == 0 {
+        return Err(WorkloadError::Invalid(
+            "--records must be at least 1".into(),
+        ));
+    }
+    let keys = Keys::new(p.uniform_keys, p.records, p.seed);
+    let ycsb = |n: &'static str, mix: Mix| -> Result<Box<dyn Workload>, WorkloadError> {
+        let max = DbYcsb::max_ops(mix) as u64;
+        if !(1..=max).contains(&p.ops_per_request) {
+            return Err(WorkloadError::Invalid(format!(
+                "--ops-per-request {} must be from 1 to {max} for {n}",
+                p.ops_per_request
+            )));
+        }
+        Ok(Box::new(DbYcsb::new(
+            n,
+            mix,
+            keys.clone(),
+            p.ops_per_request as u32,
+            p.seed,
+        )))
+    };
+    match name {
+        "db-ycsb-a" => ycsb("db-ycsb-a", Mix::A),
+        "db-ycsb-b" => ycsb("db-ycsb-b", Mix::B),
+        "db-ycsb-c" => ycsb("db-ycsb-c", Mix::C),
+        "db-ycsb-f" => ycsb("db-ycsb-f", Mix::F),
+        "db-web" => Ok(Box::new(DbWeb::new(keys))),
+        _ => match p.work {
+            1..=MAX_WORK => Ok(Box::new(MixedDb::new(keys, p.work as u32, p.seed))),
+            _ => Err(WorkloadError::Invalid(format!(
+                "--work {} must be from 1 byte to 1 GiB",
+                p.work
+            ))),
+        },
+    }
+}
 
 /// Builds the named workload, checking its parameters first.
 pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, WorkloadError> {
@@ -119,6 +216,18 @@ pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Worklo
             }
         }
         "cpu-image" => return Ok(Box::new(CpuImage::new(p.seed))),
+        "net-echo" => {
+            return match p.msg_size {
+                1..=MAX_MSG => Ok(Box::new(NetEcho::new(p.msg_size as u32))),
+                _ => Err(WorkloadError::Invalid(format!(
+                    "--msg-size {} must be from 1 byte to 1 MiB - 5",
+                    p.msg_size
+                ))),
+            }
+        }
+        "db-ycsb-a" | "db-ycsb-b" | "db-ycsb-c" | "db-ycsb-f" | "db-web" | "mixed-db" => {
+            return build_db(name, p)
+        }
         _ => return Err(WorkloadError::Unknown(name.to_string())),
     };
     let block = p.block_size.unwrap_or(default_block);

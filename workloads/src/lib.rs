@@ -11,11 +11,14 @@ pub mod cpu;
 pub mod dataset;
 pub mod file;
 pub mod keys;
+pub mod net;
+pub mod proto;
 pub mod step;
 
 pub use catalog::{build, catalog, Class, WorkloadInfo, WorkloadParams};
 pub use compute::{Input, Kernel};
-pub use step::{FileId, FileRole, FileSpec, Request, Step, MAX_STEPS};
+pub use proto::Service;
+pub use step::{FileId, FileRole, FileSpec, Msg, Request, Step, MAX_STEPS};
 
 /// A description of what one request does, shared by every engine.
 ///
@@ -38,6 +41,10 @@ pub trait Workload: Send + Sync {
     /// Whether requests run compute steps, whose digests make up a checksum.
     fn computes(&self) -> bool {
         false
+    }
+    /// The server its [`Step::Exchange`] steps talk to, if any.
+    fn service(&self) -> Option<Service> {
+        None
     }
 }
 

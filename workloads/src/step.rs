@@ -28,6 +28,20 @@ pub enum Step {
     /// Run a CPU kernel over some input; no I/O. Where it runs (the engine's
     /// own thread, or a pool) is the engine's choice.
     Compute { kernel: Kernel, input: Input },
+    /// Send one request frame to the workload's server over this worker's
+    /// connection and wait for the whole response frame.
+    Exchange { msg: Msg },
+}
+
+/// What an [`Step::Exchange`] asks the server (see [`crate::proto`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// `len` payload bytes, to be returned as sent.
+    Echo { len: u32 },
+    /// Read record `key`.
+    Get { key: u64 },
+    /// Overwrite record `key` (durably, before the answer).
+    Put { key: u64 },
 }
 
 impl Step {
@@ -37,7 +51,7 @@ impl Step {
             Step::Read { len, .. } | Step::Write { len, .. } | Step::Append { len, .. } => {
                 len as u64
             }
-            Step::Fdatasync { .. } | Step::Compute { .. } => 0,
+            Step::Fdatasync { .. } | Step::Compute { .. } | Step::Exchange { .. } => 0,
         }
     }
 

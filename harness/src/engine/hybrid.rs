@@ -28,6 +28,10 @@ impl Engine for Hybrid {
         true
     }
 
+    fn threads_needed(&self, _plan: &Plan, pool_threads: usize) -> usize {
+        1 + pool_threads
+    }
+
     fn workers(&self, _plan: &Plan, _pool_threads: usize) -> usize {
         1
     }

@@ -127,6 +127,16 @@ impl<'a> CellCtx<'a> {
     pub fn new_bufs(&self) -> IoBufs {
         IoBufs::new(self.workload.max_transfer())
     }
+
+    /// A recorder for this plan (with the uncorrected histogram in an open loop).
+    pub fn new_recorder(&self) -> Recorder {
+        let r = Recorder::new(self.record);
+        if self.plan.rate.is_some() {
+            r.open_loop()
+        } else {
+            r
+        }
+    }
 }
 
 /// A way of running requests.
@@ -137,6 +147,10 @@ pub trait Engine: Sync {
     /// Whether the engine needs io_uring (skipped, with the reason, when absent).
     fn needs_io_uring(&self) -> bool {
         false
+    }
+    /// OS threads the engine starts for a plan (io_uring's kernel workers aside).
+    fn threads_needed(&self, _plan: &Plan, _pool_threads: usize) -> usize {
+        1
     }
     /// How many recorders (and progress counters) a cell of this plan uses.
     fn workers(&self, plan: &Plan, pool_threads: usize) -> usize;
@@ -176,13 +190,31 @@ pub(crate) fn blocking_request(
     let Some(ticket) = slot.next(clock, start, &ctx.abort) else {
         return Ok(None);
     };
+    // Open loop: wait for the request's place on the schedule; a late slot
+    // starts at once, and its latency still counts from the intended start.
+    let mut sent = start;
+    if ctx.plan.rate.is_some() {
+        let now = Instant::now();
+        if ticket.intended > now {
+            std::thread::sleep(ticket.intended - now);
+        }
+        sent = Instant::now();
+    }
     let req = ctx.workload.request(ticket.index);
     let done = ctx
         .files
         .run_request_blocking(&req, bufs, ctx.verify)
         .inspect_err(|_| ctx.fail())?;
     let end = Instant::now();
-    rec.complete(ctx.progress, worker, ticket.measured, end - start, done);
+    let uncorrected = ctx.plan.rate.map(|_| end - sent);
+    rec.complete(
+        ctx.progress,
+        worker,
+        ticket.measured,
+        end.saturating_duration_since(ticket.intended),
+        uncorrected,
+        done,
+    );
     Ok(Some(end))
 }
 
@@ -246,6 +278,7 @@ mod tests {
                 concurrency: 3,
                 warmup: Duration::ZERO,
                 bound: Bound::Requests(N),
+                rate: None,
             };
             let progress = Progress::new(engine.workers(&plan, 2));
             let ctx = CellCtx::new(&w, &files, plan, 2, &progress);
@@ -316,6 +349,7 @@ mod tests {
                     concurrency: 7,
                     warmup: Duration::ZERO,
                     bound: Bound::Requests(N),
+                    rate: None,
                 };
                 let progress = Progress::new(engine.workers(&plan, 2));
                 let mut ctx = CellCtx::new(w.as_ref(), &files, plan, 2, &progress);

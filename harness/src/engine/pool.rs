@@ -24,6 +24,7 @@ pub struct Rayon;
 thread_local! {
     // Each pool thread records into its own recorder: no lock per request.
     static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+    static CONN: RefCell<Option<std::net::TcpStream>> = const { RefCell::new(None) };
 }
 
 impl Engine for Rayon {
@@ -35,6 +36,10 @@ impl Engine for Rayon {
         "each request a task on a rayon pool of one thread per core, blocking syscalls"
     }
 
+    fn threads_needed(&self, _plan: &Plan, pool_threads: usize) -> usize {
+        pool_threads
+    }
+
     fn workers(&self, _plan: &Plan, pool_threads: usize) -> usize {
         pool_threads
     }
@@ -43,7 +48,7 @@ impl Engine for Rayon {
         // The calling thread joins the pool as worker 0 (it would otherwise
         // sit blocked in the scope), so the pool is exactly `pool_threads`.
         let pool = build(ctx.pool_threads, "iobound-rayon", true)?;
-        pool.broadcast(|_| RECORDER.with(|r| *r.borrow_mut() = Some(Recorder::new(ctx.record))));
+        pool.broadcast(|_| RECORDER.with(|r| *r.borrow_mut() = Some(ctx.new_recorder())));
         let first_error: Mutex<Option<EngineError>> = Mutex::new(None);
         let clock = ctx.begin();
         let start = Instant::now();
@@ -103,6 +108,9 @@ impl Task {
         first_error: &'s Mutex<Option<EngineError>>,
     ) {
         let worker = rayon::current_thread_index().expect("runs on the pool");
+        // One connection per pool thread: the task borrows its thread's for
+        // the length of the request.
+        self.bufs.conn = CONN.with(|c| c.borrow_mut().take());
         let outcome = RECORDER.with(|r| {
             let mut r = r.borrow_mut();
             let rec = r.as_mut().expect("set by the first broadcast");
@@ -116,6 +124,7 @@ impl Task {
                 self.start,
             )
         });
+        CONN.with(|c| *c.borrow_mut() = self.bufs.conn.take());
         match outcome {
             Ok(Some(end)) => {
                 self.start = end;

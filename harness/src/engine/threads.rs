@@ -22,6 +22,10 @@ impl Engine for Threads {
         "one OS thread per outstanding request, blocking syscalls (pread/pwrite/fdatasync)"
     }
 
+    fn threads_needed(&self, plan: &Plan, _pool_threads: usize) -> usize {
+        plan.concurrency
+    }
+
     fn workers(&self, plan: &Plan, _pool_threads: usize) -> usize {
         plan.concurrency
     }
@@ -71,7 +75,7 @@ impl Engine for Threads {
 /// One slot's closed loop on the current thread.
 fn worker(ctx: &CellCtx<'_>, mut slot: Slot, id: usize) -> Result<Recorder, EngineError> {
     let mut bufs = ctx.new_bufs();
-    let mut rec = Recorder::new(ctx.record);
+    let mut rec = ctx.new_recorder();
     let clock = ctx.begin();
     let mut now = Instant::now();
     while let Some(end) = blocking_request(ctx, &clock, &mut slot, &mut bufs, &mut rec, id, now)? {

@@ -19,7 +19,7 @@ use io_uring::{opcode, squeue, types};
 use iobound_workloads::{Input, Kernel, Request, Step};
 
 use super::{CellCtx, Engine, EngineError};
-use crate::exec::{fold, Done, IoBufs, Op, StepError};
+use crate::exec::{fold, After, Done, IoBufs, Op, StepError};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::Recorder;
 use crate::ring;
@@ -51,6 +51,8 @@ impl Engine for Uring {
 /// `user_data` of the eventfd read that wakes the loop for finished
 /// offloaded computations; slot ids are below it.
 const WAKE: u64 = u64::MAX;
+/// Set in the `user_data` of an open-loop slot's wait for its next start.
+const WAIT_BIT: u64 = 1 << 62;
 
 /// Where compute steps go when they are not run inline: a rayon scope whose
 /// tasks report `(slot, digest)` through `done` and wake the ring by writing
@@ -105,11 +107,19 @@ pub(crate) fn run_loop<'scope>(
             step: 0,
             op: Op::Fdatasync { file: 0 },
             start: Instant::now(),
+            sent: Instant::now(),
             measured: false,
             done: Done::default(),
+            wait: types::Timespec::new(),
         })
         .collect();
-    let mut rec = Recorder::new(ctx.record);
+    if ctx.workload.service().is_some() {
+        // One connection per slot, opened before the clock starts.
+        for s in &mut slots {
+            ctx.files.ensure_conn(&mut s.bufs)?;
+        }
+    }
+    let mut rec = ctx.new_recorder();
     // The eventfd read's target; outlives every entry that points to it.
     let mut wake_buf = 0u64;
     let wake_entry = |buf: &mut u64, fd: &OwnedFd| {
@@ -136,7 +146,7 @@ pub(crate) fn run_loop<'scope>(
     macro_rules! dispatch {
         ($id:expr, $next:expr) => {
             match $next {
-                Next::Io(entry) => {
+                Next::Io(entry) | Next::Wait(entry) => {
                     // SAFETY: the entry points into the slot's buffers, which live
                     // in `slots` until this function returns, and we only return
                     // once nothing is in flight (or leak them in `abandon`).
@@ -196,10 +206,12 @@ pub(crate) fn run_loop<'scope>(
 
     let now = Instant::now();
     for id in 0..slots.len() {
-        if slots[id].begin_next(ctx, &clock, now) {
-            let next = slots[id].advance(ctx, &clock, &mut rec, id, now);
-            dispatch!(id, next);
-        }
+        let next = match slots[id].begin_next(ctx, &clock, now) {
+            Begin::Idle => Next::Idle,
+            Begin::Go => slots[id].first(ctx, id),
+            Begin::At(at) => Next::Wait(slots[id].wait_entry(at, id)),
+        };
+        dispatch!(id, next);
     }
     if let Some(o) = &offload {
         // SAFETY: `wake_buf` outlives the read: this function completes the
@@ -238,26 +250,41 @@ pub(crate) fn run_loop<'scope>(
                 continue;
             }
             in_flight -= 1;
+            if cqe.user_data() & WAIT_BIT != 0 {
+                // An open-loop slot's next request is due: send it.
+                let id = (cqe.user_data() & !WAIT_BIT) as usize;
+                slots[id].sent = Instant::now();
+                let next = slots[id].first(ctx, id);
+                dispatch!(id, next);
+                continue;
+            }
             let id = cqe.user_data() as usize;
             let s = &mut slots[id];
             let now = Instant::now();
             let res = cqe.result();
-            let checked = if res < 0 {
+            let after = if res < 0 {
                 Err(StepError::Io {
                     op: s.op.name(),
                     source: std::io::Error::from_raw_os_error(-res),
                 })
             } else {
-                ctx.files.check(&s.op, res as usize, &s.bufs, ctx.verify)
+                ctx.files
+                    .complete(&s.op, res as usize, &mut s.bufs, ctx.verify)
             };
-            if let Err(e) = checked {
-                ctx.fail();
-                failure.get_or_insert(e.into());
-                continue;
-            }
-            s.done.bytes += res as u64;
-            s.step += 1;
-            let next = s.advance(ctx, &clock, &mut rec, id, now);
+            let next = match after {
+                Err(e) => {
+                    ctx.fail();
+                    failure.get_or_insert(e.into());
+                    continue;
+                }
+                // The same step goes on: the rest of a send, a receive.
+                Ok(After::Next(op)) => Next::Io(s.entry_for(op, id)),
+                Ok(After::Done(bytes)) => {
+                    s.done.bytes += bytes;
+                    s.step += 1;
+                    s.advance(ctx, &clock, &mut rec, id, now)
+                }
+            };
             dispatch!(id, next);
         }
         // One round of the ready queue: slots that become ready during it
@@ -305,6 +332,8 @@ fn wake(fd: &OwnedFd) {
 /// What a slot does next.
 enum Next {
     Io(squeue::Entry),
+    /// A timeout until its next request is due (open loop).
+    Wait(squeue::Entry),
     Compute(Kernel, Input),
     Idle,
 }
@@ -343,23 +372,66 @@ struct InFlight {
     req: Request,
     step: usize,
     op: Op,
+    /// When the request was meant to start (latency counts from here).
     start: Instant,
+    /// When it was actually sent (open loop: the uncorrected latency's start).
+    sent: Instant,
     measured: bool,
     done: Done,
+    /// Open loop: how long to wait for the next intended start; the kernel
+    /// reads it when the timeout entry is submitted.
+    wait: types::Timespec,
+}
+
+/// How a slot's next request begins.
+enum Begin {
+    /// The slot has no more requests.
+    Idle,
+    /// Now.
+    Go,
+    /// At its intended start, later (open loop).
+    At(Instant),
 }
 
 impl InFlight {
-    /// Starts the slot's next request at `now`; false when the slot is done.
-    fn begin_next(&mut self, ctx: &CellCtx<'_>, clock: &Clock, now: Instant) -> bool {
+    /// Sets up the slot's next request, intended to start at `now` in a
+    /// closed loop, or at its place on the schedule in an open loop.
+    fn begin_next(&mut self, ctx: &CellCtx<'_>, clock: &Clock, now: Instant) -> Begin {
         let Some(t) = self.slot.next(clock, now, &ctx.abort) else {
-            return false;
+            return Begin::Idle;
         };
         self.req = ctx.workload.request(t.index);
         self.step = 0;
-        self.start = now;
+        self.start = t.intended;
+        self.sent = now;
         self.measured = t.measured;
         self.done = Done::default();
-        !self.req.is_empty()
+        if self.req.is_empty() {
+            Begin::Idle
+        } else if t.intended > now {
+            Begin::At(t.intended)
+        } else {
+            Begin::Go
+        }
+    }
+
+    /// What the slot's current step waits on.
+    fn first(&mut self, ctx: &CellCtx<'_>, id: usize) -> Next {
+        match self.req.steps()[self.step] {
+            Step::Compute { kernel, input } => Next::Compute(kernel, input),
+            _ => Next::Io(self.entry(ctx, id)),
+        }
+    }
+
+    /// A timeout entry that ends when the slot's next request is due.
+    fn wait_entry(&mut self, at: Instant, id: usize) -> squeue::Entry {
+        let d = at.saturating_duration_since(Instant::now());
+        self.wait = types::Timespec::new()
+            .sec(d.as_secs())
+            .nsec(d.subsec_nanos());
+        opcode::Timeout::new(&self.wait as *const types::Timespec)
+            .build()
+            .user_data(id as u64 | WAIT_BIT)
     }
 
     /// Moves the slot past a finished step: records a finished request and
@@ -373,23 +445,51 @@ impl InFlight {
         now: Instant,
     ) -> Next {
         if self.step == self.req.len() {
-            rec.complete(ctx.progress, 0, self.measured, now - self.start, self.done);
-            if !self.begin_next(ctx, clock, now) {
-                return Next::Idle;
+            let uncorrected = ctx.plan.rate.map(|_| now - self.sent);
+            rec.complete(
+                ctx.progress,
+                0,
+                self.measured,
+                now.saturating_duration_since(self.start),
+                uncorrected,
+                self.done,
+            );
+            match self.begin_next(ctx, clock, now) {
+                Begin::Idle => return Next::Idle,
+                Begin::At(at) => return Next::Wait(self.wait_entry(at, id)),
+                Begin::Go => {}
             }
         }
-        match self.req.steps()[self.step] {
-            Step::Compute { kernel, input } => Next::Compute(kernel, input),
-            _ => Next::Io(self.entry(ctx, id)),
-        }
+        self.first(ctx, id)
     }
 
-    /// The submission entry for the current step.
+    /// The submission entry for the current step's first operation.
     fn entry(&mut self, ctx: &CellCtx<'_>, id: usize) -> squeue::Entry {
-        self.op = ctx
+        let op = ctx
             .files
             .resolve(&self.req.steps()[self.step], &mut self.bufs);
+        self.entry_for(op, id)
+    }
+
+    /// The submission entry for `op`, which becomes the slot's current one.
+    fn entry_for(&mut self, op: Op, id: usize) -> squeue::Entry {
+        self.op = op;
+        let sock = || types::Fd(self.bufs.conn.as_ref().map_or(-1, |c| c.as_raw_fd()));
         let entry = match self.op {
+            Op::Send { off, len } => {
+                // SAFETY: `off + len` lies within the write buffer (the frame
+                // was encoded there).
+                let p = unsafe { self.bufs.write.as_mut_ptr().add(off as usize) };
+                opcode::Send::new(sock(), p, len)
+                    .flags(libc::MSG_NOSIGNAL)
+                    .build()
+            }
+            Op::Recv { off } => {
+                let cap = (self.bufs.read.len() - off as usize) as u32;
+                // SAFETY: `off` is at most the read buffer's length.
+                let p = unsafe { self.bufs.read.as_mut_ptr().add(off as usize) };
+                opcode::Recv::new(sock(), p, cap).build()
+            }
             Op::Read { file, offset, len } => {
                 opcode::Read::new(types::Fixed(file as u32), self.bufs.read.as_mut_ptr(), len)
                     .offset(offset)

@@ -355,6 +355,7 @@ fn measure(
         concurrency: 32,
         warmup: s.delay(0.2).max(Duration::from_millis(20)),
         bound: Bound::Duration(s.delay(1.0).max(Duration::from_millis(100))),
+        rate: None,
     };
     let opts = CellOptions {
         direct,
@@ -362,6 +363,9 @@ fn measure(
         submit_batch: engine::DEFAULT_SUBMIT_BATCH,
         verify: false,
         record: true,
+        target: None,
+        server_pid: None,
+        max_threads: usize::MAX,
     };
     let cell = run::run_cell(
         &ready,

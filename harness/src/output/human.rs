@@ -1,6 +1,6 @@
 //! The terminal summary: one aligned row per cell, units chosen per value.
 
-use crate::result::{CellResult, Residency, Status};
+use crate::result::{workload_label, CellResult, Residency, Status};
 
 /// Formats nanoseconds with a unit that keeps 3-4 significant digits.
 pub fn duration_ns(ns: f64) -> String {
@@ -97,10 +97,37 @@ pub fn header() -> String {
 /// One row per cell; skipped and failed cells say why.
 pub fn row(cell: &CellResult) -> String {
     let k = &cell.key;
-    let lead = format!("{:<24} {:<8} {:>5}", k.label(), k.mode, k.concurrency);
+    let name = match k.rate {
+        Some(r) => format!(
+            "{} @{}/s",
+            workload_label(&k.workload, k.direct),
+            rate(r as f64)
+        ),
+        None => k.label(),
+    };
+    let lead = format!("{name:<24} {:<8} {:>5}", k.mode, k.concurrency);
     match (&cell.status, &cell.summary) {
         (Status::Ok, Some(s)) => {
             let l = &s.latency;
+            let mut extra = String::new();
+            if let (Some(target), Some(u)) = (s.target_rate, &s.latency_uncorrected) {
+                let behind = s.throughput_rps < 0.95 * target;
+                extra.push_str(&format!(
+                    "\n    open loop: {} of {target:.0} req/s intended{}; uncorrected (from the actual send) p50 {} p99 {} max {}",
+                    rate(s.throughput_rps),
+                    if behind { " -- CANNOT KEEP UP" } else { "" },
+                    duration_ns(u.p50_ns as f64),
+                    duration_ns(u.p99_ns as f64),
+                    duration_ns(u.max_ns as f64),
+                ));
+            }
+            if let Some(sv) = &s.server {
+                extra.push_str(&format!(
+                    "\n    server: {} CPU per request, {:.2} cores busy",
+                    duration_ns(sv.per_request_ns),
+                    (sv.user_ns + sv.sys_ns) as f64 / s.elapsed_ns.max(1) as f64
+                ));
+            }
             format!(
                 "{lead} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
                 rate(s.throughput_rps),
@@ -112,7 +139,7 @@ pub fn row(cell: &CellResult) -> String {
                 duration_ns(l.max_ns as f64),
                 duration_ns(s.cpu.per_request_ns),
                 s.engine_threads(),
-            )
+            ) + &extra
         }
         (status, _) => format!(
             "{lead}  {}: {}",
@@ -219,6 +246,10 @@ pub(crate) mod tests {
             workers: 1,
             block_size: 4096,
             checksum: None,
+            server: None,
+            placement: Default::default(),
+            target_rate: None,
+            latency_uncorrected: None,
             buffered: true,
             page_cache: vec![Residency {
                 path: "/tmp/iobound-data-1.dat".into(),
@@ -233,6 +264,7 @@ pub(crate) mod tests {
                 direct: false,
                 mode: "uring".into(),
                 concurrency: 32,
+                rate: None,
             },
             rep: None,
             status: Status::Ok,

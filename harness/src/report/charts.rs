@@ -22,7 +22,11 @@ fn slug(s: &str) -> String {
 
 fn conc_axis(g: &Group) -> Axis {
     Axis {
-        label: "concurrency (requests in flight)".into(),
+        label: if g.open_loop {
+            "offered rate (requests/s)".into()
+        } else {
+            "concurrency (requests in flight)".into()
+        },
         scale: if g.concurrencies.len() > 1 {
             Scale::Log
         } else {

@@ -7,7 +7,7 @@ use iobound_workloads::{catalog, Class};
 
 use super::load::Run;
 use crate::record::new_histogram;
-use crate::result::{workload_label, Status};
+use crate::result::Status;
 
 /// Median and range of one figure over a cell's repetitions.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,6 +87,8 @@ pub struct Group {
     pub points: Vec<Point>,
     /// Whether every measured cell read its data from the page cache.
     pub page_cache_warm: bool,
+    /// Open loop: `concurrencies` hold offered rates (requests/s).
+    pub open_loop: bool,
 }
 
 impl Group {
@@ -194,22 +196,22 @@ pub fn build(run: &Run) -> Report {
         .collect();
     let engines = ordered_engines(ok.iter().map(|c| c.key.mode.clone()));
     let mut groups: Vec<Group> = Vec::new();
+    // Open-loop cells of one connection count form their own group, whose
+    // x axis is the offered rate instead of the concurrency.
+    let x_of = |k: &crate::result::CellKey| k.rate.map_or(k.concurrency, |r| r as usize);
     for c in &ok {
-        let label = workload_label(&c.key.workload, c.key.direct);
+        let label = c.key.label();
         if groups.iter().any(|g| g.label == label) {
             continue;
         }
         let info = catalog().iter().find(|i| i.name == c.key.workload);
-        let cells: Vec<_> = ok
-            .iter()
-            .filter(|x| x.key.workload == c.key.workload && x.key.direct == c.key.direct)
-            .collect();
+        let cells: Vec<_> = ok.iter().filter(|x| x.key.label() == label).collect();
         let group_engines: Vec<String> = engines
             .iter()
             .filter(|e| cells.iter().any(|x| &x.key.mode == *e))
             .cloned()
             .collect();
-        let mut concurrencies: Vec<usize> = cells.iter().map(|x| x.key.concurrency).collect();
+        let mut concurrencies: Vec<usize> = cells.iter().map(|x| x_of(&x.key)).collect();
         concurrencies.sort_unstable();
         concurrencies.dedup();
         let mut points = Vec::new();
@@ -217,7 +219,7 @@ pub fn build(run: &Run) -> Report {
             for &conc in &concurrencies {
                 let reps: Vec<_> = cells
                     .iter()
-                    .filter(|x| &x.key.mode == e && x.key.concurrency == conc)
+                    .filter(|x| &x.key.mode == e && x_of(&x.key) == conc)
                     .collect();
                 if reps.is_empty() {
                     continue;
@@ -271,6 +273,7 @@ pub fn build(run: &Run) -> Report {
                     .is_some_and(|s| s.page_cache.iter().any(|r| r.role == "data"))
             });
         groups.push(Group {
+            open_loop: c.key.rate.is_some(),
             label,
             workload: c.key.workload.clone(),
             direct: c.key.direct,

@@ -1,0 +1,154 @@
+//! The client side of an [`Step::Exchange`](iobound_workloads::Step): the
+//! request frame written in place into the slot's write buffer, the progress
+//! of its send and of the response's receive (either may take several
+//! syscalls or io_uring operations), and the checks on the response. Every
+//! engine uses this; engines only decide how they wait.
+
+use std::net::{SocketAddr, TcpStream};
+
+use iobound_workloads::proto::{self, RECORD_SIZE};
+use iobound_workloads::Msg;
+
+use crate::exec::{After, IoBufs, Op, StepError};
+
+/// Where an exchange stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exchange {
+    msg: Option<Msg>,
+    /// Length of the request frame.
+    frame: u32,
+    sent: u32,
+    got: u32,
+}
+
+/// Opens a connection to `addr`, without Nagle's delay (every request is a
+/// small write the server waits for).
+pub fn connect(addr: SocketAddr) -> Result<TcpStream, StepError> {
+    let s = TcpStream::connect(addr).map_err(|source| StepError::Connect { addr, source })?;
+    s.set_nodelay(true)
+        .map_err(|source| StepError::Connect { addr, source })?;
+    Ok(s)
+}
+
+/// Writes the request frame of `msg` into the write buffer and returns the
+/// first operation: sending it.
+pub fn begin(msg: Msg, bufs: &mut IoBufs) -> Op {
+    let w = bufs.write.as_mut_slice();
+    let frame = match msg {
+        Msg::Echo { len } => proto::encode_request_in_place(w, proto::OP_ECHO, None, len as usize),
+        Msg::Get { key } => proto::encode_request_in_place(w, proto::OP_GET, Some(key), 0),
+        Msg::Put { key } => {
+            // The value carries its key first, as every record does, so a
+            // later GET can check what it read.
+            let v = proto::HEADER + 1 + 8;
+            w[v..v + 8].copy_from_slice(&key.to_le_bytes());
+            proto::encode_request_in_place(w, proto::OP_PUT, Some(key), RECORD_SIZE)
+        }
+    } as u32;
+    bufs.net = Exchange {
+        msg: Some(msg),
+        frame,
+        sent: 0,
+        got: 0,
+    };
+    Op::Send { off: 0, len: frame }
+}
+
+/// Largest frame a message needs in either direction: how big slot buffers must be.
+pub fn buffer_size(msg: Msg) -> usize {
+    match msg {
+        Msg::Echo { len } => proto::HEADER + 1 + len as usize,
+        Msg::Get { .. } | Msg::Put { .. } => proto::PUT_FRAME.max(proto::RECORD_RESPONSE),
+    }
+}
+
+fn net_err(what: impl Into<String>) -> StepError {
+    StepError::Net(what.into())
+}
+
+/// Accounts for a send or receive that moved `n` bytes.
+pub fn after(op: &Op, n: usize, bufs: &mut IoBufs, verify: bool) -> Result<After, StepError> {
+    let x = &mut bufs.net;
+    match *op {
+        Op::Send { .. } => {
+            x.sent += n as u32;
+            Ok(After::Next(if x.sent < x.frame {
+                Op::Send {
+                    off: x.sent,
+                    len: x.frame - x.sent,
+                }
+            } else {
+                Op::Recv { off: 0 }
+            }))
+        }
+        Op::Recv { .. } => {
+            if n == 0 {
+                return Err(net_err(format!(
+                    "the server closed the connection ({} bytes of a response received)",
+                    x.got
+                )));
+            }
+            x.got += n as u32;
+            let got = x.got as usize;
+            let read = &bufs.read.as_slice()[..got];
+            let total =
+                proto::frame_len(read).map_err(|e| net_err(format!("bad response: {e}")))?;
+            match total {
+                Some(t) if got >= t => {
+                    if got > t {
+                        return Err(net_err("the server sent more than one response"));
+                    }
+                    check(bufs, t, verify)?;
+                    Ok(After::Done(bufs.net.frame as u64 + t as u64))
+                }
+                Some(t) if t > bufs.read.len() => Err(net_err(format!(
+                    "response of {t} bytes is larger than any this request expects"
+                ))),
+                _ => Ok(After::Next(Op::Recv { off: x.got })),
+            }
+        }
+        _ => unreachable!("only sends and receives belong to an exchange"),
+    }
+}
+
+/// Checks a complete response against its request.
+fn check(bufs: &IoBufs, total: usize, verify: bool) -> Result<(), StepError> {
+    let (r, _) = proto::decode_response(&bufs.read.as_slice()[..total])
+        .map_err(|e| net_err(format!("bad response: {e}")))?
+        .ok_or_else(|| net_err("incomplete response"))?;
+    let msg = bufs.net.msg.expect("set by begin");
+    if r.status != proto::STATUS_OK {
+        return Err(net_err(format!(
+            "{msg:?} answered with status {}",
+            r.status
+        )));
+    }
+    match msg {
+        Msg::Echo { len } => {
+            let sent = &bufs.write.as_slice()[proto::HEADER + 1..proto::HEADER + 1 + len as usize];
+            if r.body != sent {
+                return Err(net_err(format!(
+                    "echo returned {} bytes that differ from the {len} sent",
+                    r.body.len()
+                )));
+            }
+        }
+        Msg::Get { key } => {
+            if r.body.len() != RECORD_SIZE {
+                return Err(net_err(format!(
+                    "GET {key} returned {} bytes",
+                    r.body.len()
+                )));
+            }
+            if verify && r.body[..8] != key.to_le_bytes() {
+                return Err(net_err(format!("GET {key} returned another record")));
+            }
+        }
+        Msg::Put { key } => {
+            if !r.body.is_empty() {
+                return Err(net_err(format!("PUT {key} answered with a body")));
+            }
+        }
+    }
+    Ok(())
+}

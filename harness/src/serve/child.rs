@@ -1,0 +1,157 @@
+//! A server started by `iobound run` as a child process: started with the
+//! parent-death signal set, so it dies with iobound whatever happens
+//! (error, Ctrl-C, panic, even kill -9 of iobound), and stopped when the
+//! guard drops. Its CPU time is read from /proc, apart from the client's.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::Kind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChildError {
+    #[error("cannot start the {kind:?} server: {source}")]
+    Spawn {
+        kind: Kind,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the {kind:?} server did not start: {why} (its log: {log})")]
+    NoAddress {
+        kind: Kind,
+        why: String,
+        log: String,
+    },
+}
+
+/// A running server child; killed and reaped on drop.
+pub struct ServerChild {
+    child: Child,
+    pub addr: SocketAddr,
+    pub kind: Kind,
+}
+
+/// CPU time of a process so far (user, system), in nanoseconds.
+pub fn cpu_of(pid: u32) -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let ticks = |i: usize| f.get(i)?.parse::<u64>().ok();
+    Some((
+        ticks(11)? * 1_000_000_000 / hz,
+        ticks(12)? * 1_000_000_000 / hz,
+    ))
+}
+
+impl ServerChild {
+    /// Starts `iobound serve <args>` and waits for its `listening on` line.
+    /// Its stderr (connection log) goes to `log`.
+    pub fn start(
+        kind: Kind,
+        args: &[String],
+        log: &Path,
+        cpus: Option<&[usize]>,
+    ) -> Result<Self, ChildError> {
+        let exe = std::env::current_exe().map_err(|source| ChildError::Spawn { kind, source })?;
+        let log_file =
+            std::fs::File::create(log).map_err(|source| ChildError::Spawn { kind, source })?;
+        let mut cmd = Command::new(exe);
+        cmd.arg("serve")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file));
+        let cpus = cpus.map(<[usize]>::to_vec);
+        // SAFETY: the closure runs in the child between fork and exec and
+        // only makes async-signal-safe syscalls (prctl, sched_setaffinity).
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if let Some(cpus) = &cpus {
+                    let mut set: libc::cpu_set_t = std::mem::zeroed();
+                    for &c in cpus {
+                        libc::CPU_SET(c, &mut set);
+                    }
+                    if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0
+                    {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|source| ChildError::Spawn { kind, source })?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut line = String::new();
+        let read = BufReader::new(stdout).read_line(&mut line);
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse::<SocketAddr>().ok());
+        match (read, addr) {
+            (Ok(_), Some(addr)) => Ok(ServerChild { child, addr, kind }),
+            (r, _) => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                let mut why = match r {
+                    Err(e) => format!("reading its output failed: {e}"),
+                    Ok(_) => format!("it printed {:?}", line.trim()),
+                };
+                if let Some(s) = status {
+                    why.push_str(&format!(", then exited with {s}"));
+                }
+                let log_text = std::fs::read_to_string(log).unwrap_or_default();
+                Err(ChildError::NoAddress {
+                    kind,
+                    why,
+                    log: log_text
+                        .lines()
+                        .last()
+                        .unwrap_or(&log.display().to_string())
+                        .to_string(),
+                })
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// CPU time the server used so far (user, system) in nanoseconds.
+    pub fn cpu(&self) -> Option<(u64, u64)> {
+        cpu_of(self.pid())
+    }
+
+    /// Kills the server at once (what a crash looks like to clients).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child, which we have not reaped yet.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.kill();
+    }
+}

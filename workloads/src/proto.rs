@@ -1,0 +1,253 @@
+//! The wire protocol of the loopback servers (`iobound serve echo|db`):
+//! length-prefixed binary frames over TCP, defined once for clients, servers
+//! and the fuzz target.
+//!
+//! Every frame is `len: u32 LE` followed by `len` bytes of body; the body's
+//! first byte is an opcode (requests) or a status (responses).
+//!
+//! | request | body after the opcode |
+//! |---|---|
+//! | `ECHO` (1) | the payload, returned as is |
+//! | `GET` (2) | key: u64 LE |
+//! | `PUT` (3) | key: u64 LE, then the [`RECORD_SIZE`]-byte value |
+//!
+//! | response | body after the status |
+//! |---|---|
+//! | `OK` (0) | ECHO: the payload; GET: the record; PUT: nothing |
+//! | `NOT_FOUND` (1) | nothing (key outside the table) |
+//!
+//! A frame longer than [`MAX_FRAME`], an unknown opcode or a body of the
+//! wrong length for its opcode is a protocol error: the server closes that
+//! connection.
+
+/// Which loopback server a workload needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// Returns every payload as sent.
+    Echo,
+    /// The simulated database (GET/PUT of records).
+    Db,
+}
+
+/// Bytes of one database record (YCSB's default row: 10 fields of 100 B, rounded).
+pub const RECORD_SIZE: usize = 1024;
+/// Largest body accepted, so a corrupt length cannot make a peer allocate gigabytes.
+pub const MAX_FRAME: usize = 1 << 20;
+/// Bytes of the length prefix.
+pub const HEADER: usize = 4;
+
+pub const OP_ECHO: u8 = 1;
+pub const OP_GET: u8 = 2;
+pub const OP_PUT: u8 = 3;
+
+pub const STATUS_OK: u8 = 0;
+pub const STATUS_NOT_FOUND: u8 = 1;
+
+/// A decoded request, borrowing its payload from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    Echo(&'a [u8]),
+    Get { key: u64 },
+    Put { key: u64, value: &'a [u8] },
+}
+
+/// A decoded response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response<'a> {
+    pub status: u8,
+    pub body: &'a [u8],
+}
+
+/// Why bytes are not a valid frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame of {0} bytes exceeds the {MAX_FRAME}-byte limit")]
+    TooLarge(usize),
+    #[error("empty frame (no opcode)")]
+    Empty,
+    #[error("unknown opcode {0}")]
+    UnknownOp(u8),
+    #[error("opcode {op}: body of {got} bytes, expected {want}")]
+    BadLength { op: u8, got: usize, want: usize },
+}
+
+/// Length of the frame starting `buf`, once its header is in: `Ok(None)`
+/// while fewer than [`HEADER`] bytes have arrived.
+pub fn frame_len(buf: &[u8]) -> Result<Option<usize>, FrameError> {
+    let Some(h) = buf.get(..HEADER) else {
+        return Ok(None);
+    };
+    let len = u32::from_le_bytes(h.try_into().expect("4 bytes")) as usize;
+    if len > MAX_FRAME {
+        return Err(FrameError::TooLarge(len));
+    }
+    if len == 0 {
+        return Err(FrameError::Empty);
+    }
+    Ok(Some(HEADER + len))
+}
+
+/// The body of the complete frame at the start of `buf`, and the bytes it
+/// takes; `Ok(None)` while incomplete.
+fn body(buf: &[u8]) -> Result<Option<(&[u8], usize)>, FrameError> {
+    match frame_len(buf)? {
+        Some(total) if buf.len() >= total => Ok(Some((&buf[HEADER..total], total))),
+        _ => Ok(None),
+    }
+}
+
+fn key_of(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+}
+
+/// Decodes the request at the start of `buf`: `Ok(None)` while incomplete,
+/// else the request and the bytes it used. Never panics, whatever the input.
+pub fn decode_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, FrameError> {
+    let Some((b, used)) = body(buf)? else {
+        return Ok(None);
+    };
+    let (op, rest) = (b[0], &b[1..]);
+    let want = |want: usize| {
+        if rest.len() == want {
+            Ok(())
+        } else {
+            Err(FrameError::BadLength {
+                op,
+                got: rest.len(),
+                want,
+            })
+        }
+    };
+    let req = match op {
+        OP_ECHO => Request::Echo(rest),
+        OP_GET => {
+            want(8)?;
+            Request::Get { key: key_of(rest) }
+        }
+        OP_PUT => {
+            want(8 + RECORD_SIZE)?;
+            Request::Put {
+                key: key_of(rest),
+                value: &rest[8..],
+            }
+        }
+        other => return Err(FrameError::UnknownOp(other)),
+    };
+    Ok(Some((req, used)))
+}
+
+/// Decodes the response at the start of `buf`, like [`decode_request`].
+pub fn decode_response(buf: &[u8]) -> Result<Option<(Response<'_>, usize)>, FrameError> {
+    let Some((b, used)) = body(buf)? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        Response {
+            status: b[0],
+            body: &b[1..],
+        },
+        used,
+    )))
+}
+
+fn frame(out: &mut Vec<u8>, first: u8, parts: &[&[u8]]) {
+    let len = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    out.push(first);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+}
+
+/// Appends a request frame to `out`.
+pub fn encode_request(out: &mut Vec<u8>, r: &Request<'_>) {
+    match *r {
+        Request::Echo(p) => frame(out, OP_ECHO, &[p]),
+        Request::Get { key } => frame(out, OP_GET, &[&key.to_le_bytes()]),
+        Request::Put { key, value } => frame(out, OP_PUT, &[&key.to_le_bytes(), value]),
+    }
+}
+
+/// Size of the request frame for a GET.
+pub const GET_FRAME: usize = HEADER + 1 + 8;
+/// Size of the request frame for a PUT.
+pub const PUT_FRAME: usize = HEADER + 1 + 8 + RECORD_SIZE;
+/// Size of a response carrying a record.
+pub const RECORD_RESPONSE: usize = HEADER + 1 + RECORD_SIZE;
+
+/// Writes a request's header in place at the start of `buf`, whose bytes
+/// after the header already hold the payload (echo) or value (PUT): no
+/// copy, no allocation. Returns the frame's length.
+///
+/// # Panics
+/// If `buf` is shorter than the frame (buffers are sized by the workload).
+pub fn encode_request_in_place(buf: &mut [u8], op: u8, key: Option<u64>, payload: usize) -> usize {
+    let body = 1 + key.map_or(0, |_| 8) + payload;
+    buf[..HEADER].copy_from_slice(&(body as u32).to_le_bytes());
+    buf[HEADER] = op;
+    if let Some(k) = key {
+        buf[HEADER + 1..HEADER + 9].copy_from_slice(&k.to_le_bytes());
+    }
+    HEADER + body
+}
+
+/// Appends a response frame to `out`.
+pub fn encode_response(out: &mut Vec<u8>, status: u8, body: &[u8]) {
+    frame(out, status, &[body]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip() {
+        let value = vec![7u8; RECORD_SIZE];
+        for r in [
+            Request::Echo(b"hello"),
+            Request::Get { key: 42 },
+            Request::Put {
+                key: 9,
+                value: &value,
+            },
+        ] {
+            let mut buf = Vec::new();
+            encode_request(&mut buf, &r);
+            // Every strict prefix is incomplete, never an error.
+            for cut in 0..buf.len() {
+                assert_eq!(decode_request(&buf[..cut]), Ok(None), "{r:?} cut {cut}");
+            }
+            buf.extend_from_slice(b"next");
+            let (got, used) = decode_request(&buf).unwrap().unwrap();
+            assert_eq!(got, r);
+            assert_eq!(used, buf.len() - 4);
+        }
+    }
+
+    #[test]
+    fn bad_frames_are_errors() {
+        let mut big = (MAX_FRAME as u32 + 1).to_le_bytes().to_vec();
+        big.push(1);
+        assert_eq!(
+            decode_request(&big),
+            Err(FrameError::TooLarge(MAX_FRAME + 1))
+        );
+        assert_eq!(decode_request(&[0, 0, 0, 0]), Err(FrameError::Empty));
+        assert_eq!(
+            decode_request(&[1, 0, 0, 0, 9]),
+            Err(FrameError::UnknownOp(9))
+        );
+        assert!(matches!(
+            decode_request(&[3, 0, 0, 0, OP_GET, 1, 2]),
+            Err(FrameError::BadLength { op: OP_GET, .. })
+        ));
+    }
+
+    #[test]
+    fn responses_round_trip() {
+        let mut buf = Vec::new();
+        encode_response(&mut buf, STATUS_NOT_FOUND, &[]);
+        let (r, used) = decode_response(&buf).unwrap().unwrap();
+        assert_eq!((r.status, r.body.len(), used), (STATUS_NOT_FOUND, 0, 5));
+    }
+}
