@@ -1,7 +1,7 @@
 # Thin wrappers: each target is one or two cargo lines.
 IOBOUND := cargo run --release --quiet -p iobound --
 
-.PHONY: bench bench-quick bench-fio report-check test build
+.PHONY: bench bench-quick bench-fio report-check fuzz test build
 
 ## bench: the default suite (workloads/suites/default.toml), report under results/<run-id>/
 bench:
@@ -18,6 +18,11 @@ bench-fio:
 ## report-check: render a report in headless Chromium and check its charts (needs chromium)
 report-check:
 	cargo test --quiet -p iobound --test e2e report_html_renders -- --nocapture
+
+## fuzz: libFuzzer on the wire protocol's decoder for FUZZ_SECONDS (needs cargo install cargo-fuzz)
+FUZZ_SECONDS ?= 60
+fuzz:
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run frame -- -max_total_time=$(FUZZ_SECONDS)
 
 ## test: every unit and end-to-end test
 test:
