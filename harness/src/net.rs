@@ -11,6 +11,9 @@ use iobound_workloads::Msg;
 
 use crate::exec::{After, IoBufs, Op, StepError};
 
+/// How long a blocking send or receive may wait on the server.
+const PEER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Where an exchange stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Exchange {
@@ -27,6 +30,14 @@ pub fn connect(addr: SocketAddr) -> Result<TcpStream, StepError> {
     let s = TcpStream::connect(addr).map_err(|source| StepError::Connect { addr, source })?;
     s.set_nodelay(true)
         .map_err(|source| StepError::Connect { addr, source })?;
+    // Blocking engines must not wait forever on a server that stopped
+    // answering; io_uring's loop has its own stall check.
+    for t in [
+        s.set_read_timeout(Some(PEER_TIMEOUT)),
+        s.set_write_timeout(Some(PEER_TIMEOUT)),
+    ] {
+        t.map_err(|source| StepError::Connect { addr, source })?;
+    }
     Ok(s)
 }
 

@@ -288,6 +288,10 @@ fn measure(
     };
 
     let (tx, rx) = mpsc::channel();
+    // Completed-request counts taken as the measured window opens and closes
+    // (instant, count): throughput is what completed inside the window, so an
+    // engine's backlog draining after the deadline does not dilute it.
+    let mut window: [Option<(Instant, u64)>; 2] = [None, None];
     let (outcome, end, usage_end, sampled) = std::thread::scope(|s| {
         let ctx = &ctx;
         s.spawn(move || {
@@ -299,10 +303,18 @@ fn measure(
         let mut threads = ThreadCount::default();
         let mut last = (Instant::now(), 0u64);
         loop {
-            let tick = if ctx.clock().is_none() {
-                Duration::from_millis(1)
-            } else {
-                Duration::from_millis(100)
+            let tick = match ctx.clock() {
+                None => Duration::from_millis(1),
+                Some(c) => {
+                    // Wake at the window's edges, not only every 100 ms.
+                    let now = Instant::now();
+                    [Some(c.measure_from), c.deadline]
+                        .into_iter()
+                        .zip(&window)
+                        .filter_map(|(edge, taken)| edge.filter(|_| taken.is_none()))
+                        .map(|e| e.saturating_duration_since(now))
+                        .fold(Duration::from_millis(100), Duration::min)
+                }
             };
             match rx.recv_timeout(tick) {
                 Ok((r, end, usage)) => break (r.map_err(|e| e.to_string()), end, usage, threads),
@@ -327,6 +339,14 @@ fn measure(
             });
             let now = Instant::now();
             let done = progress.total();
+            for (edge, taken) in [Some(clock.measure_from), clock.deadline]
+                .into_iter()
+                .zip(window.iter_mut())
+            {
+                if taken.is_none() && edge.is_some_and(|e| now >= e) {
+                    *taken = Some((now, done));
+                }
+            }
             let dt = now.duration_since(last.0).as_secs_f64();
             if dt >= 0.25 {
                 let rate = (done - last.1) as f64 / dt;
@@ -379,12 +399,23 @@ fn measure(
             end: pagecache::resident_fraction(p).unwrap_or(f64::NAN),
         })
         .collect();
+    let throughput_rps = match window {
+        [Some((t0, n0)), Some((t1, n1))] if t1 > t0 => {
+            (n1 - n0) as f64 / t1.duration_since(t0).as_secs_f64()
+        }
+        _ => per_sec(totals.requests as f64),
+    };
     let summary = Summary {
         requests: totals.requests,
         elapsed_ns: elapsed.as_nanos() as u64,
-        throughput_rps: per_sec(totals.requests as f64),
+        throughput_rps,
         bytes: totals.bytes,
-        bytes_per_s: per_sec(totals.bytes as f64),
+        // Bytes per request times the window's request rate.
+        bytes_per_s: if totals.requests > 0 {
+            throughput_rps * totals.bytes as f64 / totals.requests as f64
+        } else {
+            0.0
+        },
         latency: Latency::of(&totals.hist),
         cpu: Cpu {
             user_ns: usage.user.as_nanos() as u64,

@@ -33,6 +33,8 @@ pub enum EngineError {
     Spawn(#[source] std::io::Error),
     #[error("cannot build the rayon pool: {0}")]
     Pool(String),
+    #[error("{in_flight} operations made no progress for {secs} s past the deadline (a server that stopped answering?)")]
+    Stalled { in_flight: usize, secs: u64 },
 }
 
 /// Default `--submit-batch`. Measured on a 2-vCPU VM with virtio storage:

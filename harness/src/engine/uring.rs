@@ -223,11 +223,26 @@ pub(crate) fn run_loop<'scope>(
         sq.sync();
         cq.sync();
         queued = 0;
-        // Sleep for a completion only when there is nothing to compute.
+        // Sleep for a completion only when there is nothing to compute, and
+        // then at most a second, so a peer that never answers is noticed.
         let want = usize::from(ready.is_empty());
         if want > 0 || !sq.is_empty() {
-            if let Err(source) = retry_transient(submitter.submit_and_wait(want)) {
-                return Err(abandon(slots, source));
+            let args = types::SubmitArgs::new().timespec(&TICK);
+            match submitter.submit_with_args(want, &args) {
+                Err(e) if e.raw_os_error() == Some(libc::ETIME) => {}
+                r => {
+                    if let Err(source) = retry_transient(r) {
+                        return Err(abandon(slots, source));
+                    }
+                }
+            }
+        }
+        if cq.is_empty() && want > 0 {
+            // Nothing completed for a whole tick.
+            if let Some(d) = clock.deadline {
+                if Instant::now() > d + STALL {
+                    return Err(abandon_stalled(slots, in_flight));
+                }
             }
         }
         // Learn how many entries the kernel consumed, so pushes see free space.
@@ -336,6 +351,22 @@ enum Next {
     Wait(squeue::Entry),
     Compute(Kernel, Input),
     Idle,
+}
+
+/// How long the loop sleeps at most before it looks at the clock again.
+const TICK: types::Timespec = types::Timespec::new().sec(1);
+/// How long past the deadline requests may stay without any completion
+/// before the cell fails (a server that stopped answering, typically).
+const STALL: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Gives up on requests that stopped completing, leaking their buffers as
+/// [`abandon`] does: the kernel may still complete them.
+fn abandon_stalled(slots: Vec<InFlight>, in_flight: usize) -> EngineError {
+    std::mem::forget(slots);
+    EngineError::Stalled {
+        in_flight,
+        secs: STALL.as_secs(),
+    }
 }
 
 /// Gives up on a ring the kernel refuses to enter. Operations may still be

@@ -9,6 +9,7 @@ use iobound_workloads::proto::{self, Request, HEADER, MAX_FRAME};
 use tokio_uring::net::{TcpListener, TcpStream};
 
 use super::db::{Shard, Table};
+use super::timer::Timer;
 use super::{Kind, ServeConfig};
 
 /// Disables Nagle: a request-response protocol waits on every small write.
@@ -38,14 +39,28 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
         },
         None => None,
     };
+    // Only database queries wait: one timer per thread serves them all.
+    let timer = if cfg.kind == Kind::Db && !cfg.db_latency.is_zero() {
+        match Timer::start() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("iobound serve: thread {thread}: cannot create a timer: {e}");
+                std::process::exit(1);
+            }
+        }
+    } else {
+        None
+    };
     let cfg = Rc::new(cfg);
     loop {
         match l.accept().await {
             Ok((stream, peer)) => {
                 nodelay(&stream);
-                let (cfg, shard) = (cfg.clone(), shard.clone());
+                let (cfg, shard, timer) = (cfg.clone(), shard.clone(), timer.clone());
                 tokio_uring::spawn(async move {
-                    if let Err(why) = serve_conn(&stream, &cfg, shard.as_deref()).await {
+                    if let Err(why) =
+                        serve_conn(&stream, &cfg, shard.as_deref(), timer.as_deref()).await
+                    {
                         eprintln!("iobound serve: closed {peer}: {why}");
                     }
                 });
@@ -72,60 +87,12 @@ enum ConnError {
     WrongServer(&'static str),
 }
 
-/// The per-query service delay, as a timerfd read through the thread's
-/// io_uring: the wait costs no thread, and fires within microseconds of its
-/// deadline (tokio's timer, which tokio-uring's runtime also offers, rounds
-/// up to whole milliseconds: a 1 ms delay took about 2).
-pub struct Delay {
-    fd: tokio_uring::fs::File,
-    raw: std::os::fd::RawFd,
-}
-
-impl Delay {
-    fn new() -> std::io::Result<Delay> {
-        // SAFETY: timerfd_create takes no pointers; a non-negative result is a new fd.
-        let raw = unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_CLOEXEC) };
-        if raw < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `raw` is a fresh fd that the File now owns.
-        let std_file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(raw) };
-        Ok(Delay {
-            fd: tokio_uring::fs::File::from_std(std_file),
-            raw,
-        })
-    }
-
-    async fn wait(&self, d: std::time::Duration) -> std::io::Result<()> {
-        let spec = libc::itimerspec {
-            it_interval: libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            },
-            it_value: libc::timespec {
-                tv_sec: d.as_secs() as libc::time_t,
-                tv_nsec: d.subsec_nanos() as libc::c_long,
-            },
-        };
-        // SAFETY: arms our timerfd with a spec that lives across the call.
-        if unsafe { libc::timerfd_settime(self.raw, 0, &spec, std::ptr::null_mut()) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let (res, _) = self.fd.read_at(vec![0u8; 8], 0).await;
-        res.map(|_| ())
-    }
-}
-
 async fn serve_conn(
     stream: &TcpStream,
     cfg: &ServeConfig,
     shard: Option<&Shard>,
+    delay: Option<&Timer>,
 ) -> Result<(), ConnError> {
-    let delay = if cfg.db_latency.is_zero() {
-        None
-    } else {
-        Some(Delay::new()?)
-    };
     let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
     let mut out: Vec<u8> = Vec::with_capacity(64 << 10);
     loop {
@@ -133,7 +100,7 @@ async fn serve_conn(
         let mut used_total = 0;
         while let Some((req, used)) = proto::decode_request(&buf[used_total..])? {
             out.clear();
-            respond(req, cfg, shard, delay.as_ref(), &mut out).await?;
+            respond(req, cfg, shard, delay, &mut out).await?;
             used_total += used;
             let (res, o) = stream.write_all(out).await;
             out = o;
@@ -163,7 +130,7 @@ async fn respond(
     req: Request<'_>,
     cfg: &ServeConfig,
     shard: Option<&Shard>,
-    delay: Option<&Delay>,
+    delay: Option<&Timer>,
     out: &mut Vec<u8>,
 ) -> Result<(), ConnError> {
     match req {
@@ -180,8 +147,8 @@ async fn respond(
             };
             // The emulated remote database's service time: a timer on this
             // thread's event loop, never a sleeping thread.
-            if let Some(d) = delay {
-                d.wait(cfg.db_latency).await?;
+            if let Some(t) = delay {
+                t.sleep(cfg.db_latency).await;
             }
             if key >= cfg.records {
                 proto::encode_response(out, proto::STATUS_NOT_FOUND, &[]);

@@ -11,6 +11,7 @@ use std::time::Duration;
 pub mod child;
 pub mod conn;
 pub mod db;
+pub mod timer;
 
 /// Which server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
