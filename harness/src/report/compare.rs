@@ -75,6 +75,21 @@ pub fn render(before: &Report, after: &Report) -> String {
         o.push_str("The two runs have no cell in common.\n");
         return o;
     }
+    let mut pa = before.info.pins.clone();
+    let mut pb = after.info.pins.clone();
+    pa.sort();
+    pa.dedup();
+    pb.sort();
+    pb.dedup();
+    if pa != pb {
+        o.push_str(&format!(
+            "**Note: the runs used different CPU placements** (--pin {} before, {} after). \
+             On a small VM a loopback round trip costs several times more across vCPUs than \
+             on one, so network figures may differ for that reason alone.\n\n",
+            pa.join(" / "),
+            pb.join(" / ")
+        ));
+    }
     let flagged = ch.iter().filter(|c| c.beyond_noise).count();
     o.push_str(&format!(
         "{flagged} of {} cells changed by more than the spread the runs showed (flagged **!**).\n\n",

@@ -55,6 +55,8 @@ pub struct Run {
     pub system: serde_json::Value,
     /// Stems of every cell the run planned, in order.
     pub plan: Vec<String>,
+    /// Each group's checked configuration (run.json only).
+    pub groups: Vec<serde_json::Value>,
     pub cells: Vec<Cell>,
     /// Cells (or files) that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
@@ -131,6 +133,7 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
         version: text(&v, "iobound_version"),
         commit: text(&v, "git_commit"),
         system: v["system"].clone(),
+        groups: v["groups"].as_array().cloned().unwrap_or_default(),
         plan: v["plan"]
             .as_array()
             .map(|a| {

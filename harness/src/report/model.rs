@@ -119,6 +119,8 @@ pub struct NotRun {
 #[derive(Debug, Clone)]
 pub struct RunInfo {
     pub run_id: String,
+    /// The `--pin` settings of the run's groups, as recorded.
+    pub pins: Vec<String>,
     pub suite: String,
     pub description: String,
     pub repeat: u32,
@@ -325,6 +327,7 @@ pub fn build(run: &Run) -> Report {
     Report {
         info: RunInfo {
             run_id: run.run_id.clone(),
+            pins: run.groups.iter().map(|g| g["pin"].to_string()).collect(),
             suite: run.suite.clone(),
             description: run.description.clone(),
             repeat: run.repeat.max(1),
