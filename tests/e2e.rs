@@ -1116,29 +1116,8 @@ fn processes_mentioning(needle: &str) -> Vec<u32> {
 fn no_server_outlives_the_run_even_after_ctrl_c() {
     let s = Scratch::new("orphans");
     let needle = s.data().display().to_string();
-    // A normal run.
-    let out = s.run(&[
-        "-w",
-        "db-ycsb-c",
-        "-m",
-        "threads",
-        "-c",
-        "2",
-        "-d",
-        "200ms",
-        "--warmup",
-        "0s",
-        "--records",
-        "100",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        processes_mentioning(&needle).is_empty(),
-        "a server outlived the run"
-    );
-    // Ctrl-C in the middle of a long cell.
-    let mut child = s
-        .command(&[
+    let db_run = |d: &str| {
+        s.command(&[
             "-w",
             "db-ycsb-c",
             "-m",
@@ -1146,74 +1125,48 @@ fn no_server_outlives_the_run_even_after_ctrl_c() {
             "-c",
             "2",
             "-d",
-            "30s",
+            d,
             "--warmup",
             "0s",
             "--records",
             "100",
         ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = std::time::Instant::now();
-    while processes_mentioning(&needle).len() < 2
-        && t.elapsed() < std::time::Duration::from_secs(10)
-    {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert_eq!(
-        processes_mentioning(&needle).len(),
-        2,
-        "iobound and its server"
-    );
+    };
+    // Waits up to `secs` until `n` processes mention the scratch directory.
+    let wait_for = |n: usize, secs: u64| {
+        let t = std::time::Instant::now();
+        while processes_mentioning(&needle).len() != n
+            && t.elapsed() < std::time::Duration::from_secs(secs)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        processes_mentioning(&needle).len()
+    };
+    // A normal run.
+    let out = db_run("200ms").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(wait_for(0, 0), 0, "a server outlived the run");
+    let start_long = || {
+        let child = db_run("30s")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        assert_eq!(wait_for(2, 10), 2, "iobound and its server");
+        child
+    };
+    // Ctrl-C in the middle of a long cell.
+    let mut child = start_long();
     std::thread::sleep(std::time::Duration::from_millis(500));
     // SAFETY: plain kill(2) on our own child.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     assert_eq!(child.wait().unwrap().code(), Some(130));
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    assert!(
-        processes_mentioning(&needle).is_empty(),
-        "a server outlived Ctrl-C"
-    );
+    assert_eq!(wait_for(0, 2), 0, "a server outlived Ctrl-C");
     // Even kill -9 of iobound takes the server down (parent-death signal).
-    let mut child = s
-        .command(&[
-            "-w",
-            "db-ycsb-c",
-            "-m",
-            "threads",
-            "-c",
-            "2",
-            "-d",
-            "30s",
-            "--warmup",
-            "0s",
-            "--records",
-            "100",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = std::time::Instant::now();
-    while processes_mentioning(&needle).len() < 2
-        && t.elapsed() < std::time::Duration::from_secs(10)
-    {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let mut child = start_long();
     child.kill().unwrap();
     child.wait().unwrap();
-    let t = std::time::Instant::now();
-    while !processes_mentioning(&needle).is_empty()
-        && t.elapsed() < std::time::Duration::from_secs(5)
-    {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert!(
-        processes_mentioning(&needle).is_empty(),
-        "a server outlived kill -9 of iobound"
-    );
+    assert_eq!(wait_for(0, 5), 0, "a server outlived kill -9 of iobound");
 }
 
 #[test]

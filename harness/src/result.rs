@@ -177,6 +177,8 @@ pub struct CellResult {
     pub reason: Option<String>,
     pub summary: Option<Summary>,
     pub histogram: Option<Histogram<u64>>,
+    /// Open loop: latencies from the actual send (no coordinated-omission correction).
+    pub histogram_uncorrected: Option<Histogram<u64>>,
 }
 
 impl Summary {
@@ -200,6 +202,7 @@ impl CellResult {
             reason: Some(reason),
             summary: None,
             histogram: None,
+            histogram_uncorrected: None,
         }
     }
 }

@@ -194,10 +194,7 @@ fn impossible(
     }
     if ready.workload.service().is_some() {
         // One socket per connection, plus the files and a margin.
-        let conns = match engine.name() {
-            "rayon" => opts.pool_threads,
-            _ => plan.concurrency,
-        } as u64;
+        let conns = engine.connections(plan, opts.pool_threads) as u64;
         let limit = open_file_limit();
         if conns + 64 > limit {
             return Some(format!(
@@ -470,6 +467,7 @@ fn measure(
         reason: None,
         summary: Some(summary),
         histogram: Some(totals.hist),
+        histogram_uncorrected: totals.uncorrected,
     })
 }
 
@@ -776,7 +774,8 @@ fn write_run_files(
         "plan": r.plan,
         "cells": cells,
     });
-    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(ExportError::from)?;
+    // Compact: it holds every histogram; the per-cell files are the readable copies.
+    let mut bytes = serde_json::to_vec(&doc).map_err(ExportError::from)?;
     bytes.push(b'\n');
     let path = dir.join("run.json");
     std::fs::write(&path, &bytes).map_err(|source| RunError::Write { path, source })?;

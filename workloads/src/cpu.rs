@@ -2,8 +2,9 @@
 //! followed by a hash of what was read.
 
 use crate::compute::{Input, Kernel, TILE_BYTES, TILE_SIDE};
+use crate::file::RandRead;
 use crate::keys::uniform;
-use crate::step::{FileId, FileRole, FileSpec, Request, Step};
+use crate::step::{FileSpec, Request, Step};
 use crate::Workload;
 
 /// Extra shared input beyond one request's needs: requests start at different
@@ -92,26 +93,18 @@ impl Workload for CpuImage {
     }
 }
 
-/// Each request reads one block at a uniform random offset of the data file,
-/// then hashes what it read: I/O and CPU in one request.
+/// Each request reads one block at a uniform random offset of the data file
+/// (exactly as `file-randread` does), then hashes what it read: I/O and CPU
+/// in one request.
 #[derive(Debug, Clone)]
 pub struct MixedFile {
-    files: [FileSpec; 1],
-    block: u32,
-    blocks: u64,
-    seed: u64,
+    read: RandRead,
 }
 
 impl MixedFile {
     pub fn new(file_size: u64, block: u32, seed: u64) -> Self {
         MixedFile {
-            files: [FileSpec {
-                role: FileRole::Data,
-                size: file_size,
-            }],
-            block,
-            blocks: file_size / block as u64,
-            seed,
+            read: RandRead::new(file_size, block, seed),
         }
     }
 }
@@ -121,21 +114,18 @@ impl Workload for MixedFile {
         "mixed-file"
     }
     fn files(&self) -> &[FileSpec] {
-        &self.files
+        self.read.files()
     }
     fn max_transfer(&self) -> usize {
-        self.block as usize
+        self.read.max_transfer()
     }
     fn request(&self, i: u64) -> Request {
-        let offset = uniform(self.seed, i, self.blocks) * self.block as u64;
-        let mut r = Request::one(Step::Read {
-            file: FileId(0),
-            offset,
-            len: self.block,
-        });
+        let mut r = self.read.request(i);
         r.push(Step::Compute {
             kernel: Kernel::Sha256,
-            input: Input::LastRead { len: self.block },
+            input: Input::LastRead {
+                len: self.read.max_transfer() as u32,
+            },
         });
         r
     }

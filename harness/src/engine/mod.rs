@@ -154,6 +154,10 @@ pub trait Engine: Sync {
     fn threads_needed(&self, _plan: &Plan, _pool_threads: usize) -> usize {
         1
     }
+    /// Connections the engine opens on a network workload.
+    fn connections(&self, plan: &Plan, _pool_threads: usize) -> usize {
+        plan.concurrency
+    }
     /// How many recorders (and progress counters) a cell of this plan uses.
     fn workers(&self, plan: &Plan, pool_threads: usize) -> usize;
     /// Runs the cell; returns one recorder per worker.

@@ -40,6 +40,10 @@ impl Engine for Rayon {
         pool_threads
     }
 
+    fn connections(&self, _plan: &Plan, pool_threads: usize) -> usize {
+        pool_threads
+    }
+
     fn workers(&self, _plan: &Plan, pool_threads: usize) -> usize {
         pool_threads
     }

@@ -271,6 +271,7 @@ pub(crate) mod tests {
             reason: None,
             summary: Some(summary),
             histogram: Some(h),
+            histogram_uncorrected: None,
         }
     }
 

@@ -27,6 +27,9 @@ struct Doc<'a> {
     system: &'a crate::sysinfo::SystemInfo,
     summary: Option<&'a Summary>,
     histogram: Option<HistDoc>,
+    /// Open loop: latencies from the actual send, beside the corrected ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    histogram_uncorrected: Option<HistDoc>,
 }
 
 #[derive(Serialize)]
@@ -67,8 +70,8 @@ impl Export for Json {
 
 /// A cell's document, as written to its own file and into run.json.
 pub fn cell_doc(meta: &RunMeta, cell: &CellResult) -> Result<serde_json::Value, ExportError> {
-    let histogram = match &cell.histogram {
-        Some(h) => Some(HistDoc {
+    let doc_of = |h: &Histogram<u64>| -> Result<HistDoc, ExportError> {
+        Ok(HistDoc {
             unit: "ns",
             lowest: LOWEST_NS,
             highest: HIGHEST_NS,
@@ -76,9 +79,14 @@ pub fn cell_doc(meta: &RunMeta, cell: &CellResult) -> Result<serde_json::Value, 
             total_count: h.len(),
             encoding: "HdrHistogram V2 compressed (deflate), base64",
             data: encode_histogram(h)?,
-        }),
-        None => None,
+        })
     };
+    let histogram = cell.histogram.as_ref().map(doc_of).transpose()?;
+    let histogram_uncorrected = cell
+        .histogram_uncorrected
+        .as_ref()
+        .map(doc_of)
+        .transpose()?;
     let doc = Doc {
         schema: SCHEMA,
         run_id: &meta.run_id,
@@ -90,6 +98,7 @@ pub fn cell_doc(meta: &RunMeta, cell: &CellResult) -> Result<serde_json::Value, 
         system: &meta.system,
         summary: cell.summary.as_ref(),
         histogram,
+        histogram_uncorrected,
     };
     Ok(serde_json::to_value(&doc)?)
 }

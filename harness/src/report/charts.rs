@@ -45,8 +45,16 @@ fn ms(v: f64) -> String {
     human::duration_ns(v)
 }
 
-/// Throughput against concurrency, one line per engine, whiskers for the spread.
-pub fn throughput(r: &Report, g: &Group) -> Chart {
+/// One figure against concurrency (or offered rate): a line per engine
+/// through the medians, whiskers for the repetitions' range.
+fn against_load(
+    r: &Report,
+    g: &Group,
+    id: &str,
+    title: &str,
+    y: Axis,
+    figure: impl Fn(&super::model::Point) -> super::model::Stat,
+) -> Chart {
     let series = g
         .engines
         .iter()
@@ -57,27 +65,21 @@ pub fn throughput(r: &Report, g: &Group) -> Chart {
                 colour: svg::colour(r.engine_index(e)),
                 points: pts
                     .iter()
-                    .map(|p| (p.concurrency as f64, p.throughput.median))
+                    .map(|p| (p.concurrency as f64, figure(p).median))
                     .collect(),
                 ranges: pts
                     .iter()
                     .filter(|p| p.reps > 1)
-                    .map(|p| (p.concurrency as f64, p.throughput.min, p.throughput.max))
+                    .map(|p| (p.concurrency as f64, figure(p).min, figure(p).max))
                     .collect(),
             }
         })
         .collect::<Vec<_>>();
-    let id = format!("throughput-{}", slug(&g.label));
-    let y = Axis {
-        label: "throughput (requests/s)".into(),
-        scale: Scale::Linear,
-        ticks: vec![],
-        fmt: human::rate,
-    };
+    let id = format!("{id}-{}", slug(&g.label));
     Chart {
         svg: svg::line_chart(
             &id,
-            &format!("{}: throughput", g.label),
+            &format!("{}: {title}", g.label),
             &conc_axis(g),
             &y,
             &series,
@@ -86,45 +88,26 @@ pub fn throughput(r: &Report, g: &Group) -> Chart {
     }
 }
 
+/// Throughput against concurrency.
+pub fn throughput(r: &Report, g: &Group) -> Chart {
+    let y = Axis {
+        label: "throughput (requests/s)".into(),
+        scale: Scale::Linear,
+        ticks: vec![],
+        fmt: human::rate,
+    };
+    against_load(r, g, "throughput", "throughput", y, |p| p.throughput)
+}
+
 /// p99 latency against concurrency, log axis.
 pub fn p99(r: &Report, g: &Group) -> Chart {
-    let series = g
-        .engines
-        .iter()
-        .map(|e| {
-            let pts: Vec<_> = g.points.iter().filter(|p| &p.engine == e).collect();
-            Series {
-                name: e.clone(),
-                colour: svg::colour(r.engine_index(e)),
-                points: pts
-                    .iter()
-                    .map(|p| (p.concurrency as f64, p.p99_ns.median))
-                    .collect(),
-                ranges: pts
-                    .iter()
-                    .filter(|p| p.reps > 1)
-                    .map(|p| (p.concurrency as f64, p.p99_ns.min, p.p99_ns.max))
-                    .collect(),
-            }
-        })
-        .collect::<Vec<_>>();
-    let id = format!("p99-{}", slug(&g.label));
     let y = Axis {
         label: "p99 latency (log scale)".into(),
         scale: Scale::Log,
         ticks: vec![],
         fmt: ms,
     };
-    Chart {
-        svg: svg::line_chart(
-            &id,
-            &format!("{}: p99 latency", g.label),
-            &conc_axis(g),
-            &y,
-            &series,
-        ),
-        id,
-    }
+    against_load(r, g, "p99", "p99 latency", y, |p| p.p99_ns)
 }
 
 /// The latency percentile spectrum at the highest common concurrency:

@@ -277,8 +277,8 @@ pub fn takeaways(r: &Report, verdicts: &[Verdict], lang: Lang) -> Vec<String> {
         );
         let why = match (v.class, v.held, v.throughput.winner()) {
             (Some(Class::IoBound), Held::Yes, _) => lang.pick(
-                "Requests spend their time waiting on the device; one event-loop thread keeps them all in flight without a thread each.",
-                "Les requêtes passent leur temps à attendre le périphérique ; un seul thread de boucle d'événements les garde toutes en cours, sans un thread par requête.",
+                "Requests spend their time waiting (on the device or the server); one event-loop thread keeps them all in flight without a thread each.",
+                "Les requêtes passent leur temps à attendre (le périphérique ou le serveur) ; un seul thread de boucle d'événements les garde toutes en cours, sans un thread par requête.",
             ),
             (Some(Class::IoBound), _, _) if g.page_cache_warm => lang.pick(
                 "The data sat in the page cache, so reads never waited: there was no waiting for async I/O to overlap, and engines that use both cores did as well or better.",
