@@ -1198,6 +1198,11 @@ fn open_loop_corrected_latency_grows_past_saturation_while_uncorrected_stays_fla
         let dir = s.runs().into_iter().max().unwrap();
         let c = cells(&dir).pop().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+        // Both histograms are kept, with the same count.
+        assert_eq!(
+            c["histogram_uncorrected"]["total_count"],
+            c["summary"]["requests"]
+        );
         let l = |k: &str| c["summary"][k]["p99_ns"].as_f64().unwrap() / 1e6;
         (
             l("latency"),
