@@ -19,7 +19,7 @@ impl Engine for Threads {
     }
 
     fn summary(&self) -> &'static str {
-        "one OS thread per outstanding request, blocking syscalls (pread/pwrite/fdatasync)"
+        "one OS thread per outstanding request, blocking syscalls (pread, pwrite, fdatasync, send, recv)"
     }
 
     fn threads_needed(&self, plan: &Plan, _pool_threads: usize) -> usize {
