@@ -92,7 +92,7 @@ impl Render for Html {
                 o.push_str(&c.svg);
             }
             o.push_str("</div>\n");
-            table(&mut o, &tables::GROUP_HEADER, &tables::group_rows(g));
+            table(&mut o, &tables::group_header(g), &tables::group_rows(g));
         }
         if !r.groups.is_empty() {
             o.push_str("<h2>Cost per engine</h2>\n<div class=\"charts\">");

@@ -59,7 +59,7 @@ impl Render for Markdown {
         o.push_str("\n## Results by workload\n\n");
         for g in &r.groups {
             o.push_str(&format!("### {}\n\n", g.label));
-            table(&mut o, &tables::GROUP_HEADER, &tables::group_rows(g));
+            table(&mut o, &tables::group_header(g), &tables::group_rows(g));
         }
         let rows = tables::not_run_rows(r);
         if !rows.is_empty() {

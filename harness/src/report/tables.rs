@@ -15,7 +15,17 @@ pub fn us(ns: f64) -> String {
     format!("{:.1}", ns / 1e3)
 }
 
-pub const GROUP_HEADER: [&str; 9] = [
+/// The per-workload table's header; an open-loop group's second column is
+/// the offered rate.
+pub fn group_header(g: &Group) -> [&'static str; 9] {
+    let mut h = GROUP_HEADER;
+    if g.open_loop {
+        h[1] = "offered req/s";
+    }
+    h
+}
+
+const GROUP_HEADER: [&str; 9] = [
     "engine",
     "concurrency",
     "req/s (median)",
@@ -63,7 +73,7 @@ pub fn verdict_header(lang: Lang) -> [&'static str; 7] {
     [
         lang.pick("workload", "charge"),
         lang.pick("class", "classe"),
-        lang.pick("in flight", "en cours"),
+        lang.pick("load", "charge"),
         lang.pick("throughput", "débit"),
         "p99",
         lang.pick("lesson predicts", "la leçon prédit"),
@@ -77,7 +87,7 @@ pub fn verdict_rows(v: &[Verdict], lang: Lang) -> Vec<Vec<String>> {
             vec![
                 v.label.clone(),
                 verdict::class_label(v.class, lang).to_string(),
-                v.concurrency.to_string(),
+                verdict::load_text(v, lang),
                 verdict::outcome_sentence(&v.throughput, true, lang),
                 verdict::outcome_sentence(&v.p99, false, lang),
                 v.prediction.unwrap_or("-").to_string(),

@@ -55,7 +55,9 @@ pub enum Held {
 pub struct Verdict {
     pub label: String,
     pub class: Option<Class>,
+    /// The load judged at: a concurrency, or an offered rate in an open loop.
     pub concurrency: usize,
+    pub open_loop: bool,
     pub throughput: Outcome,
     pub p99: Outcome,
     pub prediction: Option<&'static str>,
@@ -147,6 +149,7 @@ pub fn judge(g: &Group) -> Option<Verdict> {
         label: g.label.clone(),
         class: g.class,
         concurrency: c,
+        open_loop: g.open_loop,
         throughput,
         p99,
         prediction: g.prediction,
@@ -156,6 +159,19 @@ pub fn judge(g: &Group) -> Option<Verdict> {
 
 pub fn all(r: &Report) -> Vec<Verdict> {
     r.groups.iter().filter_map(judge).collect()
+}
+
+/// The load a verdict was judged at, in words.
+pub fn load_text(v: &Verdict, lang: Lang) -> String {
+    if v.open_loop {
+        format!(
+            "{} {}",
+            v.concurrency,
+            lang.pick("req/s offered", "req/s offertes")
+        )
+    } else {
+        format!("{} {}", v.concurrency, lang.pick("in flight", "en cours"))
+    }
 }
 
 pub fn class_label(c: Option<Class>, lang: Lang) -> &'static str {
@@ -267,11 +283,10 @@ pub fn takeaways(r: &Report, verdicts: &[Verdict], lang: Lang) -> Vec<String> {
             .find(|g| g.label == v.label)
             .expect("verdicts come from groups");
         let head = format!(
-            "{} ({}, {} {}){} {}.",
+            "{} ({}, {}){} {}.",
             v.label,
             class_label(v.class, lang),
-            v.concurrency,
-            lang.pick("in flight", "en cours"),
+            load_text(v, lang),
             lang.pick(":", " :"),
             outcome_sentence(&v.throughput, true, lang)
         );
