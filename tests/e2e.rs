@@ -799,7 +799,10 @@ fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
         md.contains("## Verdicts") && md.contains("## À retenir"),
         "{md}"
     );
-    assert!(md.contains("| cpu-hash | CPU-bound | 2 in flight |"), "{md}");
+    assert!(
+        md.contains("| cpu-hash | CPU-bound | 2 in flight |"),
+        "{md}"
+    );
 
     // Re-rendering without run.json, with one cell file corrupted: that cell
     // is reported missing and the rest renders.
