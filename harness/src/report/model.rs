@@ -62,6 +62,8 @@ pub struct Point {
     pub p50_ns: Stat,
     pub p99_ns: Stat,
     pub p999_ns: Stat,
+    /// Open loop: p99 from the actual send (what coordinated omission shows).
+    pub p99_uncorrected_ns: Option<Stat>,
     /// CPU seconds (user + sys) per 1000 requests.
     pub cpu_s_per_1000: Stat,
     /// OS threads the engine added (io_uring workers included).
@@ -252,6 +254,9 @@ pub fn build(run: &Run) -> Report {
                     p50_ns: stat(&|s| s.latency.p50_ns as f64),
                     p99_ns: stat(&|s| s.latency.p99_ns as f64),
                     p999_ns: stat(&|s| s.latency.p999_ns as f64),
+                    p99_uncorrected_ns: sums.iter().all(|s| s.latency_uncorrected.is_some()).then(
+                        || stat(&|s| s.latency_uncorrected.map_or(f64::NAN, |l| l.p99_ns as f64)),
+                    ),
                     cpu_s_per_1000: stat(&|s| s.cpu.per_request_ns * 1000.0 / 1e9),
                     threads: stat(&|s| s.engine_threads() as f64),
                     cores_busy: stat(&|s| s.cpu.cores_busy),

@@ -17,10 +17,11 @@ pub fn us(ns: f64) -> String {
 
 /// The per-workload table's header; an open-loop group's second column is
 /// the offered rate.
-pub fn group_header(g: &Group) -> [&'static str; 9] {
-    let mut h = GROUP_HEADER;
+pub fn group_header(g: &Group) -> Vec<&'static str> {
+    let mut h = GROUP_HEADER.to_vec();
     if g.open_loop {
         h[1] = "offered req/s";
+        h.push("p99 µs, uncorrected");
     }
     h
 }
@@ -64,6 +65,9 @@ pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
                 format!("{:.4}", p.cpu_s_per_1000.median),
                 format!("{:.0}", p.threads.median),
             ]);
+            if let Some(u) = p.p99_uncorrected_ns {
+                rows.last_mut().expect("pushed").push(us(u.median));
+            }
         }
     }
     rows

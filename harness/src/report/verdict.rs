@@ -400,6 +400,7 @@ mod tests {
             p50_ns: s,
             p99_ns: s,
             p999_ns: s,
+            p99_uncorrected_ns: None,
             cpu_s_per_1000: s,
             threads: s,
             cores_busy: s,
