@@ -237,17 +237,17 @@ pub(crate) fn run_loop<'scope>(
                 }
             }
         }
+        // Learn how many entries the kernel consumed, so pushes see free space.
+        sq.sync();
+        cq.sync();
         if cq.is_empty() && want > 0 {
-            // Nothing completed for a whole tick.
+            // A whole tick without a completion, long past the deadline.
             if let Some(d) = clock.deadline {
                 if Instant::now() > d + STALL {
                     return Err(abandon_stalled(slots, in_flight));
                 }
             }
         }
-        // Learn how many entries the kernel consumed, so pushes see free space.
-        sq.sync();
-        cq.sync();
         for cqe in &mut cq {
             if cqe.user_data() == WAKE {
                 let o = offload.as_ref().expect("wake only with a pool");
