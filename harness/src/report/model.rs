@@ -66,6 +66,8 @@ pub struct Point {
     pub p99_uncorrected_ns: Option<Stat>,
     /// CPU seconds (user + sys) per 1000 requests.
     pub cpu_s_per_1000: Stat,
+    /// CPU seconds per 1000 requests of the server iobound started, if any.
+    pub server_cpu_s_per_1000: Option<Stat>,
     /// OS threads the engine added (io_uring workers included).
     pub threads: Stat,
     pub cores_busy: Stat,
@@ -91,6 +93,15 @@ pub struct Group {
     pub page_cache_warm: bool,
     /// Open loop: `concurrencies` hold offered rates (requests/s).
     pub open_loop: bool,
+}
+
+impl Group {
+    /// Whether a server's CPU was measured for this workload.
+    pub fn has_server(&self) -> bool {
+        self.points
+            .iter()
+            .any(|p| p.server_cpu_s_per_1000.is_some())
+    }
 }
 
 impl Group {
@@ -258,6 +269,12 @@ pub fn build(run: &Run) -> Report {
                         || stat(&|s| s.latency_uncorrected.map_or(f64::NAN, |l| l.p99_ns as f64)),
                     ),
                     cpu_s_per_1000: stat(&|s| s.cpu.per_request_ns * 1000.0 / 1e9),
+                    server_cpu_s_per_1000: sums.iter().all(|s| s.server.is_some()).then(|| {
+                        stat(&|s| {
+                            s.server
+                                .map_or(f64::NAN, |v| v.per_request_ns * 1000.0 / 1e9)
+                        })
+                    }),
                     threads: stat(&|s| s.engine_threads() as f64),
                     cores_busy: stat(&|s| s.cpu.cores_busy),
                     hist,

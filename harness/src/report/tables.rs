@@ -23,6 +23,9 @@ pub fn group_header(g: &Group) -> Vec<&'static str> {
         h[1] = "offered req/s";
         h.push("p99 µs, uncorrected");
     }
+    if g.has_server() {
+        h.push("server CPU s / 1000 req");
+    }
     h
 }
 
@@ -65,8 +68,15 @@ pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
                 format!("{:.4}", p.cpu_s_per_1000.median),
                 format!("{:.0}", p.threads.median),
             ]);
-            if let Some(u) = p.p99_uncorrected_ns {
-                rows.last_mut().expect("pushed").push(us(u.median));
+            let row = rows.last_mut().expect("pushed");
+            if g.open_loop {
+                row.push(p.p99_uncorrected_ns.map_or("-".into(), |u| us(u.median)));
+            }
+            if g.has_server() {
+                row.push(
+                    p.server_cpu_s_per_1000
+                        .map_or("-".into(), |s| format!("{:.4}", s.median)),
+                );
             }
         }
     }

@@ -402,6 +402,7 @@ mod tests {
             p999_ns: s,
             p99_uncorrected_ns: None,
             cpu_s_per_1000: s,
+            server_cpu_s_per_1000: None,
             threads: s,
             cores_busy: s,
             hist: new_histogram(),
