@@ -1213,10 +1213,12 @@ fn open_loop_corrected_latency_grows_past_saturation_while_uncorrected_stays_fla
             c["summary"]["throughput_rps"].as_f64().unwrap(),
         )
     };
-    // Sustainable: both p99s are the service time, close to each other.
+    // Sustainable: both p99s are about the service time. The bound leaves room
+    // for late thread wake-ups while other tests load the two cores; past
+    // saturation (below) the corrected p99 is hundreds of milliseconds.
     let (corr, unc, _) = run("200", "1s");
     assert!(
-        corr < unc * 1.5 + 1.0,
+        corr < unc * 2.0 + 5.0,
         "at 200/s: corrected {corr} ms, uncorrected {unc} ms"
     );
     // Saturated: requests queue behind the schedule.
