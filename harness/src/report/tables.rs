@@ -138,6 +138,15 @@ pub fn run_facts(r: &Report) -> Vec<String> {
         }
     ));
     v.push(format!("system: {}", i.system));
+    let unpinned = i.pins.iter().all(|p| !p.contains("[") || p == "null");
+    if unpinned && r.groups.iter().any(Group::has_server) {
+        v.push(
+            "placement: client and server were not pinned (--pin), so the scheduler placed \
+             them; whether they share a CPU changes a loopback round trip several-fold on a \
+             small VM, and each cell records where they ran"
+                .to_string(),
+        );
+    }
     v.push(format!(
         "iobound {} (commit {})",
         if i.version.is_empty() {
