@@ -12,6 +12,11 @@ use crate::engine::{self, Engine};
 use crate::load::Bound;
 use crate::units::{format_duration, parse_duration, parse_size, split_list, UnitError};
 
+/// Where data files (and the db's table) go unless `--data-dir` says otherwise.
+pub fn default_data_dir() -> PathBuf {
+    std::env::temp_dir().join("iobound")
+}
+
 /// Largest concurrency accepted: the most entries an io_uring submission
 /// queue can have (IORING_MAX_ENTRIES), so every engine accepts every value.
 pub const MAX_CONCURRENCY: usize = 32_768;
@@ -55,10 +60,7 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConf
         records: a.db.records,
         db_latency: parse_duration(&a.db.db_latency)?,
         direct: a.direct,
-        data_dir: a
-            .data_dir
-            .clone()
-            .unwrap_or_else(|| std::env::temp_dir().join("iobound")),
+        data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
     })
 }
 
@@ -90,10 +92,7 @@ pub fn lesson_config(
         crate::lesson::Settings {
             lang: a.lang,
             speed: a.speed,
-            data_dir: a
-                .data_dir
-                .clone()
-                .unwrap_or_else(|| std::env::temp_dir().join("iobound")),
+            data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
         },
     ))
 }
@@ -150,10 +149,7 @@ impl FileConfig {
             },
             db_latency: parse_duration(&a.db.db_latency)?,
             direct: a.direct,
-            data_dir: a
-                .data_dir
-                .clone()
-                .unwrap_or_else(|| std::env::temp_dir().join("iobound")),
+            data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
             warmup: parse_duration(&a.warmup)?,
             bound,
             pool_threads,

@@ -64,6 +64,24 @@ impl Input {
     }
 }
 
+/// Extra shared input beyond one request's needs: requests start at
+/// different offsets in it, so consecutive requests do not process identical
+/// bytes.
+pub const SPREAD: u64 = 1 << 20;
+
+/// A hashing step over `len` bytes of the shared input, at a 4 KiB-aligned
+/// offset within [`SPREAD`] drawn for request `i`. The shared input must be
+/// `len + SPREAD` bytes.
+pub fn hash_shared(seed: u64, i: u64, len: u32) -> crate::Step {
+    crate::Step::Compute {
+        kernel: Kernel::Sha256,
+        input: Input::Shared {
+            offset: crate::keys::uniform(seed, i, SPREAD / 4096 + 1) * 4096,
+            len,
+        },
+    }
+}
+
 /// The shared compute input of `len` bytes: generated content, the same on
 /// every run, so digests are reproducible.
 pub fn shared_input(len: usize) -> Vec<u8> {

@@ -1,15 +1,11 @@
 //! CPU-bound and mixed workloads: hashing, an image kernel, and a file read
 //! followed by a hash of what was read.
 
-use crate::compute::{Input, Kernel, TILE_BYTES, TILE_SIDE};
+use crate::compute::{hash_shared, Input, Kernel, SPREAD, TILE_BYTES, TILE_SIDE};
 use crate::file::RandRead;
 use crate::keys::uniform;
 use crate::step::{FileSpec, Request, Step};
 use crate::Workload;
-
-/// Extra shared input beyond one request's needs: requests start at different
-/// offsets in it, so consecutive requests do not process identical bytes.
-const SPREAD: u64 = 1 << 20;
 
 /// Each request hashes `work` bytes of in-memory data with SHA-256.
 #[derive(Debug, Clone)]
@@ -35,14 +31,7 @@ impl Workload for CpuHash {
         0
     }
     fn request(&self, i: u64) -> Request {
-        let offset = uniform(self.seed, i, SPREAD / 4096 + 1) * 4096;
-        Request::one(Step::Compute {
-            kernel: Kernel::Sha256,
-            input: Input::Shared {
-                offset,
-                len: self.work,
-            },
-        })
+        Request::one(hash_shared(self.seed, i, self.work))
     }
     fn compute_input(&self) -> usize {
         (self.work as u64 + SPREAD) as usize

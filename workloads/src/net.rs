@@ -2,7 +2,7 @@
 //! database, and the lesson's web request (sequential queries, then a
 //! render). Each request is a few [`Step::Exchange`]s with the server.
 
-use crate::compute::{Input, Kernel};
+use crate::compute::{hash_shared, Input, Kernel, SPREAD};
 use crate::keys::{uniform, unit, Zipfian};
 use crate::proto::{Service, RECORD_RESPONSE, RECORD_SIZE};
 use crate::step::{FileSpec, Msg, Request, Step};
@@ -228,9 +228,6 @@ impl MixedDb {
     }
 }
 
-/// Spread of shared-input offsets, as the CPU workloads use.
-const SPREAD: u64 = 1 << 20;
-
 impl Workload for MixedDb {
     fn name(&self) -> &'static str {
         "mixed-db"
@@ -247,13 +244,7 @@ impl Workload for MixedDb {
                 key: self.keys.key(i),
             },
         });
-        r.push(Step::Compute {
-            kernel: Kernel::Sha256,
-            input: Input::Shared {
-                offset: uniform(self.seed, i, SPREAD / 4096 + 1) * 4096,
-                len: self.work,
-            },
-        });
+        r.push(hash_shared(self.seed, i, self.work));
         r
     }
     fn compute_input(&self) -> usize {
