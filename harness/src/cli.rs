@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// db: where the table and its logs live [default: <tmp>/iobound]
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+    /// Close a connection whose frame stays unfinished this long (idle
+    /// connections between frames stay open)
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub frame_timeout: String,
 }
 
 /// Settings of the simulated database, shared by `serve` and `run`.

@@ -61,6 +61,10 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConf
         db_latency: parse_duration(&a.db.db_latency)?,
         direct: a.direct,
         data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
+        frame_timeout: match parse_duration(&a.frame_timeout)? {
+            d if d.is_zero() => return Err(ConfigError::Zero("frame-timeout")),
+            d => d,
+        },
     })
 }
 

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("iobound: error: {e:#}");
+            eprintln!("iobound: error: {}", one_line(&e));
             if e.downcast_ref::<ConfigError>().is_some()
                 || e.downcast_ref::<suite::SuiteError>().is_some()
             {
@@ -28,6 +28,22 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: typed errors
+/// often quote their source already, and repeating it reads as two faults.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line.replace('\n', " ")
 }
 
 /// Notes after a run, and its exit code.

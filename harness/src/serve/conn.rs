@@ -1,32 +1,17 @@
 //! One server thread: the accept loop and one task per connection, reading
-//! frames, answering them in order, and closing the connection (only that
-//! one) on a protocol error or a broken peer.
+//! frames (through [`FrameReader`]), answering them in order, and closing the
+//! connection (only that one) on a protocol error, a broken peer, or a frame
+//! left unfinished for longer than `--frame-timeout`.
 
-use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
-use iobound_workloads::proto::{self, Request, HEADER, MAX_FRAME};
+use iobound_workloads::proto::{self, Request};
 use tokio_uring::net::{TcpListener, TcpStream};
 
 use super::db::{Shard, Table};
+use super::framing::FrameReader;
 use super::timer::Timer;
 use super::{Kind, ServeConfig};
-
-/// Disables Nagle: a request-response protocol waits on every small write.
-fn nodelay(s: &TcpStream) {
-    let one: libc::c_int = 1;
-    // SAFETY: setsockopt reads sizeof(int) bytes from a live local; the fd
-    // belongs to the stream for the duration of the call.
-    unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_NODELAY,
-            (&one as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
-    }
-}
 
 pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>, thread: usize) {
     let shard = match table {
@@ -55,12 +40,17 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
     loop {
         match l.accept().await {
             Ok((stream, peer)) => {
-                nodelay(&stream);
+                // A request-response protocol waits on every small write:
+                // no Nagle delay. Failure only costs latency, so it is ignored.
+                let _ = stream.set_nodelay(true);
                 let (cfg, shard, timer) = (cfg.clone(), shard.clone(), timer.clone());
                 tokio_uring::spawn(async move {
                     if let Err(why) =
                         serve_conn(&stream, &cfg, shard.as_deref(), timer.as_deref()).await
                     {
+                        // Also ends a read still pending in the ring (after a
+                        // timeout), so its socket is released now.
+                        let _ = stream.shutdown(std::net::Shutdown::Both);
                         eprintln!("iobound serve: closed {peer}: {why}");
                     }
                 });
@@ -83,6 +73,10 @@ enum ConnError {
     Io(#[from] std::io::Error),
     #[error("peer closed the connection in the middle of a frame ({0} bytes pending)")]
     Truncated(usize),
+    #[error(
+        "no byte for {secs} s in the middle of a frame ({pending} bytes pending; --frame-timeout)"
+    )]
+    Stalled { secs: f64, pending: usize },
     #[error("{0} request on the echo server")]
     WrongServer(&'static str),
 }
@@ -93,34 +87,37 @@ async fn serve_conn(
     shard: Option<&Shard>,
     delay: Option<&Timer>,
 ) -> Result<(), ConnError> {
-    let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
+    let mut frames = FrameReader::new();
     let mut out: Vec<u8> = Vec::with_capacity(64 << 10);
     loop {
         // Answer every complete frame already received, in order.
-        let mut used_total = 0;
-        while let Some((req, used)) = proto::decode_request(&buf[used_total..])? {
+        while let Some(frame) = frames.frame()? {
+            let used = frame.len();
+            let (req, _) = proto::decode_request(frame)?.expect("a complete frame");
             out.clear();
             respond(req, cfg, shard, delay, &mut out).await?;
-            used_total += used;
+            frames.consume(used);
             let (res, o) = stream.write_all(out).await;
             out = o;
             res?;
         }
-        buf.drain(..used_total);
-        // Room for the rest of the current frame, at least 16 KiB.
-        let need = match proto::frame_len(&buf)? {
-            Some(total) => total.saturating_sub(buf.len()),
-            None => HEADER,
-        }
-        .clamp(16 << 10, HEADER + MAX_FRAME);
-        buf.reserve(need);
-        let (res, b) = stream.read(buf).await;
-        buf = b;
-        if res? == 0 {
-            return if buf.is_empty() {
-                Ok(())
-            } else {
-                Err(ConnError::Truncated(buf.len()))
+        // Between frames a connection may idle as long as it likes; in the
+        // middle of one, a silent peer would hold the connection forever.
+        let pending = frames.pending().len();
+        let n = if pending == 0 {
+            frames.fill(stream).await?
+        } else {
+            tokio::time::timeout(cfg.frame_timeout, frames.fill(stream))
+                .await
+                .map_err(|_| ConnError::Stalled {
+                    secs: cfg.frame_timeout.as_secs_f64(),
+                    pending,
+                })??
+        };
+        if n == 0 {
+            return match frames.pending().len() {
+                0 => Ok(()),
+                left => Err(ConnError::Truncated(left)),
             };
         }
     }
