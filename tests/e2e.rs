@@ -101,14 +101,43 @@ fn uring_available() -> bool {
     io_uring::IoUring::new(2).is_ok()
 }
 
+/// A registered engine, as `iobound list --json` describes it.
+struct EngineInfo {
+    name: String,
+    needs_io_uring: bool,
+}
+
+/// Every registered engine: cross-engine tests iterate these, so a new
+/// engine is tested without being named here.
+fn engines() -> Vec<EngineInfo> {
+    let out = iobound(&strings(&["list", "--json"]));
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| EngineInfo {
+            name: e["name"].as_str().unwrap().to_string(),
+            needs_io_uring: e["caps"]["needs_io_uring"].as_bool().unwrap(),
+        })
+        .collect()
+}
+
+/// Whether a cell of this engine mode is expected to be skipped here.
+fn skipped_here(mode: &serde_json::Value) -> bool {
+    !uring_available()
+        && engines()
+            .iter()
+            .any(|e| e.name == mode.as_str().unwrap_or_default() && e.needs_io_uring)
+}
+
 #[test]
 fn every_engine_runs_every_file_workload_and_reads_verify() {
     let s = Scratch::new("matrix");
     let out = s.run(&[
         "-w",
         "file-randread,file-seqread,file-write",
-        "-m",
-        "threads,uring,rayon",
         "-c",
         "1,4",
         "--requests",
@@ -123,10 +152,10 @@ fn every_engine_runs_every_file_workload_and_reads_verify() {
     let runs = s.runs();
     assert_eq!(runs.len(), 1);
     let cells = cells(&runs[0]);
-    assert_eq!(cells.len(), 3 * 3 * 2);
+    assert_eq!(cells.len(), 3 * engines().len() * 2);
     for c in &cells {
         let name = c["cell"].to_string();
-        if c["cell"]["mode"] == "uring" && !uring_available() {
+        if skipped_here(&c["cell"]["mode"]) {
             assert_eq!(c["status"], "skipped", "{name}");
             continue;
         }
@@ -160,8 +189,6 @@ fn direct_io_runs_and_is_recorded() {
     let out = s.run(&[
         "-w",
         "file-randread",
-        "-m",
-        "threads,uring,rayon",
         "-c",
         "8",
         "-d",
@@ -172,8 +199,10 @@ fn direct_io_runs_and_is_recorded() {
         "--verify",
     ]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    for c in cells(&s.runs()[0]) {
-        if c["status"] == "skipped" {
+    let cells = cells(&s.runs()[0]);
+    assert_eq!(cells.len(), engines().len());
+    for c in cells {
+        if skipped_here(&c["cell"]["mode"]) {
             continue;
         }
         assert_eq!(c["status"], "ok", "{}", c["reason"]);
@@ -210,9 +239,10 @@ fn written_blocks(log: &Path, blocks: u64) -> u64 {
 
 #[test]
 fn writes_are_on_disk_after_the_run() {
-    for mode in ["threads", "uring", "rayon"] {
-        if mode == "uring" && !uring_available() {
-            eprintln!("skipping uring: io_uring unavailable here");
+    for e in engines() {
+        let mode = e.name.as_str();
+        if e.needs_io_uring && !uring_available() {
+            eprintln!("skipping {mode}: io_uring unavailable here");
             continue;
         }
         let s = Scratch::new(&format!("write-{mode}"));
@@ -377,44 +407,45 @@ fn deny_io_uring(cmd: &mut Command) {
 #[test]
 fn without_io_uring_uring_cells_are_skipped_and_others_run() {
     let s = Scratch::new("nouring");
-    let mut cmd = s.command(&[
-        "-m",
-        "threads,uring,rayon",
-        "-c",
-        "2",
-        "--requests",
-        "200",
-        "--warmup",
-        "0s",
-    ]);
+    let mut cmd = s.command(&["-c", "2", "--requests", "200", "--warmup", "0s"]);
     deny_io_uring(&mut cmd);
     let out = cmd.output().unwrap();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("uring.c2 skipped: io_uring_setup is not permitted"),
-        "{err}"
-    );
     let cells = cells(&s.runs()[0]);
-    let status: Vec<(&str, &str)> = cells
-        .iter()
-        .map(|c| {
-            (
-                c["cell"]["mode"].as_str().unwrap(),
-                c["status"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        status,
-        [("rayon", "ok"), ("threads", "ok"), ("uring", "skipped")]
-    );
-    let uring_cell = cells.iter().find(|c| c["cell"]["mode"] == "uring").unwrap();
-    assert_eq!(uring_cell["system"]["io_uring"]["available"], false);
+    let all = engines();
+    assert_eq!(cells.len(), all.len());
+    // Every engine that needs io_uring is skipped with the reason; every
+    // other one runs.
+    for e in &all {
+        let c = cells
+            .iter()
+            .find(|c| c["cell"]["mode"] == e.name.as_str())
+            .unwrap();
+        let want = if e.needs_io_uring { "skipped" } else { "ok" };
+        assert_eq!(c["status"], want, "{}: {}", e.name, c["reason"]);
+        if e.needs_io_uring {
+            assert!(
+                err.contains(&format!(
+                    "{}.c2 skipped: io_uring_setup is not permitted",
+                    e.name
+                )),
+                "{err}"
+            );
+            assert_eq!(c["system"]["io_uring"]["available"], false);
+        }
+    }
+    assert!(all.iter().any(|e| e.needs_io_uring) && all.iter().any(|e| !e.needs_io_uring));
 
-    // With only uring requested, every cell failed to run: non-zero exit.
+    // With only io_uring engines requested, no cell could run: non-zero exit.
+    let only: Vec<&str> = all
+        .iter()
+        .filter(|e| e.needs_io_uring)
+        .map(|e| e.name.as_str())
+        .collect();
     let s2 = Scratch::new("nouring-only");
-    let mut cmd = s2.command(&["-m", "uring", "-c", "2", "--requests", "50"]);
+    let only = only.join(",");
+    let mut cmd = s2.command(&["-m", &only, "-c", "2", "--requests", "50"]);
     deny_io_uring(&mut cmd);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -437,31 +468,23 @@ fn help_and_list_explain_themselves() {
     }
     let out = iobound(&strings(&["list"]));
     let list = text(&out.stdout);
-    for w in [
-        "file-randread",
-        "file-seqread",
-        "file-write",
-        "threads",
-        "uring",
-        "rayon",
-        "hybrid",
-    ] {
-        assert!(list.contains(w), "{w} missing from list");
+    for e in engines() {
+        assert!(list.contains(&e.name), "{} missing from list", e.name);
     }
-    // Each workload's line carries its class and the lesson's predicted winner.
+    // Each workload's line carries its class and the lesson's predicted model.
     let line = |name: &str| {
         list.lines()
             .find(|l| l.trim_start().starts_with(name))
             .unwrap_or_else(|| panic!("{name} missing from list"))
             .split_whitespace()
-            .take(3)
+            .take(4)
             .collect::<Vec<_>>()
             .join(" ")
     };
-    assert_eq!(line("cpu-hash"), "cpu-hash CPU-bound rayon");
-    assert_eq!(line("cpu-image"), "cpu-image CPU-bound rayon");
-    assert_eq!(line("mixed-file"), "mixed-file mixed hybrid");
-    assert_eq!(line("file-randread"), "file-randread I/O-bound uring");
+    assert_eq!(line("cpu-hash"), "cpu-hash CPU-bound thread pool");
+    assert_eq!(line("cpu-image"), "cpu-image CPU-bound thread pool");
+    assert_eq!(line("mixed-file"), "mixed-file mixed event loop");
+    assert_eq!(line("file-randread"), "file-randread I/O-bound event loop");
 }
 
 #[test]
@@ -470,8 +493,6 @@ fn every_engine_reports_the_same_checksum_for_the_same_requests() {
     let out = s.run(&[
         "-w",
         "cpu-hash,cpu-image,mixed-file",
-        "-m",
-        "threads,uring,rayon,hybrid",
         "-c",
         "5",
         "--requests",
@@ -484,14 +505,18 @@ fn every_engine_reports_the_same_checksum_for_the_same_requests() {
     ]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let cells = cells(&s.runs()[0]);
-    assert_eq!(cells.len(), 3 * 4);
+    let all = engines();
+    assert_eq!(cells.len(), 3 * all.len());
     for w in ["cpu-hash", "cpu-image", "mixed-file"] {
         let sums: Vec<String> = cells
             .iter()
             .filter(|c| c["cell"]["workload"] == w && c["status"] == "ok")
             .map(|c| c["summary"]["checksum"].as_str().unwrap().to_string())
             .collect();
-        let expected = if uring_available() { 4 } else { 2 };
+        let expected = all
+            .iter()
+            .filter(|e| uring_available() || !e.needs_io_uring)
+            .count();
         assert_eq!(sums.len(), expected, "{w}");
         assert!(sums.iter().all(|x| *x == sums[0]), "{w}: {sums:?}");
         assert_ne!(sums[0], "0000000000000000");
@@ -785,7 +810,7 @@ fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
     }
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
-    assert_eq!(run["schema"], "iobound.run.v1");
+    assert_eq!(run["schema"], "iobound.run.v2");
     assert_eq!(run["suite"], "tiny");
     assert_eq!(run["repeat"], 2);
     // (4 + 2 cells) x 2 repetitions, all measured.

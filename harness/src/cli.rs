@@ -1,10 +1,18 @@
 //! Command-line definition (clap only). Raw flags are turned into a checked
 //! configuration by [`crate::config`] before anything runs.
 
-use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
 
-const ABOUT: &str = "Measure file I/O three ways — OS threads, io_uring, a rayon pool — \
-and record every request's latency.";
+use clap::{Args, Parser, Subcommand};
+use iobound_workloads::units::{duration_arg, serde_duration};
+use iobound_workloads::WorkloadParams;
+use serde::{Deserialize, Serialize};
+
+const ABOUT: &str = "Run the same file, network, database, CPU-bound and mixed workloads \
+on several concurrency models (blocking threads, event loops on io_uring or epoll, thread \
+and process pools), record every request's latency, and report when async I/O pays off \
+and when a pool of cores is the right tool.";
 
 const MAIN_EXAMPLES: &str = "\
 Examples:
@@ -26,8 +34,8 @@ pub enum Command {
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// List workloads and engines, one line each.
-    #[command(after_help = "Example:\n  iobound list")]
-    List,
+    #[command(after_help = "Examples:\n  iobound list\n  iobound list --json")]
+    List(ListArgs),
     /// Run iobound and fio on the same file jobs and print their ratios.
     #[command(after_help = FIO_EXAMPLES)]
     Fio(FioArgs),
@@ -46,6 +54,14 @@ pub enum Command {
     /// Show what changed between two runs, cell by cell, beyond the measured spread.
     #[command(after_help = "Example:\n  iobound compare results/before results/after")]
     Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// One JSON document (workloads with class and prediction; engines with
+    /// model and capabilities) instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 const SERVE_EXAMPLES: &str = "\
@@ -69,6 +85,9 @@ pub struct ServeArgs {
     /// Server threads, each with its own io_uring runtime
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub threads: usize,
+    /// db: records in the table (1 KiB each)
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub records: u64,
     #[command(flatten)]
     pub db: DbArgs,
     /// db: open the table with O_DIRECT
@@ -79,19 +98,17 @@ pub struct ServeArgs {
     pub data_dir: Option<std::path::PathBuf>,
     /// Close a connection whose frame stays unfinished this long (idle
     /// connections between frames stay open)
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
-    pub frame_timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_arg)]
+    pub frame_timeout: Duration,
 }
 
 /// Settings of the simulated database, shared by `serve` and `run`.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Serialize, Deserialize)]
 pub struct DbArgs {
-    /// db: records in the table (1 KiB each)
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
-    pub records: u64,
-    /// db: fixed service delay per query, on the server's event-loop timer
-    #[arg(long, value_name = "DURATION", default_value = "1ms")]
-    pub db_latency: String,
+    /// db: fixed service delay per query, on the server's event-loop timer (0: none)
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = duration_arg)]
+    #[serde(with = "serde_duration")]
+    pub db_latency: Duration,
 }
 
 const LESSON_EXAMPLES: &str = "\
@@ -113,7 +130,7 @@ pub struct LessonArgs {
     pub speed: f64,
     /// Language of the explanations (the example lines stay as in the lesson)
     #[arg(long, value_enum, default_value = "en")]
-    pub lang: crate::lesson::Lang,
+    pub lang: crate::lang::Lang,
     /// Where chapter 4 creates its data file [default: <tmp>/iobound]
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
@@ -137,74 +154,40 @@ Examples:
 Results go to results/<run-id>/: one JSON per cell (config, system, summary,
 full HdrHistogram) and a .hgrm percentile distribution per cell.";
 
-/// Flags shared by commands that run file workloads.
-#[derive(Debug, Args, Clone)]
-pub struct FileArgs {
-    /// Transfer size per request [default: 4K; 128K for file-seqread; 64K for mixed-file]
-    #[arg(long, value_name = "SIZE")]
-    pub block_size: Option<String>,
-    /// Size of the data (or log) file
-    #[arg(long, value_name = "SIZE", default_value = "1G")]
-    pub file_size: String,
-    /// file-write: fdatasync after every N appends
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub sync_every: u64,
-    /// cpu-hash, mixed-db: bytes each request hashes
-    #[arg(long, value_name = "SIZE", default_value = "256K")]
-    pub work: String,
-    /// net-echo: payload bytes per message
-    #[arg(long, value_name = "SIZE", default_value = "64")]
-    pub msg_size: String,
-    /// db workloads: key distribution (YCSB's zipfian, constant 0.99, or uniform)
-    #[arg(long, value_enum, default_value = "zipfian")]
-    pub keys: KeyDist,
-    /// db-ycsb-*: queries per request
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub ops_per_request: u64,
-    #[command(flatten)]
-    pub db: DbArgs,
+/// Where a workload's files live and how they are opened.
+#[derive(Debug, Args, Clone, Serialize, Deserialize)]
+pub struct DataArgs {
     /// Open files with O_DIRECT (bypass the page cache)
     #[arg(long)]
     pub direct: bool,
     /// Where data files are created and reused [default: <tmp>/iobound]
     #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<std::path::PathBuf>,
-    /// Measured time per cell
-    #[arg(
-        short,
-        long,
-        value_name = "DURATION",
-        default_value = "5s",
-        conflicts_with = "requests"
-    )]
-    pub duration: String,
-    /// Measured requests per cell, instead of a duration
-    #[arg(short = 'n', long, value_name = "N")]
-    pub requests: Option<u64>,
-    /// Time run before measuring, excluded from results
-    #[arg(long, value_name = "DURATION", default_value = "1s")]
-    pub warmup: String,
-    /// Threads of the rayon pool [default: one per core]
-    #[arg(long, value_name = "N")]
-    pub pool_threads: Option<usize>,
-    /// Seed of the random offsets
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub seed: u64,
-    /// uring: submit after every N new operations rather than once per wake-up
-    #[arg(long, value_name = "N", default_value_t = crate::engine::DEFAULT_SUBMIT_BATCH)]
-    pub submit_batch: usize,
+    pub data_dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How long a cell runs.
+#[derive(Debug, Args, Clone, Serialize, Deserialize)]
+pub struct LengthArgs {
+    /// Measured time per cell
+    #[arg(short, long, value_name = "DURATION", default_value = "5s",
+          value_parser = duration_arg, conflicts_with = "requests")]
+    #[serde(with = "serde_duration")]
+    pub duration: Duration,
+    /// Measured requests per cell, instead of a duration
+    #[arg(short = 'n', long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// Time run before measuring, excluded from results
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    #[serde(with = "serde_duration")]
+    pub warmup: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Arrival {
     Uniform,
     Poisson,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum KeyDist {
-    Zipfian,
-    Uniform,
 }
 
 #[derive(Debug, Args)]
@@ -212,25 +195,26 @@ pub struct RunArgs {
     /// Workloads, comma-separated (see `iobound list`)
     #[arg(short, long, value_name = "LIST", default_value = "file-randread")]
     pub workload: String,
-    /// Engines, comma-separated: threads, uring, rayon, hybrid
-    #[arg(
-        short,
-        long,
-        value_name = "LIST",
-        default_value = "threads,uring,rayon,hybrid"
-    )]
-    pub mode: String,
+    /// Engines, comma-separated [default: every engine; see `iobound list`]
+    #[arg(short, long, value_name = "LIST")]
+    pub mode: Option<String>,
     /// Requests outstanding at all times, comma-separated for a sweep
     #[arg(short, long, value_name = "LIST", default_value = "16")]
     pub concurrency: String,
     #[command(flatten)]
-    pub file: FileArgs,
+    pub params: WorkloadParams,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub length: LengthArgs,
     /// Check every read's content against the data set (slower; for testing)
     #[arg(long)]
     pub verify: bool,
     /// Directory under which the run directory is created
     #[arg(long, value_name = "DIR", default_value = "results")]
-    pub out: std::path::PathBuf,
+    pub out: PathBuf,
     /// Print each cell's summary as one JSON line on stdout instead of a table
     #[arg(long)]
     pub json: bool,
@@ -245,26 +229,28 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value = "uniform")]
     pub arrival: Arrival,
     /// Open-loop sweep: stop raising the rate once a cell's p99 passes this
-    #[arg(long, value_name = "DURATION", default_value = "100ms")]
-    pub slo: String,
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = duration_arg)]
+    pub slo: Duration,
     /// Use a server already running at ADDR (`iobound serve`) instead of starting one
     #[arg(long, value_name = "ADDR")]
     pub target: Option<std::net::SocketAddr>,
     /// Threads of the server iobound starts
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub server_threads: usize,
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub server_threads: u64,
     /// Pin the server and/or this process to CPUs, e.g. server=0,client=1 or client=0-1
     #[arg(long, value_name = "SPEC")]
     pub pin: Option<String>,
-    /// threads: most OS threads a cell may start; larger concurrencies are skipped
+    /// Most OS threads a cell may start; cells needing more are skipped
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_threads: usize,
     /// Run the whole matrix N times; reports give the median and spread
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
-    /// Also write the report's take-away section in this language
+    /// Language of the report's explanations
     #[arg(long, value_enum, default_value = "en")]
-    pub lang: crate::lesson::Lang,
+    pub lang: crate::lang::Lang,
     /// Skip latency recording (measures what recording costs)
     #[arg(long, hide = true)]
     pub no_record: bool,
@@ -294,9 +280,9 @@ pub struct BenchArgs {
     /// Where data files are created and reused [default: <tmp>/iobound]
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
-    /// Also write the report's take-away section in this language
+    /// Language of the report's explanations
     #[arg(long, value_enum, default_value = "en")]
-    pub lang: crate::lesson::Lang,
+    pub lang: crate::lang::Lang,
     /// No live progress on stderr
     #[arg(short, long)]
     pub quiet: bool,
@@ -307,9 +293,9 @@ pub struct ReportArgs {
     /// A run directory (holding run.json, or per-cell JSON files)
     #[arg(value_name = "DIR")]
     pub dir: std::path::PathBuf,
-    /// Also write the take-away section in this language
-    #[arg(long, value_enum, default_value = "en")]
-    pub lang: crate::lesson::Lang,
+    /// Language of the report [default: the one the run was made with]
+    #[arg(long, value_enum)]
+    pub lang: Option<crate::lang::Lang>,
 }
 
 #[derive(Debug, Args)]
@@ -336,7 +322,11 @@ setting, so --direct is ignored here.";
 #[derive(Debug, Args)]
 pub struct FioArgs {
     #[command(flatten)]
-    pub file: FileArgs,
+    pub params: WorkloadParams,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub length: LengthArgs,
     /// Runs of each side per pair; the median is compared
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub repeat: usize,

@@ -7,10 +7,10 @@ use std::time::Duration;
 use iobound_workloads::{WorkloadError, WorkloadParams};
 use serde_json::json;
 
-use crate::cli::{FileArgs, RunArgs};
+use crate::cli::{DataArgs, LengthArgs, RunArgs};
 use crate::engine::{self, Engine};
 use crate::load::Bound;
-use crate::units::{format_duration, parse_duration, parse_size, split_list, UnitError};
+use iobound_workloads::units::{format_duration, split_list, UnitError};
 
 /// Where data files (and the db's table) go unless `--data-dir` says otherwise.
 pub fn default_data_dir() -> PathBuf {
@@ -27,7 +27,7 @@ pub enum ConfigError {
     Unit(#[from] UnitError),
     #[error(transparent)]
     Workload(#[from] WorkloadError),
-    #[error("unknown mode '{0}' (known: threads, uring, rayon, hybrid)")]
+    #[error("unknown mode '{0}' (see `iobound list`)")]
     UnknownMode(String),
     #[error("--{0} needs at least one value")]
     EmptyList(&'static str),
@@ -50,21 +50,21 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConf
     if a.threads == 0 {
         return Err(ConfigError::Zero("threads"));
     }
-    if a.db.records == 0 {
+    if a.records == 0 {
         return Err(ConfigError::Zero("records"));
+    }
+    if a.frame_timeout.is_zero() {
+        return Err(ConfigError::Zero("frame-timeout"));
     }
     Ok(crate::serve::ServeConfig {
         kind: a.kind,
         listen: a.listen,
         threads: a.threads,
-        records: a.db.records,
-        db_latency: parse_duration(&a.db.db_latency)?,
+        records: a.records,
+        db_latency: a.db.db_latency,
         direct: a.direct,
         data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
-        frame_timeout: match parse_duration(&a.frame_timeout)? {
-            d if d.is_zero() => return Err(ConfigError::Zero("frame-timeout")),
-            d => d,
-        },
+        frame_timeout: a.frame_timeout,
     })
 }
 
@@ -101,7 +101,8 @@ pub fn lesson_config(
     ))
 }
 
-/// Checked settings shared by every command that runs file workloads.
+/// Checked settings shared by every command that runs workloads (`run`,
+/// `bench`, `fio`, the lesson's measurements).
 #[derive(Debug, Clone)]
 pub struct FileConfig {
     pub params: WorkloadParams,
@@ -109,77 +110,51 @@ pub struct FileConfig {
     pub data_dir: PathBuf,
     pub warmup: Duration,
     pub bound: Bound,
-    pub pool_threads: usize,
-    pub submit_batch: usize,
+    /// The engines' own options.
+    pub settings: engine::Settings,
     /// Service delay per query of the db server iobound starts.
     pub db_latency: Duration,
 }
 
 impl FileConfig {
-    pub fn from_args(a: &FileArgs) -> Result<Self, ConfigError> {
-        let block_size = a.block_size.as_deref().map(parse_size).transpose()?;
-        let file_size = parse_size(&a.file_size)?;
-        let bound = match a.requests {
-            Some(0) => return Err(ConfigError::Zero("requests")),
+    pub fn new(
+        params: &WorkloadParams,
+        data: &DataArgs,
+        length: &LengthArgs,
+        settings: engine::Settings,
+        db_latency: Duration,
+    ) -> Result<Self, ConfigError> {
+        let bound = match length.requests {
             Some(n) => Bound::Requests(n),
-            None => {
-                let d = parse_duration(&a.duration)?;
-                if d.is_zero() {
-                    return Err(ConfigError::Zero("duration"));
-                }
-                Bound::Duration(d)
-            }
+            None if length.duration.is_zero() => return Err(ConfigError::Zero("duration")),
+            None => Bound::Duration(length.duration),
         };
-        let pool_threads = match a.pool_threads {
-            Some(0) => return Err(ConfigError::Zero("pool-threads")),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
-        if a.submit_batch == 0 {
-            return Err(ConfigError::Zero("submit-batch"));
-        }
         Ok(FileConfig {
-            submit_batch: a.submit_batch,
-            params: WorkloadParams {
-                block_size,
-                file_size,
-                sync_every: a.sync_every,
-                seed: a.seed,
-                work: parse_size(&a.work)?,
-                msg_size: parse_size(&a.msg_size)?,
-                records: a.db.records,
-                uniform_keys: a.keys == crate::cli::KeyDist::Uniform,
-                ops_per_request: a.ops_per_request,
-            },
-            db_latency: parse_duration(&a.db.db_latency)?,
-            direct: a.direct,
-            data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
-            warmup: parse_duration(&a.warmup)?,
+            params: params.clone(),
+            direct: data.direct,
+            data_dir: data.data_dir.clone().unwrap_or_else(default_data_dir),
+            warmup: length.warmup,
             bound,
-            pool_threads,
+            settings,
+            db_latency,
         })
     }
 
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "block_size": self.params.block_size,
-            "file_size": self.params.file_size,
-            "sync_every": self.params.sync_every,
-            "work": self.params.work,
-            "msg_size": self.params.msg_size,
-            "records": self.params.records,
-            "keys": if self.params.uniform_keys { "uniform" } else { "zipfian" },
-            "ops_per_request": self.params.ops_per_request,
+        let mut v = serde_json::to_value(&self.params).expect("parameters serialize");
+        let more = json!({
             "db_latency": format_duration(self.db_latency),
-            "seed": self.params.seed,
             "direct": self.direct,
             "data_dir": self.data_dir,
             "warmup": format_duration(self.warmup),
             "duration": match self.bound { Bound::Duration(d) => Some(format_duration(d)), _ => None },
             "requests": match self.bound { Bound::Requests(n) => Some(n), _ => None },
-            "pool_threads": self.pool_threads,
-            "submit_batch": self.submit_batch,
-        })
+            "engine_options": self.settings,
+        });
+        if let (Some(v), serde_json::Value::Object(more)) = (v.as_object_mut(), more) {
+            v.extend(more);
+        }
+        v
     }
 }
 
@@ -195,10 +170,10 @@ pub struct RunConfig {
     pub json: bool,
     pub quiet: bool,
     pub repeat: u32,
-    pub lang: crate::lesson::Lang,
+    pub lang: crate::lang::Lang,
     /// A server already running; none is started then.
     pub target: Option<std::net::SocketAddr>,
-    pub server_threads: usize,
+    pub server_threads: u64,
     pub pin: crate::placement::Pin,
     pub max_threads: usize,
     /// Open loop: the rates to sweep, ascending; empty for a closed loop.
@@ -218,9 +193,51 @@ fn dedup(v: Vec<String>) -> Vec<String> {
     out
 }
 
+/// A clap error on one line, with clap's "did you mean" tip kept: the
+/// binary's rule is one line per error.
+pub fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let mut line = text
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    for tip in text.lines().filter(|l| l.trim_start().starts_with("tip:")) {
+        line.push_str(&format!(" ({})", tip.trim().trim_start_matches("tip: ")));
+    }
+    line
+}
+
+/// The `iobound` command line, with every engine's options added to the
+/// subcommands that run engines (under each engine's heading in `--help`).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    crate::cli::Cli::command()
+        .mut_subcommand("run", engine::augment)
+        .mut_subcommand("fio", engine::augment)
+}
+
+/// Parses a command line (`argv[0]` included) into the subcommand's flags
+/// and the engines' options.
+pub fn parse_args<I, T>(argv: I) -> Result<(crate::cli::Cli, engine::Settings), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    let m = command().try_get_matches_from(argv)?;
+    let cli = crate::cli::Cli::from_arg_matches(&m)?;
+    let settings = match m.subcommand() {
+        Some(("run" | "fio", sub)) => engine::read_settings(sub)?,
+        _ => engine::Settings::default(),
+    };
+    Ok((cli, settings))
+}
+
 impl RunConfig {
-    pub fn from_args(a: &RunArgs) -> Result<Self, ConfigError> {
-        let file = FileConfig::from_args(&a.file)?;
+    pub fn from_args(a: &RunArgs, settings: engine::Settings) -> Result<Self, ConfigError> {
+        let file = FileConfig::new(&a.params, &a.data, &a.length, settings, a.db.db_latency)?;
         let workloads = dedup(split_list(&a.workload));
         if workloads.is_empty() {
             return Err(ConfigError::EmptyList("workload"));
@@ -229,14 +246,19 @@ impl RunConfig {
             // Builds each workload once to check its parameters against it.
             iobound_workloads::build(w, &file.params)?;
         }
-        let modes = dedup(split_list(&a.mode));
-        if modes.is_empty() {
-            return Err(ConfigError::EmptyList("mode"));
-        }
-        let engines = modes
-            .iter()
-            .map(|m| engine::by_name(m).ok_or_else(|| ConfigError::UnknownMode(m.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let engines = match &a.mode {
+            None => engine::all().to_vec(),
+            Some(list) => {
+                let modes = dedup(split_list(list));
+                if modes.is_empty() {
+                    return Err(ConfigError::EmptyList("mode"));
+                }
+                modes
+                    .iter()
+                    .map(|m| engine::by_name(m).ok_or_else(|| ConfigError::UnknownMode(m.clone())))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+        };
         let concurrency: Vec<usize> = dedup(split_list(&a.concurrency))
             .iter()
             .map(|c| match c.parse::<usize>() {
@@ -257,17 +279,10 @@ impl RunConfig {
             out: a.out.clone(),
             json: a.json,
             quiet: a.quiet,
-            repeat: if a.repeat == 0 {
-                return Err(ConfigError::Zero("repeat"));
-            } else {
-                a.repeat
-            },
+            repeat: a.repeat,
             lang: a.lang,
             target: a.target,
-            server_threads: match a.server_threads {
-                0 => return Err(ConfigError::Zero("server-threads")),
-                n => n,
-            },
+            server_threads: a.server_threads,
             pin: a
                 .pin
                 .as_deref()
@@ -294,7 +309,7 @@ impl RunConfig {
                 }
             },
             poisson: a.arrival == crate::cli::Arrival::Poisson,
-            slo: parse_duration(&a.slo)?,
+            slo: a.slo,
         })
     }
 
@@ -321,13 +336,17 @@ impl RunConfig {
 mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
-    use clap::Parser;
 
     fn parse(args: &[&str]) -> Result<RunConfig, ConfigError> {
         let mut full = vec!["iobound", "run"];
         full.extend_from_slice(args);
-        match Cli::try_parse_from(full).unwrap().command {
-            Command::Run(a) => RunConfig::from_args(&a),
+        match parse_args(full).unwrap() {
+            (
+                Cli {
+                    command: Command::Run(a),
+                },
+                settings,
+            ) => RunConfig::from_args(&a, settings),
             _ => unreachable!(),
         }
     }
@@ -354,12 +373,10 @@ mod tests {
 
     #[test]
     fn bad_values_give_one_line_errors() {
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 4] = [
             (&["-w", "nope"], "unknown workload 'nope'"),
             (&["-m", "fibers"], "unknown mode 'fibers'"),
             (&["-c", "0"], "invalid concurrency '0'"),
-            (&["-d", "soon"], "cannot parse duration 'soon'"),
-            (&["--file-size", "12Q"], "cannot parse size '12Q'"),
             (&["--block-size", "1000"], "block size 1000"),
         ];
         for (args, want) in cases {
@@ -367,5 +384,28 @@ mod tests {
             assert!(msg.contains(want), "{args:?}: {msg}");
             assert!(!msg.contains('\n'));
         }
+        // Units are parsed by the flags themselves.
+        for (args, want) in [
+            (["-d", "soon"], "cannot parse duration 'soon'"),
+            (["--file-size", "12Q"], "cannot parse size '12Q'"),
+            (["--pool-threads", "0"], "--pool-threads"),
+        ] {
+            let mut full = vec!["iobound", "run"];
+            full.extend_from_slice(&args);
+            let msg = parse_args(full).err().unwrap().to_string();
+            assert!(msg.contains(want), "{args:?}: {msg}");
+        }
+    }
+
+    #[test]
+    fn engine_options_are_read_and_recorded() {
+        let c = parse(&["--pool-threads", "3", "--submit-batch", "2"]).unwrap();
+        let v = c.to_json();
+        assert_eq!(v["engine_options"]["pool"]["pool_threads"], 3);
+        assert_eq!(v["engine_options"]["ring"]["submit_batch"], 2);
+        assert_eq!(v["work"], 256 << 10);
+        assert_eq!(v["keys"], "zipfian");
+        // No --mode: every registered engine.
+        assert_eq!(c.engines.len(), engine::all().len());
     }
 }

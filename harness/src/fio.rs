@@ -102,7 +102,7 @@ pub fn select_pairs(list: Option<&str>) -> Result<Vec<Pair>, FioError> {
     let Some(list) = list else {
         return Ok(PAIRS.to_vec());
     };
-    crate::units::split_list(list)
+    iobound_workloads::units::split_list(list)
         .iter()
         .map(|n| {
             PAIRS.iter().copied().find(|p| p.name == n).ok_or_else(|| {
@@ -243,10 +243,7 @@ pub fn run(
             bound: file.bound,
             rate: None,
         };
-        let opts = CellOptions {
-            direct: p.direct,
-            ..CellOptions::from_file_config(file)
-        };
+        let opts = CellOptions::new(p.direct, file.settings.clone());
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for round in 1..=repeat {
             // Alternate who goes first (ABBA) so drift in a noisy device or a
@@ -255,7 +252,7 @@ pub fn run(
             let early = fio_first
                 .then(|| run_fio(fio_bin, p, &path, file, block))
                 .transpose()?;
-            let cell = run::run_cell(&ready, engine, plan, opts, &uring, &mut obs);
+            let cell = run::run_cell(&ready, engine, plan, &opts, &uring, &mut obs);
             let s = match (cell.status, &cell.summary) {
                 (Status::Ok, Some(s)) => s.clone(),
                 _ => return Err(FioError::Cell(cell.stem(), cell.reason.unwrap_or_default())),
@@ -396,8 +393,7 @@ mod tests {
             data_dir: "/d".into(),
             warmup: Duration::from_millis(500),
             bound: Bound::Duration(Duration::from_secs(3)),
-            pool_threads: 2,
-            submit_batch: 8,
+            settings: Default::default(),
             db_latency: Duration::ZERO,
         };
         let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096);

@@ -4,25 +4,44 @@ use std::fmt::Write;
 
 use crate::engine;
 
+/// `iobound list --json`: the workloads and engines as one JSON document,
+/// for scripts and tests that iterate them.
+pub fn render_json() -> String {
+    let doc = serde_json::json!({
+        "workloads": iobound_workloads::catalog(),
+        "engines": engine::all().iter().map(|e| e.describe()).collect::<Vec<_>>(),
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).expect("plain data serializes")
+    )
+}
+
 /// The text `iobound list` prints.
 pub fn render() -> String {
     let mut s = format!(
-        "Workloads (class, and the engine the lesson predicts wins):\n  {:<14} {:<10} {:<8} {}\n",
+        "Workloads (class, and the model the lesson predicts wins):\n  {:<14} {:<10} {:<18} {}\n",
         "name", "class", "lesson", "one request"
     );
     for w in iobound_workloads::catalog() {
         let _ = writeln!(
             s,
-            "  {:<14} {:<10} {:<8} {}",
+            "  {:<14} {:<10} {:<18} {}",
             w.name,
             w.class.label(),
-            w.prediction,
+            w.prediction.label(),
             w.summary
         );
     }
-    s.push_str("\nEngines (--mode):\n");
+    s.push_str("\nEngines (--mode), with their concurrency model:\n");
     for e in engine::all() {
-        let _ = writeln!(s, "  {:<14} {}", e.name(), e.summary());
+        let _ = writeln!(
+            s,
+            "  {:<14} {:<18} {}",
+            e.name(),
+            e.model().label(),
+            e.summary()
+        );
     }
     s
 }
@@ -30,16 +49,27 @@ pub fn render() -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn json_lists_every_engine_with_its_model() {
+        let v: serde_json::Value = serde_json::from_str(&super::render_json()).unwrap();
+        let engines = v["engines"].as_array().unwrap();
+        assert_eq!(engines.len(), crate::engine::all().len());
+        for (e, j) in crate::engine::all().iter().zip(engines) {
+            assert_eq!(j["name"], e.name());
+            assert_eq!(j["model"], e.model().key());
+            assert!(j["caps"]["needs_io_uring"].is_boolean());
+        }
+        assert_eq!(
+            v["workloads"].as_array().unwrap().len(),
+            iobound_workloads::catalog().len()
+        );
+    }
+
+    #[test]
     fn lists_every_workload_and_engine() {
         let s = super::render();
-        for name in [
-            "file-randread",
-            "file-seqread",
-            "file-write",
-            "threads",
-            "uring",
-            "rayon",
-        ] {
+        let workloads = iobound_workloads::catalog().iter().map(|w| w.name);
+        let engines = crate::engine::all().iter().map(|e| e.name());
+        for name in workloads.chain(engines) {
             assert!(s.contains(name), "{name} missing");
         }
     }

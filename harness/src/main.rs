@@ -4,18 +4,25 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 
-use iobound::cli::{Cli, Command};
+use iobound::cli::Command;
 use iobound::config::{ConfigError, FileConfig, LessonPick, RunConfig};
 use iobound::result::Status;
 use iobound::{fio, interrupt, lesson, list, report, run, suite, ui};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let (cli, settings) = match iobound::config::parse_args(std::env::args_os()) {
+        Ok(parsed) => parsed,
+        // --help and --version print in full; mistakes get one line.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprintln!("iobound: error: {}", iobound::config::clap_one_line(&e));
+            return ExitCode::from(2);
+        }
+    };
     interrupt::install();
     run::raise_open_file_limit();
-    match dispatch(cli.command) {
+    match dispatch(cli.command, settings) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("iobound: error: {}", one_line(&e));
@@ -72,14 +79,21 @@ fn finish(out: &run::RunOutput) -> ExitCode {
     }
 }
 
-fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
+fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::List => {
-            print!("{}", list::render());
+        Command::List(args) => {
+            print!(
+                "{}",
+                if args.json {
+                    list::render_json()
+                } else {
+                    list::render()
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => {
-            let cfg = RunConfig::from_args(&args)?;
+            let cfg = RunConfig::from_args(&args, settings)?;
             let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
             let out = run::run(cfg, &mut term)?;
             Ok(finish(&out))
@@ -93,7 +107,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => {
             let run = report::load::load_dir(&args.dir)?;
-            report::write_reports(&args.dir, &run, args.lang)
+            report::write_reports(&args.dir, &run, args.lang.unwrap_or(run.lang))
                 .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
             let r = report::model::build(&run);
             for m in &r.missing {
@@ -153,7 +167,13 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fio(args) => {
-            let file = FileConfig::from_args(&args.file)?;
+            let file = FileConfig::new(
+                &args.params,
+                &args.data,
+                &args.length,
+                settings,
+                std::time::Duration::ZERO,
+            )?;
             let pairs = fio::select_pairs(args.pairs.as_deref())?;
             fio::run(&file, &pairs, args.repeat, &args.fio).context("fio comparison")?;
             Ok(ExitCode::SUCCESS)

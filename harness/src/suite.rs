@@ -5,10 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
 use serde::Deserialize;
 
-use crate::cli::{BenchArgs, Cli, Command};
+use crate::cli::{BenchArgs, Command};
 use crate::config::{ConfigError, RunConfig};
 use crate::run::Suite;
 
@@ -33,53 +32,37 @@ pub enum SuiteError {
     },
     #[error("suite {name}: {msg}")]
     Parse { name: String, msg: String },
-    #[error("suite {name}, group {index}: {source}")]
+    #[error("suite {name}, group {index} (line {line}): {msg}")]
+    Flag {
+        name: String,
+        index: usize,
+        line: usize,
+        msg: String,
+    },
+    #[error("suite {name}, group {index} (line {line}): {source}")]
     Group {
         name: String,
         index: usize,
+        line: usize,
         #[source]
         source: ConfigError,
     },
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-struct Settings {
-    duration: Option<String>,
-    warmup: Option<String>,
-    file_size: Option<String>,
-    block_size: Option<String>,
-    work: Option<String>,
-    sync_every: Option<u64>,
-    pool_threads: Option<usize>,
-    msg_size: Option<String>,
-    records: Option<u64>,
-    db_latency: Option<String>,
-    keys: Option<String>,
-}
+/// Keys of a suite file that are not `iobound run` flags.
+const META: [&str; 3] = ["description", "repeat", "group"];
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GroupFile {
-    workloads: Vec<String>,
-    modes: Vec<String>,
-    concurrency: Vec<usize>,
-    #[serde(default)]
-    direct: bool,
-    #[serde(flatten)]
-    settings: Settings,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SuiteFile {
     #[serde(default)]
     description: String,
     #[serde(default = "one")]
     repeat: u32,
+    #[serde(default)]
+    group: Vec<toml::Spanned<toml::Table>>,
+    /// Every other top-level key: a flag for every group.
     #[serde(flatten)]
-    settings: Settings,
-    group: Vec<GroupFile>,
+    settings: toml::Table,
 }
 
 fn one() -> u32 {
@@ -105,93 +88,120 @@ pub fn source(arg: &str) -> Result<(String, String), SuiteError> {
     Ok((name, text))
 }
 
-/// Parses a suite and checks every group as `iobound run` would.
+/// The `iobound run` flag a suite key stands for: `block_size` is
+/// `--block-size`; the matrix keys are plural in suites.
+fn flag_of(key: &str) -> String {
+    let key = match key {
+        "workloads" => "workload",
+        "modes" => "mode",
+        "rates" => "rate",
+        k => k,
+    };
+    format!("--{}", key.replace('_', "-"))
+}
+
+/// A suite value as the command line spells it: lists comma-separated,
+/// `true` as the bare flag, `false` as no flag at all.
+fn push_flag(argv: &mut Vec<String>, key: &str, v: &toml::Value) -> Result<(), String> {
+    let scalar = |v: &toml::Value| -> Result<String, String> {
+        match v {
+            toml::Value::String(s) => Ok(s.clone()),
+            toml::Value::Integer(i) => Ok(i.to_string()),
+            toml::Value::Float(f) => Ok(f.to_string()),
+            other => Err(format!("'{key}': {} is not a value", other.type_str())),
+        }
+    };
+    match v {
+        toml::Value::Boolean(true) => argv.push(flag_of(key)),
+        toml::Value::Boolean(false) => {}
+        toml::Value::Array(items) => {
+            let parts = items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?;
+            argv.extend([flag_of(key), parts.join(",")]);
+        }
+        v => argv.extend([flag_of(key), scalar(v)?]),
+    }
+    Ok(())
+}
+
+/// The one-line gist of a clap error, naming the suite key rather than the
+/// flag it became.
+fn key_error(e: &clap::Error) -> String {
+    let line = crate::config::clap_one_line(e);
+    // Flags back into suite keys: '--block-size' reads as 'block_size'.
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line.as_str();
+    while let Some(i) = rest.find("'--") {
+        out.push_str(&rest[..i + 1]);
+        let after = &rest[i + 3..];
+        let end = after.find(['\'', ' ', '=', '<']).unwrap_or(after.len());
+        out.push_str(&after[..end].replace('-', "_"));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out.replace("unexpected argument", "unknown key")
+        .replace("a similar argument exists", "a similar key exists")
+}
+
+/// Line (1-based) of byte `pos` in `text`.
+fn line_of(text: &str, pos: usize) -> usize {
+    text[..pos.min(text.len())].matches('\n').count() + 1
+}
+
+/// Parses a suite and checks every group as `iobound run` would: each key
+/// becomes the flag of the same name, so a suite accepts exactly what the
+/// command line accepts (engine options included).
 pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError> {
-    let f: SuiteFile = toml::from_str(text).map_err(|e| SuiteError::Parse {
+    let parse_err = |msg: String| SuiteError::Parse {
         name: name.to_string(),
-        msg: e.to_string(),
-    })?;
+        msg,
+    };
+    let f: SuiteFile = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
     if f.group.is_empty() {
-        return Err(SuiteError::Parse {
-            name: name.to_string(),
-            msg: "no [[group]]".into(),
-        });
+        return Err(parse_err("no [[group]]".into()));
     }
     let repeat = a.repeat.unwrap_or(f.repeat);
     let mut groups = Vec::with_capacity(f.group.len());
     for (i, g) in f.group.iter().enumerate() {
-        let join = |v: &[String]| v.join(",");
-        let mut argv: Vec<String> = vec![
-            "iobound".into(),
-            "run".into(),
-            "--workload".into(),
-            join(&g.workloads),
-            "--mode".into(),
-            join(&g.modes),
-            "--concurrency".into(),
-            join(
-                &g.concurrency
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>(),
-            ),
+        // The group's span starts at its `[[group]]` header.
+        let line = line_of(text, g.span().start);
+        let flag_err = |msg: String| SuiteError::Flag {
+            name: name.to_string(),
+            index: i + 1,
+            line,
+            msg,
+        };
+        let mut argv: Vec<String> = vec!["iobound".into(), "run".into()];
+        // The suite's settings first, the group's own after: the last wins.
+        let mut keys = toml::Table::new();
+        keys.extend(f.settings.clone());
+        keys.extend(g.get_ref().clone());
+        for (k, v) in &keys {
+            if META.contains(&k.as_str()) || k == "out" {
+                return Err(flag_err(format!("'{k}' cannot be set in a group")));
+            }
+            push_flag(&mut argv, k, v).map_err(flag_err)?;
+        }
+        argv.extend([
             "--out".into(),
             a.out.display().to_string(),
             "--repeat".into(),
             repeat.to_string(),
-        ];
-        if g.direct {
-            argv.push("--direct".into());
-        }
+        ]);
         if let Some(d) = &a.data_dir {
             argv.extend(["--data-dir".into(), d.display().to_string()]);
         }
-        let s = &g.settings;
-        let d = &f.settings;
-        let pairs: [(&str, Option<String>); 11] = [
-            ("--msg-size", s.msg_size.clone().or(d.msg_size.clone())),
-            ("--records", s.records.or(d.records).map(|v| v.to_string())),
-            (
-                "--db-latency",
-                s.db_latency.clone().or(d.db_latency.clone()),
-            ),
-            ("--keys", s.keys.clone().or(d.keys.clone())),
-            ("--duration", s.duration.clone().or(d.duration.clone())),
-            ("--warmup", s.warmup.clone().or(d.warmup.clone())),
-            ("--file-size", s.file_size.clone().or(d.file_size.clone())),
-            (
-                "--block-size",
-                s.block_size.clone().or(d.block_size.clone()),
-            ),
-            ("--work", s.work.clone().or(d.work.clone())),
-            (
-                "--sync-every",
-                s.sync_every.or(d.sync_every).map(|v| v.to_string()),
-            ),
-            (
-                "--pool-threads",
-                s.pool_threads.or(d.pool_threads).map(|v| v.to_string()),
-            ),
-        ];
-        for (flag, v) in pairs {
-            if let Some(v) = v {
-                argv.extend([flag.to_string(), v]);
-            }
-        }
-        let group_err = |msg: String| SuiteError::Parse {
-            name: name.to_string(),
-            msg: format!("group {}: {msg}", i + 1),
-        };
-        let cli = Cli::try_parse_from(&argv)
-            .map_err(|e| group_err(e.to_string().lines().next().unwrap_or_default().to_string()))?;
+        let (cli, settings) =
+            crate::config::parse_args(&argv).map_err(|e| flag_err(key_error(&e)))?;
         let Command::Run(run_args) = cli.command else {
             unreachable!("argv starts with run");
         };
-        let cfg = RunConfig::from_args(&run_args).map_err(|source| SuiteError::Group {
-            name: name.to_string(),
-            index: i + 1,
-            source,
-        })?;
+        let cfg =
+            RunConfig::from_args(&run_args, settings).map_err(|source| SuiteError::Group {
+                name: name.to_string(),
+                index: i + 1,
+                line,
+                source,
+            })?;
         groups.push(cfg);
     }
     Ok(Suite {
@@ -211,10 +221,31 @@ mod tests {
     fn args(extra: &[&str]) -> BenchArgs {
         let mut v = vec!["iobound", "bench"];
         v.extend_from_slice(extra);
-        match Cli::try_parse_from(v).unwrap().command {
+        match crate::config::parse_args(v).unwrap().0.command {
             Command::Bench(a) => a,
             _ => unreachable!(),
         }
+    }
+
+    /// Every `iobound run` flag is a suite key, engine options included,
+    /// with no table to keep in step.
+    #[test]
+    fn any_run_flag_is_a_suite_key() {
+        let text = "seed = 7\n[[group]]\nworkloads = [\"db-ycsb-c\"]\nmodes = [\"threads\"]\nconcurrency = [4, 8]\nrates = [100, 200]\nops_per_request = 2\npool_threads = 3\ndirect = true\n";
+        let s = parse("keys", text, &args(&[])).unwrap();
+        let g = &s.groups[0];
+        assert_eq!(g.concurrency, [4, 8]);
+        assert_eq!(g.rates, [100.0, 200.0]);
+        assert_eq!(g.file.params.seed, 7);
+        assert_eq!(g.file.params.ops_per_request, 2);
+        assert!(g.file.direct);
+        assert_eq!(
+            g.file
+                .settings
+                .get::<crate::engine::pool::Options>()
+                .pool_threads,
+            Some(3)
+        );
     }
 
     #[test]
@@ -249,14 +280,15 @@ mod tests {
         let bad = "repeat = 1\n[[group]]\nworkloads = [\"nope\"]\nmodes = [\"uring\"]\nconcurrency = [1]\n";
         let e = parse("mine", bad, &args(&[])).err().unwrap().to_string();
         assert!(
-            e.contains("suite mine, group 1") && e.contains("nope"),
+            e.contains("suite mine, group 1 (line 2)") && e.contains("nope"),
             "{e}"
         );
-        let typo =
-            "[[group]]\nworkload = [\"file-randread\"]\nmodes = [\"uring\"]\nconcurrency = [1]\n";
+        let typo = "duration = \"1s\"\n\n[[group]]\nworkloads = [\"file-randread\"]\n\n[[group]]\nworkloads = [\"file-randread\"]\nblock_sise = \"4K\"\n";
         let e = parse("mine", typo, &args(&[])).err().unwrap().to_string();
         assert!(
-            e.contains("unknown field") || e.contains("missing field"),
+            e.contains("group 2 (line 6)")
+                && e.contains("unknown key 'block_sise'")
+                && e.contains("block_size"),
             "{e}"
         );
         assert!(matches!(

@@ -7,7 +7,8 @@ use crate::net::{DbWeb, DbYcsb, Keys, Mix, MixedDb, NetEcho};
 use crate::{Workload, WorkloadError};
 
 /// Where a workload spends its time, which decides the model the lesson predicts wins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Class {
     IoBound,
     CpuBound,
@@ -24,15 +25,72 @@ impl Class {
     }
 }
 
+/// A concurrency model: how requests wait and where they compute. Engines
+/// declare theirs; the lesson's claims and the reports compare models, so a
+/// new engine of a known model joins every comparison without being named.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// One OS thread per request in flight, blocking in each syscall.
+    BlockingThreads,
+    /// One thread multiplexing every request in flight; computes inline.
+    EventLoop,
+    /// Several event loops (one per core, or work-stealing between them).
+    EventLoops,
+    /// A fixed pool of threads, one per core; requests are queued tasks.
+    Pool,
+    /// A fixed pool of worker processes fed over IPC (Python's multiprocessing).
+    ProcessPool,
+    /// An event loop for waiting, a pool of threads for computing.
+    EventLoopPool,
+}
+
+impl Model {
+    /// Every model, in the order reports list them.
+    pub const ALL: [Model; 6] = [
+        Model::BlockingThreads,
+        Model::EventLoop,
+        Model::EventLoops,
+        Model::Pool,
+        Model::ProcessPool,
+        Model::EventLoopPool,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Model::BlockingThreads => "blocking threads",
+            Model::EventLoop => "event loop",
+            Model::EventLoops => "event loops",
+            Model::Pool => "thread pool",
+            Model::ProcessPool => "process pool",
+            Model::EventLoopPool => "event loop + pool",
+        }
+    }
+
+    /// The name in run.json and on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Model::BlockingThreads => "blocking-threads",
+            Model::EventLoop => "event-loop",
+            Model::EventLoops => "event-loops",
+            Model::Pool => "pool",
+            Model::ProcessPool => "process-pool",
+            Model::EventLoopPool => "event-loop-pool",
+        }
+    }
+}
+
 /// What `iobound list` shows about a workload.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct WorkloadInfo {
     pub name: &'static str,
     pub class: Class,
     pub summary: &'static str,
-    /// The engine the lesson expects to win: async I/O for I/O-bound work, a
-    /// pool of cores for CPU-bound work.
-    pub prediction: &'static str,
+    /// The model the lesson expects to win: an event loop for I/O-bound
+    /// work, a pool of cores for CPU-bound work, both for mixed work.
+    pub prediction: Model,
 }
 
 /// Every workload, in the order `iobound list` shows them.
@@ -42,100 +100,136 @@ pub fn catalog() -> &'static [WorkloadInfo] {
             name: "file-randread",
             class: Class::IoBound,
             summary: "uniform random aligned reads of --block-size (4 KiB) from a data file",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "file-seqread",
             class: Class::IoBound,
             summary: "sequential reads of --block-size (128 KiB), wrapping at the end of the file",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "file-write",
             class: Class::IoBound,
             summary: "4 KiB appends to a log file, fdatasync after every --sync-every (1)",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "cpu-hash",
             class: Class::CpuBound,
             summary: "SHA-256 of --work (256 KiB) of in-memory data per request; no I/O",
-            prediction: "rayon",
+            prediction: Model::Pool,
         },
         WorkloadInfo {
             name: "cpu-image",
             class: Class::CpuBound,
             summary: "3x3 box blur of a 512x512 grayscale tile per request; no I/O",
-            prediction: "rayon",
+            prediction: Model::Pool,
         },
         WorkloadInfo {
             name: "net-echo",
             class: Class::IoBound,
             summary: "one --msg-size (64 B) message to the echo server and back",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "db-ycsb-a",
             class: Class::IoBound,
             summary: "YCSB A on the db server: 50% reads, 50% durable updates, zipfian keys",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "db-ycsb-b",
             class: Class::IoBound,
             summary: "YCSB B on the db server: 95% reads, 5% durable updates, zipfian keys",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "db-ycsb-c",
             class: Class::IoBound,
             summary: "YCSB C on the db server: reads only, zipfian keys",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "db-ycsb-f",
             class: Class::IoBound,
             summary: "YCSB F on the db server: read-modify-write of one key",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "db-web",
             class: Class::IoBound,
             summary: "the lesson's web request: 3 sequential db queries, then a small render",
-            prediction: "uring",
+            prediction: Model::EventLoop,
         },
         WorkloadInfo {
             name: "mixed-db",
             class: Class::Mixed,
             summary: "one db query, then SHA-256 of --work (256 KiB)",
-            prediction: "hybrid",
+            prediction: Model::EventLoopPool,
         },
         WorkloadInfo {
             name: "mixed-file",
             class: Class::Mixed,
             summary: "random read of --block-size (64 KiB) from a data file, then SHA-256 of it",
-            prediction: "hybrid",
+            prediction: Model::EventLoopPool,
         },
     ]
 }
 
-/// Parameters shared by the workloads; each takes what it needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How db workloads pick keys.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyDist {
+    /// YCSB's zipfian distribution (constant 0.99): a few hot keys.
+    #[default]
+    Zipfian,
+    /// Every key equally likely.
+    Uniform,
+}
+
+/// Parameters shared by the workloads; each takes what it needs. Defined
+/// once: the same struct is the command line's flags (clap), a suite
+/// group's keys and run.json's record (serde).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WorkloadParams {
-    /// Transfer size; `None` takes the workload's own default.
+    /// Transfer size per request [default: 4K; 128K for file-seqread; 64K for mixed-file]
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
     pub block_size: Option<u64>,
+    /// Size of the data (or log) file
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::units::size_arg)]
     pub file_size: u64,
+    /// file-write: fdatasync after every N appends
+    #[arg(long, value_name = "N", default_value_t = 1)]
     pub sync_every: u64,
+    /// Seed of the random offsets and keys
+    #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
-    /// Bytes each request of cpu-hash hashes.
+    /// cpu-hash, mixed-db: bytes each request hashes
+    #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = crate::units::size_arg)]
     pub work: u64,
-    /// net-echo: payload bytes.
+    /// net-echo: payload bytes per message (at most 1048575)
+    #[arg(long, value_name = "SIZE", default_value = "64", value_parser = crate::units::size_arg)]
     pub msg_size: u64,
-    /// db workloads: records in the table.
+    /// db: records in the table (1 KiB each)
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub records: u64,
-    /// db workloads: uniform keys instead of YCSB's zipfian.
-    pub uniform_keys: bool,
-    /// db-ycsb-*: queries per request.
+    /// db workloads: how keys are picked
+    #[arg(long, value_enum, value_name = "DIST", default_value = "zipfian")]
+    pub keys: KeyDist,
+    /// db-ycsb-*: queries per request
+    #[arg(long, value_name = "N", default_value_t = 1)]
     pub ops_per_request: u64,
 }
 
@@ -149,7 +243,7 @@ impl Default for WorkloadParams {
             work: 256 << 10,
             msg_size: 64,
             records: 100_000,
-            uniform_keys: false,
+            keys: KeyDist::Zipfian,
             ops_per_request: 1,
         }
     }
@@ -167,7 +261,7 @@ fn build_db(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Workloa
             "--records must be at least 1".into(),
         ));
     }
-    let keys = Keys::new(p.uniform_keys, p.records, p.seed);
+    let keys = Keys::new(p.keys == KeyDist::Uniform, p.records, p.seed);
     let ycsb = |n: &'static str, mix: Mix| -> Result<Box<dyn Workload>, WorkloadError> {
         let max = DbYcsb::max_ops(mix) as u64;
         if !(1..=max).contains(&p.ops_per_request) {
@@ -275,6 +369,18 @@ mod tests {
             assert_eq!(w.name(), info.name);
             assert!(!w.request(0).is_empty());
         }
+    }
+
+    /// The flags' defaults and `Default` are one set of values.
+    #[test]
+    fn command_line_defaults_are_the_defaults() {
+        use clap::{Args, FromArgMatches};
+        let cmd = WorkloadParams::augment_args(clap::Command::new("t"));
+        let m = cmd.try_get_matches_from(["t"]).unwrap();
+        assert_eq!(
+            WorkloadParams::from_arg_matches(&m).unwrap(),
+            WorkloadParams::default()
+        );
     }
 
     #[test]

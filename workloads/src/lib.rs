@@ -14,8 +14,9 @@ pub mod keys;
 pub mod net;
 pub mod proto;
 pub mod step;
+pub mod units;
 
-pub use catalog::{build, catalog, Class, WorkloadInfo, WorkloadParams};
+pub use catalog::{build, catalog, Class, KeyDist, Model, WorkloadInfo, WorkloadParams};
 pub use compute::{Input, Kernel};
 pub use proto::Service;
 pub use step::{FileId, FileRole, FileSpec, Msg, Request, Step, MAX_STEPS};

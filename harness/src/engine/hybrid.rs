@@ -8,8 +8,10 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
-use super::uring::{run_loop, Offload};
-use super::{pool, CellCtx, Engine, EngineError};
+use iobound_workloads::Model;
+
+use super::uring::{run_loop, Offload, RING_OPTIONS};
+use super::{pool, CellCtx, Engine, EngineError, Options, Settings};
 use crate::load::Plan;
 use crate::record::Recorder;
 
@@ -24,20 +26,32 @@ impl Engine for Hybrid {
         "uring's event loop for I/O, compute steps on a rayon pool of one thread per core"
     }
 
-    fn needs_io_uring(&self) -> bool {
-        true
+    fn model(&self) -> Model {
+        Model::EventLoopPool
     }
 
-    fn threads_needed(&self, _plan: &Plan, pool_threads: usize) -> usize {
-        1 + pool_threads
+    fn caps(&self) -> super::Caps {
+        super::Caps {
+            needs_io_uring: true,
+            ..super::Caps::ALL
+        }
     }
 
-    fn workers(&self, _plan: &Plan, _pool_threads: usize) -> usize {
+    fn options(&self) -> &'static [&'static Options] {
+        &[&RING_OPTIONS, &pool::POOL_OPTIONS]
+    }
+
+    fn threads_needed(&self, _plan: &Plan, s: &Settings) -> usize {
+        1 + s.get::<pool::Options>().threads()
+    }
+
+    fn workers(&self, _plan: &Plan, _: &Settings) -> usize {
         1
     }
 
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
-        let pool = pool::build(ctx.pool_threads, "iobound-hybrid", false)?;
+        let threads = ctx.settings.get::<pool::Options>().threads();
+        let pool = pool::build(threads, "iobound-hybrid", false)?;
         // SAFETY: eventfd takes no pointers; a non-negative result is a new fd we own.
         let raw = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
         if raw < 0 {

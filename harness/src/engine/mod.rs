@@ -1,12 +1,18 @@
-//! Engines: the interpreters that run a workload's steps. Each engine owns
-//! only how requests wait; what a step is lives in [`crate::exec`] and the
-//! closed-loop slots in [`crate::load`].
+//! Engines: the interpreters that run a workload's steps, and their
+//! registry. Each engine owns only how requests wait; what a step is lives in
+//! [`crate::exec`] and the closed-loop slots in [`crate::load`].
+//!
+//! An engine is one module plus one line in [`all`]: it declares its name,
+//! its concurrency [`Model`], its [`Caps`] and its own typed options (an
+//! [`OptionSet`]), and everything else — `--mode` lists, `--help`, `iobound
+//! list`, run.json, reports, CI — reads them from here.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use iobound_workloads::Workload;
+use iobound_workloads::{Model, Workload};
 
 use crate::exec::{FileSet, IoBufs, StepError};
 use crate::load::{Clock, Plan, Slot};
@@ -17,6 +23,22 @@ pub mod hybrid;
 pub mod pool;
 pub mod threads;
 pub mod uring;
+
+/// Every engine, in the order `iobound list`, `--mode`'s default and the
+/// reports show them. Adding an engine: its module above, one line here.
+pub fn all() -> &'static [&'static dyn Engine] {
+    &[
+        &threads::Threads,
+        &uring::Uring,
+        &pool::Rayon,
+        &hybrid::Hybrid,
+    ]
+}
+
+/// The engine of that name.
+pub fn by_name(name: &str) -> Option<&'static dyn Engine> {
+    all().iter().copied().find(|e| e.name() == name)
+}
 
 /// Errors that end a cell.
 #[derive(Debug, thiserror::Error)]
@@ -35,24 +57,186 @@ pub enum EngineError {
     Pool(String),
     #[error("{in_flight} operations made no progress for {secs} s past the deadline (a server that stopped answering?)")]
     Stalled { in_flight: usize, secs: u64 },
+    #[error("{0}")]
+    Other(String),
 }
 
-/// Default `--submit-batch`. Measured on a 2-vCPU VM with virtio storage:
-/// submitting only once every completion of a wake-up was reaped cost ~20% of
-/// O_DIRECT IOPS at depth 32, while batches of 8 kept most of the syscall
-/// savings on page-cache reads (see the closing notes of the foundation issue).
-pub const DEFAULT_SUBMIT_BATCH: usize = 8;
+/// What an engine can run, and what it needs from the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Caps {
+    /// Skipped, with the reason, where io_uring is unavailable.
+    pub needs_io_uring: bool,
+    /// Runs file steps (read, write, fdatasync).
+    pub files: bool,
+    /// Runs network exchanges with a server.
+    pub network: bool,
+    /// Runs compute steps.
+    pub compute: bool,
+}
+
+impl Caps {
+    /// Every kind of step, no io_uring needed.
+    pub const ALL: Caps = Caps {
+        needs_io_uring: false,
+        files: true,
+        network: true,
+        compute: true,
+    };
+}
+
+/// An engine's own flags: a struct deriving clap (shown in `--help` under
+/// [`OptionSet::HEADING`]) and serde (recorded in run.json, settable in suite
+/// files). Engines that share a mechanism share its set (uring and hybrid
+/// share the ring's batch; rayon and hybrid the pool's size).
+pub trait OptionSet:
+    clap::Args + clap::FromArgMatches + serde::Serialize + serde::de::DeserializeOwned + Default
+{
+    /// The set's key in run.json.
+    const ID: &'static str;
+}
+
+/// An [`OptionSet`] with its type erased, so the registry can list them.
+pub struct Options {
+    pub id: &'static str,
+    augment: fn(clap::Command) -> clap::Command,
+    read: fn(&clap::ArgMatches) -> Result<serde_json::Value, clap::Error>,
+}
+
+impl Options {
+    /// The erased form of `T`.
+    pub const fn of<T: OptionSet>() -> Options {
+        fn augment<T: OptionSet>(c: clap::Command) -> clap::Command {
+            T::augment_args(c)
+        }
+        fn read<T: OptionSet>(m: &clap::ArgMatches) -> Result<serde_json::Value, clap::Error> {
+            let v = T::from_arg_matches(m)?;
+            serde_json::to_value(v)
+                .map_err(|e| clap::Error::raw(clap::error::ErrorKind::InvalidValue, e))
+        }
+        Options {
+            id: T::ID,
+            augment: augment::<T>,
+            read: read::<T>,
+        }
+    }
+}
+
+/// clap's parser for counts that must be at least one.
+pub(crate) fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("'{s}' is not a whole number of at least 1")),
+    }
+}
+
+/// Every option set of the registered engines, each once.
+fn option_sets() -> Vec<&'static Options> {
+    let mut sets: Vec<&'static Options> = Vec::new();
+    for e in all() {
+        for o in e.options() {
+            if !sets.iter().any(|s| s.id == o.id) {
+                sets.push(o);
+            }
+        }
+    }
+    sets
+}
+
+/// Adds every engine's options to a subcommand that runs engines.
+pub fn augment(cmd: clap::Command) -> clap::Command {
+    option_sets().into_iter().fold(cmd, |c, o| (o.augment)(c))
+}
+
+/// The engines' options as parsed from the command line.
+pub fn read_settings(m: &clap::ArgMatches) -> Result<Settings, clap::Error> {
+    let mut map = BTreeMap::new();
+    for o in option_sets() {
+        map.insert(o.id.to_string(), (o.read)(m)?);
+    }
+    Ok(Settings(map))
+}
+
+/// Checked values of every engine's options, by set.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Settings(BTreeMap<String, serde_json::Value>);
+
+impl Settings {
+    /// The values of one set (its defaults if it was not given).
+    pub fn get<T: OptionSet>(&self) -> T {
+        self.0
+            .get(T::ID)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// Sets one set's values (tests, and commands with fixed settings).
+    pub fn with<T: OptionSet>(mut self, v: &T) -> Self {
+        self.0.insert(
+            T::ID.to_string(),
+            serde_json::to_value(v).expect("option sets serialize"),
+        );
+        self
+    }
+}
+
+/// What run.json records of an engine, so a report can be rendered later
+/// without this binary's registry.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Description {
+    pub name: &'static str,
+    pub model: Model,
+    pub summary: &'static str,
+    pub caps: Caps,
+}
+
+/// A way of running requests.
+pub trait Engine: Sync {
+    fn name(&self) -> &'static str;
+    /// One line for `iobound list`.
+    fn summary(&self) -> &'static str;
+    /// How it waits and where it computes.
+    fn model(&self) -> Model;
+    fn caps(&self) -> Caps {
+        Caps::ALL
+    }
+    /// Its option sets (see [`OptionSet`]).
+    fn options(&self) -> &'static [&'static Options] {
+        &[]
+    }
+    /// OS threads the engine starts for a plan (io_uring's kernel workers aside).
+    fn threads_needed(&self, _plan: &Plan, _settings: &Settings) -> usize {
+        1
+    }
+    /// Worker processes it starts.
+    fn processes(&self, _plan: &Plan, _settings: &Settings) -> usize {
+        0
+    }
+    /// Connections the engine opens on a network workload.
+    fn connections(&self, plan: &Plan, _settings: &Settings) -> usize {
+        plan.concurrency
+    }
+    /// How many recorders (and progress counters) a cell of this plan uses.
+    fn workers(&self, plan: &Plan, settings: &Settings) -> usize;
+    /// Runs the cell; returns one recorder per worker.
+    fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError>;
+
+    fn describe(&self) -> Description {
+        Description {
+            name: self.name(),
+            model: self.model(),
+            summary: self.summary(),
+            caps: self.caps(),
+        }
+    }
+}
 
 /// Everything an engine needs to run one cell.
 pub struct CellCtx<'a> {
     pub workload: &'a dyn Workload,
     pub files: &'a FileSet,
     pub plan: Plan,
-    /// Threads of the rayon pool.
-    pub pool_threads: usize,
-    /// uring: submit after this many new entries instead of waiting for the
-    /// whole completion batch to be reaped.
-    pub submit_batch: usize,
+    /// The engines' options.
+    pub settings: &'a Settings,
     /// Check every read's content against the data set.
     pub verify: bool,
     /// Record latencies (false only to measure recording's own cost).
@@ -79,15 +263,14 @@ impl<'a> CellCtx<'a> {
         workload: &'a dyn Workload,
         files: &'a FileSet,
         plan: Plan,
-        pool_threads: usize,
+        settings: &'a Settings,
         progress: &'a Progress,
     ) -> Self {
         CellCtx {
             workload,
             files,
             plan,
-            pool_threads,
-            submit_batch: DEFAULT_SUBMIT_BATCH,
+            settings,
             verify: false,
             record: true,
             progress,
@@ -126,8 +309,15 @@ impl<'a> CellCtx<'a> {
         self.abort.store(true, Ordering::Relaxed);
     }
 
-    pub fn new_bufs(&self) -> IoBufs {
-        IoBufs::new(self.workload.max_transfer())
+    /// A worker's buffers, with its connection already open when the
+    /// workload talks to a server: engines call this before the clock
+    /// starts, so connecting is never timed as part of a request.
+    pub fn new_bufs(&self) -> Result<IoBufs, EngineError> {
+        let mut bufs = IoBufs::new(self.workload.max_transfer());
+        if self.workload.service().is_some() {
+            self.files.ensure_conn(&mut bufs)?;
+        }
+        Ok(bufs)
     }
 
     /// A recorder for this plan (with the uncorrected histogram in an open loop).
@@ -141,42 +331,12 @@ impl<'a> CellCtx<'a> {
     }
 }
 
-/// A way of running requests.
-pub trait Engine: Sync {
-    fn name(&self) -> &'static str;
-    /// One line for `iobound list`.
-    fn summary(&self) -> &'static str;
-    /// Whether the engine needs io_uring (skipped, with the reason, when absent).
-    fn needs_io_uring(&self) -> bool {
-        false
-    }
-    /// OS threads the engine starts for a plan (io_uring's kernel workers aside).
-    fn threads_needed(&self, _plan: &Plan, _pool_threads: usize) -> usize {
-        1
-    }
-    /// Connections the engine opens on a network workload.
-    fn connections(&self, plan: &Plan, _pool_threads: usize) -> usize {
-        plan.concurrency
-    }
-    /// How many recorders (and progress counters) a cell of this plan uses.
-    fn workers(&self, plan: &Plan, pool_threads: usize) -> usize;
-    /// Runs the cell; returns one recorder per worker.
-    fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError>;
-}
-
-/// Every engine, in the order `iobound list` shows them.
-pub fn all() -> [&'static dyn Engine; 4] {
-    [
-        &threads::Threads,
-        &uring::Uring,
-        &pool::Rayon,
-        &hybrid::Hybrid,
-    ]
-}
-
-/// The engine of that name.
-pub fn by_name(name: &str) -> Option<&'static dyn Engine> {
-    all().into_iter().find(|e| e.name() == name)
+/// The message of a panic's payload.
+pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 /// One request of a slot on a worker that blocks in the syscall, from
@@ -233,6 +393,13 @@ mod tests {
     use iobound_workloads::{dataset, FileId, FileRole, FileSpec, Request, Step};
     use std::time::Duration;
 
+    /// Default settings with pools of two threads, whatever the machine.
+    fn two_pool_threads() -> Settings {
+        Settings::default().with(&pool::Options {
+            pool_threads: Some(2),
+        })
+    }
+
     /// Request `i` writes block `i` at its own offset, then syncs: after a run
     /// of N requests exactly blocks 0..N must carry their stamps, which proves
     /// every request number ran once and only once, whatever the engine.
@@ -262,8 +429,8 @@ mod tests {
     #[test]
     fn every_engine_runs_each_request_number_exactly_once() {
         const N: u64 = 250;
-        for engine in all() {
-            if engine.needs_io_uring() && !crate::ring::UringSupport::detect().available {
+        for &engine in all() {
+            if engine.caps().needs_io_uring && !crate::ring::UringSupport::detect().available {
                 eprintln!("skipping {}: io_uring unavailable", engine.name());
                 continue;
             }
@@ -286,8 +453,9 @@ mod tests {
                 bound: Bound::Requests(N),
                 rate: None,
             };
-            let progress = Progress::new(engine.workers(&plan, 2));
-            let ctx = CellCtx::new(&w, &files, plan, 2, &progress);
+            let settings = two_pool_threads();
+            let progress = Progress::new(engine.workers(&plan, &settings));
+            let ctx = CellCtx::new(&w, &files, plan, &settings, &progress);
             let totals = merge(engine.run(&ctx).unwrap());
             assert_eq!(totals.requests, N, "{}", engine.name());
             assert_eq!(totals.hist.len(), N);
@@ -346,8 +514,8 @@ mod tests {
                 .with_compute_input(w.compute_input());
             let expected = expected_checksum(w.as_ref(), &files, N);
             assert_ne!(expected, 0);
-            for engine in all() {
-                if engine.needs_io_uring() && !crate::ring::UringSupport::detect().available {
+            for &engine in all() {
+                if engine.caps().needs_io_uring && !crate::ring::UringSupport::detect().available {
                     eprintln!("skipping {}: io_uring unavailable", engine.name());
                     continue;
                 }
@@ -357,8 +525,9 @@ mod tests {
                     bound: Bound::Requests(N),
                     rate: None,
                 };
-                let progress = Progress::new(engine.workers(&plan, 2));
-                let mut ctx = CellCtx::new(w.as_ref(), &files, plan, 2, &progress);
+                let settings = two_pool_threads();
+                let progress = Progress::new(engine.workers(&plan, &settings));
+                let mut ctx = CellCtx::new(w.as_ref(), &files, plan, &settings, &progress);
                 ctx.verify = true;
                 // A fresh thread per cell, as `run` does: rayon's
                 // use_current_thread binds the calling thread to one pool.

@@ -14,12 +14,38 @@ use std::time::Instant;
 
 use rayon::{ScopeFifo, ThreadPool, ThreadPoolBuilder};
 
-use super::{blocking_request, CellCtx, Engine, EngineError};
+use iobound_workloads::Model;
+
+use super::{blocking_request, CellCtx, Engine, EngineError, OptionSet, Settings};
 use crate::exec::IoBufs;
 use crate::load::{Clock, Plan, Slot};
 use crate::record::Recorder;
 
 pub struct Rayon;
+
+/// Options of the rayon pool (rayon, hybrid).
+#[derive(Debug, Clone, Default, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[command(next_help_heading = "Engine rayon (and hybrid)")]
+pub struct Options {
+    /// Threads of the rayon pool [default: one per core]
+    #[arg(long, value_name = "N", value_parser = super::at_least_one)]
+    pub pool_threads: Option<usize>,
+}
+
+impl Options {
+    /// The pool's size: as given, or one thread per core.
+    pub fn threads(&self) -> usize {
+        self.pool_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+}
+
+impl OptionSet for Options {
+    const ID: &'static str = "pool";
+}
+
+pub(crate) const POOL_OPTIONS: super::Options = super::Options::of::<Options>();
 
 thread_local! {
     // Each pool thread records into its own recorder: no lock per request.
@@ -36,33 +62,58 @@ impl Engine for Rayon {
         "each request a task on a rayon pool of one thread per core, blocking syscalls"
     }
 
-    fn threads_needed(&self, _plan: &Plan, pool_threads: usize) -> usize {
-        pool_threads
+    fn model(&self) -> Model {
+        Model::Pool
     }
 
-    fn connections(&self, _plan: &Plan, pool_threads: usize) -> usize {
-        pool_threads
+    fn options(&self) -> &'static [&'static super::Options] {
+        &[&POOL_OPTIONS]
     }
 
-    fn workers(&self, _plan: &Plan, pool_threads: usize) -> usize {
-        pool_threads
+    fn threads_needed(&self, _plan: &Plan, s: &Settings) -> usize {
+        s.get::<Options>().threads()
+    }
+
+    fn connections(&self, _plan: &Plan, s: &Settings) -> usize {
+        s.get::<Options>().threads()
+    }
+
+    fn workers(&self, _plan: &Plan, s: &Settings) -> usize {
+        s.get::<Options>().threads()
     }
 
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         // The calling thread joins the pool as worker 0 (it would otherwise
         // sit blocked in the scope), so the pool is exactly `pool_threads`.
-        let pool = build(ctx.pool_threads, "iobound-rayon", true)?;
-        pool.broadcast(|_| RECORDER.with(|r| *r.borrow_mut() = Some(ctx.new_recorder())));
+        let pool = build(
+            ctx.settings.get::<Options>().threads(),
+            "iobound-rayon",
+            true,
+        )?;
+        // Each pool thread's recorder and connection, set up before the
+        // clock starts.
+        let set_up = pool.broadcast(|_| {
+            RECORDER.with(|r| *r.borrow_mut() = Some(ctx.new_recorder()));
+            let bufs = ctx.new_bufs()?;
+            CONN.with(|c| *c.borrow_mut() = bufs.conn);
+            Ok::<(), EngineError>(())
+        });
+        set_up.into_iter().collect::<Result<(), _>>()?;
+        // The slots' buffers carry no connection: a task borrows its thread's.
+        let tasks: Vec<Task> = Slot::all(&ctx.plan)
+            .into_iter()
+            .map(|slot| Task {
+                slot,
+                bufs: IoBufs::new(ctx.workload.max_transfer()),
+                start: Instant::now(),
+            })
+            .collect();
         let first_error: Mutex<Option<EngineError>> = Mutex::new(None);
         let clock = ctx.begin();
         let start = Instant::now();
         pool.scope_fifo(|s| {
-            for slot in Slot::all(&ctx.plan) {
-                let task = Task {
-                    slot,
-                    bufs: ctx.new_bufs(),
-                    start,
-                };
+            for mut task in tasks {
+                task.start = start;
                 s.spawn_fifo(|s| task.run(s, ctx, &clock, &first_error));
             }
         });

@@ -2,10 +2,13 @@
 //! pwrite and fdatasync — the classic synchronous model. The calling thread
 //! runs slot 0 itself, so a cell at concurrency C uses exactly C threads.
 
-use std::sync::RwLock;
+use std::sync::{Condvar, Mutex, RwLock};
 use std::time::Instant;
 
-use super::{blocking_request, CellCtx, Engine, EngineError};
+use iobound_workloads::Model;
+
+use super::{blocking_request, CellCtx, Engine, EngineError, Settings};
+use crate::exec::IoBufs;
 use crate::load::{Plan, Slot};
 use crate::record::Recorder;
 
@@ -22,33 +25,42 @@ impl Engine for Threads {
         "one OS thread per outstanding request, blocking syscalls (pread, pwrite, fdatasync, send, recv)"
     }
 
-    fn threads_needed(&self, plan: &Plan, _pool_threads: usize) -> usize {
+    fn model(&self) -> Model {
+        Model::BlockingThreads
+    }
+
+    fn threads_needed(&self, plan: &Plan, _: &Settings) -> usize {
         plan.concurrency
     }
 
-    fn workers(&self, plan: &Plan, _pool_threads: usize) -> usize {
+    fn workers(&self, plan: &Plan, _: &Settings) -> usize {
         plan.concurrency
     }
 
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         let mut slots = Slot::all(&ctx.plan).into_iter();
         let first = slots.next().expect("concurrency is at least 1");
-        // Workers wait on the gate until every thread exists, so the clock
-        // starts with all of them ready and thread creation is not timed.
+        // Each worker sets up (buffers, connection) and then waits on the
+        // gate; the clock starts once every worker is set up, so neither
+        // thread creation nor connecting is timed.
         let gate = RwLock::new(());
         let closed = gate.write().expect("fresh lock");
+        let set_up = (Mutex::new(0usize), Condvar::new());
         std::thread::scope(|s| {
             let mut handles = Vec::with_capacity(slots.len());
             for (i, slot) in slots.enumerate() {
-                let gate = &gate;
+                let (gate, set_up) = (&gate, &set_up);
                 // Buffers live on the heap; a small stack lets thousands of
                 // workers start without reserving gigabytes of address space.
                 let h = std::thread::Builder::new()
                     .name(format!("iobound-w{}", i + 1))
                     .stack_size(WORKER_STACK)
                     .spawn_scoped(s, move || {
+                        let bufs = ctx.new_bufs();
+                        *set_up.0.lock().expect("never poisoned") += 1;
+                        set_up.1.notify_one();
                         drop(gate.read());
-                        worker(ctx, slot, i + 1)
+                        worker(ctx, slot, bufs?, i + 1)
                     });
                 match h {
                     Ok(h) => handles.push(h),
@@ -60,21 +72,54 @@ impl Engine for Threads {
                     }
                 }
             }
+            let mine = ctx.new_bufs();
+            let mut n = set_up.0.lock().expect("never poisoned");
+            while *n < handles.len() {
+                n = set_up.1.wait(n).expect("never poisoned");
+            }
+            drop(n);
             ctx.begin();
             drop(closed);
-            let mine = worker(ctx, first, 0);
-            let mut recorders = vec![mine?];
-            for h in handles {
-                recorders.push(h.join().expect("worker thread panicked")?);
+            let mut first_error = None;
+            let mut recorders = Vec::with_capacity(handles.len() + 1);
+            match mine.and_then(|bufs| worker(ctx, first, bufs, 0)) {
+                Ok(r) => recorders.push(r),
+                Err(e) => {
+                    ctx.fail();
+                    first_error = Some(e);
+                }
             }
-            Ok(recorders)
+            for h in handles {
+                // A panicking worker fails the cell, not the run.
+                let r = h.join().unwrap_or_else(|p| {
+                    ctx.fail();
+                    Err(EngineError::Other(format!(
+                        "a worker thread panicked: {}",
+                        super::panic_message(p.as_ref())
+                    )))
+                });
+                match r {
+                    Ok(r) => recorders.push(r),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            match first_error {
+                Some(e) => Err(e),
+                None => Ok(recorders),
+            }
         })
     }
 }
 
 /// One slot's closed loop on the current thread.
-fn worker(ctx: &CellCtx<'_>, mut slot: Slot, id: usize) -> Result<Recorder, EngineError> {
-    let mut bufs = ctx.new_bufs();
+fn worker(
+    ctx: &CellCtx<'_>,
+    mut slot: Slot,
+    mut bufs: IoBufs,
+    id: usize,
+) -> Result<Recorder, EngineError> {
     let mut rec = ctx.new_recorder();
     let clock = ctx.begin();
     let mut now = Instant::now();

@@ -357,21 +357,12 @@ fn measure(
         bound: Bound::Duration(s.delay(1.0).max(Duration::from_millis(100))),
         rate: None,
     };
-    let opts = CellOptions {
-        direct,
-        pool_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        submit_batch: engine::DEFAULT_SUBMIT_BATCH,
-        verify: false,
-        record: true,
-        target: None,
-        server_pid: None,
-        max_threads: usize::MAX,
-    };
+    let opts = CellOptions::new(direct, engine::Settings::default());
     let cell = run::run_cell(
         &ready,
         engine,
         plan,
-        opts,
+        &opts,
         &UringSupport::detect(),
         &mut run::Silent,
     );

@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 pub mod chapters;
 pub mod runtime;
-pub mod text;
 
-pub use text::Lang;
+pub use crate::lang::Lang;
 
 /// What a transcript line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

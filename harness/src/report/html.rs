@@ -8,7 +8,7 @@ use super::svg::esc;
 use super::tables;
 use super::verdict;
 use super::Render;
-use crate::lesson::Lang;
+use crate::lang::Lang;
 
 pub struct Html;
 

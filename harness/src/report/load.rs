@@ -9,6 +9,9 @@ use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 use serde::Deserialize;
 
+use iobound_workloads::{Class, Model};
+
+use crate::lang::Lang;
 use crate::result::{CellKey, Status, Summary};
 
 /// Errors reading a run directory as a whole.
@@ -57,9 +60,66 @@ pub struct Run {
     pub plan: Vec<String>,
     /// Each group's checked configuration (run.json only).
     pub groups: Vec<serde_json::Value>,
+    /// The engines the run used, with their models, in the order reports show them.
+    pub engines: Vec<EngineRecord>,
+    /// The workloads the run used: class and the model the lesson predicts.
+    pub workloads: Vec<WorkloadRecord>,
+    /// The language the run's report was written in.
+    pub lang: Lang,
     pub cells: Vec<Cell>,
     /// Cells (or files) that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
+}
+
+/// What run.json says of an engine.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EngineRecord {
+    pub name: String,
+    pub model: Model,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// What run.json says of a workload.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct WorkloadRecord {
+    pub name: String,
+    pub class: Class,
+    pub prediction: Model,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// Runs written before run.json recorded engines (schema v1) used these
+/// four, whose models never changed.
+pub(crate) fn legacy_engines() -> Vec<EngineRecord> {
+    [
+        ("threads", Model::BlockingThreads),
+        ("uring", Model::EventLoop),
+        ("rayon", Model::Pool),
+        ("hybrid", Model::EventLoopPool),
+    ]
+    .into_iter()
+    .map(|(name, model)| EngineRecord {
+        name: name.into(),
+        model,
+        summary: String::new(),
+    })
+    .collect()
+}
+
+/// Workloads of a v1 run: as the catalog describes them (their classes and
+/// predicted models are those v1 reports showed).
+fn legacy_workloads() -> Vec<WorkloadRecord> {
+    iobound_workloads::catalog()
+        .iter()
+        .map(|w| WorkloadRecord {
+            name: w.name.into(),
+            class: w.class,
+            prediction: w.prediction,
+            summary: w.summary.into(),
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -118,13 +178,29 @@ fn text(v: &serde_json::Value, k: &str) -> String {
 pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
     let v: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| LoadError::Json(e.to_string()))?;
-    if v["schema"] != super::RUN_SCHEMA {
+    let legacy = v["schema"] == "iobound.run.v1";
+    if v["schema"] != super::RUN_SCHEMA && !legacy {
         return Err(LoadError::Json(format!(
             "schema is {}, expected {}",
             v["schema"],
             super::RUN_SCHEMA
         )));
     }
+    let records = |key: &str| -> Result<serde_json::Value, LoadError> {
+        match &v[key] {
+            serde_json::Value::Array(_) => Ok(v[key].clone()),
+            _ => Err(LoadError::Json(format!("'{key}' is missing"))),
+        }
+    };
+    let (engines, workloads) = if legacy {
+        (legacy_engines(), legacy_workloads())
+    } else {
+        let bad = |e: serde_json::Error| LoadError::Json(e.to_string());
+        (
+            serde_json::from_value(records("engines")?).map_err(bad)?,
+            serde_json::from_value(records("workloads")?).map_err(bad)?,
+        )
+    };
     let mut run = Run {
         run_id: text(&v, "run_id"),
         suite: text(&v, "suite"),
@@ -134,6 +210,9 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
         commit: text(&v, "git_commit"),
         system: v["system"].clone(),
         groups: v["groups"].as_array().cloned().unwrap_or_default(),
+        engines,
+        workloads,
+        lang: serde_json::from_value(v["lang"].clone()).unwrap_or_default(),
         plan: v["plan"]
             .as_array()
             .map(|a| {
@@ -196,6 +275,8 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
     files.sort();
     let mut run = Run {
         repeat: 1,
+        engines: legacy_engines(),
+        workloads: legacy_workloads(),
         ..Run::default()
     };
     run.unreadable.extend(fallback_note);

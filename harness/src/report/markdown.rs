@@ -4,7 +4,7 @@ use super::model::Report;
 use super::tables;
 use super::verdict;
 use super::Render;
-use crate::lesson::Lang;
+use crate::lang::Lang;
 
 pub struct Markdown;
 

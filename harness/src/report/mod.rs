@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::lesson::Lang;
+use crate::lang::Lang;
 
 pub mod charts;
 pub mod compare;
@@ -19,7 +19,7 @@ pub mod tables;
 pub mod verdict;
 
 /// Schema of run.json, bumped when fields change meaning.
-pub const RUN_SCHEMA: &str = "iobound.run.v1";
+pub const RUN_SCHEMA: &str = "iobound.run.v2";
 
 /// One report format.
 pub trait Render {

@@ -3,7 +3,7 @@
 //! Pure: a [`Run`] in, a [`Report`] out.
 
 use hdrhistogram::Histogram;
-use iobound_workloads::{catalog, Class};
+use iobound_workloads::Class;
 
 use super::load::Run;
 use crate::record::new_histogram;
@@ -84,8 +84,8 @@ pub struct Group {
     pub workload: String,
     pub direct: bool,
     pub class: Option<Class>,
-    /// The engine the lesson predicts wins.
-    pub prediction: Option<&'static str>,
+    /// The engine (of the model the lesson predicts wins) that stands for the prediction.
+    pub prediction: Option<String>,
     pub engines: Vec<String>,
     pub concurrencies: Vec<usize>,
     pub points: Vec<Point>,
@@ -182,11 +182,10 @@ fn system_line(v: &serde_json::Value) -> String {
     )
 }
 
-fn ordered_engines(names: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = crate::engine::all()
-        .iter()
-        .map(|e| e.name().to_string())
-        .collect();
+/// Engines in legend order: as the run recorded them (the registry's order
+/// then), then any other in the order met.
+fn ordered_engines(run: &Run, names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = run.engines.iter().map(|e| e.name.clone()).collect();
     let mut seen: Vec<String> = Vec::new();
     for n in names {
         if !seen.contains(&n) {
@@ -209,7 +208,7 @@ pub fn build(run: &Run) -> Report {
         .iter()
         .filter(|c| c.status == Status::Ok && c.summary.is_some())
         .collect();
-    let engines = ordered_engines(ok.iter().map(|c| c.key.mode.clone()));
+    let engines = ordered_engines(run, ok.iter().map(|c| c.key.mode.clone()));
     let mut groups: Vec<Group> = Vec::new();
     // Open-loop cells of one connection count form their own group, whose
     // x axis is the offered rate instead of the concurrency.
@@ -219,7 +218,7 @@ pub fn build(run: &Run) -> Report {
         if groups.iter().any(|g| g.label == label) {
             continue;
         }
-        let info = catalog().iter().find(|i| i.name == c.key.workload);
+        let info = run.workloads.iter().find(|i| i.name == c.key.workload);
         let cells: Vec<_> = ok.iter().filter(|x| x.key.label() == label).collect();
         let group_engines: Vec<String> = engines
             .iter()
@@ -302,7 +301,17 @@ pub fn build(run: &Run) -> Report {
             workload: c.key.workload.clone(),
             direct: c.key.direct,
             class: info.map(|i| i.class),
-            prediction: info.map(|i| i.prediction),
+            // The group's first engine of the predicted model stands for it.
+            prediction: info.and_then(|i| {
+                group_engines
+                    .iter()
+                    .find(|e| {
+                        run.engines
+                            .iter()
+                            .any(|r| &r.name == *e && r.model == i.prediction)
+                    })
+                    .cloned()
+            }),
             engines: group_engines,
             concurrencies,
             points,
@@ -377,8 +386,13 @@ mod tests {
     }
 
     #[test]
-    fn known_engines_come_first_in_list_order() {
+    fn recorded_engines_come_first_in_their_order() {
+        let run = Run {
+            engines: super::super::load::legacy_engines(),
+            ..Run::default()
+        };
         let e = ordered_engines(
+            &run,
             ["zeta", "rayon", "threads", "zeta"]
                 .into_iter()
                 .map(String::from),

@@ -3,7 +3,7 @@
 
 use super::model::{Group, NotRun, Report};
 use super::verdict::{self, Verdict};
-use crate::lesson::Lang;
+use crate::lang::Lang;
 
 /// Requests per second, whole.
 pub fn rps(x: f64) -> String {
@@ -104,7 +104,7 @@ pub fn verdict_rows(v: &[Verdict], lang: Lang) -> Vec<Vec<String>> {
                 verdict::load_text(v, lang),
                 verdict::outcome_sentence(&v.throughput, true, lang),
                 verdict::outcome_sentence(&v.p99, false, lang),
-                v.prediction.unwrap_or("-").to_string(),
+                v.prediction.clone().unwrap_or_else(|| "-".into()),
                 verdict::held_text(v.held, lang).to_string(),
             ]
         })

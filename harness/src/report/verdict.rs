@@ -6,7 +6,7 @@
 use iobound_workloads::Class;
 
 use super::model::{Group, Point, Report, Stat};
-use crate::lesson::Lang;
+use crate::lang::Lang;
 use crate::output::human;
 
 /// With a single repetition the noise is unknown: a lead under this margin
@@ -60,7 +60,7 @@ pub struct Verdict {
     pub open_loop: bool,
     pub throughput: Outcome,
     pub p99: Outcome,
-    pub prediction: Option<&'static str>,
+    pub prediction: Option<String>,
     pub held: Held,
 }
 
@@ -126,18 +126,18 @@ pub fn judge(g: &Group) -> Option<Verdict> {
     let points: Vec<&Point> = g.engines.iter().filter_map(|e| g.point(e, c)).collect();
     let throughput = outcome(&points, |p| p.throughput, true);
     let p99 = outcome(&points, |p| p.p99_ns, false);
-    let held = match (g.prediction, &throughput) {
-        (Some(pred), _) if !g.engines.iter().any(|e| e == pred) => Held::Unknown,
+    let held = match (g.prediction.as_ref(), &throughput) {
+        (Some(pred), _) if !g.engines.contains(pred) => Held::Unknown,
         (None, _) => Held::Unknown,
         (Some(pred), Outcome::Winner { engine, .. }) => {
-            if engine == pred {
+            if engine == pred.as_str() {
                 Held::Yes
             } else {
                 Held::No
             }
         }
         (Some(pred), Outcome::NoClearWinner { leaders }) => {
-            if leaders.iter().any(|(e, _)| e == pred) {
+            if leaders.iter().any(|(e, _)| e == pred.as_str()) {
                 Held::Tie
             } else {
                 Held::No
@@ -152,7 +152,7 @@ pub fn judge(g: &Group) -> Option<Verdict> {
         open_loop: g.open_loop,
         throughput,
         p99,
-        prediction: g.prediction,
+        prediction: g.prediction.clone(),
         held,
     })
 }
@@ -322,7 +322,7 @@ pub fn takeaways(r: &Report, verdicts: &[Verdict], lang: Lang) -> Vec<String> {
             (None, _, _) => "",
         };
         let mut line = head;
-        if let Some(p) = v.prediction {
+        if let Some(p) = v.prediction.as_deref() {
             line.push_str(&format!(
                 " {} {p}{} {}.",
                 lang.pick("The lesson predicted", "La leçon prédisait"),

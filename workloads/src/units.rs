@@ -61,8 +61,35 @@ pub fn format_duration(d: Duration) -> String {
         format!("{}s", ns / 1_000_000_000)
     } else if ns % 1_000_000 == 0 {
         format!("{}ms", ns / 1_000_000)
-    } else {
+    } else if ns % 1000 == 0 {
         format!("{}us", ns / 1000)
+    } else {
+        format!("{ns}ns")
+    }
+}
+
+/// clap's parser for sizes.
+pub fn size_arg(s: &str) -> Result<u64, String> {
+    parse_size(s).map_err(|e| e.to_string())
+}
+
+/// clap's parser for durations.
+pub fn duration_arg(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map_err(|e| e.to_string())
+}
+
+/// Serde for durations as the parser reads them (`"5s"`, `"250ms"`), so
+/// run.json and suite files spell them as the command line does.
+pub mod serde_duration {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_duration(*d))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        super::parse_duration(&text).map_err(serde::de::Error::custom)
     }
 }
 

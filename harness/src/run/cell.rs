@@ -1,0 +1,361 @@
+//! One cell: its files opened and warmed, its engine run on its own thread
+//! while this one watches (progress, Ctrl-C, thread counts, the measured
+//! window's edges), and the readings turned into a [`CellResult`].
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use iobound_workloads::FileRole;
+
+use super::summary::{summarize, Readings};
+use super::{Observer, Ready};
+use crate::engine::{CellCtx, Engine, Settings};
+use crate::exec::FileSet;
+use crate::load::{Bound, Plan};
+use crate::pagecache;
+use crate::placement::{self, Placement};
+use crate::record::{self, Progress};
+use crate::resources::{self, ThreadCount, Usage};
+use crate::result::{CellKey, CellResult, Residency, Status};
+use crate::ring::UringSupport;
+
+/// How to run one cell, beyond its workload and engine.
+#[derive(Debug, Clone)]
+pub struct CellOptions {
+    pub direct: bool,
+    /// The engines' own options.
+    pub settings: Settings,
+    pub verify: bool,
+    pub record: bool,
+    /// The server exchange steps go to.
+    pub target: Option<SocketAddr>,
+    /// The server's pid when iobound started it: its CPU is read per cell.
+    pub server_pid: Option<u32>,
+    /// Cells needing more OS threads are skipped.
+    pub max_threads: usize,
+}
+
+impl CellOptions {
+    pub fn new(direct: bool, settings: Settings) -> Self {
+        CellOptions {
+            direct,
+            settings,
+            verify: false,
+            record: true,
+            target: None,
+            server_pid: None,
+            max_threads: usize::MAX,
+        }
+    }
+}
+
+/// The soft limit on open files.
+fn open_file_limit() -> u64 {
+    // SAFETY: getrlimit fills the struct we pass.
+    unsafe {
+        let mut r: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) != 0 {
+            return u64::MAX;
+        }
+        r.rlim_cur
+    }
+}
+
+/// Raises the open-file limit to the hard limit: every in-flight request
+/// of an event loop on a network workload holds a socket.
+pub fn raise_open_file_limit() {
+    // SAFETY: get/setrlimit on a struct we own.
+    unsafe {
+        let mut r: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {
+            r.rlim_cur = r.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
+}
+
+/// Why a cell cannot run as planned on this machine, if it cannot.
+pub(crate) fn impossible(
+    ready: &Ready,
+    engine: &dyn Engine,
+    plan: &Plan,
+    opts: &CellOptions,
+    uring: &UringSupport,
+) -> Option<String> {
+    let caps = engine.caps();
+    if caps.needs_io_uring && !uring.available {
+        return Some(
+            uring
+                .reason
+                .clone()
+                .unwrap_or_else(|| "io_uring unavailable".into()),
+        );
+    }
+    let w = ready.workload.as_ref();
+    let lacks = [
+        (!caps.network && w.service().is_some(), "network exchanges"),
+        (!caps.files && !w.files().is_empty(), "file steps"),
+        (!caps.compute && w.computes(), "compute steps"),
+    ];
+    if let Some((_, what)) = lacks.iter().find(|(l, _)| *l) {
+        return Some(format!("the {} engine cannot run {what}", engine.name()));
+    }
+    let threads = engine.threads_needed(plan, &opts.settings);
+    if threads > opts.max_threads {
+        return Some(format!(
+            "needs {threads} OS threads, more than --max-threads {}",
+            opts.max_threads
+        ));
+    }
+    if w.service().is_some() {
+        // One socket per connection, plus the files and a margin.
+        let conns = engine.connections(plan, &opts.settings) as u64;
+        let limit = open_file_limit();
+        if conns + 64 > limit {
+            return Some(format!(
+                "needs {conns} connections, but the open-file limit is {limit} (raise it with ulimit -n)"
+            ));
+        }
+    }
+    None
+}
+
+/// Runs one cell to completion and measures it.
+pub fn run_cell(
+    ready: &Ready,
+    engine: &dyn Engine,
+    plan: Plan,
+    opts: &CellOptions,
+    uring: &UringSupport,
+    obs: &mut dyn Observer,
+) -> CellResult {
+    let key = CellKey {
+        workload: ready.workload.name().to_string(),
+        direct: opts.direct,
+        mode: engine.name().to_string(),
+        concurrency: plan.concurrency,
+        rate: plan.rate.map(|r| r.per_sec.round() as u64),
+    };
+    if let Some(why) = impossible(ready, engine, &plan, opts, uring) {
+        return CellResult::not_run(key, Status::Skipped, why);
+    }
+    match measure(ready, engine, plan, opts, &key, obs) {
+        Ok(cell) => cell,
+        Err(why) => CellResult::not_run(key, Status::Failed, why),
+    }
+}
+
+fn measure(
+    ready: &Ready,
+    engine: &dyn Engine,
+    plan: Plan,
+    opts: &CellOptions,
+    key: &CellKey,
+    obs: &mut dyn Observer,
+) -> Result<CellResult, String> {
+    let files = FileSet::open(&ready.files, opts.direct)
+        .map_err(|e| e.to_string())?
+        .with_compute_input(ready.workload.compute_input())
+        .with_target(opts.target);
+    let data_files: Vec<&Path> = ready
+        .files
+        .iter()
+        .filter(|(_, s)| s.role == FileRole::Data)
+        .map(|(p, _)| p.as_path())
+        .collect();
+    if !opts.direct {
+        for p in &data_files {
+            pagecache::warm(p).map_err(|e| format!("cannot warm {}: {e}", p.display()))?;
+        }
+    }
+    let resident_start: Vec<f64> = ready
+        .files
+        .iter()
+        .map(|(p, _)| pagecache::resident_fraction(p).unwrap_or(f64::NAN))
+        .collect();
+    resources::reset_peak_rss();
+    let server_start = opts.server_pid.and_then(crate::serve::child::cpu_of);
+    let progress = Progress::new(engine.workers(&plan, &opts.settings));
+    let mut ctx = CellCtx::new(
+        ready.workload.as_ref(),
+        &files,
+        plan,
+        &opts.settings,
+        &progress,
+    );
+    ctx.verify = opts.verify;
+    ctx.record = opts.record;
+    let harness_threads = settled_thread_count();
+    let planned = match plan.bound {
+        Bound::Duration(d) => Some(d),
+        Bound::Requests(_) => None,
+    };
+
+    let (tx, rx) = mpsc::channel();
+    // Completed-request counts taken as the measured window opens and closes
+    // (instant, count): throughput is what completed inside the window, so an
+    // engine's backlog draining after the deadline does not dilute it.
+    let mut window: [Option<(Instant, u64)>; 2] = [None, None];
+    let (outcome, end, usage_end, sampled) = std::thread::scope(|s| {
+        let ctx = &ctx;
+        s.spawn(move || {
+            // A panicking engine fails its cell, not the run: the cells
+            // already measured and the rest of the matrix are kept.
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.run(ctx)))
+                .unwrap_or_else(|p| {
+                    ctx.fail();
+                    Err(crate::engine::EngineError::Other(format!(
+                        "the engine panicked: {}",
+                        crate::engine::panic_message(p.as_ref())
+                    )))
+                });
+            let _ = tx.send((r, Instant::now(), Usage::now()));
+        });
+        // The monitor only watches: live progress, Ctrl-C, and thread counts
+        // (io_uring starts its workers on demand, after the clock started).
+        let mut threads = ThreadCount::default();
+        let mut last = (Instant::now(), 0u64);
+        let needs_uring = engine.caps().needs_io_uring;
+        loop {
+            let tick = match ctx.clock() {
+                None => Duration::from_millis(1),
+                Some(c) => {
+                    // Wake at the window's edges, not only every 100 ms.
+                    let now = Instant::now();
+                    [Some(c.measure_from), c.deadline]
+                        .into_iter()
+                        .zip(&window)
+                        .filter_map(|(edge, taken)| edge.filter(|_| taken.is_none()))
+                        .map(|e| e.saturating_duration_since(now))
+                        .fold(Duration::from_millis(100), Duration::min)
+                }
+            };
+            match rx.recv_timeout(tick) {
+                Ok((r, end, usage)) => break (r.map_err(|e| e.to_string()), end, usage, threads),
+                Err(RecvTimeoutError::Disconnected) => {
+                    break (
+                        Err("engine thread died".into()),
+                        Instant::now(),
+                        Usage::now(),
+                        threads,
+                    )
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if crate::interrupt::requested() {
+                ctx.fail();
+            }
+            let Some(clock) = ctx.clock() else { continue };
+            threads = threads.max(if needs_uring {
+                ThreadCount::with_io_workers()
+            } else {
+                ThreadCount::now()
+            });
+            let now = Instant::now();
+            let done = progress.total();
+            for (edge, taken) in [Some(clock.measure_from), clock.deadline]
+                .into_iter()
+                .zip(window.iter_mut())
+            {
+                if taken.is_none() && edge.is_some_and(|e| now >= e) {
+                    *taken = Some((now, done));
+                }
+            }
+            let dt = now.duration_since(last.0).as_secs_f64();
+            if dt >= 0.25 {
+                let rate = (done - last.1) as f64 / dt;
+                last = (now, done);
+                obs.progress(
+                    key,
+                    now.checked_duration_since(clock.measure_from),
+                    planned,
+                    rate,
+                );
+            }
+        }
+    });
+    let server_end = opts.server_pid.and_then(crate::serve::child::cpu_of);
+    let placement = Placement {
+        client_allowed: placement::affinity(0),
+        client_ran_on: placement::last_cpus(std::process::id()),
+        server_allowed: opts.server_pid.map(placement::affinity),
+        server_ran_on: opts.server_pid.map(placement::last_cpus),
+    };
+    let recorders = outcome?;
+    if crate::interrupt::requested() {
+        return Err("interrupted (Ctrl-C) before the cell finished".into());
+    }
+    let start = ctx.start().ok_or("engine never started its clock")?;
+    let page_cache = ready
+        .files
+        .iter()
+        .zip(resident_start)
+        .map(|((p, spec), start)| Residency {
+            path: p.display().to_string(),
+            role: match spec.role {
+                FileRole::Data => "data",
+                FileRole::Log => "log",
+            }
+            .to_string(),
+            start,
+            end: pagecache::resident_fraction(p).unwrap_or(f64::NAN),
+        })
+        .collect();
+    let readings = Readings {
+        totals: record::merge(recorders),
+        measured: end.saturating_duration_since(start.clock.measure_from),
+        whole: end.saturating_duration_since(start.clock.start),
+        all_requests: progress.total(),
+        window: match window {
+            [Some((t0, n0)), Some((t1, n1))] => {
+                Some(((0.0, n0), (t1.duration_since(t0).as_secs_f64(), n1)))
+            }
+            _ => None,
+        },
+        usage: usage_end.since(&start.usage),
+        server: match (server_start, server_end) {
+            (Some((u0, s0)), Some((u1, s1))) => {
+                Some((u1.saturating_sub(u0), s1.saturating_sub(s0)))
+            }
+            _ => None,
+        },
+        peak_rss_bytes: resources::peak_rss_bytes(),
+        threads_peak: sampled.max(start.threads),
+        harness_threads,
+        workers: progress.workers(),
+        block_size: ready.workload.max_transfer() as u64,
+        computes: ready.workload.computes(),
+        buffered: !opts.direct,
+        page_cache,
+        placement,
+        target_rate: plan.rate.map(|r| r.per_sec),
+    };
+    let summary = summarize(&readings);
+    Ok(CellResult {
+        key: key.clone(),
+        rep: None,
+        status: Status::Ok,
+        reason: None,
+        summary: Some(summary),
+        histogram: Some(readings.totals.hist),
+        histogram_uncorrected: readings.totals.uncorrected,
+    })
+}
+
+/// The process's thread count once the previous cell's threads (pool
+/// threads, io-wq workers) have finished exiting, so they are not counted as
+/// the harness's own. Gives up after 200 ms.
+fn settled_thread_count() -> u32 {
+    let mut last = ThreadCount::now().total;
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(2));
+        let now = ThreadCount::now().total;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    last
+}

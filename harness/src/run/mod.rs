@@ -1,0 +1,380 @@
+//! Runs a suite of matrices: prepares data files, starts the servers the
+//! workloads need, runs the planned cells ([`plan`]) one by one ([`cell`]),
+//! and writes the run directory ([`dir`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use iobound_workloads::dataset::{self, Prepared};
+use iobound_workloads::{FileSpec, Service, Workload, WorkloadError, WorkloadParams};
+
+use crate::config::RunConfig;
+use crate::engine::Engine;
+use crate::exec::FileSet;
+use crate::load::{Plan, Rate};
+use crate::output::{ExportError, RunMeta};
+use crate::placement;
+use crate::result::{CellKey, CellResult, Status};
+use crate::ring::UringSupport;
+use crate::sysinfo::SystemInfo;
+
+mod cell;
+mod dir;
+mod plan;
+pub mod summary;
+
+pub use cell::{raise_open_file_limit, run_cell, CellOptions};
+pub use dir::{utc_stamp, write_cell};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("results directory {path}: {source}")]
+    OutDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error(transparent)]
+    Open(#[from] crate::exec::OpenError),
+    #[error(transparent)]
+    Server(crate::serve::child::ChildError),
+    #[error("cannot pin this process (--pin): {source}")]
+    Pin {
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the run reports to whoever watches it (the terminal, or nobody).
+pub trait Observer {
+    fn system(&mut self, _info: &SystemInfo) {}
+    fn preparing(&mut self, _path: &Path, _size: u64) {}
+    fn prepared(&mut self, _path: &Path, _how: Prepared, _took: Duration) {}
+    fn cell_started(&mut self, _key: &CellKey, _index: usize, _total: usize) {}
+    /// Called a few times a second while a cell runs; `elapsed` is the
+    /// measured time so far, `None` during warm-up.
+    fn progress(
+        &mut self,
+        _key: &CellKey,
+        _elapsed: Option<Duration>,
+        _planned: Option<Duration>,
+        _rate: f64,
+    ) {
+    }
+    fn cell_done(&mut self, _cell: &CellResult) {}
+    fn server_started(&mut self, _service: Service, _addr: SocketAddr) {}
+}
+
+/// An observer that says nothing.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// A workload with its files prepared.
+pub struct Ready {
+    pub workload: Box<dyn Workload>,
+    pub files: Vec<(PathBuf, FileSpec)>,
+}
+
+/// Makes sure `dir` exists and accepts new files.
+pub fn ensure_writable_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".iobound-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"probe")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Builds a workload and prepares its files under the data directory. Files
+/// already in `done` (shared with an earlier workload of the run) are not
+/// checked again; newly prepared ones are added to it.
+pub fn prepare(
+    name: &str,
+    params: &WorkloadParams,
+    data_dir: &Path,
+    done: &mut Vec<PathBuf>,
+    obs: &mut dyn Observer,
+) -> Result<Ready, RunError> {
+    let workload = iobound_workloads::build(name, params)?;
+    let mut files = Vec::new();
+    for spec in workload.files() {
+        let path = dataset::path_for(data_dir, spec);
+        if !done.contains(&path) {
+            obs.preparing(&path, spec.size);
+            let t = Instant::now();
+            let (_, how) = dataset::prepare(data_dir, spec)?;
+            obs.prepared(&path, how, t.elapsed());
+            done.push(path.clone());
+        }
+        files.push((path, spec.clone()));
+    }
+    Ok(Ready { workload, files })
+}
+
+/// The result of `iobound run` or `iobound bench`.
+pub struct RunOutput {
+    pub dir: PathBuf,
+    pub cells: Vec<CellResult>,
+    /// Cells the matrix held; more than `cells.len()` after a Ctrl-C.
+    pub planned: usize,
+}
+
+/// Several matrices run into one results directory, each cell `repeat`
+/// times: what `iobound bench` runs from a suite file, and `iobound run`
+/// with a single group.
+pub struct Suite {
+    pub name: String,
+    pub description: String,
+    pub groups: Vec<RunConfig>,
+    pub repeat: u32,
+    pub out: PathBuf,
+    /// Language of the report's take-away section, besides English.
+    pub lang: crate::lang::Lang,
+}
+
+impl Suite {
+    /// A suite of one `iobound run` matrix.
+    pub fn single(cfg: RunConfig) -> Self {
+        Suite {
+            name: "run".into(),
+            description: String::new(),
+            repeat: cfg.repeat,
+            out: cfg.out.clone(),
+            lang: cfg.lang,
+            groups: vec![cfg],
+        }
+    }
+
+    /// Every engine the suite runs, in registry order, each once.
+    pub fn engines(&self) -> Vec<&'static dyn Engine> {
+        let mut out: Vec<&'static dyn Engine> = Vec::new();
+        for &e in crate::engine::all() {
+            if self
+                .groups
+                .iter()
+                .any(|g| g.engines.iter().any(|x| x.name() == e.name()))
+            {
+                out.push(e);
+            }
+        }
+        out
+    }
+}
+
+/// Runs every group of a suite, writes each cell as it finishes, then the
+/// run-wide files: run.json, summary.csv and the reports.
+pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
+    ensure_writable_dir(&suite.out).map_err(|source| RunError::OutDir {
+        path: suite.out.clone(),
+        source,
+    })?;
+    let uring = UringSupport::detect();
+    let mut done = Vec::new();
+    let mut prepared: Vec<(Vec<Ready>, RunMeta)> = Vec::with_capacity(suite.groups.len());
+    for cfg in &suite.groups {
+        let data_dir = &cfg.file.data_dir;
+        ensure_writable_dir(data_dir).map_err(|source| RunError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let ready: Vec<Ready> = cfg
+            .workloads
+            .iter()
+            .map(|w| prepare(w, &cfg.file.params, data_dir, &mut done, obs))
+            .collect::<Result<_, _>>()?;
+        if cfg.file.direct {
+            for r in &ready {
+                FileSet::open(&r.files, true)?;
+            }
+        }
+        let meta = RunMeta {
+            run_id: String::new(),
+            config: cfg.to_json(),
+            system: SystemInfo::collect(data_dir, cfg.file.direct, uring.clone()),
+        };
+        prepared.push((ready, meta));
+    }
+    if let Some((_, meta)) = prepared.first() {
+        obs.system(&meta.system);
+    }
+    let (dir, run_id) = dir::create_run_dir(&suite.out)?;
+    for (_, meta) in &mut prepared {
+        meta.run_id = run_id.clone();
+    }
+    if let Some(cpus) = suite.groups.iter().find_map(|g| g.pin.client.clone()) {
+        placement::set_affinity(&cpus).map_err(|source| RunError::Pin { source })?;
+    }
+    // The servers each group needs, started once and stopped (by drop) when
+    // the run ends, however it ends.
+    let mut servers: Vec<Vec<(Service, crate::serve::child::ServerChild)>> = Vec::new();
+    for (g, (cfg, (ready, _))) in suite.groups.iter().zip(&prepared).enumerate() {
+        let mut mine: Vec<(Service, crate::serve::child::ServerChild)> = Vec::new();
+        if cfg.target.is_none() {
+            for s in ready.iter().filter_map(|r| r.workload.service()) {
+                if mine.iter().any(|(k, _)| *k == s) {
+                    continue;
+                }
+                let child = start_server(s, cfg, &dir, g)?;
+                obs.server_started(s, child.addr);
+                mine.push((s, child));
+            }
+        }
+        servers.push(mine);
+    }
+    let options: Vec<Vec<CellOptions>> = suite
+        .groups
+        .iter()
+        .zip(&prepared)
+        .zip(&servers)
+        .map(|((cfg, (ready, _)), servers)| {
+            ready
+                .iter()
+                .map(|r| {
+                    let server = r
+                        .workload
+                        .service()
+                        .and_then(|s| servers.iter().find(|(k, _)| *k == s))
+                        .map(|(_, c)| c);
+                    CellOptions {
+                        verify: cfg.verify,
+                        record: cfg.record,
+                        target: cfg.target.or(server.map(|c| c.addr)),
+                        server_pid: server.map(|c| c.pid()),
+                        max_threads: cfg.max_threads,
+                        ..CellOptions::new(cfg.file.direct, cfg.file.settings.clone())
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let names: Vec<Vec<&str>> = prepared
+        .iter()
+        .map(|(ready, _)| ready.iter().map(|r| r.workload.name()).collect())
+        .collect();
+    let planned = plan::cells(suite, &names);
+    let total = planned.len();
+    let mut cells: Vec<(usize, CellResult)> = Vec::with_capacity(total);
+    // An open-loop sweep stops raising the rate once p99 passed the SLO:
+    // the reason, by the sweep's cells other than their rate.
+    let mut past_slo: Vec<(plan::SweepId, String)> = Vec::new();
+    for p in &planned {
+        if crate::interrupt::requested() {
+            break;
+        }
+        let cfg = &suite.groups[p.group];
+        let (ready, meta) = &prepared[p.group];
+        obs.cell_started(&p.key, cells.len(), total);
+        let stopped = past_slo
+            .iter()
+            .find(|(id, _)| *id == p.sweep())
+            .map(|(_, why)| why.clone());
+        let mut cell = match stopped {
+            Some(why) => CellResult::not_run(p.key.clone(), Status::Skipped, why),
+            None => {
+                let plan = Plan {
+                    concurrency: p.key.concurrency,
+                    warmup: cfg.file.warmup,
+                    bound: cfg.file.bound,
+                    rate: p.rate.map(|per_sec| Rate {
+                        per_sec,
+                        poisson: cfg.poisson,
+                    }),
+                };
+                let opts = &options[p.group][p.workload];
+                run_cell(&ready[p.workload], p.engine, plan, opts, &uring, obs)
+            }
+        };
+        if let (Some(x), Some(s)) = (p.rate, &cell.summary) {
+            if s.latency.p99_ns as u128 > cfg.slo.as_nanos() {
+                past_slo.push((
+                    p.sweep(),
+                    format!(
+                        "the sweep stopped: p99 was {} at {x} req/s, past --slo {}",
+                        crate::output::human::duration_ns(s.latency.p99_ns as f64),
+                        iobound_workloads::units::format_duration(cfg.slo)
+                    ),
+                ));
+            }
+        }
+        cell.rep = p.rep;
+        write_cell(&dir, meta, &cell)?;
+        obs.cell_done(&cell);
+        cells.push((p.group, cell));
+    }
+    let stems: Vec<String> = planned.iter().map(|p| p.key.stem(p.rep)).collect();
+    let record = dir::RunRecordOut {
+        suite,
+        run_id: &run_id,
+        metas: prepared.iter().map(|(_, m)| m).collect(),
+        plan: &stems,
+        cells: &cells,
+    };
+    dir::write_run_files(&dir, &record, suite.lang)?;
+    Ok(RunOutput {
+        dir,
+        cells: cells.into_iter().map(|(_, c)| c).collect(),
+        planned: total,
+    })
+}
+
+/// Starts the server a service needs, as a child process logging into the
+/// run directory.
+fn start_server(
+    s: Service,
+    cfg: &RunConfig,
+    dir: &Path,
+    group: usize,
+) -> Result<crate::serve::child::ServerChild, RunError> {
+    use crate::serve::Kind;
+    let kind = match s {
+        Service::Echo => Kind::Echo,
+        Service::Db => Kind::Db,
+    };
+    let mut args: Vec<String> = vec![
+        match kind {
+            Kind::Echo => "echo",
+            Kind::Db => "db",
+        }
+        .into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--threads".into(),
+        cfg.server_threads.to_string(),
+    ];
+    if kind == Kind::Db {
+        args.extend([
+            "--records".into(),
+            cfg.file.params.records.to_string(),
+            "--db-latency".into(),
+            format!("{}ns", cfg.file.db_latency.as_nanos()),
+            "--data-dir".into(),
+            cfg.file.data_dir.display().to_string(),
+        ]);
+        if cfg.file.direct {
+            args.push("--direct".into());
+        }
+    }
+    let log = dir.join(format!("server-{}-g{}.log", args[0], group + 1));
+    crate::serve::child::ServerChild::start(kind, &args, &log, cfg.pin.server.as_deref())
+        .map_err(RunError::Server)
+}
+
+/// Runs the matrix of one checked configuration.
+pub fn run(cfg: RunConfig, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
+    run_suite(&Suite::single(cfg), obs)
+}

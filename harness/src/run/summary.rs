@@ -1,0 +1,174 @@
+//! The arithmetic that turns a cell's raw readings into its [`Summary`]:
+//! pure, so every rule (what counts as throughput, what CPU is divided by)
+//! is unit-tested without running anything.
+
+use std::time::Duration;
+
+use crate::record::Totals;
+use crate::resources::{ThreadCount, Usage};
+use crate::result::{Cpu, Latency, Residency, ServerCpu, Summary};
+
+/// Everything measured around one cell, before any division.
+pub struct Readings {
+    pub totals: Totals,
+    /// From the end of warm-up to the engine's return.
+    pub measured: Duration,
+    /// From the engine's clock start (warm-up included) to its return.
+    pub whole: Duration,
+    /// Requests completed in the whole cell, warm-up included.
+    pub all_requests: u64,
+    /// Completed-request counts when the measured window opened and closed:
+    /// (seconds since it opened, count).
+    pub window: Option<((f64, u64), (f64, u64))>,
+    /// The client process's usage over the whole cell.
+    pub usage: Usage,
+    /// The server's CPU (user, sys) over the cell, when iobound started it.
+    pub server: Option<(u64, u64)>,
+    pub peak_rss_bytes: Option<u64>,
+    pub threads_peak: ThreadCount,
+    pub harness_threads: u32,
+    pub workers: usize,
+    pub block_size: u64,
+    pub computes: bool,
+    pub buffered: bool,
+    pub page_cache: Vec<Residency>,
+    pub placement: crate::placement::Placement,
+    pub target_rate: Option<f64>,
+}
+
+fn ratio(x: f64, by: f64) -> f64 {
+    if by > 0.0 {
+        x / by
+    } else {
+        0.0
+    }
+}
+
+/// The summary of a cell.
+///
+/// - Throughput is the completions inside the measured window, so a backlog
+///   that drains after the deadline (a pool's queue) does not dilute it;
+///   without window readings it falls back to measured requests / time.
+/// - CPU covers the whole cell, warm-up included, so it is divided by every
+///   request completed in the cell, not only the measured ones.
+pub fn summarize(r: &Readings) -> Summary {
+    let secs = r.measured.as_secs_f64();
+    let throughput_rps = match r.window {
+        Some(((t0, n0), (t1, n1))) if t1 > t0 && n1 >= n0 => (n1 - n0) as f64 / (t1 - t0),
+        _ => ratio(r.totals.requests as f64, secs),
+    };
+    let cpu_ns = (r.usage.user + r.usage.sys).as_nanos() as f64;
+    Summary {
+        requests: r.totals.requests,
+        elapsed_ns: r.measured.as_nanos() as u64,
+        throughput_rps,
+        bytes: r.totals.bytes,
+        // Bytes per request times the window's request rate.
+        bytes_per_s: ratio(
+            throughput_rps * r.totals.bytes as f64,
+            r.totals.requests as f64,
+        ),
+        latency: Latency::of(&r.totals.hist),
+        cpu: Cpu {
+            user_ns: r.usage.user.as_nanos() as u64,
+            sys_ns: r.usage.sys.as_nanos() as u64,
+            per_request_ns: ratio(cpu_ns, r.all_requests as f64),
+            cores_busy: ratio(cpu_ns / 1e9, r.whole.as_secs_f64()),
+            voluntary_switches: r.usage.voluntary_switches,
+            involuntary_switches: r.usage.involuntary_switches,
+        },
+        peak_rss_bytes: r.peak_rss_bytes,
+        threads_peak: r.threads_peak,
+        harness_threads: r.harness_threads,
+        workers: r.workers,
+        block_size: r.block_size,
+        checksum: r.computes.then(|| format!("{:016x}", r.totals.checksum)),
+        buffered: r.buffered,
+        page_cache: r.page_cache.clone(),
+        server: r.server.map(|(user_ns, sys_ns)| ServerCpu {
+            user_ns,
+            sys_ns,
+            per_request_ns: ratio((user_ns + sys_ns) as f64, r.all_requests as f64),
+        }),
+        placement: r.placement.clone(),
+        target_rate: r.target_rate,
+        latency_uncorrected: r.totals.uncorrected.as_ref().map(Latency::of),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::new_histogram;
+
+    fn readings(requests: u64, all: u64, window: Option<((f64, u64), (f64, u64))>) -> Readings {
+        let mut hist = new_histogram();
+        for i in 0..requests {
+            hist.record(1000 + i).unwrap();
+        }
+        Readings {
+            totals: Totals {
+                hist,
+                uncorrected: None,
+                requests,
+                bytes: requests * 4096,
+                checksum: 0xabc,
+            },
+            measured: Duration::from_secs(2),
+            whole: Duration::from_secs(4),
+            all_requests: all,
+            window,
+            usage: Usage {
+                user: Duration::from_millis(1500),
+                sys: Duration::from_millis(500),
+                voluntary_switches: 3,
+                involuntary_switches: 4,
+            },
+            server: Some((300, 700)),
+            peak_rss_bytes: Some(1 << 20),
+            threads_peak: ThreadCount {
+                total: 9,
+                io_workers: 0,
+            },
+            harness_threads: 1,
+            workers: 8,
+            block_size: 4096,
+            computes: true,
+            buffered: false,
+            page_cache: Vec::new(),
+            placement: Default::default(),
+            target_rate: None,
+        }
+    }
+
+    #[test]
+    fn throughput_is_what_completed_inside_the_window() {
+        // 1000 measured requests over 2 s would say 500/s; the window saw
+        // 900 completions in 1.5 s: 600/s (the rest drained after the deadline).
+        let s = summarize(&readings(1000, 1200, Some(((0.0, 100), (1.5, 1000)))));
+        assert_eq!(s.throughput_rps, 600.0);
+        assert_eq!(s.bytes_per_s, 600.0 * 4096.0);
+        // Without window readings: measured requests over measured time.
+        let s = summarize(&readings(1000, 1200, None));
+        assert_eq!(s.throughput_rps, 500.0);
+    }
+
+    #[test]
+    fn cpu_is_divided_by_every_request_of_the_cell() {
+        let s = summarize(&readings(1000, 1250, None));
+        // 2 s of CPU over 1250 requests (warm-up included), over 4 s of cell.
+        assert_eq!(s.cpu.per_request_ns, 2e9 / 1250.0);
+        assert_eq!(s.cpu.cores_busy, 0.5);
+        assert_eq!(s.server.unwrap().per_request_ns, 1000.0 / 1250.0);
+        assert_eq!(s.checksum.as_deref(), Some("0000000000000abc"));
+        assert_eq!(s.engine_threads(), 8);
+    }
+
+    #[test]
+    fn nothing_completed_divides_by_nothing() {
+        let s = summarize(&readings(0, 0, None));
+        assert_eq!(s.throughput_rps, 0.0);
+        assert_eq!(s.bytes_per_s, 0.0);
+        assert_eq!(s.cpu.per_request_ns, 0.0);
+    }
+}
