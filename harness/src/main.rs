@@ -11,6 +11,9 @@ use iobound::result::Status;
 use iobound::{fio, interrupt, lesson, list, report, run, suite, ui};
 
 fn main() -> ExitCode {
+    if let Some(code) = iobound::engine::child_entry() {
+        return code;
+    }
     let (cli, settings) = match iobound::config::parse_args(std::env::args_os()) {
         Ok(parsed) => parsed,
         // --help and --version print in full; mistakes get one line.

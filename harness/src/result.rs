@@ -154,6 +154,20 @@ pub struct Summary {
     pub target_rate: Option<f64>,
     #[serde(default)]
     pub latency_uncorrected: Option<Latency>,
+    /// Worker processes the engine started (a process pool): their CPU is
+    /// already in `cpu`, their peak memory in `peak_rss_bytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processes: Option<Processes>,
+}
+
+/// An engine's worker processes over a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Processes {
+    pub count: usize,
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    /// Sum of their peak resident sets.
+    pub peak_rss_bytes: u64,
 }
 
 /// The server process's CPU time over a cell.

@@ -35,6 +35,22 @@ pub fn all() -> &'static [&'static dyn Engine] {
     ]
 }
 
+/// Environment variable that makes `iobound` an engine's worker process.
+pub const CHILD_ENV: &str = "IOBOUND_ENGINE_CHILD";
+
+/// When this process was started as an engine's worker, runs it and
+/// returns its exit code; otherwise `None`.
+pub fn child_entry() -> Option<std::process::ExitCode> {
+    let name = std::env::var(CHILD_ENV).ok()?;
+    Some(match by_name(&name) {
+        Some(e) => e.child_main(),
+        None => {
+            eprintln!("iobound: {CHILD_ENV}={name} names no engine");
+            std::process::ExitCode::from(2)
+        }
+    })
+}
+
 /// The engine of that name.
 pub fn by_name(name: &str) -> Option<&'static dyn Engine> {
     all().iter().copied().find(|e| e.name() == name)
@@ -220,6 +236,17 @@ pub trait Engine: Sync {
     /// Runs the cell; returns one recorder per worker.
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError>;
 
+    /// Entry point of this engine's worker processes: `iobound` runs it
+    /// instead of its command line when started with [`CHILD_ENV`] set to
+    /// the engine's name. Engines without worker processes never are.
+    fn child_main(&self) -> std::process::ExitCode {
+        eprintln!(
+            "iobound: the {} engine starts no worker processes",
+            self.name()
+        );
+        std::process::ExitCode::from(2)
+    }
+
     fn describe(&self) -> Description {
         Description {
             name: self.name(),
@@ -245,6 +272,18 @@ pub struct CellCtx<'a> {
     /// Set by the first failing worker; every slot stops at its next request.
     pub abort: AtomicBool,
     start: OnceLock<Start>,
+    /// Worker processes' resources, reported by engines that start them.
+    children: std::sync::Mutex<Option<Children>>,
+}
+
+/// What an engine's worker processes used over a cell: their CPU counts
+/// with the client's, their memory beside it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Children {
+    pub processes: usize,
+    pub usage: Usage,
+    /// Sum of the processes' peak resident sets.
+    pub peak_rss_bytes: u64,
 }
 
 /// What is known the moment a cell's clock starts. Taken on the engine's own
@@ -276,6 +315,7 @@ impl<'a> CellCtx<'a> {
             progress,
             abort: AtomicBool::new(false),
             start: OnceLock::new(),
+            children: std::sync::Mutex::new(None),
         }
     }
 
@@ -293,6 +333,17 @@ impl<'a> CellCtx<'a> {
                 }
             })
             .clock
+    }
+
+    /// Reports the CPU and memory of the worker processes an engine started,
+    /// over the cell (from its clock start), before `run` returns.
+    pub fn report_children(&self, c: Children) {
+        *self.children.lock().expect("never poisoned") = Some(c);
+    }
+
+    /// What [`CellCtx::report_children`] recorded.
+    pub fn children(&self) -> Option<Children> {
+        *self.children.lock().expect("never poisoned")
     }
 
     /// The readings taken when the clock started, once it has.

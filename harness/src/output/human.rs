@@ -250,6 +250,7 @@ pub(crate) mod tests {
             placement: Default::default(),
             target_rate: None,
             latency_uncorrected: None,
+            processes: None,
             buffered: true,
             page_cache: vec![Residency {
                 path: "/tmp/iobound-data-1.dat".into(),

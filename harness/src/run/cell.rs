@@ -331,6 +331,7 @@ fn measure(
         page_cache,
         placement,
         target_rate: plan.rate.map(|r| r.per_sec),
+        children: ctx.children(),
     };
     let summary = summarize(&readings);
     Ok(CellResult {

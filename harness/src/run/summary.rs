@@ -34,6 +34,8 @@ pub struct Readings {
     pub page_cache: Vec<Residency>,
     pub placement: crate::placement::Placement,
     pub target_rate: Option<f64>,
+    /// Worker processes an engine started, if any.
+    pub children: Option<crate::engine::Children>,
 }
 
 fn ratio(x: f64, by: f64) -> f64 {
@@ -57,7 +59,16 @@ pub fn summarize(r: &Readings) -> Summary {
         Some(((t0, n0), (t1, n1))) if t1 > t0 && n1 >= n0 => (n1 - n0) as f64 / (t1 - t0),
         _ => ratio(r.totals.requests as f64, secs),
     };
-    let cpu_ns = (r.usage.user + r.usage.sys).as_nanos() as f64;
+    // Worker processes do the requests' work: their CPU and memory count
+    // with the client's, or a process pool would look free.
+    let child = r.children.unwrap_or_default();
+    let usage = Usage {
+        user: r.usage.user + child.usage.user,
+        sys: r.usage.sys + child.usage.sys,
+        voluntary_switches: r.usage.voluntary_switches + child.usage.voluntary_switches,
+        involuntary_switches: r.usage.involuntary_switches + child.usage.involuntary_switches,
+    };
+    let cpu_ns = (usage.user + usage.sys).as_nanos() as f64;
     Summary {
         requests: r.totals.requests,
         elapsed_ns: r.measured.as_nanos() as u64,
@@ -70,14 +81,16 @@ pub fn summarize(r: &Readings) -> Summary {
         ),
         latency: Latency::of(&r.totals.hist),
         cpu: Cpu {
-            user_ns: r.usage.user.as_nanos() as u64,
-            sys_ns: r.usage.sys.as_nanos() as u64,
+            user_ns: usage.user.as_nanos() as u64,
+            sys_ns: usage.sys.as_nanos() as u64,
             per_request_ns: ratio(cpu_ns, r.all_requests as f64),
             cores_busy: ratio(cpu_ns / 1e9, r.whole.as_secs_f64()),
-            voluntary_switches: r.usage.voluntary_switches,
-            involuntary_switches: r.usage.involuntary_switches,
+            voluntary_switches: usage.voluntary_switches,
+            involuntary_switches: usage.involuntary_switches,
         },
-        peak_rss_bytes: r.peak_rss_bytes,
+        peak_rss_bytes: r
+            .peak_rss_bytes
+            .map(|b| b + r.children.map_or(0, |c| c.peak_rss_bytes)),
         threads_peak: r.threads_peak,
         harness_threads: r.harness_threads,
         workers: r.workers,
@@ -93,6 +106,12 @@ pub fn summarize(r: &Readings) -> Summary {
         placement: r.placement.clone(),
         target_rate: r.target_rate,
         latency_uncorrected: r.totals.uncorrected.as_ref().map(Latency::of),
+        processes: r.children.map(|c| crate::result::Processes {
+            count: c.processes,
+            user_ns: c.usage.user.as_nanos() as u64,
+            sys_ns: c.usage.sys.as_nanos() as u64,
+            peak_rss_bytes: c.peak_rss_bytes,
+        }),
     }
 }
 
@@ -138,6 +157,7 @@ mod tests {
             page_cache: Vec::new(),
             placement: Default::default(),
             target_rate: None,
+            children: None,
         }
     }
 
@@ -162,6 +182,24 @@ mod tests {
         assert_eq!(s.server.unwrap().per_request_ns, 1000.0 / 1250.0);
         assert_eq!(s.checksum.as_deref(), Some("0000000000000abc"));
         assert_eq!(s.engine_threads(), 8);
+    }
+
+    #[test]
+    fn worker_processes_count_with_the_client() {
+        let mut r = readings(1000, 1000, None);
+        r.children = Some(crate::engine::Children {
+            processes: 2,
+            usage: Usage {
+                user: Duration::from_secs(2),
+                ..Usage::default()
+            },
+            peak_rss_bytes: 3 << 20,
+        });
+        let s = summarize(&r);
+        // 2 s of the client and 2 s of the workers over 1000 requests.
+        assert_eq!(s.cpu.per_request_ns, 4e9 / 1000.0);
+        assert_eq!(s.peak_rss_bytes, Some(4 << 20));
+        assert_eq!(s.processes.unwrap().count, 2);
     }
 
     #[test]
