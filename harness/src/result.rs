@@ -158,6 +158,9 @@ pub struct Summary {
     /// already in `cpu`, their peak memory in `peak_rss_bytes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processes: Option<Processes>,
+    /// What the engine noted about how this cell ran (a runtime's fallback).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// An engine's worker processes over a cell.

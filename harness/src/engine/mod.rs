@@ -215,6 +215,16 @@ pub trait Engine: Sync {
     fn caps(&self) -> Caps {
         Caps::ALL
     }
+    /// Why this engine cannot run this workload here as asked, if it cannot
+    /// (checked before the cell, which is then skipped with that reason).
+    fn unsupported(
+        &self,
+        _workload: &dyn Workload,
+        _direct: bool,
+        _settings: &Settings,
+    ) -> Option<String> {
+        None
+    }
     /// Its option sets (see [`OptionSet`]).
     fn options(&self) -> &'static [&'static Options] {
         &[]
@@ -274,6 +284,8 @@ pub struct CellCtx<'a> {
     start: OnceLock<Start>,
     /// Worker processes' resources, reported by engines that start them.
     children: std::sync::Mutex<Option<Children>>,
+    /// What the engine wants the reader to know about this cell.
+    notes: std::sync::Mutex<Vec<String>>,
 }
 
 /// What an engine's worker processes used over a cell: their CPU counts
@@ -316,6 +328,7 @@ impl<'a> CellCtx<'a> {
             abort: AtomicBool::new(false),
             start: OnceLock::new(),
             children: std::sync::Mutex::new(None),
+            notes: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -339,6 +352,21 @@ impl<'a> CellCtx<'a> {
     /// over the cell (from its clock start), before `run` returns.
     pub fn report_children(&self, c: Children) {
         *self.children.lock().expect("never poisoned") = Some(c);
+    }
+
+    /// Records a fact about how this cell ran that a reader must know (a
+    /// runtime's fallback, say); it lands in the cell's summary.
+    pub fn note(&self, text: impl Into<String>) {
+        let text = text.into();
+        let mut notes = self.notes.lock().expect("never poisoned");
+        if !notes.contains(&text) {
+            notes.push(text);
+        }
+    }
+
+    /// What [`CellCtx::note`] recorded.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().expect("never poisoned").clone()
     }
 
     /// What [`CellCtx::report_children`] recorded.

@@ -128,6 +128,16 @@ pub fn row(cell: &CellResult) -> String {
                     (sv.user_ns + sv.sys_ns) as f64 / s.elapsed_ns.max(1) as f64
                 ));
             }
+            if let Some(p) = &s.processes {
+                extra.push_str(&format!(
+                    "\n    {} worker processes: their CPU is in cpu/req; {} peak memory together",
+                    p.count,
+                    bytes(p.peak_rss_bytes as f64)
+                ));
+            }
+            for n in &s.notes {
+                extra.push_str(&format!("\n    note: {n}"));
+            }
             format!(
                 "{lead} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
                 rate(s.throughput_rps),
@@ -251,6 +261,7 @@ pub(crate) mod tests {
             target_rate: None,
             latency_uncorrected: None,
             processes: None,
+            notes: Vec::new(),
             buffered: true,
             page_cache: vec![Residency {
                 path: "/tmp/iobound-data-1.dat".into(),

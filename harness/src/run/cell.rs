@@ -102,6 +102,9 @@ pub(crate) fn impossible(
     if let Some((_, what)) = lacks.iter().find(|(l, _)| *l) {
         return Some(format!("the {} engine cannot run {what}", engine.name()));
     }
+    if let Some(why) = engine.unsupported(w, opts.direct, &opts.settings) {
+        return Some(why);
+    }
     let threads = engine.threads_needed(plan, &opts.settings);
     if threads > opts.max_threads {
         return Some(format!(
@@ -332,6 +335,7 @@ fn measure(
         placement,
         target_rate: plan.rate.map(|r| r.per_sec),
         children: ctx.children(),
+        notes: ctx.notes(),
     };
     let summary = summarize(&readings);
     Ok(CellResult {

@@ -36,6 +36,8 @@ pub struct Readings {
     pub target_rate: Option<f64>,
     /// Worker processes an engine started, if any.
     pub children: Option<crate::engine::Children>,
+    /// The engine's notes on how the cell ran.
+    pub notes: Vec<String>,
 }
 
 fn ratio(x: f64, by: f64) -> f64 {
@@ -112,6 +114,7 @@ pub fn summarize(r: &Readings) -> Summary {
             sys_ns: c.usage.sys.as_nanos() as u64,
             peak_rss_bytes: c.peak_rss_bytes,
         }),
+        notes: r.notes.clone(),
     }
 }
 
@@ -158,6 +161,7 @@ mod tests {
             placement: Default::default(),
             target_rate: None,
             children: None,
+            notes: Vec::new(),
         }
     }
 
