@@ -323,6 +323,24 @@ impl FileSet {
         &self.files[file].path
     }
 
+    /// Every file with its spec, in workload order (as [`FileSet::open`] took them).
+    pub fn specs(&self) -> Vec<(PathBuf, FileSpec)> {
+        self.files
+            .iter()
+            .map(|f| (f.path.clone(), f.spec.clone()))
+            .collect()
+    }
+
+    /// The server exchange steps go to.
+    pub fn target(&self) -> Option<SocketAddr> {
+        self.target
+    }
+
+    /// Bytes of shared compute input (see [`FileSet::with_compute_input`]).
+    pub fn compute_input_len(&self) -> usize {
+        self.input.len()
+    }
+
     /// Bytes appended so far to `file` (before wrapping).
     pub fn appended(&self, file: usize) -> u64 {
         self.files[file].tail.0.load(Ordering::Relaxed)

@@ -270,6 +270,9 @@ pub trait Engine: Sync {
 /// Everything an engine needs to run one cell.
 pub struct CellCtx<'a> {
     pub workload: &'a dyn Workload,
+    /// The parameters `workload` was built from, when known (engines with
+    /// worker processes rebuild the workload there).
+    pub params: Option<&'a iobound_workloads::WorkloadParams>,
     pub files: &'a FileSet,
     pub plan: Plan,
     /// The engines' options.
@@ -319,6 +322,7 @@ impl<'a> CellCtx<'a> {
     ) -> Self {
         CellCtx {
             workload,
+            params: None,
             files,
             plan,
             settings,

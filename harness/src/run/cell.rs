@@ -190,6 +190,7 @@ fn measure(
     );
     ctx.verify = opts.verify;
     ctx.record = opts.record;
+    ctx.params = Some(&ready.params);
     let harness_threads = settled_thread_count();
     let planned = match plan.bound {
         Bound::Duration(d) => Some(d),

@@ -89,6 +89,9 @@ impl Observer for Silent {}
 /// A workload with its files prepared.
 pub struct Ready {
     pub workload: Box<dyn Workload>,
+    /// What the workload was built from (engines with worker processes
+    /// rebuild it there).
+    pub params: WorkloadParams,
     pub files: Vec<(PathBuf, FileSpec)>,
 }
 
@@ -123,7 +126,11 @@ pub fn prepare(
         }
         files.push((path, spec.clone()));
     }
-    Ok(Ready { workload, files })
+    Ok(Ready {
+        workload,
+        params: params.clone(),
+        files,
+    })
 }
 
 /// The result of `iobound run` or `iobound bench`.
