@@ -183,6 +183,19 @@ pub struct LengthArgs {
     pub warmup: Duration,
 }
 
+/// A cell tag goes into file names: a short, plain word.
+fn tag_arg(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 40
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}': use 1 to 40 letters, digits, '-' or '_'"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arrival {
@@ -212,6 +225,10 @@ pub struct RunArgs {
     /// Check every read's content against the data set (slower; for testing)
     #[arg(long)]
     pub verify: bool,
+    /// Tag this run's cells (letters, digits, '-', '_'): suites use it to
+    /// tell apart groups running one workload with different parameters
+    #[arg(long, value_name = "NAME", value_parser = tag_arg)]
+    pub label: Option<String>,
     /// Directory under which the run directory is created
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,

@@ -165,6 +165,8 @@ pub struct RunConfig {
     pub concurrency: Vec<usize>,
     pub file: FileConfig,
     pub verify: bool,
+    /// `--label`: a tag on every cell of this matrix.
+    pub label: Option<String>,
     pub record: bool,
     pub out: PathBuf,
     pub json: bool,
@@ -275,6 +277,7 @@ impl RunConfig {
             concurrency,
             file,
             verify: a.verify,
+            label: a.label.clone(),
             record: !a.no_record,
             out: a.out.clone(),
             json: a.json,
@@ -320,6 +323,7 @@ impl RunConfig {
         v["modes"] = json!(self.engines.iter().map(|e| e.name()).collect::<Vec<_>>());
         v["concurrency"] = json!(self.concurrency);
         v["verify"] = json!(self.verify);
+        v["label"] = json!(self.label);
         v["latency_recorded"] = json!(self.record);
         v["target"] = json!(self.target);
         v["server_threads"] = json!(self.server_threads);

@@ -20,12 +20,19 @@ pub struct CellKey {
     /// Open loop: intended requests per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<u64>,
+    /// `--label`: tells apart cells of one workload run with different
+    /// parameters in one run (a suite's groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 impl CellKey {
     /// The workload as reports name it, e.g. `file-randread (O_DIRECT)`.
     pub fn label(&self) -> String {
-        let w = workload_label(&self.workload, self.direct);
+        let mut w = workload_label(&self.workload, self.direct);
+        if let Some(t) = &self.tag {
+            w = format!("{w} [{t}]");
+        }
         match self.rate {
             Some(_) => format!("{w} (open loop, c{})", self.concurrency),
             None => w,
@@ -38,8 +45,9 @@ impl CellKey {
         let direct = if self.direct { ".direct" } else { "" };
         let rep = rep.map_or(String::new(), |r| format!(".r{r}"));
         let rate = self.rate.map_or(String::new(), |r| format!(".at{r}"));
+        let tag = self.tag.as_ref().map_or(String::new(), |t| format!(".{t}"));
         format!(
-            "{}{direct}.{}.c{}{rate}{rep}",
+            "{}{tag}{direct}.{}.c{}{rate}{rep}",
             self.workload, self.mode, self.concurrency
         )
     }

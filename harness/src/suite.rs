@@ -248,6 +248,23 @@ mod tests {
         );
     }
 
+    /// Two groups of one workload with different parameters stay apart:
+    /// their cells carry each group's label, in their keys and file names.
+    #[test]
+    fn labels_keep_groups_of_one_workload_apart() {
+        let text = "[[group]]\nworkloads = [\"mixed-db\"]\nmodes = [\"threads\"]\nwork = \"4K\"\nlabel = \"w4K\"\n[[group]]\nworkloads = [\"mixed-db\"]\nmodes = [\"threads\"]\nwork = \"2M\"\nlabel = \"w2M\"\n";
+        let s = parse("labels", text, &args(&[])).unwrap();
+        let names = vec![vec!["mixed-db"], vec!["mixed-db"]];
+        let stems: Vec<String> = crate::run::plan_stems(&s, &names);
+        assert_eq!(
+            stems,
+            ["mixed-db.w4K.threads.c16", "mixed-db.w2M.threads.c16"]
+        );
+        let bad = "[[group]]\nworkloads = [\"mixed-db\"]\nlabel = \"a b\"\n";
+        let e = parse("labels", bad, &args(&[])).err().unwrap().to_string();
+        assert!(e.contains("'a b'"), "{e}");
+    }
+
     #[test]
     fn built_in_suites_parse_and_check() {
         for (name, text) in BUILT_IN {

@@ -277,6 +277,7 @@ pub(crate) mod tests {
                 mode: "uring".into(),
                 concurrency: 32,
                 rate: None,
+                tag: None,
             },
             rep: None,
             status: Status::Ok,

@@ -35,6 +35,8 @@ pub struct CellOptions {
     pub server_pid: Option<u32>,
     /// Cells needing more OS threads are skipped.
     pub max_threads: usize,
+    /// The cells' `--label`.
+    pub tag: Option<String>,
 }
 
 impl CellOptions {
@@ -47,6 +49,7 @@ impl CellOptions {
             target: None,
             server_pid: None,
             max_threads: usize::MAX,
+            tag: None,
         }
     }
 }
@@ -140,6 +143,7 @@ pub fn run_cell(
         mode: engine.name().to_string(),
         concurrency: plan.concurrency,
         rate: plan.rate.map(|r| r.per_sec.round() as u64),
+        tag: opts.tag.clone(),
     };
     if let Some(why) = impossible(ready, engine, &plan, opts, uring) {
         return CellResult::not_run(key, Status::Skipped, why);

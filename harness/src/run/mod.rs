@@ -263,6 +263,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
                         target: cfg.target.or(server.map(|c| c.addr)),
                         server_pid: server.map(|c| c.pid()),
                         max_threads: cfg.max_threads,
+                        tag: cfg.label.clone(),
                         ..CellOptions::new(cfg.file.direct, cfg.file.settings.clone())
                     }
                 })
@@ -323,7 +324,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         obs.cell_done(&cell);
         cells.push((p.group, cell));
     }
-    let stems: Vec<String> = planned.iter().map(|p| p.key.stem(p.rep)).collect();
+    let stems = plan_stems(suite, &names);
     let record = dir::RunRecordOut {
         suite,
         run_id: &run_id,
@@ -337,6 +338,15 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         cells: cells.into_iter().map(|(_, c)| c).collect(),
         planned: total,
     })
+}
+
+/// The stems of every cell a suite plans, in order (`names`: each group's
+/// workload names).
+pub fn plan_stems(suite: &Suite, names: &[Vec<&str>]) -> Vec<String> {
+    plan::cells(suite, names)
+        .iter()
+        .map(|p| p.key.stem(p.rep))
+        .collect()
 }
 
 /// Starts the server a service needs, as a child process logging into the

@@ -62,6 +62,7 @@ pub(crate) fn cells(suite: &Suite, names: &[Vec<&str>]) -> Vec<Planned> {
                                     mode: engine.name().to_string(),
                                     concurrency: c,
                                     rate: rate.map(|x| x.round() as u64),
+                                    tag: cfg.label.clone(),
                                 },
                             });
                         }
