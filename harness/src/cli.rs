@@ -32,7 +32,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a matrix of workloads x modes x concurrencies and write results.
     #[command(after_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List workloads and engines, one line each.
     #[command(after_help = "Examples:\n  iobound list\n  iobound list --json")]
     List(ListArgs),
