@@ -1248,15 +1248,12 @@ fn open_loop_corrected_latency_grows_past_saturation_while_uncorrected_stays_fla
             c["summary"]["throughput_rps"].as_f64().unwrap(),
         )
     };
-    // Sustainable: both p99s are about the service time. The bound leaves room
-    // for late thread wake-ups while other tests load the two cores; past
-    // saturation (below) the corrected p99 is hundreds of milliseconds.
+    // Sustainable: the corrected p99 stays near the uncorrected one (both
+    // about the service time). Compared with the saturated cells of this same
+    // run rather than with fixed milliseconds: when other processes load the
+    // two cores, late wake-ups inflate both p99s, but not to the seconds of
+    // queueing that saturation gives.
     let (corr, unc, _) = run("200", "1s");
-    assert!(
-        corr < unc * 2.0 + 5.0,
-        "at 200/s: corrected {corr} ms, uncorrected {unc} ms"
-    );
-    // Saturated: requests queue behind the schedule.
     let (short_c, short_u, got) = run("3000", "500ms");
     let (long_c, long_u, _) = run("3000", "1500ms");
     assert!(got < 2000.0, "the server kept up with 3000/s ({got})");
@@ -1269,4 +1266,8 @@ fn open_loop_corrected_latency_grows_past_saturation_while_uncorrected_stays_fla
         "uncorrected p99 {short_u} -> {long_u} ms did not stay flat"
     );
     assert!(long_c > long_u * 10.0);
+    assert!(
+        corr < long_c / 4.0 && corr < unc * 3.0 + 20.0,
+        "at 200/s: corrected {corr} ms, uncorrected {unc} ms (saturated: {long_c} ms)"
+    );
 }
