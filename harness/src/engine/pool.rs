@@ -23,7 +23,8 @@ use crate::record::Recorder;
 
 pub struct Rayon;
 
-/// Options of the rayon pool (rayon, hybrid).
+// Options of the rayon pool (rayon, hybrid). Plain comments: clap would make
+// a doc comment the about text of every command it joins.
 #[derive(Debug, Clone, Default, clap::Args, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 #[command(next_help_heading = "Engine rayon (and hybrid)")]

@@ -28,7 +28,8 @@ use crate::ring;
 
 pub struct Uring;
 
-/// Options of the io_uring completion loop (uring, hybrid).
+// Options of the io_uring completion loop (uring, hybrid). Plain comments:
+// clap would make a doc comment the about text of every command it joins.
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 #[command(next_help_heading = "Engine uring (and hybrid)")]
