@@ -22,6 +22,7 @@ use crate::resources::{ThreadCount, Usage};
 pub mod hybrid;
 pub mod pool;
 pub mod threads;
+pub mod tokio;
 pub mod uring;
 
 /// Every engine, in the order `iobound list`, `--mode`'s default and the
@@ -32,6 +33,8 @@ pub fn all() -> &'static [&'static dyn Engine] {
         &uring::Uring,
         &pool::Rayon,
         &hybrid::Hybrid,
+        &self::tokio::Tokio,
+        &self::tokio::TokioMt,
     ]
 }
 
