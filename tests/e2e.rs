@@ -105,6 +105,8 @@ fn uring_available() -> bool {
 struct EngineInfo {
     name: String,
     needs_io_uring: bool,
+    /// Its concurrency model's key, e.g. `process-pool`.
+    model: String,
 }
 
 /// Every registered engine: cross-engine tests iterate these, so a new
@@ -120,6 +122,7 @@ fn engines() -> Vec<EngineInfo> {
         .map(|e| EngineInfo {
             name: e["name"].as_str().unwrap().to_string(),
             needs_io_uring: e["caps"]["needs_io_uring"].as_bool().unwrap(),
+            model: e["model"].as_str().unwrap().to_string(),
         })
         .collect()
 }
@@ -1270,4 +1273,170 @@ fn open_loop_corrected_latency_grows_past_saturation_while_uncorrected_stays_fla
         corr < long_c / 4.0 && corr < unc * 3.0 + 20.0,
         "at 200/s: corrected {corr} ms, uncorrected {unc} ms (saturated: {long_c} ms)"
     );
+}
+
+/// Engines that run requests in worker processes.
+fn process_pool_engines() -> Vec<String> {
+    let pools: Vec<String> = engines()
+        .into_iter()
+        .filter(|e| e.model == "process-pool")
+        .map(|e| e.name)
+        .collect();
+    assert!(!pools.is_empty(), "no process-pool engine is registered");
+    pools
+}
+
+/// Live engine worker processes whose parent is `pid`.
+fn engine_workers_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+                return false;
+            };
+            // After the command name: state, then the parent's pid.
+            let ppid = stat[stat.rfind(')').unwrap() + 2..]
+                .split_whitespace()
+                .nth(1)
+                .and_then(|f| f.parse::<u32>().ok());
+            ppid == Some(pid)
+                && std::fs::read(format!("/proc/{p}/environ")).is_ok_and(|env| {
+                    env.split(|&b| b == 0)
+                        .any(|v| v.starts_with(b"IOBOUND_ENGINE_CHILD="))
+                })
+        })
+        .collect()
+}
+
+/// Waits up to `secs` for `f` to hold.
+fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let t = std::time::Instant::now();
+    while !f() {
+        if t.elapsed() > std::time::Duration::from_secs(secs) {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie is dead; only its parent's wait is missing.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| !s[s.rfind(')').unwrap() + 2..].starts_with('Z'))
+}
+
+#[test]
+fn process_pool_workers_cpu_and_memory_are_in_the_summary() {
+    for mode in process_pool_engines() {
+        let s = Scratch::new(&format!("pool-usage-{mode}"));
+        let out = s.run(&[
+            "-w",
+            "cpu-hash",
+            "-m",
+            &mode,
+            "-c",
+            "4",
+            "--requests",
+            "400",
+            "--warmup",
+            "0s",
+            "--work",
+            "256K",
+        ]);
+        assert!(out.status.success(), "{mode}: {}", text(&out.stderr));
+        let cells = cells(&s.runs()[0]);
+        let sum = &cells[0]["summary"];
+        let p = &sum["processes"];
+        assert!(p["count"].as_u64().unwrap() >= 1, "{mode}: {p}");
+        let (pu, ps) = (
+            p["user_ns"].as_u64().unwrap(),
+            p["sys_ns"].as_u64().unwrap(),
+        );
+        let (cu, cs) = (
+            sum["cpu"]["user_ns"].as_u64().unwrap(),
+            sum["cpu"]["sys_ns"].as_u64().unwrap(),
+        );
+        // The workers' CPU is part of the cell's, and hashing happens in
+        // them: most of the cell's user time is theirs.
+        assert!(cu >= pu && cs >= ps, "{mode}: {sum}");
+        assert!(pu > cu / 2, "{mode}: workers {pu} ns of {cu} ns user time");
+        let peak = p["peak_rss_bytes"].as_u64().unwrap();
+        assert!(
+            peak > 0 && sum["peak_rss_bytes"].as_u64().unwrap() > peak,
+            "{mode}: {sum}"
+        );
+        let notes = sum["notes"].to_string();
+        assert!(notes.contains("process boundary: "), "{mode}: {notes}");
+    }
+}
+
+#[test]
+fn a_killed_worker_fails_its_cell_and_no_worker_outlives_iobound() {
+    for mode in process_pool_engines() {
+        let s = Scratch::new(&format!("pool-kill-{mode}"));
+        let long = || {
+            // A light open loop: the cell only has to be running.
+            let child = s
+                .command(&[
+                    "-w", "cpu-hash", "-m", &mode, "-c", "4", "--rate", "200", "--work", "4K",
+                    "-d", "60s", "--warmup", "0s",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut workers = Vec::new();
+            assert!(
+                eventually(20, || {
+                    workers = engine_workers_of(child.id());
+                    !workers.is_empty()
+                }),
+                "{mode}: no worker started"
+            );
+            // Well into the cell: set-up takes milliseconds.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            (child, workers)
+        };
+
+        // A worker killed mid-cell fails the cell at once, with the reason.
+        let (mut child, workers) = long();
+        // SAFETY: plain kill(2) on a process we found as our child's child.
+        assert_eq!(unsafe { libc::kill(workers[0] as i32, libc::SIGKILL) }, 0);
+        let ended = eventually(20, || child.try_wait().unwrap().is_some());
+        if !ended {
+            child.kill().unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(ended, "{mode}: iobound hung after its worker died");
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let cells = cells(&s.runs()[0]);
+        assert_eq!(cells[0]["status"], "failed");
+        let reason = cells[0]["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!("pid {}", workers[0]))
+                && reason.contains("died mid-cell")
+                && reason.contains("SIGKILL"),
+            "{mode}: {reason}"
+        );
+        for w in &workers {
+            assert!(
+                eventually(5, || !alive(*w)),
+                "{mode}: worker {w} outlived the cell"
+            );
+        }
+
+        // kill -9 of iobound takes its workers down (parent-death signal).
+        let (mut child, workers) = long();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for w in &workers {
+            assert!(
+                eventually(5, || !alive(*w)),
+                "{mode}: worker {w} outlived kill -9 of iobound"
+            );
+        }
+    }
 }

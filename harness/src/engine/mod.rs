@@ -21,6 +21,7 @@ use crate::resources::{ThreadCount, Usage};
 
 pub mod hybrid;
 pub mod pool;
+pub mod procs;
 pub mod threads;
 pub mod tokio;
 pub mod uring;
@@ -32,6 +33,7 @@ pub fn all() -> &'static [&'static dyn Engine] {
         &threads::Threads,
         &uring::Uring,
         &pool::Rayon,
+        &procs::Procs,
         &hybrid::Hybrid,
         &self::tokio::Tokio,
         &self::tokio::TokioMt,
