@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use iobound_workloads::{Model, Workload};
 
-use crate::exec::{FileSet, IoBufs, StepError};
+use crate::exec::{Done, FileSet, IoBufs, StepError};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::{Progress, Recorder};
 use crate::resources::{ThreadCount, Usage};
@@ -441,6 +441,26 @@ pub(crate) fn blocking_request(
     worker: usize,
     start: Instant,
 ) -> Result<Option<Instant>, EngineError> {
+    blocking_request_with(ctx, clock, slot, rec, worker, start, |_, req| {
+        ctx.files
+            .run_request_blocking(&req, bufs, ctx.verify)
+            .map_err(EngineError::from)
+    })
+}
+
+/// [`blocking_request`] with the request run by `run` (given its ticket and
+/// steps): the slot's schedule, the open loop's wait and the recording are
+/// the same whoever runs the steps (this thread, or a worker process).
+#[inline]
+pub(crate) fn blocking_request_with<E>(
+    ctx: &CellCtx<'_>,
+    clock: &Clock,
+    slot: &mut Slot,
+    rec: &mut Recorder,
+    worker: usize,
+    start: Instant,
+    run: impl FnOnce(&crate::load::Ticket, iobound_workloads::Request) -> Result<Done, E>,
+) -> Result<Option<Instant>, E> {
     let Some(ticket) = slot.next(clock, start, &ctx.abort) else {
         return Ok(None);
     };
@@ -455,10 +475,7 @@ pub(crate) fn blocking_request(
         sent = Instant::now();
     }
     let req = ctx.workload.request(ticket.index);
-    let done = ctx
-        .files
-        .run_request_blocking(&req, bufs, ctx.verify)
-        .inspect_err(|_| ctx.fail())?;
+    let done = run(&ticket, req).inspect_err(|_| ctx.fail())?;
     let end = Instant::now();
     let uncorrected = ctx.plan.rate.map(|_| end - sent);
     rec.complete(

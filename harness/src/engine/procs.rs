@@ -46,9 +46,11 @@ use iobound_workloads::{
     FileId, FileRole, FileSpec, Input, Kernel, Model, Msg, Request, Step, MAX_STEPS,
 };
 
-use super::{CellCtx, Children, Engine, EngineError, OptionSet, Settings, CHILD_ENV};
+use super::{
+    blocking_request_with, CellCtx, Children, Engine, EngineError, OptionSet, Settings, CHILD_ENV,
+};
 use crate::exec::{Done, FileSet, IoBufs, Op};
-use crate::load::{Clock, Plan, Slot};
+use crate::load::{Clock, Plan, Slot, Ticket};
 use crate::record::Recorder;
 use crate::resources::Usage;
 
@@ -339,58 +341,32 @@ fn drive(
     };
     let mut next = take(None);
     while let Some(mut p) = next {
-        let Some(ticket) = p.slot.next(clock, p.issued, &ctx.abort) else {
-            next = take(None);
-            continue;
+        let run = |ticket: &Ticket, req: iobound_workloads::Request| {
+            let len = encode(&req, ctx.files, &mut scratch, &mut msg);
+            let dispatched = Instant::now();
+            let reply = chan
+                .write_all(&msg[..len])
+                .map_err(Failure::from)
+                .and_then(|()| Reply::read(&mut chan));
+            let (done, service) = match reply? {
+                Reply::Done { done, service } => (done, service),
+                Reply::Error(text) => return Err(Failure::Request(text)),
+                Reply::Ready => return Err(Failure::Protocol("a second ready message".into())),
+            };
+            if ticket.measured {
+                boundary.requests += 1;
+                boundary.round_trip += dispatched.elapsed();
+                boundary.service += service;
+            }
+            Ok(done)
         };
-        // Open loop: wait for the request's place on the schedule, as
-        // `blocking_request` does; latency still counts from it.
-        let mut sent = p.issued;
-        if ctx.plan.rate.is_some() {
-            let now = Instant::now();
-            if ticket.intended > now {
-                std::thread::sleep(ticket.intended - now);
+        match blocking_request_with(ctx, clock, &mut p.slot, &mut recorder, w.id, p.issued, run)? {
+            Some(end) => {
+                p.issued = end;
+                next = take(Some(p));
             }
-            sent = Instant::now();
+            None => next = take(None),
         }
-        let req = ctx.workload.request(ticket.index);
-        let len = encode(&req, ctx.files, &mut scratch, &mut msg);
-        let dispatched = Instant::now();
-        let reply = chan
-            .write_all(&msg[..len])
-            .map_err(Failure::from)
-            .and_then(|()| Reply::read(&mut chan));
-        let end = Instant::now();
-        let (done, service) = match reply {
-            Ok(Reply::Done { done, service }) => (done, service),
-            Ok(Reply::Error(text)) => {
-                ctx.fail();
-                return Err(Failure::Request(text));
-            }
-            Ok(Reply::Ready) => {
-                ctx.fail();
-                return Err(Failure::Protocol("a second ready message".into()));
-            }
-            Err(f) => {
-                ctx.fail();
-                return Err(f);
-            }
-        };
-        recorder.complete(
-            ctx.progress,
-            w.id,
-            ticket.measured,
-            end.saturating_duration_since(ticket.intended),
-            ctx.plan.rate.map(|_| end - sent),
-            done,
-        );
-        if ticket.measured {
-            boundary.requests += 1;
-            boundary.round_trip += end - dispatched;
-            boundary.service += service;
-        }
-        p.issued = end;
-        next = take(Some(p));
     }
     Ok(Driven { recorder, boundary })
 }
