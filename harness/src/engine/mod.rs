@@ -19,6 +19,7 @@ use crate::load::{Clock, Plan, Slot};
 use crate::record::{Progress, Recorder};
 use crate::resources::{ThreadCount, Usage};
 
+pub mod glommio;
 pub mod hybrid;
 pub mod pool;
 pub mod procs;
@@ -37,6 +38,7 @@ pub fn all() -> &'static [&'static dyn Engine] {
         &hybrid::Hybrid,
         &self::tokio::Tokio,
         &self::tokio::TokioMt,
+        &glommio::Glommio,
     ]
 }
 

@@ -1,0 +1,664 @@
+//! The `glommio` engine: the same request steps on glommio 0.9, Datadog's
+//! io_uring thread-per-core runtime, run the way its users run it — one
+//! `LocalExecutor` on one thread, one task per slot (`concurrency` tasks),
+//! compute steps inline in the task that reaches them, so while one request
+//! computes every other one on the executor waits (as in `uring`).
+//!
+//! What glommio does with each step, and what that costs here:
+//! - Files: with `--direct`, a `DmaFile` (O_DIRECT, on glommio's main ring,
+//!   or its IOPOLL ring where the device supports polling). Reads use
+//!   `read_at_aligned`, which returns a buffer glommio allocated from its
+//!   registered I/O memory (READ_FIXED); writes need a `DmaBuffer` from that
+//!   memory too (WRITE_FIXED). Without `--direct`, a `BufferedFile`, which
+//!   does positional reads and writes through the page cache (plain
+//!   READ/WRITE; its writes take a `Vec<u8>`).
+//! - Copies: glommio's file API owns its buffers, so it cannot read into or
+//!   write from the slot's [`IoBufs`]. A read's result is used where it lies:
+//!   compute steps hash it in place, and it is copied into the slot's read
+//!   buffer only under `--verify` (which checks content there). A write's
+//!   payload is stamped by [`crate::exec::FileSet::resolve`] into the slot's write
+//!   buffer, so each write copies its `len` bytes into a fresh `DmaBuffer`
+//!   (O_DIRECT) or `Vec` (buffered): one memcpy of the block per write, plus
+//!   an allocation for buffered writes, which the other engines do not pay.
+//! - Network: glommio's `TcpStream`, one per slot, connected inside the
+//!   executor before the clock starts (`TcpStream::connect`, io_uring
+//!   CONNECT, then `TCP_NODELAY`; the harness's own connection is never
+//!   opened). glommio sends and receives with non-blocking syscalls straight
+//!   into the slot's buffers, and waits for readiness with io_uring POLL_ADD
+//!   when they would block: readiness-based like epoll, not io_uring
+//!   SEND/RECV. No copies.
+//! - Open loop: `glommio::timer::sleep` until each request's intended start.
+//!
+//! Fallbacks glommio takes without a word, and what this engine does about
+//! them: it registers its I/O memory with io_uring only if locked memory
+//! allows (otherwise a log line nobody sees, and O_DIRECT I/O goes through
+//! unregistered buffers): checked inside each executor, and noted in the
+//! cell. When that memory runs out it serves buffers from the standard
+//! allocator, unregistered: the engine sizes it for everything a cell can
+//! hold in flight, and notes a `--glommio-io-memory` below that. glommio
+//! refuses to start below 512 KiB of locked memory: such cells are skipped
+//! with the reason.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use ::glommio::io::{BufferedFile, DmaFile, OpenOptions, ReadResult};
+use ::glommio::net::TcpStream;
+use ::glommio::{LocalExecutorBuilder, Placement};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use iobound_workloads::{Model, Request, Step, Workload};
+
+use super::{CellCtx, Engine, EngineError, OptionSet, Settings};
+use crate::exec::{fold, After, Done, IoBufs, Op, StepError};
+use crate::load::{Clock, Plan, Slot};
+use crate::record::Recorder;
+
+pub struct Glommio;
+
+// Options of the glommio executors. A plain comment, not a doc comment:
+// clap would make a doc comment the about text of `run` and `fio`.
+#[derive(Debug, Clone, Default, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[command(next_help_heading = "Engine glommio")]
+pub struct GlommioOptions {
+    /// I/O memory each glommio executor registers with io_uring for O_DIRECT
+    /// buffers; its three rings pin it thrice, so without CAP_IPC_LOCK it
+    /// needs 3x as much locked memory (ulimit -l) [default: what the cell
+    /// can have in flight, at least glommio's own 10 MiB]
+    #[arg(long, value_name = "SIZE", value_parser = iobound_workloads::units::size_arg)]
+    pub glommio_io_memory: Option<u64>,
+}
+
+impl OptionSet for GlommioOptions {
+    const ID: &'static str = "glommio";
+}
+
+const OPTIONS: super::Options = super::Options::of::<GlommioOptions>();
+
+/// glommio's own default I/O memory per executor.
+const DEFAULT_IO_MEMORY: usize = 10 << 20;
+/// glommio refuses to build an executor below this RLIMIT_MEMLOCK.
+const MIN_MEMLOCK: u64 = 512 << 10;
+/// How long a send or receive may wait on the server before the cell fails
+/// (the blocking engines' socket timeout; glommio's timers enforce it here).
+const PEER_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Engine for Glommio {
+    fn name(&self) -> &'static str {
+        "glommio"
+    }
+
+    fn summary(&self) -> &'static str {
+        "glommio 0.9: one LocalExecutor (io_uring), one task per outstanding request; computes on that thread"
+    }
+
+    fn model(&self) -> Model {
+        Model::EventLoop
+    }
+
+    fn caps(&self) -> super::Caps {
+        super::Caps {
+            needs_io_uring: true,
+            ..super::Caps::ALL
+        }
+    }
+
+    fn options(&self) -> &'static [&'static super::Options] {
+        &[&OPTIONS]
+    }
+
+    fn unsupported(&self, _: &dyn Workload, _: bool, _: &Settings) -> Option<String> {
+        memlock_too_low()
+    }
+
+    /// The executor's thread (the caller) and the one thread of glommio's
+    /// blocking pool every executor starts.
+    fn threads_needed(&self, _plan: &Plan, _: &Settings) -> usize {
+        2
+    }
+
+    fn workers(&self, _plan: &Plan, _: &Settings) -> usize {
+        1
+    }
+
+    fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
+        let builder = LocalExecutorBuilder::new(Placement::Unbound).name("iobound-glommio");
+        let rec = executor(ctx, builder, 0, Slot::all(&ctx.plan), &Barrier::new(1))?;
+        Ok(vec![rec])
+    }
+}
+
+/// The soft RLIMIT_MEMLOCK, in bytes.
+fn memlock_limit() -> u64 {
+    // SAFETY: getrlimit fills the struct we pass.
+    unsafe {
+        let mut r: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut r) != 0 {
+            return u64::MAX;
+        }
+        r.rlim_cur
+    }
+}
+
+/// Why no glommio executor can start here, if none can.
+fn memlock_too_low() -> Option<String> {
+    let limit = memlock_limit();
+    (limit < MIN_MEMLOCK).then(|| {
+        format!(
+            "glommio refuses to start with a locked-memory limit below {} KiB, and RLIMIT_MEMLOCK is {} KiB here (raise it with ulimit -l)",
+            MIN_MEMLOCK >> 10,
+            limit >> 10
+        )
+    })
+}
+
+/// I/O memory that `slots` slots of this workload can hold at once: each
+/// slot holds at most one read result and one write buffer, which glommio's
+/// buddy allocator rounds up to a power of two of at least 4 KiB; twice
+/// that, for the allocator's own bookkeeping and fragmentation.
+fn io_memory_needed(w: &dyn Workload, slots: usize) -> usize {
+    if w.files().is_empty() {
+        return 0;
+    }
+    let block = w.max_transfer().max(4096).next_power_of_two();
+    slots.saturating_mul(block).saturating_mul(4)
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+}
+
+/// One executor, on the calling thread, running `slots` as one task each;
+/// `worker` is its recorder's index. Every executor of a cell meets at
+/// `ready` once set up, and the clock starts after that.
+fn executor(
+    ctx: &CellCtx<'_>,
+    builder: LocalExecutorBuilder,
+    worker: usize,
+    slots: Vec<Slot>,
+    ready: &Barrier,
+) -> Result<Recorder, EngineError> {
+    let needed = io_memory_needed(ctx.workload, slots.len());
+    let io_memory = match ctx.settings.get::<GlommioOptions>().glommio_io_memory {
+        Some(m) => {
+            let m = usize::try_from(m).unwrap_or(usize::MAX);
+            if m < needed {
+                ctx.note(format!(
+                    "--glommio-io-memory {} is below the {} this cell's slots may hold at once: glommio serves buffers it cannot fit from the standard allocator, unregistered",
+                    mib(m as u64),
+                    mib(needed as u64)
+                ));
+            }
+            m
+        }
+        None => needed.max(DEFAULT_IO_MEMORY),
+    };
+    let ex = match builder.io_memory(io_memory).make() {
+        Ok(ex) => ex,
+        Err(e) => {
+            // The other executors wait for this one; let them go, and stop them.
+            ctx.fail();
+            ready.wait();
+            return Err(EngineError::Other(format!(
+                "cannot start a glommio executor: {e}"
+            )));
+        }
+    };
+    ex.run(async {
+        let set_up = Shard::set_up(ctx, worker, slots, io_memory).await;
+        if set_up.is_err() {
+            ctx.fail();
+        }
+        ready.wait();
+        let (shard, states) = set_up?;
+        shard.run(states).await
+    })
+}
+
+/// A workload file as glommio opened it.
+enum File {
+    Dma(DmaFile),
+    Buffered(BufferedFile),
+}
+
+/// What one executor's tasks share.
+struct Shard<'c> {
+    ctx: &'c CellCtx<'c>,
+    worker: usize,
+    files: Vec<File>,
+    rec: RefCell<Recorder>,
+}
+
+/// One slot's task state.
+struct Task {
+    slot: Slot,
+    bufs: IoBufs,
+    conn: Option<TcpStream>,
+    /// The request's latest file read, where glommio put it; `None` when
+    /// its latest read was a receive into `bufs.read`.
+    last: Option<ReadResult>,
+}
+
+impl<'c> Shard<'c> {
+    /// Opens the workload's files and the slots' connections, inside the
+    /// executor and before the clock starts.
+    async fn set_up(
+        ctx: &'c CellCtx<'c>,
+        worker: usize,
+        slots: Vec<Slot>,
+        io_memory: usize,
+    ) -> Result<(Shard<'c>, Vec<Task>), EngineError> {
+        if !registered_buffers() {
+            ctx.note(unregistered_note(io_memory));
+        }
+        let mut files = Vec::with_capacity(ctx.workload.files().len());
+        for i in 0..ctx.workload.files().len() {
+            files.push(open(ctx, i).await?);
+        }
+        let target = match ctx.workload.service() {
+            Some(_) => Some(ctx.files.target().ok_or(StepError::NoTarget)?),
+            None => None,
+        };
+        let mut tasks = Vec::with_capacity(slots.len());
+        for slot in slots {
+            let bufs = IoBufs::new(ctx.workload.max_transfer());
+            let conn = match target {
+                Some(addr) => Some(connect(addr).await?),
+                None => None,
+            };
+            tasks.push(Task {
+                slot,
+                bufs,
+                conn,
+                last: None,
+            });
+        }
+        let shard = Shard {
+            ctx,
+            worker,
+            files,
+            rec: RefCell::new(ctx.new_recorder()),
+        };
+        Ok((shard, tasks))
+    }
+
+    /// Runs every slot as its own task until all are done.
+    async fn run(self, tasks: Vec<Task>) -> Result<Recorder, EngineError> {
+        let clock = self.ctx.begin();
+        let start = Instant::now();
+        let shard = &self;
+        let clock = &clock;
+        let handles: Vec<_> = tasks
+            .into_iter()
+            .map(|t| {
+                // SAFETY: the task borrows `self` and `clock`, which outlive
+                // it: every handle is awaited below before they go away, and
+                // none is forgotten (an unwinding panic drops them, which
+                // cancels their tasks first).
+                unsafe { ::glommio::spawn_scoped_local(t.run(shard, clock, start)) }
+            })
+            .collect();
+        let mut first_error = None;
+        for h in handles {
+            if let Err(e) = h.await {
+                self.ctx.fail();
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(self.rec.into_inner()),
+        }
+    }
+}
+
+/// Whether glommio's I/O memory is registered with io_uring. glommio says
+/// so only in a log line; a buffer's Debug form shows its registration.
+/// Must run inside an executor.
+fn registered_buffers() -> bool {
+    format!("{:?}", ::glommio::allocate_dma_buffer(4096)).contains("uring_buffer_id: Some")
+}
+
+/// Why glommio's I/O memory went unregistered, as far as can be told: each
+/// of its three rings pins that memory again, and without CAP_IPC_LOCK the
+/// kernel counts every pin against RLIMIT_MEMLOCK.
+fn unregistered_note(io_memory: usize) -> String {
+    let why = if has_cap_ipc_lock() {
+        "io_uring refused to register it (glommio only logs why)".to_string()
+    } else {
+        let limit = match memlock_limit() {
+            u64::MAX => "unlimited".to_string(),
+            l => mib(l),
+        };
+        format!(
+            "without CAP_IPC_LOCK its three rings need 3 x {} of locked memory, and RLIMIT_MEMLOCK is {limit}: raise ulimit -l or lower --glommio-io-memory",
+            mib(io_memory as u64)
+        )
+    };
+    format!(
+        "glommio could not register its {} of I/O memory with io_uring ({why}); its O_DIRECT reads and writes used unregistered buffers (READ/WRITE, not READ_FIXED/WRITE_FIXED)",
+        mib(io_memory as u64)
+    )
+}
+
+/// Whether this process holds CAP_IPC_LOCK (bit 14 of CapEff), which
+/// exempts io_uring's pinned buffers from RLIMIT_MEMLOCK.
+fn has_cap_ipc_lock() -> bool {
+    const CAP_IPC_LOCK: u32 = 14;
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let hex = s
+                .lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))?
+                .trim()
+                .to_string();
+            u64::from_str_radix(&hex, 16).ok()
+        })
+        .is_some_and(|caps| caps >> CAP_IPC_LOCK & 1 == 1)
+}
+
+/// Opens workload file `i` the way the cell asks: O_DIRECT or buffered.
+async fn open(ctx: &CellCtx<'_>, i: usize) -> Result<File, EngineError> {
+    let path = ctx.files.path(i);
+    let failed = |e: ::glommio::GlommioError<()>| {
+        EngineError::Other(format!("glommio cannot open {}: {e}", path.display()))
+    };
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true);
+    if !ctx.files.direct() {
+        return opts
+            .buffered_open(path)
+            .await
+            .map(File::Buffered)
+            .map_err(failed);
+    }
+    let f = opts.dma_open(path).await.map_err(failed)?;
+    // glommio quietly opens files on tmpfs without O_DIRECT; a cell that
+    // asked for it must not run buffered.
+    // SAFETY: fcntl F_GETFL on an fd the DmaFile keeps open reads its flags.
+    let flags = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_GETFL) };
+    if flags < 0 || flags & libc::O_DIRECT == 0 {
+        return Err(EngineError::Other(format!(
+            "glommio opened {} without O_DIRECT (a filesystem without direct I/O?)",
+            path.display()
+        )));
+    }
+    Ok(File::Dma(f))
+}
+
+/// Connects to the server with glommio (io_uring CONNECT), without
+/// Nagle's delay, with the blocking engines' time limit on a silent server.
+async fn connect(addr: SocketAddr) -> Result<TcpStream, StepError> {
+    let failed = |e: ::glommio::GlommioError<()>| StepError::Connect {
+        addr,
+        source: e.into(),
+    };
+    let s = TcpStream::connect(addr).await.map_err(failed)?;
+    s.set_nodelay(true)
+        .and_then(|()| s.set_read_timeout(Some(PEER_TIMEOUT)))
+        .and_then(|()| s.set_write_timeout(Some(PEER_TIMEOUT)))
+        .map_err(failed)?;
+    Ok(s)
+}
+
+fn no_conn() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::NotConnected, "no connection")
+}
+
+impl Task {
+    /// The slot's requests, one after another, until it has no more.
+    async fn run(
+        mut self,
+        shard: &Shard<'_>,
+        clock: &Clock,
+        start: Instant,
+    ) -> Result<(), EngineError> {
+        let ctx = shard.ctx;
+        let mut now = start;
+        while let Some(ticket) = self.slot.next(clock, now, &ctx.abort) {
+            // Open loop: wait for the request's place on the schedule; a
+            // late slot starts at once, its latency still counted from the
+            // intended start.
+            let mut sent = now;
+            if ctx.plan.rate.is_some() {
+                let t = Instant::now();
+                if ticket.intended > t {
+                    ::glommio::timer::sleep(ticket.intended - t).await;
+                }
+                sent = Instant::now();
+            }
+            let req = ctx.workload.request(ticket.index);
+            let done = self
+                .request(shard, &req)
+                .await
+                .inspect_err(|_| ctx.fail())?;
+            let end = Instant::now();
+            shard.rec.borrow_mut().complete(
+                ctx.progress,
+                shard.worker,
+                ticket.measured,
+                end.saturating_duration_since(ticket.intended),
+                ctx.plan.rate.map(|_| end - sent),
+                done,
+            );
+            now = end;
+        }
+        Ok(())
+    }
+
+    /// Every step of `req` in order: the interpreter's resolve, complete and
+    /// compute, with glommio doing the I/O.
+    async fn request(&mut self, shard: &Shard<'_>, req: &Request) -> Result<Done, StepError> {
+        let files = shard.ctx.files;
+        let mut done = Done::default();
+        self.last = None;
+        for step in req.steps() {
+            if let Step::Compute { kernel, input } = *step {
+                // The step waits its turn at the back of glommio's run
+                // queue, as uring's compute steps wait in its ready queue.
+                // glommio is cooperative: without this, a task with no I/O
+                // left to await would never give way, and one slot would
+                // run every request of a compute-only cell while the others
+                // starved.
+                futures_lite::future::yield_now().await;
+                let last = self.last.as_deref().unwrap_or(self.bufs.read.as_slice());
+                done.digest = fold(done.digest, files.compute(kernel, input, last));
+                continue;
+            }
+            let mut op = files.resolve(step, &mut self.bufs);
+            loop {
+                let moved = self.io(shard, op).await.map_err(|source| StepError::Io {
+                    op: op.name(),
+                    source,
+                })?;
+                match files.complete(&op, moved, &mut self.bufs, shard.ctx.verify)? {
+                    After::Next(next) => op = next,
+                    After::Done(bytes) => {
+                        done.bytes += bytes;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Runs one operation on glommio; returns the bytes it moved.
+    async fn io(&mut self, shard: &Shard<'_>, op: Op) -> std::io::Result<usize> {
+        match op {
+            Op::Read { file, offset, len } => {
+                // Give the previous result's buffer back before taking another.
+                self.last = None;
+                let r = match &shard.files[file] {
+                    File::Dma(f) => f.read_at_aligned(offset, len as usize).await,
+                    File::Buffered(f) => f.read_at(offset, len as usize).await,
+                }?;
+                let n = r.len();
+                if shard.ctx.verify {
+                    // The content check looks in the slot's read buffer.
+                    self.bufs.read.as_mut_slice()[..n].copy_from_slice(&r);
+                }
+                self.last = Some(r);
+                Ok(n)
+            }
+            Op::Write { file, offset, len } => {
+                let payload = &self.bufs.write.as_slice()[..len as usize];
+                Ok(match &shard.files[file] {
+                    File::Dma(f) => {
+                        let mut b = f.alloc_dma_buffer(payload.len());
+                        b.as_bytes_mut().copy_from_slice(payload);
+                        f.write_at(b, offset).await
+                    }
+                    File::Buffered(f) => f.write_at(payload.to_vec(), offset).await,
+                }?)
+            }
+            Op::Fdatasync { file } => {
+                match &shard.files[file] {
+                    File::Dma(f) => f.fdatasync().await,
+                    File::Buffered(f) => f.fdatasync().await,
+                }?;
+                Ok(0)
+            }
+            Op::Send { off, len } => {
+                let (o, l) = (off as usize, len as usize);
+                let conn = self.conn.as_mut().ok_or_else(no_conn)?;
+                conn.write(&self.bufs.write.as_slice()[o..o + l]).await
+            }
+            Op::Recv { off } => {
+                self.last = None;
+                let conn = self.conn.as_mut().ok_or_else(no_conn)?;
+                conn.read(&mut self.bufs.read.as_mut_slice()[off as usize..])
+                    .await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::FileSet;
+    use crate::load::Bound;
+    use crate::record::{merge, Progress};
+    use iobound_workloads::{build, dataset, Input, Kernel, WorkloadParams};
+    use std::sync::Mutex;
+
+    fn uring_here() -> bool {
+        let ok = crate::ring::UringSupport::detect().available && memlock_too_low().is_none();
+        if !ok {
+            eprintln!("skipping: io_uring or locked memory unavailable here");
+        }
+        ok
+    }
+
+    /// Requests of one small compute step each, remembering which request
+    /// numbers were asked for.
+    struct Hashes(Mutex<Vec<u64>>);
+
+    impl Workload for Hashes {
+        fn name(&self) -> &'static str {
+            "test-hashes"
+        }
+        fn files(&self) -> &[iobound_workloads::FileSpec] {
+            &[]
+        }
+        fn max_transfer(&self) -> usize {
+            64
+        }
+        fn compute_input(&self) -> usize {
+            4096
+        }
+        fn computes(&self) -> bool {
+            true
+        }
+        fn request(&self, i: u64) -> Request {
+            self.0.lock().unwrap().push(i);
+            Request::one(Step::Compute {
+                kernel: Kernel::Sha256,
+                input: Input::Shared {
+                    offset: 0,
+                    len: 4096,
+                },
+            })
+        }
+    }
+
+    /// glommio never preempts a task: without a yield before each compute
+    /// step, the first slot of a compute-only cell would run every request
+    /// until the deadline and the other slots none.
+    #[test]
+    fn compute_only_slots_take_turns() {
+        if !uring_here() {
+            return;
+        }
+        const C: usize = 4;
+        let w = Hashes(Mutex::new(Vec::new()));
+        let files = FileSet::open(&[], false)
+            .unwrap()
+            .with_compute_input(w.compute_input());
+        let plan = Plan {
+            concurrency: C,
+            warmup: Duration::ZERO,
+            bound: Bound::Duration(Duration::from_millis(200)),
+            rate: None,
+        };
+        let settings = Settings::default();
+        let progress = Progress::new(Glommio.workers(&plan, &settings));
+        let ctx = CellCtx::new(&w, &files, plan, &settings, &progress);
+        let totals = merge(Glommio.run(&ctx).unwrap());
+        assert!(totals.requests > 0);
+        let asked = w.0.into_inner().unwrap();
+        for slot in 0..C as u64 {
+            let n = asked.iter().filter(|&&i| i % C as u64 == slot).count();
+            assert!(n > 1, "slot {slot} ran {n} of {} requests", asked.len());
+        }
+    }
+
+    /// An I/O memory below what the slots may hold is run as asked, and
+    /// the cell says what it means.
+    #[test]
+    fn small_io_memory_is_noted() {
+        if !uring_here() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("iobound-glommio-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let params = WorkloadParams {
+            file_size: 1 << 20,
+            ..Default::default()
+        };
+        let w = build("file-randread", &params).unwrap();
+        let ready: Vec<_> = w
+            .files()
+            .iter()
+            .map(|spec| (dataset::prepare(&dir, spec).unwrap().0, spec.clone()))
+            .collect();
+        let files = FileSet::open(&ready, false).unwrap();
+        let plan = Plan {
+            concurrency: 64,
+            warmup: Duration::ZERO,
+            bound: Bound::Requests(200),
+            rate: None,
+        };
+        let settings = Settings::default().with(&GlommioOptions {
+            glommio_io_memory: Some(64 << 10),
+        });
+        let progress = Progress::new(Glommio.workers(&plan, &settings));
+        let mut ctx = CellCtx::new(w.as_ref(), &files, plan, &settings, &progress);
+        ctx.verify = true;
+        let totals = merge(Glommio.run(&ctx).unwrap());
+        assert_eq!(totals.requests, 200);
+        let notes = ctx.notes();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("--glommio-io-memory 0.1 MiB is below")),
+            "{notes:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
