@@ -1,8 +1,19 @@
-//! The `glommio` engine: the same request steps on glommio 0.9, Datadog's
-//! io_uring thread-per-core runtime, run the way its users run it — one
-//! `LocalExecutor` on one thread, one task per slot (`concurrency` tasks),
-//! compute steps inline in the task that reaches them, so while one request
-//! computes every other one on the executor waits (as in `uring`).
+//! The `glommio` and `glommio-mt` engines: the same request steps on
+//! glommio 0.9, Datadog's io_uring thread-per-core runtime, run the way its
+//! users run it. `glommio`: one `LocalExecutor` on one thread, one task per
+//! slot (`concurrency` tasks), compute steps inline in the task that reaches
+//! them (each after a yield, so it waits its turn in glommio's run queue as
+//! uring's wait in its ready queue), so while one request computes every
+//! other one on the executor waits. `glommio-mt`: glommio's thread-per-core
+//! form — one executor per CPU the process may run on, each pinned to the
+//! CPU `PoolPlacement::MaxSpread` picks for it, the slots dealt out between
+//! them (slot `s` on executor `s mod N`), each executor with its own files,
+//! connections and recorder, sharing nothing while the clock runs. The
+//! executors are built one per scoped thread, as `LocalExecutorPoolBuilder`
+//! builds them, because its `on_all_shards` wants `'static` futures and a
+//! cell's context is borrowed. It is a mode of its own, not an option of
+//! `glommio`, because a cell's concurrency model must follow from its mode
+//! name: one event loop and one per core are different models.
 //!
 //! What glommio does with each step, and what that costs here:
 //! - Files: with `--direct`, a `DmaFile` (O_DIRECT, on glommio's main ring,
@@ -42,12 +53,12 @@
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
-use std::sync::Barrier;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use ::glommio::io::{BufferedFile, DmaFile, OpenOptions, ReadResult};
 use ::glommio::net::TcpStream;
-use ::glommio::{LocalExecutorBuilder, Placement};
+use ::glommio::{CpuSet, LocalExecutorBuilder, Placement, PoolPlacement};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use iobound_workloads::{Model, Request, Step, Workload};
 
@@ -126,8 +137,168 @@ impl Engine for Glommio {
 
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         let builder = LocalExecutorBuilder::new(Placement::Unbound).name("iobound-glommio");
-        let rec = executor(ctx, builder, 0, Slot::all(&ctx.plan), &Barrier::new(1))?;
+        let rec = executor(ctx, builder, 0, Slot::all(&ctx.plan), &Gate::new(1))?;
         Ok(vec![rec])
+    }
+}
+
+pub struct GlommioMt;
+
+impl Engine for GlommioMt {
+    fn name(&self) -> &'static str {
+        "glommio-mt"
+    }
+
+    fn summary(&self) -> &'static str {
+        "glommio 0.9 thread per core: one LocalExecutor per CPU, pinned (MaxSpread), slots split between them; each computes on its thread"
+    }
+
+    fn model(&self) -> Model {
+        Model::EventLoops
+    }
+
+    fn caps(&self) -> super::Caps {
+        Glommio.caps()
+    }
+
+    fn options(&self) -> &'static [&'static super::Options] {
+        &[&OPTIONS]
+    }
+
+    fn unsupported(&self, _: &dyn Workload, _: bool, _: &Settings) -> Option<String> {
+        memlock_too_low()
+    }
+
+    /// Each executor's thread and its blocking-pool thread, and the
+    /// calling thread, which waits for them.
+    fn threads_needed(&self, plan: &Plan, s: &Settings) -> usize {
+        2 * self.workers(plan, s) + 1
+    }
+
+    /// One executor per CPU, but never more than there are slots.
+    fn workers(&self, plan: &Plan, _: &Settings) -> usize {
+        allowed_cpus().len().min(plan.concurrency).max(1)
+    }
+
+    fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
+        let n = self.workers(&ctx.plan, ctx.settings);
+        let allowed = allowed_cpus();
+        let cpus: CpuSet = CpuSet::online()
+            .map_err(|e| EngineError::Other(format!("glommio cannot read the CPU topology: {e}")))?
+            .filter(|l| allowed.contains(&l.cpu));
+        let placement = |n| PoolPlacement::MaxSpread(n, Some(cpus.clone()));
+        // The CPUs LocalExecutorPoolBuilder would pin its executors to.
+        let mut spread = placement(n)
+            .generate_cpu_set()
+            .map_err(|e| EngineError::Other(format!("glommio cannot place {n} executors: {e}")))?;
+        let mut shards: Vec<(Option<usize>, Vec<Slot>)> = (0..n)
+            .map(|_| {
+                let cpu = spread
+                    .next()
+                    .cpu_binding()
+                    .and_then(|b| b.into_iter().next());
+                (cpu, Vec::new())
+            })
+            .collect();
+        for (i, slot) in Slot::all(&ctx.plan).into_iter().enumerate() {
+            shards[i % n].1.push(slot);
+        }
+        let ready = Gate::new(n);
+        std::thread::scope(|s| {
+            let mut handles = Vec::with_capacity(n);
+            for (worker, (cpu, slots)) in shards.into_iter().enumerate() {
+                let (ready, blocking) = (&ready, placement(1));
+                let h = std::thread::Builder::new()
+                    .name(format!("iobound-glommio{worker}"))
+                    .spawn_scoped(s, move || {
+                        // As the pool builder does: each executor pinned to
+                        // its CPU, its one blocking thread placed by the
+                        // same policy.
+                        let b = LocalExecutorBuilder::new(
+                            cpu.map_or(Placement::Unbound, Placement::Fixed),
+                        )
+                        .name("iobound-glommio")
+                        .blocking_thread_pool_placement(blocking);
+                        executor(ctx, b, worker, slots, ready)
+                    });
+                match h {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        // Started executors stop at once once they pass the gate.
+                        ctx.fail();
+                        ready.open();
+                        return Err(EngineError::Spawn(e));
+                    }
+                }
+            }
+            let mut recorders = Vec::with_capacity(n);
+            let mut first_error = None;
+            for h in handles {
+                let r = h.join().unwrap_or_else(|p| {
+                    ctx.fail();
+                    Err(EngineError::Other(format!(
+                        "a glommio executor panicked: {}",
+                        super::panic_message(p.as_ref())
+                    )))
+                });
+                match r {
+                    Ok(r) => recorders.push(r),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            match first_error {
+                Some(e) => Err(e),
+                None => Ok(recorders),
+            }
+        })
+    }
+}
+
+/// The CPUs this process may run on (`--pin` narrows them), in order.
+fn allowed_cpus() -> Vec<usize> {
+    let cpus = crate::placement::affinity(0);
+    if cpus.is_empty() {
+        (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect()
+    } else {
+        cpus
+    }
+}
+
+/// Where a cell's executors wait for each other once set up, so the clock
+/// starts when all are ready; `open` lets them all through early (a cell
+/// that failed before all could start).
+struct Gate {
+    expected: usize,
+    state: Mutex<(usize, bool)>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn new(expected: usize) -> Self {
+        Gate {
+            expected,
+            state: Mutex::new((0, false)),
+            opened: Condvar::new(),
+        }
+    }
+
+    fn arrive_and_wait(&self) {
+        let mut s = self.state.lock().expect("never poisoned");
+        s.0 += 1;
+        if s.0 >= self.expected {
+            s.1 = true;
+            self.opened.notify_all();
+        }
+        while !s.1 {
+            s = self.opened.wait(s).expect("never poisoned");
+        }
+    }
+
+    fn open(&self) {
+        self.state.lock().expect("never poisoned").1 = true;
+        self.opened.notify_all();
     }
 }
 
@@ -179,7 +350,7 @@ fn executor(
     builder: LocalExecutorBuilder,
     worker: usize,
     slots: Vec<Slot>,
-    ready: &Barrier,
+    ready: &Gate,
 ) -> Result<Recorder, EngineError> {
     let needed = io_memory_needed(ctx.workload, slots.len());
     let io_memory = match ctx.settings.get::<GlommioOptions>().glommio_io_memory {
@@ -201,7 +372,7 @@ fn executor(
         Err(e) => {
             // The other executors wait for this one; let them go, and stop them.
             ctx.fail();
-            ready.wait();
+            ready.arrive_and_wait();
             return Err(EngineError::Other(format!(
                 "cannot start a glommio executor: {e}"
             )));
@@ -212,7 +383,7 @@ fn executor(
         if set_up.is_err() {
             ctx.fail();
         }
-        ready.wait();
+        ready.arrive_and_wait();
         let (shard, states) = set_up?;
         shard.run(states).await
     })

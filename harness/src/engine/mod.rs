@@ -39,6 +39,7 @@ pub fn all() -> &'static [&'static dyn Engine] {
         &self::tokio::Tokio,
         &self::tokio::TokioMt,
         &glommio::Glommio,
+        &glommio::GlommioMt,
     ]
 }
 
