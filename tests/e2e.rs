@@ -1258,7 +1258,7 @@ fn open_loop_corrected_latency_grows_past_saturation_while_uncorrected_stays_fla
     // queueing that saturation gives.
     let (corr, unc, _) = run("200", "1s");
     let (short_c, short_u, got) = run("3000", "500ms");
-    let (long_c, long_u, _) = run("3000", "1500ms");
+    let (long_c, long_u, _) = run("3000", "2s");
     assert!(got < 2000.0, "the server kept up with 3000/s ({got})");
     assert!(
         long_c > short_c * 1.8,
