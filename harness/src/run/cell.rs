@@ -150,9 +150,15 @@ pub fn run_cell(
     }
     match measure(ready, engine, plan, opts, &key, obs) {
         Ok(cell) => cell,
+        Err(why) if why.starts_with(INTERRUPTED) => {
+            CellResult::not_run(key, Status::Interrupted, why)
+        }
         Err(why) => CellResult::not_run(key, Status::Failed, why),
     }
 }
+
+/// How the reason of a cell cut short by a stop begins.
+const INTERRUPTED: &str = "interrupted";
 
 fn measure(
     ready: &Ready,
@@ -291,11 +297,24 @@ fn measure(
         server_allowed: opts.server_pid.map(placement::affinity),
         server_ran_on: opts.server_pid.map(placement::last_cpus),
     };
-    let recorders = outcome?;
-    if crate::interrupt::requested() {
-        return Err("interrupted (Ctrl-C) before the cell finished".into());
-    }
-    let start = ctx.start().ok_or("engine never started its clock")?;
+    // A stop asked for mid-cell keeps what was measured, marked as such.
+    let interrupted = crate::interrupt::requested();
+    let stopped = |what: &str| {
+        Err(format!(
+            "{INTERRUPTED} ({}) {what}",
+            crate::interrupt::cause()
+        ))
+    };
+    let recorders = match outcome {
+        Err(e) if interrupted => return stopped(&format!("while the engine failed: {e}")),
+        r => r?,
+    };
+    let Some(start) = ctx.start() else {
+        return match interrupted {
+            true => stopped("before the engine started its clock"),
+            false => Err("engine never started its clock".into()),
+        };
+    };
     let page_cache = ready
         .files
         .iter()
@@ -342,12 +361,29 @@ fn measure(
         children: ctx.children(),
         notes: ctx.notes(),
     };
+    if interrupted && readings.totals.requests == 0 {
+        return stopped("before any request was measured (still warming up)");
+    }
     let summary = summarize(&readings);
     Ok(CellResult {
         key: key.clone(),
         rep: None,
-        status: Status::Ok,
-        reason: None,
+        status: if interrupted {
+            Status::Interrupted
+        } else {
+            Status::Ok
+        },
+        reason: interrupted.then(|| {
+            format!(
+                "{INTERRUPTED} ({}) after {:.1}s of measuring{}: the figures cover that part only",
+                crate::interrupt::cause(),
+                readings.measured.as_secs_f64(),
+                planned.map_or(String::new(), |p| format!(
+                    " out of {:.1}s planned",
+                    p.as_secs_f64()
+                )),
+            )
+        }),
         summary: Some(summary),
         histogram: Some(readings.totals.hist),
         histogram_uncorrected: readings.totals.uncorrected,
