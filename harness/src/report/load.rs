@@ -25,8 +25,15 @@ pub enum LoadError {
     },
     #[error("run.json is not valid: {0}")]
     Json(String),
-    #[error("{0} holds neither a readable run.json nor any cell JSON file")]
+    #[error(
+        "{0} holds neither a readable run.json nor any cell JSON file: is it a run directory?"
+    )]
     Empty(std::path::PathBuf),
+    #[error("{}: run.json is unreadable ({why}) and there is no cell file to rebuild the report from", dir.display())]
+    Unreadable {
+        dir: std::path::PathBuf,
+        why: String,
+    },
 }
 
 /// One cell read back.
@@ -69,6 +76,9 @@ pub struct Run {
     pub cells: Vec<Cell>,
     /// Cells (or files) that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
+    /// Why run.json could not be read, when the run was rebuilt from its
+    /// cell files instead (run.json is never a cell).
+    pub run_json_error: Option<String>,
 }
 
 /// What run.json says of an engine.
@@ -250,7 +260,7 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
     match std::fs::read(&run_json) {
         Ok(bytes) => match parse_run(&bytes) {
             Ok(run) => return Ok(run),
-            Err(e) => fallback_note = Some(("run.json".to_string(), e.to_string())),
+            Err(e) => fallback_note = Some(e.to_string()),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => {
@@ -279,7 +289,7 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         workloads: legacy_workloads(),
         ..Run::default()
     };
-    run.unreadable.extend(fallback_note);
+    run.run_json_error = fallback_note;
     for f in &files {
         let stem = f
             .file_stem()
@@ -313,7 +323,52 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         }
     }
     if run.cells.is_empty() && run.unreadable.is_empty() {
-        return Err(LoadError::Empty(dir.to_path_buf()));
+        return Err(match run.run_json_error {
+            Some(why) => LoadError::Unreadable {
+                dir: dir.to_path_buf(),
+                why,
+            },
+            None => LoadError::Empty(dir.to_path_buf()),
+        });
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13: a truncated run.json with no cell file is an error that
+    /// says so, not an empty report (fails if load_dir falls back to an
+    /// empty run again); run.json is never listed as a cell.
+    #[test]
+    fn a_truncated_run_json_without_cells_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("iobound-load-trunc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("run.json"),
+            b"{\"schema\": \"iobound.run.v2\", \"cel",
+        )
+        .unwrap();
+        let e = load_dir(&dir).expect_err("must fail").to_string();
+        assert!(e.contains("run.json is unreadable"), "{e}");
+        assert!(e.contains("no cell file"), "{e}");
+        assert!(!e.contains('\n'));
+        // With one cell file beside it, the run is rebuilt from that, and
+        // run.json is a note, not a missing cell.
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run/run.json");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
+        std::fs::write(
+            dir.join("a.json"),
+            serde_json::to_vec(&v["cells"][0]).unwrap(),
+        )
+        .unwrap();
+        let run = load_dir(&dir).unwrap();
+        assert_eq!(run.cells.len(), 1);
+        assert!(run.run_json_error.is_some());
+        assert!(run.unreadable.iter().all(|(n, _)| n != "run.json"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
