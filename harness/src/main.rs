@@ -1,5 +1,6 @@
 //! The `iobound` binary: parses flags, wires the parts, maps errors to exit
-//! codes (0 success, 1 the run failed, 2 bad input).
+//! codes (0 success, 1 the run failed, 2 bad input, 130 after Ctrl-C and 143
+//! after SIGTERM, with what was measured kept).
 
 use std::process::ExitCode;
 
@@ -23,20 +24,42 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    interrupt::install();
+    // Commands that measure stop cleanly on Ctrl-C or SIGTERM; the others
+    // (a server, the lesson) keep the default: they end at once.
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Bench(_) | Command::Fio(_)
+    ) {
+        interrupt::install();
+    }
     run::raise_open_file_limit();
     match dispatch(cli.command, settings) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("iobound: error: {}", one_line(&e));
-            if e.downcast_ref::<ConfigError>().is_some()
-                || e.downcast_ref::<suite::SuiteError>().is_some()
-            {
+            if is_bad_input(&e) {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// Whether an error is the user's input at fault (exit status 2): a flag,
+/// a suite, a directory or a run directory that cannot be used as given.
+fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<ConfigError>().is_some()
+        || e.downcast_ref::<suite::SuiteError>().is_some()
+        || e.downcast_ref::<report::load::LoadError>().is_some()
+        || e.downcast_ref::<run::RunError>()
+            .is_some_and(run::RunError::is_bad_input)
+}
+
+/// Warnings of a checked configuration, before anything runs.
+fn warn(prefix: &str, warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {prefix}{w}");
     }
 }
 
@@ -72,8 +95,22 @@ fn finish(out: &run::RunOutput) -> ExitCode {
     eprintln!("report: {}", out.dir.join("report.html").display());
     if interrupt::requested() {
         let done = out.cells.iter().filter(|c| c.status == Status::Ok).count();
-        eprintln!("interrupted: {done} of {} cells completed", out.planned);
-        return ExitCode::from(130);
+        let cut = out
+            .cells
+            .iter()
+            .filter(|c| c.status == Status::Interrupted && c.summary.is_some())
+            .count();
+        eprintln!(
+            "interrupted ({}): {done} of {} cells completed{}",
+            interrupt::cause(),
+            out.planned,
+            if cut > 0 {
+                format!(", {cut} kept in part (marked interrupted)")
+            } else {
+                String::new()
+            }
+        );
+        return ExitCode::from(interrupt::exit_code());
     }
     if out.cells.iter().all(|c| c.status != Status::Ok) {
         ExitCode::from(1)
@@ -97,6 +134,7 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Run(args) => {
             let cfg = RunConfig::from_args(&args, settings)?;
+            warn("", &cfg.warnings);
             let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
             let out = run::run(cfg, &mut term)?;
             Ok(finish(&out))
@@ -104,12 +142,18 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         Command::Bench(args) => {
             let (name, text) = suite::source(&args.suite)?;
             let suite = suite::parse(&name, &text, &args)?;
+            for (i, g) in suite.groups.iter().enumerate() {
+                warn(&format!("suite {name}, group {}: ", i + 1), &g.warnings);
+            }
             let mut term = ui::Terminal::new(args.quiet, false);
             let out = run::run_suite(&suite, &mut term)?;
             Ok(finish(&out))
         }
         Command::Report(args) => {
             let run = report::load::load_dir(&args.dir)?;
+            if let Some(why) = &run.run_json_error {
+                eprintln!("note: run.json is unreadable ({why}): the report is rebuilt from the cell files");
+            }
             report::write_reports(&args.dir, &run, args.lang.unwrap_or(run.lang))
                 .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
             let r = report::model::build(&run);
@@ -125,22 +169,40 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(args) => {
-            let before = report::model::build(&report::load::load_dir(&args.before)?);
-            let after = report::model::build(&report::load::load_dir(&args.after)?);
-            let text = report::compare::render(&before, &after);
+            let before = report::load::load_dir(&args.before)?;
+            let after = report::load::load_dir(&args.after)?;
+            let text = report::compare::render_runs(&before, &after);
             print!("{text}");
             let name = format!(
                 "compare-vs-{}.md",
-                if before.info.run_id.is_empty() {
+                if before.run_id.is_empty() {
                     "before"
                 } else {
-                    &before.info.run_id
+                    &before.run_id
                 }
             );
             let path = args.after.join(name);
             std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clean(args) => {
+            let dir = args
+                .data_dir
+                .unwrap_or_else(iobound::config::default_data_dir);
+            let (n, bytes) = iobound::clean::clean(&dir, args.dry_run)
+                .with_context(|| format!("cannot clean {}", dir.display()))?;
+            eprintln!(
+                "{} {n} data files ({}) in {}",
+                if args.dry_run {
+                    "would remove"
+                } else {
+                    "removed"
+                },
+                iobound::output::human::bytes(bytes as f64),
+                dir.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
