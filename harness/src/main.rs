@@ -17,8 +17,14 @@ fn main() -> ExitCode {
     }
     let (cli, settings) = match iobound::config::parse_args(std::env::args_os()) {
         Ok(parsed) => parsed,
-        // --help and --version print in full; mistakes get one line.
-        Err(e) if !e.use_stderr() => e.exit(),
+        // --help and --version print in full, and so does the help when
+        // no subcommand is given (exit 2); mistakes get one line.
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
         Err(e) => {
             eprintln!("iobound: error: {}", iobound::config::clap_one_line(&e));
             return ExitCode::from(2);
@@ -39,6 +45,8 @@ fn main() -> ExitCode {
             eprintln!("iobound: error: {}", one_line(&e));
             if is_bad_input(&e) {
                 ExitCode::from(2)
+            } else if interrupt::requested() {
+                ExitCode::from(interrupt::exit_code())
             } else {
                 ExitCode::from(1)
             }

@@ -63,6 +63,10 @@ pub enum RunError {
     /// Bad input found before anything was written (exit status 2).
     #[error(transparent)]
     BadInput(#[from] Preflight),
+    #[error(
+        "interrupted ({0}) while preparing, before any cell ran: no run directory was created"
+    )]
+    Interrupted(&'static str),
 }
 
 impl RunError {
@@ -154,22 +158,32 @@ pub fn ensure_writable_dir(dir: &Path) -> std::io::Result<()> {
 /// Why `dir` cannot hold iobound's files, in words, from the deepest part
 /// of the path that exists: a file in the way, a directory that refuses new
 /// entries (/proc/sys), or one that refuses writes.
+/// Creates it when missing (as the run would).
 fn unusable_dir(dir: &Path) -> Option<String> {
-    let existing = dir.ancestors().find(|a| a.exists())?;
-    if !existing.is_dir() {
-        return Some(if existing == dir {
+    // A relative path's last ancestor is "", which is the current directory.
+    let existing = dir
+        .ancestors()
+        .map(|a| match a.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => a,
+        })
+        .find(|a| a.exists());
+    if let Some(x) = existing.filter(|x| !x.is_dir()) {
+        return Some(if x == dir {
             "is a file, not a directory".into()
         } else {
-            format!("{} is a file, not a directory", existing.display())
+            format!("{} is a file, not a directory", x.display())
         });
     }
-    let created = existing != dir;
     match ensure_writable_dir(dir) {
         Ok(()) => None,
-        Err(e) if created && !dir.exists() => Some(format!(
-            "cannot be created: {} does not accept new directories ({e})",
-            existing.display()
-        )),
+        Err(e) if !dir.is_dir() => Some(match existing {
+            Some(x) => format!(
+                "cannot be created: {} does not accept new directories ({e})",
+                x.display()
+            ),
+            None => format!("cannot be created ({e})"),
+        }),
         Err(e) => Some(format!("does not accept new files ({e})")),
     }
 }
@@ -289,7 +303,11 @@ pub fn prepare(
         if !done.contains(&path) {
             obs.preparing(&path, spec.size);
             let t = Instant::now();
-            let (_, how) = dataset::prepare(data_dir, spec)?;
+            let (_, how) = dataset::prepare_until(data_dir, spec, &crate::interrupt::requested)
+                .map_err(|e| match crate::interrupt::requested() {
+                    true => RunError::Interrupted(crate::interrupt::cause()),
+                    false => e.into(),
+                })?;
             obs.prepared(&path, how, t.elapsed());
             done.push(path.clone());
         }
@@ -390,6 +408,10 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
     for d in data_dirs {
         let files = crate::clean::data_files(d).unwrap_or_default();
         obs.data_files(d, files.len(), files.iter().map(|(_, n)| n).sum());
+    }
+    // Stopped while data files were prepared: nothing to keep.
+    if crate::interrupt::requested() {
+        return Err(RunError::Interrupted(crate::interrupt::cause()));
     }
     let (dir, run_id) = dir::create_run_dir(&suite.out)?;
     for (_, meta) in &mut prepared {
