@@ -313,7 +313,7 @@ fn bad_input_gives_one_line_errors_and_no_results() {
 #[test]
 fn ignored_flags_typos_and_impossible_plans_are_refused_up_front() {
     let s = Scratch::new("upfront");
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 11] = [
         (&["-w", "file-randred"], "did you mean 'file-randread'?"),
         (&["-m", "urin"], "did you mean 'uring'?"),
         (
@@ -333,6 +333,10 @@ fn ignored_flags_typos_and_impossible_plans_are_refused_up_front() {
         (
             &["-w", "net-echo", "--target", "127.0.0.1:1"],
             "no server answers",
+        ),
+        (
+            &["-w", "net-echo", "--target", "localhost"],
+            "expected HOST:PORT",
         ),
         (
             &["-w", "net-echo", "--target", "no-such-host.invalid:7000"],
@@ -405,6 +409,29 @@ fn ignored_flags_typos_and_impossible_plans_are_refused_up_front() {
     ]));
     assert_eq!(out.status.code(), Some(2));
     assert_clean_failure(&s, &out, "did you mean 'quick'?");
+}
+
+/// A stranger's first run, with no --out: the results directory is
+/// created in the current directory (a relative --out must be created as
+/// before the up-front checks of issue 13).
+#[test]
+fn a_run_without_out_creates_results_in_the_current_directory() {
+    let s = Scratch::new("cwd");
+    let out = Command::new(BIN)
+        .current_dir(&s.0)
+        .args([
+            "run", "-m", "threads", "-c", "1", "-d", "100ms", "--warmup", "0s",
+        ])
+        .args([
+            "--file-size",
+            FILE_SIZE,
+            "--data-dir",
+            &s.data().display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(s.runs().len(), 1, "no run directory under ./results");
 }
 
 /// Issue 13: `--target` takes a host name; `localhost` reaches a server
@@ -869,6 +896,43 @@ fn ctrl_c_stops_the_run_and_keeps_what_finished() {
     );
     let csv = std::fs::read_to_string(s.runs()[0].join("summary.csv")).unwrap();
     assert!(csv.contains(",interrupted,"), "{csv}");
+}
+
+/// Issue 13: a Ctrl-C typed at a terminal goes to the whole foreground
+/// process group. The server iobound started must not die of it under the
+/// running cell, or the cell fails instead of keeping what it measured
+/// (fails when the server shares iobound's process group).
+#[test]
+fn a_terminal_ctrl_c_keeps_the_measured_part_of_a_network_cell() {
+    let s = Scratch::new("pgrp");
+    let child = s
+        .command(&[
+            "-w",
+            "db-ycsb-c",
+            "-m",
+            "threads",
+            "-c",
+            "2",
+            "-d",
+            "30s",
+            "--warmup",
+            "0s",
+            "--records",
+            "100",
+        ])
+        .process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    // SAFETY: kill(2) on the process group of our own child.
+    assert_eq!(unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let cells = cells(&s.runs()[0]);
+    assert_eq!(cells[0]["status"], "interrupted", "{}", cells[0]["reason"]);
+    assert!(cells[0]["summary"]["requests"].as_u64().unwrap() > 0);
 }
 
 /// Issue 13: SIGTERM stops a run as Ctrl-C does — the cut cell kept and

@@ -88,6 +88,9 @@ pub fn resolve_target(spec: &str) -> Result<std::net::SocketAddr, ConfigError> {
         spec: spec.to_string(),
         why,
     };
+    if !spec.contains(':') {
+        return Err(err("expected HOST:PORT, e.g. localhost:7000".into()));
+    }
     let addrs: Vec<std::net::SocketAddr> = spec
         .to_socket_addrs()
         .map_err(|e| err(format!("not a HOST:PORT that resolves ({e})")))?
