@@ -935,6 +935,79 @@ fn a_terminal_ctrl_c_keeps_the_measured_part_of_a_network_cell() {
     assert!(cells[0]["summary"]["requests"].as_u64().unwrap() > 0);
 }
 
+/// Issue 13: a results directory that fills up mid-run keeps the cells
+/// written, leaves no truncated run.json, and says how to finish; once
+/// there is room, `iobound report` renders every cell. Needs a tmpfs mount
+/// (root); skipped with the reason otherwise. Fails when run.json is
+/// written in place (a truncated run.json is left) or the hint is dropped.
+#[test]
+fn a_full_results_disk_keeps_the_cells_and_says_how_to_finish() {
+    let s = Scratch::new("fulldisk");
+    let tiny = s.0.join("tiny");
+    std::fs::create_dir_all(&tiny).unwrap();
+    let mount = |opts: &str| {
+        Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(&tiny)
+            .output()
+    };
+    match mount("size=120k") {
+        Ok(o) if o.status.success() => {}
+        other => {
+            eprintln!("skipping: cannot mount a tmpfs here ({other:?})");
+            return;
+        }
+    }
+    /// Unmounts when the test ends, passed or not.
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(tiny.clone());
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "-m",
+            "threads",
+            "-c",
+            "1,2,3,4,5,6,7,8",
+            "-d",
+            "50ms",
+        ])
+        .args(["--warmup", "0s", "--quiet", "--file-size", FILE_SIZE])
+        .arg("--data-dir")
+        .arg(s.data())
+        .arg("--out")
+        .arg(&tiny)
+        .output()
+        .unwrap();
+    let run = std::fs::read_dir(&tiny)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("iobound report"), "{err}");
+    let run = run.expect("the run directory");
+    assert!(
+        !run.join("run.json").exists(),
+        "a truncated run.json was left"
+    );
+    let remount = Command::new("mount")
+        .args(["-o", "remount,size=4m"])
+        .arg(&tiny)
+        .status();
+    assert!(remount.unwrap().success());
+    let rep = iobound(&strings(&["report", &run.display().to_string()]));
+    assert!(rep.status.success(), "{}", text(&rep.stderr));
+    let csv = std::fs::read_to_string(run.join("summary.csv")).unwrap();
+    assert!(csv.lines().count() > 1, "{csv}");
+}
+
 /// Issue 13: SIGTERM stops a run as Ctrl-C does — the cut cell kept and
 /// marked, run.json, summary.csv and the reports written — and exits 143
 /// (128 + SIGTERM). Before, it left cell files only.

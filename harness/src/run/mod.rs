@@ -49,6 +49,19 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// A file of the run directory could not be written (a full disk):
+    /// what was written stays, and says how to finish the job.
+    #[error(
+        "cannot write {}: {source}; the cells written so far are kept in {}: once there is room, \
+         `iobound report {}` renders the reports from them",
+        path.display(), dir.display(), dir.display()
+    )]
+    WriteRun {
+        path: PathBuf,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error(transparent)]
