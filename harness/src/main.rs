@@ -62,6 +62,10 @@ fn is_bad_input(e: &anyhow::Error) -> bool {
         || e.downcast_ref::<report::load::LoadError>().is_some()
         || e.downcast_ref::<run::RunError>()
             .is_some_and(run::RunError::is_bad_input)
+        || matches!(
+            e.downcast_ref::<fio::FioError>(),
+            Some(fio::FioError::UnknownPair(..))
+        )
 }
 
 /// Warnings of a checked configuration, before anything runs.
@@ -159,6 +163,12 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Report(args) => {
             let run = report::load::load_dir(&args.dir)?;
+            if !run.lang_recorded && args.lang.is_none() {
+                eprintln!(
+                    "note: this run.json does not record its report's language (written before schema v2): \
+                     rendering in English; add --lang fr for the French take-aways"
+                );
+            }
             if let Some(why) = &run.run_json_error {
                 eprintln!("note: run.json is unreadable ({why}): the report is rebuilt from the cell files");
             }

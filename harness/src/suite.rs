@@ -159,7 +159,18 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         name: name.to_string(),
         msg,
     };
-    let f: SuiteFile = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+    // TOML's own message spans several lines with a drawing of the spot:
+    // one line here, with the position.
+    let f: SuiteFile = toml::from_str(text).map_err(|e| {
+        parse_err(match e.span() {
+            Some(span) => {
+                let line = line_of(text, span.start);
+                let col = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("line {line}, column {col}: {}", e.message().trim())
+            }
+            None => e.message().trim().to_string(),
+        })
+    })?;
     if f.group.is_empty() {
         return Err(parse_err("no [[group]]".into()));
     }
@@ -319,10 +330,17 @@ mod tests {
     }
 
     /// Issue 13: a mistyped suite name gets a "did you mean" (fails
-    /// without the suggestion).
+    /// without the suggestion), and a TOML mistake is one line with its
+    /// position.
     #[test]
     fn a_mistyped_suite_name_is_suggested() {
         let e = source("quik").err().unwrap().to_string();
         assert!(e.contains("did you mean 'quick'?"), "{e}");
+        let e = parse("bad", "repeat = 1\nduration = \"1s\n", &args(&[]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with("suite bad: line 2, column "), "{e}");
+        assert!(!e.contains('\n') && !e.contains('|'), "{e}");
     }
 }

@@ -81,14 +81,23 @@ pub fn system_differences(before: &Run, after: &Run) -> Vec<String> {
         ("kernel", &["kernel"]),
         ("CPU", &["cpu_model"]),
         ("CPUs", &["cpus"]),
-        ("memory (bytes)", &["memory_bytes"]),
+        ("memory", &["memory_bytes"]),
         ("storage type", &["filesystem", "fstype"]),
         ("storage device", &["filesystem", "device"]),
     ];
     facts
         .iter()
         .filter_map(|(name, path)| {
-            let (x, y) = (text(a, path), text(b, path));
+            let (mut x, mut y) = (text(a, path), text(b, path));
+            if *name == "memory" {
+                // The kernel's MemTotal moves by a few MiB between boots of
+                // one machine: compare what a reader would, tenths of GiB.
+                let gib = |s: &str| {
+                    s.parse::<f64>()
+                        .map_or(String::new(), crate::output::human::bytes)
+                };
+                (x, y) = (gib(&x), gib(&y));
+            }
             (x != y && !x.is_empty() && !y.is_empty()).then(|| format!("{name}: {x} -> {y}"))
         })
         .collect()

@@ -73,6 +73,8 @@ pub struct Run {
     pub workloads: Vec<WorkloadRecord>,
     /// The language the run's report was written in.
     pub lang: Lang,
+    /// Whether run.json says so (runs before schema v2 do not).
+    pub lang_recorded: bool,
     pub cells: Vec<Cell>,
     /// Cells (or files) that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
@@ -223,6 +225,7 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
         engines,
         workloads,
         lang: serde_json::from_value(v["lang"].clone()).unwrap_or_default(),
+        lang_recorded: serde_json::from_value::<Lang>(v["lang"].clone()).is_ok(),
         plan: v["plan"]
             .as_array()
             .map(|a| {
@@ -370,5 +373,20 @@ mod tests {
         assert!(run.run_json_error.is_some());
         assert!(run.unreadable.iter().all(|(n, _)| n != "run.json"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 13: the report's language is read back from run.json, and a
+    /// run.json that does not record it (schema v1) is known as such, so
+    /// `iobound report` can say it renders in English.
+    #[test]
+    fn the_language_is_read_back_and_its_absence_known() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run/run.json");
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v["lang"] = "fr".into();
+        let run = parse_run(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!((run.lang, run.lang_recorded), (Lang::Fr, true));
+        v.as_object_mut().unwrap().remove("lang");
+        let run = parse_run(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!((run.lang, run.lang_recorded), (Lang::En, false));
     }
 }
