@@ -149,6 +149,8 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             warn("", &cfg.warnings);
             let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
             let out = run::run(cfg, &mut term)?;
+            // The live line goes before the closing notes.
+            drop(term);
             Ok(finish(&out))
         }
         Command::Bench(args) => {
@@ -159,6 +161,7 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             }
             let mut term = ui::Terminal::new(args.quiet, false);
             let out = run::run_suite(&suite, &mut term)?;
+            drop(term);
             Ok(finish(&out))
         }
         Command::Report(args) => {

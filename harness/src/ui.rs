@@ -87,6 +87,8 @@ impl Pace {
 }
 
 pub struct Terminal {
+    /// Whether the live line is shown (progress on a terminal, not quiet).
+    live: bool,
     json: bool,
     header_done: bool,
     /// The live line; hidden when quiet or when stderr is not a terminal.
@@ -98,20 +100,15 @@ impl Terminal {
     /// `quiet` silences progress; `json` prints one JSON object per cell instead of a table.
     pub fn new(quiet: bool, json: bool) -> Self {
         let live = !quiet && std::io::stderr().is_terminal();
-        let bar = ProgressBar::with_draw_target(
-            None,
-            if live {
-                ProgressDrawTarget::stderr()
-            } else {
-                ProgressDrawTarget::hidden()
-            },
-        );
+        // Hidden until the cells are planned (see `run_planned`).
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template("[{bar:20}] {pos}/{len} {wide_msg}")
                 .expect("a valid template")
                 .progress_chars("##-"),
         );
         Terminal {
+            live,
             json,
             header_done: false,
             bar,
@@ -124,10 +121,12 @@ impl Terminal {
         self.bar.suspend(|| eprintln!("{line}"));
     }
 
+    /// The estimate first, so a narrow terminal cuts the cell's details
+    /// rather than the time left.
     fn left(&self) -> String {
-        self.pace.left().map_or(String::new(), |d| {
-            format!(" · about {} left", short_duration(d))
-        })
+        self.pace
+            .left()
+            .map_or(String::new(), |d| format!("~{} left · ", short_duration(d)))
     }
 }
 
@@ -181,6 +180,9 @@ impl Observer for Terminal {
             ..Pace::default()
         };
         self.bar.set_length(cells as u64);
+        if self.live {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
         if !self.json {
             self.note(&format!(
                 "plan: {cells} cell{}{}",
@@ -205,9 +207,9 @@ impl Observer for Terminal {
             self.header_done = true;
         }
         self.pace.current = Some((planned, Instant::now()));
-        self.bar.set_position(index as u64 + 1);
         self.bar
-            .set_message(format!("{} starting...{}", key.stem(None), self.left()));
+            .set_message(format!("{}{} starting...", self.left(), key.stem(None)));
+        self.bar.set_position(index as u64 + 1);
     }
 
     fn progress(
@@ -225,10 +227,10 @@ impl Observer for Terminal {
             }
         };
         self.bar.set_message(format!(
-            "{} {when}  {} req/s{}",
+            "{}{} {when}  {} req/s",
+            self.left(),
             key.stem(None),
             human::rate(rate),
-            self.left()
         ));
     }
 
@@ -261,6 +263,9 @@ impl Observer for Terminal {
             human::row(cell)
         };
         self.bar.suspend(|| println!("{line}"));
+        if self.pace.done >= self.pace.cells {
+            self.bar.finish_and_clear();
+        }
     }
 }
 
