@@ -266,3 +266,24 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Issue 13: an OS error quoted by the error that wraps it prints once,
+    /// not "No space left on device (os error 28): No space left on device
+    /// (os error 28)" (fails when the chain is joined as is).
+    #[test]
+    fn an_error_chain_prints_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot write x: {0}")]
+        struct Quotes(#[source] std::io::Error);
+        let os = std::io::Error::from_raw_os_error(28);
+        let e = anyhow::Error::new(Quotes(os)).context("saving the run");
+        let line = super::one_line(&e);
+        assert_eq!(line.matches("os error 28").count(), 1, "{line}");
+        assert!(
+            line.starts_with("saving the run: cannot write x: "),
+            "{line}"
+        );
+    }
+}

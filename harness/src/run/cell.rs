@@ -405,3 +405,63 @@ fn settled_thread_count() -> u32 {
     }
     last
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Bound;
+    use iobound_workloads::{FileSpec, Request};
+
+    /// A workload whose every request panics while its steps are built.
+    struct Panics;
+
+    impl iobound_workloads::Workload for Panics {
+        fn name(&self) -> &'static str {
+            "test-panics"
+        }
+        fn files(&self) -> &[FileSpec] {
+            &[]
+        }
+        fn max_transfer(&self) -> usize {
+            4096
+        }
+        fn request(&self, _i: u64) -> Request {
+            panic!("boom in request");
+        }
+    }
+
+    /// Issue 13: a panic in an engine's threads (here the threads engine:
+    /// its own thread and a worker it joins) fails that cell with the
+    /// panic's message; the run gets a result back instead of aborting
+    /// (fails without catch_unwind in `measure` and the engine's join).
+    #[test]
+    fn a_panicking_engine_fails_its_cell_with_the_message() {
+        let ready = Ready {
+            workload: Box::new(Panics),
+            params: Default::default(),
+            files: Vec::new(),
+        };
+        let engine = crate::engine::by_name("threads").expect("registered");
+        let plan = Plan {
+            concurrency: 2,
+            warmup: Duration::ZERO,
+            bound: Bound::Requests(10),
+            rate: None,
+        };
+        let opts = CellOptions::new(false, Settings::default());
+        let cell = run_cell(
+            &ready,
+            engine,
+            plan,
+            &opts,
+            &UringSupport::detect(),
+            &mut super::super::Silent,
+        );
+        assert_eq!(cell.status, Status::Failed);
+        let why = cell.reason.unwrap();
+        assert!(
+            why.contains("panicked") && why.contains("boom in request"),
+            "{why}"
+        );
+    }
+}
