@@ -719,6 +719,30 @@ fn help_and_list_explain_themselves() {
             "{args:?} help has no examples"
         );
     }
+    // Issue 13: the about line is not the old "three ways"; `compare --help`
+    // names the file it really writes; `--keys` documents each value;
+    // `clean` exists; `iobound` alone shows the help and exits 2.
+    let main = text(&iobound(&strings(&["--help"])).stdout);
+    assert!(
+        !main.contains("three ways") && main.contains("concurrency models"),
+        "{main}"
+    );
+    let compare = text(&iobound(&strings(&["compare", "--help"])).stdout);
+    assert!(compare.contains("compare-vs-<run id of"), "{compare}");
+    let run = text(&iobound(&strings(&["run", "--help"])).stdout);
+    assert!(
+        run.contains("- zipfian:") && run.contains("- uniform:"),
+        "{run}"
+    );
+    let clean = iobound(&strings(&["clean", "--help"]));
+    assert!(clean.status.success() && text(&clean.stdout).contains("--dry-run"));
+    let bare = iobound(&[]);
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(
+        text(&bare.stderr).contains("Usage:"),
+        "{}",
+        text(&bare.stderr)
+    );
     let out = iobound(&strings(&["list"]));
     let list = text(&out.stdout);
     for e in engines() {
@@ -930,6 +954,12 @@ fn a_terminal_ctrl_c_keeps_the_measured_part_of_a_network_cell() {
     assert_eq!(unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) }, 0);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    // The server is named in words (it was "started the Db server").
+    assert!(
+        text(&out.stderr).contains("started the database server (iobound serve db) on 127.0.0.1:"),
+        "{}",
+        text(&out.stderr)
+    );
     let cells = cells(&s.runs()[0]);
     assert_eq!(cells[0]["status"], "interrupted", "{}", cells[0]["reason"]);
     assert!(cells[0]["summary"]["requests"].as_u64().unwrap() > 0);
