@@ -324,8 +324,11 @@ fn ignored_flags_typos_and_impossible_plans_are_refused_up_front() {
             &["-w", "file-randread", "--target", "127.0.0.1:7000"],
             "none of the workloads (file-randread) talks to one",
         ),
-        (&["--arrival", "poisson"], "--rate"),
-        (&["--slo", "5ms"], "--rate"),
+        (
+            &["--arrival", "poisson"],
+            "--arrival applies to the open loop: it needs --rate",
+        ),
+        (&["--slo", "5ms"], "--slo applies to the open loop"),
         (
             &["-m", "threads", "-c", "64", "--max-threads", "8"],
             "more OS threads than --max-threads 8",

@@ -268,13 +268,14 @@ pub struct RunArgs {
     /// (replaces the closed loop; -c sets the connections/slots)
     #[arg(long, value_name = "LIST")]
     pub rate: Option<String>,
-    /// Open loop: even spacing, or a Poisson process (needs --rate)
-    #[arg(long, value_enum, default_value = "uniform", requires = "rate")]
-    pub arrival: Arrival,
-    /// Open-loop sweep: stop raising the rate once a cell's p99 passes this (needs --rate)
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = duration_arg,
-          requires = "rate")]
-    pub slo: Duration,
+    /// Open loop: even spacing, or a Poisson process [default: uniform]
+    /// (needs --rate)
+    #[arg(long, value_enum)]
+    pub arrival: Option<Arrival>,
+    /// Open-loop sweep: stop raising the rate once a cell's p99 passes this
+    /// [default: 100ms] (needs --rate)
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub slo: Option<Duration>,
     /// Use a server already running at HOST:PORT (`iobound serve`) instead of
     /// starting one; checked to answer before the run starts
     #[arg(long, value_name = "HOST:PORT")]

@@ -17,6 +17,9 @@ pub fn default_data_dir() -> PathBuf {
     std::env::temp_dir().join("iobound")
 }
 
+/// Where an open-loop sweep stops raising the rate unless `--slo` says.
+pub const DEFAULT_SLO: Duration = Duration::from_millis(100);
+
 /// Largest concurrency accepted: the most entries an io_uring submission
 /// queue can have (IORING_MAX_ENTRIES), so every engine accepts every value.
 pub const MAX_CONCURRENCY: usize = 32_768;
@@ -355,6 +358,17 @@ fn check_flags_apply(
             list(&no_direct)
         ));
     }
+    // Open-loop settings without an open loop.
+    for (flag, set) in [
+        ("--arrival", a.arrival.is_some()),
+        ("--slo", a.slo.is_some()),
+    ] {
+        if set && a.rate.is_none() {
+            return Err(ConfigError::Ignored(format!(
+                "{flag} applies to the open loop: it needs --rate (requests per second)"
+            )));
+        }
+    }
     let networked: Vec<&str> = built
         .iter()
         .filter(|w| w.service().is_some())
@@ -504,8 +518,8 @@ impl RunConfig {
                     v
                 }
             },
-            poisson: a.arrival == crate::cli::Arrival::Poisson,
-            slo: a.slo,
+            poisson: a.arrival == Some(crate::cli::Arrival::Poisson),
+            slo: a.slo.unwrap_or(DEFAULT_SLO),
         };
         cfg.check_threads(&built)?;
         Ok(cfg)
