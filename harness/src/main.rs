@@ -166,14 +166,21 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Report(args) => {
             let run = report::load::load_dir(&args.dir)?;
-            if !run.lang_recorded && args.lang.is_none() {
+            if run.run_json_error.is_none() && !run.lang_recorded && args.lang.is_none() {
                 eprintln!(
                     "note: this run.json does not record its report's language (written before schema v2): \
                      rendering in English; add --lang fr for the French take-aways"
                 );
             }
             if let Some(why) = &run.run_json_error {
-                eprintln!("note: run.json is unreadable ({why}): the report is rebuilt from the cell files");
+                eprintln!(
+                    "note: run.json is unreadable ({why}): the report is rebuilt from the cell files{}",
+                    if args.lang.is_none() {
+                        " (in English; --lang fr for French)"
+                    } else {
+                        ""
+                    }
+                );
             }
             report::write_reports(&args.dir, &run, args.lang.unwrap_or(run.lang))
                 .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
