@@ -281,6 +281,15 @@ fn assert_clean_failure(s: &Scratch, out: &Output, want: &str) {
     );
 }
 
+/// Data files under the scratch's data directory (none may be created by
+/// a refused run).
+fn data_files(s: &Scratch) -> Vec<PathBuf> {
+    match std::fs::read_dir(s.data()) {
+        Ok(d) => d.flatten().map(|e| e.path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 #[test]
 fn bad_input_gives_one_line_errors_and_no_results() {
     let s = Scratch::new("bad");
@@ -297,6 +306,239 @@ fn bad_input_gives_one_line_errors_and_no_results() {
         assert_eq!(out.status.code(), Some(2), "{want}");
         assert_clean_failure(&s, &out, want);
     }
+}
+
+/// Issue 13: flags that would be silently ignored, typos, a target where
+/// nothing listens, a plan no cell of which fits --max-threads, and a data
+/// file larger than the free space are all refused up front: exit 2, one
+/// line, no run directory and no data file. Each case fails when its check
+/// is reverted (the run would start, write a run directory, or exit 0/1).
+#[test]
+fn ignored_flags_typos_and_impossible_plans_are_refused_up_front() {
+    let s = Scratch::new("upfront");
+    let cases: [(&[&str], &str); 11] = [
+        (&["-w", "file-randred"], "did you mean 'file-randread'?"),
+        (&["-m", "urin"], "did you mean 'uring'?"),
+        (
+            &["-w", "cpu-hash", "--direct"],
+            "--direct changes nothing for cpu-hash",
+        ),
+        (
+            &["-w", "file-randread", "--target", "127.0.0.1:7000"],
+            "none of the workloads (file-randread) talks to one",
+        ),
+        (
+            &["--arrival", "poisson"],
+            "--arrival applies to the open loop: it needs --rate",
+        ),
+        (&["--slo", "5ms"], "--slo applies to the open loop"),
+        (
+            &["-m", "threads", "-c", "64", "--max-threads", "8"],
+            "more OS threads than --max-threads 8",
+        ),
+        (
+            &["-w", "net-echo", "--target", "127.0.0.1:1"],
+            "no server answers",
+        ),
+        (
+            &["-w", "net-echo", "--target", "localhost"],
+            "expected HOST:PORT",
+        ),
+        (
+            &["-w", "net-echo", "--target", "no-such-host.invalid:7000"],
+            "not a HOST:PORT that resolves",
+        ),
+        (
+            &[
+                "-w",
+                "net-echo",
+                "-m",
+                "threads",
+                "--target",
+                "127.0.0.1:1",
+                "--server-threads",
+                "4",
+            ],
+            "--server-threads",
+        ),
+    ];
+    for (extra, want) in cases {
+        let out = s.run(extra);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            text(&out.stderr)
+        );
+        assert_clean_failure(&s, &out, want);
+        assert!(data_files(&s).is_empty(), "{extra:?} left a data file");
+    }
+    // A data file larger than the free space: what is needed, what is free.
+    let out = iobound(&strings(&[
+        "run",
+        "-m",
+        "threads",
+        "-c",
+        "1",
+        "-d",
+        "100ms",
+        "--file-size",
+        "64T",
+        "--data-dir",
+        &s.data().display().to_string(),
+        "--out",
+        &s.out().display().to_string(),
+        "--quiet",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_clean_failure(&s, &out, "not enough free space");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("64.0TiB needed") && err.contains(" free"),
+        "{err}"
+    );
+    assert!(data_files(&s).is_empty(), "a data file was started");
+    // A mistyped subcommand and suite name get a suggestion too.
+    let out = iobound(&strings(&["reprot"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("'report'"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = iobound(&strings(&[
+        "bench",
+        "--suite",
+        "quik",
+        "--out",
+        &s.out().display().to_string(),
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert_clean_failure(&s, &out, "did you mean 'quick'?");
+}
+
+/// A stranger's first run, with no --out: the results directory is
+/// created in the current directory (a relative --out must be created as
+/// before the up-front checks of issue 13).
+#[test]
+fn a_run_without_out_creates_results_in_the_current_directory() {
+    let s = Scratch::new("cwd");
+    let out = Command::new(BIN)
+        .current_dir(&s.0)
+        .args([
+            "run", "-m", "threads", "-c", "1", "-d", "100ms", "--warmup", "0s",
+        ])
+        .args([
+            "--file-size",
+            FILE_SIZE,
+            "--data-dir",
+            &s.data().display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(s.runs().len(), 1, "no run directory under ./results");
+}
+
+/// Issue 13: `--target` takes a host name; `localhost` reaches a server
+/// listening on 127.0.0.1 (fails when --target accepts only IP:PORT).
+#[test]
+fn a_target_may_be_a_host_name() {
+    let s = Scratch::new("hostname");
+    let mut server = Command::new(BIN)
+        .args(["serve", "echo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().rsplit(':').next().unwrap().to_string();
+    let out = s.run(&[
+        "-w",
+        "net-echo",
+        "-m",
+        "threads",
+        "-c",
+        "1",
+        "-d",
+        "200ms",
+        "--warmup",
+        "0s",
+        "--target",
+        &format!("localhost:{port}"),
+    ]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cells = cells(&s.runs()[0]);
+    assert_eq!(cells[0]["status"], "ok");
+    assert!(cells[0]["summary"]["requests"].as_u64().unwrap() > 0);
+}
+
+/// Issue 13: `iobound report` on a directory whose run.json is truncated
+/// and that holds no cell file fails with one line and exit 2 (it used to
+/// exit 0 with an empty report).
+#[test]
+fn report_of_a_truncated_run_json_fails_clearly() {
+    let s = Scratch::new("truncated");
+    let dir = s.0.join("run");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("run.json"),
+        b"{\"schema\":\"iobound.run.v2\",\"cells\":[{",
+    )
+    .unwrap();
+    let out = iobound(&strings(&["report", &dir.display().to_string()]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("run.json is unreadable"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!dir.join("report.md").exists());
+}
+
+/// Issue 13: `iobound clean` lists iobound's data files with --dry-run and
+/// removes them otherwise; every run says where they are.
+#[test]
+fn data_files_are_named_and_clean_removes_them() {
+    let s = Scratch::new("clean");
+    let out = s
+        .command(&[
+            "-w",
+            "file-randread",
+            "-m",
+            "threads",
+            "-c",
+            "1",
+            "-d",
+            "100ms",
+            "--warmup",
+            "0s",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("data files: 1 in {}", s.data().display())),
+        "{err}"
+    );
+    assert!(err.contains("iobound clean"), "{err}");
+    let data = s.data().display().to_string();
+    let dry = iobound(&strings(&["clean", "--data-dir", &data, "--dry-run"]));
+    assert!(dry.status.success());
+    assert!(
+        text(&dry.stdout).contains("would remove"),
+        "{}",
+        text(&dry.stdout)
+    );
+    assert_eq!(data_files(&s).len(), 1);
+    let wet = iobound(&strings(&["clean", "--data-dir", &data]));
+    assert!(wet.status.success());
+    assert!(data_files(&s).is_empty());
 }
 
 #[test]
@@ -325,17 +567,31 @@ fn unusable_directories_give_one_line_errors_and_no_results() {
     };
     let good_out = s.out().display().to_string();
     let good_data = s.data().display().to_string();
-    // A data dir that cannot be created, and one that exists but refuses writes (even to root).
-    for data in [under_file.as_str(), "/sys/kernel"] {
+    // Issue 13: bad input, so exit 2 (it was 1), with the reason in words:
+    // a file in the way, a directory that refuses new entries (/proc/sys,
+    // which said "No such file or directory"), one that refuses writes
+    // (even to root), and a file given as the directory ("File exists").
+    let blocker_s = blocker.display().to_string();
+    let cases = [
+        (under_file.as_str(), "a-file is a file, not a directory"),
+        (
+            "/proc/sys/iobound",
+            "/proc/sys does not accept new directories",
+        ),
+        ("/sys/kernel", "does not accept new files"),
+        (blocker_s.as_str(), "is a file, not a directory"),
+    ];
+    for (data, want) in cases {
         let out = run(data, &good_out);
-        assert_eq!(out.status.code(), Some(1));
-        assert_clean_failure(&s, &out, "data directory");
+        assert_eq!(out.status.code(), Some(2), "{data}");
+        assert_clean_failure(&s, &out, &format!("--data-dir {data}: "));
+        assert_clean_failure(&s, &out, want);
     }
-    // A results dir that cannot be created, and one that refuses writes.
-    for out_dir in [under_file.as_str(), "/sys/kernel"] {
+    for (out_dir, want) in cases {
         let out = run(&good_data, out_dir);
-        assert_eq!(out.status.code(), Some(1));
-        assert_clean_failure(&s, &out, "results directory");
+        assert_eq!(out.status.code(), Some(2), "{out_dir}");
+        assert_clean_failure(&s, &out, &format!("--out {out_dir}: "));
+        assert_clean_failure(&s, &out, want);
     }
 }
 
@@ -469,6 +725,30 @@ fn help_and_list_explain_themselves() {
             "{args:?} help has no examples"
         );
     }
+    // Issue 13: the about line is not the old "three ways"; `compare --help`
+    // names the file it really writes; `--keys` documents each value;
+    // `clean` exists; `iobound` alone shows the help and exits 2.
+    let main = text(&iobound(&strings(&["--help"])).stdout);
+    assert!(
+        !main.contains("three ways") && main.contains("concurrency models"),
+        "{main}"
+    );
+    let compare = text(&iobound(&strings(&["compare", "--help"])).stdout);
+    assert!(compare.contains("compare-vs-<run id of"), "{compare}");
+    let run = text(&iobound(&strings(&["run", "--help"])).stdout);
+    assert!(
+        run.contains("- zipfian:") && run.contains("- uniform:"),
+        "{run}"
+    );
+    let clean = iobound(&strings(&["clean", "--help"]));
+    assert!(clean.status.success() && text(&clean.stdout).contains("--dry-run"));
+    let bare = iobound(&[]);
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(
+        text(&bare.stderr).contains("Usage:"),
+        "{}",
+        text(&bare.stderr)
+    );
     let out = iobound(&strings(&["list"]));
     let list = text(&out.stdout);
     for e in engines() {
@@ -617,18 +897,180 @@ fn ctrl_c_stops_the_run_and_keeps_what_finished() {
     assert!(t.elapsed() < std::time::Duration::from_secs(10));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted: 0 of 2 cells completed"), "{err}");
+    assert!(
+        err.contains("interrupted (Ctrl-C): 0 of 2 cells completed, 1 kept in part"),
+        "{err}"
+    );
     let cells = cells(&s.runs()[0]);
     assert_eq!(cells.len(), 1);
-    assert_eq!(cells[0]["status"], "failed");
-    assert!(cells[0]["reason"].as_str().unwrap().contains("interrupted"));
-    // The run-wide files are written for what finished; the cell that never
-    // started is reported as missing.
+    // Issue 13: the interrupted cell keeps what it measured, marked as
+    // such (it was "failed" with nothing kept).
+    assert_eq!(cells[0]["status"], "interrupted");
+    assert!(cells[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("interrupted (Ctrl-C) after"));
+    let measured = cells[0]["summary"]["requests"].as_u64().unwrap();
+    assert!(measured > 0);
+    assert_eq!(cells[0]["histogram"]["total_count"], measured);
+    // The run-wide files are written for what finished; the cut cell is
+    // marked interrupted, and the cell that never started is missing.
     let md = std::fs::read_to_string(s.runs()[0].join("report.md")).unwrap();
+    assert!(
+        md.contains("| file-randread.threads.c1 | interrupted |"),
+        "{md}"
+    );
     assert!(
         md.contains("| file-randread.threads.c2 | missing |"),
         "{md}"
     );
+    let csv = std::fs::read_to_string(s.runs()[0].join("summary.csv")).unwrap();
+    assert!(csv.contains(",interrupted,"), "{csv}");
+}
+
+/// Issue 13: a Ctrl-C typed at a terminal goes to the whole foreground
+/// process group. The server iobound started must not die of it under the
+/// running cell, or the cell fails instead of keeping what it measured
+/// (fails when the server shares iobound's process group).
+#[test]
+fn a_terminal_ctrl_c_keeps_the_measured_part_of_a_network_cell() {
+    let s = Scratch::new("pgrp");
+    let child = s
+        .command(&[
+            "-w",
+            "db-ycsb-c",
+            "-m",
+            "threads",
+            "-c",
+            "2",
+            "-d",
+            "30s",
+            "--warmup",
+            "0s",
+            "--records",
+            "100",
+        ])
+        .process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    // SAFETY: kill(2) on the process group of our own child.
+    assert_eq!(unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    // The server is named in words (it was "started the Db server").
+    assert!(
+        text(&out.stderr).contains("started the database server (iobound serve db) on 127.0.0.1:"),
+        "{}",
+        text(&out.stderr)
+    );
+    let cells = cells(&s.runs()[0]);
+    assert_eq!(cells[0]["status"], "interrupted", "{}", cells[0]["reason"]);
+    assert!(cells[0]["summary"]["requests"].as_u64().unwrap() > 0);
+}
+
+/// Issue 13: a results directory that fills up mid-run keeps the cells
+/// written, leaves no truncated run.json, and says how to finish; once
+/// there is room, `iobound report` renders every cell. Needs a tmpfs mount
+/// (root); skipped with the reason otherwise. Fails when run.json is
+/// written in place (a truncated run.json is left) or the hint is dropped.
+#[test]
+fn a_full_results_disk_keeps_the_cells_and_says_how_to_finish() {
+    let s = Scratch::new("fulldisk");
+    let tiny = s.0.join("tiny");
+    std::fs::create_dir_all(&tiny).unwrap();
+    let mount = |opts: &str| {
+        Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(&tiny)
+            .output()
+    };
+    match mount("size=120k") {
+        Ok(o) if o.status.success() => {}
+        other => {
+            eprintln!("skipping: cannot mount a tmpfs here ({other:?})");
+            return;
+        }
+    }
+    /// Unmounts when the test ends, passed or not.
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(tiny.clone());
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "-m",
+            "threads",
+            "-c",
+            "1,2,3,4,5,6,7,8",
+            "-d",
+            "50ms",
+        ])
+        .args(["--warmup", "0s", "--quiet", "--file-size", FILE_SIZE])
+        .arg("--data-dir")
+        .arg(s.data())
+        .arg("--out")
+        .arg(&tiny)
+        .output()
+        .unwrap();
+    let run = std::fs::read_dir(&tiny)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("iobound report"), "{err}");
+    let run = run.expect("the run directory");
+    assert!(
+        !run.join("run.json").exists(),
+        "a truncated run.json was left"
+    );
+    let remount = Command::new("mount")
+        .args(["-o", "remount,size=4m"])
+        .arg(&tiny)
+        .status();
+    assert!(remount.unwrap().success());
+    let rep = iobound(&strings(&["report", &run.display().to_string()]));
+    assert!(rep.status.success(), "{}", text(&rep.stderr));
+    let csv = std::fs::read_to_string(run.join("summary.csv")).unwrap();
+    assert!(csv.lines().count() > 1, "{csv}");
+}
+
+/// Issue 13: SIGTERM stops a run as Ctrl-C does — the cut cell kept and
+/// marked, run.json, summary.csv and the reports written — and exits 143
+/// (128 + SIGTERM). Before, it left cell files only.
+#[test]
+fn sigterm_stops_the_run_like_ctrl_c_and_exits_143() {
+    let s = Scratch::new("sigterm");
+    let child = s
+        .command(&["-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(err.contains("interrupted (SIGTERM)"), "{err}");
+    let run = &s.runs()[0];
+    for f in ["run.json", "summary.csv", "report.md", "report.html"] {
+        assert!(run.join(f).exists(), "{f} missing after SIGTERM");
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(v["cells"][0]["status"], "interrupted");
+    assert!(v["cells"][0]["summary"]["requests"].as_u64().unwrap() > 0);
 }
 
 /// `iobound lesson ...` run to completion.

@@ -52,8 +52,34 @@ pub enum Command {
     #[command(after_help = "Example:\n  iobound report results/reference")]
     Report(ReportArgs),
     /// Show what changed between two runs, cell by cell, beyond the measured spread.
-    #[command(after_help = "Example:\n  iobound compare results/before results/after")]
+    #[command(
+        after_help = "Example:\n  iobound compare results/before results/after\n\n\
+        Prints the comparison and writes it to results/after/compare-vs-<run id of before>.md."
+    )]
     Compare(CompareArgs),
+    /// List and remove iobound's data files (kept between runs, one per size).
+    #[command(after_help = CLEAN_EXAMPLES)]
+    Clean(CleanArgs),
+}
+
+const CLEAN_EXAMPLES: &str = "\
+Examples:
+  iobound clean --dry-run          # what would be removed, and how much
+  iobound clean                    # remove them from <tmp>/iobound
+  iobound clean --data-dir /mnt/nvme/iobound
+
+Only files iobound creates are removed: data sets (iobound-data-*.dat), logs
+(iobound-log-*.dat), the database's table and write-ahead logs (iobound-db-*)
+and leftovers of an interrupted preparation. Runs recreate what they need.";
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The data directory to clean [default: <tmp>/iobound]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// List the files and their sizes, remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -242,15 +268,18 @@ pub struct RunArgs {
     /// (replaces the closed loop; -c sets the connections/slots)
     #[arg(long, value_name = "LIST")]
     pub rate: Option<String>,
-    /// Open loop: even spacing, or a Poisson process
-    #[arg(long, value_enum, default_value = "uniform")]
-    pub arrival: Arrival,
+    /// Open loop: even spacing, or a Poisson process [default: uniform]
+    /// (needs --rate)
+    #[arg(long, value_enum)]
+    pub arrival: Option<Arrival>,
     /// Open-loop sweep: stop raising the rate once a cell's p99 passes this
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = duration_arg)]
-    pub slo: Duration,
-    /// Use a server already running at ADDR (`iobound serve`) instead of starting one
-    #[arg(long, value_name = "ADDR")]
-    pub target: Option<std::net::SocketAddr>,
+    /// [default: 100ms] (needs --rate)
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub slo: Option<Duration>,
+    /// Use a server already running at HOST:PORT (`iobound serve`) instead of
+    /// starting one; checked to answer before the run starts
+    #[arg(long, value_name = "HOST:PORT")]
+    pub target: Option<String>,
     /// Threads of the server iobound starts
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -320,7 +349,7 @@ pub struct CompareArgs {
     /// The run before (e.g. before a kernel upgrade)
     #[arg(value_name = "DIR_A")]
     pub before: std::path::PathBuf,
-    /// The run after; compare.md is written into it
+    /// The run after; compare-vs-<run id of DIR_A>.md is written into it
     #[arg(value_name = "DIR_B")]
     pub after: std::path::PathBuf,
 }

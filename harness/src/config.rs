@@ -17,6 +17,9 @@ pub fn default_data_dir() -> PathBuf {
     std::env::temp_dir().join("iobound")
 }
 
+/// Where an open-loop sweep stops raising the rate unless `--slo` says.
+pub const DEFAULT_SLO: Duration = Duration::from_millis(100);
+
 /// Largest concurrency accepted: the most entries an io_uring submission
 /// queue can have (IORING_MAX_ENTRIES), so every engine accepts every value.
 pub const MAX_CONCURRENCY: usize = 32_768;
@@ -27,8 +30,18 @@ pub enum ConfigError {
     Unit(#[from] UnitError),
     #[error(transparent)]
     Workload(#[from] WorkloadError),
-    #[error("unknown mode '{0}' (see `iobound list`)")]
-    UnknownMode(String),
+    #[error("unknown workload '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]
+    UnknownWorkload { name: String, hint: Option<String> },
+    #[error("unknown mode '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]
+    UnknownMode { name: String, hint: Option<String> },
+    #[error("--target {spec}: {why}")]
+    Target { spec: String, why: String },
+    /// A flag that would change nothing in this run: refused rather than
+    /// silently ignored, so the results never claim a setting they lack.
+    #[error("{0}")]
+    Ignored(String),
+    #[error("{0}")]
+    MaxThreads(String),
     #[error("--{0} needs at least one value")]
     EmptyList(&'static str),
     #[error("invalid concurrency '{0}': expected a whole number from 1 to {MAX_CONCURRENCY}")]
@@ -43,6 +56,63 @@ pub enum ConfigError {
     Pin(#[from] crate::placement::PinError),
     #[error("invalid rate '{0}': expected requests per second, above 0 and at most 100M")]
     Rate(String),
+}
+
+/// The candidate closest to `word`, if one is close enough to be a typo
+/// of it (Jaro-Winkler similarity, as clap uses for flags).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+/// `, did you mean 'x'?` or nothing.
+pub fn did_you_mean_text(hint: &Option<String>) -> String {
+    hint.as_ref()
+        .map_or(String::new(), |h| format!("; did you mean '{h}'?"))
+}
+
+/// How long the reachability check of `--target` waits for a connection.
+const TARGET_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `--target`: a host name or address with a port, resolved, and the first
+/// address where something accepts a connection (a host name may resolve to
+/// an IPv6 address first while the server listens on IPv4 only). Checked
+/// before the run directory exists, so a wrong address costs nothing.
+pub fn resolve_target(spec: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    use std::net::ToSocketAddrs;
+    let err = |why: String| ConfigError::Target {
+        spec: spec.to_string(),
+        why,
+    };
+    if !spec.contains(':') {
+        return Err(err("expected HOST:PORT, e.g. localhost:7000".into()));
+    }
+    let addrs: Vec<std::net::SocketAddr> = spec
+        .to_socket_addrs()
+        .map_err(|e| err(format!("not a HOST:PORT that resolves ({e})")))?
+        .collect();
+    let mut tried = Vec::new();
+    for a in &addrs {
+        match std::net::TcpStream::connect_timeout(a, TARGET_TIMEOUT) {
+            Ok(_) => return Ok(*a),
+            Err(e) => tried.push(format!("{a}: {e}")),
+        }
+    }
+    Err(err(format!(
+        "no server answers ({}); start one with `iobound serve echo|db --listen ADDR`",
+        if tried.is_empty() {
+            "it resolves to no address".to_string()
+        } else {
+            tried.join("; ")
+        }
+    )))
 }
 
 /// Checks `iobound serve`'s flags.
@@ -173,8 +243,14 @@ pub struct RunConfig {
     pub quiet: bool,
     pub repeat: u32,
     pub lang: crate::lang::Lang,
-    /// A server already running; none is started then.
+    /// A server already running (resolved, and found answering); none is
+    /// started then.
     pub target: Option<std::net::SocketAddr>,
+    /// Workloads of the matrix that open no file: `--direct` does not
+    /// apply to them, and their cells are not labelled O_DIRECT.
+    pub no_direct: Vec<String>,
+    /// What the user should know before the run starts (printed on stderr).
+    pub warnings: Vec<String>,
     pub server_threads: u64,
     pub pin: crate::placement::Pin,
     pub max_threads: usize,
@@ -199,12 +275,21 @@ fn dedup(v: Vec<String>) -> Vec<String> {
 /// binary's rule is one line per error.
 pub fn clap_one_line(e: &clap::Error) -> String {
     let text = e.to_string();
-    let mut line = text
-        .lines()
-        .find(|l| l.starts_with("error:"))
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("error:"));
+    let mut line = lines
+        .next()
         .unwrap_or_default()
         .trim_start_matches("error: ")
         .to_string();
+    // The lines right under it complete it: the missing flag of "required
+    // arguments were not provided:", or "[possible values: en, fr]".
+    for more in lines
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .filter(|l| !l.starts_with("tip:"))
+    {
+        line = format!("{line} {more}");
+    }
     for tip in text.lines().filter(|l| l.trim_start().starts_with("tip:")) {
         line.push_str(&format!(" ({})", tip.trim().trim_start_matches("tip: ")));
     }
@@ -237,6 +322,111 @@ where
     Ok((cli, settings))
 }
 
+/// What [`check_flags_apply`] found.
+struct Applies {
+    no_direct: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// Flags that would change nothing for the workloads asked for are refused
+/// (exit 2) rather than silently ignored; when they apply to some of the
+/// workloads only, the others are named in a warning.
+fn check_flags_apply(
+    a: &RunArgs,
+    built: &[Box<dyn iobound_workloads::Workload>],
+) -> Result<Applies, ConfigError> {
+    use iobound_workloads::Service;
+    let list = |ws: &[&str]| ws.join(", ");
+    let all: Vec<&str> = built.iter().map(|w| w.name()).collect();
+    let mut warnings = Vec::new();
+    // O_DIRECT applies to the files a workload opens, and to the table of
+    // the database server iobound starts.
+    let no_direct: Vec<&str> = built
+        .iter()
+        .filter(|w| w.files().is_empty() && w.service() != Some(Service::Db))
+        .map(|w| w.name())
+        .collect();
+    if a.data.direct && !no_direct.is_empty() {
+        if no_direct.len() == built.len() {
+            return Err(ConfigError::Ignored(format!(
+                "--direct changes nothing for {}: no file is opened (O_DIRECT applies to file and database workloads)",
+                list(&no_direct)
+            )));
+        }
+        warnings.push(format!(
+            "--direct does not apply to {} (no file is opened): those cells run without it",
+            list(&no_direct)
+        ));
+    }
+    // Open-loop settings without an open loop.
+    for (flag, set) in [
+        ("--arrival", a.arrival.is_some()),
+        ("--slo", a.slo.is_some()),
+    ] {
+        if set && a.rate.is_none() {
+            return Err(ConfigError::Ignored(format!(
+                "{flag} applies to the open loop: it needs --rate (requests per second)"
+            )));
+        }
+    }
+    let networked: Vec<&str> = built
+        .iter()
+        .filter(|w| w.service().is_some())
+        .map(|w| w.name())
+        .collect();
+    // Settings of the server iobound would start.
+    let defaults = crate::config::parse_args(["iobound", "run"]).ok();
+    let d = defaults.as_ref().and_then(|(c, _)| match &c.command {
+        crate::cli::Command::Run(r) => Some(r),
+        _ => None,
+    });
+    let threads_set = d.is_some_and(|d| d.server_threads != a.server_threads);
+    let latency_set = d.is_some_and(|d| d.db.db_latency != a.db.db_latency);
+    if a.target.is_none() && networked.is_empty() && threads_set {
+        warnings.push(format!(
+            "--server-threads changes nothing: none of the workloads ({}) talks to a server",
+            list(&all)
+        ));
+    }
+    if a.target.is_none() && latency_set && !built.iter().any(|w| w.service() == Some(Service::Db))
+    {
+        warnings.push(format!(
+            "--db-latency changes nothing: none of the workloads ({}) queries the database",
+            list(&all)
+        ));
+    }
+    if a.target.is_some() {
+        if networked.is_empty() {
+            return Err(ConfigError::Ignored(format!(
+                "--target names a server, but none of the workloads ({}) talks to one",
+                list(&all)
+            )));
+        }
+        // With --target, iobound starts no server to apply these to.
+        let server_flags = [
+            ("--server-threads", threads_set),
+            ("--db-latency", latency_set),
+            (
+                "--pin server=",
+                a.pin.as_deref().is_some_and(|p| p.contains("server")),
+            ),
+        ];
+        if let Some((flag, _)) = server_flags.iter().find(|(_, set)| *set) {
+            return Err(ConfigError::Ignored(format!(
+                "{flag} sets the server iobound starts, but with --target it starts none (set it on `iobound serve` instead)"
+            )));
+        }
+    }
+    Ok(Applies {
+        no_direct: if a.data.direct {
+            no_direct.iter().map(|s| s.to_string()).collect()
+        } else {
+            Vec::new()
+        },
+        warnings,
+    })
+}
+
 impl RunConfig {
     pub fn from_args(a: &RunArgs, settings: engine::Settings) -> Result<Self, ConfigError> {
         let file = FileConfig::new(&a.params, &a.data, &a.length, settings, a.db.db_latency)?;
@@ -244,9 +434,17 @@ impl RunConfig {
         if workloads.is_empty() {
             return Err(ConfigError::EmptyList("workload"));
         }
+        let names = || iobound_workloads::catalog().iter().map(|w| w.name);
+        let mut built = Vec::with_capacity(workloads.len());
         for w in &workloads {
+            if !names().any(|n| n == w) {
+                return Err(ConfigError::UnknownWorkload {
+                    name: w.clone(),
+                    hint: did_you_mean(w, names()),
+                });
+            }
             // Builds each workload once to check its parameters against it.
-            iobound_workloads::build(w, &file.params)?;
+            built.push(iobound_workloads::build(w, &file.params)?);
         }
         let engines = match &a.mode {
             None => engine::all().to_vec(),
@@ -257,7 +455,12 @@ impl RunConfig {
                 }
                 modes
                     .iter()
-                    .map(|m| engine::by_name(m).ok_or_else(|| ConfigError::UnknownMode(m.clone())))
+                    .map(|m| {
+                        engine::by_name(m).ok_or_else(|| ConfigError::UnknownMode {
+                            name: m.clone(),
+                            hint: did_you_mean(m, engine::all().iter().map(|e| e.name())),
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?
             }
         };
@@ -271,7 +474,9 @@ impl RunConfig {
         if concurrency.is_empty() {
             return Err(ConfigError::EmptyList("concurrency"));
         }
-        Ok(RunConfig {
+        let checked = check_flags_apply(a, &built)?;
+        let target = a.target.as_deref().map(resolve_target).transpose()?;
+        let mut cfg = RunConfig {
             workloads,
             engines,
             concurrency,
@@ -284,7 +489,9 @@ impl RunConfig {
             quiet: a.quiet,
             repeat: a.repeat,
             lang: a.lang,
-            target: a.target,
+            target,
+            no_direct: checked.no_direct,
+            warnings: checked.warnings,
             server_threads: a.server_threads,
             pin: a
                 .pin
@@ -311,9 +518,70 @@ impl RunConfig {
                     v
                 }
             },
-            poisson: a.arrival == crate::cli::Arrival::Poisson,
-            slo: a.slo,
-        })
+            poisson: a.arrival == Some(crate::cli::Arrival::Poisson),
+            slo: a.slo.unwrap_or(DEFAULT_SLO),
+        };
+        cfg.check_threads(&built)?;
+        Ok(cfg)
+    }
+
+    /// Whether `--direct` applies to this workload's cells.
+    pub fn direct_for(&self, workload: &str) -> bool {
+        self.file.direct && !self.no_direct.iter().any(|w| w == workload)
+    }
+
+    /// `--max-threads` against the plan: a matrix none of whose cells
+    /// fits is refused before anything runs; cells that do not fit in an
+    /// otherwise runnable matrix are named up front (they are skipped).
+    fn check_threads(
+        &mut self,
+        built: &[Box<dyn iobound_workloads::Workload>],
+    ) -> Result<(), ConfigError> {
+        let rate = self.rates.first().map(|&per_sec| crate::load::Rate {
+            per_sec,
+            poisson: self.poisson,
+        });
+        let mut over = Vec::new();
+        let mut cells = 0;
+        for w in built {
+            for e in &self.engines {
+                for &c in &self.concurrency {
+                    cells += 1;
+                    let plan = crate::load::Plan {
+                        concurrency: c,
+                        warmup: self.file.warmup,
+                        bound: self.file.bound,
+                        rate,
+                    };
+                    let caps = e.caps();
+                    let runs = !(!caps.network && w.service().is_some()
+                        || !caps.files && !w.files().is_empty()
+                        || !caps.compute && w.computes());
+                    let n = e.threads_needed(&plan, &self.file.settings);
+                    if runs && n > self.max_threads {
+                        over.push(format!("{}.{}.c{c} needs {n}", w.name(), e.name()));
+                    }
+                }
+            }
+        }
+        if over.is_empty() {
+            return Ok(());
+        }
+        let what = format!(
+            "more OS threads than --max-threads {} ({})",
+            self.max_threads,
+            over.join(", ")
+        );
+        if over.len() == cells {
+            return Err(ConfigError::MaxThreads(format!(
+                "every cell needs {what}: lower --concurrency or raise --max-threads"
+            )));
+        }
+        self.warnings.push(format!(
+            "{} of {cells} cells will be skipped: they need {what}",
+            over.len()
+        ));
+        Ok(())
     }
 
     /// The settings as recorded in every result file.

@@ -1,30 +1,49 @@
-//! Ctrl-C: the first SIGINT asks the run to stop cleanly (the current cell
-//! is cut short and recorded as interrupted, finished cells stay written);
-//! a second one kills the process the default way.
+//! Ctrl-C and SIGTERM: the first one asks the run to stop cleanly (the
+//! current cell is cut short and kept, marked interrupted, with what it
+//! measured; finished cells, run.json, summary.csv and the reports are
+//! written); a second one kills the process the default way.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signal that asked the run to stop, 0 while none has.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
 
-extern "C" fn on_sigint(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+extern "C" fn on_signal(sig: libc::c_int) {
+    let _ = SIGNAL.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
     // SAFETY: signal() is async-signal-safe; restoring the default action
-    // lets a second Ctrl-C end the process at once.
+    // lets a second Ctrl-C (or SIGTERM) end the process at once.
     unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(sig, libc::SIG_DFL);
     }
 }
 
-/// Installs the SIGINT handler. Call once from the binary.
+/// Installs the SIGINT and SIGTERM handlers. Call once from the binary.
 pub fn install() {
-    // SAFETY: the handler only stores to an atomic and calls signal(), both
-    // async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic and calls signal(),
+        // both async-signal-safe.
+        unsafe {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
     }
 }
 
-/// Whether Ctrl-C was pressed.
+/// Whether Ctrl-C was pressed or SIGTERM received.
 pub fn requested() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
+    SIGNAL.load(Ordering::Relaxed) != 0
+}
+
+/// How the stop was asked for, for messages: `Ctrl-C` or `SIGTERM`.
+pub fn cause() -> &'static str {
+    match SIGNAL.load(Ordering::Relaxed) {
+        libc::SIGTERM => "SIGTERM",
+        _ => "Ctrl-C",
+    }
+}
+
+/// The exit status after a stop: 128 + the signal's number, as a shell
+/// reports a process the signal killed (130 for Ctrl-C, 143 for SIGTERM),
+/// so scripts and service managers see the cause they expect.
+pub fn exit_code() -> u8 {
+    128 + SIGNAL.load(Ordering::Relaxed).clamp(0, 127) as u8
 }

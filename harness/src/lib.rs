@@ -2,6 +2,7 @@
 //! load, per-worker latency recording, resource accounting, and rendering.
 //! The `iobound` binary wires these parts together.
 
+pub mod clean;
 pub mod cli;
 pub mod config;
 pub mod engine;

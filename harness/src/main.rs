@@ -1,5 +1,6 @@
 //! The `iobound` binary: parses flags, wires the parts, maps errors to exit
-//! codes (0 success, 1 the run failed, 2 bad input).
+//! codes (0 success, 1 the run failed, 2 bad input, 130 after Ctrl-C and 143
+//! after SIGTERM, with what was measured kept).
 
 use std::process::ExitCode;
 
@@ -16,27 +17,61 @@ fn main() -> ExitCode {
     }
     let (cli, settings) = match iobound::config::parse_args(std::env::args_os()) {
         Ok(parsed) => parsed,
-        // --help and --version print in full; mistakes get one line.
-        Err(e) if !e.use_stderr() => e.exit(),
+        // --help and --version print in full, and so does the help when
+        // no subcommand is given (exit 2); mistakes get one line.
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
         Err(e) => {
             eprintln!("iobound: error: {}", iobound::config::clap_one_line(&e));
             return ExitCode::from(2);
         }
     };
-    interrupt::install();
+    // Commands that measure stop cleanly on Ctrl-C or SIGTERM; the others
+    // (a server, the lesson) keep the default: they end at once.
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Bench(_) | Command::Fio(_)
+    ) {
+        interrupt::install();
+    }
     run::raise_open_file_limit();
     match dispatch(cli.command, settings) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("iobound: error: {}", one_line(&e));
-            if e.downcast_ref::<ConfigError>().is_some()
-                || e.downcast_ref::<suite::SuiteError>().is_some()
-            {
+            if is_bad_input(&e) {
                 ExitCode::from(2)
+            } else if interrupt::requested() {
+                ExitCode::from(interrupt::exit_code())
             } else {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// Whether an error is the user's input at fault (exit status 2): a flag,
+/// a suite, a directory or a run directory that cannot be used as given.
+fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<ConfigError>().is_some()
+        || e.downcast_ref::<suite::SuiteError>().is_some()
+        || e.downcast_ref::<report::load::LoadError>().is_some()
+        || e.downcast_ref::<run::RunError>()
+            .is_some_and(run::RunError::is_bad_input)
+        || matches!(
+            e.downcast_ref::<fio::FioError>(),
+            Some(fio::FioError::UnknownPair(..))
+        )
+}
+
+/// Warnings of a checked configuration, before anything runs.
+fn warn(prefix: &str, warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {prefix}{w}");
     }
 }
 
@@ -72,8 +107,22 @@ fn finish(out: &run::RunOutput) -> ExitCode {
     eprintln!("report: {}", out.dir.join("report.html").display());
     if interrupt::requested() {
         let done = out.cells.iter().filter(|c| c.status == Status::Ok).count();
-        eprintln!("interrupted: {done} of {} cells completed", out.planned);
-        return ExitCode::from(130);
+        let cut = out
+            .cells
+            .iter()
+            .filter(|c| c.status == Status::Interrupted && c.summary.is_some())
+            .count();
+        eprintln!(
+            "interrupted ({}): {done} of {} cells completed{}",
+            interrupt::cause(),
+            out.planned,
+            if cut > 0 {
+                format!(", {cut} kept in part (marked interrupted)")
+            } else {
+                String::new()
+            }
+        );
+        return ExitCode::from(interrupt::exit_code());
     }
     if out.cells.iter().all(|c| c.status != Status::Ok) {
         ExitCode::from(1)
@@ -97,19 +146,42 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Run(args) => {
             let cfg = RunConfig::from_args(&args, settings)?;
+            warn("", &cfg.warnings);
             let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
             let out = run::run(cfg, &mut term)?;
+            // The live line goes before the closing notes.
+            drop(term);
             Ok(finish(&out))
         }
         Command::Bench(args) => {
             let (name, text) = suite::source(&args.suite)?;
             let suite = suite::parse(&name, &text, &args)?;
+            for (i, g) in suite.groups.iter().enumerate() {
+                warn(&format!("suite {name}, group {}: ", i + 1), &g.warnings);
+            }
             let mut term = ui::Terminal::new(args.quiet, false);
             let out = run::run_suite(&suite, &mut term)?;
+            drop(term);
             Ok(finish(&out))
         }
         Command::Report(args) => {
             let run = report::load::load_dir(&args.dir)?;
+            if run.run_json_error.is_none() && !run.lang_recorded && args.lang.is_none() {
+                eprintln!(
+                    "note: this run.json does not record its report's language (written before schema v2): \
+                     rendering in English; add --lang fr for the French take-aways"
+                );
+            }
+            if let Some(why) = &run.run_json_error {
+                eprintln!(
+                    "note: run.json is unreadable ({why}): the report is rebuilt from the cell files{}",
+                    if args.lang.is_none() {
+                        " (in English; --lang fr for French)"
+                    } else {
+                        ""
+                    }
+                );
+            }
             report::write_reports(&args.dir, &run, args.lang.unwrap_or(run.lang))
                 .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
             let r = report::model::build(&run);
@@ -125,22 +197,40 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(args) => {
-            let before = report::model::build(&report::load::load_dir(&args.before)?);
-            let after = report::model::build(&report::load::load_dir(&args.after)?);
-            let text = report::compare::render(&before, &after);
+            let before = report::load::load_dir(&args.before)?;
+            let after = report::load::load_dir(&args.after)?;
+            let text = report::compare::render_runs(&before, &after);
             print!("{text}");
             let name = format!(
                 "compare-vs-{}.md",
-                if before.info.run_id.is_empty() {
+                if before.run_id.is_empty() {
                     "before"
                 } else {
-                    &before.info.run_id
+                    &before.run_id
                 }
             );
             let path = args.after.join(name);
             std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clean(args) => {
+            let dir = args
+                .data_dir
+                .unwrap_or_else(iobound::config::default_data_dir);
+            let (n, bytes) = iobound::clean::clean(&dir, args.dry_run)
+                .with_context(|| format!("cannot clean {}", dir.display()))?;
+            eprintln!(
+                "{} {n} data files ({}) in {}",
+                if args.dry_run {
+                    "would remove"
+                } else {
+                    "removed"
+                },
+                iobound::output::human::bytes(bytes as f64),
+                dir.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
@@ -181,5 +271,26 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             fio::run(&file, &pairs, args.repeat, &args.fio).context("fio comparison")?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 13: an OS error quoted by the error that wraps it prints once,
+    /// not "No space left on device (os error 28): No space left on device
+    /// (os error 28)" (fails when the chain is joined as is).
+    #[test]
+    fn an_error_chain_prints_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot write x: {0}")]
+        struct Quotes(#[source] std::io::Error);
+        let os = std::io::Error::from_raw_os_error(28);
+        let e = anyhow::Error::new(Quotes(os)).context("saving the run");
+        let line = super::one_line(&e);
+        assert_eq!(line.matches("os error 28").count(), 1, "{line}");
+        assert!(
+            line.starts_with("saving the run: cannot write x: "),
+            "{line}"
+        );
     }
 }

@@ -68,6 +68,21 @@ pub enum Status {
     Ok,
     Skipped,
     Failed,
+    /// Cut short by Ctrl-C or SIGTERM: the summary, when there is one,
+    /// covers the part measured before the stop.
+    Interrupted,
+}
+
+impl Status {
+    /// The word summary.csv, the terminal and the reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// Latency percentiles of the measured requests, in nanoseconds.

@@ -22,8 +22,9 @@ pub const BUILT_IN: [(&str, &str); 2] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
-    #[error("no suite '{0}': give a built-in name (default, quick) or the path of a .toml file")]
-    Unknown(String),
+    #[error("no suite '{name}' (built-in: default, quick; or the path of a .toml file){}",
+            crate::config::did_you_mean_text(.hint))]
+    Unknown { name: String, hint: Option<String> },
     #[error("cannot read suite {path}: {source}")]
     Read {
         path: PathBuf,
@@ -76,7 +77,10 @@ pub fn source(arg: &str) -> Result<(String, String), SuiteError> {
     }
     let p = Path::new(arg);
     if !p.extension().is_some_and(|e| e == "toml") && !p.exists() {
-        return Err(SuiteError::Unknown(arg.to_string()));
+        return Err(SuiteError::Unknown {
+            name: arg.to_string(),
+            hint: crate::config::did_you_mean(arg, BUILT_IN.iter().map(|(n, _)| *n)),
+        });
     }
     let text = std::fs::read_to_string(p).map_err(|source| SuiteError::Read {
         path: p.to_path_buf(),
@@ -155,7 +159,18 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         name: name.to_string(),
         msg,
     };
-    let f: SuiteFile = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+    // TOML's own message spans several lines with a drawing of the spot:
+    // one line here, with the position.
+    let f: SuiteFile = toml::from_str(text).map_err(|e| {
+        parse_err(match e.span() {
+            Some(span) => {
+                let line = line_of(text, span.start);
+                let col = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("line {line}, column {col}: {}", e.message().trim())
+            }
+            None => e.message().trim().to_string(),
+        })
+    })?;
     if f.group.is_empty() {
         return Err(parse_err("no [[group]]".into()));
     }
@@ -315,7 +330,22 @@ mod tests {
         );
         assert!(matches!(
             source("no-such-suite"),
-            Err(SuiteError::Unknown(_))
+            Err(SuiteError::Unknown { hint: None, .. })
         ));
+    }
+
+    /// Issue 13: a mistyped suite name gets a "did you mean" (fails
+    /// without the suggestion), and a TOML mistake is one line with its
+    /// position.
+    #[test]
+    fn a_mistyped_suite_name_is_suggested() {
+        let e = source("quik").err().unwrap().to_string();
+        assert!(e.contains("did you mean 'quick'?"), "{e}");
+        let e = parse("bad", "repeat = 1\nduration = \"1s\n", &args(&[]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with("suite bad: line 2, column "), "{e}");
+        assert!(!e.contains('\n') && !e.contains('|'), "{e}");
     }
 }

@@ -1,68 +1,148 @@
-//! The terminal observer: data-file preparation notes and live progress on
-//! stderr (only when stderr is a terminal), result rows on stdout.
+//! The terminal observer: data-file preparation notes and, when stderr is a
+//! terminal, a live progress line (an `indicatif` bar) with the current
+//! cell and an estimate of the time left for the whole run; result rows on
+//! stdout.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use iobound_workloads::dataset::Prepared;
 
 use crate::output::human;
 use crate::result::{CellKey, CellResult};
 use crate::run::Observer;
 
-/// `[#####---------------]  5/20`: the run's progress, cells done out of all.
-fn bar(index: usize, total: usize) -> String {
-    const WIDTH: usize = 20;
-    let filled = (index * WIDTH).checked_div(total).unwrap_or(0);
-    format!(
-        "[{}{}] {:>w$}/{total}",
-        "#".repeat(filled),
-        "-".repeat(WIDTH - filled),
-        index + 1,
-        w = total.to_string().len()
-    )
+/// Time left in a run. With durations planned (`total`: every cell's
+/// warm-up plus duration), what remains of the plan, stretched by the pace
+/// the run has kept so far (set-up, cache warming and thread start make a
+/// cell take longer than planned); with request-bounded cells, the average
+/// time of the finished cells times the cells left. `None` before there is
+/// anything to go on.
+pub fn time_left(
+    total: Option<Duration>,
+    planned_done: Duration,
+    cells: (usize, usize),
+    wall: Duration,
+) -> Option<Duration> {
+    let (done, all) = cells;
+    match total {
+        Some(total) => {
+            let left = total.saturating_sub(planned_done);
+            // The pace is trusted once a second or more of the plan is done.
+            let pace = if planned_done >= Duration::from_secs(1) {
+                (wall.as_secs_f64() / planned_done.as_secs_f64()).clamp(1.0, 10.0)
+            } else {
+                1.0
+            };
+            Some(left.mul_f64(pace))
+        }
+        None if done == 0 => None,
+        None => Some(wall.mul_f64((all - done.min(all)) as f64 / done as f64)),
+    }
+}
+
+/// `3m05s`, `42s`, `1h02m`.
+pub fn short_duration(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    if d < Duration::from_secs(10) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// The run as planned and as done so far, for the estimate.
+#[derive(Default)]
+struct Pace {
+    started: Option<Instant>,
+    total: Option<Duration>,
+    cells: usize,
+    done: usize,
+    /// Planned time of the finished cells.
+    planned_done: Duration,
+    /// The current cell's planned time, and when it started.
+    current: Option<(Option<Duration>, Instant)>,
+}
+
+impl Pace {
+    fn left(&self) -> Option<Duration> {
+        let now = Instant::now();
+        let current = match self.current {
+            Some((Some(p), t)) => now.duration_since(t).min(p),
+            _ => Duration::ZERO,
+        };
+        time_left(
+            self.total,
+            self.planned_done + current,
+            (self.done, self.cells),
+            now.duration_since(self.started?),
+        )
+    }
 }
 
 pub struct Terminal {
+    /// Whether the live line is shown (progress on a terminal, not quiet).
     live: bool,
     json: bool,
     header_done: bool,
-    /// The progress bar: the current cell's place in the run.
-    position: String,
+    /// The live line; hidden when quiet or when stderr is not a terminal.
+    bar: ProgressBar,
+    pace: Pace,
 }
 
 impl Terminal {
     /// `quiet` silences progress; `json` prints one JSON object per cell instead of a table.
     pub fn new(quiet: bool, json: bool) -> Self {
+        let live = !quiet && std::io::stderr().is_terminal();
+        // Hidden until the cells are planned (see `run_planned`).
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("[{bar:20}] {pos}/{len} {wide_msg}")
+                .expect("a valid template")
+                .progress_chars("##-"),
+        );
         Terminal {
-            live: !quiet && std::io::stderr().is_terminal(),
+            live,
             json,
             header_done: false,
-            position: String::new(),
+            bar,
+            pace: Pace::default(),
         }
     }
 
-    fn clear_live(&self) {
-        if self.live {
-            eprint!("\r\x1b[2K");
-        }
+    /// Prints a line on stderr above the live line.
+    fn note(&self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
+    /// The estimate first, so a narrow terminal cuts the cell's details
+    /// rather than the time left.
+    fn left(&self) -> String {
+        self.pace
+            .left()
+            .map_or(String::new(), |d| format!("~{} left · ", short_duration(d)))
     }
 }
 
 impl Observer for Terminal {
     fn system(&mut self, i: &crate::sysinfo::SystemInfo) {
         if !self.json {
-            eprintln!("{}", human::system_line(i));
+            self.note(&human::system_line(i));
         }
     }
 
     fn preparing(&mut self, path: &Path, size: u64) {
-        eprintln!(
+        self.note(&format!(
             "preparing {} ({})...",
             path.display(),
             human::bytes(size as f64)
-        );
+        ));
     }
 
     fn prepared(&mut self, path: &Path, how: Prepared, took: Duration) {
@@ -70,19 +150,66 @@ impl Observer for Terminal {
             Prepared::Reused => "reused",
             Prepared::Created => "created",
         };
-        eprintln!("  {what} {} in {:.1}s", path.display(), took.as_secs_f64());
+        self.note(&format!(
+            "  {what} {} in {:.1}s",
+            path.display(),
+            took.as_secs_f64()
+        ));
     }
 
-    fn cell_started(&mut self, key: &CellKey, index: usize, total: usize) {
+    fn data_files(&mut self, dir: &Path, count: usize, bytes: u64) {
+        if !self.json && count > 0 {
+            self.note(&format!(
+                "data files: {count} in {} ({}), kept for later runs; `iobound clean{}` removes them",
+                dir.display(),
+                human::bytes(bytes as f64),
+                if dir == crate::config::default_data_dir() {
+                    String::new()
+                } else {
+                    format!(" --data-dir {}", dir.display())
+                }
+            ));
+        }
+    }
+
+    fn run_planned(&mut self, cells: usize, planned: Option<Duration>) {
+        self.pace = Pace {
+            started: Some(Instant::now()),
+            total: planned,
+            cells,
+            ..Pace::default()
+        };
+        self.bar.set_length(cells as u64);
+        if self.live {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        if !self.json {
+            self.note(&format!(
+                "plan: {cells} cell{}{}",
+                if cells == 1 { "" } else { "s" },
+                planned.map_or(String::new(), |p| format!(
+                    ", {} of warm-up and measuring (set-up adds to it)",
+                    short_duration(p)
+                ))
+            ));
+        }
+    }
+
+    fn cell_started(
+        &mut self,
+        key: &CellKey,
+        index: usize,
+        _total: usize,
+        planned: Option<Duration>,
+    ) {
         if !self.header_done && !self.json {
-            println!("{}", human::header());
+            self.bar.suspend(|| println!("{}", human::header()));
             self.header_done = true;
         }
-        self.position = bar(index, total);
-        if self.live {
-            eprint!("\r\x1b[2K{} {} starting...", self.position, key.stem(None));
-            let _ = std::io::stderr().flush();
-        }
+        self.pace.current = Some((planned, Instant::now()));
+        self.bar
+            .set_message(format!("{}{} starting...", self.left(), key.stem(None)));
+        self.bar.set_position(index as u64 + 1);
     }
 
     fn progress(
@@ -92,9 +219,6 @@ impl Observer for Terminal {
         planned: Option<Duration>,
         rate: f64,
     ) {
-        if !self.live {
-            return;
-        }
         let when = match elapsed {
             None => "warming up".to_string(),
             Some(e) => {
@@ -102,33 +226,75 @@ impl Observer for Terminal {
                 format!("{:.1}s{of}", e.as_secs_f64())
             }
         };
-        eprint!(
-            "\r\x1b[2K{} {} {when}  {} req/s",
-            self.position,
+        self.bar.set_message(format!(
+            "{}{} {when}  {} req/s",
+            self.left(),
             key.stem(None),
-            human::rate(rate)
-        );
-        let _ = std::io::stderr().flush();
+            human::rate(rate),
+        ));
     }
 
     fn server_started(&mut self, service: iobound_workloads::Service, addr: std::net::SocketAddr) {
         if !self.json {
-            eprintln!("started the {service:?} server on {addr} (stopped when the run ends)");
+            let (what, kind) = match service {
+                iobound_workloads::Service::Echo => ("echo server", "echo"),
+                iobound_workloads::Service::Db => ("database server", "db"),
+            };
+            self.note(&format!(
+                "started the {what} (iobound serve {kind}) on {addr}; it stops when the run ends"
+            ));
         }
     }
 
     fn cell_done(&mut self, cell: &CellResult) {
-        self.clear_live();
-        if self.json {
-            let line = serde_json::json!({
+        if let Some((planned, _)) = self.pace.current.take() {
+            self.pace.planned_done += planned.unwrap_or_default();
+        }
+        self.pace.done += 1;
+        let line = if self.json {
+            serde_json::json!({
                 "cell": cell.key,
                 "status": cell.status,
                 "reason": cell.reason,
                 "summary": cell.summary,
-            });
-            println!("{line}");
+            })
+            .to_string()
         } else {
-            println!("{}", human::row(cell));
+            human::row(cell)
+        };
+        self.bar.suspend(|| println!("{line}"));
+        if self.pace.done >= self.pace.cells {
+            self.bar.finish_and_clear();
         }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13: the progress line estimates the time left for the whole
+    /// run, not only the current cell (fails without the estimate).
+    #[test]
+    fn time_left_follows_the_plan_and_the_pace() {
+        let s = Duration::from_secs;
+        // Half of a 100 s plan done in 60 s: 50 s left at 1.2x, 60 s.
+        assert_eq!(time_left(Some(s(100)), s(50), (5, 10), s(60)), Some(s(60)));
+        // Faster than planned (skipped cells) never promises less than the plan.
+        assert_eq!(time_left(Some(s(100)), s(50), (5, 10), s(10)), Some(s(50)));
+        // Nothing done yet: the plan itself.
+        assert_eq!(time_left(Some(s(90)), s(0), (0, 9), s(0)), Some(s(90)));
+        // Request-bounded cells: 2 of 6 took 10 s, 4 more take 20 s.
+        assert_eq!(time_left(None, s(0), (2, 6), s(10)), Some(s(20)));
+        assert_eq!(time_left(None, s(0), (0, 6), s(10)), None);
+        assert_eq!(short_duration(s(185)), "3m05s");
+        assert_eq!(short_duration(s(42)), "42s");
+        assert_eq!(short_duration(s(3720)), "1h02m");
     }
 }

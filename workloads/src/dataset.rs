@@ -106,6 +106,17 @@ const CHUNK: usize = 1 << 20;
 /// name, synced, then renamed, so an interrupted preparation never leaves a
 /// file that a later run would take as complete.
 pub fn prepare(dir: &Path, spec: &FileSpec) -> Result<(PathBuf, Prepared), WorkloadError> {
+    prepare_until(dir, spec, &|| false)
+}
+
+/// [`prepare`], giving up between two 1 MiB chunks once `stop` says so (a
+/// Ctrl-C): the partial file is removed and the error's kind is
+/// `Interrupted`.
+pub fn prepare_until(
+    dir: &Path,
+    spec: &FileSpec,
+    stop: &dyn Fn() -> bool,
+) -> Result<(PathBuf, Prepared), WorkloadError> {
     let path = path_for(dir, spec);
     let err = |source| WorkloadError::DataFile {
         path: path.clone(),
@@ -121,7 +132,7 @@ pub fn prepare(dir: &Path, spec: &FileSpec) -> Result<(PathBuf, Prepared), Workl
             .unwrap_or("iobound"),
         std::process::id()
     ));
-    let result = write_file(&tmp, spec).and_then(|()| fs::rename(&tmp, &path));
+    let result = write_file(&tmp, spec, stop).and_then(|()| fs::rename(&tmp, &path));
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
         return Err(err(e));
@@ -129,7 +140,7 @@ pub fn prepare(dir: &Path, spec: &FileSpec) -> Result<(PathBuf, Prepared), Workl
     Ok((path, Prepared::Created))
 }
 
-fn write_file(tmp: &Path, spec: &FileSpec) -> std::io::Result<()> {
+fn write_file(tmp: &Path, spec: &FileSpec, stop: &dyn Fn() -> bool) -> std::io::Result<()> {
     let mut f = OpenOptions::new()
         .write(true)
         .create(true)
@@ -139,6 +150,12 @@ fn write_file(tmp: &Path, spec: &FileSpec) -> std::io::Result<()> {
     let mut buf = vec![0u8; CHUNK];
     let mut off = 0u64;
     while off < spec.size {
+        if stop() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "preparation stopped",
+            ));
+        }
         let n = (spec.size - off).min(CHUNK as u64) as usize;
         fill(seed, off, &mut buf[..n]);
         f.write_all(&buf[..n])?;
@@ -226,6 +243,33 @@ mod tests {
         // A file of the right size but foreign content is rebuilt, not trusted.
         fs::write(&p, vec![0u8; spec.size as usize]).unwrap();
         assert_eq!(prepare(&dir, &spec).unwrap().1, Prepared::Created);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 13: a Ctrl-C while a data file is written stops the writing
+    /// within a chunk and leaves no file behind (fails if preparation runs
+    /// to the end regardless).
+    #[test]
+    fn preparation_stops_when_asked_and_leaves_nothing() {
+        let dir = std::env::temp_dir().join(format!("iobound-ds-stop-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let spec = FileSpec {
+            role: FileRole::Data,
+            size: 64 * CHUNK as u64,
+        };
+        let calls = std::cell::Cell::new(0);
+        let stop = || {
+            calls.set(calls.get() + 1);
+            calls.get() > 2
+        };
+        match prepare_until(&dir, &spec, &stop) {
+            Err(WorkloadError::DataFile { source, .. }) => {
+                assert_eq!(source.kind(), std::io::ErrorKind::Interrupted)
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(calls.get(), 3);
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -15,6 +15,23 @@ pub fn duration_ns(ns: f64) -> String {
     }
 }
 
+/// How CPU time per request is named wherever it is shown (terminal,
+/// reports, charts): one unit, microseconds per request.
+pub const CPU_PER_REQUEST: &str = "CPU µs/req";
+
+/// CPU time per request in microseconds (the number only; the unit is
+/// [`CPU_PER_REQUEST`]), with three significant digits or so.
+pub fn cpu_us(ns: f64) -> String {
+    let us = ns / 1e3;
+    if us < 10.0 {
+        format!("{us:.2}")
+    } else if us < 1000.0 {
+        format!("{us:.1}")
+    } else {
+        format!("{us:.0}")
+    }
+}
+
 /// Formats a rate with k/M suffixes.
 pub fn rate(x: f64) -> String {
     if x >= 1e6 {
@@ -78,7 +95,7 @@ pub fn system_line(i: &crate::sysinfo::SystemInfo) -> String {
 /// The table header.
 pub fn header() -> String {
     format!(
-        "{:<24} {:<8} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "{:<24} {:<8} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}",
         "workload",
         "mode",
         "conc",
@@ -89,7 +106,7 @@ pub fn header() -> String {
         "p99",
         "p99.9",
         "max",
-        "cpu/req",
+        CPU_PER_REQUEST,
         "threads"
     )
 }
@@ -107,9 +124,15 @@ pub fn row(cell: &CellResult) -> String {
     };
     let lead = format!("{name:<24} {:<8} {:>5}", k.mode, k.concurrency);
     match (&cell.status, &cell.summary) {
-        (Status::Ok, Some(s)) => {
+        (Status::Ok | Status::Interrupted, Some(s)) => {
             let l = &s.latency;
             let mut extra = String::new();
+            if cell.status == Status::Interrupted {
+                extra.push_str(&format!(
+                    "\n    INTERRUPTED: {}",
+                    cell.reason.as_deref().unwrap_or("cut short")
+                ));
+            }
             if let (Some(target), Some(u)) = (s.target_rate, &s.latency_uncorrected) {
                 let behind = s.throughput_rps < 0.95 * target;
                 extra.push_str(&format!(
@@ -123,14 +146,14 @@ pub fn row(cell: &CellResult) -> String {
             }
             if let Some(sv) = &s.server {
                 extra.push_str(&format!(
-                    "\n    server: {} CPU per request, {:.2} cores busy",
-                    duration_ns(sv.per_request_ns),
+                    "\n    server: {} {CPU_PER_REQUEST}, {:.2} cores busy",
+                    cpu_us(sv.per_request_ns),
                     (sv.user_ns + sv.sys_ns) as f64 / s.elapsed_ns.max(1) as f64
                 ));
             }
             if let Some(p) = &s.processes {
                 extra.push_str(&format!(
-                    "\n    {} worker processes: their CPU is in cpu/req; {} peak memory together",
+                    "\n    {} worker processes: their CPU is in {CPU_PER_REQUEST}; {} peak memory together",
                     p.count,
                     bytes(p.peak_rss_bytes as f64)
                 ));
@@ -139,15 +162,20 @@ pub fn row(cell: &CellResult) -> String {
                 extra.push_str(&format!("\n    note: {n}"));
             }
             format!(
-                "{lead} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}",
+                "{lead} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}",
                 rate(s.throughput_rps),
-                format!("{}/s", bytes(s.bytes_per_s)),
+                // Compute-only workloads move no bytes: nothing to show.
+                if s.bytes == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{}/s", bytes(s.bytes_per_s))
+                },
                 duration_ns(l.p50_ns as f64),
                 duration_ns(l.p90_ns as f64),
                 duration_ns(l.p99_ns as f64),
                 duration_ns(l.p999_ns as f64),
                 duration_ns(l.max_ns as f64),
-                duration_ns(s.cpu.per_request_ns),
+                cpu_us(s.cpu.per_request_ns),
                 s.engine_threads(),
             ) + &extra
         }
@@ -155,6 +183,7 @@ pub fn row(cell: &CellResult) -> String {
             "{lead}  {}: {}",
             match status {
                 Status::Skipped => "skipped",
+                Status::Interrupted => "INTERRUPTED",
                 _ => "FAILED",
             },
             cell.reason.as_deref().unwrap_or("no reason recorded")
@@ -299,11 +328,34 @@ pub(crate) mod tests {
         assert_eq!(bytes(4096.0 * 1000.0), "3.9MiB");
     }
 
+    /// Issue 13: CPU per request in one unit (µs, named in the header),
+    /// and no "0B/s" for work that moves no bytes (fails with the old
+    /// per-value units or "0B/s").
+    #[test]
+    fn cpu_is_in_microseconds_and_compute_rows_show_no_bytes() {
+        assert!(header().contains("CPU µs/req"));
+        assert_eq!(cpu_us(3000.0), "3.00");
+        assert_eq!(cpu_us(1_234_567.0), "1235");
+        let mut cell = sample_cell();
+        let r = row(&cell);
+        assert!(r.contains(" 3.00 "), "{r}");
+        assert!(!r.contains("3.0µs"), "{r}");
+        let s = cell.summary.as_mut().unwrap();
+        s.bytes = 0;
+        s.bytes_per_s = 0.0;
+        let r = row(&cell);
+        assert!(!r.contains("0B/s"), "{r}");
+        assert!(r.contains(" - "), "{r}");
+    }
+
     #[test]
     fn rows_line_up_with_the_header_and_explain_skips() {
         let cell = sample_cell();
         let r = row(&cell);
-        assert_eq!(r.len() - r.matches('µ').count(), header().len());
+        assert_eq!(
+            r.len() - r.matches('µ').count(),
+            header().len() - header().matches('µ').count()
+        );
         assert!(r.contains("1000") && r.contains("file-randread"));
         let skipped = CellResult::not_run(cell.key.clone(), Status::Skipped, "no ring".into());
         assert!(row(&skipped).ends_with("skipped: no ring"));

@@ -212,19 +212,20 @@ fn per_engine_bars(
     }
 }
 
-/// CPU seconds (user + sys) per 1000 requests, per engine and workload.
+/// CPU time (user + sys) per request, per engine and workload, in the
+/// unit the tables and the terminal use.
 pub fn cpu(r: &Report) -> Chart {
     per_engine_bars(
         r,
-        "cpu-per-1000",
-        "CPU seconds per 1000 requests (highest common concurrency)",
+        "cpu-per-request",
+        "CPU µs per request (highest common concurrency)",
         Axis {
-            label: "CPU s / 1000 requests".into(),
+            label: crate::output::human::CPU_PER_REQUEST.into(),
             scale: Scale::Linear,
             ticks: vec![],
-            fmt: |v| format!("{v:.3}"),
+            fmt: |v| crate::output::human::cpu_us(v * 1e3),
         },
-        |p| p.cpu_s_per_1000.median,
+        |p| p.cpu_s_per_1000.median * 1e3,
     )
 }
 

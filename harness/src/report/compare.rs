@@ -2,6 +2,7 @@
 //! it exceeds the spread the runs themselves showed. Pure: two reports in,
 //! text out.
 
+use super::load::Run;
 use super::model::{Point, Report};
 use super::tables;
 use super::verdict::SINGLE_RUN_MARGIN;
@@ -58,6 +59,110 @@ pub fn changes(before: &Report, after: &Report) -> Vec<Change> {
         }
     }
     out
+}
+
+/// What differs between the machines two runs were made on: each entry
+/// names the fact and both values (kernel, CPU, memory, storage, host).
+pub fn system_differences(before: &Run, after: &Run) -> Vec<String> {
+    let (a, b) = (&before.system, &after.system);
+    let text = |v: &serde_json::Value, path: &[&str]| -> String {
+        let mut v = v;
+        for p in path {
+            v = &v[*p];
+        }
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    };
+    let facts: [(&str, &[&str]); 7] = [
+        ("host", &["hostname"]),
+        ("kernel", &["kernel"]),
+        ("CPU", &["cpu_model"]),
+        ("CPUs", &["cpus"]),
+        ("memory", &["memory_bytes"]),
+        ("storage type", &["filesystem", "fstype"]),
+        ("storage device", &["filesystem", "device"]),
+    ];
+    facts
+        .iter()
+        .filter_map(|(name, path)| {
+            let (mut x, mut y) = (text(a, path), text(b, path));
+            if *name == "memory" {
+                // The kernel's MemTotal moves by a few MiB between boots of
+                // one machine: compare what a reader would, tenths of GiB.
+                let gib = |s: &str| {
+                    s.parse::<f64>()
+                        .map_or(String::new(), crate::output::human::bytes)
+                };
+                (x, y) = (gib(&x), gib(&y));
+            }
+            (x != y && !x.is_empty() && !y.is_empty()).then(|| format!("{name}: {x} -> {y}"))
+        })
+        .collect()
+}
+
+/// Cells (workload, engine, concurrency) with results in one run only.
+pub fn unmatched(before: &Report, after: &Report) -> (Vec<String>, Vec<String>) {
+    let only = |x: &Report, y: &Report| -> Vec<String> {
+        let mut out = Vec::new();
+        for g in &x.groups {
+            let other = y.groups.iter().find(|h| h.label == g.label);
+            for p in &g.points {
+                if other
+                    .and_then(|h| h.point(&p.engine, p.concurrency))
+                    .is_none()
+                {
+                    out.push(format!("{} {} c{}", g.label, p.engine, p.concurrency));
+                }
+            }
+        }
+        out
+    };
+    (only(before, after), only(after, before))
+}
+
+/// The comparison of two runs read back, with what makes it less than
+/// like for like said first: different machines or storage, cells in one
+/// run only.
+pub fn render_runs(before: &Run, after: &Run) -> String {
+    let (a, b) = (super::model::build(before), super::model::build(after));
+    let mut warn = String::new();
+    let sys = system_differences(before, after);
+    if !sys.is_empty() {
+        warn.push_str(&format!(
+            "**Warning: the runs were made on different systems** ({}): a change below may come \
+             from the machine rather than from what you changed.\n\n",
+            sys.join("; ")
+        ));
+    }
+    let (gone, new) = unmatched(&a, &b);
+    let list = |v: &[String]| {
+        let mut s = v.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+        if v.len() > 6 {
+            s.push_str(&format!(" and {} more", v.len() - 6));
+        }
+        s
+    };
+    if !gone.is_empty() || !new.is_empty() {
+        warn.push_str("**Warning: the runs' cells do not match**: ");
+        let mut parts = Vec::new();
+        if !gone.is_empty() {
+            parts.push(format!("{} only before ({})", gone.len(), list(&gone)));
+        }
+        if !new.is_empty() {
+            parts.push(format!("{} only after ({})", new.len(), list(&new)));
+        }
+        warn.push_str(&parts.join("; "));
+        warn.push_str(". Only cells in both are compared.\n\n");
+    }
+    let body = render(&a, &b);
+    // The warnings go right under the title.
+    match body.split_once("\n\n") {
+        Some((title, rest)) if !warn.is_empty() => format!("{title}\n\n{warn}{rest}"),
+        _ => body,
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -127,4 +232,50 @@ pub fn render(before: &Report, after: &Report) -> String {
         ));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> serde_json::Value {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/small-run/run.json");
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    }
+
+    fn run(v: &serde_json::Value) -> Run {
+        super::super::load::parse_run(&serde_json::to_vec(v).unwrap()).unwrap()
+    }
+
+    /// Issue 13: comparing runs made on different storage and kernels, or
+    /// whose cells differ, says so at the top (fails without the warnings).
+    #[test]
+    fn different_systems_and_cells_are_said_first() {
+        let a = fixture();
+        let same = render_runs(&run(&a), &run(&a));
+        assert!(!same.contains("Warning"), "{same}");
+        let mut b = a.clone();
+        b["system"]["kernel"] = "9.9.9-other".into();
+        b["system"]["filesystem"]["fstype"] = "xfs".into();
+        let cells = b["cells"].as_array_mut().unwrap();
+        let first = cells[0]["cell"].clone();
+        cells.retain(|c| c["cell"] != first);
+        let text = render_runs(&run(&a), &run(&b));
+        let head: Vec<&str> = text.lines().take(5).collect();
+        let head = head.join("\n");
+        assert!(head.contains("different systems"), "{text}");
+        assert!(
+            head.contains("kernel: ") && head.contains("-> 9.9.9-other"),
+            "{head}"
+        );
+        assert!(
+            head.contains("storage type: ") && head.contains("-> xfs"),
+            "{head}"
+        );
+        assert!(
+            head.contains("cells do not match") && head.contains("1 only before"),
+            "{head}"
+        );
+    }
 }

@@ -1,51 +1,173 @@
-//! summary.csv: one row per completed cell and repetition, raw units
-//! (requests/s, nanoseconds, bytes), for spreadsheets and scripts.
+//! summary.csv: one row per cell and repetition, raw units (requests/s,
+//! nanoseconds, bytes), for spreadsheets and scripts. Every column is listed
+//! in results/README.md.
 
 use super::load::Run;
 
-/// The CSV of a run's cells.
+/// The header: every column, in order.
+pub const COLUMNS: [&str; 27] = [
+    "run_id",
+    "workload",
+    "label",
+    "direct",
+    "mode",
+    "concurrency",
+    "offered_rps",
+    "rep",
+    "status",
+    "requests",
+    "throughput_rps",
+    "bytes_per_s",
+    "p50_ns",
+    "p90_ns",
+    "p99_ns",
+    "p999_ns",
+    "max_ns",
+    "p99_uncorrected_ns",
+    "cpu_user_ns",
+    "cpu_sys_ns",
+    "cpu_per_request_ns",
+    "server_cpu_user_ns",
+    "server_cpu_sys_ns",
+    "server_cpu_per_request_ns",
+    "engine_threads",
+    "peak_rss_bytes",
+    "checksum",
+];
+
+/// A field quoted as RFC 4180 asks when it holds a comma, a quote or a
+/// line break (reasons are free text).
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt<T: ToString>(x: Option<T>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// The CSV of a run's cells; the last column, `reason`, says why a cell
+/// was skipped, failed or interrupted.
 pub fn render(run: &Run) -> Vec<u8> {
-    let mut o = String::from(
-        "run_id,workload,direct,mode,concurrency,rep,status,requests,throughput_rps,bytes_per_s,\
-         p50_ns,p90_ns,p99_ns,p999_ns,max_ns,cpu_user_ns,cpu_sys_ns,cpu_per_request_ns,\
-         engine_threads,peak_rss_bytes,checksum\n",
-    );
+    let mut o = COLUMNS.join(",");
+    o.push_str(",reason\n");
     for c in &run.cells {
         let k = &c.key;
-        let head = format!(
-            "{},{},{},{},{},{},{}",
-            run.run_id,
-            k.workload,
-            k.direct,
-            k.mode,
-            k.concurrency,
-            c.rep.unwrap_or(1),
-            match c.status {
-                crate::result::Status::Ok => "ok",
-                crate::result::Status::Skipped => "skipped",
-                crate::result::Status::Failed => "failed",
-            }
-        );
+        let mut row: Vec<String> = vec![
+            field(&run.run_id),
+            field(&k.workload),
+            field(k.tag.as_deref().unwrap_or_default()),
+            k.direct.to_string(),
+            field(&k.mode),
+            k.concurrency.to_string(),
+            opt(k.rate),
+            c.rep.unwrap_or(1).to_string(),
+            c.status.as_str().to_string(),
+        ];
         match &c.summary {
-            Some(s) => o.push_str(&format!(
-                "{head},{},{:.3},{:.3},{},{},{},{},{},{},{},{:.1},{},{},{}\n",
-                s.requests,
-                s.throughput_rps,
-                s.bytes_per_s,
-                s.latency.p50_ns,
-                s.latency.p90_ns,
-                s.latency.p99_ns,
-                s.latency.p999_ns,
-                s.latency.max_ns,
-                s.cpu.user_ns,
-                s.cpu.sys_ns,
-                s.cpu.per_request_ns,
-                s.engine_threads(),
-                s.peak_rss_bytes.map_or(String::new(), |b| b.to_string()),
-                s.checksum.clone().unwrap_or_default()
-            )),
-            None => o.push_str(&format!("{head}{}\n", ",".repeat(14))),
+            Some(s) => row.extend([
+                s.requests.to_string(),
+                format!("{:.3}", s.throughput_rps),
+                format!("{:.3}", s.bytes_per_s),
+                s.latency.p50_ns.to_string(),
+                s.latency.p90_ns.to_string(),
+                s.latency.p99_ns.to_string(),
+                s.latency.p999_ns.to_string(),
+                s.latency.max_ns.to_string(),
+                opt(s.latency_uncorrected.map(|l| l.p99_ns)),
+                s.cpu.user_ns.to_string(),
+                s.cpu.sys_ns.to_string(),
+                format!("{:.1}", s.cpu.per_request_ns),
+                opt(s.server.map(|v| v.user_ns)),
+                opt(s.server.map(|v| v.sys_ns)),
+                opt(s.server.map(|v| format!("{:.1}", v.per_request_ns))),
+                s.engine_threads().to_string(),
+                opt(s.peak_rss_bytes),
+                s.checksum.clone().unwrap_or_default(),
+            ]),
+            None => row.extend(vec![String::new(); COLUMNS.len() - 9]),
         }
+        row.push(field(c.reason.as_deref().unwrap_or_default()));
+        o.push_str(&row.join(","));
+        o.push('\n');
     }
     o.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::load::Cell;
+    use crate::result::{CellKey, Status};
+
+    fn key(rate: Option<u64>) -> CellKey {
+        CellKey {
+            workload: "db-ycsb-c".into(),
+            direct: false,
+            mode: "uring".into(),
+            concurrency: 8,
+            rate,
+            tag: None,
+        }
+    }
+
+    fn cell(key: CellKey, status: Status, reason: Option<&str>) -> Cell {
+        Cell {
+            key,
+            rep: None,
+            status,
+            reason: reason.map(str::to_string),
+            summary: None,
+            hist: None,
+        }
+    }
+
+    /// Issue 13: an open-loop sweep's rows differ by their offered rate,
+    /// and cells without numbers say why (fails without the `offered_rps`
+    /// and `reason` columns).
+    #[test]
+    fn rows_carry_the_offered_rate_and_the_reason() {
+        let run = Run {
+            run_id: "r".into(),
+            cells: vec![
+                cell(
+                    key(Some(2000)),
+                    Status::Skipped,
+                    Some("past --slo, stopped"),
+                ),
+                cell(
+                    key(Some(5000)),
+                    Status::Failed,
+                    Some("the server said \"no\""),
+                ),
+                cell(
+                    key(None),
+                    Status::Interrupted,
+                    Some("interrupted (SIGTERM)"),
+                ),
+            ],
+            ..Run::default()
+        };
+        let text = String::from_utf8(render(&run)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        assert_eq!(header.len(), COLUMNS.len() + 1);
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let rows: Vec<Vec<&str>> = lines[1..]
+            .iter()
+            .map(|l| l.splitn(COLUMNS.len() + 1, ',').collect())
+            .collect();
+        assert_eq!(rows[0][col("offered_rps")], "2000");
+        assert_eq!(rows[1][col("offered_rps")], "5000");
+        assert_eq!(rows[2][col("offered_rps")], "");
+        assert_eq!(rows[0][col("status")], "skipped");
+        assert_eq!(rows[2][col("status")], "interrupted");
+        assert_eq!(rows[0][COLUMNS.len()], "\"past --slo, stopped\"");
+        assert_eq!(rows[1][COLUMNS.len()], "\"the server said \"\"no\"\"\"");
+        assert_eq!(rows[2][COLUMNS.len()], "interrupted (SIGTERM)");
+        assert!(header.contains(&"server_cpu_per_request_ns"));
+    }
 }

@@ -25,8 +25,15 @@ pub enum LoadError {
     },
     #[error("run.json is not valid: {0}")]
     Json(String),
-    #[error("{0} holds neither a readable run.json nor any cell JSON file")]
+    #[error(
+        "{0} holds neither a readable run.json nor any cell JSON file: is it a run directory?"
+    )]
     Empty(std::path::PathBuf),
+    #[error("{}: run.json is unreadable ({why}) and there is no cell file to rebuild the report from", dir.display())]
+    Unreadable {
+        dir: std::path::PathBuf,
+        why: String,
+    },
 }
 
 /// One cell read back.
@@ -66,9 +73,14 @@ pub struct Run {
     pub workloads: Vec<WorkloadRecord>,
     /// The language the run's report was written in.
     pub lang: Lang,
+    /// Whether run.json says so (runs before schema v2 do not).
+    pub lang_recorded: bool,
     pub cells: Vec<Cell>,
     /// Cells (or files) that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
+    /// Why run.json could not be read, when the run was rebuilt from its
+    /// cell files instead (run.json is never a cell).
+    pub run_json_error: Option<String>,
 }
 
 /// What run.json says of an engine.
@@ -213,6 +225,7 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
         engines,
         workloads,
         lang: serde_json::from_value(v["lang"].clone()).unwrap_or_default(),
+        lang_recorded: serde_json::from_value::<Lang>(v["lang"].clone()).is_ok(),
         plan: v["plan"]
             .as_array()
             .map(|a| {
@@ -250,7 +263,7 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
     match std::fs::read(&run_json) {
         Ok(bytes) => match parse_run(&bytes) {
             Ok(run) => return Ok(run),
-            Err(e) => fallback_note = Some(("run.json".to_string(), e.to_string())),
+            Err(e) => fallback_note = Some(e.to_string()),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => {
@@ -279,7 +292,7 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         workloads: legacy_workloads(),
         ..Run::default()
     };
-    run.unreadable.extend(fallback_note);
+    run.run_json_error = fallback_note;
     for f in &files {
         let stem = f
             .file_stem()
@@ -313,7 +326,67 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         }
     }
     if run.cells.is_empty() && run.unreadable.is_empty() {
-        return Err(LoadError::Empty(dir.to_path_buf()));
+        return Err(match run.run_json_error {
+            Some(why) => LoadError::Unreadable {
+                dir: dir.to_path_buf(),
+                why,
+            },
+            None => LoadError::Empty(dir.to_path_buf()),
+        });
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13: a truncated run.json with no cell file is an error that
+    /// says so, not an empty report (fails if load_dir falls back to an
+    /// empty run again); run.json is never listed as a cell.
+    #[test]
+    fn a_truncated_run_json_without_cells_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("iobound-load-trunc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("run.json"),
+            b"{\"schema\": \"iobound.run.v2\", \"cel",
+        )
+        .unwrap();
+        let e = load_dir(&dir).expect_err("must fail").to_string();
+        assert!(e.contains("run.json is unreadable"), "{e}");
+        assert!(e.contains("no cell file"), "{e}");
+        assert!(!e.contains('\n'));
+        // With one cell file beside it, the run is rebuilt from that, and
+        // run.json is a note, not a missing cell.
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run/run.json");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
+        std::fs::write(
+            dir.join("a.json"),
+            serde_json::to_vec(&v["cells"][0]).unwrap(),
+        )
+        .unwrap();
+        let run = load_dir(&dir).unwrap();
+        assert_eq!(run.cells.len(), 1);
+        assert!(run.run_json_error.is_some());
+        assert!(run.unreadable.iter().all(|(n, _)| n != "run.json"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 13: the report's language is read back from run.json, and a
+    /// run.json that does not record it (schema v1) is known as such, so
+    /// `iobound report` can say it renders in English.
+    #[test]
+    fn the_language_is_read_back_and_its_absence_known() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run/run.json");
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v["lang"] = "fr".into();
+        let run = parse_run(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!((run.lang, run.lang_recorded), (Lang::Fr, true));
+        v.as_object_mut().unwrap().remove("lang");
+        let run = parse_run(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!((run.lang, run.lang_recorded), (Lang::En, false));
+    }
 }

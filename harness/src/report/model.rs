@@ -324,11 +324,7 @@ pub fn build(run: &Run) -> Report {
         .filter(|c| c.status != Status::Ok)
         .map(|c| NotRun {
             stem: c.stem(),
-            status: match c.status {
-                Status::Skipped => "skipped",
-                _ => "failed",
-            }
-            .into(),
+            status: c.status.as_str().into(),
             reason: c.reason.clone().unwrap_or_default(),
         })
         .collect();

@@ -24,7 +24,7 @@ pub fn group_header(g: &Group) -> Vec<&'static str> {
         h.push("p99 µs, uncorrected");
     }
     if g.has_server() {
-        h.push("server CPU s / 1000 req");
+        h.push("server CPU µs/req");
     }
     h
 }
@@ -37,7 +37,7 @@ const GROUP_HEADER: [&str; 9] = [
     "p50 µs",
     "p99 µs",
     "p99.9 µs",
-    "CPU s / 1000 req",
+    crate::output::human::CPU_PER_REQUEST,
     "OS threads",
 ];
 
@@ -65,7 +65,7 @@ pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
                 us(p.p50_ns.median),
                 us(p.p99_ns.median),
                 us(p.p999_ns.median),
-                format!("{:.4}", p.cpu_s_per_1000.median),
+                crate::output::human::cpu_us(p.cpu_s_per_1000.median * 1e6),
                 format!("{:.0}", p.threads.median),
             ]);
             let row = rows.last_mut().expect("pushed");
@@ -75,7 +75,7 @@ pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
             if g.has_server() {
                 row.push(
                     p.server_cpu_s_per_1000
-                        .map_or("-".into(), |s| format!("{:.4}", s.median)),
+                        .map_or("-".into(), |s| crate::output::human::cpu_us(s.median * 1e6)),
                 );
             }
         }

@@ -262,8 +262,8 @@ pub fn held_text(h: Held, lang: Lang) -> &'static str {
 fn cpu_note(g: &Group, c: usize, lang: Lang) -> Option<String> {
     let u = g.point("uring", c)?;
     let t = g.point("threads", c)?;
-    // Seconds per 1000 requests is microseconds per... 1000 x 1e6 ns / 1e9.
-    let per_req = |p: &Point| human::duration_ns(p.cpu_s_per_1000.median * 1e6);
+    // Seconds per 1000 requests is milliseconds per request: x 1e6 in ns.
+    let per_req = |p: &Point| format!("{} µs", human::cpu_us(p.cpu_s_per_1000.median * 1e6));
     Some(format!(
         "{} uring {}, threads {}",
         lang.pick("CPU time per request:", "Temps CPU par requête :"),

@@ -150,9 +150,15 @@ pub fn run_cell(
     }
     match measure(ready, engine, plan, opts, &key, obs) {
         Ok(cell) => cell,
+        Err(why) if why.starts_with(INTERRUPTED) => {
+            CellResult::not_run(key, Status::Interrupted, why)
+        }
         Err(why) => CellResult::not_run(key, Status::Failed, why),
     }
 }
+
+/// How the reason of a cell cut short by a stop begins.
+const INTERRUPTED: &str = "interrupted";
 
 fn measure(
     ready: &Ready,
@@ -291,11 +297,24 @@ fn measure(
         server_allowed: opts.server_pid.map(placement::affinity),
         server_ran_on: opts.server_pid.map(placement::last_cpus),
     };
-    let recorders = outcome?;
-    if crate::interrupt::requested() {
-        return Err("interrupted (Ctrl-C) before the cell finished".into());
-    }
-    let start = ctx.start().ok_or("engine never started its clock")?;
+    // A stop asked for mid-cell keeps what was measured, marked as such.
+    let interrupted = crate::interrupt::requested();
+    let stopped = |what: &str| {
+        Err(format!(
+            "{INTERRUPTED} ({}) {what}",
+            crate::interrupt::cause()
+        ))
+    };
+    let recorders = match outcome {
+        Err(e) if interrupted => return stopped(&format!("while the engine failed: {e}")),
+        r => r?,
+    };
+    let Some(start) = ctx.start() else {
+        return match interrupted {
+            true => stopped("before the engine started its clock"),
+            false => Err("engine never started its clock".into()),
+        };
+    };
     let page_cache = ready
         .files
         .iter()
@@ -342,12 +361,29 @@ fn measure(
         children: ctx.children(),
         notes: ctx.notes(),
     };
+    if interrupted && readings.totals.requests == 0 {
+        return stopped("before any request was measured (still warming up)");
+    }
     let summary = summarize(&readings);
     Ok(CellResult {
         key: key.clone(),
         rep: None,
-        status: Status::Ok,
-        reason: None,
+        status: if interrupted {
+            Status::Interrupted
+        } else {
+            Status::Ok
+        },
+        reason: interrupted.then(|| {
+            format!(
+                "{INTERRUPTED} ({}) after {:.1}s of measuring{}: the figures cover that part only",
+                crate::interrupt::cause(),
+                readings.measured.as_secs_f64(),
+                planned.map_or(String::new(), |p| format!(
+                    " out of {:.1}s planned",
+                    p.as_secs_f64()
+                )),
+            )
+        }),
         summary: Some(summary),
         histogram: Some(readings.totals.hist),
         histogram_uncorrected: readings.totals.uncorrected,
@@ -368,4 +404,64 @@ fn settled_thread_count() -> u32 {
         last = now;
     }
     last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Bound;
+    use iobound_workloads::{FileSpec, Request};
+
+    /// A workload whose every request panics while its steps are built.
+    struct Panics;
+
+    impl iobound_workloads::Workload for Panics {
+        fn name(&self) -> &'static str {
+            "test-panics"
+        }
+        fn files(&self) -> &[FileSpec] {
+            &[]
+        }
+        fn max_transfer(&self) -> usize {
+            4096
+        }
+        fn request(&self, _i: u64) -> Request {
+            panic!("boom in request");
+        }
+    }
+
+    /// Issue 13: a panic in an engine's threads (here the threads engine:
+    /// its own thread and a worker it joins) fails that cell with the
+    /// panic's message; the run gets a result back instead of aborting
+    /// (fails without catch_unwind in `measure` and the engine's join).
+    #[test]
+    fn a_panicking_engine_fails_its_cell_with_the_message() {
+        let ready = Ready {
+            workload: Box::new(Panics),
+            params: Default::default(),
+            files: Vec::new(),
+        };
+        let engine = crate::engine::by_name("threads").expect("registered");
+        let plan = Plan {
+            concurrency: 2,
+            warmup: Duration::ZERO,
+            bound: Bound::Requests(10),
+            rate: None,
+        };
+        let opts = CellOptions::new(false, Settings::default());
+        let cell = run_cell(
+            &ready,
+            engine,
+            plan,
+            &opts,
+            &UringSupport::detect(),
+            &mut super::super::Silent,
+        );
+        assert_eq!(cell.status, Status::Failed);
+        let why = cell.reason.unwrap();
+        assert!(
+            why.contains("panicked") && why.contains("boom in request"),
+            "{why}"
+        );
+    }
 }

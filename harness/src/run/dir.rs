@@ -54,15 +54,25 @@ pub(crate) fn write_run_files(
     // Compact: it holds every histogram; the per-cell files are the readable copies.
     let mut bytes = serde_json::to_vec(&doc).map_err(ExportError::from)?;
     bytes.push(b'\n');
+    // Written aside, then renamed: a full disk leaves no truncated run.json
+    // (the reports are rebuilt from the cell files instead).
     let path = dir.join("run.json");
-    std::fs::write(&path, &bytes).map_err(|source| RunError::Write { path, source })?;
+    let tmp = dir.join(".run.json.tmp");
+    let kept = |path: PathBuf, source| RunError::WriteRun {
+        path,
+        dir: dir.to_path_buf(),
+        source,
+    };
+    if let Err(source) = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(kept(path, source));
+    }
     let run = crate::report::load::parse_run(&bytes).map_err(|e| {
         RunError::Export(ExportError::Histogram(format!(
             "run.json does not read back: {e}"
         )))
     })?;
-    crate::report::write_reports(dir, &run, lang)
-        .map_err(|(path, source)| RunError::Write { path, source })
+    crate::report::write_reports(dir, &run, lang).map_err(|(path, source)| kept(path, source))
 }
 
 /// Writes every applicable export of a cell into the run directory.
@@ -73,7 +83,11 @@ pub fn write_cell(dir: &Path, meta: &RunMeta, cell: &CellResult) -> Result<(), R
         }
         let bytes = export.render(meta, cell)?;
         let path = dir.join(format!("{}.{}", cell.stem(), export.extension()));
-        std::fs::write(&path, bytes).map_err(|source| RunError::Write { path, source })?;
+        std::fs::write(&path, bytes).map_err(|source| RunError::WriteRun {
+            path,
+            dir: dir.to_path_buf(),
+            source,
+        })?;
     }
     Ok(())
 }

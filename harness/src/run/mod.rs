@@ -49,6 +49,19 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// A file of the run directory could not be written (a full disk):
+    /// what was written stays, and says how to finish the job.
+    #[error(
+        "cannot write {}: {source}; the cells written so far are kept in {}: once there is room, \
+         `iobound report {}` renders the reports from them",
+        path.display(), dir.display(), dir.display()
+    )]
+    WriteRun {
+        path: PathBuf,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error(transparent)]
@@ -60,6 +73,42 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// Bad input found before anything was written (exit status 2).
+    #[error(transparent)]
+    BadInput(#[from] Preflight),
+    #[error(
+        "interrupted ({0}) while preparing, before any cell ran: no run directory was created"
+    )]
+    Interrupted(&'static str),
+}
+
+impl RunError {
+    /// Whether the user's input is at fault (exit status 2) rather than the run.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, RunError::BadInput(_))
+    }
+}
+
+/// What the checks before a run refuse: nothing is written then.
+#[derive(Debug, thiserror::Error)]
+pub enum Preflight {
+    #[error("{flag} {}: {why}", path.display())]
+    Dir {
+        flag: &'static str,
+        path: PathBuf,
+        why: String,
+    },
+    #[error(
+        "not enough free space for the data files in {}: {} needed ({what}), {} free; \
+         use a smaller --file-size or --records, another --data-dir, or `iobound clean` to remove old data files",
+        dir.display(), crate::output::human::bytes(*need as f64), crate::output::human::bytes(*free as f64)
+    )]
+    Space {
+        dir: PathBuf,
+        need: u64,
+        free: u64,
+        what: String,
+    },
 }
 
 /// What the run reports to whoever watches it (the terminal, or nobody).
@@ -67,7 +116,16 @@ pub trait Observer {
     fn system(&mut self, _info: &SystemInfo) {}
     fn preparing(&mut self, _path: &Path, _size: u64) {}
     fn prepared(&mut self, _path: &Path, _how: Prepared, _took: Duration) {}
-    fn cell_started(&mut self, _key: &CellKey, _index: usize, _total: usize) {}
+    /// A cell starts; `planned` is its warm-up plus duration (`None` when
+    /// it is bounded by a request count).
+    fn cell_started(
+        &mut self,
+        _key: &CellKey,
+        _index: usize,
+        _total: usize,
+        _planned: Option<Duration>,
+    ) {
+    }
     /// Called a few times a second while a cell runs; `elapsed` is the
     /// measured time so far, `None` during warm-up.
     fn progress(
@@ -80,6 +138,13 @@ pub trait Observer {
     }
     fn cell_done(&mut self, _cell: &CellResult) {}
     fn server_started(&mut self, _service: Service, _addr: SocketAddr) {}
+    /// Where the run's data files are kept between runs, and how much
+    /// iobound's files there hold.
+    fn data_files(&mut self, _dir: &Path, _count: usize, _bytes: u64) {}
+    /// The run's cells are planned: `cells` of them, `planned` the sum of
+    /// their warm-up and duration (`None` when a cell is bounded by its
+    /// request count instead).
+    fn run_planned(&mut self, _cells: usize, _planned: Option<Duration>) {}
 }
 
 /// An observer that says nothing.
@@ -103,6 +168,137 @@ pub fn ensure_writable_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
+/// Why `dir` cannot hold iobound's files, in words, from the deepest part
+/// of the path that exists: a file in the way, a directory that refuses new
+/// entries (/proc/sys), or one that refuses writes.
+/// Creates it when missing (as the run would).
+fn unusable_dir(dir: &Path) -> Option<String> {
+    // A relative path's last ancestor is "", which is the current directory.
+    let existing = dir
+        .ancestors()
+        .map(|a| match a.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => a,
+        })
+        .find(|a| a.exists());
+    if let Some(x) = existing.filter(|x| !x.is_dir()) {
+        return Some(if x == dir {
+            "is a file, not a directory".into()
+        } else {
+            format!("{} is a file, not a directory", x.display())
+        });
+    }
+    match ensure_writable_dir(dir) {
+        Ok(()) => None,
+        Err(e) if !dir.is_dir() => Some(match existing {
+            Some(x) => format!(
+                "cannot be created: {} does not accept new directories ({e})",
+                x.display()
+            ),
+            None => format!("cannot be created ({e})"),
+        }),
+        Err(e) => Some(format!("does not accept new files ({e})")),
+    }
+}
+
+/// Free bytes for an unprivileged writer on the file system holding `dir`.
+fn free_space(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs fills the struct we pass; `c` is a valid C string.
+    unsafe {
+        let mut st: libc::statvfs = std::mem::zeroed();
+        (libc::statvfs(c.as_ptr(), &mut st) == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+    }
+}
+
+/// The bytes of data files still to be written for `spec` (0 when a file
+/// of the right size is already there: it is reused).
+fn to_write(path: &Path, size: u64) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() == size => 0,
+        Ok(m) => size.saturating_sub(m.len()),
+        Err(_) => size,
+    }
+}
+
+/// The checks made before anything is written: the results and data
+/// directories are usable, and every data file the run will create fits in
+/// the free space of its file system. Refusals are bad input (exit 2).
+pub fn preflight(suite: &Suite) -> Result<(), Preflight> {
+    use std::os::unix::fs::MetadataExt;
+    let dir_err = |flag, path: &Path, why| Preflight::Dir {
+        flag,
+        path: path.to_path_buf(),
+        why,
+    };
+    if let Some(why) = unusable_dir(&suite.out) {
+        return Err(dir_err("--out", &suite.out, why));
+    }
+    // Bytes to write per file system (by device), with the files' names.
+    let mut needs: Vec<(u64, PathBuf, u64, Vec<String>)> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for cfg in &suite.groups {
+        let data_dir = &cfg.file.data_dir;
+        if let Some(why) = unusable_dir(data_dir) {
+            return Err(dir_err("--data-dir", data_dir, why));
+        }
+        let dev = std::fs::metadata(data_dir).map_or(0, |m| m.dev());
+        let mut files: Vec<(PathBuf, u64)> = Vec::new();
+        for w in &cfg.workloads {
+            let Ok(workload) = iobound_workloads::build(w, &cfg.file.params) else {
+                continue;
+            };
+            for spec in workload.files() {
+                files.push((dataset::path_for(data_dir, spec), spec.size));
+            }
+            // The database server's table, created under the same directory.
+            if workload.service() == Some(Service::Db) && cfg.target.is_none() {
+                let size = (cfg.file.params.records * 1024).div_ceil(4096) * 4096;
+                files.push((
+                    data_dir.join(format!("iobound-db-{}.dat", cfg.file.params.records)),
+                    size,
+                ));
+            }
+        }
+        for (path, size) in files {
+            if seen.contains(&path) {
+                continue;
+            }
+            seen.push(path.clone());
+            let n = to_write(&path, size);
+            if n == 0 {
+                continue;
+            }
+            let name = format!(
+                "{} {}",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                crate::output::human::bytes(n as f64)
+            );
+            match needs.iter_mut().find(|x| x.0 == dev) {
+                Some(x) => {
+                    x.2 += n;
+                    x.3.push(name);
+                }
+                None => needs.push((dev, data_dir.clone(), n, vec![name])),
+            }
+        }
+    }
+    for (_, dir, need, names) in needs {
+        if let Some(free) = free_space(&dir) {
+            if need > free {
+                return Err(Preflight::Space {
+                    dir,
+                    need,
+                    free,
+                    what: names.join(", "),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Builds a workload and prepares its files under the data directory. Files
 /// already in `done` (shared with an earlier workload of the run) are not
 /// checked again; newly prepared ones are added to it.
@@ -120,7 +316,11 @@ pub fn prepare(
         if !done.contains(&path) {
             obs.preparing(&path, spec.size);
             let t = Instant::now();
-            let (_, how) = dataset::prepare(data_dir, spec)?;
+            let (_, how) = dataset::prepare_until(data_dir, spec, &crate::interrupt::requested)
+                .map_err(|e| match crate::interrupt::requested() {
+                    true => RunError::Interrupted(crate::interrupt::cause()),
+                    false => e.into(),
+                })?;
             obs.prepared(&path, how, t.elapsed());
             done.push(path.clone());
         }
@@ -186,28 +386,27 @@ impl Suite {
 /// Runs every group of a suite, writes each cell as it finishes, then the
 /// run-wide files: run.json, summary.csv and the reports.
 pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
-    ensure_writable_dir(&suite.out).map_err(|source| RunError::OutDir {
-        path: suite.out.clone(),
-        source,
-    })?;
+    preflight(suite)?;
     let uring = UringSupport::detect();
     let mut done = Vec::new();
     let mut prepared: Vec<(Vec<Ready>, RunMeta)> = Vec::with_capacity(suite.groups.len());
+    let mut data_dirs: Vec<&Path> = Vec::new();
     for cfg in &suite.groups {
         let data_dir = &cfg.file.data_dir;
         ensure_writable_dir(data_dir).map_err(|source| RunError::DataDir {
             path: data_dir.clone(),
             source,
         })?;
+        if !data_dirs.contains(&data_dir.as_path()) {
+            data_dirs.push(data_dir);
+        }
         let ready: Vec<Ready> = cfg
             .workloads
             .iter()
             .map(|w| prepare(w, &cfg.file.params, data_dir, &mut done, obs))
             .collect::<Result<_, _>>()?;
-        if cfg.file.direct {
-            for r in &ready {
-                FileSet::open(&r.files, true)?;
-            }
+        for r in ready.iter().filter(|r| cfg.direct_for(r.workload.name())) {
+            FileSet::open(&r.files, true)?;
         }
         let meta = RunMeta {
             run_id: String::new(),
@@ -218,6 +417,14 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
     }
     if let Some((_, meta)) = prepared.first() {
         obs.system(&meta.system);
+    }
+    for d in data_dirs {
+        let files = crate::clean::data_files(d).unwrap_or_default();
+        obs.data_files(d, files.len(), files.iter().map(|(_, n)| n).sum());
+    }
+    // Stopped while data files were prepared: nothing to keep.
+    if crate::interrupt::requested() {
+        return Err(RunError::Interrupted(crate::interrupt::cause()));
     }
     let (dir, run_id) = dir::create_run_dir(&suite.out)?;
     for (_, meta) in &mut prepared {
@@ -258,6 +465,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
                         .and_then(|s| servers.iter().find(|(k, _)| *k == s))
                         .map(|(_, c)| c);
                     CellOptions {
+                        direct: cfg.direct_for(r.workload.name()),
                         verify: cfg.verify,
                         record: cfg.record,
                         target: cfg.target.or(server.map(|c| c.addr)),
@@ -276,6 +484,16 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         .collect();
     let planned = plan::cells(suite, &names);
     let total = planned.len();
+    obs.run_planned(
+        total,
+        planned
+            .iter()
+            .map(|p| match suite.groups[p.group].file.bound {
+                crate::load::Bound::Duration(d) => Some(d + suite.groups[p.group].file.warmup),
+                crate::load::Bound::Requests(_) => None,
+            })
+            .sum::<Option<Duration>>(),
+    );
     let mut cells: Vec<(usize, CellResult)> = Vec::with_capacity(total);
     // An open-loop sweep stops raising the rate once p99 passed the SLO:
     // the reason, by the sweep's cells other than their rate.
@@ -286,7 +504,11 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         }
         let cfg = &suite.groups[p.group];
         let (ready, meta) = &prepared[p.group];
-        obs.cell_started(&p.key, cells.len(), total);
+        let cell_plan = match cfg.file.bound {
+            crate::load::Bound::Duration(d) => Some(d + cfg.file.warmup),
+            crate::load::Bound::Requests(_) => None,
+        };
+        obs.cell_started(&p.key, cells.len(), total, cell_plan);
         let stopped = past_slo
             .iter()
             .find(|(id, _)| *id == p.sweep())

@@ -58,7 +58,7 @@ pub(crate) fn cells(suite: &Suite, names: &[Vec<&str>]) -> Vec<Planned> {
                                 rep: (repeat > 1).then_some(rep),
                                 key: CellKey {
                                     workload: name.to_string(),
-                                    direct: cfg.file.direct,
+                                    direct: cfg.direct_for(name),
                                     mode: engine.name().to_string(),
                                     concurrency: c,
                                     rate: rate.map(|x| x.round() as u64),

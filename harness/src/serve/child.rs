@@ -68,7 +68,11 @@ impl ServerChild {
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::from(log_file));
+            .stderr(Stdio::from(log_file))
+            // Its own process group: a Ctrl-C at the terminal goes to
+            // iobound, which stops the cell cleanly, and not to the server,
+            // which would die under the cell and lose what it measured.
+            .process_group(0);
         let cpus = cpus.map(<[usize]>::to_vec);
         // SAFETY: the closure runs in the child between fork and exec and
         // only makes async-signal-safe syscalls (prctl, sched_setaffinity).

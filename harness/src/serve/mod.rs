@@ -71,6 +71,18 @@ fn listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(sock.into())
 }
 
+/// The warning a server listening beyond loopback prints at start: it
+/// answers anyone who can reach the port, with no authentication.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "warning: listening on {addr}: this server is reachable from the network and has \
+             no authentication; anyone who can reach the port can read and write its data \
+             (use --listen 127.0.0.1:PORT to keep it local)"
+        )
+    })
+}
+
 /// Runs a server until the process is killed. Prints `listening on ADDR`
 /// on stdout once every thread listens: `iobound run` waits for that line.
 pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
@@ -109,6 +121,9 @@ pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
                 .map_err(|e| ServeError::Thread(e.to_string()))?,
         );
     }
+    if let Some(w) = exposure_warning(addr) {
+        eprintln!("{w}");
+    }
     println!("listening on {addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -117,4 +132,17 @@ pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
             .map_err(|_| ServeError::Thread("a server thread panicked".into()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 13: `--listen 0.0.0.0` warns; loopback does not (fails if the
+    /// warning is dropped or shown for loopback).
+    #[test]
+    fn only_a_server_beyond_loopback_warns() {
+        let w = super::exposure_warning("0.0.0.0:7000".parse().unwrap()).unwrap();
+        assert!(w.contains("reachable from the network") && w.contains("no authentication"));
+        assert!(super::exposure_warning("127.0.0.1:7000".parse().unwrap()).is_none());
+        assert!(super::exposure_warning("[::1]:7000".parse().unwrap()).is_none());
+    }
 }
