@@ -3,9 +3,9 @@
 //! Pure: a [`Run`] in, a [`Report`] out.
 
 use hdrhistogram::Histogram;
-use iobound_workloads::Class;
+use iobound_workloads::{Class, Model};
 
-use super::load::Run;
+use super::load::{Params, Run};
 use crate::record::new_histogram;
 use crate::result::Status;
 
@@ -70,6 +70,8 @@ pub struct Point {
     pub server_cpu_s_per_1000: Option<Stat>,
     /// OS threads the engine added (io_uring workers included).
     pub threads: Stat,
+    /// Peak resident memory of the client (worker processes included), bytes.
+    pub peak_rss: Stat,
     pub cores_busy: Stat,
     /// Every repetition's histogram merged.
     pub hist: Histogram<u64>,
@@ -93,6 +95,9 @@ pub struct Group {
     pub page_cache_warm: bool,
     /// Open loop: `concurrencies` hold offered rates (requests/s).
     pub open_loop: bool,
+    /// The parameters every cell of the group shared (a field is `None`
+    /// when absent or when the cells differ).
+    pub params: Params,
 }
 
 impl Group {
@@ -153,9 +158,21 @@ pub struct Report {
     /// Engine names in legend order: the known engines first, as
     /// `iobound list` orders them, then any other in the order met.
     pub engines: Vec<String>,
+    /// Each engine's concurrency model, as run.json recorded it.
+    pub models: Vec<(String, Model)>,
+    /// CPUs of the machine the run measured (0 when unknown).
+    pub cpus: usize,
 }
 
 impl Report {
+    /// The model run.json recorded for an engine.
+    pub fn model_of(&self, engine: &str) -> Option<Model> {
+        self.models
+            .iter()
+            .find(|(e, _)| e == engine)
+            .map(|&(_, m)| m)
+    }
+
     /// The colour index of an engine, stable across every chart.
     pub fn engine_index(&self, engine: &str) -> usize {
         self.engines.iter().position(|e| e == engine).unwrap_or(0)
@@ -275,6 +292,7 @@ pub fn build(run: &Run) -> Report {
                         })
                     }),
                     threads: stat(&|s| s.engine_threads() as f64),
+                    peak_rss: stat(&|s| s.peak_rss_bytes.map_or(f64::NAN, |b| b as f64)),
                     cores_busy: stat(&|s| s.cpu.cores_busy),
                     hist,
                     checksum,
@@ -295,7 +313,21 @@ pub fn build(run: &Run) -> Report {
                     .as_ref()
                     .is_some_and(|s| s.page_cache.iter().any(|r| r.role == "data"))
             });
+        let first = c.params;
+        let agree = |f: &dyn Fn(&Params) -> bool| cells.iter().all(|x| f(&x.params));
+        let params = Params {
+            wait_ns: first
+                .wait_ns
+                .filter(|_| agree(&|p| p.wait_ns == first.wait_ns)),
+            work_bytes: first
+                .work_bytes
+                .filter(|_| agree(&|p| p.work_bytes == first.work_bytes)),
+            server_threads: first
+                .server_threads
+                .filter(|_| agree(&|p| p.server_threads == first.server_threads)),
+        };
         groups.push(Group {
+            params,
             open_loop: c.key.rate.is_some(),
             label,
             workload: c.key.workload.clone(),
@@ -369,7 +401,17 @@ pub fn build(run: &Run) -> Report {
         groups,
         not_run,
         missing,
+        models: engines
+            .iter()
+            .filter_map(|e| {
+                run.engines
+                    .iter()
+                    .find(|r| &r.name == e)
+                    .map(|r| (e.clone(), r.model))
+            })
+            .collect(),
         engines,
+        cpus: run.system["cpus"].as_u64().unwrap_or(0) as usize,
     }
 }
 
@@ -398,5 +440,83 @@ mod tests {
                 .map(String::from),
         );
         assert_eq!(e, ["threads", "rayon", "zeta"]);
+    }
+}
+
+/// Reports built by hand, for tests of what is computed from them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A point whose throughput over repetitions is `tput`; its p99 follows
+    /// Little's law, its CPU per request is `cpu_us`, its threads `threads`.
+    pub fn point(engine: &str, c: usize, tput: &[f64], cpu_us: f64, threads: f64) -> Point {
+        let t = Stat::of(tput);
+        let p99 = Stat::of(&tput.iter().map(|x| 1e9 * c as f64 / x).collect::<Vec<_>>());
+        let one = |v: f64| Stat::of(&[v]);
+        Point {
+            engine: engine.into(),
+            concurrency: c,
+            reps: tput.len(),
+            throughput: t,
+            p50_ns: p99,
+            p99_ns: p99,
+            p999_ns: p99,
+            p99_uncorrected_ns: None,
+            cpu_s_per_1000: one(cpu_us / 1000.0),
+            server_cpu_s_per_1000: None,
+            threads: one(threads),
+            peak_rss: one(threads * 1e6),
+            cores_busy: one(1.0),
+            hist: new_histogram(),
+            checksum: None,
+        }
+    }
+
+    pub fn group(label: &str, class: Class, points: Vec<Point>) -> Group {
+        let mut engines: Vec<String> = Vec::new();
+        let mut concurrencies: Vec<usize> = Vec::new();
+        for p in &points {
+            if !engines.contains(&p.engine) {
+                engines.push(p.engine.clone());
+            }
+            concurrencies.push(p.concurrency);
+        }
+        concurrencies.sort_unstable();
+        concurrencies.dedup();
+        Group {
+            label: label.into(),
+            workload: label.split(' ').next().unwrap_or(label).into(),
+            direct: false,
+            class: Some(class),
+            prediction: None,
+            engines,
+            concurrencies,
+            points,
+            page_cache_warm: false,
+            open_loop: false,
+            params: Params::default(),
+        }
+    }
+
+    pub fn report(cpus: usize, models: &[(&str, Model)], groups: Vec<Group>) -> Report {
+        Report {
+            info: RunInfo {
+                run_id: "test".into(),
+                pins: vec![],
+                suite: String::new(),
+                description: String::new(),
+                repeat: 3,
+                version: String::new(),
+                commit: String::new(),
+                system: String::new(),
+            },
+            groups,
+            not_run: vec![],
+            missing: vec![],
+            engines: models.iter().map(|(e, _)| e.to_string()).collect(),
+            models: models.iter().map(|(e, m)| (e.to_string(), *m)).collect(),
+            cpus,
+        }
     }
 }
