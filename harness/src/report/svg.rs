@@ -210,7 +210,7 @@ fn axes(s: &mut String, f: &Frame, x: &Axis, xt: &[(f64, String)], y: &Axis, yt:
             let _ = write!(
                 s,
                 r##"<text x="{px:.1}" y="{:.1}" font-size="11" text-anchor="middle" font-family="sans-serif">{}</text>"##,
-                y1 + 16.0,
+                y1 + 18.0,
                 esc(l)
             );
         }
