@@ -127,6 +127,19 @@ mod tests {
     }
 
     #[test]
+    fn the_decision_map_reads_wait_and_work_from_each_cells_config() {
+        let (_, run) = fixture();
+        let m = map::build(&model::build(&run)).expect("the fixture has a map");
+        assert_eq!((m.workload.as_str(), m.concurrency), ("mixed-db", 16));
+        assert_eq!(m.waits, [100_000, 2_000_000]);
+        assert_eq!(m.works, [4096, 256 << 10]);
+        assert_eq!(m.cells.len(), 4);
+        // Labels tell the groups apart; the wait and work come from config.
+        let c = m.cell(2_000_000, 4096).unwrap();
+        assert_eq!(c.group, "mixed-db [w2ms-h4K]");
+    }
+
+    #[test]
     fn one_language_per_report() {
         let (_, run) = fixture();
         let report = model::build(&run);
