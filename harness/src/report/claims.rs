@@ -651,8 +651,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
             match (v, lang) {
                 (Held, Lang::En) => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}."),
                 (Held, Lang::Fr) => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}."),
-                (Tie, Lang::En) => format!("At this load threads are still cheap enough to keep pace: {costs}."),
-                (Tie, Lang::Fr) => format!("À cette charge les threads coûtent encore assez peu pour suivre : {costs}."),
+                (Tie, Lang::En) => format!("{}; no lead beyond that spread. Costs: {costs}.", ranges(a, b, lang)),
+                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion. Coûts : {costs}.", ranges(a, b, lang)),
                 (_, Lang::En) => format!("Blocking threads spread the requests over every core while the loop runs on one: {costs}."),
                 (_, Lang::Fr) => format!("Les threads bloquants répartissent les requêtes sur tous les cœurs, la boucle n'en occupe qu'un : {costs}."),
             }
@@ -660,6 +660,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::PoolWrongForWaiting, v) => {
             let n = b.threads.round();
             match (v, lang) {
+                (Tie, Lang::En) => format!("{}; no lead beyond that spread.", ranges(a, b, lang)),
+                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion.", ranges(a, b, lang)),
                 (Held, Lang::En) => format!("A pool of {n:.0} threads blocks a thread for every waiting request, so only {n:.0} requests wait at a time; the loop had {} waiting at once.", a.concurrency),
                 (Held, Lang::Fr) => format!("Un pool de {n:.0} threads immobilise un thread par requête en attente : {n:.0} requêtes seulement attendent à la fois ; la boucle en avait {} en même temps.", a.concurrency),
                 (_, Lang::En) => format!("The pool's {n:.0} threads kept up here: the requests waited too little for overlapping them to pay."),
@@ -669,8 +671,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::ComputingNeedsCores, v) => match (v, lang) {
             (Held, Lang::En) => format!("Nothing waits, so there is nothing to overlap: the pool computes on {} cores ({:.0} threads), the loop on one.", c.cores, a.threads),
             (Held, Lang::Fr) => format!("Rien n'attend, il n'y a rien à recouvrir : le pool calcule sur {} cœurs ({:.0} threads), la boucle sur un seul.", c.cores, a.threads),
-            (Tie, Lang::En) => "The pool and the loop stayed within the spread: the run did not show the second core's work.".into(),
-            (Tie, Lang::Fr) => "Le pool et la boucle sont restés dans la dispersion : la mesure ne montre pas le travail du second cœur.".into(),
+            (Tie, Lang::En) => format!("{}: the run did not show the second core's work beyond the spread.", ranges(a, b, lang)),
+            (Tie, Lang::Fr) => format!("{} : la mesure ne montre pas le travail du second cœur au-delà de la dispersion.", ranges(a, b, lang)),
             (_, Lang::En) => "The event loop did more: handing requests to the pool cost more than a second core gave.".into(),
             (_, Lang::Fr) => "La boucle a fait plus : confier les requêtes au pool a coûté plus que ce qu'un second cœur apportait.".into(),
         },
@@ -685,11 +687,31 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::PageCache, v) => match (v, lang) {
             (Held, Lang::En) => "No read waited, so there was nothing to overlap: a model that uses every core did more.".into(),
             (Held, Lang::Fr) => "Aucune lecture n'a attendu, il n'y avait rien à recouvrir : un modèle qui occupe tous les cœurs a fait plus.".into(),
-            (Tie, Lang::En) => "No read waited: the event loop gained nothing, within the spread.".into(),
-            (Tie, Lang::Fr) => "Aucune lecture n'a attendu : la boucle n'a rien gagné, à la dispersion près.".into(),
+            (Tie, Lang::En) => format!("No read waited: the event loop gained nothing ({}).", ranges(a, b, lang)),
+            (Tie, Lang::Fr) => format!("Aucune lecture n'a attendu : la boucle n'a rien gagné ({}).", ranges(a, b, lang)),
             (_, Lang::En) => "The event loop still did more: each read costs it less CPU than a blocking call does the others.".into(),
             (_, Lang::Fr) => "La boucle a tout de même fait plus : chaque lecture lui coûte moins de CPU qu'un appel bloquant aux autres.".into(),
         },
+    }
+}
+
+/// Both sides' ranges over the repetitions, in req/s.
+fn ranges(a: &Side, b: &Side, lang: Lang) -> String {
+    let r = |s: &Side| {
+        format!(
+            "{} {}–{}",
+            s.engine,
+            human::rate(s.throughput.min),
+            human::rate(s.throughput.max)
+        )
+    };
+    match lang {
+        Lang::En => format!("The repetitions' ranges overlap: {}, {} req/s", r(a), r(b)),
+        Lang::Fr => format!(
+            "Les écarts des répétitions se recouvrent : {}, {} req/s",
+            r(a),
+            r(b)
+        ),
     }
 }
 
@@ -758,12 +780,12 @@ pub fn class_sentences(claims: &[Claim], lang: Lang) -> Vec<String> {
             let (a, b) = (c.a.as_ref().expect("tie"), c.b.as_ref().expect("tie"));
             match lang {
                 Lang::En => format!(
-                    "I/O-bound (requests wait): up to {} in flight blocking threads kept pace with the event loop, at {:.0} OS threads against {:.0} and {} against {} of CPU per request.",
-                    a.concurrency, b.threads, a.threads, dur(b.cpu_per_request_ns), dur(a.cpu_per_request_ns)
+                    "I/O-bound (requests wait): at {} in flight the event loop's median was {} the blocking threads', within the spread of the repetitions, on {:.0} OS thread(s) against {:.0} and {} against {} of CPU per request.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), a.threads, b.threads, dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
                 ),
                 Lang::Fr => format!(
-                    "Limité par les I/O (les requêtes attendent) : jusqu'à {} en cours les threads bloquants ont suivi la boucle d'événements, avec {:.0} threads contre {:.0} et {} contre {} de CPU par requête.",
-                    a.concurrency, b.threads, a.threads, dur(b.cpu_per_request_ns), dur(a.cpu_per_request_ns)
+                    "Limité par les I/O (les requêtes attendent) : à {} en cours la médiane de la boucle d'événements a été {} celle des threads bloquants, dans la dispersion des répétitions, avec {:.0} thread(s) contre {:.0} et {} contre {} de CPU par requête.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), a.threads, b.threads, dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
                 ),
             }
         }

@@ -6,6 +6,7 @@ use hdrhistogram::Histogram;
 use iobound_workloads::{Class, Model};
 
 use super::load::{Params, Run};
+use crate::lang::Lang;
 use crate::record::new_histogram;
 use crate::result::Status;
 
@@ -144,7 +145,10 @@ pub struct RunInfo {
     pub repeat: u32,
     pub version: String,
     pub commit: String,
+    /// The system in one line, in English (what `compare` prints).
     pub system: String,
+    /// The system as run.json recorded it, for reports in other languages.
+    pub system_json: serde_json::Value,
 }
 
 /// Everything a report renders.
@@ -179,24 +183,32 @@ impl Report {
     }
 }
 
-fn system_line(v: &serde_json::Value) -> String {
+/// The system run.json recorded, in one line.
+pub fn system_line(v: &serde_json::Value, lang: Lang) -> String {
     if v.is_null() {
-        return "unknown system".into();
+        return lang.pick("unknown system", "système inconnu").into();
     }
     let gib = v["memory_bytes"].as_f64().unwrap_or(0.0) / (1u64 << 30) as f64;
-    format!(
-        "Linux {} on {} x {}, {gib:.1} GiB RAM; data on {} ({}); io_uring {}",
+    let uring = v["io_uring"]["available"].as_bool().unwrap_or(false);
+    let (kernel, cpus, model) = (
         v["kernel"].as_str().unwrap_or("?"),
         v["cpus"].as_u64().unwrap_or(0),
         v["cpu_model"].as_str().unwrap_or("?"),
+    );
+    let (fs, dev) = (
         v["filesystem"]["fstype"].as_str().unwrap_or("?"),
         v["filesystem"]["device"].as_str().unwrap_or("?"),
-        if v["io_uring"]["available"].as_bool().unwrap_or(false) {
-            "available"
-        } else {
-            "unavailable"
-        },
-    )
+    );
+    match lang {
+        Lang::En => format!(
+            "Linux {kernel} on {cpus} x {model}, {gib:.1} GiB RAM; data on {fs} ({dev}); io_uring {}",
+            if uring { "available" } else { "unavailable" }
+        ),
+        Lang::Fr => format!(
+            "Linux {kernel} sur {cpus} x {model}, {gib:.1} Gio de RAM ; données sur {fs} ({dev}) ; io_uring {}",
+            if uring { "disponible" } else { "indisponible" }
+        ),
+    }
 }
 
 /// Engines in legend order: as the run recorded them (the registry's order
@@ -396,7 +408,8 @@ pub fn build(run: &Run) -> Report {
             repeat: run.repeat.max(1),
             version: run.version.clone(),
             commit: run.commit.clone(),
-            system: system_line(&run.system),
+            system: system_line(&run.system, Lang::En),
+            system_json: run.system.clone(),
         },
         groups,
         not_run,
@@ -510,6 +523,7 @@ pub(crate) mod testing {
                 version: String::new(),
                 commit: String::new(),
                 system: String::new(),
+                system_json: serde_json::Value::Null,
             },
             groups,
             not_run: vec![],

@@ -361,13 +361,13 @@ pub fn short_facts(r: &Report, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
             "{}; {} repetition{} of every cell (medians; ranges are min–max); run details at the end.",
-            i.system,
+            super::model::system_line(&i.system_json, lang),
             i.repeat,
             if i.repeat > 1 { "s" } else { "" }
         ),
         Lang::Fr => format!(
             "{} ; {} répétition{} de chaque cellule (médianes ; écarts min–max) ; détails de la mesure à la fin.",
-            i.system,
+            super::model::system_line(&i.system_json, lang),
             i.repeat,
             if i.repeat > 1 { "s" } else { "" }
         ),
