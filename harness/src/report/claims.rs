@@ -651,8 +651,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
             match (v, lang) {
                 (Held, Lang::En) => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}."),
                 (Held, Lang::Fr) => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}."),
-                (Tie, Lang::En) => format!("{}; no lead beyond that spread. Costs: {costs}.", ranges(a, b, lang)),
-                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion. Coûts : {costs}.", ranges(a, b, lang)),
+                (Tie, Lang::En) => format!("{}; no lead beyond that spread. Costs: {costs}.", capital(&ranges(a, b, lang))),
+                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion. Coûts : {costs}.", capital(&ranges(a, b, lang))),
                 (_, Lang::En) => format!("Blocking threads spread the requests over every core while the loop runs on one: {costs}."),
                 (_, Lang::Fr) => format!("Les threads bloquants répartissent les requêtes sur tous les cœurs, la boucle n'en occupe qu'un : {costs}."),
             }
@@ -660,8 +660,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::PoolWrongForWaiting, v) => {
             let n = b.threads.round();
             match (v, lang) {
-                (Tie, Lang::En) => format!("{}; no lead beyond that spread.", ranges(a, b, lang)),
-                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion.", ranges(a, b, lang)),
+                (Tie, Lang::En) => format!("{}; no lead beyond that spread.", capital(&ranges(a, b, lang))),
+                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion.", capital(&ranges(a, b, lang))),
                 (Held, Lang::En) => format!("A pool of {n:.0} threads blocks a thread for every waiting request, so only {n:.0} requests wait at a time; the loop had {} waiting at once.", a.concurrency),
                 (Held, Lang::Fr) => format!("Un pool de {n:.0} threads immobilise un thread par requête en attente : {n:.0} requêtes seulement attendent à la fois ; la boucle en avait {} en même temps.", a.concurrency),
                 (_, Lang::En) => format!("The pool's {n:.0} threads kept up here: the requests waited too little for overlapping them to pay."),
@@ -671,8 +671,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::ComputingNeedsCores, v) => match (v, lang) {
             (Held, Lang::En) => format!("Nothing waits, so there is nothing to overlap: the pool computes on {} cores ({:.0} threads), the loop on one.", c.cores, a.threads),
             (Held, Lang::Fr) => format!("Rien n'attend, il n'y a rien à recouvrir : le pool calcule sur {} cœurs ({:.0} threads), la boucle sur un seul.", c.cores, a.threads),
-            (Tie, Lang::En) => format!("{}: the run did not show the second core's work beyond the spread.", ranges(a, b, lang)),
-            (Tie, Lang::Fr) => format!("{} : la mesure ne montre pas le travail du second cœur au-delà de la dispersion.", ranges(a, b, lang)),
+            (Tie, Lang::En) => format!("{}: the run did not show the second core's work beyond the spread.", capital(&ranges(a, b, lang))),
+            (Tie, Lang::Fr) => format!("{} : la mesure ne montre pas le travail du second cœur au-delà de la dispersion.", capital(&ranges(a, b, lang))),
             (_, Lang::En) => "The event loop did more: handing requests to the pool cost more than a second core gave.".into(),
             (_, Lang::Fr) => "La boucle a fait plus : confier les requêtes au pool a coûté plus que ce qu'un second cœur apportait.".into(),
         },
@@ -693,6 +693,12 @@ pub fn why(c: &Claim, lang: Lang) -> String {
             (_, Lang::Fr) => "La boucle a tout de même fait plus : chaque lecture lui coûte moins de CPU qu'un appel bloquant aux autres.".into(),
         },
     }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
 /// Both sides' ranges over the repetitions, in req/s.
