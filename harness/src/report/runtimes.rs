@@ -115,3 +115,71 @@ pub fn pools(r: &Report) -> Vec<Row> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::testing::{group, point, report};
+
+    #[test]
+    fn engines_of_one_model_are_compared_at_their_lowest_and_highest_shared_load() {
+        let models = [
+            ("threads", Model::BlockingThreads),
+            ("uring", Model::EventLoop),
+            ("tokio", Model::EventLoop),
+            ("rayon", Model::Pool),
+            ("procs", Model::ProcessPool),
+        ];
+        let r = report(
+            2,
+            &models,
+            vec![
+                group(
+                    "net-echo",
+                    Class::IoBound,
+                    vec![
+                        point("threads", 1, &[1.0], 1.0, 1.0),
+                        point("uring", 1, &[10.0], 1.0, 1.0),
+                        point("tokio", 1, &[12.0], 1.0, 1.0),
+                        point("uring", 64, &[100.0], 1.0, 1.0),
+                        point("tokio", 64, &[90.0], 1.0, 1.0),
+                        point("uring", 256, &[100.0], 1.0, 1.0),
+                    ],
+                ),
+                group(
+                    "cpu-hash",
+                    Class::CpuBound,
+                    vec![
+                        point("rayon", 32, &[100.0], 1.0, 2.0),
+                        point("procs", 32, &[90.0], 1.2, 3.0),
+                        point("uring", 32, &[50.0], 1.0, 1.0),
+                    ],
+                ),
+            ],
+        );
+        assert_eq!(
+            shared_models(&r),
+            [(
+                Model::EventLoop,
+                vec!["uring".to_string(), "tokio".to_string()]
+            )]
+        );
+        let rows = rows(&r);
+        // 256 had one event loop only: 1 and 64 are the shared loads.
+        let seen: Vec<(usize, &str)> = rows
+            .iter()
+            .map(|x| (x.concurrency, x.engine.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [(1, "uring"), (1, "tokio"), (64, "uring"), (64, "tokio")]
+        );
+        let pools = pools(&r);
+        assert_eq!(pools.len(), 2);
+        assert_eq!(
+            (pools[1].model, pools[1].engine.as_str()),
+            (Model::ProcessPool, "procs")
+        );
+        assert!((pools[1].cpu_per_request_ns - 1200.0).abs() < 1e-6);
+    }
+}
