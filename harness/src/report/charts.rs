@@ -203,7 +203,16 @@ pub fn memory(r: &Report, g: &Group, lang: Lang) -> Chart {
         ),
         scale: Scale::Log,
         ticks: vec![],
-        fmt: |v| human::bytes(v),
+        // Decimal units: the log axis's ticks fall on powers of ten.
+        fmt: |v| {
+            if v >= 1e9 {
+                format!("{:.0} GB", v / 1e9)
+            } else if v >= 1e6 {
+                format!("{:.0} MB", v / 1e6)
+            } else {
+                format!("{:.0} kB", v / 1e3)
+            }
+        },
     };
     against_load(
         r,
