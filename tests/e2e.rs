@@ -1265,14 +1265,18 @@ fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
     let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 13);
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    // One language, the run's: the answer first, in French only.
+    assert!(md.contains("## La réponse"), "{md}");
     assert!(
-        md.contains("## Verdicts") && md.contains("## À retenir"),
+        !md.contains("The answer") && !md.contains("## Verdicts"),
         "{md}"
     );
-    assert!(
-        md.contains("| cpu-hash | CPU-bound | 2 in flight |"),
-        "{md}"
-    );
+    assert!(md.find("## La réponse").unwrap() < md.find("## Résultats par charge").unwrap());
+    // No event loop ran: every claim reads "not measured", none is guessed.
+    assert_eq!(md.matches("| – non mesurée |").count(), 6, "{md}");
+    assert!(md.contains("### cpu-hash (limité par le CPU)"), "{md}");
+    let run_lang = &run["lang"];
+    assert_eq!(run_lang, "fr");
 
     // Re-rendering without run.json, with one cell file corrupted: that cell
     // is reported missing and the rest renders.
@@ -1362,36 +1366,78 @@ fn report_html_renders_its_charts_in_headless_chromium() {
     .unwrap();
     let out = iobound(&["report".to_string(), dir.display().to_string()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    // The report has no script; a copy gets one that writes every SVG's
-    // rendered size into the DOM, which --dump-dom then prints.
+    // The report has no script; a copy gets one that writes, for every SVG,
+    // its rendered size, and every pair of its text boxes that intersect or
+    // any text box that leaves it, into the DOM, which --dump-dom prints.
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     let probe = html.replace(
         "</body>",
-        "<script>document.body.setAttribute('data-sizes', JSON.stringify(\
-         Array.from(document.querySelectorAll('svg')).map(s => {\
-         const r = s.getBoundingClientRect(); return [s.id, r.width, r.height]; })));</script></body>",
+        r#"<script>
+const out = { sizes: [], overlaps: [], outside: [], texts: 0 };
+for (const s of document.querySelectorAll('svg')) {
+  const r = s.getBoundingClientRect();
+  out.sizes.push([s.id, r.width, r.height]);
+  const ts = Array.from(s.querySelectorAll('text'))
+    .filter(t => t.textContent.trim().length > 0)
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  out.texts += ts.length;
+  for (let i = 0; i < ts.length; i++) {
+    const a = ts[i][1];
+    if (a.left < r.left - 0.5 || a.right > r.right + 0.5 || a.top < r.top - 0.5 || a.bottom > r.bottom + 0.5)
+      out.outside.push([s.id, ts[i][0]]);
+    for (let j = i + 1; j < ts.length; j++) {
+      const b = ts[j][1];
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 0.5 && h > 0.5) out.overlaps.push([s.id, ts[i][0], ts[j][0]]);
+    }
+  }
+}
+document.body.setAttribute('data-probe', JSON.stringify(out));
+</script></body>"#,
     );
     std::fs::write(dir.join("probe.html"), probe).unwrap();
     let out = headless(&chromium, &s.0.join("profile"))
+        .arg("--window-size=1400,900")
         .arg("--dump-dom")
         .arg(format!("file://{}", dir.join("probe.html").display()))
         .output()
         .unwrap();
     let dom = text(&out.stdout);
-    let start = dom.find("data-sizes=\"").expect("the probe ran") + "data-sizes=\"".len();
+    let start = dom.find("data-probe=\"").expect("the probe ran") + "data-probe=\"".len();
     let end = start + dom[start..].find('"').unwrap();
-    let sizes: Vec<(String, f64, f64)> =
-        serde_json::from_str(&dom[start..end].replace("&quot;", "\"")).unwrap();
-    // Two workloads x three charts, plus CPU and threads.
-    assert_eq!(sizes.len(), 8, "{sizes:?}");
-    for (id, w, h) in &sizes {
-        assert!(*w > 100.0 && *h > 100.0, "{id} rendered {w}x{h}");
+    let probe: serde_json::Value = serde_json::from_str(
+        &dom[start..end]
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+    .unwrap();
+    let sizes = probe["sizes"].as_array().unwrap();
+    // As many charts as the page has SVGs, each drawn at a readable size.
+    assert_eq!(sizes.len(), html.matches("<svg ").count(), "{sizes:?}");
+    assert!(sizes.len() >= 8, "{sizes:?}");
+    for s in sizes {
+        let (w, h) = (s[1].as_f64().unwrap(), s[2].as_f64().unwrap());
+        assert!(w > 100.0 && h > 100.0, "{} rendered {w}x{h}", s[0]);
     }
-    // A screenshot to look at, kept in cargo's test scratch directory.
-    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
+    assert!(probe["texts"].as_u64().unwrap() > 100, "{probe}");
+    assert_eq!(
+        probe["overlaps"],
+        serde_json::json!([]),
+        "text boxes intersect"
+    );
+    assert_eq!(
+        probe["outside"],
+        serde_json::json!([]),
+        "text leaves its chart"
+    );
+    // The first screen at 1400x900, to look at: it should show the answer
+    // (the map and the claims). Kept in cargo's test scratch directory.
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-first-screen.png");
     eprintln!("screenshot: {}", shot.display());
     let out = headless(&chromium, &s.0.join("profile2"))
-        .arg("--window-size=1340,2400")
+        .arg("--window-size=1400,900")
+        .arg("--hide-scrollbars")
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", dir.join("report.html").display()))
         .output()

@@ -1,9 +1,12 @@
-//! The report's charts, built from the model: per workload, throughput and
-//! p99 against concurrency and the latency percentile spectrum; across
-//! workloads, CPU per 1000 requests and OS threads per engine.
+//! The report's charts, built from the model: per workload, throughput
+//! (beside each engine's ceiling) and p99 against concurrency, and the
+//! latency percentile spectrum; for the concurrency sweep (the C10k curve),
+//! CPU per request, peak memory and OS threads against concurrency too.
 
-use super::model::{Group, Report};
+use super::bounds;
+use super::model::{Group, Point, Report, Stat};
 use super::svg::{self, Axis, Scale, Series};
+use crate::lang::Lang;
 use crate::output::human;
 
 /// A chart with the id its SVG carries.
@@ -20,18 +23,23 @@ fn slug(s: &str) -> String {
         .to_string()
 }
 
-fn conc_axis(g: &Group) -> Axis {
+fn log_note(lang: Lang) -> &'static str {
+    lang.pick(", log scale", ", échelle log")
+}
+
+fn conc_axis(g: &Group, lang: Lang) -> Axis {
+    let log = g.concurrencies.len() > 1;
+    let base = if g.open_loop {
+        lang.pick("offered rate (requests/s)", "débit offert (requêtes/s)")
+    } else {
+        lang.pick(
+            "concurrency (requests in flight)",
+            "concurrence (requêtes en cours)",
+        )
+    };
     Axis {
-        label: if g.open_loop {
-            "offered rate (requests/s)".into()
-        } else {
-            "concurrency (requests in flight)".into()
-        },
-        scale: if g.concurrencies.len() > 1 {
-            Scale::Log
-        } else {
-            Scale::Linear
-        },
+        label: format!("{base}{}", if log { log_note(lang) } else { "" }),
+        scale: if log { Scale::Log } else { Scale::Linear },
         ticks: g
             .concurrencies
             .iter()
@@ -46,73 +54,197 @@ fn ms(v: f64) -> String {
 }
 
 /// One figure against concurrency (or offered rate): a line per engine
-/// through the medians, whiskers for the repetitions' range.
+/// through the medians, whiskers for the repetitions' range, and, when
+/// `ceiling` is set, each engine's ceiling dashed beside it.
+#[allow(clippy::too_many_arguments)]
 fn against_load(
     r: &Report,
     g: &Group,
     id: &str,
     title: &str,
     y: Axis,
-    figure: impl Fn(&super::model::Point) -> super::model::Stat,
+    figure: impl Fn(&Point) -> Stat,
+    ceiling: bool,
+    lang: Lang,
 ) -> Chart {
-    let series = g
-        .engines
-        .iter()
-        .map(|e| {
-            let pts: Vec<_> = g.points.iter().filter(|p| &p.engine == e).collect();
-            Series {
-                name: e.clone(),
-                colour: svg::colour(r.engine_index(e)),
-                points: pts
-                    .iter()
-                    .map(|p| (p.concurrency as f64, figure(p).median))
-                    .collect(),
-                ranges: pts
-                    .iter()
-                    .filter(|p| p.reps > 1)
-                    .map(|p| (p.concurrency as f64, figure(p).min, figure(p).max))
-                    .collect(),
+    let mut series = Vec::new();
+    for e in &g.engines {
+        let pts: Vec<_> = g.points.iter().filter(|p| &p.engine == e).collect();
+        let colour = svg::colour(r.engine_index(e));
+        series.push(Series {
+            name: e.clone(),
+            colour,
+            points: pts
+                .iter()
+                .map(|p| (p.concurrency as f64, figure(p).median))
+                .collect(),
+            ranges: pts
+                .iter()
+                .filter(|p| p.reps > 1)
+                .map(|p| (p.concurrency as f64, figure(p).min, figure(p).max))
+                .collect(),
+            dashed: false,
+        });
+        if ceiling {
+            let ceil: Vec<(f64, f64)> = pts
+                .iter()
+                .filter_map(|p| bounds::ceiling(r, g, p).map(|c| (p.concurrency as f64, c.limit.1)))
+                .collect();
+            if !ceil.is_empty() {
+                series.push(Series {
+                    name: format!("{e}: {}", lang.pick("ceiling", "plafond")),
+                    colour,
+                    points: ceil,
+                    ranges: vec![],
+                    dashed: true,
+                });
             }
-        })
-        .collect::<Vec<_>>();
+        }
+    }
     let id = format!("{id}-{}", slug(&g.label));
     Chart {
         svg: svg::line_chart(
             &id,
             &format!("{}: {title}", g.label),
-            &conc_axis(g),
+            &conc_axis(g, lang),
             &y,
             &series,
+            lang.pick("ceiling", "plafond"),
         ),
         id,
     }
 }
 
-/// Throughput against concurrency.
-pub fn throughput(r: &Report, g: &Group) -> Chart {
+/// Throughput against concurrency, each engine beside its ceiling.
+pub fn throughput(r: &Report, g: &Group, lang: Lang) -> Chart {
     let y = Axis {
-        label: "throughput (requests/s)".into(),
+        label: lang
+            .pick("throughput (requests/s)", "débit (requêtes/s)")
+            .into(),
         scale: Scale::Linear,
         ticks: vec![],
         fmt: human::rate,
     };
-    against_load(r, g, "throughput", "throughput", y, |p| p.throughput)
+    against_load(
+        r,
+        g,
+        "throughput",
+        lang.pick("throughput and ceiling", "débit et plafond"),
+        y,
+        |p| p.throughput,
+        !g.open_loop,
+        lang,
+    )
 }
 
 /// p99 latency against concurrency, log axis.
-pub fn p99(r: &Report, g: &Group) -> Chart {
+pub fn p99(r: &Report, g: &Group, lang: Lang) -> Chart {
     let y = Axis {
-        label: "p99 latency (log scale)".into(),
+        label: format!(
+            "{}{}",
+            lang.pick("p99 latency", "latence p99"),
+            log_note(lang)
+        ),
         scale: Scale::Log,
         ticks: vec![],
         fmt: ms,
     };
-    against_load(r, g, "p99", "p99 latency", y, |p| p.p99_ns)
+    against_load(
+        r,
+        g,
+        "p99",
+        lang.pick("p99 latency", "latence p99"),
+        y,
+        |p| p.p99_ns,
+        false,
+        lang,
+    )
+}
+
+/// Client CPU time per request against concurrency, log axis.
+pub fn cpu_per_request(r: &Report, g: &Group, lang: Lang) -> Chart {
+    let y = Axis {
+        label: format!(
+            "{}{}",
+            lang.pick("CPU per request", "CPU par requête"),
+            log_note(lang)
+        ),
+        scale: Scale::Log,
+        ticks: vec![],
+        fmt: ms,
+    };
+    against_load(
+        r,
+        g,
+        "cpu",
+        lang.pick("client CPU per request", "CPU client par requête"),
+        y,
+        |p| p.cpu_ns,
+        false,
+        lang,
+    )
+}
+
+/// Peak resident memory against concurrency, log axis.
+pub fn memory(r: &Report, g: &Group, lang: Lang) -> Chart {
+    let y = Axis {
+        label: format!(
+            "{}{}",
+            lang.pick("peak memory (RSS)", "mémoire de pointe (RSS)"),
+            log_note(lang)
+        ),
+        scale: Scale::Log,
+        ticks: vec![],
+        // Decimal units: the log axis's ticks fall on powers of ten.
+        fmt: |v| {
+            if v >= 1e9 {
+                format!("{:.0} GB", v / 1e9)
+            } else if v >= 1e6 {
+                format!("{:.0} MB", v / 1e6)
+            } else {
+                format!("{:.0} kB", v / 1e3)
+            }
+        },
+    };
+    against_load(
+        r,
+        g,
+        "memory",
+        lang.pick("peak memory", "mémoire de pointe"),
+        y,
+        |p| p.peak_rss,
+        false,
+        lang,
+    )
+}
+
+/// OS threads against concurrency, log axis.
+pub fn threads(r: &Report, g: &Group, lang: Lang) -> Chart {
+    let y = Axis {
+        label: format!(
+            "{}{}",
+            lang.pick("OS threads", "threads de l'OS"),
+            log_note(lang)
+        ),
+        scale: Scale::Log,
+        ticks: vec![],
+        fmt: |v| format!("{v:.0}"),
+    };
+    against_load(
+        r,
+        g,
+        "threads",
+        lang.pick("OS threads", "threads de l'OS"),
+        y,
+        |p| p.threads,
+        false,
+        lang,
+    )
 }
 
 /// The latency percentile spectrum at the highest common concurrency:
 /// x is 1/(1-p) on a log axis, as HdrHistogram plots it.
-pub fn spectrum(r: &Report, g: &Group) -> Option<Chart> {
+pub fn spectrum(r: &Report, g: &Group, lang: Lang) -> Option<Chart> {
     let c = g.highest_common()?;
     let series = g
         .engines
@@ -135,11 +267,17 @@ pub fn spectrum(r: &Report, g: &Group) -> Option<Chart> {
                 colour: svg::colour(r.engine_index(&p.engine)),
                 points,
                 ranges: vec![],
+                dashed: false,
             }
         })
         .collect::<Vec<_>>();
+    let max_n = g.points.iter().map(|p| p.hist.len()).max().unwrap_or(1) as f64;
     let x = Axis {
-        label: "percentile".into(),
+        label: format!(
+            "{}{}",
+            lang.pick("percentile", "percentile"),
+            log_note(lang)
+        ),
         scale: Scale::Log,
         ticks: [
             (1.0, "0%"),
@@ -152,112 +290,74 @@ pub fn spectrum(r: &Report, g: &Group) -> Option<Chart> {
         ]
         .iter()
         .map(|&(v, l)| (v, l.to_string()))
-        .filter(|&(v, _)| {
-            let max_n = g.points.iter().map(|p| p.hist.len()).max().unwrap_or(1) as f64;
-            v <= max_n.max(100.0)
-        })
+        .filter(|&(v, _)| v <= max_n.max(100.0))
         .collect(),
         fmt: |v| format!("{v}"),
     };
     let y = Axis {
-        label: "latency (log scale)".into(),
+        label: format!("{}{}", lang.pick("latency", "latence"), log_note(lang)),
         scale: Scale::Log,
         ticks: vec![],
         fmt: ms,
     };
     let id = format!("spectrum-{}", slug(&g.label));
+    let title = match lang {
+        Lang::En => format!("{}: latency by percentile at C={c}", g.label),
+        Lang::Fr => format!("{} : latence par percentile à C={c}", g.label),
+    };
     Some(Chart {
-        svg: svg::line_chart(
-            &id,
-            &format!("{}: latency by percentile at concurrency {c}", g.label),
-            &x,
-            &y,
-            &series,
-        ),
+        svg: svg::line_chart(&id, &title, &x, &y, &series, ""),
         id,
     })
 }
 
-fn per_engine_bars(
-    r: &Report,
-    id: &str,
-    title: &str,
-    y: Axis,
-    value: impl Fn(&super::model::Point) -> f64,
-) -> Chart {
-    let groups: Vec<&Group> = r
-        .groups
+/// The group swept over concurrency (the C10k curve): the closed-loop group
+/// with the most concurrencies, at least four, the highest reach on a tie.
+pub fn sweep_group(r: &Report) -> Option<&Group> {
+    r.groups
         .iter()
-        .filter(|g| g.highest_common().is_some())
-        .collect();
-    let categories: Vec<String> = groups
-        .iter()
-        .map(|g| format!("{} c{}", g.label, g.highest_common().unwrap_or(0)))
-        .collect();
-    let series = r
-        .engines
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let vals = groups
-                .iter()
-                .map(|g| g.highest_common().and_then(|c| g.point(e, c)).map(&value))
-                .collect();
-            (e.clone(), svg::colour(i), vals)
+        .filter(|g| !g.open_loop && g.concurrencies.len() >= 4)
+        .max_by_key(|g| {
+            (
+                g.concurrencies.len(),
+                g.concurrencies.last().copied().unwrap_or(0),
+                std::cmp::Reverse(r.groups.iter().position(|x| x.label == g.label)),
+            )
         })
-        .collect::<Vec<_>>();
-    Chart {
-        svg: svg::bar_chart(id, title, &categories, &y, &series),
-        id: id.to_string(),
+}
+
+/// The sweep's charts: throughput, p99, CPU per request, memory, threads.
+pub fn sweep(r: &Report, g: &Group, lang: Lang) -> Vec<Chart> {
+    vec![
+        throughput(r, g, lang),
+        p99(r, g, lang),
+        cpu_per_request(r, g, lang),
+        memory(r, g, lang),
+        threads(r, g, lang),
+    ]
+}
+
+/// The charts of one workload's section: the sweep group's are in its own
+/// section, so only its spectrum is here.
+pub fn of_group(r: &Report, g: &Group, lang: Lang) -> Vec<Chart> {
+    let is_sweep = sweep_group(r).is_some_and(|s| s.label == g.label);
+    let mut out = Vec::new();
+    if !is_sweep {
+        out.push(throughput(r, g, lang));
+        out.push(p99(r, g, lang));
     }
-}
-
-/// CPU time (user + sys) per request, per engine and workload, in the
-/// unit the tables and the terminal use.
-pub fn cpu(r: &Report) -> Chart {
-    per_engine_bars(
-        r,
-        "cpu-per-request",
-        "CPU µs per request (highest common concurrency)",
-        Axis {
-            label: crate::output::human::CPU_PER_REQUEST.into(),
-            scale: Scale::Linear,
-            ticks: vec![],
-            fmt: |v| crate::output::human::cpu_us(v * 1e3),
-        },
-        |p| p.cpu_s_per_1000.median * 1e3,
-    )
-}
-
-/// OS threads the engine added, per engine and workload.
-pub fn threads(r: &Report) -> Chart {
-    per_engine_bars(
-        r,
-        "os-threads",
-        "OS threads used by the engine (highest common concurrency)",
-        Axis {
-            label: "threads".into(),
-            scale: Scale::Linear,
-            ticks: vec![],
-            fmt: |v| format!("{v:.0}"),
-        },
-        |p| p.threads.median,
-    )
+    out.extend(spectrum(r, g, lang));
+    out
 }
 
 /// Every chart of the report, in reading order.
-pub fn all(r: &Report) -> Vec<(Option<String>, Chart)> {
+pub fn all(r: &Report, lang: Lang) -> Vec<Chart> {
     let mut out = Vec::new();
-    for g in &r.groups {
-        out.push((Some(g.label.clone()), throughput(r, g)));
-        out.push((Some(g.label.clone()), p99(r, g)));
-        if let Some(s) = spectrum(r, g) {
-            out.push((Some(g.label.clone()), s));
-        }
+    if let Some(g) = sweep_group(r) {
+        out.extend(sweep(r, g, lang));
     }
-    if !r.groups.is_empty() {
-        out.push((None, cpu(r)));
-        out.push((None, threads(r)));
+    for g in &r.groups {
+        out.extend(of_group(r, g, lang));
     }
     out
 }

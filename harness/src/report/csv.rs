@@ -122,6 +122,7 @@ mod tests {
             reason: reason.map(str::to_string),
             summary: None,
             hist: None,
+            params: Default::default(),
         }
     }
 

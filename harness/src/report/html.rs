@@ -1,25 +1,52 @@
 //! report.html: one self-contained page (inline CSS and SVG, no script, no
 //! font or network fetch), written as well-formed XHTML so any XML parser
-//! reads it.
+//! reads it. The answer comes first — one sentence per class of work, the
+//! decision map and the claims — and the details follow.
+
+use iobound_workloads::Model;
 
 use super::charts;
+use super::claims;
+use super::map::{self, Winner};
 use super::model::Report;
+use super::runtimes;
 use super::svg::esc;
 use super::tables;
-use super::verdict;
 use super::Render;
 use crate::lang::Lang;
 
 pub struct Html;
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:1340px;margin:24px auto;padding:0 16px;color:#222}\
-table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}\
+const STYLE: &str = "body{font-family:sans-serif;max-width:1340px;margin:16px auto;padding:0 16px;color:#222}\
+h1{font-size:22px;margin:4px 0}h2{font-size:18px;margin:18px 0 6px}h3{font-size:15px;margin:10px 0 4px}\
+p.facts{font-size:12px;color:#555;margin:2px 0 6px}\
+table{border-collapse:collapse;margin:6px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .charts{display:flex;flex-wrap:wrap;gap:12px}svg.chart{border:1px solid #ddd}\
-li{margin:4px 0}";
+li{margin:3px 0}ul.classes{margin:4px 0 8px;padding-left:20px;font-size:14px}\
+.answer{display:flex;flex-direction:column}\
+table.map td{min-width:160px;font-size:12px}table.map td.w{font-weight:bold;background:#f4f4f4}\
+table.claims{width:100%}table.claims td{font-size:12px}table.claims td.c{width:30%}table.claims td.m{width:20%}table.claims td.why{color:#444}td.v{white-space:nowrap;font-weight:bold}\
+p.note{font-size:12px;color:#555;margin:0 0 8px}span.sw{display:inline-block;width:10px;height:10px;margin-right:4px;border:1px solid #888}";
 
-fn table(o: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    o.push_str("<table><thead><tr>");
+/// A strong and a light colour per model: the map's cells and key.
+fn model_colour(m: Model) -> (&'static str, &'static str) {
+    match m {
+        Model::BlockingThreads => ("#1f77b4", "#d6e6f4"),
+        Model::EventLoop => ("#ff7f0e", "#ffe2c6"),
+        Model::EventLoops => ("#8c564b", "#ead7d2"),
+        Model::Pool => ("#2ca02c", "#d4efd4"),
+        Model::ProcessPool => ("#bcbd22", "#f1f1c4"),
+        Model::EventLoopPool => ("#9467bd", "#e6dcf1"),
+    }
+}
+
+fn table(o: &mut String, class: &str, header: &[&str], rows: &[Vec<String>]) {
+    if class.is_empty() {
+        o.push_str("<table><thead><tr>");
+    } else {
+        o.push_str(&format!("<table class=\"{class}\"><thead><tr>"));
+    }
     for h in header {
         o.push_str(&format!("<th>{}</th>", esc(h)));
     }
@@ -39,12 +66,86 @@ fn table(o: &mut String, header: &[&str], rows: &[Vec<String>]) {
     o.push_str("</tbody></table>\n");
 }
 
-fn list(o: &mut String, items: &[String]) {
-    o.push_str("<ul>");
+fn list(o: &mut String, class: &str, items: &[String]) {
+    if class.is_empty() {
+        o.push_str("<ul>");
+    } else {
+        o.push_str(&format!("<ul class=\"{class}\">"));
+    }
     for i in items {
         o.push_str(&format!("<li>{}</li>", esc(i)));
     }
     o.push_str("</ul>\n");
+}
+
+fn winner_html(w: &Winner, label: &str, lang: Lang) -> String {
+    let swatch = match w {
+        Winner::Model { model, .. } => format!(
+            "<span class=\"sw\" style=\"background:{}\"></span>",
+            model_colour(*model).0
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "<div>{label} {swatch}{}</div>",
+        esc(&tables::winner_text(w, lang))
+    )
+}
+
+fn decision_map(o: &mut String, m: &map::DecisionMap, lang: Lang) {
+    o.push_str(&format!("<h3>{}</h3>\n", esc(&tables::map_title(m, lang))));
+    o.push_str("<table class=\"map\"><thead><tr>");
+    for h in tables::map_header(m, lang) {
+        o.push_str(&format!("<th>{}</th>", esc(&h)));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for &wait in &m.waits {
+        o.push_str(&format!(
+            "<tr><td class=\"w\">{}</td>",
+            esc(&tables::wait_text(wait))
+        ));
+        for &work in &m.works {
+            match m.cell(wait, work) {
+                Some(c) => {
+                    let bg = match &c.throughput {
+                        Winner::Model { model, .. } => model_colour(*model).1,
+                        _ => "#ffffff",
+                    };
+                    o.push_str(&format!(
+                        "<td style=\"background:{bg}\" title=\"{}\">{}{}</td>",
+                        esc(&c.group),
+                        winner_html(&c.throughput, "req/s:", lang),
+                        winner_html(&c.p99, "p99:", lang)
+                    ));
+                }
+                None => o.push_str("<td>-</td>"),
+            }
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table>\n");
+    o.push_str(&format!(
+        "<p class=\"note\">{}</p>\n",
+        esc(tables::map_note(lang))
+    ));
+}
+
+fn claims_table(o: &mut String, cs: &[claims::Claim], lang: Lang) {
+    o.push_str("<table class=\"claims\"><thead><tr>");
+    for h in tables::claims_header(lang) {
+        o.push_str(&format!("<th>{}</th>", esc(h)));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for row in tables::claims_rows(cs, lang) {
+        o.push_str(&format!(
+            "<tr><td class=\"v\">{}</td><td class=\"c\">{}</td><td class=\"m\">{}</td><td class=\"why\">{}</td></tr>",
+            esc(&row[0]),
+            esc(&row[1]),
+            esc(&row[2]),
+            esc(&row[3])
+        ));
+    }
+    o.push_str("</tbody></table>\n");
 }
 
 impl Render for Html {
@@ -53,57 +154,166 @@ impl Render for Html {
     }
 
     fn render(&self, r: &Report, lang: Lang) -> Vec<u8> {
-        let title = format!("iobound report: {}", r.info.run_id);
+        let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+        let title = format!(
+            "{} {}",
+            t("iobound report:", "Rapport iobound :"),
+            r.info.run_id
+        );
         let mut o = String::new();
-        o.push_str("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>");
+        o.push_str(&format!(
+            "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"{}\"><head><meta charset=\"utf-8\"/>",
+            t("en", "fr")
+        ));
         o.push_str(&format!(
             "<title>{}</title><style>{STYLE}</style></head><body>\n",
             esc(&title)
         ));
         o.push_str(&format!("<h1>{}</h1>\n", esc(&title)));
-        list(&mut o, &tables::run_facts(r));
-        let verdicts = verdict::all(r);
-        o.push_str("<h2>Verdicts</h2>\n");
-        if verdicts.is_empty() {
-            o.push_str("<p>No workload has results from more than one engine.</p>\n");
-        } else {
-            o.push_str("<p>Per workload, at the highest concurrency every engine ran. A lead counts only when the runs' ranges do not overlap.</p>\n");
-            table(
-                &mut o,
-                &tables::verdict_header(Lang::En),
-                &tables::verdict_rows(&verdicts, Lang::En),
-            );
+        o.push_str(&format!(
+            "<p class=\"facts\">{}</p>\n",
+            esc(&tables::short_facts(r, lang))
+        ));
+
+        // The answer.
+        let cs = claims::all(r);
+        o.push_str(&format!(
+            "<h2 id=\"answer\">{}</h2>\n",
+            t("The answer", "La réponse")
+        ));
+        list(&mut o, "classes", &claims::class_sentences(&cs, lang));
+        o.push_str("<div class=\"answer\">");
+        if let Some(m) = map::build(r) {
+            o.push_str("<div class=\"map\">");
+            decision_map(&mut o, &m, lang);
+            o.push_str("</div>");
         }
-        o.push_str("<h2>What to take away</h2>\n");
-        list(&mut o, &verdict::takeaways(r, &verdicts, Lang::En));
-        if lang == Lang::Fr {
-            o.push_str("<h2 lang=\"fr\">À retenir</h2>\n<div lang=\"fr\">");
-            list(&mut o, &verdict::takeaways(r, &verdicts, Lang::Fr));
-            o.push_str("</div>\n");
-        }
-        for g in &r.groups {
+        o.push_str(&format!(
+            "<div><h3>{}</h3>\n",
+            t(
+                "The lesson's claims, measured",
+                "Les affirmations de la leçon, mesurées"
+            )
+        ));
+        claims_table(&mut o, &cs, lang);
+        o.push_str("</div></div>\n");
+
+        // How to read, then the details.
+        o.push_str(&format!(
+            "<h2>{}</h2>\n",
+            t("How to read this", "Comment lire ce rapport")
+        ));
+        list(
+            &mut o,
+            "",
+            &tables::how_to_read(lang)
+                .into_iter()
+                .map(String::from)
+                .chain([tables::engines_line(r, lang)])
+                .collect::<Vec<_>>(),
+        );
+        if let Some(g) = charts::sweep_group(r) {
             o.push_str(&format!(
-                "<h2>{}</h2>\n<div class=\"charts\">",
-                esc(&g.label)
+                "<h2 id=\"c10k\">{}</h2>\n<p>{}</p>\n<div class=\"charts\">",
+                esc(&match lang {
+                    Lang::En => format!("The C10k curve: {}", g.label),
+                    Lang::Fr => format!("La courbe C10k : {}", g.label),
+                }),
+                esc(&tables::c10k_text(r, g, lang))
             ));
-            o.push_str(&charts::throughput(r, g).svg);
-            o.push_str(&charts::p99(r, g).svg);
-            if let Some(c) = charts::spectrum(r, g) {
+            for c in charts::sweep(r, g, lang) {
                 o.push_str(&c.svg);
             }
             o.push_str("</div>\n");
-            table(&mut o, &tables::group_header(g), &tables::group_rows(g));
         }
-        if !r.groups.is_empty() {
-            o.push_str("<h2>Cost per engine</h2>\n<div class=\"charts\">");
-            o.push_str(&charts::cpu(r).svg);
-            o.push_str(&charts::threads(r).svg);
+        o.push_str(&format!("<h2>{}</h2>\n", t("Ceilings", "Plafonds")));
+        o.push_str(&format!(
+            "<p>{}</p>\n",
+            esc(t(
+                "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
+                "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
+            ))
+        ));
+        list(&mut o, "", &super::bounds::how(lang));
+        table(
+            &mut o,
+            "",
+            &tables::bounds_header(lang),
+            &tables::bounds_rows(r, lang),
+        );
+        o.push_str(&format!(
+            "<h2>{}</h2>\n",
+            t("The claims in detail", "Les affirmations en détail")
+        ));
+        table(
+            &mut o,
+            "",
+            &tables::claim_detail_header(lang),
+            &tables::claim_detail_rows(&cs, lang),
+        );
+        o.push_str(&format!(
+            "<h2>{}</h2>\n",
+            t("Runtimes", "Environnements d'exécution")
+        ));
+        o.push_str(&format!(
+            "<p>{}</p>\n",
+            esc(&tables::runtimes_text(r, lang))
+        ));
+        let rows = runtimes::rows(r);
+        if !rows.is_empty() {
+            table(
+                &mut o,
+                "",
+                &tables::runtimes_header(lang),
+                &tables::runtime_rows(&rows, lang),
+            );
+        }
+        let pools = runtimes::pools(r);
+        if !pools.is_empty() {
+            o.push_str(&format!(
+                "<h3>{}</h3>\n",
+                t(
+                    "Thread pool against process pool",
+                    "Pool de threads contre pool de processus"
+                )
+            ));
+            table(
+                &mut o,
+                "",
+                &tables::runtimes_header(lang),
+                &tables::runtime_rows(&pools, lang),
+            );
+        }
+        o.push_str(&format!(
+            "<h2>{}</h2>\n",
+            t("Results by workload", "Résultats par charge")
+        ));
+        for g in &r.groups {
+            o.push_str(&format!(
+                "<h3>{} ({})</h3>\n<div class=\"charts\">",
+                esc(&g.label),
+                esc(tables::class_of(g, lang))
+            ));
+            for c in charts::of_group(r, g, lang) {
+                o.push_str(&c.svg);
+            }
             o.push_str("</div>\n");
+            table(
+                &mut o,
+                "",
+                &tables::group_header(g, lang),
+                &tables::group_rows(r, g, lang),
+            );
         }
+        o.push_str(&format!("<h2>{}</h2>\n", t("The run", "La mesure")));
+        list(&mut o, "", &tables::run_facts(r, lang));
         let rows = tables::not_run_rows(r);
         if !rows.is_empty() {
-            o.push_str("<h2>Cells without results</h2>\n");
-            table(&mut o, &["cell", "status", "reason"], &rows);
+            o.push_str(&format!(
+                "<h2>{}</h2>\n",
+                t("Cells without results", "Cellules sans résultat")
+            ));
+            table(&mut o, "", &tables::not_run_header(lang), &rows);
         }
         o.push_str("</body></html>\n");
         o.into_bytes()

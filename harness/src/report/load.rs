@@ -45,6 +45,34 @@ pub struct Cell {
     pub reason: Option<String>,
     pub summary: Option<Summary>,
     pub hist: Option<Histogram<u64>>,
+    /// The parameters of the cell's group that reports read.
+    pub params: Params,
+}
+
+/// What a report reads of a cell's group configuration (its `config`):
+/// the wait and the computing each request does, and the server's threads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Params {
+    /// `db_latency`: the service time of each query, in nanoseconds.
+    pub wait_ns: Option<u64>,
+    /// `work`: bytes hashed per request.
+    pub work_bytes: Option<u64>,
+    /// `server_threads`: threads of the loopback server iobound started.
+    pub server_threads: Option<u32>,
+}
+
+impl Params {
+    fn of(config: &serde_json::Value) -> Self {
+        Params {
+            wait_ns: config["db_latency"].as_str().and_then(|d| {
+                iobound_workloads::units::parse_duration(d)
+                    .ok()
+                    .map(|d| d.as_nanos() as u64)
+            }),
+            work_bytes: config["work"].as_u64(),
+            server_threads: config["server_threads"].as_u64().map(|t| t as u32),
+        }
+    }
 }
 
 impl Cell {
@@ -148,6 +176,8 @@ struct CellIn {
     reason: Option<String>,
     summary: Option<Summary>,
     histogram: Option<HistIn>,
+    #[serde(default)]
+    config: serde_json::Value,
 }
 
 fn decode_histogram(b64: &str) -> Result<Histogram<u64>, String> {
@@ -179,6 +209,7 @@ pub fn parse_cell(v: serde_json::Value) -> Result<Cell, String> {
         reason: c.reason,
         summary: c.summary,
         hist,
+        params: Params::of(&c.config),
     })
 }
 

@@ -1,15 +1,21 @@
-//! report.md: verdicts, take-aways and every figure as tables.
+//! report.md: the same report as report.html, in tables: the answer first
+//! (one sentence per class of work, the decision map, the claims), then the
+//! details. Charts are in report.html.
 
+use super::charts;
+use super::claims;
+use super::map;
 use super::model::Report;
+use super::runtimes;
 use super::tables;
-use super::verdict;
 use super::Render;
 use crate::lang::Lang;
 
 pub struct Markdown;
 
-fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+fn table<S: AsRef<str>>(out: &mut String, header: &[S], rows: &[Vec<String>]) {
     let cell = |s: &str| s.replace('|', "\\|");
+    let header: Vec<String> = header.iter().map(|h| cell(h.as_ref())).collect();
     out.push_str(&format!("| {} |\n", header.join(" | ")));
     out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
     for r in rows {
@@ -19,52 +25,163 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     out.push('\n');
 }
 
+fn bullets(o: &mut String, items: &[String]) {
+    for i in items {
+        o.push_str(&format!("- {i}\n"));
+    }
+    o.push('\n');
+}
+
 impl Render for Markdown {
     fn file_name(&self) -> &'static str {
         "report.md"
     }
 
     fn render(&self, r: &Report, lang: Lang) -> Vec<u8> {
+        let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
         let mut o = String::new();
-        o.push_str(&format!("# iobound report: {}\n\n", r.info.run_id));
-        for f in tables::run_facts(r) {
-            o.push_str(&format!("- {f}\n"));
-        }
-        o.push_str("\nCharts of every figure below are in [report.html](report.html).\n\n");
-        let verdicts = verdict::all(r);
-        o.push_str("## Verdicts\n\n");
-        if verdicts.is_empty() {
-            o.push_str("No workload has results from more than one engine.\n\n");
-        } else {
-            o.push_str(
-                "Per workload, at the highest concurrency every engine ran. A lead counts \
-                 only when the runs' ranges do not overlap.\n\n",
-            );
+        o.push_str(&format!(
+            "# {} {}\n\n{}\n\n",
+            t("iobound report:", "Rapport iobound :"),
+            r.info.run_id,
+            tables::short_facts(r, lang)
+        ));
+        o.push_str(&format!(
+            "{}\n\n",
+            t(
+                "Charts of every figure are in [report.html](report.html).",
+                "Les graphiques de chaque chiffre sont dans [report.html](report.html)."
+            )
+        ));
+
+        let cs = claims::all(r);
+        o.push_str(&format!("## {}\n\n", t("The answer", "La réponse")));
+        bullets(&mut o, &claims::class_sentences(&cs, lang));
+        if let Some(m) = map::build(r) {
+            o.push_str(&format!("### {}\n\n", tables::map_title(&m, lang)));
             table(
                 &mut o,
-                &tables::verdict_header(Lang::En),
-                &tables::verdict_rows(&verdicts, Lang::En),
+                &tables::map_header(&m, lang),
+                &tables::map_rows(&m, lang),
+            );
+            o.push_str(&format!("{}\n\n", tables::map_note(lang)));
+        }
+        o.push_str(&format!(
+            "### {}\n\n",
+            t(
+                "The lesson's claims, measured",
+                "Les affirmations de la leçon, mesurées"
+            )
+        ));
+        table(
+            &mut o,
+            &tables::claims_header(lang),
+            &tables::claims_rows(&cs, lang),
+        );
+
+        o.push_str(&format!(
+            "## {}\n\n",
+            t("How to read this", "Comment lire ce rapport")
+        ));
+        let mut how: Vec<String> = tables::how_to_read(lang)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        how.push(tables::engines_line(r, lang));
+        bullets(&mut o, &how);
+        if let Some(g) = charts::sweep_group(r) {
+            o.push_str(&format!(
+                "## {}\n\n{}\n\n",
+                match lang {
+                    Lang::En => format!("The C10k curve: {}", g.label),
+                    Lang::Fr => format!("La courbe C10k : {}", g.label),
+                },
+                tables::c10k_text(r, g, lang)
+            ));
+            o.push_str(&format!(
+                "{}\n\n",
+                t(
+                    "Its figures are in the table of its workload below.",
+                    "Ses chiffres sont dans la table de sa charge, plus bas."
+                )
+            ));
+        }
+        o.push_str(&format!("## {}\n\n", t("Ceilings", "Plafonds")));
+        o.push_str(&format!(
+            "{}\n\n",
+            t(
+                "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
+                "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
+            )
+        ));
+        bullets(&mut o, &super::bounds::how(lang));
+        table(
+            &mut o,
+            &tables::bounds_header(lang),
+            &tables::bounds_rows(r, lang),
+        );
+        o.push_str(&format!(
+            "## {}\n\n",
+            t("The claims in detail", "Les affirmations en détail")
+        ));
+        table(
+            &mut o,
+            &tables::claim_detail_header(lang),
+            &tables::claim_detail_rows(&cs, lang),
+        );
+        o.push_str(&format!(
+            "## {}\n\n{}\n\n",
+            t("Runtimes", "Environnements d'exécution"),
+            tables::runtimes_text(r, lang)
+        ));
+        let rows = runtimes::rows(r);
+        if !rows.is_empty() {
+            table(
+                &mut o,
+                &tables::runtimes_header(lang),
+                &tables::runtime_rows(&rows, lang),
             );
         }
-        o.push_str("## What to take away\n\n");
-        for t in verdict::takeaways(r, &verdicts, Lang::En) {
-            o.push_str(&format!("- {t}\n"));
+        let pools = runtimes::pools(r);
+        if !pools.is_empty() {
+            o.push_str(&format!(
+                "### {}\n\n",
+                t(
+                    "Thread pool against process pool",
+                    "Pool de threads contre pool de processus"
+                )
+            ));
+            table(
+                &mut o,
+                &tables::runtimes_header(lang),
+                &tables::runtime_rows(&pools, lang),
+            );
         }
-        if lang == Lang::Fr {
-            o.push_str("\n## À retenir\n\n");
-            for t in verdict::takeaways(r, &verdicts, Lang::Fr) {
-                o.push_str(&format!("- {t}\n"));
-            }
-        }
-        o.push_str("\n## Results by workload\n\n");
+        o.push_str(&format!(
+            "## {}\n\n",
+            t("Results by workload", "Résultats par charge")
+        ));
         for g in &r.groups {
-            o.push_str(&format!("### {}\n\n", g.label));
-            table(&mut o, &tables::group_header(g), &tables::group_rows(g));
+            o.push_str(&format!(
+                "### {} ({})\n\n",
+                g.label,
+                tables::class_of(g, lang)
+            ));
+            table(
+                &mut o,
+                &tables::group_header(g, lang),
+                &tables::group_rows(r, g, lang),
+            );
         }
+        o.push_str(&format!("## {}\n\n", t("The run", "La mesure")));
+        bullets(&mut o, &tables::run_facts(r, lang));
         let rows = tables::not_run_rows(r);
         if !rows.is_empty() {
-            o.push_str("## Cells without results\n\n");
-            table(&mut o, &["cell", "status", "reason"], &rows);
+            o.push_str(&format!(
+                "## {}\n\n",
+                t("Cells without results", "Cellules sans résultat")
+            ));
+            table(&mut o, &tables::not_run_header(lang), &rows);
         }
         o.into_bytes()
     }

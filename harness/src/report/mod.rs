@@ -1,19 +1,25 @@
-//! Reports of a run: run.json read back into a model ([`model`]), verdicts
-//! computed from it ([`verdict`]), and renderers that turn the model into
-//! bytes — Markdown, self-contained HTML with SVG charts, CSV — without I/O.
-//! Only [`write_reports`] and [`load`] touch files.
+//! Reports of a run: run.json read back into a model ([`model`]), the
+//! lesson's claims checked from it by concurrency model ([`claims`]), the
+//! decision map ([`map`]), ceilings ([`bounds`]), and renderers that turn
+//! them into bytes — Markdown, self-contained HTML with SVG charts, CSV —
+//! without I/O, in the run's one language. Only [`write_reports`] and
+//! [`load`] touch files.
 
 use std::path::{Path, PathBuf};
 
 use crate::lang::Lang;
 
+pub mod bounds;
 pub mod charts;
+pub mod claims;
 pub mod compare;
 pub mod csv;
 pub mod html;
 pub mod load;
+pub mod map;
 pub mod markdown;
 pub mod model;
+pub mod runtimes;
 pub mod svg;
 pub mod tables;
 pub mod verdict;
@@ -24,7 +30,7 @@ pub const RUN_SCHEMA: &str = "iobound.run.v2";
 /// One report format.
 pub trait Render {
     fn file_name(&self) -> &'static str;
-    /// The report in this format; `lang` adds a translated take-away section.
+    /// The report in this format, every word of it in `lang`.
     fn render(&self, report: &model::Report, lang: Lang) -> Vec<u8>;
 }
 
@@ -88,13 +94,61 @@ mod tests {
         );
     }
 
+    /// A cell's file stem, as the run wrote it, from its JSON.
+    fn stem_of(c: &serde_json::Value) -> String {
+        let key: crate::result::CellKey = serde_json::from_value(c["cell"].clone()).unwrap();
+        key.stem(c["rep"].as_u64().map(|r| r as u32))
+    }
+
     #[test]
-    fn renderers_match_their_golden_files() {
+    fn the_fixture_re_renders_byte_for_byte() {
+        // run.json in, the reports the run wrote out: same bytes, in the
+        // run's own language.
+        let (_, run) = fixture();
+        let dir = std::env::temp_dir().join(format!("iobound-rerender-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        write_reports(&dir, &run, run.lang).unwrap();
+        for name in ["summary.csv", "report.md", "report.html"] {
+            golden(name, &std::fs::read(dir.join(name)).unwrap());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn renderers_match_their_golden_files_in_the_other_language() {
+        let (_, run) = fixture();
+        assert_eq!(run.lang, Lang::En, "the fixture was run in English");
+        let report = model::build(&run);
+        golden(
+            "report.fr.md",
+            &markdown::Markdown.render(&report, Lang::Fr),
+        );
+        golden("report.fr.html", &html::Html.render(&report, Lang::Fr));
+    }
+
+    #[test]
+    fn the_decision_map_reads_wait_and_work_from_each_cells_config() {
+        let (_, run) = fixture();
+        let m = map::build(&model::build(&run)).expect("the fixture has a map");
+        assert_eq!((m.workload.as_str(), m.concurrency), ("mixed-db", 16));
+        assert_eq!(m.waits, [100_000, 2_000_000]);
+        assert_eq!(m.works, [4096, 256 << 10]);
+        assert_eq!(m.cells.len(), 4);
+        // Labels tell the groups apart; the wait and work come from config.
+        let c = m.cell(2_000_000, 4096).unwrap();
+        assert_eq!(c.group, "mixed-db [w2ms-h4K]");
+    }
+
+    #[test]
+    fn one_language_per_report() {
         let (_, run) = fixture();
         let report = model::build(&run);
-        golden("summary.csv", &csv::render(&run));
-        golden("report.md", &markdown::Markdown.render(&report, Lang::Fr));
-        golden("report.html", &html::Html.render(&report, Lang::Fr));
+        let en = String::from_utf8(markdown::Markdown.render(&report, Lang::En)).unwrap();
+        let fr = String::from_utf8(markdown::Markdown.render(&report, Lang::Fr)).unwrap();
+        assert!(en.contains("## The answer") && !en.contains("La réponse"));
+        assert!(fr.contains("## La réponse") && !fr.contains("The answer"));
+        // Each section once.
+        assert_eq!(fr.matches("## La réponse").count(), 1);
     }
 
     #[test]
@@ -112,10 +166,16 @@ mod tests {
             .descendants()
             .filter(|n| n.tag_name().name() == "svg")
             .collect();
-        // Per workload: throughput, p99, spectrum; then CPU and threads.
-        assert_eq!(report.groups.len(), 2);
-        assert_eq!(svgs.len(), 3 * report.groups.len() + 2);
-        assert_eq!(svgs.len(), charts::all(&report).len());
+        // The sweep's five charts; per other workload throughput, p99 and
+        // spectrum; the sweep's spectrum.
+        let sweep = charts::sweep_group(&report).expect("the fixture sweeps db-web");
+        assert_eq!(sweep.workload, "db-web");
+        assert_eq!(svgs.len(), 5 + 3 * (report.groups.len() - 1) + 1);
+        assert_eq!(svgs.len(), charts::all(&report, Lang::En).len());
+        let mut ids: Vec<&str> = svgs.iter().filter_map(|s| s.attribute("id")).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), svgs.len(), "chart ids are unique");
         for s in &svgs {
             let texts: Vec<&str> = s
                 .descendants()
@@ -123,11 +183,20 @@ mod tests {
                 .filter_map(|n| n.text())
                 .collect();
             assert!(texts.len() > 4, "{:?}", s.attribute("id"));
-            // Every line chart names its engines in a legend.
+            // Every line chart names its engines in a legend, and a log
+            // axis says so.
             if s.descendants().any(|n| n.tag_name().name() == "polyline") {
                 assert!(texts.contains(&"threads") && texts.contains(&"uring"));
             }
+            let id = s.attribute("id").unwrap();
+            if id.starts_with("p99-") || id.starts_with("spectrum-") {
+                assert!(texts.iter().any(|t| t.ends_with("log scale")), "{id}");
+            }
         }
+        // The answer comes first: the map and the claims before any chart.
+        let first_svg = html.find("<svg").unwrap();
+        assert!(html.find("class=\"map\"").unwrap() < first_svg);
+        assert!(html.find("class=\"claims\"").unwrap() < first_svg);
         // Self-contained: no script, and the only URLs are XML namespaces.
         assert!(!html.contains("<script"));
         assert_eq!(
@@ -141,13 +210,15 @@ mod tests {
         let (json, run) = fixture();
         let md =
             String::from_utf8(markdown::Markdown.render(&model::build(&run), Lang::En)).unwrap();
+        let engines: Vec<String> = json["engines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("| {} |", e["name"].as_str().unwrap()))
+            .collect();
         let rows: Vec<Vec<&str>> = md
             .lines()
-            .filter(|l| {
-                l.starts_with("| threads |")
-                    || l.starts_with("| uring |")
-                    || l.starts_with("| rayon |")
-            })
+            .filter(|l| engines.iter().any(|e| l.starts_with(e.as_str())))
             .map(|l| l.split('|').map(str::trim).collect())
             .collect();
         let mut checked = 0;
@@ -174,7 +245,7 @@ mod tests {
                     r[1] == key["mode"].as_str().unwrap()
                         && key["concurrency"] == r[2].parse::<u64>().unwrap_or(0)
                         && {
-                            // Rows are under their workload's heading; the two
+                            // Rows are under their workload's heading; the
                             // workloads differ enough in req/s to tell apart.
                             r[3] == format!("{tput:.0}")
                         }
@@ -183,12 +254,20 @@ mod tests {
             assert_eq!(row[6], format!("{:.1}", p99 / 1e3), "{key}");
             checked += 1;
         }
-        assert_eq!(checked, 12);
+        let distinct = json["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["rep"] == 1)
+            .count();
+        assert_eq!(checked, distinct);
+        assert!(checked >= 30);
     }
 
     #[test]
     fn missing_and_corrupt_cells_are_reported_and_the_rest_renders() {
-        let (mut json, _) = fixture();
+        let (mut json, whole) = fixture();
+        let before = model::build(&whole);
         let cells = json["cells"].as_array_mut().unwrap();
         let removed = cells.remove(0);
         cells[0]["histogram"]["data"] = "not base64!".into();
@@ -197,12 +276,7 @@ mod tests {
         let run = load::parse_run(&bytes).unwrap();
         let report = model::build(&run);
         let stem = |k: &serde_json::Value, rep: u64| {
-            format!(
-                "{}.{}.c{}.r{rep}",
-                k["workload"].as_str().unwrap(),
-                k["mode"].as_str().unwrap(),
-                k["concurrency"]
-            )
+            stem_of(&serde_json::json!({ "cell": k, "rep": rep }))
         };
         let missing: Vec<&str> = report.missing.iter().map(|m| m.stem.as_str()).collect();
         assert!(
@@ -218,9 +292,11 @@ mod tests {
         let md = String::from_utf8(markdown::Markdown.render(&report, Lang::En)).unwrap();
         assert!(md.contains("## Cells without results"));
         assert!(md.contains("unreadable: histogram is not base64"));
-        // Both workloads still render with every engine.
-        assert_eq!(report.groups.len(), 2);
-        assert!(report.groups.iter().all(|g| g.engines.len() == 3));
+        // Every workload still renders with every engine.
+        assert_eq!(report.groups.len(), before.groups.len());
+        for (a, b) in report.groups.iter().zip(&before.groups) {
+            assert_eq!(a.engines, b.engines);
+        }
     }
 
     #[test]
@@ -230,13 +306,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let cells = json["cells"].as_array().unwrap();
         for (i, c) in cells.iter().enumerate() {
-            let stem = format!(
-                "{}.{}.c{}.r{}",
-                c["cell"]["workload"].as_str().unwrap(),
-                c["cell"]["mode"].as_str().unwrap(),
-                c["cell"]["concurrency"],
-                c["rep"]
-            );
+            let stem = stem_of(c);
             let body = if i == 3 {
                 b"{ truncated".to_vec()
             } else {
@@ -269,7 +339,7 @@ mod tests {
         let after = model::build(&load::parse_run(&serde_json::to_vec(&json).unwrap()).unwrap());
         let ch = compare::changes(&same, &after);
         let flagged: Vec<_> = ch.iter().filter(|c| c.beyond_noise).collect();
-        assert_eq!(flagged.len(), 2, "{flagged:?}");
+        assert_eq!(flagged.len(), 3, "{flagged:?}");
         assert!(flagged
             .iter()
             .all(|c| c.engine == "uring" && c.concurrency == 4));

@@ -3,9 +3,10 @@
 //! Pure: a [`Run`] in, a [`Report`] out.
 
 use hdrhistogram::Histogram;
-use iobound_workloads::Class;
+use iobound_workloads::{Class, Model};
 
-use super::load::Run;
+use super::load::{Params, Run};
+use crate::lang::Lang;
 use crate::record::new_histogram;
 use crate::result::Status;
 
@@ -64,12 +65,14 @@ pub struct Point {
     pub p999_ns: Stat,
     /// Open loop: p99 from the actual send (what coordinated omission shows).
     pub p99_uncorrected_ns: Option<Stat>,
-    /// CPU seconds (user + sys) per 1000 requests.
-    pub cpu_s_per_1000: Stat,
-    /// CPU seconds per 1000 requests of the server iobound started, if any.
-    pub server_cpu_s_per_1000: Option<Stat>,
+    /// CPU time (user + sys) per request, in nanoseconds.
+    pub cpu_ns: Stat,
+    /// CPU time per request of the server iobound started, if any, in nanoseconds.
+    pub server_cpu_ns: Option<Stat>,
     /// OS threads the engine added (io_uring workers included).
     pub threads: Stat,
+    /// Peak resident memory of the client (worker processes included), bytes.
+    pub peak_rss: Stat,
     pub cores_busy: Stat,
     /// Every repetition's histogram merged.
     pub hist: Histogram<u64>,
@@ -93,14 +96,15 @@ pub struct Group {
     pub page_cache_warm: bool,
     /// Open loop: `concurrencies` hold offered rates (requests/s).
     pub open_loop: bool,
+    /// The parameters every cell of the group shared (a field is `None`
+    /// when absent or when the cells differ).
+    pub params: Params,
 }
 
 impl Group {
     /// Whether a server's CPU was measured for this workload.
     pub fn has_server(&self) -> bool {
-        self.points
-            .iter()
-            .any(|p| p.server_cpu_s_per_1000.is_some())
+        self.points.iter().any(|p| p.server_cpu_ns.is_some())
     }
 }
 
@@ -139,7 +143,10 @@ pub struct RunInfo {
     pub repeat: u32,
     pub version: String,
     pub commit: String,
+    /// The system in one line, in English (what `compare` prints).
     pub system: String,
+    /// The system as run.json recorded it, for reports in other languages.
+    pub system_json: serde_json::Value,
 }
 
 /// Everything a report renders.
@@ -153,33 +160,53 @@ pub struct Report {
     /// Engine names in legend order: the known engines first, as
     /// `iobound list` orders them, then any other in the order met.
     pub engines: Vec<String>,
+    /// Each engine's concurrency model, as run.json recorded it.
+    pub models: Vec<(String, Model)>,
+    /// CPUs of the machine the run measured (0 when unknown).
+    pub cpus: usize,
 }
 
 impl Report {
+    /// The model run.json recorded for an engine.
+    pub fn model_of(&self, engine: &str) -> Option<Model> {
+        self.models
+            .iter()
+            .find(|(e, _)| e == engine)
+            .map(|&(_, m)| m)
+    }
+
     /// The colour index of an engine, stable across every chart.
     pub fn engine_index(&self, engine: &str) -> usize {
         self.engines.iter().position(|e| e == engine).unwrap_or(0)
     }
 }
 
-fn system_line(v: &serde_json::Value) -> String {
+/// The system run.json recorded, in one line.
+pub fn system_line(v: &serde_json::Value, lang: Lang) -> String {
     if v.is_null() {
-        return "unknown system".into();
+        return lang.pick("unknown system", "système inconnu").into();
     }
     let gib = v["memory_bytes"].as_f64().unwrap_or(0.0) / (1u64 << 30) as f64;
-    format!(
-        "Linux {} on {} x {}, {gib:.1} GiB RAM; data on {} ({}); io_uring {}",
+    let uring = v["io_uring"]["available"].as_bool().unwrap_or(false);
+    let (kernel, cpus, model) = (
         v["kernel"].as_str().unwrap_or("?"),
         v["cpus"].as_u64().unwrap_or(0),
         v["cpu_model"].as_str().unwrap_or("?"),
+    );
+    let (fs, dev) = (
         v["filesystem"]["fstype"].as_str().unwrap_or("?"),
         v["filesystem"]["device"].as_str().unwrap_or("?"),
-        if v["io_uring"]["available"].as_bool().unwrap_or(false) {
-            "available"
-        } else {
-            "unavailable"
-        },
-    )
+    );
+    match lang {
+        Lang::En => format!(
+            "Linux {kernel} on {cpus} x {model}, {gib:.1} GiB RAM; data on {fs} ({dev}); io_uring {}",
+            if uring { "available" } else { "unavailable" }
+        ),
+        Lang::Fr => format!(
+            "Linux {kernel} sur {cpus} x {model}, {gib:.1} Gio de RAM ; données sur {fs} ({dev}) ; io_uring {}",
+            if uring { "disponible" } else { "indisponible" }
+        ),
+    }
 }
 
 /// Engines in legend order: as the run recorded them (the registry's order
@@ -267,14 +294,13 @@ pub fn build(run: &Run) -> Report {
                     p99_uncorrected_ns: sums.iter().all(|s| s.latency_uncorrected.is_some()).then(
                         || stat(&|s| s.latency_uncorrected.map_or(f64::NAN, |l| l.p99_ns as f64)),
                     ),
-                    cpu_s_per_1000: stat(&|s| s.cpu.per_request_ns * 1000.0 / 1e9),
-                    server_cpu_s_per_1000: sums.iter().all(|s| s.server.is_some()).then(|| {
-                        stat(&|s| {
-                            s.server
-                                .map_or(f64::NAN, |v| v.per_request_ns * 1000.0 / 1e9)
-                        })
-                    }),
+                    cpu_ns: stat(&|s| s.cpu.per_request_ns),
+                    server_cpu_ns: sums
+                        .iter()
+                        .all(|s| s.server.is_some())
+                        .then(|| stat(&|s| s.server.map_or(f64::NAN, |v| v.per_request_ns))),
                     threads: stat(&|s| s.engine_threads() as f64),
+                    peak_rss: stat(&|s| s.peak_rss_bytes.map_or(f64::NAN, |b| b as f64)),
                     cores_busy: stat(&|s| s.cpu.cores_busy),
                     hist,
                     checksum,
@@ -295,7 +321,21 @@ pub fn build(run: &Run) -> Report {
                     .as_ref()
                     .is_some_and(|s| s.page_cache.iter().any(|r| r.role == "data"))
             });
+        let first = c.params;
+        let agree = |f: &dyn Fn(&Params) -> bool| cells.iter().all(|x| f(&x.params));
+        let params = Params {
+            wait_ns: first
+                .wait_ns
+                .filter(|_| agree(&|p| p.wait_ns == first.wait_ns)),
+            work_bytes: first
+                .work_bytes
+                .filter(|_| agree(&|p| p.work_bytes == first.work_bytes)),
+            server_threads: first
+                .server_threads
+                .filter(|_| agree(&|p| p.server_threads == first.server_threads)),
+        };
         groups.push(Group {
+            params,
             open_loop: c.key.rate.is_some(),
             label,
             workload: c.key.workload.clone(),
@@ -360,12 +400,23 @@ pub fn build(run: &Run) -> Report {
             repeat: run.repeat.max(1),
             version: run.version.clone(),
             commit: run.commit.clone(),
-            system: system_line(&run.system),
+            system: system_line(&run.system, Lang::En),
+            system_json: run.system.clone(),
         },
         groups,
         not_run,
         missing,
+        models: engines
+            .iter()
+            .filter_map(|e| {
+                run.engines
+                    .iter()
+                    .find(|r| &r.name == e)
+                    .map(|r| (e.clone(), r.model))
+            })
+            .collect(),
         engines,
+        cpus: run.system["cpus"].as_u64().unwrap_or(0) as usize,
     }
 }
 
@@ -394,5 +445,84 @@ mod tests {
                 .map(String::from),
         );
         assert_eq!(e, ["threads", "rayon", "zeta"]);
+    }
+}
+
+/// Reports built by hand, for tests of what is computed from them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A point whose throughput over repetitions is `tput`; its p99 follows
+    /// Little's law, its CPU per request is `cpu_us`, its threads `threads`.
+    pub fn point(engine: &str, c: usize, tput: &[f64], cpu_us: f64, threads: f64) -> Point {
+        let t = Stat::of(tput);
+        let p99 = Stat::of(&tput.iter().map(|x| 1e9 * c as f64 / x).collect::<Vec<_>>());
+        let one = |v: f64| Stat::of(&[v]);
+        Point {
+            engine: engine.into(),
+            concurrency: c,
+            reps: tput.len(),
+            throughput: t,
+            p50_ns: p99,
+            p99_ns: p99,
+            p999_ns: p99,
+            p99_uncorrected_ns: None,
+            cpu_ns: one(cpu_us * 1000.0),
+            server_cpu_ns: None,
+            threads: one(threads),
+            peak_rss: one(threads * 1e6),
+            cores_busy: one(1.0),
+            hist: new_histogram(),
+            checksum: None,
+        }
+    }
+
+    pub fn group(label: &str, class: Class, points: Vec<Point>) -> Group {
+        let mut engines: Vec<String> = Vec::new();
+        let mut concurrencies: Vec<usize> = Vec::new();
+        for p in &points {
+            if !engines.contains(&p.engine) {
+                engines.push(p.engine.clone());
+            }
+            concurrencies.push(p.concurrency);
+        }
+        concurrencies.sort_unstable();
+        concurrencies.dedup();
+        Group {
+            label: label.into(),
+            workload: label.split(' ').next().unwrap_or(label).into(),
+            direct: false,
+            class: Some(class),
+            prediction: None,
+            engines,
+            concurrencies,
+            points,
+            page_cache_warm: false,
+            open_loop: false,
+            params: Params::default(),
+        }
+    }
+
+    pub fn report(cpus: usize, models: &[(&str, Model)], groups: Vec<Group>) -> Report {
+        Report {
+            info: RunInfo {
+                run_id: "test".into(),
+                pins: vec![],
+                suite: String::new(),
+                description: String::new(),
+                repeat: 3,
+                version: String::new(),
+                commit: String::new(),
+                system: String::new(),
+                system_json: serde_json::Value::Null,
+            },
+            groups,
+            not_run: vec![],
+            missing: vec![],
+            engines: models.iter().map(|(e, _)| e.to_string()).collect(),
+            models: models.iter().map(|(e, m)| (e.to_string(), *m)).collect(),
+            cpus,
+        }
     }
 }

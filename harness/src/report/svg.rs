@@ -1,5 +1,6 @@
-//! Hand-written SVG charts: line charts on linear or log axes and grouped
-//! bar charts, with labelled axes and a legend. Strings out, no I/O; every
+//! Hand-written SVG charts: line charts on linear or log axes, with
+//! labelled axes, whiskers, dashed ceilings and a legend; tick labels that
+//! would touch are left out. Strings out, no I/O; every
 //! number is formatted with fixed precision so output is reproducible.
 
 use std::fmt::Write;
@@ -42,6 +43,15 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Optional (x, low, high) whiskers: the spread over repetitions.
     pub ranges: Vec<(f64, f64, f64)>,
+    /// Drawn dashed, without markers, and named once in the legend by
+    /// [`line_chart`]'s `dashed_legend` (a ceiling beside its curve).
+    pub dashed: bool,
+}
+
+/// Estimated width in pixels of `text` at `size` in a sans-serif font: a
+/// generous average advance, so labels spaced by it do not touch.
+pub fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.62
 }
 
 /// Escapes text for XML.
@@ -138,35 +148,72 @@ impl Frame {
 }
 
 fn open(s: &mut String, title: &str, id: &str) {
+    // A long title gets a smaller font rather than running off the chart.
+    let size = (14.0 * (W - 20.0) / text_width(title, 14.0) / 1.1).min(14.0);
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" id="{}" class="chart" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title><rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/><text x="{}" y="20" font-size="14" font-weight="bold" text-anchor="middle" font-family="sans-serif">{t}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" id="{}" class="chart" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-label="{t}"><title>{t}</title><rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/><text x="{}" y="20" font-size="{size:.1}" font-weight="bold" text-anchor="middle" font-family="sans-serif">{t}</text>"##,
         esc(id),
         W / 2.0,
         t = esc(title)
     );
 }
 
+/// Keeps the ticks whose labels fit: a label closer to the last kept one
+/// than their half-widths (or heights) plus a gap is left out, its grid
+/// line kept.
+fn thin(
+    ticks: &[(f64, String)],
+    pos: impl Fn(f64) -> f64,
+    extent: impl Fn(&str) -> f64,
+) -> Vec<bool> {
+    let mut keep = Vec::with_capacity(ticks.len());
+    let mut last: Option<(f64, f64)> = None;
+    for (v, l) in ticks {
+        let (p, e) = (pos(*v), extent(l));
+        let fits = !last.is_some_and(|(lp, le)| (p - lp).abs() < (le + e) / 2.0 + 4.0);
+        if fits {
+            last = Some((p, e));
+        }
+        keep.push(fits);
+    }
+    keep
+}
+
 fn axes(s: &mut String, f: &Frame, x: &Axis, xt: &[(f64, String)], y: &Axis, yt: &[(f64, String)]) {
     let (x0, x1, y0, y1) = (LEFT, W - RIGHT, TOP, H - BOTTOM);
-    for (v, l) in yt {
+    let keep_y = thin(yt, |v| f.py(v), |_| 13.0);
+    for ((v, l), keep) in yt.iter().zip(keep_y) {
         let py = f.py(*v);
         let _ = write!(
             s,
-            r##"<line x1="{x0:.1}" y1="{py:.1}" x2="{x1:.1}" y2="{py:.1}" stroke="#e0e0e0"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end" font-family="sans-serif">{}</text>"##,
-            x0 - 6.0,
-            py + 4.0,
-            esc(l)
+            r##"<line x1="{x0:.1}" y1="{py:.1}" x2="{x1:.1}" y2="{py:.1}" stroke="#e0e0e0"/>"##
         );
+        if keep {
+            let _ = write!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end" font-family="sans-serif">{}</text>"##,
+                x0 - 6.0,
+                py + 4.0,
+                esc(l)
+            );
+        }
     }
-    for (v, l) in xt {
+    let keep_x = thin(xt, |v| f.px(v), |l| text_width(l, 11.0));
+    for ((v, l), keep) in xt.iter().zip(keep_x) {
         let px = f.px(*v);
         let _ = write!(
             s,
-            r##"<line x1="{px:.1}" y1="{y0:.1}" x2="{px:.1}" y2="{y1:.1}" stroke="#f0f0f0"/><text x="{px:.1}" y="{:.1}" font-size="11" text-anchor="middle" font-family="sans-serif">{}</text>"##,
-            y1 + 16.0,
-            esc(l)
+            r##"<line x1="{px:.1}" y1="{y0:.1}" x2="{px:.1}" y2="{y1:.1}" stroke="#f0f0f0"/>"##
         );
+        if keep {
+            let _ = write!(
+                s,
+                r##"<text x="{px:.1}" y="{:.1}" font-size="11" text-anchor="middle" font-family="sans-serif">{}</text>"##,
+                y1 + 18.0,
+                esc(l)
+            );
+        }
     }
     let _ = write!(
         s,
@@ -180,22 +227,48 @@ fn axes(s: &mut String, f: &Frame, x: &Axis, xt: &[(f64, String)], y: &Axis, yt:
     );
 }
 
-fn legend(s: &mut String, entries: &[(&str, &str)]) {
-    for (i, (name, colour)) in entries.iter().enumerate() {
+/// The legend, right of the plot: a solid swatch per entry, or a dashed
+/// grey one for an entry naming every dashed series.
+fn legend(s: &mut String, entries: &[(&str, &str, bool)]) {
+    for (i, (name, colour, dashed)) in entries.iter().enumerate() {
         let y = TOP + 10.0 + i as f64 * 18.0;
         let x = W - RIGHT + 14.0;
+        if *dashed {
+            let _ = write!(
+                s,
+                r#"<line x1="{x:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2" stroke-dasharray="4 3"/>"#,
+                y - 4.0,
+                x + 16.0,
+                y - 4.0
+            );
+        } else {
+            let _ = write!(
+                s,
+                r#"<rect x="{x:.1}" y="{:.1}" width="14" height="4" fill="{colour}"/>"#,
+                y - 6.0
+            );
+        }
+        // Names longer than the legend's column get a smaller font.
+        let size = (12.0 * (RIGHT - 36.0) / text_width(name, 12.0)).min(12.0);
         let _ = write!(
             s,
-            r#"<rect x="{x:.1}" y="{:.1}" width="14" height="4" fill="{colour}"/><text x="{:.1}" y="{y:.1}" font-size="12" font-family="sans-serif">{}</text>"#,
-            y - 6.0,
+            r#"<text x="{:.1}" y="{y:.1}" font-size="{size:.1}" font-family="sans-serif">{}</text>"#,
             x + 20.0,
             esc(name)
         );
     }
 }
 
-/// A line chart; points with a non-positive value on a log axis are left out.
-pub fn line_chart(id: &str, title: &str, x: &Axis, y: &Axis, series: &[Series]) -> String {
+/// A line chart; points with a non-positive value on a log axis are left
+/// out. Dashed series share one legend entry, `dashed_legend`.
+pub fn line_chart(
+    id: &str,
+    title: &str,
+    x: &Axis,
+    y: &Axis,
+    series: &[Series],
+    dashed_legend: &str,
+) -> String {
     let ok = |v: f64, s: Scale| v.is_finite() && (s == Scale::Linear || v > 0.0);
     let pts: Vec<(f64, f64)> = series
         .iter()
@@ -261,12 +334,18 @@ pub fn line_chart(id: &str, title: &str, x: &Axis, y: &Axis, series: &[Series]) 
         }
         let _ = write!(
             s,
-            r#"<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title></polyline>"#,
+            r#"<polyline fill="none" stroke="{}" stroke-width="{}"{} points="{}"><title>{}</title></polyline>"#,
             se.colour,
+            if se.dashed { "1.5" } else { "2" },
+            if se.dashed {
+                r#" stroke-dasharray="5 4" opacity="0.8""#
+            } else {
+                ""
+            },
             path.join(" "),
             esc(&se.name)
         );
-        if se.points.len() <= 12 {
+        if se.points.len() <= 12 && !se.dashed {
             for p in &path {
                 let (a, b) = p.split_once(',').expect("formatted above");
                 let _ = write!(
@@ -277,69 +356,14 @@ pub fn line_chart(id: &str, title: &str, x: &Axis, y: &Axis, series: &[Series]) 
             }
         }
     }
-    let entries: Vec<(&str, &str)> = series.iter().map(|s| (s.name.as_str(), s.colour)).collect();
-    legend(&mut s, &entries);
-    s.push_str("</svg>");
-    s
-}
-
-/// Grouped bars: one group per category, one bar per series.
-pub fn bar_chart(
-    id: &str,
-    title: &str,
-    categories: &[String],
-    y: &Axis,
-    series: &[(String, &'static str, Vec<Option<f64>>)],
-) -> String {
-    let hi = series
+    let mut entries: Vec<(&str, &str, bool)> = series
         .iter()
-        .flat_map(|s| s.2.iter().flatten().copied())
-        .fold(0.0, f64::max);
-    let (y0, y1, yt) = ticks_for(y, 0.0, if hi > 0.0 { hi } else { 1.0 });
-    let f = Frame {
-        x: (0.0, categories.len().max(1) as f64, Scale::Linear),
-        y: (y0, y1, Scale::Linear),
-    };
-    let mut s = String::new();
-    open(&mut s, title, id);
-    let x_axis = Axis {
-        label: String::new(),
-        scale: Scale::Linear,
-        ticks: Vec::new(),
-        fmt: |_| String::new(),
-    };
-    axes(&mut s, &f, &x_axis, &[], y, &yt);
-    let n = series.len().max(1) as f64;
-    for (ci, cat) in categories.iter().enumerate() {
-        let slot = f.px(ci as f64 + 1.0) - f.px(ci as f64);
-        let bw = slot * 0.8 / n;
-        for (si, (name, colour, vals)) in series.iter().enumerate() {
-            let Some(v) = vals.get(ci).copied().flatten() else {
-                continue;
-            };
-            let x = f.px(ci as f64) + slot * 0.1 + si as f64 * bw;
-            let top = f.py(v);
-            let _ = write!(
-                s,
-                r#"<rect x="{x:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="{colour}"><title>{}: {}</title></rect>"#,
-                (bw - 1.0).max(1.0),
-                (H - BOTTOM - top).max(0.0),
-                esc(name),
-                esc(&(y.fmt)(v))
-            );
-        }
-        let words: Vec<&str> = cat.split(' ').collect();
-        for (li, w) in words.iter().enumerate() {
-            let _ = write!(
-                s,
-                r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle" font-family="sans-serif">{}</text>"#,
-                f.px(ci as f64 + 0.5),
-                H - BOTTOM + 14.0 + li as f64 * 12.0,
-                esc(w)
-            );
-        }
+        .filter(|s| !s.dashed)
+        .map(|s| (s.name.as_str(), s.colour, false))
+        .collect();
+    if series.iter().any(|s| s.dashed) {
+        entries.push((dashed_legend, "#555555", true));
     }
-    let entries: Vec<(&str, &str)> = series.iter().map(|s| (s.0.as_str(), s.1)).collect();
     legend(&mut s, &entries);
     s.push_str("</svg>");
     s

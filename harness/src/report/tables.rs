@@ -1,9 +1,16 @@
 //! The report's tables as rows of text cells, shared by the Markdown and
-//! HTML renderers so both show the same numbers, formatted the same way.
+//! HTML renderers so both show the same numbers, formatted the same way, in
+//! the report's one language.
 
+use super::bounds;
+use super::claims::{self, Claim, Side};
+use super::map::{DecisionMap, MapCell, Winner};
 use super::model::{Group, NotRun, Report};
-use super::verdict::{self, Verdict};
+use super::runtimes;
+use super::runtimes::shared_models;
+use super::verdict::{self, model_label};
 use crate::lang::Lang;
+use crate::output::human;
 
 /// Requests per second, whole.
 pub fn rps(x: f64) -> String {
@@ -15,48 +22,60 @@ pub fn us(ns: f64) -> String {
     format!("{:.1}", ns / 1e3)
 }
 
+/// Bytes as MiB with one decimal ("-" when unknown).
+pub fn mib(b: f64) -> String {
+    if b.is_finite() {
+        format!("{:.1}", b / (1u64 << 20) as f64)
+    } else {
+        "-".into()
+    }
+}
+
 /// The per-workload table's header; an open-loop group's second column is
 /// the offered rate.
-pub fn group_header(g: &Group) -> Vec<&'static str> {
-    let mut h = GROUP_HEADER.to_vec();
+pub fn group_header(g: &Group, lang: Lang) -> Vec<&'static str> {
+    let mut h = vec![
+        lang.pick("engine", "moteur"),
+        lang.pick("concurrency", "concurrence"),
+        lang.pick("req/s (median)", "req/s (médiane)"),
+        lang.pick("req/s range", "écart req/s"),
+        "p50 µs",
+        "p99 µs",
+        "p99.9 µs",
+        crate::output::human::CPU_PER_REQUEST,
+        lang.pick("OS threads", "threads"),
+        lang.pick("memory MiB", "mémoire Mio"),
+        lang.pick("ceiling req/s", "plafond req/s"),
+        lang.pick("% of ceiling", "% du plafond"),
+    ];
     if g.open_loop {
-        h[1] = "offered req/s";
-        h.push("p99 µs, uncorrected");
+        h[1] = lang.pick("offered req/s", "req/s offertes");
+        h.push(lang.pick("p99 µs, uncorrected", "p99 µs, non corrigé"));
     }
     if g.has_server() {
-        h.push("server CPU µs/req");
+        h.push(lang.pick("server CPU µs/req", "CPU serveur µs/req"));
     }
     h
 }
 
-const GROUP_HEADER: [&str; 9] = [
-    "engine",
-    "concurrency",
-    "req/s (median)",
-    "req/s range",
-    "p50 µs",
-    "p99 µs",
-    "p99.9 µs",
-    crate::output::human::CPU_PER_REQUEST,
-    "OS threads",
-];
-
 /// One row per engine and concurrency.
-pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
+pub fn group_rows(r: &Report, g: &Group, lang: Lang) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for e in &g.engines {
         for &c in &g.concurrencies {
             let Some(p) = g.point(e, c) else { continue };
             let range = if p.reps > 1 {
                 format!(
-                    "{}–{} ({} runs)",
+                    "{}–{} ({} {})",
                     rps(p.throughput.min),
                     rps(p.throughput.max),
-                    p.reps
+                    p.reps,
+                    lang.pick("runs", "mesures")
                 )
             } else {
-                "1 run".to_string()
+                lang.pick("1 run", "1 mesure").to_string()
             };
+            let ceiling = bounds::ceiling(r, g, p);
             rows.push(vec![
                 e.clone(),
                 c.to_string(),
@@ -65,8 +84,13 @@ pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
                 us(p.p50_ns.median),
                 us(p.p99_ns.median),
                 us(p.p999_ns.median),
-                crate::output::human::cpu_us(p.cpu_s_per_1000.median * 1e6),
+                crate::output::human::cpu_us(p.cpu_ns.median),
                 format!("{:.0}", p.threads.median),
+                mib(p.peak_rss.median),
+                ceiling.as_ref().map_or("-".into(), |c| rps(c.limit.1)),
+                ceiling
+                    .as_ref()
+                    .map_or("-".into(), |c| format!("{:.0}", 100.0 * c.reached(p))),
             ]);
             let row = rows.last_mut().expect("pushed");
             if g.open_loop {
@@ -74,8 +98,8 @@ pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
             }
             if g.has_server() {
                 row.push(
-                    p.server_cpu_s_per_1000
-                        .map_or("-".into(), |s| crate::output::human::cpu_us(s.median * 1e6)),
+                    p.server_cpu_ns
+                        .map_or("-".into(), |s| crate::output::human::cpu_us(s.median)),
                 );
             }
         }
@@ -83,32 +107,247 @@ pub fn group_rows(g: &Group) -> Vec<Vec<String>> {
     rows
 }
 
-pub fn verdict_header(lang: Lang) -> [&'static str; 7] {
+pub fn claims_header(lang: Lang) -> [&'static str; 4] {
     [
-        lang.pick("workload", "charge"),
-        lang.pick("class", "classe"),
-        lang.pick("load", "charge"),
-        lang.pick("throughput", "débit"),
-        "p99",
-        lang.pick("lesson predicts", "la leçon prédit"),
-        lang.pick("prediction", "prédiction"),
+        "",
+        lang.pick("claim", "affirmation"),
+        lang.pick("measured", "mesure"),
+        lang.pick("why", "pourquoi"),
     ]
 }
 
-pub fn verdict_rows(v: &[Verdict], lang: Lang) -> Vec<Vec<String>> {
-    v.iter()
-        .map(|v| {
+pub fn claims_rows(cs: &[Claim], lang: Lang) -> Vec<Vec<String>> {
+    cs.iter()
+        .map(|c| {
             vec![
-                v.label.clone(),
-                verdict::class_label(v.class, lang).to_string(),
-                verdict::load_text(v, lang),
-                verdict::outcome_sentence(&v.throughput, true, lang),
-                verdict::outcome_sentence(&v.p99, false, lang),
-                v.prediction.clone().unwrap_or_else(|| "-".into()),
-                verdict::held_text(v.held, lang).to_string(),
+                format!("{} {}", c.verdict.symbol(), c.verdict.text(lang)),
+                claims::statement(c.id, lang).to_string(),
+                claims::number(c, lang),
+                claims::why(c, lang),
             ]
         })
         .collect()
+}
+
+pub fn claim_detail_header(lang: Lang) -> [&'static str; 10] {
+    [
+        lang.pick("claim", "affirmation"),
+        lang.pick("workload", "charge"),
+        lang.pick("side", "côté"),
+        lang.pick("engine", "moteur"),
+        "C",
+        "req/s",
+        "p99",
+        lang.pick("CPU / request", "CPU / requête"),
+        lang.pick("OS threads", "threads"),
+        lang.pick("memory", "mémoire"),
+    ]
+}
+
+/// Both sides of every measured claim, with their numbers.
+pub fn claim_detail_rows(cs: &[Claim], lang: Lang) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for (i, c) in cs.iter().enumerate() {
+        let sides: Vec<&Side> = [&c.a, &c.b, &c.extra].into_iter().flatten().collect();
+        for s in sides {
+            let range = if s.reps > 1 {
+                format!(
+                    "{} ({}–{})",
+                    rps(s.throughput.median),
+                    rps(s.throughput.min),
+                    rps(s.throughput.max)
+                )
+            } else {
+                rps(s.throughput.median)
+            };
+            rows.push(vec![
+                format!("{}. {}", i + 1, c.verdict.symbol()),
+                c.group.clone().unwrap_or_else(|| "-".into()),
+                model_label(s.model, lang).to_string(),
+                s.engine.clone(),
+                s.concurrency.to_string(),
+                range,
+                human::duration_ns(s.p99_ns.median),
+                human::duration_ns(s.cpu_per_request_ns),
+                format!("{:.0}", s.threads),
+                if s.peak_rss.is_finite() {
+                    human::bytes(s.peak_rss)
+                } else {
+                    "-".into()
+                },
+            ]);
+        }
+    }
+    rows
+}
+
+fn size(b: u64) -> String {
+    human::bytes(b as f64).replace(".0", "")
+}
+
+/// A winner in a few words: "event loop 1.32x", or "tie: a, b".
+pub fn winner_text(w: &Winner, lang: Lang) -> String {
+    match w {
+        Winner::Model { model, margin, .. } => {
+            format!("{} {margin:.2}x", model_label(*model, lang))
+        }
+        Winner::Tie { models } => format!(
+            "{}{} {}",
+            lang.pick("tie", "égalité"),
+            lang.pick(":", " :"),
+            models
+                .iter()
+                .map(|m| model_label(*m, lang))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Winner::NotMeasured => lang.pick("not measured", "non mesuré").to_string(),
+    }
+}
+
+pub fn map_title(m: &DecisionMap, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "Decision map: {}, {} in flight — who wins as waiting and computing per request grow",
+            m.workload, m.concurrency
+        ),
+        Lang::Fr => format!(
+            "Carte de décision : {}, {} en cours — qui gagne selon l'attente et le calcul par requête",
+            m.workload, m.concurrency
+        ),
+    }
+}
+
+pub fn map_header(m: &DecisionMap, lang: Lang) -> Vec<String> {
+    let mut h = vec![lang
+        .pick("wait ↓ / hashing →", "attente ↓ / hachage →")
+        .to_string()];
+    h.extend(m.works.iter().map(|&w| size(w)));
+    h
+}
+
+/// One cell of the map in text: the throughput winner, then the p99 one.
+pub fn map_cell_text(c: &MapCell, lang: Lang) -> String {
+    format!(
+        "req/s: {}; p99: {}",
+        winner_text(&c.throughput, lang),
+        winner_text(&c.p99, lang)
+    )
+}
+
+pub fn map_rows(m: &DecisionMap, lang: Lang) -> Vec<Vec<String>> {
+    m.waits
+        .iter()
+        .map(|&wait| {
+            let mut row = vec![wait_text(wait)];
+            for &work in &m.works {
+                row.push(
+                    m.cell(wait, work)
+                        .map_or("-".into(), |c| map_cell_text(c, lang)),
+                );
+            }
+            row
+        })
+        .collect()
+}
+
+/// A wait as typed: `100 µs`, `2 ms`.
+pub fn wait_text(ns: u64) -> String {
+    let d = iobound_workloads::units::format_duration(std::time::Duration::from_nanos(ns));
+    let split = d.find(|c: char| !c.is_ascii_digit()).unwrap_or(d.len());
+    let (n, u) = d.split_at(split);
+    format!("{n} {}", if u == "us" { "µs" } else { u })
+}
+
+pub fn map_note(lang: Lang) -> &'static str {
+    lang.pick(
+        "Each cell is one group of the run: the model with the most requests per second, then the one with the lowest p99, each by its best engine, with the margin over the next model (winner / second), or a tie when their ranges overlap.",
+        "Chaque case est un groupe de la mesure : le modèle qui fait le plus de requêtes par seconde, puis celui au p99 le plus bas, chacun par son meilleur moteur, avec l'écart sur le modèle suivant (gagnant / second), ou une égalité quand leurs écarts se recouvrent.",
+    )
+}
+
+pub fn bounds_header(lang: Lang) -> [&'static str; 7] {
+    [
+        lang.pick("workload", "charge"),
+        lang.pick("engine (model)", "moteur (modèle)"),
+        "C",
+        "req/s",
+        lang.pick("ceiling req/s", "plafond req/s"),
+        lang.pick("lowest ceiling", "plafond le plus bas"),
+        lang.pick("% reached", "% atteint"),
+    ]
+}
+
+/// Every closed-loop group at its highest common concurrency: each engine
+/// against its lowest ceiling.
+pub fn bounds_rows(r: &Report, lang: Lang) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for g in r.groups.iter().filter(|g| !g.open_loop) {
+        let Some(c) = g.highest_common() else {
+            continue;
+        };
+        for e in &g.engines {
+            let Some(p) = g.point(e, c) else { continue };
+            let Some(ceil) = bounds::ceiling(r, g, p) else {
+                continue;
+            };
+            rows.push(vec![
+                g.label.clone(),
+                format!(
+                    "{e} ({})",
+                    r.model_of(e).map_or("?", |m| model_label(m, lang))
+                ),
+                c.to_string(),
+                rps(p.throughput.median),
+                rps(ceil.limit.1),
+                ceil.limit.0.label(lang).to_string(),
+                format!("{:.0}", 100.0 * ceil.reached(p)),
+            ]);
+        }
+    }
+    rows
+}
+
+pub fn runtimes_header(lang: Lang) -> [&'static str; 8] {
+    [
+        lang.pick("model", "modèle"),
+        lang.pick("workload", "charge"),
+        "C",
+        lang.pick("engine", "moteur"),
+        "req/s",
+        "p99",
+        lang.pick("CPU / request", "CPU / requête"),
+        lang.pick("memory", "mémoire"),
+    ]
+}
+
+pub fn runtime_rows(rows: &[runtimes::Row], lang: Lang) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|x| {
+            vec![
+                model_label(x.model, lang).to_string(),
+                x.group.clone(),
+                x.concurrency.to_string(),
+                x.engine.clone(),
+                rps(x.throughput),
+                human::duration_ns(x.p99_ns),
+                human::duration_ns(x.cpu_per_request_ns),
+                if x.peak_rss.is_finite() {
+                    human::bytes(x.peak_rss)
+                } else {
+                    "-".into()
+                },
+            ]
+        })
+        .collect()
+}
+
+pub fn not_run_header(lang: Lang) -> [&'static str; 3] {
+    [
+        lang.pick("cell", "cellule"),
+        lang.pick("status", "état"),
+        lang.pick("reason", "raison"),
+    ]
 }
 
 pub fn not_run_rows(r: &Report) -> Vec<Vec<String>> {
@@ -116,10 +355,29 @@ pub fn not_run_rows(r: &Report) -> Vec<Vec<String>> {
     r.not_run.iter().chain(&r.missing).map(row).collect()
 }
 
-/// Lines of facts about the run, for the report's head.
-pub fn run_facts(r: &Report) -> Vec<String> {
+/// One line under the title: the machine and how many repetitions.
+pub fn short_facts(r: &Report, lang: Lang) -> String {
     let i = &r.info;
-    let mut v = vec![format!("run {}", i.run_id)];
+    match lang {
+        Lang::En => format!(
+            "{}; {} repetition{} of every cell (medians; ranges are min–max); run details at the end.",
+            super::model::system_line(&i.system_json, lang),
+            i.repeat,
+            if i.repeat > 1 { "s" } else { "" }
+        ),
+        Lang::Fr => format!(
+            "{} ; {} répétition{} de chaque cellule (médianes ; écarts min–max) ; détails de la mesure à la fin.",
+            super::model::system_line(&i.system_json, lang),
+            i.repeat,
+            if i.repeat > 1 { "s" } else { "" }
+        ),
+    }
+}
+
+/// Lines of facts about the run, for the report's details.
+pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
+    let i = &r.info;
+    let mut v = vec![format!("{} {}", lang.pick("run", "mesure"), i.run_id)];
     if !i.suite.is_empty() {
         let d = if i.description.is_empty() {
             String::new()
@@ -128,23 +386,32 @@ pub fn run_facts(r: &Report) -> Vec<String> {
         };
         v.push(format!("suite {}{d}", i.suite));
     }
-    v.push(format!(
-        "{} {}",
-        i.repeat,
-        if i.repeat > 1 {
-            "repetitions of every cell; figures are medians, ranges are min–max"
-        } else {
-            "run of every cell (no repetition: spreads unknown, a lead under 10% is not called a win)"
+    v.push(if i.repeat > 1 {
+        match lang {
+            Lang::En => format!("{} repetitions of every cell; figures are medians, ranges are min–max", i.repeat),
+            Lang::Fr => format!("{} répétitions de chaque cellule ; les chiffres sont des médianes, les écarts min–max", i.repeat),
         }
+    } else {
+        lang.pick(
+            "1 run of every cell (no repetition: spreads unknown, a lead under 10% is not called a win)",
+            "1 mesure par cellule (pas de répétition : dispersion inconnue, une avance de moins de 10 % ne compte pas)",
+        )
+        .to_string()
+    });
+    v.push(format!(
+        "{}{} {}",
+        lang.pick("system", "système"),
+        lang.pick(":", " :"),
+        i.system
     ));
-    v.push(format!("system: {}", i.system));
-    let unpinned = i.pins.iter().all(|p| !p.contains("[") || p == "null");
+    let unpinned = i.pins.iter().all(|p| !p.contains('[') || p == "null");
     if unpinned && r.groups.iter().any(Group::has_server) {
         v.push(
-            "placement: client and server were not pinned (--pin), so the scheduler placed \
-             them; whether they share a CPU changes a loopback round trip several-fold on a \
-             small VM, and each cell records where they ran"
-                .to_string(),
+            lang.pick(
+                "placement: client and server were not pinned (--pin), so the scheduler placed them; whether they share a CPU changes a loopback round trip several-fold on a small VM, and each cell records where they ran",
+                "placement : client et serveur n'étaient pas épinglés (--pin), l'ordonnanceur les a placés ; qu'ils partagent un CPU ou non change un aller-retour local de plusieurs fois sur une petite VM, et chaque cellule note où ils ont tourné",
+            )
+            .to_string(),
         );
     }
     v.push(format!(
@@ -161,4 +428,109 @@ pub fn run_facts(r: &Report) -> Vec<String> {
         }
     ));
     v
+}
+
+/// "How to read this": the few ideas every figure relies on.
+pub fn how_to_read(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.pick(
+            "Closed loop: C requests are in flight at all times; each slot sends its next request when the previous one returns. C is \"concurrency\" or \"in flight\".",
+            "Boucle fermée : C requêtes sont en cours à tout moment ; chaque emplacement envoie sa requête suivante au retour de la précédente. C est la « concurrence », les requêtes « en cours ».",
+        ),
+        lang.pick(
+            "In a closed loop, throughput = in flight / latency (Little's law): a model that lets C requests wait at once multiplies throughput by up to C.",
+            "En boucle fermée, débit = en cours / latence (loi de Little) : un modèle qui laisse C requêtes attendre à la fois multiplie le débit jusqu'à C.",
+        ),
+        lang.pick(
+            "p99: 99% of requests took less than this. Open-loop cells count latency from the intended start (coordinated omission corrected).",
+            "p99 : 99 % des requêtes ont pris moins que cela. En boucle ouverte la latence compte depuis le départ prévu (omission coordonnée corrigée).",
+        ),
+        lang.pick(
+            "Spread: every cell ran several times; lines join the medians and whiskers span the min–max of the repetitions. A lead counts only when the ranges do not overlap; otherwise it is a tie.",
+            "Dispersion : chaque cellule a tourné plusieurs fois ; les lignes relient les médianes et les moustaches couvrent le min–max des répétitions. Une avance ne compte que si les écarts ne se recouvrent pas ; sinon c'est une égalité.",
+        ),
+        lang.pick(
+            "Log scale: axes marked \"log scale\" give each power of ten the same length.",
+            "Échelle log : sur les axes marqués « échelle log », chaque puissance de dix a la même longueur.",
+        ),
+    ]
+}
+
+/// The model of each engine, as the run recorded it.
+pub fn engines_line(r: &Report, lang: Lang) -> String {
+    let parts: Vec<String> = r
+        .models
+        .iter()
+        .map(|(e, m)| format!("{e} = {}", model_label(*m, lang)))
+        .collect();
+    format!(
+        "{}{} {}",
+        lang.pick("Engines and their models", "Moteurs et leurs modèles"),
+        lang.pick(":", " :"),
+        parts.join("; ")
+    )
+}
+
+/// Re-exported for the renderers: the class label of a group.
+pub fn class_of(g: &Group, lang: Lang) -> &'static str {
+    verdict::class_label(g.class, lang)
+}
+
+/// What the C10k section shows, its scale, where the figure comes from,
+/// and C* for blocking threads.
+pub fn c10k_text(r: &Report, g: &Group, lang: Lang) -> String {
+    let (lo, hi) = (
+        g.concurrencies.first().copied().unwrap_or(0),
+        g.concurrencies.last().copied().unwrap_or(0),
+    );
+    let star = claims::common_top(r, g).map(|top| (claims::c_star(r, g, top), top));
+    let star = match (star, lang) {
+        (Some((Some(s), _)), Lang::En) => format!(" C* = {s}: the lowest concurrency measured at which blocking threads fell behind the event loop beyond the spread."),
+        (Some((Some(s), _)), Lang::Fr) => format!(" C* = {s} : la plus basse concurrence mesurée où les threads bloquants décrochent de la boucle d'événements au-delà de la dispersion."),
+        (Some((None, top)), Lang::En) => format!(" C*: none up to {top} — blocking threads never fell behind the event loop beyond the spread in this run."),
+        (Some((None, top)), Lang::Fr) => format!(" C* : aucun jusqu'à {top} — les threads bloquants n'ont jamais décroché de la boucle au-delà de la dispersion dans cette mesure."),
+        (None, Lang::En) => " C* is not measured: this sweep lacks an event loop or blocking threads.".to_string(),
+        (None, Lang::Fr) => " C* n'est pas mesuré : il manque à ce balayage une boucle d'événements ou des threads bloquants.".to_string(),
+    };
+    match lang {
+        Lang::En => format!(
+            "{} swept from {lo} to {hi} requests in flight; the concurrency axis is on a log scale. This is the classic figure of a thread-per-connection server degrading as connections grow (Welsh, Culler and Brewer, SEDA, SOSP 2001, figure 2), measured here with each engine's ceiling dashed beside its throughput.{star}",
+            g.label
+        ),
+        Lang::Fr => format!(
+            "{} balayé de {lo} à {hi} requêtes en cours ; l'axe de la concurrence est en échelle log. C'est la figure classique du serveur à un thread par connexion qui se dégrade quand les connexions augmentent (Welsh, Culler et Brewer, SEDA, SOSP 2001, figure 2), mesurée ici, avec le plafond de chaque moteur en tirets à côté de son débit.{star}",
+            g.label
+        ),
+    }
+}
+
+/// What the runtimes section compares, or why it has nothing to compare.
+pub fn runtimes_text(r: &Report, lang: Lang) -> String {
+    let shared = shared_models(r);
+    if shared.is_empty() {
+        return match lang {
+            Lang::En => format!(
+                "Every model ran on one engine in this run ({}), so there are no runtimes of one model to compare. When a run has several (an event loop on epoll and one on io_uring, say), they are compared here at the lowest and highest concurrency they shared.",
+                engines_line(r, lang)
+            ),
+            Lang::Fr => format!(
+                "Chaque modèle n'a tourné que sur un moteur dans cette mesure ({}) : aucun environnement d'un même modèle à comparer. Quand une mesure en a plusieurs (une boucle sur epoll et une sur io_uring, par exemple), ils sont comparés ici à la plus basse et à la plus haute concurrence qu'ils partagent.",
+                engines_line(r, lang)
+            ),
+        };
+    }
+    let list: Vec<String> = shared
+        .iter()
+        .map(|(m, e)| format!("{}: {}", model_label(*m, lang), e.join(", ")))
+        .collect();
+    match lang {
+        Lang::En => format!(
+            "Engines of one model, at the lowest and highest concurrency they shared in each workload: {}.",
+            list.join("; ")
+        ),
+        Lang::Fr => format!(
+            "Moteurs d'un même modèle, à la plus basse et à la plus haute concurrence partagées dans chaque charge : {}.",
+            list.join(" ; ")
+        ),
+    }
 }

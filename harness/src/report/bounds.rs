@@ -1,0 +1,115 @@
+//! Ceilings on throughput computed from the run's own measurements, so each
+//! curve can be read against what it could at most have done: waiting
+//! (Little's law in a closed loop), the client's cores, the server's
+//! threads, and the machine's cores shared by client and server.
+
+use super::model::{Group, Point, Report};
+use crate::lang::Lang;
+
+/// What limits a point's throughput.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// C in flight, each taking the latency measured at C = 1: C × X(1).
+    Waiting,
+    /// The cores the engine can use, each busy for the CPU a request cost.
+    Cores,
+    /// The server's threads, each busy for the server CPU a request cost.
+    Server,
+    /// Client and server on one machine: its CPUs over their CPU per request.
+    Machine,
+}
+
+impl Bound {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Bound::Waiting => lang.pick("waiting (C × X at C=1)", "attente (C × X à C=1)"),
+            Bound::Cores => lang.pick(
+                "client cores / CPU per request",
+                "cœurs du client / CPU par requête",
+            ),
+            Bound::Server => lang.pick(
+                "server threads / server CPU per request",
+                "threads du serveur / CPU serveur par requête",
+            ),
+            Bound::Machine => lang.pick(
+                "machine CPUs / (client + server CPU per request)",
+                "CPU de la machine / (CPU client + serveur par requête)",
+            ),
+        }
+    }
+}
+
+/// The ceilings of one point; `limit` is the lowest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ceiling {
+    pub all: Vec<(Bound, f64)>,
+    pub limit: (Bound, f64),
+}
+
+impl Ceiling {
+    /// The measured median as a fraction of the lowest ceiling.
+    pub fn reached(&self, p: &Point) -> f64 {
+        p.throughput.median / self.limit.1
+    }
+}
+
+/// Cores an engine could use at a point: its OS threads (io_uring's kernel
+/// workers included), at most the machine's CPUs.
+pub fn usable_cores(r: &Report, p: &Point) -> f64 {
+    let cpus = r.cpus.max(1) as f64;
+    p.threads.median.max(1.0).min(cpus)
+}
+
+/// Every ceiling of `p` in `g` that this run measured enough to compute.
+pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
+    let mut all = Vec::new();
+    if !g.open_loop {
+        if let Some(one) = g.point(&p.engine, 1) {
+            all.push((Bound::Waiting, p.concurrency as f64 * one.throughput.median));
+        }
+    }
+    // CPU seconds per request.
+    let per_req = |ns: f64| ns / 1e9;
+    let client = per_req(p.cpu_ns.median);
+    if client > 0.0 {
+        all.push((Bound::Cores, usable_cores(r, p) / client));
+    }
+    if let Some(server) = p.server_cpu_ns.map(|s| per_req(s.median)) {
+        if server > 0.0 {
+            let threads = g.params.server_threads.unwrap_or(1).max(1) as f64;
+            all.push((Bound::Server, threads / server));
+        }
+        if client + server > 0.0 && r.cpus > 0 {
+            all.push((Bound::Machine, r.cpus as f64 / (client + server)));
+        }
+    }
+    all.retain(|(_, v)| v.is_finite() && *v > 0.0);
+    let limit = all.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some(Ceiling { all, limit })
+}
+
+/// How each ceiling is computed, one line each.
+pub fn how(lang: Lang) -> [String; 4] {
+    [
+        lang.pick(
+            "waiting: in a closed loop, throughput = requests in flight / latency (Little's law); if every request kept the latency it had alone (C = 1), C in flight would give C × the throughput at C = 1.",
+            "attente : en boucle fermée, débit = requêtes en cours / latence (loi de Little) ; si chaque requête gardait la latence qu'elle a seule (C = 1), C en cours donneraient C × le débit à C = 1.",
+        )
+        .to_string(),
+        lang.pick(
+            "client cores: the cores the engine can use (its OS threads, at most the machine's CPUs) divided by the CPU time one request cost it in that cell. Reaching it means those cores were busy all the time.",
+            "cœurs du client : les cœurs que le moteur peut occuper (ses threads, au plus les CPU de la machine) divisés par le temps CPU qu'une requête lui a coûté dans cette cellule. L'atteindre veut dire que ces cœurs étaient occupés en permanence.",
+        )
+        .to_string(),
+        lang.pick(
+            "server: the loopback server's threads divided by the server CPU time per request.",
+            "serveur : les threads du serveur local divisés par son temps CPU par requête.",
+        )
+        .to_string(),
+        lang.pick(
+            "machine: client and server share the machine's CPUs; its CPUs divided by their CPU time per request together.",
+            "machine : client et serveur se partagent les CPU de la machine ; leur nombre divisé par le temps CPU d'une requête chez les deux.",
+        )
+        .to_string(),
+    ]
+}

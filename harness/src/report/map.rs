@@ -1,0 +1,312 @@
+//! The decision map: one workload run in several groups that differ only by
+//! how long each request waits (`db_latency`) and how much it computes
+//! (`work`), at one concurrency. Each (wait, work) point names the model that
+//! won on throughput and on p99, by how much, or a tie. Pure.
+
+use iobound_workloads::{Class, Model};
+
+use super::model::{Group, Point, Report};
+use super::verdict::{engines_of, lead_of, models_in, Lead};
+
+/// Who won one figure at one point of the map.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Winner {
+    /// `model` (through `engine`) beat the next model beyond the spread;
+    /// `margin` is winner / second for throughput, second / winner for p99.
+    Model {
+        model: Model,
+        engine: String,
+        margin: f64,
+        second: Model,
+    },
+    /// The leading models' ranges overlap.
+    Tie { models: Vec<Model> },
+    /// Fewer than two models measured here.
+    NotMeasured,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapCell {
+    pub wait_ns: u64,
+    pub work_bytes: u64,
+    pub group: String,
+    pub throughput: Winner,
+    pub p99: Winner,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionMap {
+    pub workload: String,
+    pub concurrency: usize,
+    /// Rows, shortest wait first.
+    pub waits: Vec<u64>,
+    /// Columns, least work first.
+    pub works: Vec<u64>,
+    pub cells: Vec<MapCell>,
+}
+
+impl DecisionMap {
+    pub fn cell(&self, wait: u64, work: u64) -> Option<&MapCell> {
+        self.cells
+            .iter()
+            .find(|c| c.wait_ns == wait && c.work_bytes == work)
+    }
+}
+
+/// Ranks models at `c` by a figure (each model through its best engine on
+/// that figure) and names the winner, beyond the spread, or the tie.
+pub fn winner(r: &Report, g: &Group, c: usize, throughput: bool) -> Winner {
+    let value = |p: &Point| {
+        if throughput {
+            p.throughput
+        } else {
+            p.p99_ns
+        }
+    };
+    let better = |a: &Point, b: &Point| {
+        let (x, y) = (value(a).median, value(b).median);
+        if throughput {
+            y.total_cmp(&x)
+        } else {
+            x.total_cmp(&y)
+        }
+    };
+    let mut reps: Vec<(Model, &Point)> = models_in(r, g)
+        .into_iter()
+        .filter_map(|m| {
+            let mut e = engines_of(r, g, m, c);
+            e.sort_by(|a, b| better(a, b));
+            e.first().map(|p| (m, *p))
+        })
+        .collect();
+    if reps.len() < 2 {
+        return Winner::NotMeasured;
+    }
+    reps.sort_by(|a, b| better(a.1, b.1));
+    let (m0, p0) = reps[0];
+    let (m1, p1) = reps[1];
+    match lead_of(p0, p1, value, throughput) {
+        Lead::A => {
+            let (a, b) = (value(p0).median, value(p1).median);
+            Winner::Model {
+                model: m0,
+                engine: p0.engine.clone(),
+                margin: if throughput { a / b } else { b / a },
+                second: m1,
+            }
+        }
+        _ => Winner::Tie {
+            models: reps
+                .iter()
+                .filter(|(_, p)| {
+                    std::ptr::eq(*p, p0) || lead_of(p0, p, value, throughput) == Lead::Tie
+                })
+                .map(|(m, _)| *m)
+                .collect(),
+        },
+    }
+}
+
+/// The map of the run, when one workload was run at two or more (wait,
+/// work) points: the workload with the most such groups, at the highest
+/// concurrency most of them share.
+pub fn build(r: &Report) -> Option<DecisionMap> {
+    let candidates: Vec<&Group> = r
+        .groups
+        .iter()
+        .filter(|g| {
+            !g.open_loop
+                && g.class == Some(Class::Mixed)
+                && g.params.wait_ns.is_some()
+                && g.params.work_bytes.is_some()
+        })
+        .collect();
+    let mut workloads: Vec<&str> = candidates.iter().map(|g| g.workload.as_str()).collect();
+    workloads.dedup();
+    let points = |w: &str| {
+        let mut v: Vec<(u64, u64)> = candidates
+            .iter()
+            .filter(|g| g.workload == w)
+            .map(|g| {
+                (
+                    g.params.wait_ns.unwrap_or(0),
+                    g.params.work_bytes.unwrap_or(0),
+                )
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let workload = workloads
+        .iter()
+        .copied()
+        .filter(|w| points(w) >= 2)
+        .max_by_key(|w| {
+            (
+                points(w),
+                std::cmp::Reverse(workloads.iter().position(|x| x == w)),
+            )
+        })?;
+    let groups: Vec<&Group> = candidates
+        .iter()
+        .copied()
+        .filter(|g| g.workload == workload)
+        .collect();
+    // The concurrency shared by the most groups, the highest on a tie.
+    let mut cs: Vec<usize> = groups
+        .iter()
+        .flat_map(|g| g.concurrencies.iter().copied())
+        .collect();
+    cs.sort_unstable();
+    cs.dedup();
+    let concurrency = cs.iter().copied().max_by_key(|c| {
+        (
+            groups
+                .iter()
+                .filter(|g| g.concurrencies.contains(c))
+                .count(),
+            *c,
+        )
+    })?;
+    let mut waits: Vec<u64> = groups.iter().filter_map(|g| g.params.wait_ns).collect();
+    waits.sort_unstable();
+    waits.dedup();
+    let mut works: Vec<u64> = groups.iter().filter_map(|g| g.params.work_bytes).collect();
+    works.sort_unstable();
+    works.dedup();
+    let mut cells = Vec::new();
+    for &wait in &waits {
+        for &work in &works {
+            // The first group at this point that ran the map's concurrency.
+            let Some(g) = groups.iter().find(|g| {
+                g.params.wait_ns == Some(wait)
+                    && g.params.work_bytes == Some(work)
+                    && g.concurrencies.contains(&concurrency)
+            }) else {
+                continue;
+            };
+            cells.push(MapCell {
+                wait_ns: wait,
+                work_bytes: work,
+                group: g.label.clone(),
+                throughput: winner(r, g, concurrency, true),
+                p99: winner(r, g, concurrency, false),
+            });
+        }
+    }
+    Some(DecisionMap {
+        workload: workload.to_string(),
+        concurrency,
+        waits,
+        works,
+        cells,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::testing::{group, point, report};
+
+    const MODELS: [(&str, Model); 4] = [
+        ("threads", Model::BlockingThreads),
+        ("uring", Model::EventLoop),
+        ("rayon", Model::Pool),
+        ("hybrid", Model::EventLoopPool),
+    ];
+
+    fn cell(label: &str, wait_us: u64, work: u64, pts: Vec<Point>) -> Group {
+        let mut g = group(label, Class::Mixed, pts);
+        g.params.wait_ns = Some(wait_us * 1000);
+        g.params.work_bytes = Some(work);
+        g
+    }
+
+    #[test]
+    fn the_map_names_winners_margins_and_ties() {
+        let groups = vec![
+            // Short wait, little hashing: the event loop leads by 1.25x.
+            cell(
+                "mixed-db [a]",
+                100,
+                4096,
+                vec![
+                    point("threads", 256, &[40e3, 41e3, 42e3], 10.0, 256.0),
+                    point("uring", 256, &[50e3, 51e3, 52e3], 10.0, 1.0),
+                    point("hybrid", 256, &[45e3, 46e3, 47e3], 10.0, 3.0),
+                ],
+            ),
+            // Ranges overlap at the top: a tie between the leaders only.
+            cell(
+                "mixed-db [b]",
+                100,
+                2 << 20,
+                vec![
+                    point("threads", 256, &[1500.0, 1600.0, 1700.0], 10.0, 256.0),
+                    point("uring", 256, &[800.0, 850.0, 900.0], 10.0, 1.0),
+                    point("hybrid", 256, &[1550.0, 1580.0, 1650.0], 10.0, 3.0),
+                ],
+            ),
+            // Another concurrency only: not on the map's row.
+            cell(
+                "mixed-db [c]",
+                10_000,
+                4096,
+                vec![
+                    point("uring", 16, &[1.0], 1.0, 1.0),
+                    point("threads", 16, &[1.0], 1.0, 16.0),
+                ],
+            ),
+        ];
+        let r = report(2, &MODELS, groups);
+        let m = build(&r).expect("a map");
+        assert_eq!((m.workload.as_str(), m.concurrency), ("mixed-db", 256));
+        assert_eq!(m.waits, [100_000, 10_000_000]);
+        assert_eq!(m.works, [4096, 2 << 20]);
+        let a = m.cell(100_000, 4096).unwrap();
+        match &a.throughput {
+            Winner::Model {
+                model,
+                engine,
+                margin,
+                second,
+            } => {
+                assert_eq!((*model, engine.as_str()), (Model::EventLoop, "uring"));
+                assert_eq!(*second, Model::EventLoopPool);
+                assert!((margin - 51.0 / 46.0).abs() < 1e-9);
+            }
+            w => panic!("{w:?}"),
+        }
+        // p99 follows Little's law here: the same winner, margin second / winner.
+        match &a.p99 {
+            Winner::Model { model, margin, .. } => {
+                assert_eq!(*model, Model::EventLoop);
+                assert!((margin - 51.0 / 46.0).abs() < 1e-6);
+            }
+            w => panic!("{w:?}"),
+        }
+        let b = m.cell(100_000, 2 << 20).unwrap();
+        assert_eq!(
+            b.throughput,
+            Winner::Tie {
+                models: vec![Model::BlockingThreads, Model::EventLoopPool]
+            }
+        );
+        assert!(m.cell(10_000_000, 4096).is_none());
+    }
+
+    #[test]
+    fn one_model_is_not_a_contest() {
+        let g = cell(
+            "mixed-db [a]",
+            100,
+            4096,
+            vec![point("uring", 256, &[5.0, 6.0, 7.0], 1.0, 1.0)],
+        );
+        let r = report(2, &MODELS, vec![g]);
+        assert_eq!(winner(&r, &r.groups[0], 256, true), Winner::NotMeasured);
+        // A single group is not a map.
+        assert!(build(&r).is_none());
+    }
+}
