@@ -35,33 +35,26 @@ pub const COLUMNS: [&str; 27] = [
     "checksum",
 ];
 
-/// A field quoted as RFC 4180 asks when it holds a comma, a quote or a
-/// line break (reasons are free text).
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn opt<T: ToString>(x: Option<T>) -> String {
     x.map_or(String::new(), |v| v.to_string())
 }
 
 /// The CSV of a run's cells; the last column, `reason`, says why a cell
-/// was skipped, failed or interrupted.
+/// was skipped, failed or interrupted. Written with the `csv` crate, which
+/// quotes free text (reasons) as RFC 4180 asks.
 pub fn render(run: &Run) -> Vec<u8> {
-    let mut o = COLUMNS.join(",");
-    o.push_str(",reason\n");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = COLUMNS.iter().copied().chain(["reason"]);
+    // Writing to memory cannot fail.
+    w.write_record(header).expect("in memory");
     for c in &run.cells {
         let k = &c.key;
         let mut row: Vec<String> = vec![
-            field(&run.run_id),
-            field(&k.workload),
-            field(k.tag.as_deref().unwrap_or_default()),
+            run.run_id.clone(),
+            k.workload.clone(),
+            k.tag.clone().unwrap_or_default(),
             k.direct.to_string(),
-            field(&k.mode),
+            k.mode.clone(),
             k.concurrency.to_string(),
             opt(k.rate),
             c.rep.unwrap_or(1).to_string(),
@@ -90,11 +83,10 @@ pub fn render(run: &Run) -> Vec<u8> {
             ]),
             None => row.extend(vec![String::new(); COLUMNS.len() - 9]),
         }
-        row.push(field(c.reason.as_deref().unwrap_or_default()));
-        o.push_str(&row.join(","));
-        o.push('\n');
+        row.push(c.reason.clone().unwrap_or_default());
+        w.write_record(&row).expect("in memory");
     }
-    o.into_bytes()
+    w.into_inner().expect("in memory")
 }
 
 #[cfg(test)]
