@@ -279,6 +279,9 @@ fn assert_clean_failure(s: &Scratch, out: &Output, want: &str) {
         s.runs().is_empty(),
         "no results directory may be left behind"
     );
+    // Not even the --out directory: checking it must not leave it behind
+    // (it did, empty, when --data-dir or the free space was refused).
+    assert!(!s.out().exists(), "{} was left behind", s.out().display());
 }
 
 /// Data files under the scratch's data directory (none may be created by

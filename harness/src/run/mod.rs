@@ -226,6 +226,29 @@ fn to_write(path: &Path, size: u64) -> u64 {
 /// directories are usable, and every data file the run will create fits in
 /// the free space of its file system. Refusals are bad input (exit 2).
 pub fn preflight(suite: &Suite) -> Result<(), Preflight> {
+    // Checking a directory creates it (the only sure test of a path that
+    // does not exist yet); when the input is refused, nothing may be left.
+    let mut dirs: Vec<&Path> = vec![&suite.out];
+    dirs.extend(suite.groups.iter().map(|g| g.file.data_dir.as_path()));
+    let created: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| d.ancestors())
+        .filter(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    let checked = preflight_checks(suite);
+    if checked.is_err() {
+        // Deepest first; only directories still empty go.
+        let mut created = created;
+        created.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        for d in created {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+    checked
+}
+
+fn preflight_checks(suite: &Suite) -> Result<(), Preflight> {
     use std::os::unix::fs::MetadataExt;
     let dir_err = |flag, path: &Path, why| Preflight::Dir {
         flag,
