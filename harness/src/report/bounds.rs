@@ -3,6 +3,8 @@
 //! (Little's law in a closed loop), the client's cores, the server's
 //! threads, and the machine's cores shared by client and server.
 
+use iobound_workloads::Model;
+
 use super::model::{Group, Point, Report};
 use crate::lang::Lang;
 
@@ -22,7 +24,10 @@ pub enum Bound {
 impl Bound {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            Bound::Waiting => lang.pick("waiting (C × X at C=1)", "attente (C × X à C=1)"),
+            Bound::Waiting => lang.pick(
+                "waiting (waits in flight × X at C=1)",
+                "attente (attentes en cours × X à C=1)",
+            ),
             Bound::Cores => lang.pick(
                 "client cores / CPU per request",
                 "cœurs du client / CPU par requête",
@@ -65,7 +70,19 @@ pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
     let mut all = Vec::new();
     if !g.open_loop {
         if let Some(one) = g.point(&p.engine, 1) {
-            all.push((Bound::Waiting, p.concurrency as f64 * one.throughput.median));
+            // A model that blocks a thread (or process) per wait has at most
+            // that many waits in flight, whatever C is: a pool of 2 threads
+            // waits for 2 requests at a time.
+            let blocks = matches!(
+                r.model_of(&p.engine),
+                Some(Model::BlockingThreads | Model::Pool | Model::ProcessPool)
+            );
+            let waits = if blocks {
+                (p.concurrency as f64).min(p.threads.median.max(1.0))
+            } else {
+                p.concurrency as f64
+            };
+            all.push((Bound::Waiting, waits * one.throughput.median));
         }
     }
     // CPU seconds per request.
@@ -92,8 +109,8 @@ pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
 pub fn how(lang: Lang) -> [String; 4] {
     [
         lang.pick(
-            "waiting: in a closed loop, throughput = requests in flight / latency (Little's law); if every request kept the latency it had alone (C = 1), C in flight would give C × the throughput at C = 1.",
-            "attente : en boucle fermée, débit = requêtes en cours / latence (loi de Little) ; si chaque requête gardait la latence qu'elle a seule (C = 1), C en cours donneraient C × le débit à C = 1.",
+            "waiting: in a closed loop, throughput = requests in flight / latency (Little's law); if every request kept the latency it had alone (C = 1), C waits in flight would give C × the throughput at C = 1. A model that blocks a thread per wait (blocking threads, a pool) has at most as many waits in flight as it has threads.",
+            "attente : en boucle fermée, débit = requêtes en cours / latence (loi de Little) ; si chaque requête gardait la latence qu'elle a seule (C = 1), C attentes en cours donneraient C × le débit à C = 1. Un modèle qui bloque un thread par attente (threads bloquants, pool) n'a pas plus d'attentes en cours que de threads.",
         )
         .to_string(),
         lang.pick(
@@ -107,8 +124,8 @@ pub fn how(lang: Lang) -> [String; 4] {
         )
         .to_string(),
         lang.pick(
-            "machine: client and server share the machine's CPUs; its CPUs divided by their CPU time per request together.",
-            "machine : client et serveur se partagent les CPU de la machine ; leur nombre divisé par le temps CPU d'une requête chez les deux.",
+            "machine: client and server share the machine's CPUs; its CPUs divided by their CPU time per request together. Each ceiling is computed from medians measured in other cells or over the whole cell, so a point can land a few percent above it: read 100 % and a little more as \"at the ceiling\". No ceiling models the storage device: O_DIRECT cells far below every ceiling were limited by the disk.",
+            "machine : client et serveur se partagent les CPU de la machine ; leur nombre divisé par le temps CPU d'une requête chez les deux. Chaque plafond vient de médianes mesurées dans d'autres cellules ou sur toute la cellule : un point peut le dépasser de quelques pour cent ; lisez 100 % et un peu plus comme « au plafond ». Aucun plafond ne modélise le disque : les cellules O_DIRECT loin sous tous leurs plafonds étaient limitées par lui.",
         )
         .to_string(),
     ]

@@ -760,8 +760,54 @@ fn not_measured_why(id: ClaimId, lang: Lang) -> &'static str {
     }
 }
 
-/// One sentence per class of work, from the claims.
-pub fn class_sentences(claims: &[Claim], lang: Lang) -> Vec<String> {
+/// "1 thread", "4096 threads" (OS threads).
+fn threads_text(n: f64, lang: Lang) -> String {
+    let word = if n.round() == 1.0 {
+        "thread"
+    } else {
+        "threads"
+    };
+    match lang {
+        Lang::En => format!("{n:.0} OS {word}"),
+        Lang::Fr => format!("{n:.0} {word}"),
+    }
+}
+
+/// I/O-bound groups (not served from the page cache) where blocking threads
+/// beat the best event loop beyond the spread at the group's highest common
+/// load: the exceptions to "use an event loop", named with their margin.
+fn io_exceptions(r: &Report, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in r
+        .groups
+        .iter()
+        .filter(|g| g.class == Some(Class::IoBound) && !g.page_cache_warm && !g.open_loop)
+    {
+        let Some(c) = g.highest_common() else {
+            continue;
+        };
+        let (Some(t), Some(l)) = (
+            best_of(r, g, Model::BlockingThreads, c),
+            best_of(r, g, Model::EventLoop, c),
+        ) else {
+            continue;
+        };
+        if lead_of(t, l, |p| p.throughput, true) == Lead::A {
+            out.push(format!(
+                "{} ({} {} {}, C={c})",
+                g.label,
+                model_label(Model::BlockingThreads, lang),
+                x(t.throughput.median / l.throughput.median),
+                lang.pick("the event loop", "la boucle"),
+            ));
+        }
+    }
+    out
+}
+
+/// One sentence per class of work, from the claims (and, for the
+/// exceptions they name, the run's groups).
+pub fn class_sentences(r: &Report, claims: &[Claim], lang: Lang) -> Vec<String> {
     let get = |id| claims.iter().find(|c| c.id == id);
     let mut out = Vec::new();
     // I/O-bound: one thread holding many waits, the pool's weakness, the counter-example.
@@ -771,14 +817,16 @@ pub fn class_sentences(claims: &[Claim], lang: Lang) -> Vec<String> {
             let (a, b) = (c.a.as_ref().expect("held"), c.b.as_ref().expect("held"));
             match lang {
                 Lang::En => format!(
-                    "I/O-bound (requests wait): use an event loop. At {} in flight it did {} the blocking threads' requests per second on {:.0} OS thread(s) against {:.0}{}.",
-                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), a.threads, b.threads,
-                    c.c_star.map_or(String::new(), |s| format!("; threads fell behind from {s} in flight"))
+                    "I/O-bound (requests wait): use an event loop when many requests wait at once. At {} in flight it did {} the blocking threads' requests per second with {} against {}, at {} against {} of CPU per request{}.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), threads_text(a.threads, lang), threads_text(b.threads, lang),
+                    dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns),
+                    c.c_star.map_or(String::new(), |s| format!("; threads fell behind from {s} in flight (C*)")),
                 ),
                 Lang::Fr => format!(
-                    "Limité par les I/O (les requêtes attendent) : prenez une boucle d'événements. À {} en cours elle a fait {} les requêtes par seconde des threads bloquants, avec {:.0} thread(s) contre {:.0}{}.",
-                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), a.threads, b.threads,
-                    c.c_star.map_or(String::new(), |s| format!(" ; les threads ont décroché dès {s} en cours"))
+                    "Limité par les I/O (les requêtes attendent) : prenez une boucle d'événements quand beaucoup de requêtes attendent à la fois. À {} en cours elle a fait {} les requêtes par seconde des threads bloquants, avec {} contre {}, pour {} contre {} de CPU par requête{}.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), threads_text(a.threads, lang), threads_text(b.threads, lang),
+                    dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns),
+                    c.c_star.map_or(String::new(), |s| format!(" ; les threads ont décroché dès {s} en cours (C*)")),
                 ),
             }
         }
@@ -786,12 +834,12 @@ pub fn class_sentences(claims: &[Claim], lang: Lang) -> Vec<String> {
             let (a, b) = (c.a.as_ref().expect("tie"), c.b.as_ref().expect("tie"));
             match lang {
                 Lang::En => format!(
-                    "I/O-bound (requests wait): at {} in flight the event loop's median was {} the blocking threads', within the spread of the repetitions, on {:.0} OS thread(s) against {:.0} and {} against {} of CPU per request.",
-                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), a.threads, b.threads, dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
+                    "I/O-bound (requests wait): at {} in flight the event loop's median was {} the blocking threads', within the spread of the repetitions, with {} against {} and {} against {} of CPU per request.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), threads_text(a.threads, lang), threads_text(b.threads, lang), dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
                 ),
                 Lang::Fr => format!(
-                    "Limité par les I/O (les requêtes attendent) : à {} en cours la médiane de la boucle d'événements a été {} celle des threads bloquants, dans la dispersion des répétitions, avec {:.0} thread(s) contre {:.0} et {} contre {} de CPU par requête.",
-                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), a.threads, b.threads, dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
+                    "Limité par les I/O (les requêtes attendent) : à {} en cours la médiane de la boucle d'événements a été {} celle des threads bloquants, dans la dispersion des répétitions, avec {} contre {} et {} contre {} de CPU par requête.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), threads_text(a.threads, lang), threads_text(b.threads, lang), dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
                 ),
             }
         }
@@ -812,30 +860,122 @@ pub fn class_sentences(claims: &[Claim], lang: Lang) -> Vec<String> {
             )
             .to_string(),
     };
+    // What limited the event loop where the claim was judged: a reader must
+    // know when both sides are capped by something else (the server).
+    if let Some((c, ceiling)) = io.and_then(|c| {
+        let a = c.a.as_ref()?;
+        let g = r
+            .groups
+            .iter()
+            .find(|g| Some(&g.label) == c.group.as_ref())?;
+        let p = g.point(&a.engine, a.concurrency)?;
+        Some((c, (bounds::ceiling(r, g, p)?, p)))
+    }) {
+        if c.verdict != Verdict::NotMeasured {
+            let (ceil, p) = ceiling;
+            s.push_str(&match lang {
+                Lang::En => format!(
+                    " There the event loop reached {:.0} % of its lowest ceiling ({}).",
+                    100.0 * ceil.reached(p),
+                    ceil.limit.0.label(lang)
+                ),
+                Lang::Fr => format!(
+                    " À ce point la boucle atteignait {:.0} % de son plus bas plafond ({}).",
+                    100.0 * ceil.reached(p),
+                    ceil.limit.0.label(lang)
+                ),
+            });
+        }
+    }
     if let Some(p) = get(ClaimId::PoolWrongForWaiting).filter(|c| c.verdict == Verdict::Held) {
+        let threads = p.b.as_ref().map_or(f64::NAN, |b| b.threads);
         s.push_str(&match lang {
-            Lang::En => format!(" A pool did {} less.", x(p.ratio.unwrap_or(f64::NAN))),
-            Lang::Fr => format!(" Un pool a fait {} moins.", x(p.ratio.unwrap_or(f64::NAN))),
-        });
-    }
-    if get(ClaimId::PageCache).is_some_and(|c| matches!(c.verdict, Verdict::Held | Verdict::Tie)) {
-        s.push_str(lang.pick(
-            " When nothing waits (a warm page cache), it gains nothing.",
-            " Quand rien n'attend (cache de pages chaud), elle ne gagne rien.",
-        ));
-    }
-    out.push(s);
-    out.push(match get(ClaimId::ComputingNeedsCores).map(|c| (c, c.verdict)) {
-        Some((c, Verdict::Held)) => match lang {
             Lang::En => format!(
-                "CPU-bound (nothing waits): use a pool of cores. It did {} the event loop's throughput on {} cores.",
-                x(c.ratio.unwrap_or(f64::NAN)), c.cores
+                " A pool sized for computing ({}, one per core) that waits by blocking did {} less.",
+                threads_text(threads, lang),
+                x(p.ratio.unwrap_or(f64::NAN))
             ),
             Lang::Fr => format!(
-                "Limité par le CPU (rien n'attend) : prenez un pool de cœurs. Il a fait {} le débit de la boucle sur {} cœurs.",
-                x(c.ratio.unwrap_or(f64::NAN)), c.cores
+                " Un pool taillé pour calculer ({}, un par cœur) qui attend en bloquant a fait {} moins.",
+                threads_text(threads, lang),
+                x(p.ratio.unwrap_or(f64::NAN))
             ),
-        },
+        });
+    }
+    // Other groups than the one the claim was judged on, and only when the
+    // claim did not already say threads won.
+    let exceptions: Vec<String> = match io {
+        Some(c) if c.verdict != Verdict::NotHeld => io_exceptions(r, lang)
+            .into_iter()
+            .filter(|e| {
+                !c.group
+                    .as_ref()
+                    .is_some_and(|g| e.starts_with(&format!("{g} (")))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !exceptions.is_empty() {
+        s.push_str(&match lang {
+            Lang::En => format!(
+                " Not everywhere: blocking threads won on {}.",
+                exceptions.join(", ")
+            ),
+            Lang::Fr => format!(
+                " Pas partout : les threads bloquants ont gagné sur {}.",
+                exceptions.join(", ")
+            ),
+        });
+    }
+    if let Some(c) =
+        get(ClaimId::PageCache).filter(|c| matches!(c.verdict, Verdict::Held | Verdict::Tie))
+    {
+        s.push_str(&match lang {
+            Lang::En => format!(
+                " When nothing waits (a warm page cache) there is nothing to overlap: {}.",
+                number(c, lang)
+            ),
+            Lang::Fr => format!(
+                " Quand rien n'attend (cache de pages chaud), il n'y a rien à recouvrir : {}.",
+                number(c, lang)
+            ),
+        });
+    }
+    out.push(s);
+    let cpu = get(ClaimId::ComputingNeedsCores);
+    // The process pool at the point judged, when the run has one: what
+    // Python's multiprocessing stands for.
+    let procs = cpu.and_then(|c| {
+        let (a, b) = (c.a.as_ref()?, c.b.as_ref()?);
+        let g = r
+            .groups
+            .iter()
+            .find(|g| Some(&g.label) == c.group.as_ref())?;
+        let p = best_of(r, g, Model::ProcessPool, a.concurrency)?;
+        Some(p.throughput.median / b.throughput.median)
+    });
+    out.push(match cpu.map(|c| (c, c.verdict)) {
+        Some((c, Verdict::Held)) => {
+            let threads = c
+                .extra
+                .as_ref()
+                .zip(c.b.as_ref())
+                .map(|(t, b)| t.throughput.median / b.throughput.median);
+            match lang {
+                Lang::En => format!(
+                    "CPU-bound (nothing waits): use every core. A thread pool did {} the event loop's throughput on {} cores{}; in Python the GIL lets one thread compute at a time, which is why multiprocessing's process pool is the tool there{}.",
+                    x(c.ratio.unwrap_or(f64::NAN)), c.cores,
+                    threads.map_or(String::new(), |t| format!(" (in Rust, blocking threads too: {})", x(t))),
+                    procs.map_or(String::new(), |p| format!(" (a process pool did {} here)", x(p)))
+                ),
+                Lang::Fr => format!(
+                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads a fait {} le débit de la boucle sur {} cœurs{} ; en Python le GIL ne laisse calculer qu'un thread à la fois, d'où le pool de processus de multiprocessing{}.",
+                    x(c.ratio.unwrap_or(f64::NAN)), c.cores,
+                    threads.map_or(String::new(), |t| format!(" (en Rust, des threads bloquants aussi : {})", x(t))),
+                    procs.map_or(String::new(), |p| format!(" (un pool de processus a fait {} ici)", x(p)))
+                ),
+            }
+        }
         Some((c, Verdict::Tie | Verdict::NotHeld)) => match lang {
             Lang::En => format!(
                 "CPU-bound (nothing waits): the pool did {} the event loop's throughput here, not beyond the spread.",
@@ -859,12 +999,12 @@ pub fn class_sentences(claims: &[Claim], lang: Lang) -> Vec<String> {
             let p = c.p99_counts.unwrap_or_default();
             match lang {
                 Lang::En => format!(
-                    "Mixed (wait, then compute): event loop + pool led on throughput in {} of {} points and on p99 in {}; which model wins depends on how long requests wait and compute — see the map.",
-                    t.ahead, t.total(), p.ahead
+                    "Mixed (wait, then compute): no single answer. Over {} mixed points, event loop + pool led the best pure model on throughput in {}, tied in {}, trailed in {}; on p99 it led in {}, tied in {}, trailed in {} — the map shows where.",
+                    t.total(), t.ahead, t.tie, t.behind, p.ahead, p.tie, p.behind
                 ),
                 Lang::Fr => format!(
-                    "Mixte (attendre, puis calculer) : boucle + pool a mené en débit sur {} des {} points et en p99 sur {} ; le modèle gagnant dépend de combien les requêtes attendent et calculent — voir la carte.",
-                    t.ahead, t.total(), p.ahead
+                    "Mixte (attendre, puis calculer) : pas de réponse unique. Sur {} points mixtes, boucle + pool a devancé le meilleur modèle simple en débit sur {}, égalé sur {}, suivi sur {} ; en p99 devancé sur {}, égalé sur {}, suivi sur {} — la carte montre où.",
+                    t.total(), t.ahead, t.tie, t.behind, p.ahead, p.tie, p.behind
                 ),
             }
         }
@@ -1228,6 +1368,42 @@ mod tests {
         );
     }
 
+    /// The answer's I/O sentence names the I/O-bound workloads where blocking
+    /// threads won beyond the spread, besides the claim's own group (the
+    /// teacher's review: "file-write contradicts 'use an event loop'").
+    #[test]
+    fn the_io_answer_names_its_exceptions() {
+        let mut r = io_sweep(
+            [
+                &[100.0, 101.0, 99.0],
+                &[6000.0, 6300.0, 6100.0],
+                &[9000.0, 9500.0, 9900.0],
+            ],
+            [
+                &[99.0, 100.0, 102.0],
+                &[6200.0, 6400.0, 6000.0],
+                &[14000.0, 14500.0, 14200.0],
+            ],
+            None,
+        );
+        let s = class_sentences(&r, &all(&r), Lang::En);
+        assert!(!s[0].contains("Not everywhere"), "{}", s[0]);
+        r.groups.push(group(
+            "file-write (O_DIRECT)",
+            Class::IoBound,
+            vec![
+                point("threads", 32, &[45000.0, 46000.0, 44000.0], 30.0, 32.0),
+                point("uring", 32, &[28000.0, 29000.0, 27000.0], 40.0, 9.0),
+            ],
+        ));
+        let s = class_sentences(&r, &all(&r), Lang::En);
+        assert!(
+            s[0].contains("Not everywhere: blocking threads won on file-write (O_DIRECT) (blocking threads 1.61x the event loop, C=32)"),
+            "{}",
+            s[0]
+        );
+    }
+
     #[test]
     fn claims_read_in_french_too() {
         let r = io_sweep(
@@ -1246,7 +1422,7 @@ mod tests {
         let c = claim(&r, ClaimId::OneThreadManyWaits);
         assert_eq!(number(&c, Lang::Fr), "1.49x req/s à C=1024 ; C* = 1024");
         assert!(why(&c, Lang::Fr).contains("1024 threads contre 1"));
-        let s = class_sentences(&all(&r), Lang::Fr);
+        let s = class_sentences(&r, &all(&r), Lang::Fr);
         assert_eq!(s.len(), 3);
         assert!(s[0].starts_with("Limité par les I/O"), "{}", s[0]);
     }

@@ -471,8 +471,16 @@ pub fn engines_line(r: &Report, lang: Lang) -> String {
     )
 }
 
-/// Re-exported for the renderers: the class label of a group.
+/// The class label of a group, as the renderers head its section. A
+/// workload of I/O class whose reads all came from a warm page cache never
+/// waited: it is said so, not called I/O-bound.
 pub fn class_of(g: &Group, lang: Lang) -> &'static str {
+    if g.page_cache_warm {
+        return lang.pick(
+            "warm page cache: nothing waits",
+            "cache de pages chaud : rien n'attend",
+        );
+    }
     verdict::class_label(g.class, lang)
 }
 
