@@ -731,7 +731,15 @@ fn help_and_list_explain_themselves() {
     // Issue 13: the about line is not the old "three ways"; `compare --help`
     // names the file it really writes; `--keys` documents each value;
     // `clean` exists; `iobound` alone shows the help and exits 2.
+    // Engines' option sets never replace a command's description (the run
+    // and fio lines once read "Options of the process pool").
+    let run_help = text(&iobound(&strings(&["run", "--help"])).stdout);
+    assert!(
+        run_help.starts_with("Run a matrix of workloads"),
+        "{run_help}"
+    );
     let main = text(&iobound(&strings(&["--help"])).stdout);
+    assert!(!main.contains("Options of"), "{main}");
     assert!(
         !main.contains("three ways") && main.contains("concurrency models"),
         "{main}"
@@ -881,6 +889,54 @@ fn verify_catches_a_corrupted_data_file() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("not the file's content"), "{stdout}");
+}
+
+/// `iobound run ... | head -1`: a stdout closed under the run ends neither
+/// the run nor its files (it panicked on the broken pipe and aborted,
+/// leaving no run.json, before the fix).
+#[test]
+fn a_closed_stdout_does_not_lose_the_run() {
+    let s = Scratch::new("pipe");
+    let mut child = s
+        .command(&[
+            "-m", "threads", "-c", "1,2,3", "-n", "300", "--warmup", "0s", "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    drop(out);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let dir = s.runs().pop().unwrap();
+    assert!(dir.join("run.json").exists() && dir.join("report.html").exists());
+    assert_eq!(cells(&dir).len(), 3);
+}
+
+/// Two SIGINTs a few milliseconds apart (coreutils' `timeout` signals the
+/// process, then its group) are one request to stop: the run still writes
+/// run.json and its reports (it died at once 3 times in 12, before).
+#[test]
+fn a_doubled_signal_still_stops_cleanly() {
+    let s = Scratch::new("sigint2");
+    let child = s
+        .command(&["-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for _ in 0..2 {
+        // SAFETY: plain kill(2) on our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(s.runs()[0].join("run.json").exists());
 }
 
 #[test]
@@ -1562,6 +1618,36 @@ fn ask(conn: &mut std::net::TcpStream, req: &iobound_workloads::proto::Request) 
     let mut body = vec![0u8; u32::from_le_bytes(head) as usize];
     conn.read_exact(&mut body).unwrap();
     (body[0], body[1..].to_vec())
+}
+
+/// A second db server on the same table refuses to start: it would replay
+/// and truncate the first one's write-ahead log under it, losing writes the
+/// first had acknowledged (found by an outside tester). Fails without the
+/// table lock: the second server then started.
+#[test]
+fn a_second_db_server_on_the_same_table_refuses_to_start() {
+    let s = Scratch::new("dblock");
+    let (mut first, addr) = serve_db(&s);
+    let second = Command::new(BIN)
+        .args(["serve", "db", "--records", "64", "--data-dir"])
+        .arg(s.data())
+        .output()
+        .unwrap();
+    let err = text(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another iobound server uses this table"),
+        "{err}"
+    );
+    // The first one still answers.
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    let (status, _) = ask(
+        &mut conn,
+        &iobound_workloads::proto::Request::Get { key: 3 },
+    );
+    assert_eq!(status, iobound_workloads::proto::STATUS_OK);
+    first.kill().unwrap();
+    first.wait().unwrap();
 }
 
 #[test]

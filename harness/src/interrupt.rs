@@ -1,19 +1,47 @@
 //! Ctrl-C and SIGTERM: the first one asks the run to stop cleanly (the
 //! current cell is cut short and kept, marked interrupted, with what it
 //! measured; finished cells, run.json, summary.csv and the reports are
-//! written); a second one kills the process the default way.
+//! written); a second one, at least [`REPEAT_AFTER_MS`] later, kills the
+//! process the default way. Signals closer to the first are the same request
+//! delivered twice: coreutils' `timeout` and some supervisors signal the
+//! process and then its whole group, and a terminal's Ctrl-C reaches every
+//! process of the foreground group.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 /// The signal that asked the run to stop, 0 while none has.
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// When the first signal came (CLOCK_MONOTONIC, ns).
+static FIRST_NS: AtomicU64 = AtomicU64::new(0);
+/// A second signal sooner than this after the first is taken as a duplicate.
+pub const REPEAT_AFTER_MS: u64 = 500;
+
+fn monotonic_ns() -> u64 {
+    // SAFETY: clock_gettime is async-signal-safe and fills the struct we pass.
+    unsafe {
+        let mut t: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t);
+        t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+    }
+}
 
 extern "C" fn on_signal(sig: libc::c_int) {
-    let _ = SIGNAL.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
-    // SAFETY: signal() is async-signal-safe; restoring the default action
-    // lets a second Ctrl-C (or SIGTERM) end the process at once.
+    let now = monotonic_ns();
+    if SIGNAL
+        .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+    {
+        FIRST_NS.store(now, Ordering::SeqCst);
+        return;
+    }
+    if now.saturating_sub(FIRST_NS.load(Ordering::SeqCst)) < REPEAT_AFTER_MS * 1_000_000 {
+        return;
+    }
+    // SAFETY: signal() and raise() are async-signal-safe: a real second
+    // request ends the process the default way, at once.
     unsafe {
         libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
     }
 }
 

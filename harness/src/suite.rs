@@ -190,11 +190,28 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         let mut keys = toml::Table::new();
         keys.extend(f.settings.clone());
         keys.extend(g.get_ref().clone());
+        // A key the group does not set came from the top of the file: an
+        // error about it says so rather than pointing at this group.
+        let top_only = |k: &str| f.settings.contains_key(k) && !g.get_ref().contains_key(k);
+        let key_err = |k: &str, msg: String| match top_only(k) {
+            true => SuiteError::Parse {
+                name: name.to_string(),
+                msg: format!("top-level key '{k}': {msg}"),
+            },
+            false => flag_err(msg),
+        };
         for (k, v) in &keys {
             if META.contains(&k.as_str()) || k == "out" {
-                return Err(flag_err(format!("'{k}' cannot be set in a group")));
+                return Err(key_err(
+                    k,
+                    format!("'{k}' cannot be set in a suite file (it is a flag of `iobound bench`, or the suite's own)"),
+                ));
             }
-            push_flag(&mut argv, k, v).map_err(flag_err)?;
+            // `iobound bench --data-dir` overrides the suite's, as --repeat does.
+            if k == "data_dir" && a.data_dir.is_some() {
+                continue;
+            }
+            push_flag(&mut argv, k, v).map_err(|m| key_err(k, m))?;
         }
         argv.extend([
             "--out".into(),
@@ -205,8 +222,18 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         if let Some(d) = &a.data_dir {
             argv.extend(["--data-dir".into(), d.display().to_string()]);
         }
-        let (cli, settings) =
-            crate::config::parse_args(&argv).map_err(|e| flag_err(key_error(&e)))?;
+        let (cli, settings) = crate::config::parse_args(&argv).map_err(|e| {
+            let msg = key_error(&e);
+            // "unknown key 'foo' found": which key, to say where it came from.
+            let bad = msg
+                .split('\'')
+                .nth(1)
+                .filter(|k| msg.contains(&format!("unknown key '{k}'")) && top_only(k));
+            match bad {
+                Some(k) => key_err(k, msg.clone()),
+                None => flag_err(msg.clone()),
+            }
+        })?;
         let Command::Run(run_args) = cli.command else {
             unreachable!("argv starts with run");
         };
@@ -219,14 +246,34 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
             })?;
         groups.push(cfg);
     }
-    Ok(Suite {
+    let suite = Suite {
         name: name.to_string(),
         description: f.description,
         groups,
         repeat,
         out: a.out.clone(),
         lang: a.lang,
-    })
+    };
+    // Two groups running the same cell would write one file over the other
+    // and read as repetitions of one cell: refuse, and say how to part them.
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (g, cfg) in suite.groups.iter().enumerate() {
+        let names: Vec<&str> = cfg.workloads.iter().map(String::as_str).collect();
+        for stem in crate::run::group_stems(cfg, &names) {
+            if let Some((_, first)) = seen.iter().find(|(s, _)| *s == stem) {
+                return Err(SuiteError::Parse {
+                    name: name.to_string(),
+                    msg: format!(
+                        "groups {} and {} both run the cell {stem}: give them different `label`s (or drop the repeat)",
+                        first + 1,
+                        g + 1
+                    ),
+                });
+            }
+            seen.push((stem, g));
+        }
+    }
+    Ok(suite)
 }
 
 #[cfg(test)]
@@ -261,6 +308,36 @@ mod tests {
                 .pool_threads,
             Some(3)
         );
+    }
+
+    /// A mistake in a top-level key is said to be there, not in a group; and
+    /// `bench --data-dir` overrides a suite's `data_dir` (both were refused
+    /// or misplaced, found by an outside tester).
+    #[test]
+    fn top_level_keys_are_named_as_such_and_bench_flags_win() {
+        let text = "blok_size = \"4K\"\n[[group]]\nworkloads = [\"cpu-hash\"]\n";
+        let e = parse("top", text, &args(&[])).err().unwrap().to_string();
+        assert!(
+            e.contains("top-level key 'blok_size'") && e.contains("block_size"),
+            "{e}"
+        );
+        let text = "data_dir = \"/tmp/a\"\n[[group]]\nworkloads = [\"cpu-hash\"]\n";
+        let s = parse("top", text, &args(&["--data-dir", "/tmp/b"])).unwrap();
+        assert_eq!(s.groups[0].file.data_dir, std::path::Path::new("/tmp/b"));
+    }
+
+    /// Two groups that would run the same cell are refused: their files
+    /// would overwrite each other and read as repetitions of one cell.
+    #[test]
+    fn groups_running_the_same_cell_are_refused() {
+        let text = "[[group]]\nworkloads = [\"cpu-hash\"]\nmodes = [\"uring\"]\nconcurrency = [4]\nwork = \"4K\"\n[[group]]\nworkloads = [\"cpu-hash\"]\nmodes = [\"uring\"]\nconcurrency = [4]\nwork = \"1M\"\n";
+        let e = parse("dup", text, &args(&[])).err().unwrap().to_string();
+        assert!(
+            e.contains("groups 1 and 2 both run the cell cpu-hash.uring.c4") && e.contains("label"),
+            "{e}"
+        );
+        let labelled = text.replace("work = \"1M\"", "work = \"1M\"\nlabel = \"big\"");
+        assert!(parse("dup", &labelled, &args(&[])).is_ok());
     }
 
     /// Two groups of one workload with different parameters stay apart:

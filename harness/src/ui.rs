@@ -4,6 +4,7 @@
 //! stdout.
 
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -203,7 +204,10 @@ impl Observer for Terminal {
         planned: Option<Duration>,
     ) {
         if !self.header_done && !self.json {
-            self.bar.suspend(|| println!("{}", human::header()));
+            // A closed stdout (`| head`) must not end the run: the results
+            // are in the files.
+            self.bar
+                .suspend(|| drop(writeln!(std::io::stdout(), "{}", human::header())));
             self.header_done = true;
         }
         self.pace.current = Some((planned, Instant::now()));
@@ -262,7 +266,8 @@ impl Observer for Terminal {
         } else {
             human::row(cell)
         };
-        self.bar.suspend(|| println!("{line}"));
+        self.bar
+            .suspend(|| drop(writeln!(std::io::stdout(), "{line}")));
         if self.pace.done >= self.pace.cells {
             self.bar.finish_and_clear();
         }

@@ -79,8 +79,19 @@ pub struct GlommioOptions {
     /// buffers; its three rings pin it thrice, so without CAP_IPC_LOCK it
     /// needs 3x as much locked memory (ulimit -l) [default: what the cell
     /// can have in flight, at least glommio's own 10 MiB]
-    #[arg(long, value_name = "SIZE", value_parser = iobound_workloads::units::size_arg)]
+    #[arg(long, value_name = "SIZE", value_parser = io_memory_arg)]
     pub glommio_io_memory: Option<u64>,
+}
+
+/// `--glommio-io-memory`: from 1 MiB (glommio needs some) to 1 GiB (it
+/// pins it three times; more failed inside glommio with a panic).
+fn io_memory_arg(s: &str) -> Result<u64, String> {
+    let v = iobound_workloads::units::size_arg(s)?;
+    if (1 << 20..=1 << 30).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("'{s}': give 1M to 1G"))
+    }
 }
 
 impl OptionSet for GlommioOptions {

@@ -130,7 +130,18 @@ impl Options {
     /// The erased form of `T`.
     pub const fn of<T: OptionSet>() -> Options {
         fn augment<T: OptionSet>(c: clap::Command) -> clap::Command {
-            T::augment_args(c)
+            // clap makes an Args struct's doc comment the command's about
+            // text: keep the command's own, whatever an engine writes.
+            let (about, long) = (c.get_about().cloned(), c.get_long_about().cloned());
+            let c = T::augment_args(c);
+            let c = match about {
+                Some(a) => c.about(a),
+                None => c,
+            };
+            match long {
+                Some(l) => c.long_about(l),
+                None => c,
+            }
         }
         fn read<T: OptionSet>(m: &clap::ArgMatches) -> Result<serde_json::Value, clap::Error> {
             let v = T::from_arg_matches(m)?;

@@ -58,7 +58,7 @@ pub struct Procs;
 
 const NAME: &str = "procs";
 
-/// Options of the process pool.
+// Options of the process pool.
 #[derive(Debug, Clone, Default, clap::Args, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 #[command(next_help_heading = "Engine procs")]

@@ -364,6 +364,22 @@ fn measure(
     if interrupted && readings.totals.requests == 0 {
         return stopped("before any request was measured (still warming up)");
     }
+    // No measured request completed: there is no latency and no throughput
+    // to report, and zeros would read as figures (0 ns, "NaNx").
+    if readings.totals.requests == 0 {
+        return Err(format!(
+            "no request completed in the measured window ({}): each took longer than that; raise --duration (and --warmup){}",
+            crate::output::human::duration_ns(
+                planned.unwrap_or(readings.measured).as_nanos() as f64
+            ),
+            ctx.start()
+                .map(|_| format!(
+                    "; {} requests completed in the whole cell, warm-up included",
+                    progress.total()
+                ))
+                .unwrap_or_default()
+        ));
+    }
     let summary = summarize(&readings);
     Ok(CellResult {
         key: key.clone(),

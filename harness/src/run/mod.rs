@@ -594,6 +594,14 @@ pub fn plan_stems(suite: &Suite, names: &[Vec<&str>]) -> Vec<String> {
         .collect()
 }
 
+/// The stems of one group's cells in one repetition.
+pub fn group_stems(cfg: &RunConfig, names: &[&str]) -> Vec<String> {
+    plan::group_cells(0, cfg, names, None)
+        .iter()
+        .map(|p| p.key.stem(None))
+        .collect()
+}
+
 /// Starts the server a service needs, as a child process logging into the
 /// run directory.
 fn start_server(

@@ -40,33 +40,45 @@ pub(crate) fn cells(suite: &Suite, names: &[Vec<&str>]) -> Vec<Planned> {
     let mut out = Vec::new();
     for rep in 1..=repeat {
         for (g, cfg) in suite.groups.iter().enumerate() {
-            // A closed loop is one cell; an open loop sweeps its rates.
-            let rates: Vec<Option<f64>> = if cfg.rates.is_empty() {
-                vec![None]
-            } else {
-                cfg.rates.iter().map(|&r| Some(r)).collect()
-            };
-            for (w, name) in names[g].iter().enumerate() {
-                for &engine in &cfg.engines {
-                    for &c in &cfg.concurrency {
-                        for &rate in &rates {
-                            out.push(Planned {
-                                group: g,
-                                workload: w,
-                                engine,
-                                rate,
-                                rep: (repeat > 1).then_some(rep),
-                                key: CellKey {
-                                    workload: name.to_string(),
-                                    direct: cfg.direct_for(name),
-                                    mode: engine.name().to_string(),
-                                    concurrency: c,
-                                    rate: rate.map(|x| x.round() as u64),
-                                    tag: cfg.label.clone(),
-                                },
-                            });
-                        }
-                    }
+            out.extend(group_cells(g, cfg, &names[g], (repeat > 1).then_some(rep)));
+        }
+    }
+    out
+}
+
+/// The cells of group `g` in one repetition.
+pub(crate) fn group_cells(
+    g: usize,
+    cfg: &crate::config::RunConfig,
+    names: &[&str],
+    rep: Option<u32>,
+) -> Vec<Planned> {
+    // A closed loop is one cell; an open loop sweeps its rates.
+    let rates: Vec<Option<f64>> = if cfg.rates.is_empty() {
+        vec![None]
+    } else {
+        cfg.rates.iter().map(|&r| Some(r)).collect()
+    };
+    let mut out = Vec::new();
+    for (w, name) in names.iter().enumerate() {
+        for &engine in &cfg.engines {
+            for &c in &cfg.concurrency {
+                for &rate in &rates {
+                    out.push(Planned {
+                        group: g,
+                        workload: w,
+                        engine,
+                        rate,
+                        rep,
+                        key: CellKey {
+                            workload: name.to_string(),
+                            direct: cfg.direct_for(name),
+                            mode: engine.name().to_string(),
+                            concurrency: c,
+                            rate: rate.map(|x| x.round() as u64),
+                            tag: cfg.label.clone(),
+                        },
+                    });
                 }
             }
         }

@@ -91,6 +91,37 @@ pub struct Table {
     dir: PathBuf,
     records: u64,
     direct: bool,
+    /// An exclusive lock on the table for the server's lifetime: a second
+    /// server on the same files would replay and truncate this one's
+    /// write-ahead log under it, and acknowledged writes would be lost.
+    _lock: std::sync::Arc<std::fs::File>,
+}
+
+/// Takes the table's lock, or says who holds it.
+fn lock_table(dir: &Path, records: u64) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let path = dir.join(format!("iobound-db-{records}.lock"));
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    // SAFETY: flock on a descriptor we own; no pointers.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                format!(
+                    "another iobound server uses this table ({} is locked); stop it or give this one another --data-dir",
+                    path.display()
+                ),
+            )
+        } else {
+            e
+        });
+    }
+    Ok(f)
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
@@ -139,11 +170,13 @@ impl Table {
     /// Creates the data file if needed, then replays and clears every WAL.
     pub fn open(cfg: &ServeConfig) -> std::io::Result<Table> {
         std::fs::create_dir_all(&cfg.data_dir)?;
+        let lock = lock_table(&cfg.data_dir, cfg.records)?;
         let t = Table {
             data: cfg.data_dir.join(format!("iobound-db-{}.dat", cfg.records)),
             dir: cfg.data_dir.clone(),
             records: cfg.records,
             direct: cfg.direct,
+            _lock: std::sync::Arc::new(lock),
         };
         let size = t.records * RECORD_SIZE as u64;
         let size = size.div_ceil(PAGE as u64) * PAGE as u64;
