@@ -522,6 +522,18 @@ impl RunConfig {
             slo: a.slo.unwrap_or(DEFAULT_SLO),
         };
         cfg.check_threads(&built)?;
+        let unused = cfg.file.settings.unused_flags(&cfg.engines);
+        if !unused.is_empty() {
+            cfg.warnings.push(format!(
+                "{} changes nothing: no engine of this run ({}) reads it",
+                unused.join(", "),
+                cfg.engines
+                    .iter()
+                    .map(|e| e.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         Ok(cfg)
     }
 
@@ -667,6 +679,22 @@ mod tests {
             let msg = parse_args(full).err().unwrap().to_string();
             assert!(msg.contains(want), "{args:?}: {msg}");
         }
+    }
+
+    /// An engine's flag with none of its engines selected is named in a
+    /// warning (it was silently ignored).
+    #[test]
+    fn engine_flags_no_selected_engine_reads_are_warned() {
+        let c = parse(&["-m", "threads", "--pool-threads", "3"]).unwrap();
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("--pool-threads changes nothing")),
+            "{:?}",
+            c.warnings
+        );
+        let c = parse(&["-m", "rayon", "--pool-threads", "3"]).unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 
     #[test]

@@ -129,10 +129,18 @@ fn check(bufs: &IoBufs, total: usize, verify: bool) -> Result<(), StepError> {
         .ok_or_else(|| net_err("incomplete response"))?;
     let msg = bufs.net.msg.expect("set by begin");
     if r.status != proto::STATUS_OK {
-        return Err(net_err(format!(
-            "{msg:?} answered with status {}",
-            r.status
-        )));
+        let what = match msg {
+            Msg::Echo { len } => format!("ECHO of {len} bytes"),
+            Msg::Get { key } => format!("GET of key {key}"),
+            Msg::Put { key } => format!("PUT of key {key}"),
+        };
+        return Err(net_err(if r.status == proto::STATUS_NOT_FOUND {
+            format!(
+                "{what} answered 'not found' (status 1): the server's table is smaller than --records says (a server started with another --records?)"
+            )
+        } else {
+            format!("{what} answered with status {}", r.status)
+        }));
     }
     match msg {
         Msg::Echo { len } => {

@@ -185,20 +185,53 @@ pub fn augment(cmd: clap::Command) -> clap::Command {
 /// The engines' options as parsed from the command line.
 pub fn read_settings(m: &clap::ArgMatches) -> Result<Settings, clap::Error> {
     let mut map = BTreeMap::new();
+    let mut given = BTreeMap::new();
     for o in option_sets() {
         map.insert(o.id.to_string(), (o.read)(m)?);
+        // The set's flags the command line gave (not defaults).
+        let flags: Vec<String> = (o.augment)(clap::Command::new("set"))
+            .get_arguments()
+            .filter(|a| {
+                m.try_contains_id(a.get_id().as_str()).unwrap_or(false)
+                    && m.value_source(a.get_id().as_str())
+                        == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect();
+        if !flags.is_empty() {
+            given.insert(o.id.to_string(), flags);
+        }
     }
-    Ok(Settings(map))
+    Ok(Settings { values: map, given })
 }
 
-/// Checked values of every engine's options, by set.
+/// Checked values of every engine's options, by set; and which sets' flags
+/// the command line gave, so a flag no selected engine reads can be flagged.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Settings(BTreeMap<String, serde_json::Value>);
+#[serde(transparent)]
+pub struct Settings {
+    values: BTreeMap<String, serde_json::Value>,
+    #[serde(skip)]
+    given: BTreeMap<String, Vec<String>>,
+}
 
 impl Settings {
+    /// Flags given for option sets that none of `engines` reads.
+    pub fn unused_flags(&self, engines: &[&'static dyn Engine]) -> Vec<String> {
+        self.given
+            .iter()
+            .filter(|(id, _)| {
+                !engines
+                    .iter()
+                    .any(|e| e.options().iter().any(|o| o.id == id.as_str()))
+            })
+            .flat_map(|(_, flags)| flags.iter().cloned())
+            .collect()
+    }
+
     /// The values of one set (its defaults if it was not given).
     pub fn get<T: OptionSet>(&self) -> T {
-        self.0
+        self.values
             .get(T::ID)
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or_default()
@@ -206,7 +239,7 @@ impl Settings {
 
     /// Sets one set's values (tests, and commands with fixed settings).
     pub fn with<T: OptionSet>(mut self, v: &T) -> Self {
-        self.0.insert(
+        self.values.insert(
             T::ID.to_string(),
             serde_json::to_value(v).expect("option sets serialize"),
         );
