@@ -123,6 +123,38 @@ pub fn unmatched(before: &Report, after: &Report) -> (Vec<String>, Vec<String>) 
     (only(before, after), only(after, before))
 }
 
+/// Settings that change what a cell measures, as both runs recorded them
+/// (their groups' configurations, by key), where they differ.
+fn settings_differences(before: &Run, after: &Run) -> Vec<String> {
+    const KEYS: [&str; 12] = [
+        "block_size",
+        "file_size",
+        "sync_every",
+        "seed",
+        "work",
+        "msg_size",
+        "records",
+        "keys",
+        "ops_per_request",
+        "db_latency",
+        "duration",
+        "warmup",
+    ];
+    let values = |run: &Run, k: &str| -> Vec<String> {
+        let mut v: Vec<String> = run.groups.iter().map(|g| g[k].to_string()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    KEYS.iter()
+        .filter_map(|k| {
+            let (a, b) = (values(before, k), values(after, k));
+            (!a.is_empty() && !b.is_empty() && a != b)
+                .then(|| format!("{k}: {} -> {}", a.join(", "), b.join(", ")))
+        })
+        .collect()
+}
+
 /// The comparison of two runs read back, with what makes it less than
 /// like for like said first: different machines or storage, cells in one
 /// run only.
@@ -135,6 +167,14 @@ pub fn render_runs(before: &Run, after: &Run) -> String {
             "**Warning: the runs were made on different systems** ({}): a change below may come \
              from the machine rather than from what you changed.\n\n",
             sys.join("; ")
+        ));
+    }
+    let settings = settings_differences(before, after);
+    if !settings.is_empty() {
+        warn.push_str(&format!(
+            "**Warning: the runs used different settings** ({}): the same cell names measured \
+             different work.\n\n",
+            settings.join("; ")
         ));
     }
     let (gone, new) = unmatched(&a, &b);
@@ -277,5 +317,23 @@ mod tests {
             head.contains("cells do not match") && head.contains("1 only before"),
             "{head}"
         );
+    }
+
+    /// Runs whose groups hashed different amounts (say) are said to differ:
+    /// "-99.6 %" then means other work, not a regression (found by an
+    /// outside tester; fails without the settings check).
+    #[test]
+    fn different_settings_are_said_first() {
+        let a = fixture();
+        let mut b = a.clone();
+        for g in b["groups"].as_array_mut().unwrap() {
+            g["work"] = (1u64 << 20).into();
+        }
+        let text = render_runs(&run(&a), &run(&b));
+        assert!(
+            text.contains("different settings") && text.contains("work: "),
+            "{text}"
+        );
+        assert!(!render_runs(&run(&a), &run(&a)).contains("different settings"));
     }
 }
