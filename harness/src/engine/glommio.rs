@@ -242,27 +242,13 @@ impl Engine for GlommioMt {
                     }
                 }
             }
-            let mut recorders = Vec::with_capacity(n);
-            let mut first_error = None;
-            for h in handles {
-                let r = h.join().unwrap_or_else(|p| {
-                    ctx.fail();
-                    Err(EngineError::Other(format!(
-                        "a glommio executor panicked: {}",
-                        super::panic_message(p.as_ref())
-                    )))
-                });
-                match r {
-                    Ok(r) => recorders.push(r),
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            match first_error {
-                Some(e) => Err(e),
-                None => Ok(recorders),
-            }
+            super::join_workers(
+                ctx,
+                handles,
+                "a glommio executor",
+                Vec::with_capacity(n),
+                None,
+            )
         })
     }
 }

@@ -466,6 +466,38 @@ impl<'a> CellCtx<'a> {
     }
 }
 
+/// Joins an engine's scoped worker threads and collects their recorders
+/// after `recorders` (the calling thread's own, if it worked too), or
+/// returns the first error (`first_error` first). A panicking worker fails
+/// the cell with the panic's message, not the run.
+pub(crate) fn join_workers<'s>(
+    ctx: &CellCtx<'_>,
+    handles: Vec<std::thread::ScopedJoinHandle<'s, Result<Recorder, EngineError>>>,
+    what: &str,
+    mut recorders: Vec<Recorder>,
+    mut first_error: Option<EngineError>,
+) -> Result<Vec<Recorder>, EngineError> {
+    for h in handles {
+        let r = h.join().unwrap_or_else(|p| {
+            ctx.fail();
+            Err(EngineError::Other(format!(
+                "{what} panicked: {}",
+                panic_message(p.as_ref())
+            )))
+        });
+        match r {
+            Ok(r) => recorders.push(r),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(recorders),
+    }
+}
+
 /// The message of a panic's payload.
 pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()

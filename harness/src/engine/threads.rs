@@ -89,26 +89,7 @@ impl Engine for Threads {
                     first_error = Some(e);
                 }
             }
-            for h in handles {
-                // A panicking worker fails the cell, not the run.
-                let r = h.join().unwrap_or_else(|p| {
-                    ctx.fail();
-                    Err(EngineError::Other(format!(
-                        "a worker thread panicked: {}",
-                        super::panic_message(p.as_ref())
-                    )))
-                });
-                match r {
-                    Ok(r) => recorders.push(r),
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            match first_error {
-                Some(e) => Err(e),
-                None => Ok(recorders),
-            }
+            super::join_workers(ctx, handles, "a worker thread", recorders, first_error)
         })
     }
 }
