@@ -1384,6 +1384,59 @@ fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
     assert!(!s.0.join("results3").exists());
 }
 
+/// Issue 16: a suite of two groups that both need the db server, at
+/// different service times, runs (it exited 1: both groups' servers were
+/// started up front on one table and the second was refused). Each group
+/// talks to a server of its own settings: the 10 ms group's requests take
+/// over 10 ms, the 100 us group's well under; each group and repetition has
+/// its own server log.
+#[test]
+fn a_suite_of_two_db_groups_at_different_latencies_runs() {
+    let s = Scratch::new("twodb");
+    let suite = s.0.join("two-db.toml");
+    std::fs::write(
+        &suite,
+        "repeat = 2\nduration = \"200ms\"\nwarmup = \"50ms\"\nrecords = 2000\n\
+         [[group]]\nlabel = \"slow\"\nworkloads = [\"db-ycsb-c\"]\nmodes = [\"threads\", \"uring\"]\nconcurrency = [4]\ndb_latency = \"10ms\"\n\
+         [[group]]\nlabel = \"fast\"\nworkloads = [\"mixed-db\"]\nmodes = [\"threads\", \"uring\"]\nconcurrency = [4]\ndb_latency = \"100us\"\nwork = \"4K\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["bench", "--quiet", "--suite"])
+        .arg(&suite)
+        .arg("--out")
+        .arg(s.out())
+        .arg("--data-dir")
+        .arg(s.data())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = s.runs().pop().unwrap();
+    let cells = cells(&dir);
+    assert_eq!(cells.len(), 8);
+    for c in &cells {
+        assert_eq!(c["status"], "ok", "{c}");
+        let p50 = c["summary"]["latency"]["p50_ns"].as_u64().unwrap();
+        let slow = c["cell"]["tag"] == "slow";
+        assert!(
+            if slow {
+                p50 >= 10_000_000
+            } else {
+                p50 < 5_000_000
+            },
+            "{}: p50 {p50} ns",
+            c["cell"]
+        );
+    }
+    for g in 1..=2 {
+        for r in 1..=2 {
+            let log = dir.join(format!("server-db-g{g}-r{r}.log"));
+            assert!(log.exists(), "{} missing", log.display());
+        }
+    }
+    assert!(processes_mentioning(&s.data().display().to_string()).is_empty());
+}
+
 /// Chromium for the rendering check: $CHROMIUM, else Debian's.
 fn chromium() -> Option<PathBuf> {
     let p = std::env::var_os("CHROMIUM")

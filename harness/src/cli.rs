@@ -307,6 +307,7 @@ Examples:
   iobound bench                    # the default suite (what `make bench` runs)
   iobound bench --suite quick      # a short suite, under 90 seconds
   iobound bench --suite my.toml    # your own copy of a suite file
+  iobound bench --time-scale 0.1   # the whole default matrix, every duration / 10 (CI)
 
 Suites live in workloads/suites/*.toml; the built-in ones are compiled in, so
 `--suite default` works from any directory. Results, run.json, summary.csv,
@@ -332,6 +333,20 @@ pub struct BenchArgs {
     /// No live progress on stderr
     #[arg(short, long)]
     pub quiet: bool,
+    /// Multiply every cell's warm-up and duration by F: 0.1 runs the whole
+    /// matrix (every group, engine and server) in a tenth of the measuring
+    /// time, as CI does; its figures are noisier
+    #[arg(long, value_name = "F", default_value = "1", value_parser = parse_time_scale)]
+    pub time_scale: f64,
+}
+
+/// A time scale: a number above 0, at most 10.
+fn parse_time_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 10.0 => Ok(f),
+        Ok(_) => Err("must be above 0 and at most 10 (0.1: a tenth of every duration)".into()),
+        Err(_) => Err(format!("'{s}' is not a number (e.g. 0.1)")),
+    }
 }
 
 #[derive(Debug, Args)]

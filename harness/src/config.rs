@@ -210,6 +210,14 @@ impl FileConfig {
         })
     }
 
+    /// Multiplies the warm-up and the duration by `f` (`bench --time-scale`).
+    pub fn scale_time(&mut self, f: f64) {
+        self.warmup = self.warmup.mul_f64(f);
+        if let Bound::Duration(d) = &mut self.bound {
+            *d = d.mul_f64(f);
+        }
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(&self.params).expect("parameters serialize");
         let more = json!({

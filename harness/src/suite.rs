@@ -237,13 +237,14 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         let Command::Run(run_args) = cli.command else {
             unreachable!("argv starts with run");
         };
-        let cfg =
+        let mut cfg =
             RunConfig::from_args(&run_args, settings).map_err(|source| SuiteError::Group {
                 name: name.to_string(),
                 index: i + 1,
                 line,
                 source,
             })?;
+        cfg.file.scale_time(a.time_scale);
         groups.push(cfg);
     }
     let suite = Suite {

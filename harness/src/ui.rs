@@ -238,14 +238,23 @@ impl Observer for Terminal {
         ));
     }
 
-    fn server_started(&mut self, service: iobound_workloads::Service, addr: std::net::SocketAddr) {
-        if !self.json {
+    fn server_started(
+        &mut self,
+        service: iobound_workloads::Service,
+        addr: std::net::SocketAddr,
+        group: usize,
+        rep: Option<u32>,
+    ) {
+        // Once per group: later repetitions start it again the same way.
+        if !self.json && rep.unwrap_or(1) == 1 {
             let (what, kind) = match service {
                 iobound_workloads::Service::Echo => ("echo server", "echo"),
                 iobound_workloads::Service::Db => ("database server", "db"),
             };
             self.note(&format!(
-                "started the {what} (iobound serve {kind}) on {addr}; it stops when the run ends"
+                "group {}: started the {what} (iobound serve {kind}) on {addr}; it stops after the group's last cell{}",
+                group + 1,
+                if rep.is_some() { " and starts afresh in each repetition" } else { "" }
             ));
         }
     }

@@ -23,6 +23,7 @@ mod cell;
 mod dir;
 mod plan;
 mod preflight;
+mod servers;
 pub mod summary;
 
 pub use cell::{raise_open_file_limit, run_cell, CellOptions};
@@ -117,7 +118,16 @@ pub trait Observer {
     ) {
     }
     fn cell_done(&mut self, _cell: &CellResult) {}
-    fn server_started(&mut self, _service: Service, _addr: SocketAddr) {}
+    /// A group's server started (`group` counts from 0; `rep` is `None`
+    /// in a run of one repetition).
+    fn server_started(
+        &mut self,
+        _service: Service,
+        _addr: SocketAddr,
+        _group: usize,
+        _rep: Option<u32>,
+    ) {
+    }
     /// Where the run's data files are kept between runs, and how much
     /// iobound's files there hold.
     fn data_files(&mut self, _dir: &Path, _count: usize, _bytes: u64) {}
@@ -282,47 +292,21 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
     if let Some(cpus) = suite.groups.iter().find_map(|g| g.pin.client.clone()) {
         placement::set_affinity(&cpus).map_err(|source| RunError::Pin { source })?;
     }
-    // The servers each group needs, started once and stopped (by drop) when
-    // the run ends, however it ends.
-    let mut servers: Vec<Vec<(Service, crate::serve::child::ServerChild)>> = Vec::new();
-    for (g, (cfg, (ready, _))) in suite.groups.iter().zip(&prepared).enumerate() {
-        let mut mine: Vec<(Service, crate::serve::child::ServerChild)> = Vec::new();
-        if cfg.target.is_none() {
-            for s in ready.iter().filter_map(|r| r.workload.service()) {
-                if mine.iter().any(|(k, _)| *k == s) {
-                    continue;
-                }
-                let child = start_server(s, cfg, &dir, g)?;
-                obs.server_started(s, child.addr);
-                mine.push((s, child));
-            }
-        }
-        servers.push(mine);
-    }
     let options: Vec<Vec<CellOptions>> = suite
         .groups
         .iter()
         .zip(&prepared)
-        .zip(&servers)
-        .map(|((cfg, (ready, _)), servers)| {
+        .map(|(cfg, (ready, _))| {
             ready
                 .iter()
-                .map(|r| {
-                    let server = r
-                        .workload
-                        .service()
-                        .and_then(|s| servers.iter().find(|(k, _)| *k == s))
-                        .map(|(_, c)| c);
-                    CellOptions {
-                        direct: cfg.direct_for(r.workload.name()),
-                        verify: cfg.verify,
-                        record: cfg.record,
-                        target: cfg.target.or(server.map(|c| c.addr)),
-                        server_pid: server.map(|c| c.pid()),
-                        max_threads: cfg.max_threads,
-                        tag: cfg.label.clone(),
-                        ..CellOptions::new(cfg.file.direct, cfg.file.settings.clone())
-                    }
+                .map(|r| CellOptions {
+                    direct: cfg.direct_for(r.workload.name()),
+                    verify: cfg.verify,
+                    record: cfg.record,
+                    target: cfg.target,
+                    max_threads: cfg.max_threads,
+                    tag: cfg.label.clone(),
+                    ..CellOptions::new(cfg.file.direct, cfg.file.settings.clone())
                 })
                 .collect()
         })
@@ -344,6 +328,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
             .sum::<Option<Duration>>(),
     );
     let mut cells: Vec<(usize, CellResult)> = Vec::with_capacity(total);
+    let mut servers: Option<servers::GroupServers> = None;
     // An open-loop sweep stops raising the rate once p99 passed the SLO:
     // the reason, by the sweep's cells other than their rate.
     let mut past_slo: Vec<(plan::SweepId, String)> = Vec::new();
@@ -357,14 +342,32 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
             crate::load::Bound::Duration(d) => Some(d + cfg.file.warmup),
             crate::load::Bound::Requests(_) => None,
         };
+        // A group's servers start with its first cell of a repetition and
+        // stop (by drop) before the next group's start, however it ends.
+        if servers
+            .as_ref()
+            .is_none_or(|s| (s.group, s.rep) != (p.group, p.rep))
+        {
+            // The last group's servers stop first: the next group's may
+            // take the same table.
+            drop(servers.take());
+            servers = Some(servers::GroupServers::start(
+                cfg, ready, &dir, p.group, p.rep, obs,
+            ));
+        }
+        let server = servers
+            .as_ref()
+            .expect("started above")
+            .server(ready[p.workload].workload.service());
         obs.cell_started(&p.key, cells.len(), total, cell_plan);
         let stopped = past_slo
             .iter()
             .find(|(id, _)| *id == p.sweep())
             .map(|(_, why)| why.clone());
-        let mut cell = match stopped {
-            Some(why) => CellResult::not_run(p.key.clone(), Status::Skipped, why),
-            None => {
+        let mut cell = match (stopped, server) {
+            (Some(why), _) => CellResult::not_run(p.key.clone(), Status::Skipped, why),
+            (None, Err(why)) => CellResult::not_run(p.key.clone(), Status::Failed, why),
+            (None, Ok(server)) => {
                 let plan = Plan {
                     concurrency: p.key.concurrency,
                     warmup: cfg.file.warmup,
@@ -374,8 +377,14 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
                         poisson: cfg.poisson,
                     }),
                 };
-                let opts = &options[p.group][p.workload];
-                run_cell(&ready[p.workload], p.engine, plan, opts, &uring, obs)
+                let opts = CellOptions {
+                    target: options[p.group][p.workload]
+                        .target
+                        .or(server.map(|c| c.addr)),
+                    server_pid: server.map(|c| c.pid()),
+                    ..options[p.group][p.workload].clone()
+                };
+                run_cell(&ready[p.workload], p.engine, plan, &opts, &uring, obs)
             }
         };
         if let (Some(x), Some(s)) = (p.rate, &cell.summary) {
@@ -395,6 +404,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         obs.cell_done(&cell);
         cells.push((p.group, cell));
     }
+    drop(servers);
     let stems = plan_stems(suite, &names);
     let record = dir::RunRecordOut {
         suite,
@@ -426,48 +436,6 @@ pub fn group_stems(cfg: &RunConfig, names: &[&str]) -> Vec<String> {
         .iter()
         .map(|p| p.key.stem(None))
         .collect()
-}
-
-/// Starts the server a service needs, as a child process logging into the
-/// run directory.
-fn start_server(
-    s: Service,
-    cfg: &RunConfig,
-    dir: &Path,
-    group: usize,
-) -> Result<crate::serve::child::ServerChild, RunError> {
-    use crate::serve::Kind;
-    let kind = match s {
-        Service::Echo => Kind::Echo,
-        Service::Db => Kind::Db,
-    };
-    let mut args: Vec<String> = vec![
-        match kind {
-            Kind::Echo => "echo",
-            Kind::Db => "db",
-        }
-        .into(),
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--threads".into(),
-        cfg.server_threads.to_string(),
-    ];
-    if kind == Kind::Db {
-        args.extend([
-            "--records".into(),
-            cfg.file.params.records.to_string(),
-            "--db-latency".into(),
-            format!("{}ns", cfg.file.db_latency.as_nanos()),
-            "--data-dir".into(),
-            cfg.file.data_dir.display().to_string(),
-        ]);
-        if cfg.file.direct {
-            args.push("--direct".into());
-        }
-    }
-    let log = dir.join(format!("server-{}-g{}.log", args[0], group + 1));
-    crate::serve::child::ServerChild::start(kind, &args, &log, cfg.pin.server.as_deref())
-        .map_err(RunError::Server)
 }
 
 /// Runs the matrix of one checked configuration.

@@ -1,0 +1,118 @@
+//! The loopback servers a group's workloads need: started when the group's
+//! first cell of a repetition starts, stopped after its last, so every
+//! group (and every repetition of it) gets servers of its own settings on a
+//! table restored to its initial content. Two groups never share a server,
+//! and no two servers ever run on one table.
+
+use std::path::Path;
+
+use iobound_workloads::Service;
+
+use super::{Observer, Ready};
+use crate::config::RunConfig;
+use crate::serve::child::ServerChild;
+use crate::serve::Kind;
+
+/// The servers of one group in one repetition; stopped on drop.
+pub(crate) struct GroupServers {
+    pub group: usize,
+    pub rep: Option<u32>,
+    running: Vec<(Service, ServerChild)>,
+    /// Why a server could not start: the cells that need it fail with this.
+    failed: Vec<(Service, String)>,
+}
+
+impl GroupServers {
+    /// Starts a server for each service the group's workloads use (none
+    /// with `--target`). A server that does not start fails only the cells
+    /// that need it, with the reason; the rest of the suite goes on.
+    pub fn start(
+        cfg: &RunConfig,
+        ready: &[Ready],
+        dir: &Path,
+        group: usize,
+        rep: Option<u32>,
+        obs: &mut dyn Observer,
+    ) -> Self {
+        let mut me = GroupServers {
+            group,
+            rep,
+            running: Vec::new(),
+            failed: Vec::new(),
+        };
+        if cfg.target.is_some() {
+            return me;
+        }
+        for s in ready.iter().filter_map(|r| r.workload.service()) {
+            if me.running.iter().any(|(k, _)| *k == s) || me.failed.iter().any(|(k, _)| *k == s) {
+                continue;
+            }
+            match start_server(s, cfg, dir, group, rep) {
+                Ok(child) => {
+                    obs.server_started(s, child.addr, group, rep);
+                    me.running.push((s, child));
+                }
+                Err(e) => me.failed.push((s, e.to_string())),
+            }
+        }
+        me
+    }
+
+    /// The server a service's cells talk to: `Ok(None)` when the group uses
+    /// `--target` or needs none, `Err` with the reason when it did not start.
+    pub fn server(&self, s: Option<Service>) -> Result<Option<&ServerChild>, String> {
+        let Some(s) = s else { return Ok(None) };
+        if let Some((_, why)) = self.failed.iter().find(|(k, _)| *k == s) {
+            return Err(why.clone());
+        }
+        Ok(self.running.iter().find(|(k, _)| *k == s).map(|(_, c)| c))
+    }
+}
+
+/// The argument vector of `iobound serve` for a service and a group.
+pub(crate) fn serve_args(s: Service, cfg: &RunConfig) -> Vec<String> {
+    let kind = match s {
+        Service::Echo => "echo",
+        Service::Db => "db",
+    };
+    let mut args: Vec<String> = vec![
+        kind.into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--threads".into(),
+        cfg.server_threads.to_string(),
+    ];
+    if s == Service::Db {
+        args.extend([
+            "--records".into(),
+            cfg.file.params.records.to_string(),
+            "--db-latency".into(),
+            format!("{}ns", cfg.file.db_latency.as_nanos()),
+            "--data-dir".into(),
+            cfg.file.data_dir.display().to_string(),
+        ]);
+        if cfg.file.direct {
+            args.push("--direct".into());
+        }
+    }
+    args
+}
+
+/// Starts the server a service needs, as a child process logging into the
+/// run directory (one log per group and repetition).
+fn start_server(
+    s: Service,
+    cfg: &RunConfig,
+    dir: &Path,
+    group: usize,
+    rep: Option<u32>,
+) -> Result<ServerChild, crate::serve::child::ChildError> {
+    let kind = match s {
+        Service::Echo => Kind::Echo,
+        Service::Db => Kind::Db,
+    };
+    let args = serve_args(s, cfg);
+    let rep = rep.map_or(String::new(), |r| format!("-r{r}"));
+    let log = dir.join(format!("server-{}-g{}{rep}.log", args[0], group + 1));
+    ServerChild::start(kind, &args, &log, cfg.pin.server.as_deref())
+}
