@@ -210,6 +210,14 @@ impl FileConfig {
         })
     }
 
+    /// A cell's warm-up plus duration (`None` when bounded by requests).
+    pub fn planned(&self) -> Option<Duration> {
+        match self.bound {
+            Bound::Duration(d) => Some(d + self.warmup),
+            Bound::Requests(_) => None,
+        }
+    }
+
     /// Multiplies the warm-up and the duration by `f` (`bench --time-scale`).
     pub fn scale_time(&mut self, f: f64) {
         self.warmup = self.warmup.mul_f64(f);

@@ -103,6 +103,14 @@ fn finish(out: &run::RunOutput) -> ExitCode {
             c.reason.as_deref().unwrap_or("")
         );
     }
+    eprintln!(
+        "took {}{}",
+        ui::short_duration(out.took),
+        out.estimate.map_or(String::new(), |e| format!(
+            " (estimated {})",
+            ui::short_duration(e)
+        ))
+    );
     eprintln!("results: {}", out.dir.display());
     eprintln!("report: {}", out.dir.join("report.html").display());
     if interrupt::requested() {

@@ -51,7 +51,7 @@ pub enum SuiteError {
 }
 
 /// Keys of a suite file that are not `iobound run` flags.
-const META: [&str; 3] = ["description", "repeat", "group"];
+const META: [&str; 4] = ["description", "repeat", "budget", "group"];
 
 #[derive(Debug, Deserialize)]
 struct SuiteFile {
@@ -59,6 +59,10 @@ struct SuiteFile {
     description: String,
     #[serde(default = "one")]
     repeat: u32,
+    /// The longest a run of the suite should take ("12m"): a plan whose
+    /// estimate exceeds it says so before its first cell.
+    #[serde(default)]
+    budget: Option<String>,
     #[serde(default)]
     group: Vec<toml::Spanned<toml::Table>>,
     /// Every other top-level key: a flag for every group.
@@ -175,6 +179,12 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         return Err(parse_err("no [[group]]".into()));
     }
     let repeat = a.repeat.unwrap_or(f.repeat);
+    let budget = f
+        .budget
+        .as_deref()
+        .map(iobound_workloads::units::duration_arg)
+        .transpose()
+        .map_err(|e| parse_err(format!("budget: {e}")))?;
     let mut groups = Vec::with_capacity(f.group.len());
     for (i, g) in f.group.iter().enumerate() {
         // The group's span starts at its `[[group]]` header.
@@ -254,6 +264,7 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         repeat,
         out: a.out.clone(),
         lang: a.lang,
+        budget,
     };
     // Two groups running the same cell would write one file over the other
     // and read as repetitions of one cell: refuse, and say how to part them.

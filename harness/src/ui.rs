@@ -58,6 +58,32 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
+/// What the run will take, before its first cell: the cells, their
+/// measuring time, the estimate with set-up, and whether it exceeds the
+/// suite's budget.
+pub fn plan_line(plan: &crate::run::PlanSummary) -> String {
+    let cells = plan.cells;
+    let mut line = format!("plan: {cells} cell{}", if cells == 1 { "" } else { "s" });
+    if let (Some(p), Some(e)) = (plan.planned, plan.estimate) {
+        line.push_str(&format!(
+            ", {} of warm-up and measuring; about {} with set-up",
+            short_duration(p),
+            short_duration(e)
+        ));
+        if let Some(b) = plan.budget {
+            if e > b {
+                line.push_str(&format!(
+                    " — over the suite's budget of {} (fewer --repeat or a --time-scale below 1 shortens it)",
+                    short_duration(b)
+                ));
+            } else {
+                line.push_str(&format!(" (the suite's budget: {})", short_duration(b)));
+            }
+        }
+    }
+    line
+}
+
 /// The run as planned and as done so far, for the estimate.
 #[derive(Default)]
 struct Pace {
@@ -173,10 +199,11 @@ impl Observer for Terminal {
         }
     }
 
-    fn run_planned(&mut self, cells: usize, planned: Option<Duration>) {
+    fn run_planned(&mut self, plan: &crate::run::PlanSummary) {
+        let cells = plan.cells;
         self.pace = Pace {
             started: Some(Instant::now()),
-            total: planned,
+            total: plan.estimate,
             cells,
             ..Pace::default()
         };
@@ -185,14 +212,7 @@ impl Observer for Terminal {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         if !self.json {
-            self.note(&format!(
-                "plan: {cells} cell{}{}",
-                if cells == 1 { "" } else { "s" },
-                planned.map_or(String::new(), |p| format!(
-                    ", {} of warm-up and measuring (set-up adds to it)",
-                    short_duration(p)
-                ))
-            ));
+            self.note(&plan_line(plan));
         }
     }
 
@@ -210,7 +230,7 @@ impl Observer for Terminal {
                 .suspend(|| drop(writeln!(std::io::stdout(), "{}", human::header())));
             self.header_done = true;
         }
-        self.pace.current = Some((planned, Instant::now()));
+        self.pace.current = Some((planned.map(crate::run::estimate), Instant::now()));
         self.bar
             .set_message(format!("{}{} starting...", self.left(), key.stem(None)));
         self.bar.set_position(index as u64 + 1);
@@ -261,7 +281,7 @@ impl Observer for Terminal {
 
     fn cell_done(&mut self, cell: &CellResult) {
         if let Some((planned, _)) = self.pace.current.take() {
-            self.pace.planned_done += planned.unwrap_or_default();
+            self.pace.planned_done += planned.map_or(Duration::ZERO, crate::run::estimate);
         }
         self.pace.done += 1;
         let line = if self.json {
@@ -292,6 +312,29 @@ impl Drop for Terminal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 16: before its first cell a run says how many cells, how long
+    /// with set-up, and whether that exceeds the suite's budget (fails
+    /// without the warning).
+    #[test]
+    fn the_plan_says_its_estimate_and_the_budget_it_exceeds() {
+        let s = Duration::from_secs;
+        let plan = |budget| crate::run::PlanSummary {
+            cells: 393,
+            planned: Some(s(497)),
+            estimate: Some(s(556)),
+            budget,
+        };
+        let within = plan_line(&plan(Some(s(720))));
+        assert!(within.starts_with("plan: 393 cells, 8m17s of warm-up and measuring; about 9m16s"));
+        assert!(
+            within.contains("budget: 12m00s") && !within.contains("over"),
+            "{within}"
+        );
+        let over = plan_line(&plan(Some(s(300))));
+        assert!(over.contains("over the suite's budget of 5m00s"), "{over}");
+        assert!(!plan_line(&plan(None)).contains("budget"));
+    }
 
     /// Issue 13: the progress line estimates the time left for the whole
     /// run, not only the current cell (fails without the estimate).

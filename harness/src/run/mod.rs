@@ -131,10 +131,31 @@ pub trait Observer {
     /// Where the run's data files are kept between runs, and how much
     /// iobound's files there hold.
     fn data_files(&mut self, _dir: &Path, _count: usize, _bytes: u64) {}
-    /// The run's cells are planned: `cells` of them, `planned` the sum of
-    /// their warm-up and duration (`None` when a cell is bounded by its
-    /// request count instead).
-    fn run_planned(&mut self, _cells: usize, _planned: Option<Duration>) {}
+    /// The run's cells are planned.
+    fn run_planned(&mut self, _plan: &PlanSummary) {}
+}
+
+/// What a run will take, said before its first cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlanSummary {
+    pub cells: usize,
+    /// The sum of every cell's warm-up and duration (`None` when a cell is
+    /// bounded by its request count instead).
+    pub planned: Option<Duration>,
+    /// With set-up and draining: see [`estimate`].
+    pub estimate: Option<Duration>,
+    /// The suite's stated budget, if it has one.
+    pub budget: Option<Duration>,
+}
+
+/// What a cell of `planned` warm-up and duration takes on the clock: its
+/// threads and connections set up, its data warmed, its in-flight requests
+/// drained after the deadline. Fitted on the default suite on the 2-vCPU
+/// VM (393 cells, 497 s planned: 559 s on the clock; at a tenth of its
+/// durations, 50 s planned: 117 s): planned + 0.15 s per cell, within 10 %
+/// of both.
+pub fn estimate(planned: Duration) -> Duration {
+    planned + Duration::from_millis(150)
 }
 
 /// An observer that says nothing.
@@ -198,6 +219,10 @@ pub struct RunOutput {
     pub cells: Vec<CellResult>,
     /// Cells the matrix held; more than `cells.len()` after a Ctrl-C.
     pub planned: usize,
+    /// From the first cell's start to the reports written, and the
+    /// estimate made before the first cell.
+    pub took: Duration,
+    pub estimate: Option<Duration>,
 }
 
 /// Several matrices run into one results directory, each cell `repeat`
@@ -211,6 +236,8 @@ pub struct Suite {
     pub out: PathBuf,
     /// Language of the report's take-away section, besides English.
     pub lang: crate::lang::Lang,
+    /// How long the suite says a run should take at most (`budget`).
+    pub budget: Option<Duration>,
 }
 
 impl Suite {
@@ -222,6 +249,7 @@ impl Suite {
             repeat: cfg.repeat,
             out: cfg.out.clone(),
             lang: cfg.lang,
+            budget: None,
             groups: vec![cfg],
         }
     }
@@ -317,16 +345,17 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         .collect();
     let planned = plan::cells(suite, &names);
     let total = planned.len();
-    obs.run_planned(
-        total,
-        planned
-            .iter()
-            .map(|p| match suite.groups[p.group].file.bound {
-                crate::load::Bound::Duration(d) => Some(d + suite.groups[p.group].file.warmup),
-                crate::load::Bound::Requests(_) => None,
-            })
-            .sum::<Option<Duration>>(),
-    );
+    let costs: Option<Vec<Duration>> = planned
+        .iter()
+        .map(|p| suite.groups[p.group].file.planned())
+        .collect();
+    obs.run_planned(&PlanSummary {
+        cells: total,
+        planned: costs.as_ref().map(|c| c.iter().sum()),
+        estimate: costs.as_ref().map(|c| c.iter().map(|&d| estimate(d)).sum()),
+        budget: suite.budget,
+    });
+    let started = Instant::now();
     let mut cells: Vec<(usize, CellResult)> = Vec::with_capacity(total);
     let mut servers: Option<servers::GroupServers> = None;
     // An open-loop sweep stops raising the rate once p99 passed the SLO:
@@ -338,10 +367,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         }
         let cfg = &suite.groups[p.group];
         let (ready, meta) = &prepared[p.group];
-        let cell_plan = match cfg.file.bound {
-            crate::load::Bound::Duration(d) => Some(d + cfg.file.warmup),
-            crate::load::Bound::Requests(_) => None,
-        };
+        let cell_plan = cfg.file.planned();
         // A group's servers start with its first cell of a repetition and
         // stop (by drop) before the next group's start, however it ends.
         if servers
@@ -418,6 +444,8 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         dir,
         cells: cells.into_iter().map(|(_, c)| c).collect(),
         planned: total,
+        took: started.elapsed(),
+        estimate: costs.map(|c| c.iter().map(|&d| estimate(d)).sum()),
     })
 }
 
