@@ -370,9 +370,9 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         let cell_plan = cfg.file.planned();
         // A group's servers start with its first cell of a repetition and
         // stop (by drop) before the next group's start, however it ends.
-        if servers
+        if !servers
             .as_ref()
-            .is_none_or(|s| (s.group, s.rep) != (p.group, p.rep))
+            .is_some_and(|s| (s.group, s.rep) == (p.group, p.rep))
         {
             // The last group's servers stop first: the next group's may
             // take the same table.
