@@ -10,7 +10,7 @@ use iobound_workloads::{Class, Model};
 
 use super::bounds::{self, Bound};
 use super::model::{Group, Point, Report, Stat};
-use super::verdict::{best_of, lead_of, model_label, Lead};
+use super::verdict::{best_of, compare, lead_of, model_label, Compared, Figure, Lead};
 use crate::lang::Lang;
 use crate::output::human;
 
@@ -47,6 +47,8 @@ pub enum Verdict {
     Held,
     NotHeld,
     Tie,
+    /// The repetitions disagreed: a lead in some, not in others.
+    Unclear,
     NotMeasured,
 }
 
@@ -56,6 +58,7 @@ impl Verdict {
             Lead::A => Verdict::Held,
             Lead::B => Verdict::NotHeld,
             Lead::Tie => Verdict::Tie,
+            Lead::Unclear => Verdict::Unclear,
         }
     }
 
@@ -64,6 +67,7 @@ impl Verdict {
             Verdict::Held => "✓",
             Verdict::NotHeld => "✗",
             Verdict::Tie => "=",
+            Verdict::Unclear => "?",
             Verdict::NotMeasured => "–",
         }
     }
@@ -73,6 +77,7 @@ impl Verdict {
             Verdict::Held => lang.pick("held", "vérifiée"),
             Verdict::NotHeld => lang.pick("did not hold", "non vérifiée"),
             Verdict::Tie => lang.pick("tie", "égalité"),
+            Verdict::Unclear => lang.pick("unclear", "incertaine"),
             Verdict::NotMeasured => lang.pick("not measured", "non mesurée"),
         }
     }
@@ -114,6 +119,8 @@ pub struct Counts {
     pub ahead: usize,
     pub tie: usize,
     pub behind: usize,
+    /// The repetitions disagreed.
+    pub unclear: usize,
 }
 
 impl Counts {
@@ -122,11 +129,12 @@ impl Counts {
             Lead::A => self.ahead += 1,
             Lead::Tie => self.tie += 1,
             Lead::B => self.behind += 1,
+            Lead::Unclear => self.unclear += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.ahead + self.tie + self.behind
+        self.ahead + self.tie + self.behind + self.unclear
     }
 }
 
@@ -142,6 +150,9 @@ pub struct Claim {
     pub b: Option<Side>,
     /// a / b median throughput (waiting overlaps: X(C) / X(1)).
     pub ratio: Option<f64>,
+    /// a against b on throughput, paired by repetition: what the verdict
+    /// was read from.
+    pub compared: Option<Compared>,
     /// The ideal ratio: C for waiting, the machine's cores for computing.
     pub ideal: Option<f64>,
     /// One thread holds many waits: the lowest measured C where blocking
@@ -168,6 +179,7 @@ impl Claim {
             a: None,
             b: None,
             ratio: None,
+            compared: None,
             ideal: None,
             c_star: None,
             c_upto: None,
@@ -234,7 +246,9 @@ fn versus<'a>(
         best_among(r, g, a, c).expect("picked"),
         best_among(r, g, b, c).expect("picked"),
     );
-    claim.verdict = Verdict::of(lead_of(pa, pb, |p| p.throughput, true));
+    let compared = compare(pa, pb, Figure::Throughput);
+    claim.verdict = Verdict::of(compared.lead);
+    claim.compared = Some(compared);
     claim.group = Some(g.label.clone());
     claim.ratio = Some(pa.throughput.median / pb.throughput.median);
     claim.a = Some(Side::of(r, pa));
@@ -292,11 +306,14 @@ fn waiting_overlaps(r: &Report) -> Claim {
         .expect("a point above C = 1");
     let c = at.concurrency as f64;
     let speedup = at.throughput.median / one.throughput.median;
-    claim.verdict = match lead_of(at, one, |p| p.throughput, true) {
+    let compared = compare(at, one, Figure::Throughput);
+    claim.verdict = match compared.lead {
         Lead::A if speedup >= OVERLAP_HELD * c => Verdict::Held,
         Lead::A | Lead::B => Verdict::NotHeld,
         Lead::Tie => Verdict::Tie,
+        Lead::Unclear => Verdict::Unclear,
     };
+    claim.compared = Some(compared);
     claim.group = Some(g.label.clone());
     claim.ratio = Some(speedup);
     claim.ideal = Some(c);
@@ -336,7 +353,7 @@ pub fn c_star(r: &Report, g: &Group, upto: usize) -> Option<usize> {
                 best_of(r, g, Model::EventLoop, x),
                 best_of(r, g, Model::BlockingThreads, x),
             ) {
-                (Some(e), Some(t)) => lead_of(e, t, |p| p.throughput, true) == Lead::A,
+                (Some(e), Some(t)) => lead_of(e, t, Figure::Throughput) == Lead::A,
                 _ => false,
             }
         })
@@ -424,7 +441,7 @@ fn mixed_work(r: &Report) -> Claim {
         };
         let h = best_of(r, g, Model::EventLoopPool, c).expect("found");
         let p = best_among(r, g, &pure, c).expect("found");
-        tput.add(lead_of(h, p, |x| x.throughput, true));
+        tput.add(lead_of(h, p, Figure::Throughput));
         // The pure model with the lowest p99, for the latency count.
         let lowest = pure
             .iter()
@@ -435,7 +452,7 @@ fn mixed_work(r: &Report) -> Claim {
             .into_iter()
             .min_by(|a, b| a.p99_ns.median.total_cmp(&b.p99_ns.median))
             .expect("found");
-        p99.add(lead_of(fastest, lowest, |x| x.p99_ns, false));
+        p99.add(lead_of(fastest, lowest, Figure::P99));
         if first.is_none() {
             first = Some((g, h, p));
         }
@@ -447,12 +464,15 @@ fn mixed_work(r: &Report) -> Claim {
         Verdict::NotHeld
     } else if tput.ahead > 0 {
         Verdict::Held
+    } else if tput.unclear > 0 {
+        Verdict::Unclear
     } else {
         Verdict::Tie
     };
     if tput.total() == 1 {
         claim.group = Some(g.label.clone());
         claim.ratio = Some(h.throughput.median / p.throughput.median);
+        claim.compared = Some(compare(h, p, Figure::Throughput));
     }
     claim.a = Some(Side::of(r, h));
     claim.b = Some(Side::of(r, p));
@@ -500,16 +520,21 @@ fn x(v: f64) -> String {
 }
 
 fn counts_text(c: &Counts, lang: Lang) -> String {
+    let unclear = match (c.unclear, lang) {
+        (0, _) => String::new(),
+        (n, Lang::En) => format!(", unclear {n}"),
+        (n, Lang::Fr) => format!(", incertain {n}"),
+    };
     match lang {
         Lang::En => format!(
-            "ahead {}, tie {}, behind {} of {}",
+            "ahead {}, tie {}, behind {}{unclear} of {}",
             c.ahead,
             c.tie,
             c.behind,
             c.total()
         ),
         Lang::Fr => format!(
-            "devant {}, égalité {}, derrière {} sur {}",
+            "devant {}, égalité {}, derrière {}{unclear} sur {}",
             c.ahead,
             c.tie,
             c.behind,
@@ -621,6 +646,9 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         return not_measured_why(c.id, lang).into();
     };
     use Verdict::*;
+    if c.verdict == Unclear {
+        return unclear_why(c, a, b, lang);
+    }
     match (c.id, c.verdict) {
         (ClaimId::WaitingOverlaps, v) => {
             // Little's law: latency = in flight / throughput.
@@ -629,8 +657,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
             match (v, lang) {
                 (Held, Lang::En) => format!("Requests in flight wait at the same time: each took {} with {} in flight against {} alone, so throughput grew almost {}-fold (throughput = in flight / latency).", dur(lc), a.concurrency, dur(l1), a.concurrency),
                 (Held, Lang::Fr) => format!("Les requêtes en cours attendent en même temps : chacune a pris {} avec {} en cours contre {} seule, et le débit a été multiplié presque par {} (débit = en cours / latence).", dur(lc), a.concurrency, dur(l1), a.concurrency),
-                (Tie, Lang::En) => format!("Throughput at C={} stayed within the spread of C=1: the waits did not overlap.", a.concurrency),
-                (Tie, Lang::Fr) => format!("À C={} le débit est resté dans la dispersion de C=1 : les attentes ne se sont pas recouvertes.", a.concurrency),
+                (Tie, Lang::En) => format!("Throughput at C={} stayed within 10 % of C=1 in every repetition: the waits did not overlap.", a.concurrency),
+                (Tie, Lang::Fr) => format!("À C={} le débit est resté à moins de 10 % de C=1 à chaque répétition : les attentes ne se sont pas recouvertes.", a.concurrency),
                 (_, Lang::En) => format!("Each request took {} with {} in flight against {} alone: the waits overlapped only partly{}.", dur(lc), a.concurrency, dur(l1), limit_text(c.limit, lang)),
                 (_, Lang::Fr) => format!("Chaque requête a pris {} avec {} en cours contre {} seule : les attentes ne se sont recouvertes qu'en partie{}.", dur(lc), a.concurrency, dur(l1), limit_text(c.limit, lang)),
             }
@@ -651,8 +679,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
             match (v, lang) {
                 (Held, Lang::En) => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}."),
                 (Held, Lang::Fr) => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}."),
-                (Tie, Lang::En) => format!("{}; no lead beyond that spread. Costs: {costs}.", capital(&ranges(a, b, lang))),
-                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion. Coûts : {costs}.", capital(&ranges(a, b, lang))),
+                (Tie, Lang::En) => format!("{}: no lead. Costs: {costs}.", capital(&ranges(a, b, c.compared.as_ref(), lang))),
+                (Tie, Lang::Fr) => format!("{} : pas d'avance. Coûts : {costs}.", capital(&ranges(a, b, c.compared.as_ref(), lang))),
                 (_, Lang::En) => format!("Blocking threads spread the requests over every core while the loop runs on one: {costs}."),
                 (_, Lang::Fr) => format!("Les threads bloquants répartissent les requêtes sur tous les cœurs, la boucle n'en occupe qu'un : {costs}."),
             }
@@ -660,8 +688,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::PoolWrongForWaiting, v) => {
             let n = b.threads.round();
             match (v, lang) {
-                (Tie, Lang::En) => format!("{}; no lead beyond that spread.", capital(&ranges(a, b, lang))),
-                (Tie, Lang::Fr) => format!("{} ; pas d'avance au-delà de cette dispersion.", capital(&ranges(a, b, lang))),
+                (Tie, Lang::En) => format!("{}: no lead.", capital(&ranges(a, b, c.compared.as_ref(), lang))),
+                (Tie, Lang::Fr) => format!("{} : pas d'avance.", capital(&ranges(a, b, c.compared.as_ref(), lang))),
                 (Held, Lang::En) => format!("A pool of {n:.0} threads blocks a thread for every waiting request, so only {n:.0} requests wait at a time; the loop had {} waiting at once.", a.concurrency),
                 (Held, Lang::Fr) => format!("Un pool de {n:.0} threads immobilise un thread par requête en attente : {n:.0} requêtes seulement attendent à la fois ; la boucle en avait {} en même temps.", a.concurrency),
                 (_, Lang::En) => format!("The pool's {n:.0} threads kept up here: the requests waited too little for overlapping them to pay."),
@@ -671,8 +699,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::ComputingNeedsCores, v) => match (v, lang) {
             (Held, Lang::En) => format!("Nothing waits, so there is nothing to overlap: the pool computes on {} cores ({:.0} threads), the loop on one.", c.cores, a.threads),
             (Held, Lang::Fr) => format!("Rien n'attend, il n'y a rien à recouvrir : le pool calcule sur {} cœurs ({:.0} threads), la boucle sur un seul.", c.cores, a.threads),
-            (Tie, Lang::En) => format!("{}: the run did not show the second core's work beyond the spread.", capital(&ranges(a, b, lang))),
-            (Tie, Lang::Fr) => format!("{} : la mesure ne montre pas le travail du second cœur au-delà de la dispersion.", capital(&ranges(a, b, lang))),
+            (Tie, Lang::En) => format!("{}: the run did not show a second core's work.", capital(&ranges(a, b, c.compared.as_ref(), lang))),
+            (Tie, Lang::Fr) => format!("{} : la mesure ne montre pas le travail d'un second cœur.", capital(&ranges(a, b, c.compared.as_ref(), lang))),
             (_, Lang::En) => "The event loop did more: handing requests to the pool cost more than a second core gave.".into(),
             (_, Lang::Fr) => "La boucle a fait plus : confier les requêtes au pool a coûté plus que ce qu'un second cœur apportait.".into(),
         },
@@ -687,8 +715,8 @@ pub fn why(c: &Claim, lang: Lang) -> String {
         (ClaimId::PageCache, v) => match (v, lang) {
             (Held, Lang::En) => "No read waited, so there was nothing to overlap: a model that uses every core did more.".into(),
             (Held, Lang::Fr) => "Aucune lecture n'a attendu, il n'y avait rien à recouvrir : un modèle qui occupe tous les cœurs a fait plus.".into(),
-            (Tie, Lang::En) => format!("No read waited: the event loop gained nothing ({}).", ranges(a, b, lang)),
-            (Tie, Lang::Fr) => format!("Aucune lecture n'a attendu : la boucle n'a rien gagné ({}).", ranges(a, b, lang)),
+            (Tie, Lang::En) => format!("No read waited: the event loop gained nothing ({}).", ranges(a, b, c.compared.as_ref(), lang)),
+            (Tie, Lang::Fr) => format!("Aucune lecture n'a attendu : la boucle n'a rien gagné ({}).", ranges(a, b, c.compared.as_ref(), lang)),
             (_, Lang::En) => "The event loop still did more: each read costs it less CPU than a blocking call does the others.".into(),
             (_, Lang::Fr) => "La boucle a tout de même fait plus : chaque lecture lui coûte moins de CPU qu'un appel bloquant aux autres.".into(),
         },
@@ -701,8 +729,8 @@ fn capital(s: &str) -> String {
         .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
-/// Both sides' ranges over the repetitions, in req/s.
-fn ranges(a: &Side, b: &Side, lang: Lang) -> String {
+/// Both sides' figures and their per-repetition ratios, for a tie.
+fn ranges(a: &Side, b: &Side, c: Option<&Compared>, lang: Lang) -> String {
     let r = |s: &Side| {
         format!(
             "{} {}–{}",
@@ -711,12 +739,53 @@ fn ranges(a: &Side, b: &Side, lang: Lang) -> String {
             human::rate(s.throughput.max)
         )
     };
+    let ratios = c.map_or(String::new(), |c| per_rep(c, lang));
     match lang {
-        Lang::En => format!("The repetitions' ranges overlap: {}, {} req/s", r(a), r(b)),
-        Lang::Fr => format!(
-            "Les écarts des répétitions se recouvrent : {}, {} req/s",
+        Lang::En => format!(
+            "within 10 % of each other in every repetition{ratios}: {}, {} req/s",
             r(a),
             r(b)
+        ),
+        Lang::Fr => format!(
+            "à moins de 10 % l'un de l'autre à chaque répétition{ratios} : {}, {} req/s",
+            r(a),
+            r(b)
+        ),
+    }
+}
+
+/// " (1.78x, 1.28x, 1.54x by repetition)": A over B in each repetition.
+fn per_rep(c: &Compared, lang: Lang) -> String {
+    if !c.paired {
+        return String::new();
+    }
+    let list = c
+        .ratios
+        .iter()
+        .map(|&r| format!("{r:.2}x"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match lang {
+        Lang::En => format!(" ({list} by repetition)"),
+        Lang::Fr => format!(" ({list} selon la répétition)"),
+    }
+}
+
+/// Why a claim is unclear: the repetitions' ratios, on both sides of the
+/// lead margin.
+fn unclear_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
+    let ratios = c
+        .compared
+        .as_ref()
+        .map_or(String::new(), |c| per_rep(c, lang));
+    match lang {
+        Lang::En => format!(
+            "The repetitions disagree: {} against {}{ratios}, a lead of 5 % or more in some and not in others, so no verdict.",
+            a.engine, b.engine
+        ),
+        Lang::Fr => format!(
+            "Les répétitions divergent : {} contre {}{ratios}, une avance de 5 % ou plus dans certaines et pas dans d'autres, donc pas de verdict.",
+            a.engine, b.engine
         ),
     }
 }
@@ -792,7 +861,7 @@ fn io_exceptions(r: &Report, lang: Lang) -> Vec<String> {
         ) else {
             continue;
         };
-        if lead_of(t, l, |p| p.throughput, true) == Lead::A {
+        if lead_of(t, l, Figure::Throughput) == Lead::A {
             out.push(format!(
                 "{} ({} {} {}, C={c})",
                 g.label,
@@ -839,6 +908,20 @@ pub fn class_sentences(r: &Report, claims: &[Claim], lang: Lang) -> Vec<String> 
                 ),
                 Lang::Fr => format!(
                     "Limité par les I/O (les requêtes attendent) : à {} en cours la médiane de la boucle d'événements a été {} celle des threads bloquants, dans la dispersion des répétitions, avec {} contre {} et {} contre {} de CPU par requête.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), threads_text(a.threads, lang), threads_text(b.threads, lang), dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
+                ),
+            }
+        }
+        Some((c, Verdict::Unclear)) => {
+            let (a, b) = (c.a.as_ref().expect("measured"), c.b.as_ref().expect("measured"));
+            let ratios = c.compared.as_ref().map_or(String::new(), |c| per_rep(c, lang));
+            match lang {
+                Lang::En => format!(
+                    "I/O-bound (requests wait): at {} in flight the event loop against blocking threads gave {}{ratios}: the repetitions disagree, so this run does not say which did more; it used {} against {} and {} against {} of CPU per request.",
+                    a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), threads_text(a.threads, lang), threads_text(b.threads, lang), dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
+                ),
+                Lang::Fr => format!(
+                    "Limité par les I/O (les requêtes attendent) : à {} en cours, boucle d'événements contre threads bloquants a donné {}{ratios} : les répétitions divergent, cette mesure ne dit donc pas qui a fait plus ; {} contre {} et {} contre {} de CPU par requête.",
                     a.concurrency, x(c.ratio.unwrap_or(f64::NAN)), threads_text(a.threads, lang), threads_text(b.threads, lang), dur(a.cpu_per_request_ns), dur(b.cpu_per_request_ns)
                 ),
             }
@@ -976,16 +1059,24 @@ pub fn class_sentences(r: &Report, claims: &[Claim], lang: Lang) -> Vec<String> 
                 ),
             }
         }
-        Some((c, Verdict::Tie | Verdict::NotHeld)) => match lang {
-            Lang::En => format!(
-                "CPU-bound (nothing waits): the pool did {} the event loop's throughput here, not beyond the spread.",
-                x(c.ratio.unwrap_or(f64::NAN))
-            ),
-            Lang::Fr => format!(
-                "Limité par le CPU (rien n'attend) : le pool a fait {} le débit de la boucle ici, sans dépasser la dispersion.",
-                x(c.ratio.unwrap_or(f64::NAN))
-            ),
-        },
+        Some((c, v @ (Verdict::Tie | Verdict::NotHeld | Verdict::Unclear))) => {
+            let ratios = c.compared.as_ref().map_or(String::new(), |c| per_rep(c, lang));
+            let (en, fr) = match v {
+                Verdict::Tie => ("within 10 % in every repetition", "à moins de 10 % à chaque répétition"),
+                Verdict::NotHeld => ("the event loop did more", "la boucle a fait plus"),
+                _ => ("the repetitions disagree", "les répétitions divergent"),
+            };
+            match lang {
+                Lang::En => format!(
+                    "CPU-bound (nothing waits): the pool did {} the event loop's throughput here{ratios}: {en}.",
+                    x(c.ratio.unwrap_or(f64::NAN))
+                ),
+                Lang::Fr => format!(
+                    "Limité par le CPU (rien n'attend) : le pool a fait {} le débit de la boucle ici{ratios} : {fr}.",
+                    x(c.ratio.unwrap_or(f64::NAN))
+                ),
+            }
+        }
         _ => lang
             .pick(
                 "CPU-bound: this run did not compare a pool with an event loop.",
@@ -999,12 +1090,14 @@ pub fn class_sentences(r: &Report, claims: &[Claim], lang: Lang) -> Vec<String> 
             let p = c.p99_counts.unwrap_or_default();
             match lang {
                 Lang::En => format!(
-                    "Mixed (wait, then compute): no single answer. Over {} mixed points, event loop + pool led the best pure model on throughput in {}, tied in {}, trailed in {}; on p99 it led in {}, tied in {}, trailed in {} — the map shows where.",
-                    t.total(), t.ahead, t.tie, t.behind, p.ahead, p.tie, p.behind
+                    "Mixed (wait, then compute): no single answer. Over {} mixed points, event loop + pool against the best pure model on throughput: {}; on p99: {}{}.",
+                    t.total(), counts_text(&t, lang), counts_text(&p, lang),
+                    if super::map::build(r).is_some() { " — the decision map shows where" } else { "" }
                 ),
                 Lang::Fr => format!(
-                    "Mixte (attendre, puis calculer) : pas de réponse unique. Sur {} points mixtes, boucle + pool a devancé le meilleur modèle simple en débit sur {}, égalé sur {}, suivi sur {} ; en p99 devancé sur {}, égalé sur {}, suivi sur {} — la carte montre où.",
-                    t.total(), t.ahead, t.tie, t.behind, p.ahead, p.tie, p.behind
+                    "Mixte (attendre, puis calculer) : pas de réponse unique. Sur {} points mixtes, boucle + pool contre le meilleur modèle simple, en débit : {} ; en p99 : {}{}.",
+                    t.total(), counts_text(&t, lang), counts_text(&p, lang),
+                    if super::map::build(r).is_some() { " — la carte de décision montre où" } else { "" }
                 ),
             }
         }
@@ -1096,9 +1189,21 @@ mod tests {
             claim(&r, ClaimId::WaitingOverlaps).verdict,
             Verdict::NotHeld
         );
-        // Within the spread of C = 1: a tie.
-        let r = report(2, &MODELS, vec![g(&[95.0, 102.0, 110.0])]);
+        // Within 10 % of C = 1 in every repetition: a tie.
+        let r = report(2, &MODELS, vec![g(&[95.0, 102.0, 106.0])]);
         assert_eq!(claim(&r, ClaimId::WaitingOverlaps).verdict, Verdict::Tie);
+        // 0.95x, 1.01x, then 1.31x: the repetitions disagree.
+        let r = report(2, &MODELS, vec![g(&[95.0, 102.0, 130.0])]);
+        let c = claim(&r, ClaimId::WaitingOverlaps);
+        assert_eq!(c.verdict, Verdict::Unclear);
+        assert_eq!(c.verdict.symbol(), "?");
+        assert!(
+            why(&c, Lang::En).starts_with(
+                "The repetitions disagree: uring against uring (0.95x, 1.01x, 1.31x by repetition)"
+            ),
+            "{}",
+            why(&c, Lang::En)
+        );
     }
 
     #[test]
@@ -1278,10 +1383,22 @@ mod tests {
             "thread pool 2.00x the event loop at C=32, blocking threads 2.00x, on 2 cores"
         );
         let c = claim(
-            &cpu(&[6000.0, 7000.0, 6850.0]),
+            &cpu(&[6300.0, 7000.0, 6850.0]),
             ClaimId::ComputingNeedsCores,
         );
         assert_eq!(c.verdict, Verdict::Tie);
+        assert!(
+            why(&c, Lang::En).contains(
+                "Within 10 % of each other in every repetition (0.94x, 1.03x, 0.99x by repetition)"
+            ),
+            "{}",
+            why(&c, Lang::En)
+        );
+        let c = claim(
+            &cpu(&[7600.0, 6500.0, 6900.0]),
+            ClaimId::ComputingNeedsCores,
+        );
+        assert_eq!(c.verdict, Verdict::Unclear);
         let c = claim(
             &cpu(&[3000.0, 3100.0, 3200.0]),
             ClaimId::ComputingNeedsCores,
@@ -1326,7 +1443,8 @@ mod tests {
             Some(Counts {
                 ahead: 1,
                 tie: 1,
-                behind: 0
+                behind: 0,
+                unclear: 0,
             })
         );
         let r = report(2, &MODELS, vec![ahead, tie.clone(), behind]);

@@ -12,6 +12,7 @@ use super::model::Report;
 use super::runtimes;
 use super::svg::esc;
 use super::tables;
+use super::verdict::Figure;
 use super::Render;
 use crate::lang::Lang;
 
@@ -78,8 +79,8 @@ fn list(o: &mut String, class: &str, items: &[String]) {
     o.push_str("</ul>\n");
 }
 
-fn winner_html(w: &Winner, label: &str, lang: Lang) -> String {
-    let swatch = match w {
+fn figure_html(f: &map::MapFigure, fig: Figure, label: &str, lang: Lang) -> String {
+    let swatch = match &f.winner {
         Winner::Model { model, .. } => format!(
             "<span class=\"sw\" style=\"background:{}\"></span>",
             model_colour(*model).0
@@ -88,7 +89,7 @@ fn winner_html(w: &Winner, label: &str, lang: Lang) -> String {
     };
     format!(
         "<div>{label} {swatch}{}</div>",
-        esc(&tables::winner_text(w, lang))
+        esc(&tables::figure_text(f, fig, lang))
     )
 }
 
@@ -107,15 +108,15 @@ fn decision_map(o: &mut String, m: &map::DecisionMap, lang: Lang) {
         for &work in &m.works {
             match m.cell(wait, work) {
                 Some(c) => {
-                    let bg = match &c.throughput {
+                    let bg = match &c.throughput.winner {
                         Winner::Model { model, .. } => model_colour(*model).1,
                         _ => "#ffffff",
                     };
                     o.push_str(&format!(
                         "<td style=\"background:{bg}\" title=\"{}\">{}{}</td>",
                         esc(&c.group),
-                        winner_html(&c.throughput, "req/s:", lang),
-                        winner_html(&c.p99, "p99:", lang)
+                        figure_html(&c.throughput, Figure::Throughput, "req/s —", lang),
+                        figure_html(&c.p99, Figure::P99, "p99 —", lang)
                     ));
                 }
                 None => o.push_str("<td>-</td>"),

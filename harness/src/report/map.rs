@@ -6,23 +6,69 @@
 use iobound_workloads::{Class, Model};
 
 use super::model::{Group, Point, Report};
-use super::verdict::{engines_of, lead_of, models_in, Lead};
+use super::verdict::{compare, engines_of, models_in, Compared, Figure, Lead};
 
 /// Who won one figure at one point of the map.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Winner {
-    /// `model` (through `engine`) beat the next model beyond the spread;
-    /// `margin` is winner / second for throughput, second / winner for p99.
+    /// `model` (through `engine`) beat the next model in every repetition
+    /// (see [`super::verdict::compare`]); `margin` is the median of the
+    /// per-repetition ratios (winner / second for throughput, second /
+    /// winner for p99) and `range` their smallest and largest.
     Model {
         model: Model,
         engine: String,
         margin: f64,
+        range: (f64, f64),
         second: Model,
     },
-    /// The leading models' ranges overlap.
+    /// The leading models are within the tie band in every repetition.
     Tie { models: Vec<Model> },
+    /// The leader's repetitions disagree with the next model's: ahead in
+    /// some, not in others.
+    Unclear { models: Vec<Model> },
     /// Fewer than two models measured here.
     NotMeasured,
+}
+
+/// One model at one point of the map, against the leader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    pub model: Model,
+    pub engine: String,
+    /// Its median figure (req/s, or p99 in ns).
+    pub median: f64,
+    /// The leader against this model, paired by repetition (`None` for the
+    /// leader itself).
+    pub vs_leader: Option<Compared>,
+}
+
+impl Standing {
+    /// This model's figure relative to the leader's: below 1 for fewer
+    /// requests per second, above 1 for a longer p99 (the median of the
+    /// per-repetition ratios).
+    pub fn relative(&self, fig: Figure) -> f64 {
+        match &self.vs_leader {
+            None => 1.0,
+            Some(c) if fig.higher_better() => 1.0 / c.median(),
+            Some(c) => c.median(),
+        }
+    }
+
+    /// Whether it tied with the leader.
+    pub fn ties_leader(&self) -> bool {
+        self.vs_leader
+            .as_ref()
+            .map_or(true, |c| matches!(c.lead, Lead::Tie | Lead::B))
+    }
+}
+
+/// One figure at one point: the verdict, and every model against the leader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapFigure {
+    pub winner: Winner,
+    /// Best median first.
+    pub standings: Vec<Standing>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +76,8 @@ pub struct MapCell {
     pub wait_ns: u64,
     pub work_bytes: u64,
     pub group: String,
-    pub throughput: Winner,
-    pub p99: Winner,
+    pub throughput: MapFigure,
+    pub p99: MapFigure,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,21 +100,15 @@ impl DecisionMap {
 }
 
 /// Ranks models at `c` by a figure (each model through its best engine on
-/// that figure) and names the winner, beyond the spread, or the tie.
-pub fn winner(r: &Report, g: &Group, c: usize, throughput: bool) -> Winner {
-    let value = |p: &Point| {
-        if throughput {
-            p.throughput
-        } else {
-            p.p99_ns
-        }
-    };
+/// that figure), compares the leader with every other model by repetition,
+/// and names the winner, the tie, or the disagreement.
+pub fn winner(r: &Report, g: &Group, c: usize, fig: Figure) -> MapFigure {
+    let value = |p: &Point| fig.stat(p).median;
     let better = |a: &Point, b: &Point| {
-        let (x, y) = (value(a).median, value(b).median);
-        if throughput {
-            y.total_cmp(&x)
+        if fig.higher_better() {
+            value(b).total_cmp(&value(a))
         } else {
-            x.total_cmp(&y)
+            value(a).total_cmp(&value(b))
         }
     };
     let mut reps: Vec<(Model, &Point)> = models_in(r, g)
@@ -79,32 +119,46 @@ pub fn winner(r: &Report, g: &Group, c: usize, throughput: bool) -> Winner {
             e.first().map(|p| (m, *p))
         })
         .collect();
-    if reps.len() < 2 {
-        return Winner::NotMeasured;
-    }
     reps.sort_by(|a, b| better(a.1, b.1));
-    let (m0, p0) = reps[0];
-    let (m1, p1) = reps[1];
-    match lead_of(p0, p1, value, throughput) {
-        Lead::A => {
-            let (a, b) = (value(p0).median, value(p1).median);
-            Winner::Model {
-                model: m0,
-                engine: p0.engine.clone(),
-                margin: if throughput { a / b } else { b / a },
-                second: m1,
-            }
-        }
-        _ => Winner::Tie {
-            models: reps
+    let standings: Vec<Standing> = reps
+        .iter()
+        .enumerate()
+        .map(|(i, (m, p))| Standing {
+            model: *m,
+            engine: p.engine.clone(),
+            median: value(p),
+            vs_leader: (i > 0).then(|| compare(reps[0].1, p, fig)),
+        })
+        .collect();
+    let winner = if standings.len() < 2 {
+        Winner::NotMeasured
+    } else {
+        let next = standings[1].vs_leader.as_ref().expect("not the leader");
+        // The models no lead separates from the leader.
+        let close = |keep: fn(Lead) -> bool| -> Vec<Model> {
+            standings
                 .iter()
-                .filter(|(_, p)| {
-                    std::ptr::eq(*p, p0) || lead_of(p0, p, value, throughput) == Lead::Tie
-                })
-                .map(|(m, _)| *m)
-                .collect(),
-        },
-    }
+                .filter(|s| s.vs_leader.as_ref().map_or(true, |c| keep(c.lead)))
+                .map(|s| s.model)
+                .collect()
+        };
+        match next.lead {
+            Lead::A => Winner::Model {
+                model: standings[0].model,
+                engine: standings[0].engine.clone(),
+                margin: next.median(),
+                range: next.range(),
+                second: standings[1].model,
+            },
+            Lead::Unclear => Winner::Unclear {
+                models: close(|l| matches!(l, Lead::Tie | Lead::Unclear | Lead::B)),
+            },
+            Lead::Tie | Lead::B => Winner::Tie {
+                models: close(|l| matches!(l, Lead::Tie | Lead::B)),
+            },
+        }
+    };
+    MapFigure { winner, standings }
 }
 
 /// The map of the run, when one workload was run at two or more (wait,
@@ -190,8 +244,8 @@ pub fn build(r: &Report) -> Option<DecisionMap> {
                 wait_ns: wait,
                 work_bytes: work,
                 group: g.label.clone(),
-                throughput: winner(r, g, concurrency, true),
-                p99: winner(r, g, concurrency, false),
+                throughput: winner(r, g, concurrency, Figure::Throughput),
+                p99: winner(r, g, concurrency, Figure::P99),
             });
         }
     }
@@ -265,21 +319,37 @@ mod tests {
         assert_eq!(m.waits, [100_000, 10_000_000]);
         assert_eq!(m.works, [4096, 2 << 20]);
         let a = m.cell(100_000, 4096).unwrap();
-        match &a.throughput {
+        match &a.throughput.winner {
             Winner::Model {
                 model,
                 engine,
                 margin,
+                range,
                 second,
             } => {
                 assert_eq!((*model, engine.as_str()), (Model::EventLoop, "uring"));
                 assert_eq!(*second, Model::EventLoopPool);
                 assert!((margin - 51.0 / 46.0).abs() < 1e-9);
+                assert!(
+                    (range.0 - 52.0 / 47.0).abs() < 1e-9 && (range.1 - 50.0 / 45.0).abs() < 1e-9
+                );
             }
             w => panic!("{w:?}"),
         }
+        // Every model against the leader: hybrid 46/51 of its req/s,
+        // threads 41/51.
+        let rel: Vec<(Model, f64)> = a
+            .throughput
+            .standings
+            .iter()
+            .map(|s| (s.model, s.relative(Figure::Throughput)))
+            .collect();
+        assert_eq!(rel[0], (Model::EventLoop, 1.0));
+        assert_eq!(rel[1].0, Model::EventLoopPool);
+        assert!((rel[1].1 - 46.0 / 51.0).abs() < 0.01, "{rel:?}");
+        assert!((rel[2].1 - 41.0 / 51.0).abs() < 0.01, "{rel:?}");
         // p99 follows Little's law here: the same winner, margin second / winner.
-        match &a.p99 {
+        match &a.p99.winner {
             Winner::Model { model, margin, .. } => {
                 assert_eq!(*model, Model::EventLoop);
                 assert!((margin - 51.0 / 46.0).abs() < 1e-6);
@@ -288,10 +358,20 @@ mod tests {
         }
         let b = m.cell(100_000, 2 << 20).unwrap();
         assert_eq!(
-            b.throughput,
+            b.throughput.winner,
             Winner::Tie {
                 models: vec![Model::BlockingThreads, Model::EventLoopPool]
             }
+        );
+        // A tie still says who fell behind: the event loop, at about half.
+        let text = crate::report::tables::figure_text(
+            &b.throughput,
+            Figure::Throughput,
+            crate::lang::Lang::En,
+        );
+        assert_eq!(
+            text, "tie: blocking threads 1600 = event loop + pool 1580; event loop 0.53x",
+            "{text}"
         );
         assert!(m.cell(10_000_000, 4096).is_none());
     }
@@ -305,7 +385,10 @@ mod tests {
             vec![point("uring", 256, &[5.0, 6.0, 7.0], 1.0, 1.0)],
         );
         let r = report(2, &MODELS, vec![g]);
-        assert_eq!(winner(&r, &r.groups[0], 256, true), Winner::NotMeasured);
+        assert_eq!(
+            winner(&r, &r.groups[0], 256, Figure::Throughput).winner,
+            Winner::NotMeasured
+        );
         // A single group is not a map.
         assert!(build(&r).is_none());
     }

@@ -52,6 +52,15 @@ impl Stat {
     }
 }
 
+/// The figures a verdict compares, of one repetition of a point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RepFigures {
+    /// The repetition (1 in a run of one).
+    pub rep: u32,
+    pub throughput: f64,
+    pub p99_ns: f64,
+}
+
 /// One engine at one concurrency, over its repetitions.
 #[derive(Debug, Clone)]
 pub struct Point {
@@ -59,6 +68,8 @@ pub struct Point {
     pub concurrency: usize,
     /// Repetitions that completed.
     pub reps: usize,
+    /// Each repetition's figures, in repetition order: verdicts pair them.
+    pub per_rep: Vec<RepFigures>,
     pub throughput: Stat,
     pub p50_ns: Stat,
     pub p99_ns: Stat,
@@ -283,10 +294,21 @@ pub fn build(run: &Run) -> Report {
                     .checksum
                     .clone()
                     .filter(|first| sums.iter().all(|s| s.checksum.as_ref() == Some(first)));
+                let mut per_rep: Vec<RepFigures> = reps
+                    .iter()
+                    .zip(&sums)
+                    .map(|(x, s)| RepFigures {
+                        rep: x.rep.unwrap_or(1),
+                        throughput: s.throughput_rps,
+                        p99_ns: s.latency.p99_ns as f64,
+                    })
+                    .collect();
+                per_rep.sort_by_key(|r| r.rep);
                 points.push(Point {
                     engine: e.clone(),
                     concurrency: conc,
                     reps: reps.len(),
+                    per_rep,
                     throughput: stat(&|s| s.throughput_rps),
                     p50_ns: stat(&|s| s.latency.p50_ns as f64),
                     p99_ns: stat(&|s| s.latency.p99_ns as f64),
@@ -463,6 +485,15 @@ pub(crate) mod testing {
             engine: engine.into(),
             concurrency: c,
             reps: tput.len(),
+            per_rep: tput
+                .iter()
+                .zip(1..)
+                .map(|(&x, rep)| RepFigures {
+                    rep,
+                    throughput: x,
+                    p99_ns: 1e9 * c as f64 / x,
+                })
+                .collect(),
             throughput: t,
             p50_ns: p99,
             p99_ns: p99,

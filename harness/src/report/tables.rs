@@ -4,11 +4,12 @@
 
 use super::bounds;
 use super::claims::{self, Claim, Side};
-use super::map::{DecisionMap, MapCell, Winner};
+use super::map::{DecisionMap, MapCell, MapFigure, Winner};
 use super::model::{Group, NotRun, Report};
 use super::runtimes;
 use super::runtimes::shared_models;
 use super::verdict::{self, model_label};
+use super::verdict::{Figure, Lead};
 use crate::lang::Lang;
 use crate::output::human;
 
@@ -185,24 +186,86 @@ fn size(b: u64) -> String {
     human::bytes(b as f64).replace(".0", "")
 }
 
-/// A winner in a few words: "event loop 1.32x", or "tie: a, b".
-pub fn winner_text(w: &Winner, lang: Lang) -> String {
-    match w {
-        Winner::Model { model, margin, .. } => {
-            format!("{} {margin:.2}x", model_label(*model, lang))
-        }
-        Winner::Tie { models } => format!(
-            "{}{} {}",
-            lang.pick("tie", "égalité"),
-            lang.pick(":", " :"),
-            models
-                .iter()
-                .map(|m| model_label(*m, lang))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Winner::NotMeasured => lang.pick("not measured", "non mesuré").to_string(),
+/// "1.41x" for ratios; "1.3x" once they reach 10.
+fn times(v: f64) -> String {
+    if v >= 10.0 {
+        format!("{v:.0}x")
+    } else {
+        format!("{v:.2}x")
     }
+}
+
+/// One figure of a map cell in words: the verdict first, then every model
+/// against the leader, e.g. "event loop + pool leads 1.41x (1.28–1.78x):
+/// event loop + pool 43k; blocking threads 0.47x; thread pool 0.15x", or
+/// "tie: event loop + pool 43k = event loop 40k; thread pool 0.15x".
+pub fn figure_text(f: &MapFigure, fig: Figure, lang: Lang) -> String {
+    let value = |v: f64| match fig {
+        Figure::Throughput => rps(v),
+        Figure::P99 => human::duration_ns(v),
+    };
+    let head = match &f.winner {
+        Winner::Model {
+            model,
+            margin,
+            range,
+            ..
+        } => format!(
+            "{} {} {} ({}–{})",
+            model_label(*model, lang),
+            lang.pick("leads by", "devant de"),
+            times(*margin),
+            times(range.0),
+            times(range.1)
+        ),
+        Winner::Tie { .. } => lang.pick("tie", "égalité").to_string(),
+        Winner::Unclear { .. } => lang
+            .pick(
+                "unclear (the repetitions disagree)",
+                "incertain (les répétitions divergent)",
+            )
+            .to_string(),
+        Winner::NotMeasured => {
+            return match f.standings.first() {
+                Some(s) => format!("{} {}", model_label(s.model, lang), value(s.median)),
+                None => lang.pick("not measured", "non mesuré").to_string(),
+            }
+        }
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for s in &f.standings {
+        let name = model_label(s.model, lang);
+        let part = match &s.vs_leader {
+            None => format!("{name} {}", value(s.median)),
+            Some(_) if s.ties_leader() => format!("= {name} {}", value(s.median)),
+            Some(c) if c.lead == Lead::Unclear => {
+                let (lo, hi) = c.range();
+                // The other model's figure relative to the leader's.
+                let (lo, hi) = if fig.higher_better() {
+                    (1.0 / hi, 1.0 / lo)
+                } else {
+                    (lo, hi)
+                };
+                format!(
+                    "{name} {} ({}–{})",
+                    times(s.relative(fig)),
+                    times(lo),
+                    times(hi)
+                )
+            }
+            Some(_) => format!("{name} {}", times(s.relative(fig))),
+        };
+        parts.push(part);
+    }
+    // "a 43k = b 40k; c 0.47x": ties join the leader with "=".
+    let mut text = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            text.push_str(if p.starts_with("= ") { " " } else { "; " });
+        }
+        text.push_str(p);
+    }
+    format!("{head}{} {text}", lang.pick(":", " :"))
 }
 
 pub fn map_title(m: &DecisionMap, lang: Lang) -> String {
@@ -226,12 +289,12 @@ pub fn map_header(m: &DecisionMap, lang: Lang) -> Vec<String> {
     h
 }
 
-/// One cell of the map in text: the throughput winner, then the p99 one.
+/// One cell of the map in text: requests per second, then p99.
 pub fn map_cell_text(c: &MapCell, lang: Lang) -> String {
     format!(
-        "req/s: {}; p99: {}",
-        winner_text(&c.throughput, lang),
-        winner_text(&c.p99, lang)
+        "req/s — {}<br>p99 — {}",
+        figure_text(&c.throughput, Figure::Throughput, lang),
+        figure_text(&c.p99, Figure::P99, lang)
     )
 }
 
@@ -261,8 +324,8 @@ pub fn wait_text(ns: u64) -> String {
 
 pub fn map_note(lang: Lang) -> &'static str {
     lang.pick(
-        "Each cell is one group of the run: the model with the most requests per second, then the one with the lowest p99, each by its best engine, with the margin over the next model (winner / second), or a tie when their ranges overlap.",
-        "Chaque case est un groupe de la mesure : le modèle qui fait le plus de requêtes par seconde, puis celui au p99 le plus bas, chacun par son meilleur moteur, avec l'écart sur le modèle suivant (gagnant / second), ou une égalité quand leurs écarts se recouvrent.",
+        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model by 5 % or more in every repetition (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition; \"unclear\" means the repetitions disagree.",
+        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0,47x : 47 % de ses requêtes par seconde ; pour le p99, 2,1x : un p99 2,1 fois plus long). « Devant de » exige que le premier devance le suivant d'au moins 5 % à chaque répétition (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles à moins de 10 % du premier à chaque répétition ; « incertain » signifie que les répétitions divergent.",
     )
 }
 
@@ -446,8 +509,8 @@ pub fn how_to_read(lang: Lang) -> Vec<&'static str> {
             "p99 : 99 % des requêtes ont pris moins que cela. En boucle ouverte la latence compte depuis le départ prévu (omission coordonnée corrigée).",
         ),
         lang.pick(
-            "Spread: every cell ran several times; lines join the medians and whiskers span the min–max of the repetitions. A lead counts only when the ranges do not overlap; otherwise it is a tie.",
-            "Dispersion : chaque cellule a tourné plusieurs fois ; les lignes relient les médianes et les moustaches couvrent le min–max des répétitions. Une avance ne compte que si les écarts ne se recouvrent pas ; sinon c'est une égalité.",
+            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead by 5 % or more in every repetition; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree). With one repetition, a lead needs 10 %.",
+            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre d'au moins 5 % à chaque répétition ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent). Avec une seule répétition, une avance exige 10 %.",
         ),
         lang.pick(
             "Log scale: axes marked \"log scale\" give each power of ten the same length.",

@@ -1,57 +1,153 @@
-//! The spread rule every comparison of a report uses — one figure of one
-//! side against another, a lead counted only beyond the spread the
-//! repetitions showed — and the words shared by the report's sections
+//! The rule every comparison of a report uses — one figure of one side
+//! against another, paired by repetition, a lead counted only when every
+//! repetition agrees — and the words shared by the report's sections
 //! (classes, models, verdicts) in English and French.
 
 use iobound_workloads::{Class, Model};
 
-use super::model::{Group, Point, Report, Stat};
+use super::model::{Group, Point, RepFigures, Report, Stat};
 use crate::lang::Lang;
 
 /// With a single repetition the noise is unknown: a lead under this margin
 /// is not called a win (the device here drifts 10-20% over minutes).
 pub const SINGLE_RUN_MARGIN: f64 = 0.10;
 
+/// Paired by repetition, one side leads when it is ahead by at least this
+/// much in every repetition. Within a repetition a group's engines run
+/// seconds apart, so their ratio cancels the drift that moves whole
+/// repetitions up or down on a shared machine.
+pub const LEAD_MARGIN: f64 = 0.05;
+
+/// Paired by repetition, two sides tie when every repetition's ratio stays
+/// within this much of 1 (and no lead was found).
+pub const TIE_BAND: f64 = 0.10;
+
 /// Which of two sides leads on a figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lead {
     A,
     B,
-    /// The ranges overlap (or, with one run, the gap is under [`SINGLE_RUN_MARGIN`]).
+    /// Within [`TIE_BAND`] in every repetition (with one run: the gap is
+    /// under [`SINGLE_RUN_MARGIN`]).
     Tie,
+    /// The repetitions disagree: neither a lead in every one nor a tie in
+    /// every one (e.g. 1.30x, 0.95x, 1.20x).
+    Unclear,
 }
 
-/// Whether `a` leads `b` beyond the spread: with two repetitions or more,
-/// only when their min–max ranges do not overlap; with one, only by more
-/// than [`SINGLE_RUN_MARGIN`]. `reps` is the fewer repetitions of the two.
-pub fn lead(a: &Stat, b: &Stat, reps: usize, higher_better: bool) -> Lead {
-    let (a_better, b_better) = if reps >= 2 {
-        if higher_better {
-            (a.min > b.max, b.min > a.max)
-        } else {
-            (a.max < b.min, b.max < a.min)
+/// A figure a verdict compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// Requests per second: higher is better.
+    Throughput,
+    /// p99 latency: lower is better.
+    P99,
+}
+
+impl Figure {
+    pub fn stat(self, p: &Point) -> Stat {
+        match self {
+            Figure::Throughput => p.throughput,
+            Figure::P99 => p.p99_ns,
         }
-    } else {
-        let (hi, lo) = if higher_better {
-            (a.median, b.median)
-        } else {
-            (b.median, a.median)
-        };
-        (
-            lo > 0.0 && hi / lo - 1.0 >= SINGLE_RUN_MARGIN,
-            hi > 0.0 && lo / hi - 1.0 >= SINGLE_RUN_MARGIN,
-        )
-    };
-    match (a_better, b_better) {
-        (true, false) => Lead::A,
-        (false, true) => Lead::B,
-        _ => Lead::Tie,
+    }
+
+    fn rep(self, r: &RepFigures) -> f64 {
+        match self {
+            Figure::Throughput => r.throughput,
+            Figure::P99 => r.p99_ns,
+        }
+    }
+
+    pub fn higher_better(self) -> bool {
+        self == Figure::Throughput
     }
 }
 
-/// [`lead`] on two points' figure.
-pub fn lead_of(a: &Point, b: &Point, f: impl Fn(&Point) -> Stat, higher_better: bool) -> Lead {
-    lead(&f(a), &f(b), a.reps.min(b.reps), higher_better)
+/// One side against another on one figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    pub lead: Lead,
+    /// How much better A did than B in each repetition both ran (A / B for
+    /// throughput, B / A for latency: above 1 means A did better), in
+    /// repetition order; with fewer than two shared repetitions, the one
+    /// ratio of the medians.
+    pub ratios: Vec<f64>,
+    /// Whether `ratios` pair repetitions (two or more shared).
+    pub paired: bool,
+}
+
+impl Compared {
+    /// The ratios' median: the "A did Nx B" of the sentences.
+    pub fn median(&self) -> f64 {
+        Stat::of(&self.ratios).median
+    }
+
+    /// The smallest and largest ratio.
+    pub fn range(&self) -> (f64, f64) {
+        let s = Stat::of(&self.ratios);
+        (s.min, s.max)
+    }
+}
+
+/// The verdict of ratios (above 1: A did better): paired ones by
+/// [`LEAD_MARGIN`] and [`TIE_BAND`], a single one by [`SINGLE_RUN_MARGIN`].
+pub fn lead_of_ratios(ratios: &[f64], paired: bool) -> Lead {
+    let finite: Vec<f64> = ratios
+        .iter()
+        .copied()
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .collect();
+    if finite.is_empty() {
+        return Lead::Tie;
+    }
+    let (margin, band) = if paired {
+        (LEAD_MARGIN, TIE_BAND)
+    } else {
+        (SINGLE_RUN_MARGIN, SINGLE_RUN_MARGIN)
+    };
+    if finite.iter().all(|&r| r >= 1.0 + margin) {
+        Lead::A
+    } else if finite.iter().all(|&r| r * (1.0 + margin) <= 1.0) {
+        Lead::B
+    } else if finite
+        .iter()
+        .all(|&r| r < 1.0 + band && r * (1.0 + band) > 1.0)
+    {
+        Lead::Tie
+    } else {
+        Lead::Unclear
+    }
+}
+
+/// `a` against `b` on a figure, paired by repetition: each repetition's
+/// ratio, then [`lead_of_ratios`]. Points with fewer than two repetitions
+/// in common are compared by their medians.
+pub fn compare(a: &Point, b: &Point, fig: Figure) -> Compared {
+    let better = |x: f64, y: f64| if fig.higher_better() { x / y } else { y / x };
+    let ratios: Vec<f64> = a
+        .per_rep
+        .iter()
+        .filter_map(|ra| {
+            let rb = b.per_rep.iter().find(|rb| rb.rep == ra.rep)?;
+            Some(better(fig.rep(ra), fig.rep(rb)))
+        })
+        .collect();
+    let (ratios, paired) = if ratios.len() >= 2 {
+        (ratios, true)
+    } else {
+        (vec![better(fig.stat(a).median, fig.stat(b).median)], false)
+    };
+    Compared {
+        lead: lead_of_ratios(&ratios, paired),
+        ratios,
+        paired,
+    }
+}
+
+/// [`compare`]'s verdict alone.
+pub fn lead_of(a: &Point, b: &Point, fig: Figure) -> Lead {
+    compare(a, b, fig).lead
 }
 
 /// The engines of `model` measured at `c` in `g`, best throughput first.
@@ -112,23 +208,59 @@ pub fn load_text(open_loop: bool, x: usize, lang: Lang) -> String {
 mod tests {
     use super::*;
 
+    fn pt(tput: &[f64]) -> Point {
+        crate::report::model::testing::point("x", 1, tput, 1.0, 1.0)
+    }
+
+    /// Issue 16: the reference run's mixed-db point where the event loop
+    /// did 1.78x, 1.28x and 1.54x blocking threads in repetitions 1-3 while
+    /// a slow repetition moved both: the old rule (ranges overlap) called it
+    /// a tie; paired by repetition it is a lead (fails with the old rule).
     #[test]
-    fn overlapping_ranges_tie() {
-        let a = Stat::of(&[100.0, 110.0, 120.0]);
-        let b = Stat::of(&[95.0, 105.0, 101.0]);
-        assert_eq!(lead(&a, &b, 3, true), Lead::Tie);
-        let c = Stat::of(&[60.0, 70.0, 65.0]);
-        assert_eq!(lead(&a, &c, 3, true), Lead::A);
-        assert_eq!(lead(&c, &a, 3, true), Lead::B);
-        // Lower is better for latency: the same numbers, the other side.
-        assert_eq!(lead(&a, &c, 3, false), Lead::B);
+    fn drifting_repetitions_that_agree_are_a_lead() {
+        let threads = pt(&[8_000.0, 16_000.0, 11_000.0]);
+        let uring = pt(&[14_240.0, 20_480.0, 16_940.0]);
+        let old_rule_overlaps = uring.throughput.min <= threads.throughput.max;
+        assert!(old_rule_overlaps);
+        let c = compare(&uring, &threads, Figure::Throughput);
+        assert!(c.paired);
+        assert_eq!(c.lead, Lead::A);
+        let (lo, hi) = c.range();
+        assert!(
+            (lo - 1.28).abs() < 1e-9 && (hi - 1.78).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        assert_eq!(compare(&threads, &uring, Figure::Throughput).lead, Lead::B);
+        // p99 follows Little's law in the fixture: the same side leads.
+        assert_eq!(compare(&uring, &threads, Figure::P99).lead, Lead::A);
+    }
+
+    #[test]
+    fn true_ties_and_disagreeing_repetitions() {
+        // Within 10 % in every repetition, though the medians differ by 4 %.
+        let a = pt(&[100.0, 108.0, 96.0]);
+        let b = pt(&[97.0, 102.0, 93.0]);
+        assert_eq!(compare(&a, &b, Figure::Throughput).lead, Lead::Tie);
+        // Ahead by 30 % and 20 %, behind by 5 % once: neither.
+        let c = pt(&[130.0, 95.0, 120.0]);
+        let d = pt(&[100.0, 100.0, 100.0]);
+        assert_eq!(compare(&c, &d, Figure::Throughput).lead, Lead::Unclear);
+        // Ahead by 3 % in every repetition: under the lead margin, a tie.
+        let e = pt(&[103.0, 103.0, 103.0]);
+        assert_eq!(compare(&e, &d, Figure::Throughput).lead, Lead::Tie);
+        // Repetitions only one side ran are left out of the pairs.
+        let mut f = pt(&[120.0, 125.0, 200.0]);
+        f.per_rep.retain(|r| r.rep != 3);
+        let cmp = compare(&f, &d, Figure::Throughput);
+        assert_eq!((cmp.ratios.len(), cmp.lead), (2, Lead::A));
     }
 
     #[test]
     fn a_single_run_needs_a_ten_percent_lead() {
-        let b = Stat::of(&[100.0]);
-        assert_eq!(lead(&Stat::of(&[108.0]), &b, 1, true), Lead::Tie);
-        assert_eq!(lead(&Stat::of(&[111.0]), &b, 1, true), Lead::A);
-        assert_eq!(lead(&Stat::of(&[111.0]), &b, 1, false), Lead::B);
+        let b = pt(&[100.0]);
+        assert_eq!(lead_of(&pt(&[108.0]), &b, Figure::Throughput), Lead::Tie);
+        assert_eq!(lead_of(&pt(&[111.0]), &b, Figure::Throughput), Lead::A);
+        assert_eq!(lead_of(&pt(&[111.0]), &b, Figure::P99), Lead::A);
+        assert!(!compare(&pt(&[111.0]), &b, Figure::Throughput).paired);
     }
 }
