@@ -1,6 +1,8 @@
 //! Resource accounting for a cell: CPU time and context switches of the whole
 //! process (io_uring kernel workers are threads of the process and count
-//! too), peak resident memory, and the OS threads alive during the run.
+//! too), resident memory (its peak and the baseline it grew from), the OS
+//! threads alive during the run, and what the rest of the machine did
+//! meanwhile (CPU steal, other processes' CPU, load average).
 
 use std::time::Duration;
 
@@ -107,12 +109,84 @@ pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// Peak resident set size since the last reset, in bytes.
-pub fn peak_rss_bytes() -> Option<u64> {
+/// Hands memory the allocator keeps after earlier cells (freed heap in
+/// glibc's arenas, after thousands of threads) back to the kernel, so a
+/// cell's resident memory is not inflated by what ran before it.
+pub fn release_free_memory() {
+    // SAFETY: malloc_trim has no preconditions; it only releases free pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// A `/proc/self/status` field in KiB, as bytes.
+fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// Resident set size now, in bytes.
+pub fn rss_bytes() -> Option<u64> {
+    status_kib("VmRSS:")
+}
+
+/// The whole machine's CPU time from the first line of /proc/stat, in clock
+/// ticks summed over every CPU.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MachineCpu {
+    /// user + nice + system: time processes ran (interrupts apart, which
+    /// the kernel does on behalf of whoever sends packets, us included).
+    pub busy: u64,
+    /// Time the hypervisor gave this VM's CPUs to someone else.
+    pub steal: u64,
+    /// Every field: busy, idle, iowait, interrupts, steal.
+    pub total: u64,
+}
+
+impl MachineCpu {
+    pub fn now() -> Option<Self> {
+        Self::parse(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    /// Reads the aggregate `cpu` line.
+    pub fn parse(stat: &str) -> Option<Self> {
+        let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+        let f: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .map(|x| x.parse().ok())
+            .collect::<Option<_>>()?;
+        let at = |i: usize| f.get(i).copied().unwrap_or(0);
+        // user nice system idle iowait irq softirq steal (guest is in user).
+        Some(MachineCpu {
+            busy: at(0) + at(1) + at(2),
+            steal: at(7),
+            total: (0..8).map(at).sum(),
+        })
+    }
+}
+
+/// Clock ticks per second (USER_HZ).
+pub fn clock_ticks() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64
+}
+
+/// The one-minute load average.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Peak resident set size since the last reset, in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    status_kib("VmHWM:")
 }
 
 #[cfg(test)]
@@ -137,5 +211,15 @@ mod tests {
         t.join().unwrap();
         reset_peak_rss();
         assert!(peak_rss_bytes().unwrap() > 0);
+        assert!(rss_bytes().unwrap() > 0);
+    }
+
+    #[test]
+    fn the_machine_line_of_proc_stat_is_read() {
+        let stat = "cpu  100 5 50 1000 20 3 7 40 0 0\ncpu0 50 2 25 500 10 1 3 20 0 0\n";
+        let m = MachineCpu::parse(stat).unwrap();
+        assert_eq!((m.busy, m.steal, m.total), (155, 40, 1225));
+        assert!(MachineCpu::now().is_some_and(|m| m.total > 0));
+        assert!(load_average().is_some());
     }
 }

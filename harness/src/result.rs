@@ -148,7 +148,13 @@ pub struct Summary {
     pub bytes_per_s: f64,
     pub latency: Latency,
     pub cpu: Cpu,
+    /// VmHWM over the cell (reset before it), worker processes' peaks added.
     pub peak_rss_bytes: Option<u64>,
+    /// VmRSS when the cell started, after the allocator gave back what
+    /// earlier cells freed: `peak_rss_bytes` minus this is what the cell
+    /// itself added ([`Summary::rss_growth_bytes`]).
+    #[serde(default)]
+    pub baseline_rss_bytes: Option<u64>,
     /// Most threads seen at once while the cell ran.
     pub threads_peak: ThreadCount,
     /// Threads the harness itself had before the engine started (the main
@@ -184,6 +190,52 @@ pub struct Summary {
     /// What the engine noted about how this cell ran (a runtime's fallback).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What else used the machine while the cell ran.
+    #[serde(default)]
+    pub machine: Option<MachineLoad>,
+}
+
+impl Summary {
+    /// Memory the cell added: its peak over its starting baseline (the
+    /// whole peak for cells recorded before the baseline was).
+    pub fn rss_growth_bytes(&self) -> Option<u64> {
+        self.peak_rss_bytes
+            .map(|p| p.saturating_sub(self.baseline_rss_bytes.unwrap_or(0)))
+    }
+}
+
+/// The rest of the machine over a cell (its whole span, warm-up included).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MachineLoad {
+    /// Fraction of the machine's CPU time the hypervisor gave to others.
+    pub steal: f64,
+    /// CPU used by processes other than iobound, its workers and its
+    /// server, in cores (averaged over the cell; clock-tick resolution).
+    pub other_cores: f64,
+    /// The one-minute load average at the cell's end.
+    pub load_average: f64,
+}
+
+impl MachineLoad {
+    /// Steal above this fraction marks a busy machine.
+    pub const STEAL_BUSY: f64 = 0.05;
+    /// Other processes using more than this many cores mark a busy machine.
+    pub const OTHER_BUSY: f64 = 0.5;
+
+    /// Why the machine was busy during the cell, if it was.
+    pub fn busy(&self) -> Option<String> {
+        let mut why = Vec::new();
+        if self.steal > Self::STEAL_BUSY {
+            why.push(format!("CPU steal {:.0} %", 100.0 * self.steal));
+        }
+        if self.other_cores > Self::OTHER_BUSY {
+            why.push(format!(
+                "other processes used {:.1} cores",
+                self.other_cores
+            ));
+        }
+        (!why.is_empty()).then(|| why.join(", "))
+    }
 }
 
 /// An engine's worker processes over a cell.

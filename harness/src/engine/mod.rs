@@ -360,6 +360,8 @@ pub struct Children {
 pub struct Start {
     pub clock: Clock,
     pub usage: Usage,
+    /// The whole machine's CPU ticks at the same moment.
+    pub machine: Option<crate::resources::MachineCpu>,
     /// Threads alive once the engine's set-up is done.
     pub threads: ThreadCount,
 }
@@ -398,6 +400,7 @@ impl<'a> CellCtx<'a> {
                 Start {
                     clock: Clock::new(&self.plan, Instant::now()),
                     usage,
+                    machine: crate::resources::MachineCpu::now(),
                     threads,
                 }
             })

@@ -277,6 +277,8 @@ pub(crate) mod tests {
                 involuntary_switches: 1,
             },
             peak_rss_bytes: Some(10 << 20),
+            baseline_rss_bytes: None,
+            machine: None,
             threads_peak: ThreadCount {
                 total: 3,
                 io_workers: 1,

@@ -1,7 +1,7 @@
 //! The report's charts, built from the model: per workload, throughput
 //! (beside each engine's ceiling) and p99 against concurrency, and the
 //! latency percentile spectrum; for the concurrency sweep (the C10k curve),
-//! CPU per request, peak memory and OS threads against concurrency too.
+//! CPU per request, memory added and OS threads against concurrency too.
 
 use super::bounds;
 use super::model::{Group, Point, Report, Stat};
@@ -185,12 +185,15 @@ pub fn cpu_per_request(r: &Report, g: &Group, lang: Lang) -> Chart {
     )
 }
 
-/// Peak resident memory against concurrency, log axis.
+/// Resident memory each cell added against concurrency, log axis.
 pub fn memory(r: &Report, g: &Group, lang: Lang) -> Chart {
     let y = Axis {
         label: format!(
             "{}{}",
-            lang.pick("peak memory (RSS)", "mémoire de pointe (RSS)"),
+            lang.pick(
+                "memory added by the cell (RSS)",
+                "mémoire ajoutée par la cellule (RSS)"
+            ),
             log_note(lang)
         ),
         scale: Scale::Log,
@@ -210,9 +213,9 @@ pub fn memory(r: &Report, g: &Group, lang: Lang) -> Chart {
         r,
         g,
         "memory",
-        lang.pick("peak memory", "mémoire de pointe"),
+        lang.pick("memory added", "mémoire ajoutée"),
         y,
-        |p| p.peak_rss,
+        |p| p.memory,
         false,
         lang,
     )

@@ -94,7 +94,7 @@ pub struct Side {
     pub p99_ns: Stat,
     pub cpu_per_request_ns: f64,
     pub threads: f64,
-    pub peak_rss: f64,
+    pub memory: f64,
 }
 
 impl Side {
@@ -108,7 +108,7 @@ impl Side {
             p99_ns: p.p99_ns,
             cpu_per_request_ns: p.cpu_ns.median,
             threads: p.threads.median,
-            peak_rss: p.peak_rss.median,
+            memory: p.memory.median,
         }
     }
 }
@@ -668,12 +668,12 @@ pub fn why(c: &Claim, lang: Lang) -> String {
                 Lang::En => format!(
                     "{:.0} OS threads against {:.0}, {} against {} of CPU per request, {} against {} of memory, p99 {} against {}",
                     b.threads, a.threads, dur(b.cpu_per_request_ns), dur(a.cpu_per_request_ns),
-                    human::bytes(b.peak_rss), human::bytes(a.peak_rss), dur(b.p99_ns.median), dur(a.p99_ns.median)
+                    human::bytes(b.memory), human::bytes(a.memory), dur(b.p99_ns.median), dur(a.p99_ns.median)
                 ),
                 Lang::Fr => format!(
                     "{:.0} threads contre {:.0}, {} contre {} de CPU par requête, {} contre {} de mémoire, p99 {} contre {}",
                     b.threads, a.threads, dur(b.cpu_per_request_ns), dur(a.cpu_per_request_ns),
-                    human::bytes(b.peak_rss), human::bytes(a.peak_rss), dur(b.p99_ns.median), dur(a.p99_ns.median)
+                    human::bytes(b.memory), human::bytes(a.memory), dur(b.p99_ns.median), dur(a.p99_ns.median)
                 ),
             };
             match (v, lang) {

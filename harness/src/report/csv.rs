@@ -5,7 +5,7 @@
 use super::load::Run;
 
 /// The header: every column, in order.
-pub const COLUMNS: [&str; 27] = [
+pub const COLUMNS: [&str; 31] = [
     "run_id",
     "workload",
     "label",
@@ -32,7 +32,11 @@ pub const COLUMNS: [&str; 27] = [
     "server_cpu_per_request_ns",
     "engine_threads",
     "peak_rss_bytes",
+    "baseline_rss_bytes",
     "checksum",
+    "machine_steal",
+    "machine_other_cores",
+    "load_average",
 ];
 
 fn opt<T: ToString>(x: Option<T>) -> String {
@@ -79,7 +83,11 @@ pub fn render(run: &Run) -> Vec<u8> {
                 opt(s.server.map(|v| format!("{:.1}", v.per_request_ns))),
                 s.engine_threads().to_string(),
                 opt(s.peak_rss_bytes),
+                opt(s.baseline_rss_bytes),
                 s.checksum.clone().unwrap_or_default(),
+                opt(s.machine.map(|m| format!("{:.3}", m.steal))),
+                opt(s.machine.map(|m| format!("{:.2}", m.other_cores))),
+                opt(s.machine.map(|m| format!("{:.2}", m.load_average))),
             ]),
             None => row.extend(vec![String::new(); COLUMNS.len() - 9]),
         }

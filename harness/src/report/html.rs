@@ -20,7 +20,7 @@ pub struct Html;
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1340px;margin:16px auto;padding:0 16px;color:#222}\
 h1{font-size:22px;margin:4px 0}h2{font-size:18px;margin:18px 0 6px}h3{font-size:15px;margin:10px 0 4px}\
-p.facts{font-size:12px;color:#555;margin:2px 0 6px}\
+p.facts{font-size:12px;color:#555;margin:2px 0 6px}p.warn{font-size:13px;background:#fff4d6;border-left:3px solid #d9a400;padding:4px 8px}\
 table{border-collapse:collapse;margin:6px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .charts{display:flex;flex-wrap:wrap;gap:12px}svg.chart{border:1px solid #ddd}\
@@ -175,6 +175,9 @@ impl Render for Html {
             "<p class=\"facts\">{}</p>\n",
             esc(&tables::short_facts(r, lang))
         ));
+        if let Some(w) = tables::busy_warning(r, lang) {
+            o.push_str(&format!("<p class=\"warn\">{}</p>\n", esc(&w)));
+        }
 
         // The answer.
         let cs = claims::all(r);

@@ -46,6 +46,9 @@ impl Render for Markdown {
             r.info.run_id,
             tables::short_facts(r, lang)
         ));
+        if let Some(w) = tables::busy_warning(r, lang) {
+            o.push_str(&format!("> {w}\n\n"));
+        }
         o.push_str(&format!(
             "{}\n\n",
             t(

@@ -82,8 +82,9 @@ pub struct Point {
     pub server_cpu_ns: Option<Stat>,
     /// OS threads the engine added (io_uring workers included).
     pub threads: Stat,
-    /// Peak resident memory of the client (worker processes included), bytes.
-    pub peak_rss: Stat,
+    /// Resident memory the cell added to the client (its peak over its
+    /// starting baseline; worker processes' peaks included), bytes.
+    pub memory: Stat,
     pub cores_busy: Stat,
     /// Every repetition's histogram merged.
     pub hist: Histogram<u64>,
@@ -175,6 +176,8 @@ pub struct Report {
     pub models: Vec<(String, Model)>,
     /// CPUs of the machine the run measured (0 when unknown).
     pub cpus: usize,
+    /// Cells that ran while something else used the machine: (stem, why).
+    pub busy: Vec<(String, String)>,
 }
 
 impl Report {
@@ -322,7 +325,7 @@ pub fn build(run: &Run) -> Report {
                         .all(|s| s.server.is_some())
                         .then(|| stat(&|s| s.server.map_or(f64::NAN, |v| v.per_request_ns))),
                     threads: stat(&|s| s.engine_threads() as f64),
-                    peak_rss: stat(&|s| s.peak_rss_bytes.map_or(f64::NAN, |b| b as f64)),
+                    memory: stat(&|s| s.rss_growth_bytes().map_or(f64::NAN, |b| b as f64)),
                     cores_busy: stat(&|s| s.cpu.cores_busy),
                     hist,
                     checksum,
@@ -439,6 +442,14 @@ pub fn build(run: &Run) -> Report {
             .collect(),
         engines,
         cpus: run.system["cpus"].as_u64().unwrap_or(0) as usize,
+        busy: run
+            .cells
+            .iter()
+            .filter_map(|c| {
+                let why = c.summary.as_ref()?.machine?.busy()?;
+                Some((c.stem(), why))
+            })
+            .collect(),
     }
 }
 
@@ -502,7 +513,7 @@ pub(crate) mod testing {
             cpu_ns: one(cpu_us * 1000.0),
             server_cpu_ns: None,
             threads: one(threads),
-            peak_rss: one(threads * 1e6),
+            memory: one(threads * 1e6),
             cores_busy: one(1.0),
             hist: new_histogram(),
             checksum: None,
@@ -554,6 +565,7 @@ pub(crate) mod testing {
             engines: models.iter().map(|(e, _)| e.to_string()).collect(),
             models: models.iter().map(|(e, m)| (e.to_string(), *m)).collect(),
             cpus,
+            busy: vec![],
         }
     }
 }

@@ -18,7 +18,7 @@ pub struct Row {
     pub throughput: f64,
     pub p99_ns: f64,
     pub cpu_per_request_ns: f64,
-    pub peak_rss: f64,
+    pub memory: f64,
 }
 
 impl Row {
@@ -31,7 +31,7 @@ impl Row {
             throughput: p.throughput.median,
             p99_ns: p.p99_ns.median,
             cpu_per_request_ns: p.cpu_ns.median,
-            peak_rss: p.peak_rss.median,
+            memory: p.memory.median,
         }
     }
 }

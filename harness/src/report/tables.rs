@@ -45,7 +45,7 @@ pub fn group_header(g: &Group, lang: Lang) -> Vec<&'static str> {
         "p99.9 µs",
         crate::output::human::CPU_PER_REQUEST,
         lang.pick("OS threads", "threads"),
-        lang.pick("memory MiB", "mémoire Mio"),
+        lang.pick("memory added MiB", "mémoire ajoutée Mio"),
         lang.pick("ceiling req/s", "plafond req/s"),
         lang.pick("% of ceiling", "% du plafond"),
     ];
@@ -87,7 +87,7 @@ pub fn group_rows(r: &Report, g: &Group, lang: Lang) -> Vec<Vec<String>> {
                 us(p.p999_ns.median),
                 crate::output::human::cpu_us(p.cpu_ns.median),
                 format!("{:.0}", p.threads.median),
-                mib(p.peak_rss.median),
+                mib(p.memory.median),
                 ceiling.as_ref().map_or("-".into(), |c| rps(c.limit.1)),
                 ceiling
                     .as_ref()
@@ -141,7 +141,7 @@ pub fn claim_detail_header(lang: Lang) -> [&'static str; 10] {
         "p99",
         lang.pick("CPU / request", "CPU / requête"),
         lang.pick("OS threads", "threads"),
-        lang.pick("memory", "mémoire"),
+        lang.pick("memory added", "mémoire ajoutée"),
     ]
 }
 
@@ -171,8 +171,8 @@ pub fn claim_detail_rows(cs: &[Claim], lang: Lang) -> Vec<Vec<String>> {
                 human::duration_ns(s.p99_ns.median),
                 human::duration_ns(s.cpu_per_request_ns),
                 format!("{:.0}", s.threads),
-                if s.peak_rss.is_finite() {
-                    human::bytes(s.peak_rss)
+                if s.memory.is_finite() {
+                    human::bytes(s.memory)
                 } else {
                     "-".into()
                 },
@@ -380,7 +380,7 @@ pub fn runtimes_header(lang: Lang) -> [&'static str; 8] {
         "req/s",
         "p99",
         lang.pick("CPU / request", "CPU / requête"),
-        lang.pick("memory", "mémoire"),
+        lang.pick("memory added", "mémoire ajoutée"),
     ]
 }
 
@@ -395,8 +395,8 @@ pub fn runtime_rows(rows: &[runtimes::Row], lang: Lang) -> Vec<Vec<String>> {
                 rps(x.throughput),
                 human::duration_ns(x.p99_ns),
                 human::duration_ns(x.cpu_per_request_ns),
-                if x.peak_rss.is_finite() {
-                    human::bytes(x.peak_rss)
+                if x.memory.is_finite() {
+                    human::bytes(x.memory)
                 } else {
                     "-".into()
                 },
@@ -435,6 +435,47 @@ pub fn short_facts(r: &Report, lang: Lang) -> String {
             if i.repeat > 1 { "s" } else { "" }
         ),
     }
+}
+
+/// A warning naming the cells that ran on a busy machine (CPU steal, or
+/// another process using a core), if any did.
+pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
+    if r.busy.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 8;
+    let mut cells: Vec<String> = r
+        .busy
+        .iter()
+        .take(SHOWN)
+        .map(|(stem, why)| format!("{stem} ({why})"))
+        .collect();
+    if r.busy.len() > SHOWN {
+        cells.push(match lang {
+            Lang::En => format!(
+                "and {} more (summary.csv: machine_steal, machine_other_cores)",
+                r.busy.len() - SHOWN
+            ),
+            Lang::Fr => format!(
+                "et {} autres (summary.csv : machine_steal, machine_other_cores)",
+                r.busy.len() - SHOWN
+            ),
+        });
+    }
+    let n = r.busy.len();
+    Some(match lang {
+        Lang::En => format!(
+            "Warning: {n} cell{} ran while the machine was busy (CPU steal above 5 %, or other processes using more than half a core): {}. Their figures may be low; compare each with its other repetitions.",
+            if n == 1 { "" } else { "s" },
+            cells.join(", ")
+        ),
+        Lang::Fr => format!(
+            "Attention : {n} cellule{} {} tourné pendant que la machine était occupée (vol de CPU au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "a" } else { "ont" },
+            cells.join(", ")
+        ),
+    })
 }
 
 /// Lines of facts about the run, for the report's details.
@@ -603,5 +644,39 @@ pub fn runtimes_text(r: &Report, lang: Lang) -> String {
             "Moteurs d'un même modèle, à la plus basse et à la plus haute concurrence partagées dans chaque charge : {}.",
             list.join(" ; ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::testing::report;
+
+    /// Issue 16: cells that ran on a busy machine are named in a warning
+    /// at the top of the report; a quiet run has none.
+    #[test]
+    fn a_busy_machine_is_named_cell_by_cell() {
+        let mut r = report(2, &[], vec![]);
+        assert_eq!(busy_warning(&r, Lang::En), None);
+        r.busy = (1..=10)
+            .map(|i| {
+                (
+                    format!("db-web.threads.c{i}.r2"),
+                    "CPU steal 12 %".to_string(),
+                )
+            })
+            .collect();
+        let w = busy_warning(&r, Lang::En).unwrap();
+        assert!(
+            w.starts_with("Warning: 10 cells ran while the machine was busy"),
+            "{w}"
+        );
+        assert!(
+            w.contains("db-web.threads.c1.r2 (CPU steal 12 %)") && w.contains("and 2 more"),
+            "{w}"
+        );
+        assert!(busy_warning(&r, Lang::Fr)
+            .unwrap()
+            .starts_with("Attention : 10 cellules ont tourné"));
     }
 }

@@ -188,7 +188,11 @@ fn measure(
         .iter()
         .map(|(p, _)| pagecache::resident_fraction(p).unwrap_or(f64::NAN))
         .collect();
+    // Each cell's memory is its own: what earlier cells freed goes back to
+    // the kernel, the peak restarts here, and the baseline is recorded.
+    resources::release_free_memory();
     resources::reset_peak_rss();
+    let baseline_rss_bytes = resources::rss_bytes();
     let server_start = opts.server_pid.and_then(crate::serve::child::cpu_of);
     let progress = Progress::new(engine.workers(&plan, &opts.settings));
     let mut ctx = CellCtx::new(
@@ -212,7 +216,7 @@ fn measure(
     // (instant, count): throughput is what completed inside the window, so an
     // engine's backlog draining after the deadline does not dilute it.
     let mut window: [Option<(Instant, u64)>; 2] = [None, None];
-    let (outcome, end, usage_end, sampled) = std::thread::scope(|s| {
+    let (outcome, end, usage_end, machine_end, sampled) = std::thread::scope(|s| {
         let ctx = &ctx;
         s.spawn(move || {
             // A panicking engine fails its cell, not the run: the cells
@@ -225,7 +229,12 @@ fn measure(
                         crate::engine::panic_message(p.as_ref())
                     )))
                 });
-            let _ = tx.send((r, Instant::now(), Usage::now()));
+            let _ = tx.send((
+                r,
+                Instant::now(),
+                Usage::now(),
+                resources::MachineCpu::now(),
+            ));
         });
         // The monitor only watches: live progress, Ctrl-C, and thread counts
         // (io_uring starts its workers on demand, after the clock started).
@@ -247,12 +256,15 @@ fn measure(
                 }
             };
             match rx.recv_timeout(tick) {
-                Ok((r, end, usage)) => break (r.map_err(|e| e.to_string()), end, usage, threads),
+                Ok((r, end, usage, machine)) => {
+                    break (r.map_err(|e| e.to_string()), end, usage, machine, threads)
+                }
                 Err(RecvTimeoutError::Disconnected) => {
                     break (
                         Err("engine thread died".into()),
                         Instant::now(),
                         Usage::now(),
+                        None,
                         threads,
                     )
                 }
@@ -349,6 +361,12 @@ fn measure(
             _ => None,
         },
         peak_rss_bytes: resources::peak_rss_bytes(),
+        baseline_rss_bytes,
+        machine: start
+            .machine
+            .zip(machine_end)
+            .map(|(a, b)| (a, b, end.saturating_duration_since(start.clock.start))),
+        load_average: resources::load_average(),
         threads_peak: sampled.max(start.threads),
         harness_threads,
         workers: progress.workers(),

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use crate::record::Totals;
-use crate::resources::{ThreadCount, Usage};
-use crate::result::{Cpu, Latency, Residency, ServerCpu, Summary};
+use crate::resources::{MachineCpu, ThreadCount, Usage};
+use crate::result::{Cpu, Latency, MachineLoad, Residency, ServerCpu, Summary};
 
 /// Everything measured around one cell, before any division.
 pub struct Readings {
@@ -25,6 +25,11 @@ pub struct Readings {
     /// The server's CPU (user, sys) over the cell, when iobound started it.
     pub server: Option<(u64, u64)>,
     pub peak_rss_bytes: Option<u64>,
+    /// Resident memory when the cell started.
+    pub baseline_rss_bytes: Option<u64>,
+    /// The machine's CPU ticks at the cell's start and end, and its length.
+    pub machine: Option<(MachineCpu, MachineCpu, Duration)>,
+    pub load_average: Option<f64>,
     pub threads_peak: ThreadCount,
     pub harness_threads: u32,
     pub workers: usize,
@@ -115,7 +120,28 @@ pub fn summarize(r: &Readings) -> Summary {
             peak_rss_bytes: c.peak_rss_bytes,
         }),
         notes: r.notes.clone(),
+        baseline_rss_bytes: r.baseline_rss_bytes,
+        machine: machine_load(r, cpu_ns),
     }
+}
+
+/// The rest of the machine over the cell: steal, and the busy CPU time
+/// neither iobound (`ours_ns`: the client with its workers) nor its server
+/// accounts for, in cores.
+fn machine_load(r: &Readings, ours_ns: f64) -> Option<MachineLoad> {
+    let (a, b, span) = r.machine?;
+    let total = b.total.saturating_sub(a.total);
+    if total == 0 || span.is_zero() {
+        return None;
+    }
+    let tick_ns = 1e9 / crate::resources::clock_ticks() as f64;
+    let busy_ns = b.busy.saturating_sub(a.busy) as f64 * tick_ns;
+    let server_ns = r.server.map_or(0, |(u, s)| u + s) as f64;
+    Some(MachineLoad {
+        steal: b.steal.saturating_sub(a.steal) as f64 / total as f64,
+        other_cores: ((busy_ns - ours_ns - server_ns) / span.as_nanos() as f64).max(0.0),
+        load_average: r.load_average.unwrap_or(f64::NAN),
+    })
 }
 
 #[cfg(test)]
@@ -148,6 +174,9 @@ mod tests {
             },
             server: Some((300, 700)),
             peak_rss_bytes: Some(1 << 20),
+            baseline_rss_bytes: Some(1 << 19),
+            machine: None,
+            load_average: None,
             threads_peak: ThreadCount {
                 total: 9,
                 io_workers: 0,
@@ -204,6 +233,35 @@ mod tests {
         assert_eq!(s.cpu.per_request_ns, 4e9 / 1000.0);
         assert_eq!(s.peak_rss_bytes, Some(4 << 20));
         assert_eq!(s.processes.unwrap().count, 2);
+    }
+
+    /// Issue 16: the machine's busy time that neither the client nor the
+    /// server accounts for is another process's (fails if ours is not
+    /// subtracted, or steal is not read).
+    #[test]
+    fn another_process_and_steal_are_told_apart_from_ours() {
+        let mut r = readings(1000, 1000, None);
+        let hz = crate::resources::clock_ticks();
+        let at = |busy: u64, steal: u64, total: u64| MachineCpu { busy, steal, total };
+        // 4 s on 2 CPUs = 8 CPU-s of ticks; 5 CPU-s busy, 0.8 CPU-s stolen.
+        r.machine = Some((
+            at(0, 0, 0),
+            at(5 * hz, 8 * hz / 10, 8 * hz),
+            Duration::from_secs(4),
+        ));
+        r.load_average = Some(2.5);
+        let m = summarize(&r).machine.unwrap();
+        // Ours: the client's 2 s and the server's 1000 ns; the rest, 3 s
+        // over 4 s, is another process: 0.75 cores.
+        assert!((m.other_cores - 0.75).abs() < 1e-3, "{m:?}");
+        assert!((m.steal - 0.1).abs() < 1e-9);
+        assert_eq!(m.load_average, 2.5);
+        let why = m.busy().unwrap();
+        assert!(
+            why.contains("CPU steal 10 %") && why.contains("other processes used 0.7 cores"),
+            "{why}"
+        );
+        assert_eq!(summarize(&r).rss_growth_bytes(), Some(1 << 19));
     }
 
     #[test]
