@@ -222,19 +222,10 @@ impl MachineLoad {
     /// Other processes using more than this many cores mark a busy machine.
     pub const OTHER_BUSY: f64 = 0.5;
 
-    /// Why the machine was busy during the cell, if it was.
-    pub fn busy(&self) -> Option<String> {
-        let mut why = Vec::new();
-        if self.steal > Self::STEAL_BUSY {
-            why.push(format!("CPU steal {:.0} %", 100.0 * self.steal));
-        }
-        if self.other_cores > Self::OTHER_BUSY {
-            why.push(format!(
-                "other processes used {:.1} cores",
-                self.other_cores
-            ));
-        }
-        (!why.is_empty()).then(|| why.join(", "))
+    /// Whether the machine was busy during the cell: steal above
+    /// [`Self::STEAL_BUSY`] or others above [`Self::OTHER_BUSY`] cores.
+    pub fn busy(&self) -> bool {
+        self.steal > Self::STEAL_BUSY || self.other_cores > Self::OTHER_BUSY
     }
 }
 

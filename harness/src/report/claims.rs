@@ -512,7 +512,10 @@ pub fn statement(id: ClaimId, lang: Lang) -> &'static str {
 }
 
 fn x(v: f64) -> String {
-    if v >= 10.0 {
+    if v.is_infinite() {
+        // The other side completed no request inside the measured window.
+        "∞x".into()
+    } else if v >= 10.0 {
         format!("{v:.0}x")
     } else {
         format!("{v:.2}x")

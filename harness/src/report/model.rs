@@ -176,8 +176,8 @@ pub struct Report {
     pub models: Vec<(String, Model)>,
     /// CPUs of the machine the run measured (0 when unknown).
     pub cpus: usize,
-    /// Cells that ran while something else used the machine: (stem, why).
-    pub busy: Vec<(String, String)>,
+    /// Cells that ran while something else used the machine.
+    pub busy: Vec<(String, crate::result::MachineLoad)>,
 }
 
 impl Report {
@@ -446,8 +446,8 @@ pub fn build(run: &Run) -> Report {
             .cells
             .iter()
             .filter_map(|c| {
-                let why = c.summary.as_ref()?.machine?.busy()?;
-                Some((c.stem(), why))
+                let m = c.summary.as_ref()?.machine?;
+                m.busy().then(|| (c.stem(), m))
             })
             .collect(),
     }

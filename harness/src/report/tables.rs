@@ -437,6 +437,24 @@ pub fn short_facts(r: &Report, lang: Lang) -> String {
     }
 }
 
+/// Why the machine was busy during a cell, in words.
+fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
+    let mut why = Vec::new();
+    if m.steal > crate::result::MachineLoad::STEAL_BUSY {
+        why.push(match lang {
+            Lang::En => format!("CPU steal {:.0} %", 100.0 * m.steal),
+            Lang::Fr => format!("vol de CPU {:.0} %", 100.0 * m.steal),
+        });
+    }
+    if m.other_cores > crate::result::MachineLoad::OTHER_BUSY {
+        why.push(match lang {
+            Lang::En => format!("other processes used {:.1} cores", m.other_cores),
+            Lang::Fr => format!("d'autres processus ont pris {:.1} cœurs", m.other_cores),
+        });
+    }
+    why.join(", ")
+}
+
 /// A warning naming the cells that ran on a busy machine (CPU steal, or
 /// another process using a core), if any did.
 pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
@@ -448,7 +466,7 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
         .busy
         .iter()
         .take(SHOWN)
-        .map(|(stem, why)| format!("{stem} ({why})"))
+        .map(|(stem, m)| format!("{stem} ({})", busy_why(m, lang)))
         .collect();
     if r.busy.len() > SHOWN {
         cells.push(match lang {
@@ -658,13 +676,13 @@ mod tests {
     fn a_busy_machine_is_named_cell_by_cell() {
         let mut r = report(2, &[], vec![]);
         assert_eq!(busy_warning(&r, Lang::En), None);
+        let m = crate::result::MachineLoad {
+            steal: 0.12,
+            other_cores: 0.1,
+            load_average: 2.0,
+        };
         r.busy = (1..=10)
-            .map(|i| {
-                (
-                    format!("db-web.threads.c{i}.r2"),
-                    "CPU steal 12 %".to_string(),
-                )
-            })
+            .map(|i| (format!("db-web.threads.c{i}.r2"), m))
             .collect();
         let w = busy_warning(&r, Lang::En).unwrap();
         assert!(
@@ -675,8 +693,11 @@ mod tests {
             w.contains("db-web.threads.c1.r2 (CPU steal 12 %)") && w.contains("and 2 more"),
             "{w}"
         );
-        assert!(busy_warning(&r, Lang::Fr)
-            .unwrap()
-            .starts_with("Attention : 10 cellules ont tourné"));
+        let fr = busy_warning(&r, Lang::Fr).unwrap();
+        assert!(
+            fr.starts_with("Attention : 10 cellules ont tourné")
+                && fr.contains("(vol de CPU 12 %)"),
+            "{fr}"
+        );
     }
 }

@@ -93,11 +93,9 @@ impl Compared {
 /// The verdict of ratios (above 1: A did better): paired ones by
 /// [`LEAD_MARGIN`] and [`TIE_BAND`], a single one by [`SINGLE_RUN_MARGIN`].
 pub fn lead_of_ratios(ratios: &[f64], paired: bool) -> Lead {
-    let finite: Vec<f64> = ratios
-        .iter()
-        .copied()
-        .filter(|r| r.is_finite() && *r > 0.0)
-        .collect();
+    // A side that completed nothing in a repetition makes the ratio 0 or
+    // infinite: a lead for the other side. Only 0 / 0 says nothing.
+    let finite: Vec<f64> = ratios.iter().copied().filter(|r| !r.is_nan()).collect();
     if finite.is_empty() {
         return Lead::Tie;
     }
@@ -248,6 +246,11 @@ mod tests {
         // Ahead by 3 % in every repetition: under the lead margin, a tie.
         let e = pt(&[103.0, 103.0, 103.0]);
         assert_eq!(compare(&e, &d, Figure::Throughput).lead, Lead::Tie);
+        // A repetition where one side completed nothing counts as a lead
+        // for the other, not as nothing (it read as a tie).
+        let none = pt(&[0.0, 0.0, 0.0]);
+        assert_eq!(compare(&d, &none, Figure::Throughput).lead, Lead::A);
+        assert_eq!(compare(&none, &d, Figure::Throughput).lead, Lead::B);
         // Repetitions only one side ran are left out of the pairs.
         let mut f = pt(&[120.0, 125.0, 200.0]);
         f.per_rep.retain(|r| r.rep != 3);

@@ -256,11 +256,7 @@ mod tests {
         assert!((m.other_cores - 0.75).abs() < 1e-3, "{m:?}");
         assert!((m.steal - 0.1).abs() < 1e-9);
         assert_eq!(m.load_average, 2.5);
-        let why = m.busy().unwrap();
-        assert!(
-            why.contains("CPU steal 10 %") && why.contains("other processes used 0.7 cores"),
-            "{why}"
-        );
+        assert!(m.busy());
         assert_eq!(summarize(&r).rss_growth_bytes(), Some(1 << 19));
     }
 
