@@ -25,8 +25,8 @@ impl Bound {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             Bound::Waiting => lang.pick(
-                "waiting (waits in flight × X at C=1)",
-                "attente (attentes en cours × X à C=1)",
+                "waiting (waits in flight × throughput at C=1)",
+                "attente (attentes en cours × débit à C=1)",
             ),
             Bound::Cores => lang.pick(
                 "client cores / CPU per request",

@@ -115,7 +115,12 @@ fn decision_map(o: &mut String, m: &map::DecisionMap, lang: Lang) {
                     o.push_str(&format!(
                         "<td style=\"background:{bg}\" title=\"{}\">{}{}</td>",
                         esc(&c.group),
-                        figure_html(&c.throughput, Figure::Throughput, "req/s —", lang),
+                        figure_html(
+                            &c.throughput,
+                            Figure::Throughput,
+                            lang.pick("req/s —", "requêtes/s —"),
+                            lang
+                        ),
                         figure_html(&c.p99, Figure::P99, "p99 —", lang)
                     ));
                 }
@@ -210,7 +215,7 @@ impl Render for Html {
         list(
             &mut o,
             "",
-            &tables::how_to_read(lang)
+            &tables::how_to_read(r, lang)
                 .into_iter()
                 .map(String::from)
                 .chain([tables::engines_line(r, lang)])
@@ -230,31 +235,27 @@ impl Render for Html {
             }
             o.push_str("</div>\n");
         }
-        o.push_str(&format!("<h2>{}</h2>\n", t("Ceilings", "Plafonds")));
-        o.push_str(&format!(
-            "<p>{}</p>\n",
-            esc(t(
-                "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
-                "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
-            ))
-        ));
-        list(&mut o, "", &super::bounds::how(lang));
-        table(
-            &mut o,
-            "",
-            &tables::bounds_header(lang),
-            &tables::bounds_rows(r, lang),
-        );
-        o.push_str(&format!(
-            "<h2>{}</h2>\n",
-            t("The claims in detail", "Les affirmations en détail")
-        ));
-        table(
-            &mut o,
-            "",
-            &tables::claim_detail_header(lang),
-            &tables::claim_detail_rows(&cs, lang),
-        );
+        let bounds = tables::bounds_rows(r, lang);
+        if !bounds.is_empty() {
+            o.push_str(&format!("<h2>{}</h2>\n", t("Ceilings", "Plafonds")));
+            o.push_str(&format!(
+                "<p>{}</p>\n",
+                esc(t(
+                    "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
+                    "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
+                ))
+            ));
+            list(&mut o, "", &super::bounds::how(lang));
+            table(&mut o, "", &tables::bounds_header(lang), &bounds);
+        }
+        let details = tables::claim_detail_rows(&cs, lang);
+        if !details.is_empty() {
+            o.push_str(&format!(
+                "<h2>{}</h2>\n",
+                t("The claims in detail", "Les affirmations en détail")
+            ));
+            table(&mut o, "", &tables::claim_detail_header(lang), &details);
+        }
         o.push_str(&format!(
             "<h2>{}</h2>\n",
             t("Runtimes", "Environnements d'exécution")
@@ -311,7 +312,7 @@ impl Render for Html {
         }
         o.push_str(&format!("<h2>{}</h2>\n", t("The run", "La mesure")));
         list(&mut o, "", &tables::run_facts(r, lang));
-        let rows = tables::not_run_rows(r);
+        let rows = tables::not_run_rows(r, lang);
         if !rows.is_empty() {
             o.push_str(&format!(
                 "<h2>{}</h2>\n",

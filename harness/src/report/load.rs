@@ -59,6 +59,8 @@ pub struct Params {
     pub work_bytes: Option<u64>,
     /// `server_threads`: threads of the loopback server iobound started.
     pub server_threads: Option<u32>,
+    /// `target`: the cells talked to a server started elsewhere.
+    pub remote: bool,
 }
 
 impl Params {
@@ -71,6 +73,7 @@ impl Params {
             }),
             work_bytes: config["work"].as_u64(),
             server_threads: config["server_threads"].as_u64().map(|t| t as u32),
+            remote: config["target"].is_string(),
         }
     }
 }

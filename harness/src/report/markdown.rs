@@ -86,7 +86,7 @@ impl Render for Markdown {
             "## {}\n\n",
             t("How to read this", "Comment lire ce rapport")
         ));
-        let mut how: Vec<String> = tables::how_to_read(lang)
+        let mut how: Vec<String> = tables::how_to_read(r, lang)
             .into_iter()
             .map(String::from)
             .collect();
@@ -109,29 +109,27 @@ impl Render for Markdown {
                 )
             ));
         }
-        o.push_str(&format!("## {}\n\n", t("Ceilings", "Plafonds")));
-        o.push_str(&format!(
-            "{}\n\n",
-            t(
-                "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
-                "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
-            )
-        ));
-        bullets(&mut o, &super::bounds::how(lang));
-        table(
-            &mut o,
-            &tables::bounds_header(lang),
-            &tables::bounds_rows(r, lang),
-        );
-        o.push_str(&format!(
-            "## {}\n\n",
-            t("The claims in detail", "Les affirmations en détail")
-        ));
-        table(
-            &mut o,
-            &tables::claim_detail_header(lang),
-            &tables::claim_detail_rows(&cs, lang),
-        );
+        let bounds = tables::bounds_rows(r, lang);
+        if !bounds.is_empty() {
+            o.push_str(&format!("## {}\n\n", t("Ceilings", "Plafonds")));
+            o.push_str(&format!(
+                "{}\n\n",
+                t(
+                    "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
+                    "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
+                )
+            ));
+            bullets(&mut o, &super::bounds::how(lang));
+            table(&mut o, &tables::bounds_header(lang), &bounds);
+        }
+        let details = tables::claim_detail_rows(&cs, lang);
+        if !details.is_empty() {
+            o.push_str(&format!(
+                "## {}\n\n",
+                t("The claims in detail", "Les affirmations en détail")
+            ));
+            table(&mut o, &tables::claim_detail_header(lang), &details);
+        }
         o.push_str(&format!(
             "## {}\n\n{}\n\n",
             t("Runtimes", "Environnements d'exécution"),
@@ -178,7 +176,7 @@ impl Render for Markdown {
         }
         o.push_str(&format!("## {}\n\n", t("The run", "La mesure")));
         bullets(&mut o, &tables::run_facts(r, lang));
-        let rows = tables::not_run_rows(r);
+        let rows = tables::not_run_rows(r, lang);
         if !rows.is_empty() {
             o.push_str(&format!(
                 "## {}\n\n",

@@ -143,6 +143,9 @@ pub struct NotRun {
     pub stem: String,
     pub status: String,
     pub reason: String,
+    /// An interrupted cell's figures for the part it measured: seconds
+    /// measured, requests per second, p99 in ns. Kept out of the medians.
+    pub kept: Option<(f64, f64, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -358,6 +361,7 @@ pub fn build(run: &Run) -> Report {
             server_threads: first
                 .server_threads
                 .filter(|_| agree(&|p| p.server_threads == first.server_threads)),
+            remote: first.remote && agree(&|p| p.remote),
         };
         groups.push(Group {
             params,
@@ -391,6 +395,13 @@ pub fn build(run: &Run) -> Report {
             stem: c.stem(),
             status: c.status.as_str().into(),
             reason: c.reason.clone().unwrap_or_default(),
+            kept: c.summary.as_ref().map(|s| {
+                (
+                    s.elapsed_ns as f64 / 1e9,
+                    s.throughput_rps,
+                    s.latency.p99_ns as f64,
+                )
+            }),
         })
         .collect();
     let present: Vec<String> = run.cells.iter().map(|c| c.stem()).collect();
@@ -401,6 +412,7 @@ pub fn build(run: &Run) -> Report {
         .map(|s| NotRun {
             stem: s.clone(),
             status: "missing".into(),
+            kept: None,
             reason: run.unreadable.iter().find(|(n, _)| n == s).map_or(
                 "no result (the run stopped before it, or its file was removed)".into(),
                 |(_, w)| format!("unreadable: {w}"),
@@ -413,6 +425,7 @@ pub fn build(run: &Run) -> Report {
                 stem: name.clone(),
                 status: "missing".into(),
                 reason: format!("unreadable: {why}"),
+                kept: None,
             });
         }
     }

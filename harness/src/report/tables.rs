@@ -38,19 +38,19 @@ pub fn group_header(g: &Group, lang: Lang) -> Vec<&'static str> {
     let mut h = vec![
         lang.pick("engine", "moteur"),
         lang.pick("concurrency", "concurrence"),
-        lang.pick("req/s (median)", "req/s (médiane)"),
-        lang.pick("req/s range", "écart req/s"),
+        lang.pick("req/s (median)", "requêtes/s (médiane)"),
+        lang.pick("req/s range", "écart requêtes/s"),
         "p50 µs",
         "p99 µs",
         "p99.9 µs",
         crate::output::human::CPU_PER_REQUEST,
         lang.pick("OS threads", "threads"),
         lang.pick("memory added MiB", "mémoire ajoutée Mio"),
-        lang.pick("ceiling req/s", "plafond req/s"),
+        lang.pick("ceiling req/s", "plafond requêtes/s"),
         lang.pick("% of ceiling", "% du plafond"),
     ];
     if g.open_loop {
-        h[1] = lang.pick("offered req/s", "req/s offertes");
+        h[1] = lang.pick("offered req/s", "requêtes/s offertes");
         h.push(lang.pick("p99 µs, uncorrected", "p99 µs, non corrigé"));
     }
     if g.has_server() {
@@ -137,7 +137,7 @@ pub fn claim_detail_header(lang: Lang) -> [&'static str; 10] {
         lang.pick("side", "côté"),
         lang.pick("engine", "moteur"),
         "C",
-        "req/s",
+        lang.pick("req/s", "requêtes/s"),
         "p99",
         lang.pick("CPU / request", "CPU / requête"),
         lang.pick("OS threads", "threads"),
@@ -292,7 +292,8 @@ pub fn map_header(m: &DecisionMap, lang: Lang) -> Vec<String> {
 /// One cell of the map in text: requests per second, then p99.
 pub fn map_cell_text(c: &MapCell, lang: Lang) -> String {
     format!(
-        "req/s — {}<br>p99 — {}",
+        "{} — {}<br>p99 — {}",
+        lang.pick("req/s", "requêtes/s"),
         figure_text(&c.throughput, Figure::Throughput, lang),
         figure_text(&c.p99, Figure::P99, lang)
     )
@@ -334,8 +335,8 @@ pub fn bounds_header(lang: Lang) -> [&'static str; 7] {
         lang.pick("workload", "charge"),
         lang.pick("engine (model)", "moteur (modèle)"),
         "C",
-        "req/s",
-        lang.pick("ceiling req/s", "plafond req/s"),
+        lang.pick("req/s", "requêtes/s"),
+        lang.pick("ceiling req/s", "plafond requêtes/s"),
         lang.pick("lowest ceiling", "plafond le plus bas"),
         lang.pick("% reached", "% atteint"),
     ]
@@ -377,7 +378,7 @@ pub fn runtimes_header(lang: Lang) -> [&'static str; 8] {
         lang.pick("workload", "charge"),
         "C",
         lang.pick("engine", "moteur"),
-        "req/s",
+        lang.pick("req/s", "requêtes/s"),
         "p99",
         lang.pick("CPU / request", "CPU / requête"),
         lang.pick("memory added", "mémoire ajoutée"),
@@ -413,8 +414,28 @@ pub fn not_run_header(lang: Lang) -> [&'static str; 3] {
     ]
 }
 
-pub fn not_run_rows(r: &Report) -> Vec<Vec<String>> {
-    let row = |n: &NotRun| vec![n.stem.clone(), n.status.clone(), n.reason.clone()];
+/// The cells without results, with the figures an interrupted one kept for
+/// the part it measured (left out of every median and verdict).
+pub fn not_run_rows(r: &Report, lang: Lang) -> Vec<Vec<String>> {
+    let row = |n: &NotRun| {
+        let kept = n.kept.map_or(String::new(), |(secs, tput, p99)| match lang {
+            Lang::En => format!(
+                " — kept for the {secs:.1} s it measured: {} req/s, p99 {} (not in the medians)",
+                rps(tput),
+                human::duration_ns(p99)
+            ),
+            Lang::Fr => format!(
+                " — gardé pour les {secs:.1} s mesurées : {} requêtes/s, p99 {} (hors des médianes)",
+                rps(tput),
+                human::duration_ns(p99)
+            ),
+        });
+        vec![
+            n.stem.clone(),
+            n.status.clone(),
+            format!("{}{kept}", n.reason),
+        ]
+    };
     r.not_run.iter().chain(&r.missing).map(row).collect()
 }
 
@@ -553,7 +574,18 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
 }
 
 /// "How to read this": the few ideas every figure relies on.
-pub fn how_to_read(lang: Lang) -> Vec<&'static str> {
+pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
+    let repetitions = if r.info.repeat > 1 {
+        lang.pick(
+            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead by 5 % or more in every repetition; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree).",
+            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre d'au moins 5 % à chaque répétition ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent).",
+        )
+    } else {
+        lang.pick(
+            "One repetition: every cell ran once, so the noise is unknown and there are no whiskers; a lead counts only beyond 10 %, and anything closer is a tie. Run with --repeat 3 to see the spread.",
+            "Une seule répétition : chaque cellule a tourné une fois, le bruit est donc inconnu et il n'y a pas de moustaches ; une avance ne compte qu'au-delà de 10 %, et tout écart plus petit est une égalité. Lancez avec --repeat 3 pour voir la dispersion.",
+        )
+    };
     vec![
         lang.pick(
             "Closed loop: C requests are in flight at all times; each slot sends its next request when the previous one returns. C is \"concurrency\" or \"in flight\".",
@@ -567,10 +599,7 @@ pub fn how_to_read(lang: Lang) -> Vec<&'static str> {
             "p99: 99% of requests took less than this. Open-loop cells count latency from the intended start (coordinated omission corrected).",
             "p99 : 99 % des requêtes ont pris moins que cela. En boucle ouverte la latence compte depuis le départ prévu (omission coordonnée corrigée).",
         ),
-        lang.pick(
-            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead by 5 % or more in every repetition; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree). With one repetition, a lead needs 10 %.",
-            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre d'au moins 5 % à chaque répétition ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent). Avec une seule répétition, une avance exige 10 %.",
-        ),
+        repetitions,
         lang.pick(
             "Log scale: axes marked \"log scale\" give each power of ten the same length.",
             "Échelle log : sur les axes marqués « échelle log », chaque puissance de dix a la même longueur.",

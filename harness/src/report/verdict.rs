@@ -196,7 +196,7 @@ pub fn model_label(m: Model, lang: Lang) -> &'static str {
 /// The load of a group's point in words: in flight, or offered.
 pub fn load_text(open_loop: bool, x: usize, lang: Lang) -> String {
     if open_loop {
-        format!("{x} {}", lang.pick("req/s offered", "req/s offertes"))
+        format!("{x} {}", lang.pick("req/s offered", "requêtes/s offertes"))
     } else {
         format!("{x} {}", lang.pick("in flight", "en cours"))
     }
