@@ -246,6 +246,36 @@ impl Table {
     }
 }
 
+/// Runs `ops` together; the first error, once every one has ended or been
+/// dropped (an operation dropped in flight keeps its buffer until the
+/// kernel is done with it).
+async fn all_ok<F: std::future::Future<Output = std::io::Result<()>>>(
+    ops: Vec<F>,
+) -> std::io::Result<()> {
+    let mut ops: Vec<Option<std::pin::Pin<Box<F>>>> =
+        ops.into_iter().map(|f| Some(Box::pin(f))).collect();
+    futures_lite::future::poll_fn(|cx| {
+        let mut pending = false;
+        for slot in ops.iter_mut() {
+            if let Some(op) = slot {
+                match op.as_mut().poll(cx) {
+                    std::task::Poll::Ready(r) => {
+                        *slot = None;
+                        r?;
+                    }
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(Ok(()))
+        }
+    })
+    .await
+}
+
 /// Fails the log if a commit loop is dropped before it finished.
 struct Abandoned(Option<Table>);
 
@@ -398,17 +428,22 @@ impl Shard {
         // In sequence order; a PUT that a later one of the batch overwrites
         // is skipped.
         let mut seen = std::collections::HashSet::with_capacity(batch.len());
-        let last: Vec<&Pending> = batch.iter().rev().filter(|p| seen.insert(p.key)).collect();
-        for p in last.into_iter().rev() {
+        // What is left holds distinct keys: their writes are submitted
+        // together (one at a time, each waiting for the last, took about a
+        // third of a commit).
+        let writes = batch.iter().rev().filter(|p| seen.insert(p.key)).map(|p| {
             let mut page = PageBuf::new();
             page.page.0[..RECORD_SIZE].copy_from_slice(&p.value);
             page.init = RECORD_SIZE;
-            let (res, _) = self
-                .data
-                .write_all_at(page.slice(..RECORD_SIZE), p.key * RECORD_SIZE as u64)
-                .await;
-            res?;
-        }
+            let at = p.key * RECORD_SIZE as u64;
+            async move {
+                self.data
+                    .write_all_at(page.slice(..RECORD_SIZE), at)
+                    .await
+                    .0
+            }
+        });
+        all_ok(writes.collect()).await?;
         self.table.at(Stage::Applied, first, end);
         Ok(tail + len)
     }

@@ -320,6 +320,7 @@ pub fn start(cfg: &ServeConfig) -> Result<Start, OpenError> {
             names: names(),
         });
     }
+    let t = Instant::now();
     let created = create_data(&data_path, cfg.records).map_err(io(&data_path))?;
     let data = OpenOptions::new()
         .read(true)
@@ -327,28 +328,30 @@ pub fn start(cfg: &ServeConfig) -> Result<Start, OpenError> {
         .open(&data_path)
         .map_err(io(&data_path))?;
     let next_seq = if cfg.fresh {
-        let t = Instant::now();
         let discarded = std::fs::metadata(&log).map_or(0, |m| m.len());
         // The log goes first: whatever happens next, it is never replayed.
         reset_log(&log, cfg.records, 1).map_err(io(&log))?;
         for p in &old {
             std::fs::remove_file(p).map_err(io(p))?;
         }
-        let restored = if created {
-            0
+        let table = if created {
+            format!("table created with its initial content in {}", millis(t))
         } else {
-            restore(&data, cfg.records).map_err(io(&data_path))?
+            let restored = restore(&data, cfg.records).map_err(io(&data_path))?;
+            format!(
+                "{restored} of {} records restored to their initial content; table read in {}",
+                cfg.records,
+                millis(t)
+            )
         };
         notes.push(format!(
-            "--fresh: discarded {} unreplayed ({discarded} bytes){}; {restored} of {} records restored to their initial content; table read in {}",
+            "--fresh: discarded {} unreplayed ({discarded} bytes){}; {table}",
             log.display(),
             if old.is_empty() {
                 String::new()
             } else {
                 format!(" and the older per-thread logs {}", names())
             },
-            cfg.records,
-            millis(t)
         ));
         1
     } else {
