@@ -691,3 +691,46 @@ fn fresh_restores_the_initial_table() {
         assert!(is_initial(k, &r), "key {k}");
     }
 }
+
+/// `iobound run` starts its db server with --fresh: each run (and each
+/// group of a suite) starts from the initial table, whatever the previous
+/// one wrote (fails when the harness no longer passes it).
+#[test]
+fn iobound_run_starts_its_db_server_fresh() {
+    let s = Scratch::new("run");
+    let out = s.0.join("results");
+    let run = || {
+        let o = Command::new(BIN)
+            .args(["run", "-w", "db-ycsb-a", "-m", "threads", "-c", "2"])
+            .args(["-d", "0.5s", "--warmup", "0s", "--records", "100"])
+            .args(["--db-latency", "0", "--quiet", "--data-dir"])
+            .arg(s.data())
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run();
+    run();
+    let mut logs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|d| std::fs::read_to_string(d.unwrap().path().join("server-db-g1.log")).unwrap())
+        .collect();
+    logs.sort_by_key(|l| l.contains("table created"));
+    let (second, first) = (&logs[0], &logs[1]);
+    assert!(
+        first.starts_with("iobound serve: --fresh: discarded") && first.contains("table created"),
+        "{first}"
+    );
+    let restored: u64 = second
+        .split(" of 100 records restored")
+        .next()
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{second}"));
+    assert!(
+        restored > 0,
+        "the first run's PUTs were not undone: {second}"
+    );
+}
