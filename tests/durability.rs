@@ -447,18 +447,23 @@ fn a_log_replays_under_another_thread_count() {
     let s = Scratch::new("threads");
     let server = started(&s, 4, &[]);
     let stop = Arc::new(AtomicBool::new(false));
-    let handles: Vec<_> = (0..8)
+    let handles: Vec<_> = (0..16)
         .map(|w| {
             let (addr, stop) = (server.addr, stop.clone());
             thread::spawn(move || writer(addr, w, 0xACE, stop))
         })
         .collect();
-    thread::sleep(Duration::from_millis(300));
+    thread::sleep(Duration::from_millis(500));
     server.kill(libc::SIGKILL);
     let puts: Vec<Put> = handles
         .into_iter()
         .flat_map(|h| h.join().unwrap())
         .collect();
+    assert!(
+        puts.len() > 200,
+        "too few PUTs to mean anything: {}",
+        puts.len()
+    );
     for threads in [1, 2] {
         let server = started(&s, threads, &[]);
         let found = read_all(server.addr, 0..HOT);
