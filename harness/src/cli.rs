@@ -97,8 +97,16 @@ Examples:
   # and the load from another: no server is started then
   iobound run --workload db-ycsb-b --target 10.0.0.5:7000
 
+  # after a crash: replay the write-ahead log (the default) and see what it did
+  iobound serve db --data-dir /var/tmp/iobound
+  # back to the initial table, the log discarded (what `iobound run` does)
+  iobound serve db --fresh
+
 `iobound run` starts the server it needs by itself, as a child process, and
-stops it when the run ends. The protocol is documented in the README.";
+stops it when the run ends. An answered PUT survives a crash: at start the
+db server replays its write-ahead log and says so on stderr; it refuses a
+corrupt log (exit 1) unless --truncate-corrupt-wal. The protocol and the
+log's format are documented in the README.";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -122,6 +130,17 @@ pub struct ServeArgs {
     /// db: where the table and its logs live [default: <tmp>/iobound]
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+    /// db: start from the table's initial content: discard the write-ahead
+    /// log without replaying it, rewrite the records that differ from their
+    /// initial content, and read the whole table into the page cache
+    /// (`iobound run` starts its servers so)
+    #[arg(long, conflicts_with = "truncate_corrupt_wal")]
+    pub fresh: bool,
+    /// db: when the write-ahead log is corrupt (a bad record followed by
+    /// valid ones), replay the records before the damage and drop the rest,
+    /// instead of refusing to start
+    #[arg(long)]
+    pub truncate_corrupt_wal: bool,
     /// Close a connection whose frame stays unfinished this long (idle
     /// connections between frames stay open)
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_arg)]

@@ -126,6 +126,18 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConf
     if a.frame_timeout.is_zero() {
         return Err(ConfigError::Zero("frame-timeout"));
     }
+    if a.kind != crate::serve::Kind::Db {
+        for (set, flag) in [
+            (a.fresh, "--fresh"),
+            (a.truncate_corrupt_wal, "--truncate-corrupt-wal"),
+        ] {
+            if set {
+                return Err(ConfigError::Ignored(format!(
+                    "{flag} applies to `serve db` only (the echo server keeps no data)"
+                )));
+            }
+        }
+    }
     Ok(crate::serve::ServeConfig {
         kind: a.kind,
         listen: a.listen,
@@ -134,6 +146,8 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConf
         db_latency: a.db.db_latency,
         direct: a.direct,
         data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
+        fresh: a.fresh,
+        truncate_corrupt_wal: a.truncate_corrupt_wal,
         frame_timeout: a.frame_timeout,
     })
 }

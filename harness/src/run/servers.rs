@@ -90,6 +90,9 @@ pub(crate) fn serve_args(s: Service, cfg: &RunConfig) -> Vec<String> {
             format!("{}ns", cfg.file.db_latency.as_nanos()),
             "--data-dir".into(),
             cfg.file.data_dir.display().to_string(),
+            // Every group starts from the same table, whatever earlier
+            // groups or runs wrote, and with the table in the page cache.
+            "--fresh".into(),
         ]);
         if cfg.file.direct {
             args.push("--direct".into());

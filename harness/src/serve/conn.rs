@@ -15,7 +15,7 @@ use super::{Kind, ServeConfig};
 
 pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>, thread: usize) {
     let shard = match table {
-        Some(t) => match Shard::open(&t, thread).await {
+        Some(t) => match Shard::open(&t).await {
             Ok(s) => Some(Rc::new(s)),
             Err(e) => {
                 eprintln!("iobound serve: thread {thread}: cannot open the table: {e}");
@@ -46,7 +46,7 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
                 let (cfg, shard, timer) = (cfg.clone(), shard.clone(), timer.clone());
                 tokio_uring::spawn(async move {
                     if let Err(why) =
-                        serve_conn(&stream, &cfg, shard.as_deref(), timer.as_deref()).await
+                        serve_conn(&stream, &cfg, shard.as_ref(), timer.as_deref()).await
                     {
                         // Also ends a read still pending in the ring (after a
                         // timeout), so its socket is released now.
@@ -84,7 +84,7 @@ enum ConnError {
 async fn serve_conn(
     stream: &TcpStream,
     cfg: &ServeConfig,
-    shard: Option<&Shard>,
+    shard: Option<&Rc<Shard>>,
     delay: Option<&Timer>,
 ) -> Result<(), ConnError> {
     let mut frames = FrameReader::new();
@@ -126,7 +126,7 @@ async fn serve_conn(
 async fn respond(
     req: Request<'_>,
     cfg: &ServeConfig,
-    shard: Option<&Shard>,
+    shard: Option<&Rc<Shard>>,
     delay: Option<&Timer>,
     out: &mut Vec<u8>,
 ) -> Result<(), ConnError> {

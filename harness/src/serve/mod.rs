@@ -11,7 +11,9 @@ pub mod child;
 pub mod conn;
 pub mod db;
 mod framing;
+pub mod recover;
 pub mod timer;
+pub mod wal;
 
 /// Which server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -34,6 +36,10 @@ pub struct ServeConfig {
     /// db: open the table with O_DIRECT.
     pub direct: bool,
     pub data_dir: PathBuf,
+    /// db: start from the table's initial content, discarding the log.
+    pub fresh: bool,
+    /// db: replay a corrupt log up to the damage instead of refusing it.
+    pub truncate_corrupt_wal: bool,
     /// Longest wait for the rest of a frame once it has started arriving.
     pub frame_timeout: Duration,
 }
@@ -46,12 +52,8 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
-    #[error("database files in {dir}: {source}")]
-    Db {
-        dir: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Db(#[from] db::OpenError),
     #[error("server thread: {0}")]
     Thread(String),
 }
@@ -99,10 +101,7 @@ pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
     }
     listeners.push(first);
     let db = match cfg.kind {
-        Kind::Db => Some(db::Table::open(cfg).map_err(|source| ServeError::Db {
-            dir: cfg.data_dir.clone(),
-            source,
-        })?),
+        Kind::Db => Some(db::Table::open(cfg)?),
         Kind::Echo => None,
     };
     let mut handles = Vec::new();
