@@ -1437,6 +1437,47 @@ fn a_suite_of_two_db_groups_at_different_latencies_runs() {
     assert!(processes_mentioning(&s.data().display().to_string()).is_empty());
 }
 
+/// Issue 16: a group's cells do not inherit the table an earlier group
+/// wrote. Group 1 updates records (YCSB A); group 2's server starts with
+/// --fresh and restores each record group 1 changed to its initial
+/// content, and says how many in its log (fails if the harness stops
+/// passing --fresh: group 2 would start on group 1's writes).
+#[test]
+fn a_group_starts_from_the_initial_table_whatever_the_last_one_wrote() {
+    let s = Scratch::new("fresh");
+    let suite = s.0.join("writes.toml");
+    std::fs::write(
+        &suite,
+        "duration = \"200ms\"\nwarmup = \"0s\"\nrecords = 500\ndb_latency = \"0s\"\n\
+         [[group]]\nworkloads = [\"db-ycsb-a\"]\nmodes = [\"threads\"]\nconcurrency = [4]\n\
+         [[group]]\nworkloads = [\"db-ycsb-c\"]\nmodes = [\"threads\"]\nconcurrency = [4]\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["bench", "--quiet", "--suite"])
+        .arg(&suite)
+        .arg("--out")
+        .arg(s.out())
+        .arg("--data-dir")
+        .arg(s.data())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = s.runs().pop().unwrap();
+    let log = std::fs::read_to_string(dir.join("server-db-g2.log")).unwrap();
+    let restored: u64 = log
+        .split("--fresh: ")
+        .nth(1)
+        .and_then(|l| l.split("; ").nth(1))
+        .and_then(|l| l.split(" of ").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no --fresh line in the group 2 server log: {log}"));
+    assert!(
+        restored > 0,
+        "group 1 wrote records, group 2 restored none: {log}"
+    );
+}
+
 /// Chromium for the rendering check: $CHROMIUM, else Debian's.
 fn chromium() -> Option<PathBuf> {
     let p = std::env::var_os("CHROMIUM")
