@@ -135,10 +135,22 @@ pub fn row(cell: &CellResult) -> String {
             }
             if let (Some(target), Some(u)) = (s.target_rate, &s.latency_uncorrected) {
                 let behind = s.throughput_rps < 0.95 * target;
+                // Little's law on the connections: each carries one request
+                // at a time, for as long as the request takes from its send.
+                let carry = k.concurrency as f64 * 1e9 / u.mean_ns.max(1.0);
                 extra.push_str(&format!(
                     "\n    open loop: {} of {target:.0} req/s intended{}; uncorrected (from the actual send) p50 {} p99 {} max {}",
                     rate(s.throughput_rps),
-                    if behind { " -- CANNOT KEEP UP" } else { "" },
+                    if behind {
+                        format!(
+                            " -- CANNOT KEEP UP: {} connections x {} per request carry at most ~{} req/s (Little's law; raise -c)",
+                            k.concurrency,
+                            duration_ns(u.mean_ns),
+                            rate(carry)
+                        )
+                    } else {
+                        String::new()
+                    },
                     duration_ns(u.p50_ns as f64),
                     duration_ns(u.p99_ns as f64),
                     duration_ns(u.max_ns as f64),

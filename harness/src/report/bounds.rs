@@ -19,6 +19,9 @@ pub enum Bound {
     Server,
     /// Client and server on one machine: its CPUs over their CPU per request.
     Machine,
+    /// Open loop: each connection carries one request at a time, so at
+    /// most connections / the time a request holds one (Little's law).
+    Connections,
 }
 
 impl Bound {
@@ -39,6 +42,10 @@ impl Bound {
             Bound::Machine => lang.pick(
                 "machine CPUs / (client + server CPU per request)",
                 "CPU de la machine / (CPU client + serveur par requête)",
+            ),
+            Bound::Connections => lang.pick(
+                "connections / time per request (Little's law)",
+                "connexions / durée par requête (loi de Little)",
             ),
         }
     }
@@ -85,6 +92,14 @@ pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
             all.push((Bound::Waiting, waits * one.throughput.median));
         }
     }
+    if g.open_loop {
+        if let Some(service) = p.service_ns.filter(|s| s.median > 0.0) {
+            all.push((
+                Bound::Connections,
+                p.connections as f64 * 1e9 / service.median,
+            ));
+        }
+    }
     // CPU seconds per request.
     let per_req = |ns: f64| ns / 1e9;
     let client = per_req(p.cpu_ns.median);
@@ -106,7 +121,7 @@ pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
 }
 
 /// How each ceiling is computed, one line each.
-pub fn how(lang: Lang) -> [String; 4] {
+pub fn how(lang: Lang) -> [String; 5] {
     [
         lang.pick(
             "waiting: in a closed loop, throughput = requests in flight / latency (Little's law); if every request kept the latency it had alone (C = 1), C waits in flight would give C × the throughput at C = 1. A model that blocks a thread per wait (blocking threads, a pool) has at most as many waits in flight as it has threads.",
@@ -121,6 +136,11 @@ pub fn how(lang: Lang) -> [String; 4] {
         lang.pick(
             "server: the loopback server's threads divided by the server CPU time per request.",
             "serveur : les threads du serveur local divisés par son temps CPU par requête.",
+        )
+        .to_string(),
+        lang.pick(
+            "connections (open loop): each connection carries one request at a time, so the offered rate it can carry is at most connections / the time a request holds one (its latency from the actual send); a rate above that queues, whatever the CPUs could do.",
+            "connexions (boucle ouverte) : chaque connexion porte une requête à la fois, le débit offert qu'elle peut porter est donc au plus connexions / la durée pendant laquelle une requête l'occupe (sa latence depuis l'envoi réel) ; au-delà, les requêtes s'accumulent, quoi que puissent les CPU.",
         )
         .to_string(),
         lang.pick(

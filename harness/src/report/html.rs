@@ -309,6 +309,9 @@ impl Render for Html {
                 &tables::group_header(g, lang),
                 &tables::group_rows(r, g, lang),
             );
+            if let Some(t) = tables::sustainable_text(r, g, lang) {
+                o.push_str(&format!("<p>{}</p>\n", esc(&t)));
+            }
         }
         o.push_str(&format!("<h2>{}</h2>\n", t("The run", "La mesure")));
         list(&mut o, "", &tables::run_facts(r, lang));

@@ -61,6 +61,8 @@ pub struct Params {
     pub server_threads: Option<u32>,
     /// `target`: the cells talked to a server started elsewhere.
     pub remote: bool,
+    /// `slo`: the p99 an open-loop sweep must stay under, in nanoseconds.
+    pub slo_ns: Option<u64>,
 }
 
 impl Params {
@@ -74,6 +76,11 @@ impl Params {
             work_bytes: config["work"].as_u64(),
             server_threads: config["server_threads"].as_u64().map(|t| t as u32),
             remote: config["target"].is_string(),
+            slo_ns: config["slo"].as_str().and_then(|d| {
+                iobound_workloads::units::parse_duration(d)
+                    .ok()
+                    .map(|d| d.as_nanos() as u64)
+            }),
         }
     }
 }

@@ -173,6 +173,9 @@ impl Render for Markdown {
                 &tables::group_header(g, lang),
                 &tables::group_rows(r, g, lang),
             );
+            if let Some(t) = tables::sustainable_text(r, g, lang) {
+                o.push_str(&format!("{t}\n\n"));
+            }
         }
         o.push_str(&format!("## {}\n\n", t("The run", "La mesure")));
         bullets(&mut o, &tables::run_facts(r, lang));

@@ -76,6 +76,12 @@ pub struct Point {
     pub p999_ns: Stat,
     /// Open loop: p99 from the actual send (what coordinated omission shows).
     pub p99_uncorrected_ns: Option<Stat>,
+    /// Connections the cells used (their `--concurrency`; in a closed loop
+    /// the same as `concurrency`).
+    pub connections: usize,
+    /// Open loop: mean latency from the actual send, i.e. how long a
+    /// request held its connection.
+    pub service_ns: Option<Stat>,
     /// CPU time (user + sys) per request, in nanoseconds.
     pub cpu_ns: Stat,
     /// CPU time per request of the server iobound started, if any, in nanoseconds.
@@ -322,6 +328,11 @@ pub fn build(run: &Run) -> Report {
                     p99_uncorrected_ns: sums.iter().all(|s| s.latency_uncorrected.is_some()).then(
                         || stat(&|s| s.latency_uncorrected.map_or(f64::NAN, |l| l.p99_ns as f64)),
                     ),
+                    connections: reps[0].key.concurrency,
+                    service_ns: sums
+                        .iter()
+                        .all(|s| s.latency_uncorrected.is_some())
+                        .then(|| stat(&|s| s.latency_uncorrected.map_or(f64::NAN, |l| l.mean_ns))),
                     cpu_ns: stat(&|s| s.cpu.per_request_ns),
                     server_cpu_ns: sums
                         .iter()
@@ -362,6 +373,9 @@ pub fn build(run: &Run) -> Report {
                 .server_threads
                 .filter(|_| agree(&|p| p.server_threads == first.server_threads)),
             remote: first.remote && agree(&|p| p.remote),
+            slo_ns: first
+                .slo_ns
+                .filter(|_| agree(&|p| p.slo_ns == first.slo_ns)),
         };
         groups.push(Group {
             params,
@@ -523,6 +537,8 @@ pub(crate) mod testing {
             p99_ns: p99,
             p999_ns: p99,
             p99_uncorrected_ns: None,
+            connections: c,
+            service_ns: None,
             cpu_ns: one(cpu_us * 1000.0),
             server_cpu_ns: None,
             threads: one(threads),

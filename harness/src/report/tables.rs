@@ -108,6 +108,97 @@ pub fn group_rows(r: &Report, g: &Group, lang: Lang) -> Vec<Vec<String>> {
     rows
 }
 
+/// An open-loop group's sustainable rate per engine: the highest offered
+/// rate it carried (95 % or more of it completed) with p99 under the SLO,
+/// and what stopped it at the next rate (its lowest ceiling there).
+pub fn sustainable_text(r: &Report, g: &Group, lang: Lang) -> Option<String> {
+    if !g.open_loop {
+        return None;
+    }
+    let slo = g.params.slo_ns.map(|n| n as f64);
+    let mut parts = Vec::new();
+    for e in &g.engines {
+        let points: Vec<_> = g
+            .concurrencies
+            .iter()
+            .filter_map(|&x| g.point(e, x))
+            .collect();
+        let ok = |p: &super::model::Point| {
+            p.throughput.median >= 0.95 * p.concurrency as f64
+                && slo.map_or(true, |s| p.p99_ns.median <= s)
+        };
+        let best = points.iter().filter(|p| ok(p)).map(|p| p.concurrency).max();
+        let first_fail = points
+            .iter()
+            .find(|p| !ok(p) && best.map_or(true, |b| b < p.concurrency));
+        let head = match (best, lang) {
+            (Some(x), Lang::En) => format!("{e}: {} req/s", rps(x as f64)),
+            (Some(x), Lang::Fr) => format!("{e} : {} requêtes/s", rps(x as f64)),
+            (None, Lang::En) => format!("{e}: none of the rates offered"),
+            (None, Lang::Fr) => format!("{e} : aucun des débits offerts"),
+        };
+        let why = first_fail.map_or(String::new(), |p| {
+            let kept_up = p.throughput.median >= 0.95 * p.concurrency as f64;
+            let ceiling = bounds::ceiling(r, g, p);
+            let limit = ceiling.as_ref().map_or(String::new(), |c| match lang {
+                Lang::En => format!(
+                    "; its lowest ceiling there, {}, is {} req/s",
+                    c.limit.0.label(lang),
+                    rps(c.limit.1)
+                ),
+                Lang::Fr => format!(
+                    " ; son plus bas plafond là, {}, est de {} requêtes/s",
+                    c.limit.0.label(lang),
+                    rps(c.limit.1)
+                ),
+            });
+            match (kept_up, lang) {
+                (false, Lang::En) => format!(
+                    " (at {} offered it completed {}{limit})",
+                    rps(p.concurrency as f64),
+                    rps(p.throughput.median)
+                ),
+                (false, Lang::Fr) => format!(
+                    " (à {} offertes elle a fait {}{limit})",
+                    rps(p.concurrency as f64),
+                    rps(p.throughput.median)
+                ),
+                (true, Lang::En) => format!(
+                    " (at {} offered its p99 was {}, past the SLO of {})",
+                    rps(p.concurrency as f64),
+                    human::duration_ns(p.p99_ns.median),
+                    human::duration_ns(slo.unwrap_or(f64::NAN))
+                ),
+                (true, Lang::Fr) => format!(
+                    " (à {} offertes son p99 était de {}, au-delà du SLO de {})",
+                    rps(p.concurrency as f64),
+                    human::duration_ns(p.p99_ns.median),
+                    human::duration_ns(slo.unwrap_or(f64::NAN))
+                ),
+            }
+        });
+        parts.push(format!("{head}{why}"));
+    }
+    Some(match lang {
+        Lang::En => format!(
+            "Sustainable rate (the highest offered rate carried within 5 %{}): {}.",
+            slo.map_or(String::new(), |s| format!(
+                " with p99 under the {} SLO",
+                human::duration_ns(s)
+            )),
+            parts.join("; ")
+        ),
+        Lang::Fr => format!(
+            "Débit soutenable (le plus haut débit offert porté à 5 % près{}) : {}.",
+            slo.map_or(String::new(), |s| format!(
+                " avec un p99 sous le SLO de {}",
+                human::duration_ns(s)
+            )),
+            parts.join(" ; ")
+        ),
+    })
+}
+
 pub fn claims_header(lang: Lang) -> [&'static str; 4] {
     [
         "",

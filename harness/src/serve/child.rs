@@ -47,7 +47,10 @@ pub fn cpu_of(pid: u32) -> Option<(u64, u64)> {
     let f: Vec<&str> = rest.split_whitespace().collect();
     let hz = crate::resources::clock_ticks();
     let ticks = |i: usize| f.get(i)?.parse::<u64>().ok();
-    let (user, sys) = (ticks(11)? * 1_000_000_000 / hz, ticks(12)? * 1_000_000_000 / hz);
+    let (user, sys) = (
+        ticks(11)? * 1_000_000_000 / hz,
+        ticks(12)? * 1_000_000_000 / hz,
+    );
     let Some(total) = process_cpu_ns(pid) else {
         return Some((user, sys));
     };
