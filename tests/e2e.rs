@@ -1344,10 +1344,31 @@ fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
     std::fs::remove_file(dir.join("report.md")).unwrap();
     let out = iobound(&["report".to_string(), dir.display().to_string()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("cpu-hash.rayon.c2.r1 is missing"));
+    let err = text(&out.stderr);
+    assert!(err.contains("cpu-hash.rayon.c2.r1 is missing"));
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("| cpu-hash.rayon.c2.r1 | missing |"), "{md}");
     assert!(md.contains("### file-randread"));
+    // Issue 18: a missing run.json is said to be missing (not to lack a
+    // language), and written again from the cells.
+    assert!(
+        err.contains("note: run.json is missing: the report is rebuilt from the cell files"),
+        "{err}"
+    );
+    assert!(!err.contains("does not record"), "{err}");
+    let again: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).expect("run.json rewritten"))
+            .unwrap();
+    assert_eq!(again["run_id"], run["run_id"]);
+    assert_eq!(again["plan"].as_array().unwrap().len(), 12);
+    assert_eq!(again["cells"].as_array().unwrap().len(), 11);
+    let out = iobound(&["report".to_string(), dir.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("run.json is"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A second run, compared with the first.
     let other = s.0.join("results2");
