@@ -1224,7 +1224,15 @@ fn lesson_prints_the_lessons_lines_in_order_with_measured_timings() {
         .parse()
         .unwrap();
     assert!((1.6..=1.9).contains(&speedup), "{line}");
-    // Chapter 4 measured both kinds of work and gave a verdict on each.
+    // Chapter 4 measured both kinds of work and gave a verdict on each,
+    // after saying which data file it prepares, and how big (issue 18: it
+    // created 256 MiB without a word).
+    let preparing = format!(
+        "  # preparing {} (256.0MiB), kept for later runs",
+        s.data().join("iobound-data-268435456.dat").display()
+    );
+    let at = stdout.find(&preparing).expect(&preparing);
+    assert!(at < stdout.find("= file-randread (").unwrap(), "{stdout}");
     assert!(stdout.contains("= file-randread ("), "{stdout}");
     assert!(stdout.contains("= cpu-hash (SHA-256, 256 KiB): uring "));
     assert!(stdout.contains("# I/O-bound: ") && stdout.contains("# CPU-bound: "));
@@ -1272,12 +1280,29 @@ fn lesson_speaks_french_and_refuses_bad_input() {
         &["x"],
         &["1", "--speed", "0"],
         &["1", "--speed=-3"],
+        // Issue 18: negative without '=', and speeds that print "inf x".
+        &["1", "--speed", "-3"],
+        &["3", "--speed", "1e12"],
+        &["3", "--speed", "1e6"],
     ] {
         let out = lesson(bad, &s.data());
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(out.stdout.is_empty(), "{bad:?}: {}", text(&out.stdout));
         let err = text(&out.stderr);
         assert!(
             err.starts_with("iobound: error: ") && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+    // Issue 18: chapter 4's data directory is checked before any line is
+    // printed (it printed the chapter's heading, then exited 1).
+    for chapter in ["4", "all"] {
+        let out = lesson(&[chapter], Path::new("/proc/x"));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("iobound: error: --data-dir /proc/x: ") && err.lines().count() == 1,
             "{err}"
         );
     }

@@ -151,8 +151,14 @@ pub struct LessonArgs {
     /// Chapter to run: 1 to 5, or `all`; none lists the chapters
     #[arg(value_name = "CHAPTER")]
     pub chapter: Option<String>,
-    /// Divide every delay by this factor (e.g. 100 runs chapter 3 in ~55 ms)
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    /// Divide every delay by this factor, above 0 and at most 1000 (e.g. 100
+    /// runs chapter 3 in ~55 ms)
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        allow_hyphen_values = true
+    )]
     pub speed: f64,
     /// Language of the explanations (the example lines stay as in the lesson)
     #[arg(long, value_enum, default_value = "en")]

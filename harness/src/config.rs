@@ -50,13 +50,18 @@ pub enum ConfigError {
     Zero(&'static str),
     #[error("invalid chapter '{0}': expected 1 to {max} or 'all'", max = crate::lesson::chapters::COUNT)]
     Chapter(String),
-    #[error("invalid --speed {0}: expected a finite number greater than zero")]
+    #[error("invalid --speed {0}: expected a number above 0 and at most {MAX_SPEED} (faster, the \
+             lesson's delays are microseconds and its timings measure the event loop's own overhead)")]
     Speed(f64),
     #[error(transparent)]
     Pin(#[from] crate::placement::PinError),
     #[error("invalid rate '{0}': expected requests per second, above 0 and at most 100M")]
     Rate(String),
 }
+
+/// Fastest `iobound lesson --speed`: its shortest delay (0.5 s) stays half
+/// a millisecond, well above what the event loop itself takes.
+pub const MAX_SPEED: f64 = 1000.0;
 
 /// The candidate closest to `word`, if one is close enough to be a typo
 /// of it (Jaro-Winkler similarity, as clap uses for flags).
@@ -158,7 +163,7 @@ pub fn lesson_config(
             _ => return Err(ConfigError::Chapter(n.to_string())),
         },
     };
-    if !(a.speed.is_finite() && a.speed > 0.0) {
+    if !(a.speed.is_finite() && a.speed > 0.0 && a.speed <= MAX_SPEED) {
         return Err(ConfigError::Speed(a.speed));
     }
     Ok((

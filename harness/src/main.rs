@@ -61,6 +61,9 @@ fn is_bad_input(e: &anyhow::Error) -> bool {
         || e.downcast_ref::<suite::SuiteError>().is_some()
         || e.downcast_ref::<report::load::LoadError>().is_some()
         || e.downcast_ref::<report::compare::CompareError>().is_some()
+        || e.downcast_ref::<run::Preflight>().is_some()
+        || e.downcast_ref::<lesson::LessonError>()
+            .is_some_and(lesson::LessonError::is_bad_input)
         || e.downcast_ref::<run::RunError>()
             .is_some_and(run::RunError::is_bad_input)
         || matches!(
@@ -268,11 +271,21 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Serve(args) => {
             let cfg = iobound::config::serve_config(&args)?;
+            if cfg.kind == iobound::serve::Kind::Db {
+                run::check_data_dir(&cfg.data_dir, &[run::db_table(&cfg.data_dir, cfg.records)])?;
+            }
             iobound::serve::serve(&cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lesson(args) => {
             let (pick, settings) = iobound::config::lesson_config(&args)?;
+            // What the chapters need is checked before their first line.
+            let chapters: Vec<usize> = match pick {
+                LessonPick::List => Vec::new(),
+                LessonPick::One(n) => vec![n],
+                LessonPick::All => (1..=lesson::chapters::COUNT).collect(),
+            };
+            lesson::chapters::check(&chapters, &settings)?;
             let out = lesson::Transcript::new(true);
             match pick {
                 LessonPick::List => {
