@@ -379,6 +379,8 @@ fn ignored_flags_typos_and_impossible_plans_are_refused_up_front() {
     // A data file larger than the free space: what is needed, what is free.
     let out = iobound(&strings(&[
         "run",
+        "-w",
+        "file-randread",
         "-m",
         "threads",
         "-c",
@@ -429,7 +431,17 @@ fn a_run_without_out_creates_results_in_the_current_directory() {
     let out = Command::new(BIN)
         .current_dir(&s.0)
         .args([
-            "run", "-m", "threads", "-c", "1", "-d", "100ms", "--warmup", "0s",
+            "run",
+            "-w",
+            "file-randread",
+            "-m",
+            "threads",
+            "-c",
+            "1",
+            "-d",
+            "100ms",
+            "--warmup",
+            "0s",
         ])
         .args([
             "--file-size",
@@ -544,6 +556,159 @@ fn data_files_are_named_and_clean_removes_them() {
     assert!(data_files(&s).is_empty());
 }
 
+/// Issue 18 (a newcomer drove the CLI from the docs alone): each of these
+/// is bad input, refused with one line on stderr and exit status 2 before
+/// any output, leaving no run directory and no data file. Each case fails
+/// without its fix (accepted and run, exit 0 or 1, or a misleading line).
+#[test]
+fn cli_edges_are_refused_up_front_with_the_reason() {
+    let s = Scratch::new("edges");
+    let cases: [(&[&str], &str); 10] = [
+        (
+            &["-c", "-1"],
+            "invalid concurrency '-1': a count cannot be negative: give a whole number",
+        ),
+        (
+            &["--repeat", "-1"],
+            "'--repeat <N>': a count cannot be negative",
+        ),
+        (&["-d", "-1s"], "a duration cannot be negative"),
+        (
+            &["-w", "db-web", "--rate", "-5"],
+            "invalid rate '-5': expected requests per second",
+        ),
+        (
+            &["-w", "file-randread", "--db-latency", "5ms"],
+            "--db-latency changes nothing for file-randread",
+        ),
+        (
+            &["-w", "cpu-hash", "--pin", "server=0"],
+            "--pin server=0 changes nothing for cpu-hash: none of them talks to a server",
+        ),
+        (
+            &["-w", "net-echo", "--msg-size", "1048576"],
+            "--msg-size 1048576 must be from 1 to 1,048,575 bytes",
+        ),
+        (
+            &["-w", "db-web", "-c", "4", "-d", "300ms", "--db-latency", "5s"],
+            "one db-web request waits at least 15.0s (3 queries, one after the other), 13.7s longer",
+        ),
+        (
+            &["-w", "db-web", "-c", "4", "-d", "300ms", "--db-latency", "1h"],
+            "raise --duration to",
+        ),
+        (
+            &["-w", "mixed-db", "-d", "200ms", "--warmup", "0s", "--db-latency", "300ms"],
+            "one mixed-db request waits at least 300ms (its one query)",
+        ),
+    ];
+    for (extra, want) in cases {
+        let out = s.run(extra);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{extra:?} printed before refusing");
+        assert_clean_failure(&s, &out, want);
+        assert!(data_files(&s).is_empty(), "{extra:?} left a data file");
+    }
+    let out_dir = s.out().display().to_string();
+    let data_dir = s.data().display().to_string();
+    // A bad `bench` flag is that flag's mistake, not a suite line's.
+    let out = iobound(&strings(&[
+        "bench", "--suite", "quick", "--repeat", "0", "--out", &out_dir,
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert_clean_failure(&s, &out, "'--repeat <N>': must be at least 1");
+    assert!(!text(&out.stderr).contains("line"), "{}", text(&out.stderr));
+    // A bad value of a top-level suite key names that key, not group 1.
+    let suite = s.0.join("top.toml");
+    std::fs::write(
+        &suite,
+        "duration = \"soon\"\n[[group]]\nworkloads = [\"cpu-hash\"]\n",
+    )
+    .unwrap();
+    let out = iobound(&strings(&[
+        "bench",
+        "--suite",
+        &suite.display().to_string(),
+        "--out",
+        &out_dir,
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert_clean_failure(&s, &out, "suite top: top-level key 'duration': ");
+    assert!(
+        !text(&out.stderr).contains("group"),
+        "{}",
+        text(&out.stderr)
+    );
+    // `serve echo` refuses the database's flags; `serve db` a data
+    // directory that is a file. Neither starts listening.
+    let file = s.0.join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    let file = file.display().to_string();
+    for (args, want) in [
+        (
+            &["serve", "echo", "--direct"][..],
+            "--direct applies to `serve db` only".to_string(),
+        ),
+        (
+            &["serve", "echo", "--records", "10", "--data-dir", &data_dir],
+            "--records, --data-dir apply to `serve db` only".to_string(),
+        ),
+        (
+            &["serve", "db", "--data-dir", &file],
+            format!("--data-dir {file}: is a file, not a directory"),
+        ),
+    ] {
+        let out = iobound(&strings(args));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+        assert_clean_failure(&s, &out, &want);
+        assert!(data_files(&s).is_empty());
+    }
+    // `compare` refuses a run with itself, and two runs with no cell in
+    // common; it writes nothing then.
+    let fixture: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run/run.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (a, b) = (s.0.join("run-a"), s.0.join("run-b"));
+    let mut other = fixture.clone();
+    other["run_id"] = "20990101-000000".into();
+    for c in other["cells"].as_array_mut().unwrap() {
+        c["cell"]["concurrency"] = (c["cell"]["concurrency"].as_u64().unwrap() + 1000).into();
+    }
+    for (dir, doc) in [(&a, &fixture), (&b, &other)] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("run.json"), doc.to_string()).unwrap();
+    }
+    let (a, b) = (a.display().to_string(), b.display().to_string());
+    for (x, y, want) in [
+        (&a, &a, format!("{a} and {a} are the same run (")),
+        (&a, &b, format!("{a} and {b} share no cell: {a} has ")),
+    ] {
+        let out = iobound(&strings(&["compare", x, y]));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+        assert_clean_failure(&s, &out, &want);
+        for d in [&a, &b] {
+            let files = std::fs::read_dir(d).unwrap().count();
+            assert_eq!(files, 1, "compare wrote into {d}");
+        }
+    }
+}
+
 #[test]
 fn unusable_directories_give_one_line_errors_and_no_results() {
     let s = Scratch::new("dirs");
@@ -553,6 +718,8 @@ fn unusable_directories_give_one_line_errors_and_no_results() {
     let run = |data: &str, out: &str| {
         iobound(&strings(&[
             "run",
+            "-w",
+            "file-randread",
             "-m",
             "threads",
             "-c",
@@ -669,7 +836,16 @@ fn deny_io_uring(cmd: &mut Command) {
 #[test]
 fn without_io_uring_uring_cells_are_skipped_and_others_run() {
     let s = Scratch::new("nouring");
-    let mut cmd = s.command(&["-c", "2", "--requests", "200", "--warmup", "0s"]);
+    let mut cmd = s.command(&[
+        "-w",
+        "file-randread",
+        "-c",
+        "2",
+        "--requests",
+        "200",
+        "--warmup",
+        "0s",
+    ]);
     deny_io_uring(&mut cmd);
     let out = cmd.output().unwrap();
     let err = text(&out.stderr);
@@ -707,7 +883,16 @@ fn without_io_uring_uring_cells_are_skipped_and_others_run() {
         .collect();
     let s2 = Scratch::new("nouring-only");
     let only = only.join(",");
-    let mut cmd = s2.command(&["-m", &only, "-c", "2", "--requests", "50"]);
+    let mut cmd = s2.command(&[
+        "-w",
+        "file-randread",
+        "-m",
+        &only,
+        "-c",
+        "2",
+        "--requests",
+        "50",
+    ]);
     deny_io_uring(&mut cmd);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -751,6 +936,19 @@ fn help_and_list_explain_themselves() {
         run.contains("- zipfian:") && run.contains("- uniform:"),
         "{run}"
     );
+    // Issue 18: the exit statuses are listed where a script writer looks,
+    // and `run --help` says what runs by default.
+    for args in [&["--help"][..], &["run", "--help"], &["bench", "--help"]] {
+        let help = text(&iobound(&strings(args)).stdout);
+        let exit = help
+            .split("Exit status:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{args:?} help has no exit statuses"));
+        for code in ["0 ", "1 ", "2 ", "130 ", "143 "] {
+            assert!(exit.contains(&format!("\n  {code}")), "{args:?}: {exit}");
+        }
+    }
+    assert!(run.contains("[default: db-web]"), "{run}");
     let clean = iobound(&strings(&["clean", "--help"]));
     assert!(clean.status.success() && text(&clean.stdout).contains("--dry-run"));
     let bare = iobound(&[]);
@@ -832,6 +1030,8 @@ fn every_engine_reports_the_same_checksum_for_the_same_requests() {
 fn json_lines_on_stdout_match_the_files() {
     let s = Scratch::new("jsonl");
     let out = s.run(&[
+        "-w",
+        "file-randread",
         "-m",
         "threads",
         "-c",
@@ -853,6 +1053,8 @@ fn verify_catches_a_corrupted_data_file() {
     let s = Scratch::new("corrupt");
     assert!(s
         .run(&[
+            "-w",
+            "file-randread",
             "-m",
             "threads",
             "-c",
@@ -874,6 +1076,8 @@ fn verify_catches_a_corrupted_data_file() {
     }
     std::fs::write(&path, bytes).unwrap();
     let out = s.run(&[
+        "-w",
+        "file-randread",
         "-m",
         "threads",
         "-c",
@@ -899,7 +1103,17 @@ fn a_closed_stdout_does_not_lose_the_run() {
     let s = Scratch::new("pipe");
     let mut child = s
         .command(&[
-            "-m", "threads", "-c", "1,2,3", "-n", "300", "--warmup", "0s", "--json",
+            "-w",
+            "file-randread",
+            "-m",
+            "threads",
+            "-c",
+            "1,2,3",
+            "-n",
+            "300",
+            "--warmup",
+            "0s",
+            "--json",
         ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -923,7 +1137,18 @@ fn a_closed_stdout_does_not_lose_the_run() {
 fn a_doubled_signal_still_stops_cleanly() {
     let s = Scratch::new("sigint2");
     let child = s
-        .command(&["-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s"])
+        .command(&[
+            "-w",
+            "file-randread",
+            "-m",
+            "threads",
+            "-c",
+            "1,2",
+            "-d",
+            "30s",
+            "--warmup",
+            "0s",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -943,7 +1168,18 @@ fn a_doubled_signal_still_stops_cleanly() {
 fn ctrl_c_stops_the_run_and_keeps_what_finished() {
     let s = Scratch::new("sigint");
     let child = s
-        .command(&["-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s"])
+        .command(&[
+            "-w",
+            "file-randread",
+            "-m",
+            "threads",
+            "-c",
+            "1,2",
+            "-d",
+            "30s",
+            "--warmup",
+            "0s",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1064,6 +1300,8 @@ fn a_full_results_disk_keeps_the_cells_and_says_how_to_finish() {
     let out = Command::new(BIN)
         .args([
             "run",
+            "-w",
+            "file-randread",
             "-m",
             "threads",
             "-c",
@@ -1110,7 +1348,18 @@ fn a_full_results_disk_keeps_the_cells_and_says_how_to_finish() {
 fn sigterm_stops_the_run_like_ctrl_c_and_exits_143() {
     let s = Scratch::new("sigterm");
     let child = s
-        .command(&["-m", "threads", "-c", "1,2", "-d", "30s", "--warmup", "0s"])
+        .command(&[
+            "-w",
+            "file-randread",
+            "-m",
+            "threads",
+            "-c",
+            "1,2",
+            "-d",
+            "30s",
+            "--warmup",
+            "0s",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1224,7 +1473,15 @@ fn lesson_prints_the_lessons_lines_in_order_with_measured_timings() {
         .parse()
         .unwrap();
     assert!((1.6..=1.9).contains(&speedup), "{line}");
-    // Chapter 4 measured both kinds of work and gave a verdict on each.
+    // Chapter 4 measured both kinds of work and gave a verdict on each,
+    // after saying which data file it prepares, and how big (issue 18: it
+    // created 256 MiB without a word).
+    let preparing = format!(
+        "  # preparing {} (256.0MiB), kept for later runs",
+        s.data().join("iobound-data-268435456.dat").display()
+    );
+    let at = stdout.find(&preparing).expect(&preparing);
+    assert!(at < stdout.find("= file-randread (").unwrap(), "{stdout}");
     assert!(stdout.contains("= file-randread ("), "{stdout}");
     assert!(stdout.contains("= cpu-hash (SHA-256, 256 KiB): uring "));
     assert!(stdout.contains("# I/O-bound: ") && stdout.contains("# CPU-bound: "));
@@ -1272,12 +1529,29 @@ fn lesson_speaks_french_and_refuses_bad_input() {
         &["x"],
         &["1", "--speed", "0"],
         &["1", "--speed=-3"],
+        // Issue 18: negative without '=', and speeds that print "inf x".
+        &["1", "--speed", "-3"],
+        &["3", "--speed", "1e12"],
+        &["3", "--speed", "1e6"],
     ] {
         let out = lesson(bad, &s.data());
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(out.stdout.is_empty(), "{bad:?}: {}", text(&out.stdout));
         let err = text(&out.stderr);
         assert!(
             err.starts_with("iobound: error: ") && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+    // Issue 18: chapter 4's data directory is checked before any line is
+    // printed (it printed the chapter's heading, then exited 1).
+    for chapter in ["4", "all"] {
+        let out = lesson(&[chapter], Path::new("/proc/x"));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("iobound: error: --data-dir /proc/x: ") && err.lines().count() == 1,
             "{err}"
         );
     }
@@ -1344,10 +1618,31 @@ fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
     std::fs::remove_file(dir.join("report.md")).unwrap();
     let out = iobound(&["report".to_string(), dir.display().to_string()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("cpu-hash.rayon.c2.r1 is missing"));
+    let err = text(&out.stderr);
+    assert!(err.contains("cpu-hash.rayon.c2.r1 is missing"));
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("| cpu-hash.rayon.c2.r1 | missing |"), "{md}");
     assert!(md.contains("### file-randread"));
+    // Issue 18: a missing run.json is said to be missing (not to lack a
+    // language), and written again from the cells.
+    assert!(
+        err.contains("note: run.json is missing: the report is rebuilt from the cell files"),
+        "{err}"
+    );
+    assert!(!err.contains("does not record"), "{err}");
+    let again: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).expect("run.json rewritten"))
+            .unwrap();
+    assert_eq!(again["run_id"], run["run_id"]);
+    assert_eq!(again["plan"].as_array().unwrap().len(), 12);
+    assert_eq!(again["cells"].as_array().unwrap().len(), 11);
+    let out = iobound(&["report".to_string(), dir.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("run.json is"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A second run, compared with the first.
     let other = s.0.join("results2");

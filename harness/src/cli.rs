@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use iobound_workloads::units::{duration_arg, serde_duration};
+use iobound_workloads::units::{count_arg, count_arg_u32, duration_arg, serde_duration};
 use iobound_workloads::WorkloadParams;
 use serde::{Deserialize, Serialize};
 
@@ -14,12 +14,33 @@ on several concurrency models (blocking threads, event loops on io_uring or epol
 and process pools), record every request's latency, and report when async I/O pays off \
 and when a pool of cores is the right tool.";
 
-const MAIN_EXAMPLES: &str = "\
+/// The exit statuses, as `main` maps errors to them; the end of the
+/// top-level, `run` and `bench` help.
+macro_rules! exit_status {
+    () => {
+        "
+
+Exit status:
+  0    success; for run and bench: at least one cell ran
+  1    the command failed; for run and bench: no cell ran, or an error stopped the run
+  2    bad input (a flag, a suite, a directory): one line on stderr, found before
+       anything is written (no run directory, no data file)
+  130  run, bench, fio stopped by Ctrl-C: the cell running keeps what it measured
+       (marked interrupted) and finished cells and the reports are written
+  143  the same after SIGTERM"
+    };
+}
+
+const MAIN_EXAMPLES: &str = concat!(
+    "\
 Examples:
   iobound list
+  iobound run                      # the lesson's web request (db-web), every engine
   iobound run --workload file-randread --mode uring --concurrency 32 --duration 3s --direct
   iobound run -w file-randread,file-write -m threads,uring,rayon -c 1,8,32 -d 2s
-  iobound fio --duration 3s";
+  iobound fio --duration 3s",
+    exit_status!()
+);
 
 #[derive(Debug, Parser)]
 #[command(name = "iobound", version, about = ABOUT, after_help = MAIN_EXAMPLES)]
@@ -143,7 +164,8 @@ pub struct ServeArgs {
     pub truncate_corrupt_wal: bool,
     /// Close a connection whose frame stays unfinished this long (idle
     /// connections between frames stay open)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_arg,
+          allow_hyphen_values = true)]
     pub frame_timeout: Duration,
 }
 
@@ -151,7 +173,8 @@ pub struct ServeArgs {
 #[derive(Debug, Args, Clone, Serialize, Deserialize)]
 pub struct DbArgs {
     /// db: fixed service delay per query, on the server's event-loop timer (0: none)
-    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = duration_arg,
+          allow_hyphen_values = true)]
     #[serde(with = "serde_duration")]
     pub db_latency: Duration,
 }
@@ -170,8 +193,14 @@ pub struct LessonArgs {
     /// Chapter to run: 1 to 5, or `all`; none lists the chapters
     #[arg(value_name = "CHAPTER")]
     pub chapter: Option<String>,
-    /// Divide every delay by this factor (e.g. 100 runs chapter 3 in ~55 ms)
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    /// Divide every delay by this factor, above 0 and at most 1000 (e.g. 100
+    /// runs chapter 3 in ~55 ms)
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        allow_hyphen_values = true
+    )]
     pub speed: f64,
     /// Language of the explanations (the example lines stay as in the lesson)
     #[arg(long, value_enum, default_value = "en")]
@@ -181,8 +210,12 @@ pub struct LessonArgs {
     pub data_dir: Option<std::path::PathBuf>,
 }
 
-const RUN_EXAMPLES: &str = "\
+const RUN_EXAMPLES: &str = concat!(
+    "\
 Examples:
+  # the default: the lesson's web request (db-web: 3 queries of 1 ms, then a
+  # render) on every engine, against a database server iobound starts itself
+  iobound run
   # 4 KiB O_DIRECT random reads, one io_uring thread with 32 in flight
   iobound run --workload file-randread --mode uring --concurrency 32 --duration 3s --direct
   # the same through the page cache, all engines, a concurrency sweep
@@ -197,7 +230,9 @@ Examples:
   iobound run -w file-seqread -m threads -c 4 --requests 10000 --warmup 0s --verify
 
 Results go to results/<run-id>/: one JSON per cell (config, system, summary,
-full HdrHistogram) and a .hgrm percentile distribution per cell.";
+full HdrHistogram) and a .hgrm percentile distribution per cell.",
+    exit_status!()
+);
 
 /// Where a workload's files live and how they are opened.
 #[derive(Debug, Args, Clone, Serialize, Deserialize)]
@@ -215,15 +250,16 @@ pub struct DataArgs {
 pub struct LengthArgs {
     /// Measured time per cell
     #[arg(short, long, value_name = "DURATION", default_value = "5s",
-          value_parser = duration_arg, conflicts_with = "requests")]
+          value_parser = duration_arg, conflicts_with = "requests", allow_hyphen_values = true)]
     #[serde(with = "serde_duration")]
     pub duration: Duration,
     /// Measured requests per cell, instead of a duration
-    #[arg(short = 'n', long, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_name = "N", value_parser = count_arg,
+          allow_hyphen_values = true)]
     pub requests: Option<u64>,
     /// Time run before measuring, excluded from results
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg,
+          allow_hyphen_values = true)]
     #[serde(with = "serde_duration")]
     pub warmup: Duration,
 }
@@ -248,16 +284,29 @@ pub enum Arrival {
     Poisson,
 }
 
+/// What `iobound run` measures when no `--workload` is given: a workload
+/// that waits (the page-cache reads of `file-randread` never do, so they
+/// would show the lesson's counter-example first).
+pub const DEFAULT_WORKLOAD: &str = "db-web";
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Workloads, comma-separated (see `iobound list`)
-    #[arg(short, long, value_name = "LIST", default_value = "file-randread")]
+    /// Workloads, comma-separated (see `iobound list`); the default, db-web, is
+    /// the lesson's web request: 3 queries that wait on a database server
+    /// iobound starts itself, then a render
+    #[arg(short, long, value_name = "LIST", default_value = DEFAULT_WORKLOAD)]
     pub workload: String,
     /// Engines, comma-separated [default: every engine; see `iobound list`]
     #[arg(short, long, value_name = "LIST")]
     pub mode: Option<String>,
     /// Requests outstanding at all times, comma-separated for a sweep
-    #[arg(short, long, value_name = "LIST", default_value = "16")]
+    #[arg(
+        short,
+        long,
+        value_name = "LIST",
+        default_value = "16",
+        allow_hyphen_values = true
+    )]
     pub concurrency: String,
     #[command(flatten)]
     pub params: WorkloadParams,
@@ -285,7 +334,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Open loop: intended requests per second, comma-separated for a sweep
     /// (replaces the closed loop; -c sets the connections/slots)
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub rate: Option<String>,
     /// Open loop: even spacing, or a Poisson process [default: uniform]
     /// (needs --rate)
@@ -293,15 +342,15 @@ pub struct RunArgs {
     pub arrival: Option<Arrival>,
     /// Open-loop sweep: stop raising the rate once a cell's p99 passes this
     /// [default: 100ms] (needs --rate)
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg, allow_hyphen_values = true)]
     pub slo: Option<Duration>,
     /// Use a server already running at HOST:PORT (`iobound serve`) instead of
     /// starting one; checked to answer before the run starts
     #[arg(long, value_name = "HOST:PORT")]
     pub target: Option<String>,
     /// Threads of the server iobound starts
-    #[arg(long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = count_arg,
+          allow_hyphen_values = true)]
     pub server_threads: u64,
     /// Pin the server and/or this process to CPUs, e.g. server=0,client=1 or client=0-1
     #[arg(long, value_name = "SPEC")]
@@ -310,8 +359,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_threads: usize,
     /// Run the whole matrix N times; reports give the median and spread
-    #[arg(long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = count_arg_u32,
+          allow_hyphen_values = true)]
     pub repeat: u32,
     /// Language of the report's explanations
     #[arg(long, value_enum, default_value = "en")]
@@ -321,7 +370,8 @@ pub struct RunArgs {
     pub no_record: bool,
 }
 
-const BENCH_EXAMPLES: &str = "\
+const BENCH_EXAMPLES: &str = concat!(
+    "\
 Examples:
   iobound bench                    # the default suite (what `make bench` runs)
   iobound bench --suite quick      # a short suite, under 90 seconds
@@ -330,15 +380,17 @@ Examples:
 
 Suites live in workloads/suites/*.toml; the built-in ones are compiled in, so
 `--suite default` works from any directory. Results, run.json, summary.csv,
-report.md and report.html go to <out>/<run-id>/.";
+report.md and report.html go to <out>/<run-id>/.",
+    exit_status!()
+);
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// A built-in suite name (default, quick) or the path of a suite file
     #[arg(long, value_name = "NAME|FILE", default_value = "default")]
     pub suite: String,
-    /// Override the suite's repeat count
-    #[arg(long, value_name = "N")]
+    /// Override the suite's repeat count (at least 1)
+    #[arg(long, value_name = "N", value_parser = count_arg_u32, allow_hyphen_values = true)]
     pub repeat: Option<u32>,
     /// Directory under which the run directory is created
     #[arg(long, value_name = "DIR", default_value = "results")]

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::cli::{DataArgs, LengthArgs, RunArgs};
 use crate::engine::{self, Engine};
 use crate::load::Bound;
-use iobound_workloads::units::{format_duration, split_list, UnitError};
+use iobound_workloads::units::{count_hint, format_duration, split_list, UnitError};
 
 /// Where data files (and the db's table) go unless `--data-dir` says otherwise.
 pub fn default_data_dir() -> PathBuf {
@@ -44,18 +44,43 @@ pub enum ConfigError {
     MaxThreads(String),
     #[error("--{0} needs at least one value")]
     EmptyList(&'static str),
-    #[error("invalid concurrency '{0}': expected a whole number from 1 to {MAX_CONCURRENCY}")]
+    #[error("invalid concurrency '{value}': {hint}", value = .0, hint = count_hint(.0, Some(MAX_CONCURRENCY as u64)))]
     Concurrency(String),
     #[error("--{0} must be greater than zero")]
     Zero(&'static str),
     #[error("invalid chapter '{0}': expected 1 to {max} or 'all'", max = crate::lesson::chapters::COUNT)]
     Chapter(String),
-    #[error("invalid --speed {0}: expected a finite number greater than zero")]
+    #[error("invalid --speed {0}: expected a number above 0 and at most {MAX_SPEED} (faster, the \
+             lesson's delays are microseconds and its timings measure the event loop's own overhead)")]
     Speed(f64),
     #[error(transparent)]
     Pin(#[from] crate::placement::PinError),
     #[error("invalid rate '{0}': expected requests per second, above 0 and at most 100M")]
     Rate(String),
+    /// A request's known wait is longer than the whole cell.
+    #[error("{0}")]
+    TooShort(String),
+}
+
+/// Fastest `iobound lesson --speed`: its shortest delay (0.5 s) stays half
+/// a millisecond, well above what the event loop itself takes.
+pub const MAX_SPEED: f64 = 1000.0;
+
+impl ConfigError {
+    /// The `iobound run` flag at fault (without `--`), when one alone is:
+    /// a suite names the key it came from.
+    pub fn flag(&self) -> Option<&'static str> {
+        match self {
+            ConfigError::UnknownWorkload { .. } => Some("workload"),
+            ConfigError::UnknownMode { .. } => Some("mode"),
+            ConfigError::Concurrency(_) => Some("concurrency"),
+            ConfigError::Rate(_) => Some("rate"),
+            ConfigError::Target { .. } => Some("target"),
+            ConfigError::Pin(_) => Some("pin"),
+            ConfigError::EmptyList(f) | ConfigError::Zero(f) => Some(f),
+            _ => None,
+        }
+    }
 }
 
 /// The candidate closest to `word`, if one is close enough to be a typo
@@ -115,6 +140,23 @@ pub fn resolve_target(spec: &str) -> Result<std::net::SocketAddr, ConfigError> {
     )))
 }
 
+/// `iobound serve KIND`'s flags as left out, to tell which were given.
+fn serve_defaults(kind: crate::serve::Kind) -> crate::cli::ServeArgs {
+    use clap::ValueEnum;
+    let name = kind
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string());
+    match parse_args(["iobound", "serve", name.as_str()]) {
+        Ok((
+            crate::cli::Cli {
+                command: crate::cli::Command::Serve(a),
+            },
+            _,
+        )) => a,
+        _ => unreachable!("`iobound serve {name}` parses"),
+    }
+}
+
 /// Checks `iobound serve`'s flags.
 pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConfig, ConfigError> {
     if a.threads == 0 {
@@ -126,16 +168,29 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConf
     if a.frame_timeout.is_zero() {
         return Err(ConfigError::Zero("frame-timeout"));
     }
-    if a.kind != crate::serve::Kind::Db {
-        for (set, flag) in [
-            (a.fresh, "--fresh"),
-            (a.truncate_corrupt_wal, "--truncate-corrupt-wal"),
-        ] {
-            if set {
-                return Err(ConfigError::Ignored(format!(
-                    "{flag} applies to `serve db` only (the echo server keeps no data)"
-                )));
-            }
+    if a.kind == crate::serve::Kind::Echo {
+        // The database's settings, given to the echo server, would be
+        // silently ignored: refused, as `run` refuses flags that change nothing.
+        let d = serve_defaults(a.kind);
+        let db_only = [
+            ("--direct", a.direct),
+            ("--records", a.records != d.records),
+            ("--db-latency", a.db.db_latency != d.db.db_latency),
+            ("--data-dir", a.data_dir.is_some()),
+            ("--fresh", a.fresh),
+            ("--truncate-corrupt-wal", a.truncate_corrupt_wal),
+        ];
+        let set: Vec<&str> = db_only
+            .iter()
+            .filter(|(_, s)| *s)
+            .map(|(f, _)| *f)
+            .collect();
+        if !set.is_empty() {
+            return Err(ConfigError::Ignored(format!(
+                "{} {} to `serve db` only: the echo server has no table",
+                set.join(", "),
+                if set.len() == 1 { "applies" } else { "apply" }
+            )));
         }
     }
     Ok(crate::serve::ServeConfig {
@@ -172,7 +227,7 @@ pub fn lesson_config(
             _ => return Err(ConfigError::Chapter(n.to_string())),
         },
     };
-    if !(a.speed.is_finite() && a.speed > 0.0) {
+    if !(a.speed.is_finite() && a.speed > 0.0 && a.speed <= MAX_SPEED) {
         return Err(ConfigError::Speed(a.speed));
     }
     Ok((
@@ -412,18 +467,29 @@ fn check_flags_apply(
     });
     let threads_set = d.is_some_and(|d| d.server_threads != a.server_threads);
     let latency_set = d.is_some_and(|d| d.db.db_latency != a.db.db_latency);
-    if a.target.is_none() && networked.is_empty() && threads_set {
-        warnings.push(format!(
-            "--server-threads changes nothing: none of the workloads ({}) talks to a server",
-            list(&all)
-        ));
+    let pin_server = a.pin.as_deref().is_some_and(|p| p.contains("server"));
+    // Settings of a server no workload of the run talks to.
+    if a.target.is_none() && networked.is_empty() {
+        let pin = format!("--pin {}", a.pin.as_deref().unwrap_or_default());
+        let server_flags = [
+            ("--server-threads", threads_set),
+            (pin.as_str(), pin_server),
+        ];
+        if let Some((flag, _)) = server_flags.iter().find(|(_, set)| *set) {
+            return Err(ConfigError::Ignored(format!(
+                "{flag} changes nothing for {}: none of them talks to a server, so iobound starts none \
+                 (net-echo, db-* and mixed-db do)",
+                list(&all)
+            )));
+        }
     }
     if a.target.is_none() && latency_set && !built.iter().any(|w| w.service() == Some(Service::Db))
     {
-        warnings.push(format!(
-            "--db-latency changes nothing: none of the workloads ({}) queries the database",
+        return Err(ConfigError::Ignored(format!(
+            "--db-latency changes nothing for {}: none of them queries the database \
+             (it is the db server's time per query, for db-* and mixed-db)",
             list(&all)
-        ));
+        )));
     }
     if a.target.is_some() {
         if networked.is_empty() {
@@ -436,10 +502,7 @@ fn check_flags_apply(
         let server_flags = [
             ("--server-threads", threads_set),
             ("--db-latency", latency_set),
-            (
-                "--pin server=",
-                a.pin.as_deref().is_some_and(|p| p.contains("server")),
-            ),
+            ("--pin server=", pin_server),
         ];
         if let Some((flag, _)) = server_flags.iter().find(|(_, set)| *set) {
             return Err(ConfigError::Ignored(format!(
@@ -552,6 +615,7 @@ impl RunConfig {
             slo: a.slo.unwrap_or(DEFAULT_SLO),
         };
         cfg.check_threads(&built)?;
+        cfg.check_wait_fits()?;
         let unused = cfg.file.settings.unused_flags(&cfg.engines);
         if !unused.is_empty() {
             cfg.warnings.push(format!(
@@ -570,6 +634,56 @@ impl RunConfig {
     /// Whether `--direct` applies to this workload's cells.
     pub fn direct_for(&self, workload: &str) -> bool {
         self.file.direct && !self.no_direct.iter().any(|w| w == workload)
+    }
+
+    /// A cell must fit its duration: a request that waits longer than the
+    /// warm-up plus the duration (its queries, one after the other, each
+    /// the server's `--db-latency`) would measure nothing and keep the cell
+    /// running until it ends. Refused up front, saying what to raise.
+    /// Request-bounded cells and `--target` (whose server's time per query
+    /// is its own) are not checked.
+    pub fn check_wait_fits(&self) -> Result<(), ConfigError> {
+        let Some(cell) = self.file.planned() else {
+            return Ok(());
+        };
+        if self.target.is_some() {
+            return Ok(());
+        }
+        let latency = self.file.db_latency;
+        for name in &self.workloads {
+            let Ok(w) = iobound_workloads::build(name, &self.file.params) else {
+                continue;
+            };
+            let queries = w.min_db_queries();
+            let wait = latency.checked_mul(queries).unwrap_or(Duration::MAX);
+            if wait <= cell {
+                continue;
+            }
+            let duration = cell - self.file.warmup;
+            // Computed lengths read best rounded; typed ones as typed.
+            let about = |d: Duration| match d.as_secs_f64() {
+                x if x >= 60.0 => crate::ui::short_duration(d),
+                x if x >= 1.0 => format!("{x:.1}s"),
+                _ => format_duration(d),
+            };
+            return Err(ConfigError::TooShort(format!(
+                "--db-latency {}: one {name} request waits at least {} ({}), \
+                 {} longer than a cell's warm-up plus duration ({} + {}): raise --duration to {} or more, \
+                 or lower --db-latency",
+                format_duration(latency),
+                about(wait),
+                if queries == 1 {
+                    "its one query".to_string()
+                } else {
+                    format!("{queries} queries, one after the other")
+                },
+                about(wait - cell),
+                format_duration(self.file.warmup),
+                format_duration(duration),
+                format_duration(wait.saturating_sub(self.file.warmup)),
+            )));
+        }
+        Ok(())
     }
 
     /// `--max-threads` against the plan: a matrix none of whose cells
@@ -691,7 +805,10 @@ mod tests {
             (&["-w", "nope"], "unknown workload 'nope'"),
             (&["-m", "fibers"], "unknown mode 'fibers'"),
             (&["-c", "0"], "invalid concurrency '0'"),
-            (&["--block-size", "1000"], "block size 1000"),
+            (
+                &["-w", "file-randread", "--block-size", "1000"],
+                "block size 1000",
+            ),
         ];
         for (args, want) in cases {
             let msg = parse(args).err().unwrap().to_string();
@@ -709,6 +826,200 @@ mod tests {
             let msg = parse_args(full).err().unwrap().to_string();
             assert!(msg.contains(want), "{args:?}: {msg}");
         }
+    }
+
+    fn parse_cli(args: &[&str]) -> crate::cli::Cli {
+        let mut full = vec!["iobound"];
+        full.extend_from_slice(args);
+        parse_args(full).unwrap().0
+    }
+
+    /// Issue 18: negative counts and durations say what is expected (they
+    /// read as unknown flags: "unexpected argument '-1' found").
+    #[test]
+    fn negative_numbers_say_what_is_expected() {
+        let msg = parse(&["-c", "-1"]).err().unwrap().to_string();
+        assert_eq!(
+            msg,
+            "invalid concurrency '-1': a count cannot be negative: give a whole number from 1 to 32768"
+        );
+        let msg = parse(&["-w", "db-web", "--rate", "-5"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains("invalid rate '-5': expected requests per second"),
+            "{msg}"
+        );
+        for (args, want) in [
+            (
+                &["run", "--repeat", "-1"][..],
+                "'--repeat <N>': a count cannot be negative",
+            ),
+            (
+                &["run", "-n", "-3"],
+                "'--requests <N>': a count cannot be negative",
+            ),
+            (&["run", "-d", "-1s"], "a duration cannot be negative"),
+            (&["run", "--warmup", "-2s"], "a duration cannot be negative"),
+            (
+                &["run", "--db-latency", "-1ms"],
+                "a duration cannot be negative",
+            ),
+            (
+                &["bench", "--repeat", "-2"],
+                "'--repeat <N>': a count cannot be negative",
+            ),
+        ] {
+            let mut full = vec!["iobound"];
+            full.extend_from_slice(args);
+            let e = parse_args(full).err().unwrap();
+            let line = clap_one_line(&e);
+            assert!(line.contains(want), "{args:?}: {line}");
+            assert!(!line.contains("unexpected argument"), "{line}");
+        }
+    }
+
+    /// Issue 18: --db-latency, --server-threads and --pin server= with no
+    /// server to apply to are refused, naming the workloads (the first only
+    /// warned, the others were silent).
+    #[test]
+    fn server_settings_without_a_server_are_refused() {
+        for (args, want) in [
+            (
+                &["-w", "file-randread", "--db-latency", "5ms"][..],
+                "--db-latency changes nothing for file-randread: none of them queries the database",
+            ),
+            (
+                &["-w", "net-echo,cpu-hash", "--db-latency", "5ms"],
+                "--db-latency changes nothing for net-echo, cpu-hash",
+            ),
+            (
+                &["-w", "cpu-hash", "--pin", "server=0"],
+                "--pin server=0 changes nothing for cpu-hash: none of them talks to a server",
+            ),
+            (
+                &["-w", "cpu-hash", "--server-threads", "2"],
+                "--server-threads changes nothing for cpu-hash",
+            ),
+        ] {
+            let e = parse(args).err().map(|e| e.to_string());
+            assert!(
+                e.as_deref().is_some_and(|e| e.contains(want)),
+                "{args:?}: {e:?}"
+            );
+        }
+        // Where a workload talks to the server, they apply.
+        assert!(parse(&["-w", "mixed-db,cpu-hash", "--db-latency", "5ms"]).is_ok());
+        assert!(parse(&["-w", "net-echo", "--pin", "server=0"]).is_ok());
+    }
+
+    /// Issue 18: `serve echo` refuses the database's flags (--direct was
+    /// accepted and ignored).
+    #[test]
+    fn serve_echo_refuses_the_database_flags() {
+        let serve = |args: &[&str]| {
+            let mut full = vec!["serve"];
+            full.extend_from_slice(args);
+            match parse_cli(&full).command {
+                crate::cli::Command::Serve(a) => serve_config(&a).map(|_| ()),
+                _ => unreachable!(),
+            }
+        };
+        for (flag, value) in [
+            ("--direct", None),
+            ("--records", Some("5")),
+            ("--db-latency", Some("2ms")),
+            ("--data-dir", Some("/tmp")),
+        ] {
+            let mut args = vec!["echo", flag];
+            args.extend(value);
+            let e = serve(&args).err().unwrap().to_string();
+            assert_eq!(
+                e,
+                format!("{flag} applies to `serve db` only: the echo server has no table")
+            );
+            args[0] = "db";
+            assert!(serve(&args).is_ok(), "{args:?}");
+        }
+        assert!(serve(&["echo", "--threads", "2"]).is_ok());
+    }
+
+    /// Issue 18: a speed that would leave the lesson's delays below what
+    /// its event loop itself takes is refused (1e12 printed "inf x").
+    #[test]
+    fn lesson_speeds_that_make_timings_meaningless_are_refused() {
+        let lesson = |speed: &str| match parse_cli(&["lesson", "3", "--speed", speed]).command {
+            crate::cli::Command::Lesson(a) => lesson_config(&a).map(|_| ()),
+            _ => unreachable!(),
+        };
+        assert!(lesson("1000").is_ok() && lesson("100").is_ok());
+        for bad in ["1e12", "1001", "inf", "NaN", "0", "-3"] {
+            let e = lesson(bad).err().unwrap().to_string();
+            assert!(e.contains("at most 1000"), "{bad}: {e}");
+        }
+    }
+
+    /// Issue 18: with no --workload, `run` measures a workload that waits
+    /// (db-web), not the warm page cache.
+    #[test]
+    fn the_default_workload_waits() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.workloads, [crate::cli::DEFAULT_WORKLOAD]);
+        let w = iobound_workloads::build(&c.workloads[0], &c.file.params).unwrap();
+        assert!(w.min_db_queries() > 0 && w.files().is_empty());
+    }
+
+    /// Issue 18: a cell shorter than one request's known wait is refused
+    /// up front, saying by how much and what to raise (it ran 15 s for a
+    /// 300 ms cell, and never ended with --db-latency 1h).
+    #[test]
+    fn a_cell_must_fit_one_requests_wait() {
+        let e = parse(&[
+            "-w",
+            "db-web",
+            "-c",
+            "4",
+            "-d",
+            "300ms",
+            "--db-latency",
+            "5s",
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        assert_eq!(
+            e,
+            "--db-latency 5s: one db-web request waits at least 15.0s (3 queries, one after the \
+             other), 13.7s longer than a cell's warm-up plus duration (1s + 300ms): raise \
+             --duration to 14s or more, or lower --db-latency"
+        );
+        let e = parse(&["-w", "db-web", "-d", "300ms", "--db-latency", "1h"])
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("3h00m"), "{e}");
+        // YCSB F: a read and a write per operation.
+        let e = parse(&[
+            "-w",
+            "db-ycsb-f",
+            "--ops-per-request",
+            "2",
+            "-d",
+            "300ms",
+            "--warmup",
+            "0s",
+            "--db-latency",
+            "100ms",
+        ])
+        .err()
+        .unwrap();
+        assert!(
+            e.to_string().contains("(4 queries, one after the other)"),
+            "{e}"
+        );
+        // Within the cell: accepted; so are request-bounded cells and --target.
+        assert!(parse(&["-w", "db-web", "-d", "300ms", "--db-latency", "100ms"]).is_ok());
+        assert!(parse(&["-w", "db-web", "-n", "10", "--db-latency", "5s"]).is_ok());
     }
 
     /// An engine's flag with none of its engines selected is named in a

@@ -60,6 +60,10 @@ fn is_bad_input(e: &anyhow::Error) -> bool {
     e.downcast_ref::<ConfigError>().is_some()
         || e.downcast_ref::<suite::SuiteError>().is_some()
         || e.downcast_ref::<report::load::LoadError>().is_some()
+        || e.downcast_ref::<report::compare::CompareError>().is_some()
+        || e.downcast_ref::<run::Preflight>().is_some()
+        || e.downcast_ref::<lesson::LessonError>()
+            .is_some_and(lesson::LessonError::is_bad_input)
         || e.downcast_ref::<run::RunError>()
             .is_some_and(run::RunError::is_bad_input)
         || matches!(
@@ -174,7 +178,17 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Report(args) => {
             let run = report::load::load_dir(&args.dir)?;
-            if run.run_json_error.is_none() && !run.lang_recorded && args.lang.is_none() {
+            let lang = args.lang.unwrap_or(run.lang);
+            let in_english = if args.lang.is_none() {
+                " (in English; --lang fr for French)"
+            } else {
+                ""
+            };
+            if run.run_json_missing {
+                eprintln!(
+                    "note: run.json is missing: the report is rebuilt from the cell files{in_english}"
+                );
+            } else if run.run_json_error.is_none() && !run.lang_recorded && args.lang.is_none() {
                 eprintln!(
                     "note: this run.json does not record its report's language (written before schema v2): \
                      rendering in English; add --lang fr for the French take-aways"
@@ -182,22 +196,27 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             }
             if let Some(why) = &run.run_json_error {
                 eprintln!(
-                    "note: run.json is unreadable ({why}): the report is rebuilt from the cell files{}",
-                    if args.lang.is_none() {
-                        " (in English; --lang fr for French)"
-                    } else {
-                        ""
-                    }
+                    "note: run.json is unreadable ({why}): the report is rebuilt from the cell files{in_english}"
                 );
             }
-            report::write_reports(&args.dir, &run, args.lang.unwrap_or(run.lang))
+            // A missing run.json is written again from the cells (an
+            // unreadable one is left as found).
+            let mut wrote = "summary.csv, report.md, report.html";
+            if run.run_json_missing {
+                let bytes = report::load::run_json_from_cells(&args.dir, &run, lang)?;
+                let path = args.dir.join("run.json");
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                wrote = "run.json, summary.csv, report.md, report.html";
+            }
+            report::write_reports(&args.dir, &run, lang)
                 .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
             let r = report::model::build(&run);
             for m in &r.missing {
                 eprintln!("note: {} is missing: {}", m.stem, m.reason);
             }
             eprintln!(
-                "wrote {} (summary.csv, report.md, report.html): {} cells, {} missing",
+                "wrote {} ({wrote}): {} cells, {} missing",
                 args.dir.display(),
                 run.cells.len(),
                 r.missing.len()
@@ -207,6 +226,15 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         Command::Compare(args) => {
             let before = report::load::load_dir(&args.before)?;
             let after = report::load::load_dir(&args.after)?;
+            let same_dir = match (args.before.canonicalize(), args.after.canonicalize()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            report::compare::refuse(
+                (&args.before.display().to_string(), &before),
+                (&args.after.display().to_string(), &after),
+                same_dir,
+            )?;
             let text = report::compare::render_runs(&before, &after);
             print!("{text}");
             let name = format!(
@@ -243,11 +271,21 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Serve(args) => {
             let cfg = iobound::config::serve_config(&args)?;
+            if cfg.kind == iobound::serve::Kind::Db {
+                run::check_data_dir(&cfg.data_dir, &[run::db_table(&cfg.data_dir, cfg.records)])?;
+            }
             iobound::serve::serve(&cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lesson(args) => {
             let (pick, settings) = iobound::config::lesson_config(&args)?;
+            // What the chapters need is checked before their first line.
+            let chapters: Vec<usize> = match pick {
+                LessonPick::List => Vec::new(),
+                LessonPick::One(n) => vec![n],
+                LessonPick::All => (1..=lesson::chapters::COUNT).collect(),
+            };
+            lesson::chapters::check(&chapters, &settings)?;
             let out = lesson::Transcript::new(true);
             match pick {
                 LessonPick::List => {

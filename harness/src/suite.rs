@@ -178,6 +178,11 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
     if f.group.is_empty() {
         return Err(parse_err("no [[group]]".into()));
     }
+    if f.repeat == 0 && a.repeat.is_none() {
+        return Err(parse_err(
+            "top-level key 'repeat': must be at least 1".into(),
+        ));
+    }
     let repeat = a.repeat.unwrap_or(f.repeat);
     let budget = f
         .budget
@@ -232,29 +237,66 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         if let Some(d) = &a.data_dir {
             argv.extend(["--data-dir".into(), d.display().to_string()]);
         }
+        // The suite key a flag came from (`--rate` from `rates`), if any.
+        let key_of = |flag: &str| -> Option<String> {
+            keys.keys()
+                .find(|k| flag_of(k) == format!("--{flag}"))
+                .cloned()
+        };
         let (cli, settings) = crate::config::parse_args(&argv).map_err(|e| {
             let msg = key_error(&e);
             // "unknown key 'foo' found": which key, to say where it came from.
-            let bad = msg
+            let unknown = msg
                 .split('\'')
                 .nth(1)
-                .filter(|k| msg.contains(&format!("unknown key '{k}'")) && top_only(k));
-            match bad {
-                Some(k) => key_err(k, msg.clone()),
+                .filter(|k| msg.contains(&format!("unknown key '{k}'")))
+                .map(str::to_string);
+            // A value the flag refused: the flag clap names ("--duration <DURATION>").
+            let refused = || {
+                use clap::error::{ContextKind, ContextValue};
+                match e.get(ContextKind::InvalidArg) {
+                    Some(ContextValue::String(arg)) => arg
+                        .trim_start_matches('-')
+                        .split([' ', '='])
+                        .next()
+                        .and_then(key_of),
+                    _ => None,
+                }
+            };
+            match unknown.or_else(refused).filter(|k| top_only(k)) {
+                Some(k) => key_err(&k, msg.clone()),
                 None => flag_err(msg.clone()),
             }
         })?;
         let Command::Run(run_args) = cli.command else {
             unreachable!("argv starts with run");
         };
-        let mut cfg =
-            RunConfig::from_args(&run_args, settings).map_err(|source| SuiteError::Group {
+        // A mistake in a key set at the top of the file, for every group, is
+        // said to be there (a group-wide check, such as --max-threads against
+        // the matrix, stays the group's).
+        let group_err = |source: ConfigError| match source.flag().and_then(key_of) {
+            Some(k) if top_only(&k) => SuiteError::Parse {
+                name: name.to_string(),
+                msg: format!("top-level key '{k}': {source}"),
+            },
+            _ => SuiteError::Group {
                 name: name.to_string(),
                 index: i + 1,
                 line,
                 source,
+            },
+        };
+        let mut cfg = RunConfig::from_args(&run_args, settings).map_err(group_err)?;
+        if a.time_scale != 1.0 {
+            cfg.file.scale_time(a.time_scale);
+            // Scaled down, a cell may no longer fit one request's wait.
+            cfg.check_wait_fits().map_err(|e| {
+                flag_err(format!(
+                    "{e} (durations here are the suite's times --time-scale {})",
+                    a.time_scale
+                ))
             })?;
-        cfg.file.scale_time(a.time_scale);
+        }
         groups.push(cfg);
     }
     let suite = Suite {
@@ -399,6 +441,46 @@ mod tests {
                 e.name()
             );
         }
+    }
+
+    /// Issue 18: a bad value of a top-level key names that key, not
+    /// "group 1" (an unknown top-level key already did; a value the flag
+    /// refuses, or the run's checks refuse, did not).
+    #[test]
+    fn bad_values_of_top_level_keys_name_the_key() {
+        for (top, key) in [
+            ("duration = \"soon\"", "duration"),
+            ("concurrency = [0]", "concurrency"),
+            ("workloads = [\"nope\"]", "workloads"),
+            ("rates = [-5]", "rates"),
+            ("repeat = 0", "repeat"),
+        ] {
+            let text = format!("{top}\n[[group]]\nmodes = [\"threads\"]\n");
+            let e = parse("top", &text, &args(&[])).err().unwrap().to_string();
+            assert!(
+                e.starts_with(&format!("suite top: top-level key '{key}': ")),
+                "{e}"
+            );
+            assert!(!e.contains("group"), "{e}");
+        }
+        // Set in the group itself, the group is named.
+        let text = "[[group]]\nduration = \"soon\"\n";
+        let e = parse("g", text, &args(&[])).err().unwrap().to_string();
+        assert!(e.contains("group 1 (line 1)"), "{e}");
+    }
+
+    /// Issue 18: `bench --repeat 0` is the flag's mistake, said as such
+    /// (it was blamed on a line of the suite, the first group's).
+    #[test]
+    fn a_bad_bench_flag_is_named_as_the_flag() {
+        let e = crate::config::parse_args(["iobound", "bench", "--repeat", "0"])
+            .err()
+            .unwrap();
+        let line = crate::config::clap_one_line(&e);
+        assert!(
+            line.contains("'--repeat <N>'") && line.ends_with("must be at least 1"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -113,6 +113,10 @@ impl Pace {
     }
 }
 
+/// The live line: the bar and its count are of cells done (0/2 while the
+/// first of two runs), and say so.
+const PROGRESS_TEMPLATE: &str = "[{bar:20}] {pos}/{len} cells done · {wide_msg}";
+
 pub struct Terminal {
     /// Whether the live line is shown (progress on a terminal, not quiet).
     live: bool,
@@ -130,7 +134,7 @@ impl Terminal {
         // Hidden until the cells are planned (see `run_planned`).
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("[{bar:20}] {pos}/{len} {wide_msg}")
+            ProgressStyle::with_template(PROGRESS_TEMPLATE)
                 .expect("a valid template")
                 .progress_chars("##-"),
         );
@@ -233,7 +237,9 @@ impl Observer for Terminal {
         self.pace.current = Some((planned.map(crate::run::estimate), Instant::now()));
         self.bar
             .set_message(format!("{}{} starting...", self.left(), key.stem(None)));
-        self.bar.set_position(index as u64 + 1);
+        // `index` cells are done; the one starting is not counted until it
+        // ends (the count read 1/2 while the first of two ran).
+        self.bar.set_position(index as u64);
     }
 
     fn progress(
@@ -284,6 +290,7 @@ impl Observer for Terminal {
             self.pace.planned_done += planned.map_or(Duration::ZERO, crate::run::estimate);
         }
         self.pace.done += 1;
+        self.bar.set_position(self.pace.done as u64);
         let line = if self.json {
             serde_json::json!({
                 "cell": cell.key,
@@ -334,6 +341,33 @@ mod tests {
         let over = plan_line(&plan(Some(s(300))));
         assert!(over.contains("over the suite's budget of 5m00s"), "{over}");
         assert!(!plan_line(&plan(None)).contains("budget"));
+    }
+
+    /// Issue 18: while the first of two cells runs, the count shows 0/2
+    /// cells done (it showed 1/2), and the line says the count is of cells
+    /// done.
+    #[test]
+    fn the_count_is_of_cells_done() {
+        assert!(PROGRESS_TEMPLATE.contains("{pos}/{len} cells done"));
+        let mut t = Terminal::new(true, true);
+        t.run_planned(&crate::run::PlanSummary {
+            cells: 2,
+            planned: None,
+            estimate: None,
+            budget: None,
+        });
+        let key = CellKey {
+            workload: "cpu-hash".into(),
+            direct: false,
+            tag: None,
+            mode: "threads".into(),
+            concurrency: 1,
+            rate: None,
+        };
+        t.cell_started(&key, 0, 2, None);
+        assert_eq!(t.bar.position(), 0);
+        t.cell_started(&key, 1, 2, None);
+        assert_eq!(t.bar.position(), 1);
     }
 
     /// Issue 13: the progress line estimates the time left for the whole

@@ -219,7 +219,8 @@ pub struct WorkloadParams {
     /// cpu-hash, mixed-db: bytes each request hashes
     #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = crate::units::size_arg)]
     pub work: u64,
-    /// net-echo: payload bytes per message (at most 1048575)
+    /// net-echo: payload bytes per message, from 1 to 1,048,575 (the largest
+    /// ECHO payload)
     #[arg(long, value_name = "SIZE", default_value = "64", value_parser = crate::units::size_arg)]
     pub msg_size: u64,
     /// db: records in the table (1 KiB each)
@@ -252,8 +253,22 @@ impl Default for WorkloadParams {
 /// Largest `--work`: one request's input must stay a reasonable allocation.
 pub const MAX_WORK: u64 = 1 << 30;
 
-/// Largest echo payload: a frame must fit the protocol's limit.
+/// Largest echo payload: a frame must fit the protocol's limit (its body
+/// is the opcode byte and the payload), 1,048,575 bytes.
 pub const MAX_MSG: u64 = (crate::proto::MAX_FRAME - 1) as u64;
+
+/// `1048575` as the README writes it, `1,048,575`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 fn build_db(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, WorkloadError> {
     if p.records == 0 {
@@ -314,8 +329,9 @@ pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Worklo
             return match p.msg_size {
                 1..=MAX_MSG => Ok(Box::new(NetEcho::new(p.msg_size as u32))),
                 _ => Err(WorkloadError::Invalid(format!(
-                    "--msg-size {} must be from 1 byte to 1 MiB - 5",
-                    p.msg_size
+                    "--msg-size {} must be from 1 to {} bytes (the largest ECHO payload)",
+                    p.msg_size,
+                    grouped(MAX_MSG)
                 ))),
             }
         }
@@ -381,6 +397,73 @@ mod tests {
             WorkloadParams::from_arg_matches(&m).unwrap(),
             WorkloadParams::default()
         );
+    }
+
+    /// Issue 18: what a workload says of its queries per request holds for
+    /// its requests (the harness refuses a cell shorter than their wait).
+    #[test]
+    fn min_db_queries_is_the_fewest_queries_of_a_request() {
+        use crate::step::{Msg, Step};
+        for ops in [1, 3] {
+            let p = WorkloadParams {
+                ops_per_request: ops,
+                ..Default::default()
+            };
+            for info in catalog() {
+                let w = build(info.name, &p).unwrap();
+                let fewest = (0..500)
+                    .map(|i| {
+                        w.request(i)
+                            .steps()
+                            .iter()
+                            .filter(|s| {
+                                matches!(
+                                    s,
+                                    Step::Exchange {
+                                        msg: Msg::Get { .. } | Msg::Put { .. }
+                                    }
+                                )
+                            })
+                            .count() as u32
+                    })
+                    .min()
+                    .unwrap();
+                assert_eq!(w.min_db_queries(), fewest, "{} ops {ops}", info.name);
+            }
+        }
+    }
+
+    /// Issue 18: --msg-size states the limit it accepts, in bytes, in its
+    /// help and its error (the error said "1 MiB - 5" and accepted 1 MiB - 1).
+    #[test]
+    fn msg_size_states_the_limit_it_accepts() {
+        let echo = |msg_size| {
+            build(
+                "net-echo",
+                &WorkloadParams {
+                    msg_size,
+                    ..Default::default()
+                },
+            )
+        };
+        assert!(echo(MAX_MSG).is_ok());
+        let e = echo(MAX_MSG + 1).err().unwrap().to_string();
+        let limit = grouped(MAX_MSG);
+        assert_eq!(limit, "1,048,575");
+        assert!(e.contains(&format!("from 1 to {limit} bytes")), "{e}");
+        use clap::Args;
+        let help = WorkloadParams::augment_args(clap::Command::new("t"))
+            .render_long_help()
+            .to_string();
+        let line = help
+            .split("--msg-size")
+            .nth(1)
+            .unwrap()
+            .split("--records")
+            .next()
+            .unwrap()
+            .replace(|c: char| c.is_whitespace(), " ");
+        assert!(line.contains(&format!("from 1 to {limit}")), "{line}");
     }
 
     #[test]

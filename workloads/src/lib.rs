@@ -47,6 +47,13 @@ pub trait Workload: Send + Sync {
     fn service(&self) -> Option<Service> {
         None
     }
+    /// The fewest database queries (GET or PUT) any request makes, one
+    /// after the other: each waits the server's service time
+    /// (`--db-latency`), so no request takes less than that many times it.
+    /// 0 for workloads that query no database.
+    fn min_db_queries(&self) -> u32 {
+        0
+    }
 }
 
 /// Errors from building a workload or preparing its data.

@@ -159,6 +159,13 @@ impl Workload for DbYcsb {
     fn service(&self) -> Option<Service> {
         Some(Service::Db)
     }
+    fn min_db_queries(&self) -> u32 {
+        // Read-modify-write: a GET then a PUT per operation.
+        match self.mix {
+            Mix::F => 2 * self.ops,
+            _ => self.ops,
+        }
+    }
 }
 
 /// Queries a web request makes before it renders.
@@ -211,6 +218,9 @@ impl Workload for DbWeb {
     fn service(&self) -> Option<Service> {
         Some(Service::Db)
     }
+    fn min_db_queries(&self) -> u32 {
+        WEB_QUERIES as u32
+    }
 }
 
 /// One query, then a compute step of `work` bytes of hashing: the mixed
@@ -255,6 +265,9 @@ impl Workload for MixedDb {
     }
     fn service(&self) -> Option<Service> {
         Some(Service::Db)
+    }
+    fn min_db_queries(&self) -> u32 {
+        1
     }
 }
 

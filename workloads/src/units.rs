@@ -7,6 +7,8 @@ use std::time::Duration;
 pub enum UnitError {
     #[error("cannot parse duration '{0}' (examples: 5s, 500ms, 2m, 1.5s)")]
     Duration(String),
+    #[error("cannot parse duration '{0}': a duration cannot be negative (examples: 5s, 500ms, 2m, 1.5s)")]
+    NegativeDuration(String),
     #[error("cannot parse size '{0}' (examples: 4096, 4K, 128KiB, 1G)")]
     Size(String),
 }
@@ -15,6 +17,9 @@ pub enum UnitError {
 pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
     let err = || UnitError::Duration(s.to_string());
     let t = s.trim();
+    if t.starts_with('-') && t[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return Err(UnitError::NegativeDuration(s.to_string()));
+    }
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
@@ -78,6 +83,40 @@ pub fn duration_arg(s: &str) -> Result<Duration, String> {
     parse_duration(s).map_err(|e| e.to_string())
 }
 
+/// What a count must be, for the value typed: `a count cannot be
+/// negative: give a whole number of at least 1`.
+pub fn count_hint(s: &str, max: Option<u64>) -> String {
+    let want = match max {
+        Some(m) => format!("a whole number from 1 to {m}"),
+        None => "a whole number of at least 1".to_string(),
+    };
+    let t = s.trim();
+    match t.parse::<u64>() {
+        Ok(0) => "must be at least 1".to_string(),
+        Ok(n) if max.is_some_and(|m| n > m) => format!("must be at most {}", max.unwrap_or(n)),
+        _ if t.starts_with('-') => format!("a count cannot be negative: give {want}"),
+        _ => format!("not a whole number: give {want}"),
+    }
+}
+
+/// clap's parser for counts of at least 1 (`--repeat`, `--requests`):
+/// a negative number, 0 or a word each say what is expected.
+pub fn count_arg(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(count_hint(s, None)),
+    }
+}
+
+/// [`count_arg`] for counts held in a `u32`.
+pub fn count_arg_u32(s: &str) -> Result<u32, String> {
+    let max = u64::from(u32::MAX);
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n as u32),
+        _ => Err(count_hint(s, Some(max))),
+    }
+}
+
 /// Serde for durations as the parser reads them (`"5s"`, `"250ms"`), so
 /// run.json and suite files spell them as the command line does.
 pub mod serde_duration {
@@ -116,6 +155,11 @@ mod tests {
         for bad in ["", "s", "5x", "-1s", "1..2s", "fast"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+        // Issue 18: a negative duration says so (it read as an unknown flag).
+        assert!(parse_duration("-1s")
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be negative"));
         assert_eq!(format_duration(Duration::from_millis(500)), "500ms");
         assert_eq!(format_duration(Duration::from_secs(3)), "3s");
     }
@@ -129,6 +173,25 @@ mod tests {
         assert!(parse_size("1.5G").is_err());
         assert!(parse_size("99999999999T").is_err());
         assert!(parse_size("4X").is_err());
+    }
+
+    /// Issue 18: a count given as -1, 0 or a word says what is expected.
+    #[test]
+    fn counts_say_what_is_expected() {
+        assert_eq!(count_arg("3"), Ok(3));
+        assert_eq!(
+            count_arg("-1").unwrap_err(),
+            "a count cannot be negative: give a whole number of at least 1"
+        );
+        assert_eq!(count_arg("0").unwrap_err(), "must be at least 1");
+        assert!(count_arg("x")
+            .unwrap_err()
+            .starts_with("not a whole number"));
+        assert_eq!(count_arg_u32("7"), Ok(7));
+        assert_eq!(
+            count_arg_u32("5000000000").unwrap_err(),
+            "must be at most 4294967295"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use iobound_workloads::dataset::Prepared;
 use iobound_workloads::WorkloadParams;
 
 use super::runtime::{block_on, gather, sleep, spawn, spawn_eager, Event, Tracer};
@@ -54,6 +55,74 @@ impl Figures {
     }
     fn put(&mut self, name: &'static str, v: f64) {
         self.0.push((name, v));
+    }
+}
+
+/// What chapters `chapters` need, checked before the first line is
+/// printed: an event loop that starts (io_uring), and for chapter 4 a data
+/// directory that can hold its file (created when missing).
+pub fn check(chapters: &[usize], s: &Settings) -> Result<(), LessonError> {
+    if chapters.is_empty() {
+        return Ok(());
+    }
+    check_runtime()?;
+    if chapters.contains(&4) {
+        run::check_data_dir(&s.data_dir, &data_files(s))?;
+    }
+    Ok(())
+}
+
+/// Chapter 4's file-randread parameters: a 256 MiB data file.
+fn io_params() -> WorkloadParams {
+    WorkloadParams {
+        file_size: 256 << 20,
+        ..Default::default()
+    }
+}
+
+/// The data files chapter 4 reads (path, size), under `--data-dir`.
+pub fn data_files(s: &Settings) -> Vec<(std::path::PathBuf, u64)> {
+    iobound_workloads::build("file-randread", &io_params())
+        .map(|w| {
+            w.files()
+                .iter()
+                .map(|f| (iobound_workloads::dataset::path_for(&s.data_dir, f), f.size))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Says, in the transcript, which data file chapter 4 prepares and how
+/// big it is before creating it, and whether it was created or reused, as
+/// `iobound run` does.
+struct Preparing<'a>(&'a Transcript, crate::lang::Lang);
+
+impl run::Observer for Preparing<'_> {
+    fn preparing(&mut self, path: &std::path::Path, size: u64) {
+        self.0.say(
+            Kind::Explain,
+            format!(
+                "{} {} ({}){}",
+                self.1.pick("preparing", "préparation de"),
+                path.display(),
+                crate::output::human::bytes(size as f64),
+                self.1.pick(
+                    ", kept for later runs (`iobound clean` removes it)...",
+                    ", gardé pour les prochaines fois (`iobound clean` le supprime)..."
+                )
+            ),
+        );
+    }
+
+    fn prepared(&mut self, path: &std::path::Path, how: Prepared, took: Duration) {
+        let what = match how {
+            Prepared::Reused => self.1.pick("reused", "réutilisé :"),
+            Prepared::Created => self.1.pick("created", "créé :"),
+        };
+        self.0.say(
+            Kind::Explain,
+            format!("{what} {} ({:.1} s)", path.display(), took.as_secs_f64()),
+        );
     }
 }
 
@@ -367,7 +436,11 @@ fn measure(
         &mut run::Silent,
     );
     match (cell.status, cell.summary) {
-        (Status::Ok, Some(sum)) => Ok(sum.throughput_rps),
+        // A ratio of two measurements is printed: neither may be 0.
+        (Status::Ok, Some(sum)) if sum.throughput_rps > 0.0 => Ok(sum.throughput_rps),
+        (Status::Ok, Some(_)) => Err(LessonError::Measure(format!(
+            "{workload} on {mode}: no request completed"
+        ))),
         _ => Err(LessonError::Measure(format!(
             "{workload} on {mode}: {}",
             cell.reason.unwrap_or_default()
@@ -401,10 +474,7 @@ fn chapter4(s: &Settings, out: &Transcript) -> Result<Figures, LessonError> {
     run::ensure_writable_dir(&s.data_dir).map_err(|e| {
         LessonError::Measure(format!("data directory {}: {e}", s.data_dir.display()))
     })?;
-    let io_params = WorkloadParams {
-        file_size: 256 << 20,
-        ..Default::default()
-    };
+    let io_params = io_params();
     // O_DIRECT makes every read wait on the device; a filesystem without it
     // (tmpfs) only has the page cache, where reads barely wait at all.
     let direct = {
@@ -414,7 +484,7 @@ fn chapter4(s: &Settings, out: &Transcript) -> Result<Figures, LessonError> {
             &io_params,
             &s.data_dir,
             &mut done,
-            &mut run::Silent,
+            &mut Preparing(out, l),
         )
         .map_err(|e| LessonError::Measure(e.to_string()))?;
         crate::exec::FileSet::open(&ready.files, true).is_ok()

@@ -119,4 +119,15 @@ pub enum LessonError {
     Measure(String),
     #[error("no chapter {0}: chapters are 1 to {max}", max = chapters::COUNT)]
     NoChapter(usize),
+    /// The data directory cannot hold chapter 4's file: bad input, found
+    /// before any line is printed.
+    #[error(transparent)]
+    DataDir(#[from] crate::run::Preflight),
+}
+
+impl LessonError {
+    /// Whether the user's input is at fault (exit status 2).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, LessonError::DataDir(_))
+    }
 }

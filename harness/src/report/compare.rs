@@ -21,6 +21,78 @@ pub struct Change {
     pub beyond_noise: bool,
 }
 
+/// Two runs that cannot be compared: bad input (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{a} and {b} are the same run{}: compare it with another run", id_text(.id))]
+    SameRun { a: String, b: String, id: String },
+    #[error(
+        "{a} and {b} share no cell: {a} has {first_a}{}, {b} has {first_b}{}; compare runs \
+         with cells in common (the same workload, engine and concurrency)",
+        more(*.count_a), more(*.count_b)
+    )]
+    NoCommonCell {
+        a: String,
+        b: String,
+        first_a: String,
+        count_a: usize,
+        first_b: String,
+        count_b: usize,
+    },
+}
+
+fn id_text(id: &str) -> String {
+    if id.is_empty() {
+        String::new()
+    } else {
+        format!(" ({id})")
+    }
+}
+
+fn more(count: usize) -> String {
+    if count > 1 {
+        format!(" and {} more", count - 1)
+    } else {
+        String::new()
+    }
+}
+
+/// Refuses what a comparison could not say anything about: a run compared
+/// with itself (`same_dir`: the two directories are one; or both record
+/// the same run id, machine and plan), and two runs with no cell in
+/// common. `a` and `b` name the directories.
+pub fn refuse(
+    (a, before): (&str, &Run),
+    (b, after): (&str, &Run),
+    same_dir: bool,
+) -> Result<(), CompareError> {
+    let same_record = !before.run_id.is_empty()
+        && before.run_id == after.run_id
+        && before.system == after.system
+        && before.plan == after.plan;
+    if same_dir || same_record {
+        return Err(CompareError::SameRun {
+            a: a.to_string(),
+            b: b.to_string(),
+            id: before.run_id.clone(),
+        });
+    }
+    let (x, y) = (super::model::build(before), super::model::build(after));
+    if changes(&x, &y).is_empty() {
+        let (only_a, only_b) = unmatched(&x, &y);
+        let first = |v: &[String]| v.first().cloned().unwrap_or_else(|| "no cell".into());
+        return Err(CompareError::NoCommonCell {
+            a: a.to_string(),
+            b: b.to_string(),
+            first_a: first(&only_a),
+            count_a: only_a.len(),
+            first_b: first(&only_b),
+            count_b: only_b.len(),
+        });
+    }
+    Ok(())
+}
+
 fn noise(a: &Point, b: &Point) -> f64 {
     if a.reps > 1 && b.reps > 1 {
         a.throughput
@@ -317,6 +389,35 @@ mod tests {
             head.contains("cells do not match") && head.contains("1 only before"),
             "{head}"
         );
+    }
+
+    /// Issue 18: a run compared with itself, and two runs with no cell in
+    /// common, are refused with the reason (both exited 0, the second with
+    /// an empty table).
+    #[test]
+    fn a_run_with_itself_or_without_common_cells_is_refused() {
+        let a = fixture();
+        let e = refuse(("A", &run(&a)), ("A", &run(&a)), true).unwrap_err();
+        assert!(
+            e.to_string().starts_with("A and A are the same run ("),
+            "{e}"
+        );
+        // A copy of the directory is the same run too.
+        let e = refuse(("A", &run(&a)), ("B", &run(&a)), false).unwrap_err();
+        assert!(matches!(e, CompareError::SameRun { .. }), "{e}");
+        // Another run of the same cells compares.
+        let mut b = a.clone();
+        b["run_id"] = "20990101-000000".into();
+        assert!(refuse(("A", &run(&a)), ("B", &run(&b)), false).is_ok());
+        // No cell in common: each side's first cell is named.
+        for c in b["cells"].as_array_mut().unwrap() {
+            c["cell"]["concurrency"] = (c["cell"]["concurrency"].as_u64().unwrap() + 1000).into();
+        }
+        let e = refuse(("A", &run(&a)), ("B", &run(&b)), false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("A and B share no cell: A has "), "{e}");
+        assert!(e.contains(" c1001") && e.contains(", B has "), "{e}");
     }
 
     /// Runs whose groups hashed different amounts (say) are said to differ:

@@ -7,7 +7,7 @@ use std::path::Path;
 use base64::Engine as _;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use iobound_workloads::{Class, Model};
 
@@ -119,10 +119,12 @@ pub struct Run {
     /// Why run.json could not be read, when the run was rebuilt from its
     /// cell files instead (run.json is never a cell).
     pub run_json_error: Option<String>,
+    /// run.json was not there: the run was rebuilt from its cell files.
+    pub run_json_missing: bool,
 }
 
 /// What run.json says of an engine.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct EngineRecord {
     pub name: String,
     pub model: Model,
@@ -131,7 +133,7 @@ pub struct EngineRecord {
 }
 
 /// What run.json says of a workload.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct WorkloadRecord {
     pub name: String,
     pub class: Class,
@@ -301,12 +303,15 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
 pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
     let run_json = dir.join("run.json");
     let mut fallback_note = None;
+    let mut run_json_missing = false;
     match std::fs::read(&run_json) {
         Ok(bytes) => match parse_run(&bytes) {
             Ok(run) => return Ok(run),
             Err(e) => fallback_note = Some(e.to_string()),
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            run_json_missing = true;
+        }
         Err(source) => {
             return Err(LoadError::Read {
                 path: run_json,
@@ -334,6 +339,7 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         ..Run::default()
     };
     run.run_json_error = fallback_note;
+    run.run_json_missing = run_json_missing;
     for f in &files {
         let stem = f
             .file_stem()
@@ -366,6 +372,20 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
             Err(why) => run.unreadable.push((stem, why)),
         }
     }
+    // Engines the v1 list lacks, as this binary describes them: without
+    // run.json there is no record of them.
+    for c in &run.cells {
+        if run.engines.iter().all(|e| e.name != c.key.mode) {
+            if let Some(e) = crate::engine::by_name(&c.key.mode) {
+                let d = e.describe();
+                run.engines.push(EngineRecord {
+                    name: d.name.to_string(),
+                    model: d.model,
+                    summary: d.summary.to_string(),
+                });
+            }
+        }
+    }
     if run.cells.is_empty() && run.unreadable.is_empty() {
         return Err(match run.run_json_error {
             Some(why) => LoadError::Unreadable {
@@ -376,6 +396,59 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         });
     }
     Ok(run)
+}
+
+/// run.json for a run read back from its cell files (`load_dir` without a
+/// run.json): the cell documents as written, the plan (unreadable cells
+/// included, so they stay missing), and the engines and workloads the
+/// cells used. What no cell records (the suite's name and description, the
+/// commit) stays empty. Checked to read back.
+pub fn run_json_from_cells(dir: &Path, run: &Run, lang: Lang) -> Result<Vec<u8>, LoadError> {
+    let mut cells = Vec::new();
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    for stem in &run.plan {
+        if run.unreadable.iter().any(|(n, _)| n == stem) {
+            continue;
+        }
+        let path = dir.join(format!("{stem}.json"));
+        let bytes = std::fs::read(&path).map_err(|source| LoadError::Read { path, source })?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| LoadError::Json(e.to_string()))?;
+        if !groups.contains(&v["config"]) {
+            groups.push(v["config"].clone());
+        }
+        cells.push(v);
+    }
+    let engines: Vec<&EngineRecord> = run
+        .engines
+        .iter()
+        .filter(|e| run.cells.iter().any(|c| c.key.mode == e.name))
+        .collect();
+    let workloads: Vec<&WorkloadRecord> = run
+        .workloads
+        .iter()
+        .filter(|w| run.cells.iter().any(|c| c.key.workload == w.name))
+        .collect();
+    let doc = serde_json::json!({
+        "schema": super::RUN_SCHEMA,
+        "run_id": run.run_id,
+        "suite": run.suite,
+        "description": run.description,
+        "repeat": run.repeat.max(1),
+        "iobound_version": run.version,
+        "git_commit": run.commit,
+        "lang": lang,
+        "system": run.system,
+        "groups": groups,
+        "engines": engines,
+        "workloads": workloads,
+        "plan": run.plan,
+        "cells": cells,
+    });
+    let mut bytes = serde_json::to_vec(&doc).map_err(|e| LoadError::Json(e.to_string()))?;
+    bytes.push(b'\n');
+    parse_run(&bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -413,6 +486,43 @@ mod tests {
         assert_eq!(run.cells.len(), 1);
         assert!(run.run_json_error.is_some());
         assert!(run.unreadable.iter().all(|(n, _)| n != "run.json"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 18: a run directory without run.json is known as such (the
+    /// report said run.json "does not record its language"), and run.json
+    /// is rebuilt from the cells: the same cells read back.
+    #[test]
+    fn a_missing_run_json_is_known_and_rebuilt_from_the_cells() {
+        let dir = std::env::temp_dir().join(format!("iobound-load-missing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run/run.json");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
+        let all = v["cells"].as_array().unwrap();
+        for c in all {
+            let key: CellKey = serde_json::from_value(c["cell"].clone()).unwrap();
+            let stem = key.stem(c["rep"].as_u64().map(|r| r as u32));
+            std::fs::write(dir.join(format!("{stem}.json")), c.to_string()).unwrap();
+        }
+        let run = load_dir(&dir).unwrap();
+        assert!(run.run_json_missing && run.run_json_error.is_none());
+        let bytes = run_json_from_cells(&dir, &run, Lang::Fr).unwrap();
+        std::fs::write(dir.join("run.json"), &bytes).unwrap();
+        let again = load_dir(&dir).unwrap();
+        assert!(!again.run_json_missing);
+        assert_eq!((again.lang, again.lang_recorded), (Lang::Fr, true));
+        assert_eq!(again.cells.len(), all.len());
+        assert_eq!(again.run_id, v["run_id"].as_str().unwrap());
+        // Every engine of the cells, with the model the run recorded.
+        let recorded = parse_run(&serde_json::to_vec(&v).unwrap()).unwrap();
+        for c in &again.cells {
+            let e = again.engines.iter().find(|e| e.name == c.key.mode).unwrap();
+            let r = recorded.engines.iter().find(|r| r.name == e.name).unwrap();
+            assert_eq!(e.model, r.model, "{}", e.name);
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -28,7 +28,7 @@ pub mod summary;
 
 pub use cell::{raise_open_file_limit, run_cell, CellOptions};
 pub use dir::{utc_stamp, write_cell};
-pub use preflight::{preflight, Preflight};
+pub use preflight::{check_data_dir, db_table, preflight, Preflight};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

@@ -89,17 +89,26 @@ fn to_write(path: &Path, size: u64) -> u64 {
 /// directories are usable, and every data file the run will create fits in
 /// the free space of its file system. Refusals are bad input (exit 2).
 pub fn preflight(suite: &Suite) -> Result<(), Preflight> {
-    // Checking a directory creates it (the only sure test of a path that
-    // does not exist yet); when the input is refused, nothing may be left.
     let mut dirs: Vec<&Path> = vec![&suite.out];
     dirs.extend(suite.groups.iter().map(|g| g.file.data_dir.as_path()));
+    leaving_nothing(&dirs, || preflight_checks(suite))
+}
+
+/// Runs `checks`; when they refuse, removes the directories among `dirs`
+/// (and their ancestors) that they created. Checking a directory creates
+/// it (the only sure test of a path that does not exist yet), and refused
+/// input may leave nothing behind.
+fn leaving_nothing(
+    dirs: &[&Path],
+    checks: impl FnOnce() -> Result<(), Preflight>,
+) -> Result<(), Preflight> {
     let created: Vec<PathBuf> = dirs
         .iter()
         .flat_map(|d| d.ancestors())
         .filter(|a| !a.as_os_str().is_empty() && !a.exists())
         .map(Path::to_path_buf)
         .collect();
-    let checked = preflight_checks(suite);
+    let checked = checks();
     if checked.is_err() {
         // Deepest first; only directories still empty go.
         let mut created = created;
@@ -109,6 +118,50 @@ pub fn preflight(suite: &Suite) -> Result<(), Preflight> {
         }
     }
     checked
+}
+
+/// The checks of [`preflight`] for one data directory, for the commands
+/// that write there without a run (`serve db`, `lesson 4`): the directory
+/// is usable (created when missing) and `files` (path, size) fit in its
+/// free space.
+pub fn check_data_dir(dir: &Path, files: &[(PathBuf, u64)]) -> Result<(), Preflight> {
+    leaving_nothing(&[dir], || {
+        if let Some(why) = unusable_dir(dir) {
+            return Err(Preflight::Dir {
+                flag: "--data-dir",
+                path: dir.to_path_buf(),
+                why,
+            });
+        }
+        let need: u64 = files.iter().map(|(p, size)| to_write(p, *size)).sum();
+        match free_space(dir) {
+            Some(free) if need > free => Err(Preflight::Space {
+                dir: dir.to_path_buf(),
+                need,
+                free,
+                what: files
+                    .iter()
+                    .map(|(p, size)| {
+                        format!(
+                            "{} {}",
+                            p.file_name().unwrap_or_default().to_string_lossy(),
+                            crate::output::human::bytes(*size as f64)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            _ => Ok(()),
+        }
+    })
+}
+
+/// The database server's table under `dir`, and its size, for `records`.
+pub fn db_table(dir: &Path, records: u64) -> (PathBuf, u64) {
+    (
+        dir.join(format!("iobound-db-{records}.dat")),
+        (records * 1024).div_ceil(4096) * 4096,
+    )
 }
 
 fn preflight_checks(suite: &Suite) -> Result<(), Preflight> {
@@ -140,11 +193,7 @@ fn preflight_checks(suite: &Suite) -> Result<(), Preflight> {
             }
             // The database server's table, created under the same directory.
             if workload.service() == Some(Service::Db) && cfg.target.is_none() {
-                let size = (cfg.file.params.records * 1024).div_ceil(4096) * 4096;
-                files.push((
-                    data_dir.join(format!("iobound-db-{}.dat", cfg.file.params.records)),
-                    size,
-                ));
+                files.push(db_table(data_dir, cfg.file.params.records));
             }
         }
         for (path, size) in files {
