@@ -705,17 +705,20 @@ mod tests {
         if !available() {
             return;
         }
-        let s = settings(10.0);
+        let s = settings(5.0);
         let f = run(5, &s, &Transcript::new(false)).unwrap();
-        // Never early; late only by scheduling noise (these machines are shared).
+        // Never early. The task overlapping the pause is what is tested: one
+        // after the other would take 1.5x the overlapped total, so anything
+        // under 1.45x is overlap plus the scheduling noise of a shared
+        // machine (a timed bound tighter than that failed under load).
         for (name, want) in [
-            ("paused_s", 0.1),
-            ("total_s", 0.2),
-            ("lazy_paused_s", 0.1),
-            ("lazy_total_s", 0.2),
+            ("paused_s", 0.2),
+            ("total_s", 0.4),
+            ("lazy_paused_s", 0.2),
+            ("lazy_total_s", 0.4),
         ] {
             let got = f.get(name).unwrap();
-            assert!(got >= want && got < want * 1.25, "{name}: {got}");
+            assert!(got >= want && got < want * 1.45, "{name}: {got}");
         }
     }
 
