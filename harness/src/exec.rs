@@ -199,6 +199,11 @@ impl Op {
             Op::Recv { .. } => "recv",
         }
     }
+
+    /// Whether it goes over the slot's connection.
+    pub fn is_net(&self) -> bool {
+        matches!(self, Op::Send { .. } | Op::Recv { .. })
+    }
 }
 
 fn no_conn() -> std::io::Error {
@@ -238,6 +243,111 @@ pub struct Done {
     pub bytes: u64,
     /// Its compute steps' digests, folded with [`fold`].
     pub digest: u64,
+}
+
+/// What a request needs next, as [`Steps::next`] says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Todo {
+    /// An operation to perform (a syscall, an io_uring entry, a future),
+    /// then to report with [`Steps::completed`].
+    Io(Op),
+    /// A computation to run (on this thread, or on a pool), then to report
+    /// with [`Steps::computed`].
+    Compute(Kernel, Input),
+    /// Every step is done.
+    Done(Done),
+}
+
+/// A request's steps walked one operation at a time: the one step loop
+/// every engine drives, whatever it waits with — a blocked thread, an
+/// io_uring completion, a runtime's future. It resolves each step into an
+/// operation ([`FileSet::resolve`]), follows a step that takes several
+/// (a send then a receive), and accounts for bytes and digests; the engine
+/// only performs what it is told and reports back.
+#[derive(Debug, Clone, Copy)]
+pub struct Steps {
+    req: Request,
+    /// Index of the current step.
+    step: usize,
+    /// The current step's operation, resolved and not yet completed.
+    op: Option<Op>,
+    done: Done,
+}
+
+impl Steps {
+    pub fn new(req: Request) -> Self {
+        Steps {
+            req,
+            step: 0,
+            op: None,
+            done: Done::default(),
+        }
+    }
+
+    /// Whether the request has no step at all.
+    pub fn is_empty(&self) -> bool {
+        self.req.is_empty()
+    }
+
+    /// What the request needs now. Asking again before reporting gives the
+    /// same answer (an operation is resolved once).
+    #[inline]
+    pub fn next(&mut self, files: &FileSet, bufs: &mut IoBufs) -> Todo {
+        if let Some(op) = self.op {
+            return Todo::Io(op);
+        }
+        match self.req.steps().get(self.step) {
+            None => Todo::Done(self.done),
+            Some(&Step::Compute { kernel, input }) => Todo::Compute(kernel, input),
+            Some(step) => {
+                let op = files.resolve(step, bufs);
+                self.op = Some(op);
+                Todo::Io(op)
+            }
+        }
+    }
+
+    /// Reports the current operation's result: checks it, and moves to the
+    /// step's next operation or to the next step.
+    #[inline]
+    pub fn completed(
+        &mut self,
+        files: &FileSet,
+        moved: std::io::Result<usize>,
+        bufs: &mut IoBufs,
+        verify: bool,
+    ) -> Result<(), StepError> {
+        let op = self.op.take().expect("an operation was asked for");
+        let moved = moved.map_err(|source| StepError::Io {
+            op: op.name(),
+            source,
+        })?;
+        match files.complete(&op, moved, bufs, verify)? {
+            After::Next(next) => self.op = Some(next),
+            After::Done(bytes) => {
+                self.done.bytes += bytes;
+                self.step += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the current computation's digest.
+    #[inline]
+    pub fn computed(&mut self, digest: u64) {
+        self.done.digest = fold(self.done.digest, digest);
+        self.step += 1;
+    }
+
+    /// Whether every step is done.
+    pub fn finished(&self) -> bool {
+        self.op.is_none() && self.step >= self.req.len()
+    }
+
+    /// What the finished steps moved and computed.
+    pub fn done(&self) -> Done {
+        self.done
+    }
 }
 
 /// Folds a digest into a running checksum. Addition commutes, so the checksum
@@ -480,35 +590,22 @@ impl FileSet {
         bufs: &mut IoBufs,
         verify: bool,
     ) -> Result<Done, StepError> {
-        let mut done = Done::default();
-        for step in req.steps() {
-            match *step {
-                Step::Compute { kernel, input } => {
-                    let d = self.compute(kernel, input, bufs.read.as_slice());
-                    done.digest = fold(done.digest, d);
-                    continue;
-                }
-                Step::Exchange { .. } => self.ensure_conn(bufs)?,
-                _ => {}
-            }
-            let mut op = self.resolve(step, bufs);
-            loop {
-                let moved = self
-                    .run_blocking(&op, bufs)
-                    .map_err(|source| StepError::Io {
-                        op: op.name(),
-                        source,
-                    })?;
-                match self.complete(&op, moved, bufs, verify)? {
-                    After::Next(next) => op = next,
-                    After::Done(bytes) => {
-                        done.bytes += bytes;
-                        break;
+        let mut steps = Steps::new(*req);
+        loop {
+            match steps.next(self, bufs) {
+                Todo::Io(op) => {
+                    if op.is_net() {
+                        self.ensure_conn(bufs)?;
                     }
+                    let moved = self.run_blocking(&op, bufs);
+                    steps.completed(self, moved, bufs, verify)?;
                 }
+                Todo::Compute(kernel, input) => {
+                    steps.computed(self.compute(kernel, input, bufs.read.as_slice()));
+                }
+                Todo::Done(done) => return Ok(done),
             }
         }
-        Ok(done)
     }
 }
 

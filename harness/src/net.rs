@@ -11,8 +11,9 @@ use iobound_workloads::Msg;
 
 use crate::exec::{After, IoBufs, Op, StepError};
 
-/// How long a blocking send or receive may wait on the server.
-const PEER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a send or receive may wait on a silent server, in every engine
+/// whose sockets have timeouts (blocking ones, glommio's).
+pub const PEER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Where an exchange stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

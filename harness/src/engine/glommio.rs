@@ -54,16 +54,16 @@ use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ::glommio::io::{BufferedFile, DmaFile, OpenOptions, ReadResult};
 use ::glommio::net::TcpStream;
 use ::glommio::{CpuSet, LocalExecutorBuilder, Placement, PoolPlacement};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use iobound_workloads::{Model, Request, Step, Workload};
+use iobound_workloads::{Model, Request, Workload};
 
 use super::{CellCtx, Engine, EngineError, OptionSet, Settings};
-use crate::exec::{fold, After, Done, IoBufs, Op, StepError};
+use crate::exec::{Done, IoBufs, Op, StepError, Steps, Todo};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::Recorder;
 
@@ -104,9 +104,6 @@ const OPTIONS: super::Options = super::Options::of::<GlommioOptions>();
 const DEFAULT_IO_MEMORY: usize = 10 << 20;
 /// glommio refuses to build an executor below this RLIMIT_MEMLOCK.
 const MIN_MEMLOCK: u64 = 512 << 10;
-/// How long a send or receive may wait on the server before the cell fails
-/// (the blocking engines' socket timeout; glommio's timers enforce it here).
-const PEER_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Engine for Glommio {
     fn name(&self) -> &'static str {
@@ -567,8 +564,8 @@ async fn connect(addr: SocketAddr) -> Result<TcpStream, StepError> {
     };
     let s = TcpStream::connect(addr).await.map_err(failed)?;
     s.set_nodelay(true)
-        .and_then(|()| s.set_read_timeout(Some(PEER_TIMEOUT)))
-        .and_then(|()| s.set_write_timeout(Some(PEER_TIMEOUT)))
+        .and_then(|()| s.set_read_timeout(Some(crate::net::PEER_TIMEOUT)))
+        .and_then(|()| s.set_write_timeout(Some(crate::net::PEER_TIMEOUT)))
         .map_err(failed)?;
     Ok(s)
 }
@@ -618,41 +615,31 @@ impl Task {
         Ok(())
     }
 
-    /// Every step of `req` in order: the interpreter's resolve, complete and
-    /// compute, with glommio doing the I/O.
+    /// Every step of `req` in order ([`Steps`]), with glommio doing the I/O.
     async fn request(&mut self, shard: &Shard<'_>, req: &Request) -> Result<Done, StepError> {
         let files = shard.ctx.files;
-        let mut done = Done::default();
+        let mut steps = Steps::new(*req);
         self.last = None;
-        for step in req.steps() {
-            if let Step::Compute { kernel, input } = *step {
-                // The step waits its turn at the back of glommio's run
-                // queue, as uring's compute steps wait in its ready queue.
-                // glommio is cooperative: without this, a task with no I/O
-                // left to await would never give way, and one slot would
-                // run every request of a compute-only cell while the others
-                // starved.
-                futures_lite::future::yield_now().await;
-                let last = self.last.as_deref().unwrap_or(self.bufs.read.as_slice());
-                done.digest = fold(done.digest, files.compute(kernel, input, last));
-                continue;
-            }
-            let mut op = files.resolve(step, &mut self.bufs);
-            loop {
-                let moved = self.io(shard, op).await.map_err(|source| StepError::Io {
-                    op: op.name(),
-                    source,
-                })?;
-                match files.complete(&op, moved, &mut self.bufs, shard.ctx.verify)? {
-                    After::Next(next) => op = next,
-                    After::Done(bytes) => {
-                        done.bytes += bytes;
-                        break;
-                    }
+        loop {
+            match steps.next(files, &mut self.bufs) {
+                Todo::Compute(kernel, input) => {
+                    // The step waits its turn at the back of glommio's run
+                    // queue, as uring's compute steps wait in its ready
+                    // queue. glommio is cooperative: without this, a task
+                    // with no I/O left to await would never give way, and
+                    // one slot would run every request of a compute-only
+                    // cell while the others starved.
+                    futures_lite::future::yield_now().await;
+                    let last = self.last.as_deref().unwrap_or(self.bufs.read.as_slice());
+                    steps.computed(files.compute(kernel, input, last));
                 }
+                Todo::Io(op) => {
+                    let moved = self.io(shard, op).await;
+                    steps.completed(files, moved, &mut self.bufs, shard.ctx.verify)?;
+                }
+                Todo::Done(done) => return Ok(done),
             }
         }
-        Ok(done)
     }
 
     /// Runs one operation on glommio; returns the bytes it moved.
@@ -712,8 +699,10 @@ mod tests {
     use crate::exec::FileSet;
     use crate::load::Bound;
     use crate::record::{merge, Progress};
+    use iobound_workloads::Step;
     use iobound_workloads::{build, dataset, Input, Kernel, WorkloadParams};
     use std::sync::Mutex;
+    use std::time::Duration;
 
     fn uring_here() -> bool {
         let ok = crate::ring::UringSupport::detect().available && memlock_too_low().is_none();

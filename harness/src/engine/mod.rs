@@ -501,6 +501,15 @@ pub(crate) fn join_workers<'s>(
     }
 }
 
+/// How long past the deadline an event loop's requests may go without any
+/// completing before the cell fails (a server that stopped answering).
+pub(crate) const STALL: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A thread or process count: as given, or one per core.
+pub(crate) fn or_per_core(n: Option<usize>) -> usize {
+    n.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// The message of a panic's payload.
 pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()

@@ -37,8 +37,7 @@ pub struct Options {
 impl Options {
     /// The pool's size: as given, or one thread per core.
     pub fn threads(&self) -> usize {
-        self.pool_threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        super::or_per_core(self.pool_threads)
     }
 }
 

@@ -62,10 +62,10 @@ use ::tokio::net::TcpStream;
 use ::tokio::runtime::{Builder, Runtime};
 use ::tokio::task::JoinHandle;
 
-use iobound_workloads::{Model, Request, Step};
+use iobound_workloads::{Model, Request};
 
 use super::{CellCtx, Engine, EngineError, OptionSet, Options, Settings};
-use crate::exec::{fold, After, Done, IoBufs, Op, StepError};
+use crate::exec::{Done, IoBufs, Op, Steps, Todo};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::Recorder;
 
@@ -89,8 +89,7 @@ pub struct MtOptions {
 impl MtOptions {
     /// The runtime's workers: as given, or one per core (tokio's own default).
     pub fn workers(&self) -> usize {
-        self.tokio_workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        super::or_per_core(self.tokio_workers)
     }
 }
 
@@ -106,9 +105,6 @@ pub const BLOCKING_CAP: usize = 512;
 
 /// How often the task joiner looks for progress once the deadline has passed.
 const TICK: Duration = Duration::from_secs(1);
-/// How long past the deadline requests may go without any completing before
-/// the cell fails (a server that stopped answering), as on `uring`.
-const STALL: Duration = Duration::from_secs(20);
 
 impl Engine for Tokio {
     fn name(&self) -> &'static str {
@@ -352,7 +348,7 @@ async fn drive(
 }
 
 /// Waits for every task; the first error wins. Past the deadline, fails the
-/// cell when no request completes for a whole tick after [`STALL`].
+/// cell when no request completes for a whole tick after [`super::STALL`].
 async fn join(
     ctx: Ctx,
     clock: &Clock,
@@ -370,11 +366,11 @@ async fn join(
                 Ok(joined) => break joined,
                 Err(_) => {
                     let now = ctx.progress.total();
-                    if Instant::now() > deadline + STALL && now == seen {
+                    if Instant::now() > deadline + super::STALL && now == seen {
                         ctx.fail();
                         return Err(EngineError::Stalled {
                             in_flight: tasks[i..].iter().filter(|t| !t.is_finished()).count(),
-                            secs: STALL.as_secs(),
+                            secs: super::STALL.as_secs(),
                         });
                     }
                     seen = now;
@@ -455,40 +451,29 @@ async fn slot_loop(
     Ok(())
 }
 
-/// Runs every step of `req` in order. The buffers travel by value, since a
-/// file operation lends them to a blocking-pool thread.
+/// Runs every step of `req` in order ([`Steps`]). The buffers travel by
+/// value, since a file operation lends them to a blocking-pool thread.
 async fn request(
     ctx: Ctx,
     req: &Request,
     mut bufs: IoBufs,
     conn: &mut Option<TcpStream>,
 ) -> Result<(IoBufs, Done), EngineError> {
-    let mut done = Done::default();
-    for step in req.steps() {
-        if let Step::Compute { kernel, input } = *step {
+    let mut steps = Steps::new(*req);
+    loop {
+        match steps.next(ctx.files, &mut bufs) {
             // Inline, on the thread polling this task: its other tasks wait.
-            let d = ctx.files.compute(kernel, input, bufs.read.as_slice());
-            done.digest = fold(done.digest, d);
-            continue;
-        }
-        let mut op = ctx.files.resolve(step, &mut bufs);
-        loop {
-            let moved;
-            (bufs, moved) = perform(ctx, op, bufs, conn).await?;
-            let moved = moved.map_err(|source| StepError::Io {
-                op: op.name(),
-                source,
-            })?;
-            match ctx.files.complete(&op, moved, &mut bufs, ctx.verify)? {
-                After::Next(next) => op = next,
-                After::Done(bytes) => {
-                    done.bytes += bytes;
-                    break;
-                }
+            Todo::Compute(kernel, input) => {
+                steps.computed(ctx.files.compute(kernel, input, bufs.read.as_slice()));
             }
+            Todo::Io(op) => {
+                let moved;
+                (bufs, moved) = perform(ctx, op, bufs, conn).await?;
+                steps.completed(ctx.files, moved, &mut bufs, ctx.verify)?;
+            }
+            Todo::Done(done) => return Ok((bufs, done)),
         }
     }
-    Ok((bufs, done))
 }
 
 /// One operation: a send or receive on the task's tokio socket, or a file
@@ -537,7 +522,7 @@ mod tests {
     use crate::exec::FileSet;
     use crate::load::{Bound, Rate};
     use crate::record::{merge, Progress};
-    use iobound_workloads::{dataset, FileSpec, Input, Kernel, Workload};
+    use iobound_workloads::{dataset, FileSpec, Input, Kernel, Step, Workload};
 
     /// One small hash per request; notes the moment each request's steps
     /// were asked for, which the engines do once its wait is over.

@@ -16,12 +16,12 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use io_uring::{opcode, squeue, types};
-use iobound_workloads::{Input, Kernel, Request, Step};
+use iobound_workloads::{Input, Kernel, Request};
 
 use iobound_workloads::Model;
 
 use super::{CellCtx, Engine, EngineError, OptionSet, Options, Settings};
-use crate::exec::{fold, After, Done, IoBufs, Op, StepError};
+use crate::exec::{IoBufs, Op, Steps, Todo};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::Recorder;
 use crate::ring;
@@ -150,13 +150,10 @@ pub(crate) fn run_loop<'scope>(
             Ok(InFlight {
                 slot,
                 bufs: ctx.new_bufs()?,
-                req: Request::new(),
-                step: 0,
-                op: Op::Fdatasync { file: 0 },
+                steps: Steps::new(Request::new()),
                 start: Instant::now(),
                 sent: Instant::now(),
                 measured: false,
-                done: Done::default(),
                 wait: types::Timespec::new(),
             })
         })
@@ -239,8 +236,7 @@ pub(crate) fn run_loop<'scope>(
         ($id:expr, $digest:expr) => {
             let id = $id;
             let s = &mut slots[id];
-            s.done.digest = fold(s.done.digest, $digest);
-            s.step += 1;
+            s.steps.computed($digest);
             let next = s.advance(ctx, &clock, &mut rec, id, Instant::now());
             dispatch!(id, next);
         };
@@ -289,7 +285,10 @@ pub(crate) fn run_loop<'scope>(
         cq.sync();
         if late && cq.is_empty() && want > 0 {
             // A whole tick without a completion, long past the deadline.
-            if clock.deadline.is_some_and(|d| Instant::now() > d + STALL) {
+            if clock
+                .deadline
+                .is_some_and(|d| Instant::now() > d + super::STALL)
+            {
                 return Err(abandon_stalled(slots, in_flight));
             }
         }
@@ -322,29 +321,19 @@ pub(crate) fn run_loop<'scope>(
             let s = &mut slots[id];
             let now = Instant::now();
             let res = cqe.result();
-            let after = if res < 0 {
-                Err(StepError::Io {
-                    op: s.op.name(),
-                    source: std::io::Error::from_raw_os_error(-res),
-                })
+            let moved = if res < 0 {
+                Err(std::io::Error::from_raw_os_error(-res))
             } else {
-                ctx.files
-                    .complete(&s.op, res as usize, &mut s.bufs, ctx.verify)
+                Ok(res as usize)
             };
-            let next = match after {
-                Err(e) => {
-                    ctx.fail();
-                    failure.get_or_insert(e.into());
-                    continue;
-                }
-                // The same step goes on: the rest of a send, a receive.
-                Ok(After::Next(op)) => Next::Io(s.entry_for(op, id)),
-                Ok(After::Done(bytes)) => {
-                    s.done.bytes += bytes;
-                    s.step += 1;
-                    s.advance(ctx, &clock, &mut rec, id, now)
-                }
-            };
+            if let Err(e) = s.steps.completed(ctx.files, moved, &mut s.bufs, ctx.verify) {
+                ctx.fail();
+                failure.get_or_insert(e.into());
+                continue;
+            }
+            // The same step's next operation (the rest of a send, a
+            // receive), or the next step, or the slot's next request.
+            let next = s.advance(ctx, &clock, &mut rec, id, now);
             dispatch!(id, next);
         }
         // One round of the ready queue: slots that become ready during it
@@ -352,8 +341,8 @@ pub(crate) fn run_loop<'scope>(
         // The loop thread computes, and every other request waits meanwhile.
         for _ in 0..ready.len() {
             let id = ready.pop_front().expect("counted");
-            let s = &slots[id];
-            let Step::Compute { kernel, input } = s.req.steps()[s.step] else {
+            let s = &mut slots[id];
+            let Todo::Compute(kernel, input) = s.steps.next(ctx.files, &mut s.bufs) else {
                 unreachable!("only compute steps are queued as ready");
             };
             let digest = ctx.files.compute(kernel, input, s.bufs.read.as_slice());
@@ -400,9 +389,6 @@ enum Next {
 
 /// How long the loop sleeps at most before it looks at the clock again.
 const TICK: types::Timespec = types::Timespec::new().sec(1);
-/// How long past the deadline requests may stay without any completion
-/// before the cell fails (a server that stopped answering, typically).
-const STALL: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Gives up on requests that stopped completing, leaking their buffers as
 /// [`abandon`] does: the kernel may still complete them.
@@ -410,7 +396,7 @@ fn abandon_stalled(slots: Vec<InFlight>, in_flight: usize) -> EngineError {
     std::mem::forget(slots);
     EngineError::Stalled {
         in_flight,
-        secs: STALL.as_secs(),
+        secs: super::STALL.as_secs(),
     }
 }
 
@@ -445,15 +431,12 @@ fn retry_transient(r: std::io::Result<usize>) -> std::io::Result<usize> {
 struct InFlight {
     slot: Slot,
     bufs: IoBufs,
-    req: Request,
-    step: usize,
-    op: Op,
+    steps: Steps,
     /// When the request was meant to start (latency counts from here).
     start: Instant,
     /// When it was actually sent (open loop: the uncorrected latency's start).
     sent: Instant,
     measured: bool,
-    done: Done,
     /// Open loop: how long to wait for the next intended start; the kernel
     /// reads it when the timeout entry is submitted.
     wait: types::Timespec,
@@ -476,13 +459,11 @@ impl InFlight {
         let Some(t) = self.slot.next(clock, now, &ctx.abort) else {
             return Begin::Idle;
         };
-        self.req = ctx.workload.request(t.index);
-        self.step = 0;
+        self.steps = Steps::new(ctx.workload.request(t.index));
         self.start = t.intended;
         self.sent = now;
         self.measured = t.measured;
-        self.done = Done::default();
-        if self.req.is_empty() {
+        if self.steps.is_empty() {
             Begin::Idle
         } else if t.intended > now {
             Begin::At(t.intended)
@@ -493,9 +474,10 @@ impl InFlight {
 
     /// What the slot's current step waits on.
     fn first(&mut self, ctx: &CellCtx<'_>, id: usize) -> Next {
-        match self.req.steps()[self.step] {
-            Step::Compute { kernel, input } => Next::Compute(kernel, input),
-            _ => Next::Io(self.entry(ctx, id)),
+        match self.steps.next(ctx.files, &mut self.bufs) {
+            Todo::Compute(kernel, input) => Next::Compute(kernel, input),
+            Todo::Io(op) => Next::Io(self.entry_for(op, id)),
+            Todo::Done(_) => unreachable!("a request is begun only with steps left"),
         }
     }
 
@@ -520,7 +502,7 @@ impl InFlight {
         id: usize,
         now: Instant,
     ) -> Next {
-        if self.step == self.req.len() {
+        if self.steps.finished() {
             let uncorrected = ctx.plan.rate.map(|_| now - self.sent);
             rec.complete(
                 ctx.progress,
@@ -528,7 +510,7 @@ impl InFlight {
                 self.measured,
                 now.saturating_duration_since(self.start),
                 uncorrected,
-                self.done,
+                self.steps.done(),
             );
             match self.begin_next(ctx, clock, now) {
                 Begin::Idle => return Next::Idle,
@@ -539,19 +521,10 @@ impl InFlight {
         self.first(ctx, id)
     }
 
-    /// The submission entry for the current step's first operation.
-    fn entry(&mut self, ctx: &CellCtx<'_>, id: usize) -> squeue::Entry {
-        let op = ctx
-            .files
-            .resolve(&self.req.steps()[self.step], &mut self.bufs);
-        self.entry_for(op, id)
-    }
-
-    /// The submission entry for `op`, which becomes the slot's current one.
+    /// The submission entry for `op`, the slot's current operation.
     fn entry_for(&mut self, op: Op, id: usize) -> squeue::Entry {
-        self.op = op;
         let sock = || types::Fd(self.bufs.conn.as_ref().map_or(-1, |c| c.as_raw_fd()));
-        let entry = match self.op {
+        let entry = match op {
             Op::Send { off, len } => {
                 // SAFETY: `off + len` lies within the write buffer (the frame
                 // was encoded there).
