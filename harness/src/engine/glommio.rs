@@ -602,12 +602,12 @@ impl Task {
                 .await
                 .inspect_err(|_| ctx.fail())?;
             let end = Instant::now();
-            shard.rec.borrow_mut().complete(
-                ctx.progress,
+            ctx.record(
+                &mut shard.rec.borrow_mut(),
                 shard.worker,
-                ticket.measured,
-                end.saturating_duration_since(ticket.intended),
-                ctx.plan.rate.map(|_| end - sent),
+                &ticket,
+                sent,
+                end,
                 done,
             );
             now = end;

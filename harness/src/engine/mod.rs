@@ -458,6 +458,31 @@ impl<'a> CellCtx<'a> {
         Ok(bufs)
     }
 
+    /// Records a finished request of `ticket`, sent at `sent` (its actual
+    /// start: later than intended in an open loop when the slot was late),
+    /// ended at `end`: latency counts from the intended start, and in an
+    /// open loop the uncorrected one from the actual send. Every engine's
+    /// slots finish their requests through here.
+    #[inline]
+    pub fn record(
+        &self,
+        rec: &mut Recorder,
+        worker: usize,
+        ticket: &crate::load::Ticket,
+        sent: Instant,
+        end: Instant,
+        done: Done,
+    ) {
+        rec.complete(
+            self.progress,
+            worker,
+            ticket.measured,
+            end.saturating_duration_since(ticket.intended),
+            self.plan.rate.map(|_| end - sent),
+            done,
+        );
+    }
+
     /// A recorder for this plan (with the uncorrected histogram in an open loop).
     pub fn new_recorder(&self) -> Recorder {
         let r = Recorder::new(self.record);
@@ -568,15 +593,7 @@ pub(crate) fn blocking_request_with<E>(
     let req = ctx.workload.request(ticket.index);
     let done = run(&ticket, req).inspect_err(|_| ctx.fail())?;
     let end = Instant::now();
-    let uncorrected = ctx.plan.rate.map(|_| end - sent);
-    rec.complete(
-        ctx.progress,
-        worker,
-        ticket.measured,
-        end.saturating_duration_since(ticket.intended),
-        uncorrected,
-        done,
-    );
+    ctx.record(rec, worker, &ticket, sent, end, done);
     Ok(Some(end))
 }
 

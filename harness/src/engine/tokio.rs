@@ -217,9 +217,9 @@ impl Shared {
     fn record(
         &self,
         ctx: Ctx,
-        measured: bool,
-        latency: Duration,
-        uncorrected: Option<Duration>,
+        ticket: &crate::load::Ticket,
+        sent: Instant,
+        end: Instant,
         done: Done,
     ) -> Result<(), EngineError> {
         RECORDER.with(|slot| {
@@ -240,7 +240,7 @@ impl Shared {
                     slot.insert(claimed)
                 }
             };
-            rec.complete(ctx.progress, *worker, measured, latency, uncorrected, done);
+            ctx.record(rec, *worker, ticket, sent, end, done);
             Ok(())
         })
     }
@@ -428,14 +428,7 @@ async fn slot_loop(
         let done;
         (bufs, done) = outcome.inspect_err(|_| ctx.fail())?;
         let end = Instant::now();
-        let uncorrected = ctx.plan.rate.map(|_| end - sent);
-        shared.record(
-            ctx,
-            ticket.measured,
-            end.saturating_duration_since(ticket.intended),
-            uncorrected,
-            done,
-        )?;
+        shared.record(ctx, &ticket, sent, end, done)?;
         start = end;
         if !suspended {
             // The request never gave the thread back (compute steps only,

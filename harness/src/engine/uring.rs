@@ -151,9 +151,12 @@ pub(crate) fn run_loop<'scope>(
                 slot,
                 bufs: ctx.new_bufs()?,
                 steps: Steps::new(Request::new()),
-                start: Instant::now(),
+                ticket: crate::load::Ticket {
+                    index: 0,
+                    measured: false,
+                    intended: Instant::now(),
+                },
                 sent: Instant::now(),
-                measured: false,
                 wait: types::Timespec::new(),
             })
         })
@@ -432,11 +435,11 @@ struct InFlight {
     slot: Slot,
     bufs: IoBufs,
     steps: Steps,
-    /// When the request was meant to start (latency counts from here).
-    start: Instant,
+    /// The request's number, whether it is measured, and when it was
+    /// meant to start (latency counts from there).
+    ticket: crate::load::Ticket,
     /// When it was actually sent (open loop: the uncorrected latency's start).
     sent: Instant,
-    measured: bool,
     /// Open loop: how long to wait for the next intended start; the kernel
     /// reads it when the timeout entry is submitted.
     wait: types::Timespec,
@@ -460,9 +463,8 @@ impl InFlight {
             return Begin::Idle;
         };
         self.steps = Steps::new(ctx.workload.request(t.index));
-        self.start = t.intended;
         self.sent = now;
-        self.measured = t.measured;
+        self.ticket = t;
         if self.steps.is_empty() {
             Begin::Idle
         } else if t.intended > now {
@@ -503,15 +505,7 @@ impl InFlight {
         now: Instant,
     ) -> Next {
         if self.steps.finished() {
-            let uncorrected = ctx.plan.rate.map(|_| now - self.sent);
-            rec.complete(
-                ctx.progress,
-                0,
-                self.measured,
-                now.saturating_duration_since(self.start),
-                uncorrected,
-                self.steps.done(),
-            );
+            ctx.record(rec, 0, &self.ticket, self.sent, now, self.steps.done());
             match self.begin_next(ctx, clock, now) {
                 Begin::Idle => return Next::Idle,
                 Begin::At(at) => return Next::Wait(self.wait_entry(at, id)),
