@@ -121,6 +121,12 @@ pub fn catalog() -> &'static [WorkloadInfo] {
             prediction: Model::Pool,
         },
         WorkloadInfo {
+            name: "cpu-py",
+            class: Class::CpuBound,
+            summary: "FNV-1a of --work (256 KiB) one byte at a time; no I/O. In Python a byte loop holds the GIL, where hashlib's SHA-256 releases it",
+            prediction: Model::Pool,
+        },
+        WorkloadInfo {
             name: "cpu-image",
             class: Class::CpuBound,
             summary: "3x3 box blur of a 512x512 grayscale tile per request; no I/O",
@@ -216,7 +222,7 @@ pub struct WorkloadParams {
     /// Seed of the random offsets and keys
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
-    /// cpu-hash, mixed-db: bytes each request hashes
+    /// cpu-hash, cpu-py, mixed-db: bytes each request hashes
     #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = crate::units::size_arg)]
     pub work: u64,
     /// net-echo: payload bytes per message, from 1 to 1,048,575 (the largest
@@ -318,6 +324,15 @@ pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Worklo
         "cpu-hash" => {
             return match p.work {
                 1..=MAX_WORK => Ok(Box::new(CpuHash::new(p.work as u32, p.seed))),
+                _ => Err(WorkloadError::Invalid(format!(
+                    "--work {} must be from 1 byte to 1 GiB",
+                    p.work
+                ))),
+            }
+        }
+        "cpu-py" => {
+            return match p.work {
+                1..=MAX_WORK => Ok(Box::new(CpuHash::fnv(p.work as u32, p.seed))),
                 _ => Err(WorkloadError::Invalid(format!(
                     "--work {} must be from 1 byte to 1 GiB",
                     p.work

@@ -24,6 +24,10 @@ pub enum Kernel {
     Sha256,
     /// 3x3 box blur of a grayscale image, [`TILE_SIDE`] pixels wide.
     Blur3x3,
+    /// FNV-1a (64-bit) of the input, one byte at a time: the Rust twin of a
+    /// kernel Python runs as interpreted bytecode, which holds the GIL
+    /// (where hashlib's SHA-256 releases it).
+    Fnv1a,
 }
 
 impl Kernel {
@@ -31,7 +35,25 @@ impl Kernel {
         match self {
             Kernel::Sha256 => "sha256",
             Kernel::Blur3x3 => "blur3x3",
+            Kernel::Fnv1a => "fnv1a",
         }
+    }
+
+    /// The kernel's number on the wires between processes (the process
+    /// pool's workers, the Python engines' program).
+    pub fn code(self) -> u8 {
+        match self {
+            Kernel::Sha256 => 1,
+            Kernel::Blur3x3 => 2,
+            Kernel::Fnv1a => 3,
+        }
+    }
+
+    /// The kernel of a [`Kernel::code`].
+    pub fn from_code(code: u8) -> Option<Self> {
+        [Kernel::Sha256, Kernel::Blur3x3, Kernel::Fnv1a]
+            .into_iter()
+            .find(|k| k.code() == code)
     }
 
     /// Runs the kernel on `input` and returns its digest.
@@ -39,6 +61,7 @@ impl Kernel {
         match self {
             Kernel::Sha256 => sha256_digest(input),
             Kernel::Blur3x3 => blur3x3_digest(input, TILE_SIDE),
+            Kernel::Fnv1a => fnv1a64(input),
         }
     }
 }
@@ -69,12 +92,17 @@ impl Input {
 /// bytes.
 pub const SPREAD: u64 = 1 << 20;
 
-/// A hashing step over `len` bytes of the shared input, at a 4 KiB-aligned
+/// A SHA-256 step over `len` bytes of the shared input, at a 4 KiB-aligned
 /// offset within [`SPREAD`] drawn for request `i`. The shared input must be
 /// `len + SPREAD` bytes.
 pub fn hash_shared(seed: u64, i: u64, len: u32) -> crate::Step {
+    kernel_shared(Kernel::Sha256, seed, i, len)
+}
+
+/// [`hash_shared`] with another kernel.
+pub fn kernel_shared(kernel: Kernel, seed: u64, i: u64, len: u32) -> crate::Step {
     crate::Step::Compute {
-        kernel: Kernel::Sha256,
+        kernel,
         input: Input::Shared {
             offset: crate::keys::uniform(seed, i, SPREAD / 4096 + 1) * 4096,
             len,
@@ -88,6 +116,13 @@ pub fn shared_input(len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];
     dataset::fill(INPUT_SEED, 0, &mut v);
     v
+}
+
+/// FNV-1a, 64 bits, over the bytes in order.
+pub fn fnv1a64(input: &[u8]) -> u64 {
+    input.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// First 8 bytes of SHA-256, little-endian.
@@ -135,6 +170,17 @@ mod tests {
             sha256_digest(b"abc").to_le_bytes(),
             [0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea]
         );
+    }
+
+    #[test]
+    fn fnv1a_matches_known_vectors_and_codes_round_trip() {
+        // FNV-1a 64 of "" and "a" (the reference values).
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        for k in [Kernel::Sha256, Kernel::Blur3x3, Kernel::Fnv1a] {
+            assert_eq!(Kernel::from_code(k.code()), Some(k));
+        }
+        assert_eq!(Kernel::from_code(0), None);
     }
 
     #[test]

@@ -1,28 +1,46 @@
 //! CPU-bound and mixed workloads: hashing, an image kernel, and a file read
 //! followed by a hash of what was read.
 
-use crate::compute::{hash_shared, Input, Kernel, SPREAD, TILE_BYTES, TILE_SIDE};
+use crate::compute::{kernel_shared, Input, Kernel, SPREAD, TILE_BYTES, TILE_SIDE};
 use crate::file::RandRead;
 use crate::keys::uniform;
 use crate::step::{FileSpec, Request, Step};
 use crate::Workload;
 
-/// Each request hashes `work` bytes of in-memory data with SHA-256.
+/// Each request hashes `work` bytes of in-memory data: with SHA-256
+/// (`cpu-hash`), or with FNV-1a one byte at a time (`cpu-py`, whose Python
+/// twin is interpreted bytecode that holds the GIL).
 #[derive(Debug, Clone)]
 pub struct CpuHash {
     work: u32,
     seed: u64,
+    kernel: Kernel,
 }
 
 impl CpuHash {
     pub fn new(work: u32, seed: u64) -> Self {
-        CpuHash { work, seed }
+        CpuHash {
+            work,
+            seed,
+            kernel: Kernel::Sha256,
+        }
+    }
+
+    /// `cpu-py`: the same requests with FNV-1a.
+    pub fn fnv(work: u32, seed: u64) -> Self {
+        CpuHash {
+            kernel: Kernel::Fnv1a,
+            ..CpuHash::new(work, seed)
+        }
     }
 }
 
 impl Workload for CpuHash {
     fn name(&self) -> &'static str {
-        "cpu-hash"
+        match self.kernel {
+            Kernel::Fnv1a => "cpu-py",
+            _ => "cpu-hash",
+        }
     }
     fn files(&self) -> &[FileSpec] {
         &[]
@@ -31,7 +49,7 @@ impl Workload for CpuHash {
         0
     }
     fn request(&self, i: u64) -> Request {
-        Request::one(hash_shared(self.seed, i, self.work))
+        Request::one(kernel_shared(self.kernel, self.seed, i, self.work))
     }
     fn compute_input(&self) -> usize {
         (self.work as u64 + SPREAD) as usize

@@ -777,10 +777,7 @@ fn encode(req: &Request, files: &FileSet, scratch: &mut IoBufs, out: &mut [u8]) 
             },
             Step::Fdatasync { file } => o.put(&[S_SYNC, file.0]),
             Step::Compute { kernel, input } => {
-                let k = match kernel {
-                    Kernel::Sha256 => 0,
-                    Kernel::Blur3x3 => 1,
-                };
+                let k = kernel.code();
                 match input {
                     Input::Shared { offset, len } => {
                         o.put(&[S_COMPUTE, k, 0]);
@@ -864,10 +861,10 @@ fn decode(mut body: &[u8], files: usize) -> Result<Request, DecodeError> {
             },
             S_SYNC => Step::Fdatasync { file: file(b)? },
             S_COMPUTE => {
-                let kernel = match u8_(b)? {
-                    0 => Kernel::Sha256,
-                    1 => Kernel::Blur3x3,
-                    code => {
+                let code = u8_(b)?;
+                let kernel = match Kernel::from_code(code) {
+                    Some(k) => k,
+                    None => {
                         return Err(DecodeError::Unknown {
                             what: "kernel",
                             code,
