@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 
@@ -48,6 +49,21 @@ def _say(message: str) -> None:
     print(f"iobound_py: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
+def _take_std_streams() -> tuple[int, int]:
+    """Moves the request and record pipes to private descriptors.
+
+    The copies are not inherited (``os.dup`` makes them close-on-exec), so pool
+    processes never hold the parent's pipes open; fd 0 becomes /dev/null and
+    fd 1 a copy of stderr, so a stray ``print`` cannot corrupt the records.
+    """
+    requests_fd, records_fd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    return requests_fd, records_fd
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m iobound_py",
@@ -67,9 +83,14 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_NO_UVLOOP
         loop_factory = uvloop.new_event_loop
 
-    writer = RecordWriter(fd=1)
     try:
-        src = BlockingInput(0)
+        requests_fd, records_fd = _take_std_streams()
+    except OSError as e:
+        _say(f"error: stdin and stdout must be open ({e})")
+        return EXIT_ERROR
+    writer = RecordWriter(fd=records_fd)
+    try:
+        src = BlockingInput(requests_fd)
         job, shared_input = read_header(src)
         if args.model in ("asyncio", "uvloop"):
             from . import model_asyncio

@@ -8,6 +8,7 @@ each request computes over (file content, shared input, server answers).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import mmap
 import os
@@ -37,6 +38,7 @@ from iobound_py.protocol import (
     FileSpec,
     Job,
     Request,
+    encode_job,
     encode_request,
     step,
 )
@@ -239,6 +241,36 @@ class ModelChecks(unittest.TestCase):
         lines = res.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, res.stderr)
         self.assertIn("GET of key 1", lines[0])
+
+    def test_a_parent_gone_means_a_quiet_exit(self) -> None:
+        # A 30 s cell whose parent stops reading stdout after READY.
+        j = job(concurrency=4, files=(), duration_ns=30_000_000_000, target=servers["echo"].addr)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "iobound_py", "--model", self.model],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=support.worker_env(),
+        )
+        assert proc.stdin and proc.stdout and proc.stderr
+        try:
+            proc.stdin.write(encode_job(j) + shared)
+            proc.stdin.flush()
+            self.assertEqual(len(proc.stdout.read(24)), 24)
+            proc.stdout.close()
+            req = encode_request((step(EXCHANGE, OP_ECHO, length=64),))
+            with contextlib.suppress(BrokenPipeError):
+                for _ in range(1000):
+                    proc.stdin.write(req * 1000)
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+            self.assertEqual(proc.wait(20), 0)
+            self.assertEqual(proc.stderr.read(), b"")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()
 
     def test_direct_io_reads(self) -> None:
         probe = os.path.join(tmp, "data")
