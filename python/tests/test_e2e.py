@@ -28,16 +28,19 @@ from iobound_py import MODELS, kernels
 from iobound_py.protocol import (
     APPEND,
     COMPUTE,
+    END_TAG,
     EXCHANGE,
     FDATASYNC,
     OP_ECHO,
     OP_GET,
     OP_PUT,
     READ,
+    READY_TAG,
     WRITE,
     FileSpec,
     Job,
     Request,
+    decode_records,
     encode_job,
     encode_request,
     step,
@@ -241,6 +244,25 @@ class ModelChecks(unittest.TestCase):
         lines = res.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, res.stderr)
         self.assertIn("GET of key 1", lines[0])
+
+    def test_requests_already_in_the_pipe_before_ready(self) -> None:
+        # A parent may write everything at once: requests read along with the job
+        # header must not be lost. No server, no files: COMPUTE only.
+        reqs = [(step(COMPUTE, kernels.KERNEL_SHA256, 0, length=100 + i, x=i),) for i in range(50)]
+        want = [kernels.sha256_digest(shared[i : 2 * i + 100]) for i in range(50)]
+        j = job(concurrency=3, files=(), requests=50)
+        res = subprocess.run(
+            [sys.executable, "-m", "iobound_py", "--model", self.model],
+            input=encode_job(j) + shared + stream(reqs),
+            capture_output=True,
+            env=support.worker_env(),
+            timeout=60,
+        )
+        self.assertEqual(res.returncode, 0, res.stderr)
+        records = decode_records(res.stdout)
+        self.assertEqual(records[0][0], READY_TAG)
+        self.assertEqual(records[-1], (END_TAG, 0, 50))
+        self.assertEqual(Counter(r[2] for r in records[1:-1]), Counter(want))
 
     def test_a_parent_gone_means_a_quiet_exit(self) -> None:
         # A 30 s cell whose parent stops reading stdout after READY.
