@@ -40,7 +40,13 @@ models:
                  'workers'), each running whole requests
   asyncio-procs  asyncio for the waits, COMPUTE on a pool of WORKERS processes
 
-example (what the harness does):
+exit status: 0 done (or stdout closed by the parent), 1 error (one line on
+stderr), 2 bad arguments, 3 uvloop asked for but not installed.
+
+environment: IOBOUND_PY_STDIN=thread makes the asyncio models read stdin
+with a thread instead of an asyncio pipe (for comparing the two).
+
+example (the harness pipes instead of files):
   PYTHONPATH=python python3 -m iobound_py --model asyncio < job.bin > records.bin
 """
 

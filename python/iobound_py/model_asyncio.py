@@ -6,11 +6,11 @@ no asynchronous file I/O, so file steps go to the loop's default thread pool
 with ``loop.run_in_executor(None, ...)``, as ``aiofiles`` does; COMPUTE runs
 inline on the loop, blocking every other task while it runs (the event
 loop's weakness, on purpose). The request stream is read without blocking the
-loop: by default stdin is a pipe read through ``loop.connect_read_pipe`` into
-a ``StreamReader``, a chunk at a time under an ``asyncio.Lock``
-(:class:`PipeStream`); :class:`ThreadStream` (a reader thread handing decoded
-batches to the loop with ``call_soon_threadsafe``) is the other way, used
-when stdin is not a pipe or when ``IOBOUND_PY_STDIN=thread``.
+loop: by default stdin is a pipe read by an ``asyncio.Protocol`` through
+``loop.connect_read_pipe`` (:class:`PipeStream`); :class:`ThreadStream` (a
+reader thread handing decoded batches to the loop with
+``call_soon_threadsafe``) is the other way, used when stdin is not a pipe or
+when ``IOBOUND_PY_STDIN=thread``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import os
 import stat
 import threading
 import time
+import typing
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,45 +37,88 @@ from .steps import AsyncRunner, AsyncSlot, FileSet, open_async_slot
 
 #: Threads of the pool file steps run on: the size asyncio gives its default pool.
 FILE_THREADS = min(32, (os.cpu_count() or 1) + 4)
-#: Bytes of stdin read at once.
-CHUNK = 1 << 16
 #: Connections opened at once while setting up.
 CONNECT_BATCH = 128
 
 
-class PipeStream:
-    """stdin as an asyncio pipe: a slot whose request is not decoded yet reads the
-    next chunk under an ``asyncio.Lock`` and decodes every request it completes."""
+class PipeStream(asyncio.Protocol):
+    """stdin as an asyncio pipe (``loop.connect_read_pipe``), read by this protocol.
 
-    def __init__(self, job: Job, src: BlockingInput) -> None:
+    Each chunk the loop reads is decoded at once into a queue of requests that
+    slots pop. Reading pauses while more than ``ahead`` requests wait and
+    resumes when half of them are gone, so stdin is read in bursts of large
+    chunks rather than a trickle of small reads on every turn of the loop.
+    """
+
+    def __init__(self, job: Job, src: BlockingInput, ahead: int) -> None:
         self._decoder = RequestDecoder(job)
         # Bytes read ahead with the job header come first.
         self._ready = collections.deque(self._decoder.feed(src.leftover()))
-        self._reader = asyncio.StreamReader(limit=CHUNK)
-        self._lock = asyncio.Lock()
+        self._ahead = ahead
+        self._arrived = asyncio.Event()
         self._eof = False
-        self._transport: asyncio.BaseTransport | None = None
+        self._error: BaseException | None = None
+        self._paused = False
+        self._transport: asyncio.ReadTransport | None = None
         self._fd = src.fd
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
         pipe = open(self._fd, "rb", buffering=0, closefd=False)  # noqa: SIM115 - the transport closes it
-        self._transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(self._reader), pipe
-        )
+        await loop.connect_read_pipe(lambda: self, pipe)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's pipe transport has the methods of asyncio.ReadTransport, not the class.
+        self._transport = typing.cast(asyncio.ReadTransport, transport)
+        self._pause_if_full()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._ready.extend(self._decoder.feed(data))
+        except BaseException as e:  # noqa: BLE001 - raised in the slot that reads next
+            self._end(e)
+            return
+        self._pause_if_full()
+        self._arrived.set()
+
+    def eof_received(self) -> bool:
+        error = None
+        try:
+            self._decoder.finish()
+        except BaseException as e:  # noqa: BLE001 - raised in the slot that reads next
+            error = e
+        self._end(error)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._eof:
+            self._end(exc)
+
+    def _end(self, error: BaseException | None) -> None:
+        self._eof = True
+        self._error = error
+        self._arrived.set()
+        if error is not None and self._transport is not None:
+            self._transport.close()
+
+    def _pause_if_full(self) -> None:
+        if not self._paused and len(self._ready) > self._ahead and self._transport is not None:
+            self._transport.pause_reading()
+            self._paused = True
 
     async def next(self) -> Request | None:
-        if self._ready:
-            return self._ready.popleft()
-        async with self._lock:
-            while not self._ready and not self._eof:
-                chunk = await self._reader.read(CHUNK)
-                if chunk:
-                    self._ready.extend(self._decoder.feed(chunk))
-                else:
-                    self._eof = True
-                    self._decoder.finish()
-        return self._ready.popleft() if self._ready else None
+        while not self._ready:
+            if self._eof:
+                if self._error is not None:
+                    raise self._error
+                return None
+            self._arrived.clear()
+            await self._arrived.wait()
+        if self._paused and len(self._ready) <= self._ahead // 2:
+            self._paused = False
+            assert self._transport is not None
+            self._transport.resume_reading()
+        return self._ready.popleft()
 
     def close(self) -> None:
         if self._transport is not None:
@@ -152,7 +196,7 @@ async def open_stream(job: Job, src: BlockingInput) -> PipeStream | ThreadStream
     if os.environ.get("IOBOUND_PY_STDIN") == "thread" or not _is_pipe(src.fd):
         stream = ThreadStream(job, src, ahead=max(4096, 2 * job.concurrency))
     else:
-        stream = PipeStream(job, src)
+        stream = PipeStream(job, src, ahead=max(4096, 2 * job.concurrency))
     await stream.open()
     return stream
 

@@ -181,6 +181,14 @@ class ModelChecks(unittest.TestCase):
     """The end-to-end checks; one subclass per model below (this base runs none)."""
 
     model = ""
+    #: Extra environment of the worker.
+    extra_env: dict[str, str] = {}
+
+    def env(self) -> dict[str, str]:
+        return {**support.worker_env(), **self.extra_env}
+
+    def run_model(self, j: Job, requests: bytes) -> support.Result:
+        return run_worker(self.model, j, shared, requests, env=self.env())
 
     def setUp(self) -> None:
         if self.model == "uvloop" and not HAVE_UVLOOP:
@@ -190,7 +198,7 @@ class ModelChecks(unittest.TestCase):
         db = servers["db"].addr
         records = {k: db_get_frame(db, k) for k in {i % 900 for i in range(2, 200, 4)}}
         reqs, digests = mixed_requests(200, records)
-        res = run_worker(self.model, job(requests=200, target=db), shared, stream(reqs))
+        res = self.run_model(job(requests=200, target=db), stream(reqs))
         res.check_framing(self)
         self.assertEqual(len(res.requests), 200)
         self.assertEqual(res.end[1], 0, "nothing is cut in a count-bounded cell")
@@ -212,7 +220,7 @@ class ModelChecks(unittest.TestCase):
             duration_ns=duration,
             target=servers["echo"].addr,
         )
-        res = run_worker(self.model, j, shared, stream([req] * 100_000))
+        res = self.run_model(j, stream([req] * 100_000))
         res.check_framing(self)
         deadline = res.ready[1] + warmup + duration
         self.assertGreater(len(res.requests), 10)
@@ -231,7 +239,7 @@ class ModelChecks(unittest.TestCase):
             grace_ns=50_000_000,
             target=servers["slow"].addr,
         )
-        res = run_worker(self.model, j, shared, stream([(step(EXCHANGE, OP_GET, x=1),)] * 30))
+        res = self.run_model(j, stream([(step(EXCHANGE, OP_GET, x=1),)] * 30))
         res.check_framing(self)
         self.assertEqual(res.requests, [])
         self.assertEqual((res.end[1], res.end[2]), (3, 0), "three slots, three requests cut")
@@ -239,7 +247,7 @@ class ModelChecks(unittest.TestCase):
     def test_a_failed_check_is_one_line_and_exit_1(self) -> None:
         # The echo server closes the connection on a GET.
         j = job(requests=1, files=(), target=servers["echo"].addr)
-        res = run_worker(self.model, j, shared, stream([(step(EXCHANGE, OP_GET, x=1),)]))
+        res = self.run_model(j, stream([(step(EXCHANGE, OP_GET, x=1),)]))
         self.assertEqual(res.returncode, 1)
         lines = res.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, res.stderr)
@@ -255,7 +263,7 @@ class ModelChecks(unittest.TestCase):
             [sys.executable, "-m", "iobound_py", "--model", self.model],
             input=encode_job(j) + shared + stream(reqs),
             capture_output=True,
-            env=support.worker_env(),
+            env=self.env(),
             timeout=60,
         )
         self.assertEqual(res.returncode, 0, res.stderr)
@@ -272,7 +280,7 @@ class ModelChecks(unittest.TestCase):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=support.worker_env(),
+            env=self.env(),
         )
         assert proc.stdin and proc.stdout and proc.stderr
         try:
@@ -314,9 +322,7 @@ class ModelChecks(unittest.TestCase):
             for i in range(40)
         ]
         want = [kernels.sha256_digest(data_content[i * 4096 : i * 4096 + 8192]) for i in range(40)]
-        res = run_worker(
-            self.model, job(requests=40, files=files(direct=True)), shared, stream(reqs)
-        )
+        res = self.run_model(job(requests=40, files=files(direct=True)), stream(reqs))
         res.check_framing(self)
         self.assertEqual(Counter(r[2] for r in res.requests), Counter(want))
 
@@ -324,6 +330,15 @@ class ModelChecks(unittest.TestCase):
 for _model in MODELS:
     _name = "Model_" + _model.replace("-", "_")
     globals()[_name] = type(_name, (ModelChecks,), {"model": _model})
+
+
+class Model_asyncio_thread_stdin(ModelChecks):
+    """``asyncio`` with stdin read by a thread (``IOBOUND_PY_STDIN=thread``)."""
+
+    model = "asyncio"
+    extra_env = {"IOBOUND_PY_STDIN": "thread"}
+
+
 # Only the per-model classes are collected.
 del ModelChecks, _model, _name
 
