@@ -447,6 +447,11 @@ impl FileSet {
     }
 
     /// Bytes of shared compute input (see [`FileSet::with_compute_input`]).
+    /// The shared compute input (what a worker process needs a copy of).
+    pub fn compute_input(&self) -> &[u8] {
+        &self.input
+    }
+
     pub fn compute_input_len(&self) -> usize {
         self.input.len()
     }

@@ -129,7 +129,7 @@ impl Engine for Glommio {
         &[&OPTIONS]
     }
 
-    fn unsupported(&self, _: &dyn Workload, _: bool, _: &Settings) -> Option<String> {
+    fn unsupported(&self, _: &dyn Workload, _: bool, _: &Plan, _: &Settings) -> Option<String> {
         memlock_too_low()
     }
 
@@ -173,7 +173,7 @@ impl Engine for GlommioMt {
         &[&OPTIONS]
     }
 
-    fn unsupported(&self, _: &dyn Workload, _: bool, _: &Settings) -> Option<String> {
+    fn unsupported(&self, _: &dyn Workload, _: bool, _: &Plan, _: &Settings) -> Option<String> {
         memlock_too_low()
     }
 

@@ -23,6 +23,7 @@ pub mod glommio;
 pub mod hybrid;
 pub mod pool;
 pub mod procs;
+pub mod python;
 pub mod threads;
 pub mod tokio;
 pub mod uring;
@@ -40,6 +41,11 @@ pub fn all() -> &'static [&'static dyn Engine] {
         &self::tokio::TokioMt,
         &glommio::Glommio,
         &glommio::GlommioMt,
+        &python::ASYNCIO,
+        &python::UVLOOP,
+        &python::THREADS,
+        &python::PROCS,
+        &python::ASYNCIO_PROCS,
     ]
 }
 
@@ -253,8 +259,19 @@ impl Settings {
 pub struct Description {
     pub name: &'static str,
     pub model: Model,
+    pub language: Language,
     pub summary: &'static str,
     pub caps: Caps,
+}
+
+/// The language an engine's requests run in: the lesson is Python's, the
+/// harness and most engines are Rust, and reports keep the two apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Rust,
+    Python,
 }
 
 /// A way of running requests.
@@ -273,9 +290,14 @@ pub trait Engine: Sync {
         &self,
         _workload: &dyn Workload,
         _direct: bool,
+        _plan: &Plan,
         _settings: &Settings,
     ) -> Option<String> {
         None
+    }
+    /// The language its requests run in.
+    fn language(&self) -> Language {
+        Language::Rust
     }
     /// Its option sets (see [`OptionSet`]).
     fn options(&self) -> &'static [&'static Options] {
@@ -313,6 +335,7 @@ pub trait Engine: Sync {
         Description {
             name: self.name(),
             model: self.model(),
+            language: self.language(),
             summary: self.summary(),
             caps: self.caps(),
         }
@@ -351,6 +374,9 @@ pub struct Children {
     pub usage: Usage,
     /// Sum of the processes' peak resident sets.
     pub peak_rss_bytes: u64,
+    /// Most threads the processes had at once, summed (their OS threads
+    /// count with the cell's).
+    pub threads: u32,
 }
 
 /// What is known the moment a cell's clock starts. Taken on the engine's own
@@ -388,6 +414,19 @@ impl<'a> CellCtx<'a> {
             children: std::sync::Mutex::new(None),
             notes: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Starts the cell's clock at `at`, a moment another process chose
+    /// (a worker program's own clock start), if it has not started yet.
+    pub fn begin_at(&self, at: Instant) -> Clock {
+        self.start
+            .get_or_init(|| Start {
+                clock: Clock::new(&self.plan, at),
+                usage: Usage::now(),
+                machine: crate::resources::MachineCpu::now(),
+                threads: ThreadCount::now(),
+            })
+            .clock
     }
 
     /// Starts the cell's clock. Engines call this once their set-up (threads,

@@ -105,7 +105,7 @@ pub(crate) fn impossible(
     if let Some((_, what)) = lacks.iter().find(|(l, _)| *l) {
         return Some(format!("the {} engine cannot run {what}", engine.name()));
     }
-    if let Some(why) = engine.unsupported(w, opts.direct, &opts.settings) {
+    if let Some(why) = engine.unsupported(w, opts.direct, plan, &opts.settings) {
         return Some(why);
     }
     let threads = engine.threads_needed(plan, &opts.settings);

@@ -98,7 +98,11 @@ pub fn summarize(r: &Readings) -> Summary {
         peak_rss_bytes: r
             .peak_rss_bytes
             .map(|b| b + r.children.map_or(0, |c| c.peak_rss_bytes)),
-        threads_peak: r.threads_peak,
+        // A worker program's threads (Python's) are the cell's too.
+        threads_peak: crate::resources::ThreadCount {
+            total: r.threads_peak.total + child.threads,
+            ..r.threads_peak
+        },
         harness_threads: r.harness_threads,
         workers: r.workers,
         block_size: r.block_size,
@@ -227,6 +231,7 @@ mod tests {
                 ..Usage::default()
             },
             peak_rss_bytes: 3 << 20,
+            threads: 0,
         });
         let s = summarize(&r);
         // 2 s of the client and 2 s of the workers over 1000 requests.
