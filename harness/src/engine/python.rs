@@ -219,7 +219,9 @@ impl Engine for Python {
 /// Whether the interpreter runs (and imports uvloop, when asked): `None`
 /// when it does, else why not. Asked once per interpreter and question.
 fn probe(python: &str, uvloop: bool) -> Option<String> {
-    static ASKED: OnceLock<std::sync::Mutex<Vec<(String, bool, Option<String>)>>> = OnceLock::new();
+    /// (interpreter, uvloop asked, why not) of every probe so far.
+    type Asked = Vec<(String, bool, Option<String>)>;
+    static ASKED: OnceLock<std::sync::Mutex<Asked>> = OnceLock::new();
     let asked = ASKED.get_or_init(Default::default);
     let mut asked = asked.lock().expect("never poisoned");
     if let Some((_, _, why)) = asked.iter().find(|(p, u, _)| p == python && *u == uvloop) {
@@ -629,7 +631,7 @@ fn read_records(
         }
         if n == 0 {
             if let Some(clock) = ctx.clock() {
-                let past = clock.deadline.map_or(false, |d| now > d + super::STALL);
+                let past = clock.deadline.is_some_and(|d| now > d + super::STALL);
                 if past && now.duration_since(last_record) > super::STALL {
                     return Err(EngineError::Stalled {
                         in_flight: ctx.plan.concurrency,
