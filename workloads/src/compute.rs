@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset;
 use crate::keys::mix64;
+use crate::step::{Input, Kernel, Step};
 
 /// Side of the square grayscale tile the image kernel blurs.
 pub const TILE_SIDE: usize = 512;
@@ -16,51 +17,15 @@ pub const TILE_BYTES: usize = TILE_SIDE * TILE_SIDE;
 /// Seed of the shared compute input, distinct from the data files' seeds.
 const INPUT_SEED: u64 = 0xC0DE_5EED;
 
-/// Which computation a step runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kernel {
-    /// SHA-256 of the input (the `sha2` crate, which uses the CPU's SHA
-    /// instructions where present).
-    Sha256,
-    /// 3x3 box blur of a grayscale image, [`TILE_SIDE`] pixels wide.
-    Blur3x3,
-}
-
+// `Kernel` and `Input` are step vocabulary (`step.rs`); what the kernels
+// compute is here.
 impl Kernel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kernel::Sha256 => "sha256",
-            Kernel::Blur3x3 => "blur3x3",
-        }
-    }
-
     /// Runs the kernel on `input` and returns its digest.
     pub fn run(self, input: &[u8]) -> u64 {
         match self {
             Kernel::Sha256 => sha256_digest(input),
             Kernel::Blur3x3 => blur3x3_digest(input, TILE_SIDE),
         }
-    }
-}
-
-/// Where a compute step takes its bytes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// A slice of the cell's shared, read-only input (see [`shared_input`]).
-    Shared { offset: u64, len: u32 },
-    /// The first `len` bytes the request's latest read step returned.
-    LastRead { len: u32 },
-}
-
-impl Input {
-    pub fn len(self) -> u32 {
-        match self {
-            Input::Shared { len, .. } | Input::LastRead { len } => len,
-        }
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -72,8 +37,8 @@ pub const SPREAD: u64 = 1 << 20;
 /// A hashing step over `len` bytes of the shared input, at a 4 KiB-aligned
 /// offset within [`SPREAD`] drawn for request `i`. The shared input must be
 /// `len + SPREAD` bytes.
-pub fn hash_shared(seed: u64, i: u64, len: u32) -> crate::Step {
-    crate::Step::Compute {
+pub fn hash_shared(seed: u64, i: u64, len: u32) -> Step {
+    Step::Compute {
         kernel: Kernel::Sha256,
         input: Input::Shared {
             offset: crate::keys::uniform(seed, i, SPREAD / 4096 + 1) * 4096,

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{did_you_mean, resolve_target, ConfigError, FileConfig};
 use crate::cli::RunArgs;
 use crate::engine::{self, Engine};
-use iobound_workloads::units::{format_duration, split_list};
+use iobound_workloads::units::{format_duration, short_duration, split_list};
 
 /// Where an open-loop sweep stops raising the rate unless `--slo` says.
 pub(crate) const DEFAULT_SLO: Duration = Duration::from_millis(100);
@@ -316,7 +316,7 @@ impl RunConfig {
             let duration = cell - self.file.warmup;
             // Computed lengths read best rounded; typed ones as typed.
             let about = |d: Duration| match d.as_secs_f64() {
-                x if x >= 60.0 => crate::ui::short_duration(d),
+                x if x >= 60.0 => short_duration(d),
                 x if x >= 1.0 => format!("{x:.1}s"),
                 _ => format_duration(d),
             };
