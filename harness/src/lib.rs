@@ -6,9 +6,10 @@
 // ones listed before it in its own layer; `main.rs` wires the top. (`exec`
 // and `net` are one layer and still use each other.)
 //
-//   1. lang, load, ring, pagecache, the report's two languages; the closed
-//      interrupt                    and open loops; io_uring probes;
-//                                   page-cache control; Ctrl-C
+//   1. procfs, lang, load, ring,    /proc, read in one place; the report's two
+//      pagecache, interrupt         languages; the closed and open loops;
+//                                   io_uring probes; page-cache control;
+//                                   Ctrl-C
 //   2. placement, resources,        CPUs and pinning, a cell's CPU, memory and
 //      sysinfo                      threads, the machine
 //   3. exec, net, record, result,   the step interpreter and its network half,
@@ -38,6 +39,7 @@ pub mod net;
 pub mod output;
 pub mod pagecache;
 pub mod placement;
+pub(crate) mod procfs;
 pub mod record;
 pub mod report;
 pub mod resources;

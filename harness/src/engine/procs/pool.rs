@@ -16,6 +16,7 @@ use super::{Failure, ProcsOptions, NAME, STALL};
 use crate::engine::{blocking_request_with, CellCtx, Children, EngineError, CHILD_ENV};
 use crate::exec::IoBufs;
 use crate::load::{Clock, Slot, Ticket};
+use crate::procfs::{self, Proc};
 use crate::record::Recorder;
 use crate::resources::Usage;
 
@@ -39,7 +40,7 @@ pub(super) fn run(ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         .iter()
         .map(|w| {
             // VmHWM from here on: the worker's set-up is not the cell's.
-            let _ = std::fs::write(format!("/proc/{}/clear_refs", w.pid), "5");
+            procfs::reset_peak_rss(Proc::Pid(w.pid));
             usage_of(w.pid)
         })
         .collect();
@@ -97,7 +98,9 @@ pub(super) fn run(ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
             children.usage.voluntary_switches += d.voluntary_switches;
             children.usage.involuntary_switches += d.involuntary_switches;
         }
-        children.peak_rss_bytes += peak_rss_of(w.pid).unwrap_or(0);
+        children.peak_rss_bytes += procfs::status(Proc::Pid(w.pid))
+            .and_then(|s| s.vm_hwm)
+            .unwrap_or(0);
     }
     ctx.report_children(children);
 
@@ -411,32 +414,12 @@ fn worker_command() -> io::Result<Command> {
 
 /// CPU time and context switches of process `pid` so far, from /proc.
 fn usage_of(pid: u32) -> Option<Usage> {
-    let (user, sys) = crate::serve::child::cpu_of(pid)?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let (user, sys) = crate::resources::cpu_of(pid)?;
+    let status = procfs::status(Proc::Pid(pid))?;
     Some(Usage {
         user: Duration::from_nanos(user),
         sys: Duration::from_nanos(sys),
-        voluntary_switches: field("voluntary_ctxt_switches:"),
-        involuntary_switches: field("nonvoluntary_ctxt_switches:"),
+        voluntary_switches: status.voluntary_switches.unwrap_or(0),
+        involuntary_switches: status.involuntary_switches.unwrap_or(0),
     })
-}
-
-/// Peak resident set of process `pid` (since its last reset), in bytes.
-fn peak_rss_of(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
 }
