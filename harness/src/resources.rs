@@ -184,6 +184,7 @@ fn process_cpu_ns(pid: u32) -> Option<u64> {
     if unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) } != 0 {
         return None;
     }
+    // SAFETY: timespec is plain integers, for which all zeroes is a valid value.
     let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
     // SAFETY: clock_gettime fills the timespec we pass.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
