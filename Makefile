@@ -24,9 +24,10 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run frame -- -max_total_time=$(FUZZ_SECONDS)
 
-## test: every unit and end-to-end test
+## test: every unit and end-to-end test, the Rust workspace's and the Python program's
 test:
 	cargo test --workspace --quiet
+	cd python && python3 -m unittest discover -s tests
 
 build:
 	cargo build --release

@@ -296,7 +296,7 @@ pub struct RunArgs {
     /// iobound starts itself, then a render
     #[arg(short, long, value_name = "LIST", default_value = DEFAULT_WORKLOAD)]
     pub workload: String,
-    /// Engines, comma-separated [default: every engine; see `iobound list`]
+    /// Engines, comma-separated [default: every Rust engine; the Python ones (py-*) are named; see `iobound list`]
     #[arg(short, long, value_name = "LIST")]
     pub mode: Option<String>,
     /// Requests outstanding at all times, comma-separated for a sweep

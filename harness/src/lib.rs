@@ -2,6 +2,28 @@
 //! load, per-worker latency recording, resource accounting, and rendering.
 //! The `iobound` binary wires these parts together.
 
+// Layers, lowest first. A module uses only modules of lower layers and the
+// ones listed before it in its own layer; `main.rs` wires the top. (`exec`
+// and `net` are one layer and still use each other.)
+//
+//   1. procfs, lang, load, ring,    /proc, read in one place; the report's two
+//      pagecache, interrupt         languages; the closed and open loops;
+//                                   io_uring probes; page-cache control;
+//                                   Ctrl-C
+//   2. placement, resources,        CPUs and pinning, a cell's CPU, memory and
+//      sysinfo                      threads, the machine
+//   3. exec, net, record, result,   the step interpreter and its network half,
+//      serve                        per-worker recorders, a cell's result, the
+//                                   loopback servers
+//   4. engine, output               engines over exec/load/record (the
+//                                   registry: nothing outside names an engine);
+//                                   per-cell export formats
+//   5. cli, config, report, clean   clap flags; the checked config (one module
+//                                   per subcommand: never imports what runs it);
+//                                   run-wide reports, pure but for loading
+//   6. run                          plan, servers, cells, summaries, run.json
+//   7. fio, lesson, suite, list, ui commands built on run, and the terminal
+
 pub mod clean;
 pub mod cli;
 pub mod config;
@@ -17,6 +39,7 @@ pub mod net;
 pub mod output;
 pub mod pagecache;
 pub mod placement;
+pub(crate) mod procfs;
 pub mod record;
 pub mod report;
 pub mod resources;

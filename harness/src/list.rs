@@ -33,11 +33,18 @@ pub fn render() -> String {
             w.summary
         );
     }
-    s.push_str("\nEngines (--mode), with their concurrency model:\n");
+    s.push_str(
+        "\nEngines (--mode), with their concurrency model (without --mode, every Rust one runs;\nthe Python ones are named, e.g. -m py-asyncio,py-threads,py-procs):\n",
+    );
+    let width = engine::all()
+        .iter()
+        .map(|e| e.name().len())
+        .max()
+        .unwrap_or(0);
     for e in engine::all() {
         let _ = writeln!(
             s,
-            "  {:<14} {:<18} {}",
+            "  {:<width$} {:<18} {}",
             e.name(),
             e.model().label(),
             e.summary()

@@ -10,6 +10,7 @@ use iobound::cli::Command;
 use iobound::config::{ConfigError, FileConfig, LessonPick, RunConfig};
 use iobound::result::Status;
 use iobound::{fio, interrupt, lesson, list, report, run, suite, ui};
+use iobound_workloads::units::short_duration;
 
 fn main() -> ExitCode {
     if let Some(code) = iobound::engine::child_entry() {
@@ -109,10 +110,10 @@ fn finish(out: &run::RunOutput) -> ExitCode {
     }
     eprintln!(
         "took {}{}",
-        ui::short_duration(out.took),
+        short_duration(out.took),
         out.estimate.map_or(String::new(), |e| format!(
             " (estimated {})",
-            ui::short_duration(e)
+            short_duration(e)
         ))
     );
     eprintln!("results: {}", out.dir.display());

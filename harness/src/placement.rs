@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::procfs::{self, Proc};
+
 /// Where the server and this process may run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pin {
@@ -92,17 +94,11 @@ pub fn affinity(pid: u32) -> Vec<usize> {
 /// The CPUs the threads of process `pid` last ran on (field 39 of each
 /// thread's stat), deduplicated and sorted.
 pub fn last_cpus(pid: u32) -> Vec<usize> {
-    let dir = format!("/proc/{pid}/task");
-    let mut out: Vec<usize> = std::fs::read_dir(dir)
+    let mut out: Vec<usize> = procfs::each_task(Proc::Pid(pid), "stat")
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
-        .filter_map(|s| {
-            let rest = &s[s.rfind(')')? + 2..];
-            // Field 39 overall is the 37th after the name and state.
-            rest.split_whitespace().nth(36)?.parse().ok()
-        })
+        .filter_map(|s| Some(procfs::stat_field(&s, 39)? as usize))
         .collect();
     out.sort_unstable();
     out.dedup();

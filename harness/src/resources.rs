@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::procfs::{self, Proc};
+
 /// A getrusage(RUSAGE_SELF) reading.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Usage {
@@ -63,13 +65,8 @@ pub struct ThreadCount {
 impl ThreadCount {
     /// All threads, from one read of /proc/self/status; io workers not counted.
     pub fn now() -> Self {
-        let total = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("Threads:"))
-                    .and_then(|n| n.trim().parse().ok())
-            })
+        let total = procfs::status(Proc::Current)
+            .and_then(|s| s.threads)
             .unwrap_or(0);
         ThreadCount {
             total,
@@ -81,15 +78,13 @@ impl ThreadCount {
     /// per thread, so it is for processes using io_uring, which have few.
     pub fn with_io_workers() -> Self {
         let mut t = ThreadCount::default();
-        let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        let Some(comms) = procfs::each_task(Proc::Current, "comm") else {
             return t;
         };
-        for entry in dir.flatten() {
+        for comm in comms {
             t.total += 1;
-            if let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) {
-                if comm.starts_with("iou-") {
-                    t.io_workers += 1;
-                }
+            if comm.is_some_and(|c| c.starts_with("iou-")) {
+                t.io_workers += 1;
             }
         }
         t
@@ -105,8 +100,7 @@ impl ThreadCount {
 
 /// Resets the kernel's peak-RSS mark so the next reading covers one cell.
 pub fn reset_peak_rss() {
-    // "5" resets VmHWM (Linux 4.0+). Without it the peak covers the process's life.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    procfs::reset_peak_rss(Proc::Current);
 }
 
 /// Hands memory the allocator keeps after earlier cells (freed heap in
@@ -119,17 +113,9 @@ pub fn release_free_memory() {
     }
 }
 
-/// A `/proc/self/status` field in KiB, as bytes.
-fn status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 /// Resident set size now, in bytes.
 pub fn rss_bytes() -> Option<u64> {
-    status_kib("VmRSS:")
+    procfs::status(Proc::Current)?.vm_rss
 }
 
 /// The whole machine's CPU time from the first line of /proc/stat, in clock
@@ -147,46 +133,64 @@ pub struct MachineCpu {
 
 impl MachineCpu {
     pub fn now() -> Option<Self> {
-        Self::parse(&std::fs::read_to_string("/proc/stat").ok()?)
+        Some(Self::of_fields(&procfs::machine_cpu()?))
     }
 
-    /// Reads the aggregate `cpu` line.
+    /// Reads the aggregate `cpu` line of `/proc/stat` text.
     pub fn parse(stat: &str) -> Option<Self> {
-        let line = stat.lines().find(|l| l.starts_with("cpu "))?;
-        let f: Vec<u64> = line
-            .split_whitespace()
-            .skip(1)
-            .map(|x| x.parse().ok())
-            .collect::<Option<_>>()?;
+        Some(Self::of_fields(&procfs::cpu_line(stat)?))
+    }
+
+    fn of_fields(f: &[u64]) -> Self {
         let at = |i: usize| f.get(i).copied().unwrap_or(0);
         // user nice system idle iowait irq softirq steal (guest is in user).
-        Some(MachineCpu {
+        MachineCpu {
             busy: at(0) + at(1) + at(2),
             steal: at(7),
             total: (0..8).map(at).sum(),
-        })
+        }
     }
-}
-
-/// Clock ticks per second (USER_HZ).
-pub fn clock_ticks() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64
-}
-
-/// The one-minute load average.
-pub fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// Peak resident set size since the last reset, in bytes.
 pub fn peak_rss_bytes() -> Option<u64> {
-    status_kib("VmHWM:")
+    procfs::status(Proc::Current)?.vm_hwm
+}
+
+/// CPU time of a process so far (user, system), in nanoseconds. The total
+/// comes from the process's CPU-time clock (nanoseconds, where /proc's
+/// ticks are 10 ms: a short cell's server CPU would be mostly rounding);
+/// the split between user and system follows /proc's ticks.
+pub fn cpu_of(pid: u32) -> Option<(u64, u64)> {
+    let (user, sys) = procfs::cpu_ticks(Proc::Pid(pid))?;
+    let hz = procfs::clock_ticks();
+    let (user, sys) = (user * 1_000_000_000 / hz, sys * 1_000_000_000 / hz);
+    let Some(total) = process_cpu_ns(pid) else {
+        return Some((user, sys));
+    };
+    let user_share = if user + sys > 0 {
+        user as f64 / (user + sys) as f64
+    } else {
+        0.5
+    };
+    let u = (total as f64 * user_share) as u64;
+    Some((u, total - u))
+}
+
+/// A process's CPU time (all its threads, user and system) in nanoseconds.
+fn process_cpu_ns(pid: u32) -> Option<u64> {
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: clock_getcpuclockid writes one clockid_t we own.
+    if unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) } != 0 {
+        return None;
+    }
+    // SAFETY: timespec is plain integers, for which all zeroes is a valid value.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: clock_gettime fills the timespec we pass.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return None;
+    }
+    Some(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
 #[cfg(test)]
@@ -220,6 +224,6 @@ mod tests {
         let m = MachineCpu::parse(stat).unwrap();
         assert_eq!((m.busy, m.steal, m.total), (155, 40, 1225));
         assert!(MachineCpu::now().is_some_and(|m| m.total > 0));
-        assert!(load_average().is_some());
+        assert!(procfs::load_average().is_some());
     }
 }

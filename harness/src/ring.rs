@@ -33,9 +33,7 @@ impl UringSupport {
     /// Probes the running kernel: can a ring be created here, and which
     /// opcodes does it support.
     pub fn detect() -> Self {
-        let sysctl_disabled = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
-            .ok()
-            .and_then(|s| s.trim().parse().ok());
+        let sysctl_disabled = crate::procfs::io_uring_disabled();
         let ring = match IoUring::<io_uring::squeue::Entry, io_uring::cqueue::Entry>::new(8) {
             Ok(r) => r,
             Err(e) => {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::procfs::{self, Mount};
 use crate::ring::UringSupport;
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,20 +33,8 @@ pub struct Filesystem {
 
 impl SystemInfo {
     pub fn collect(data_dir: &Path, direct_io: bool, io_uring: UringSupport) -> Self {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find(|l| l.starts_with("model name") || l.starts_with("Model"))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let memory_bytes = meminfo
-            .lines()
-            .find(|l| l.starts_with("MemTotal:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|k| k.parse::<u64>().ok())
-            .map_or(0, |k| k * 1024);
+        let cpu_model = procfs::cpu_model().unwrap_or_else(|| "unknown".into());
+        let memory_bytes = procfs::mem_total().unwrap_or(0);
         let data_dir = data_dir
             .canonicalize()
             .unwrap_or_else(|_| data_dir.to_path_buf());
@@ -89,51 +78,24 @@ fn uname_field(pick: impl Fn(&libc::utsname) -> &[libc::c_char; 65]) -> String {
 
 /// The mount holding `path`: the longest mount point that is a prefix of it.
 pub fn filesystem_of(path: &Path) -> Filesystem {
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    parse_mountinfo_for(&mountinfo, path).unwrap_or_default()
+    longest_mount_of(procfs::mounts(), path).unwrap_or_default()
 }
 
+#[cfg(test)]
 fn parse_mountinfo_for(mountinfo: &str, path: &Path) -> Option<Filesystem> {
-    mountinfo
-        .lines()
-        .filter_map(|line| {
-            // Fields: id parent major:minor root mount-point options ... - fstype source super
-            let (pre, post) = line.split_once(" - ")?;
-            let mount_point = unescape(pre.split(' ').nth(4)?);
-            let mut post = post.split(' ');
-            let fstype = post.next()?.to_string();
-            let device = post.next().unwrap_or("").to_string();
-            path.starts_with(&mount_point).then_some(Filesystem {
-                fstype,
-                device,
-                mount_point,
-            })
+    longest_mount_of(procfs::parse_mounts(mountinfo), path)
+}
+
+fn longest_mount_of(mounts: Vec<Mount>, path: &Path) -> Option<Filesystem> {
+    mounts
+        .into_iter()
+        .filter(|m| path.starts_with(&m.mount_point))
+        .map(|m| Filesystem {
+            fstype: m.fstype,
+            device: m.source,
+            mount_point: m.mount_point,
         })
         .max_by_key(|f| f.mount_point.len())
-}
-
-/// mountinfo escapes spaces and a few other bytes as octal `\040`.
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        let code = rest
-            .get(i + 1..i + 4)
-            .and_then(|o| u8::from_str_radix(o, 8).ok());
-        match code {
-            Some(b) => {
-                out.push(b as char);
-                rest = &rest[i + 4..];
-            }
-            None => {
-                out.push('\\');
-                rest = &rest[i + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use iobound_workloads::dataset::Prepared;
+use iobound_workloads::units::short_duration;
 
 use crate::output::human;
 use crate::result::{CellKey, CellResult};
@@ -41,20 +42,6 @@ pub fn time_left(
         }
         None if done == 0 => None,
         None => Some(wall.mul_f64((all - done.min(all)) as f64 / done as f64)),
-    }
-}
-
-/// `3m05s`, `42s`, `1h02m`.
-pub fn short_duration(d: Duration) -> String {
-    let s = d.as_secs_f64().round() as u64;
-    if d < Duration::from_secs(10) {
-        format!("{:.1}s", d.as_secs_f64())
-    } else if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
     }
 }
 

@@ -61,8 +61,13 @@ class StepError(Exception):
 _PATTERN_UNIT = bytes(range(256))
 
 
+# dataset::WRITE_SEED and dataset::WRITE_MAGIC of the Rust workloads.
+WRITE_SEED = 0x1B0_0517E
+WRITE_MAGIC = b"IOBNDWR1"
+
+
 def payload(length: int) -> bytes:
-    """The fixed bytes WRITE and APPEND steps write and ECHO steps send: 0, 1, ..., 255, 0, ..."""
+    """The fixed bytes ECHO steps send: 0, 1, ..., 255, 0, ..."""
     return (_PATTERN_UNIT * (length // 256 + 1))[:length]
 
 
@@ -165,13 +170,19 @@ class SlotBuffers:
             self._rview = memoryview(self._read)
         return self._rview[:length]
 
-    def write_view(self, length: int) -> memoryview:
+    def write_view(self, length: int, offset: int) -> memoryview:
+        """The payload of a write of ``length`` bytes at ``offset``: the Rust
+        engines' generated content (``dataset::write_payload``), stamped with
+        the magic and the offset (``dataset::stamp``), so a block a request
+        wrote is recognised on disk whichever engine wrote it."""
         if length > self._written_len:
             if length > len(self._write):
                 self._write = _aligned(max(length, 2 * len(self._write)))
                 self._wview = memoryview(self._write)
-            self._write[:] = payload(len(self._write))
+            self._write[:] = kernels.fill(WRITE_SEED, 0, len(self._write))
             self._written_len = len(self._write)
+        self._write[:8] = WRITE_MAGIC
+        self._write[8:16] = offset.to_bytes(8, "little")
         return self._wview[:length]
 
 
@@ -328,10 +339,10 @@ class BlockingRunner:
                 last = slot.bufs.read_view(length)
                 pread_full(fds[a], last, x)
             elif kind == WRITE:
-                pwrite_full(fds[a], slot.bufs.write_view(length), x)
+                pwrite_full(fds[a], slot.bufs.write_view(length, x), x)
             elif kind == APPEND:
                 offset = self.files.tails.reserve(a, length)
-                pwrite_full(fds[a], slot.bufs.write_view(length), offset)
+                pwrite_full(fds[a], slot.bufs.write_view(length, offset), offset)
             elif kind == FDATASYNC:
                 fdatasync(fds[a])
             elif kind == COMPUTE:
@@ -437,12 +448,12 @@ class AsyncRunner:
                 await loop.run_in_executor(pool, pread_full, fds[a], last, x)
             elif kind == WRITE:
                 await loop.run_in_executor(
-                    pool, pwrite_full, fds[a], slot.bufs.write_view(length), x
+                    pool, pwrite_full, fds[a], slot.bufs.write_view(length, x), x
                 )
             elif kind == APPEND:
                 offset = self.files.tails.reserve(a, length)
                 await loop.run_in_executor(
-                    pool, pwrite_full, fds[a], slot.bufs.write_view(length), offset
+                    pool, pwrite_full, fds[a], slot.bufs.write_view(length, offset), offset
                 )
             elif kind == FDATASYNC:
                 await loop.run_in_executor(pool, fdatasync, fds[a])

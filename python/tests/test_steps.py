@@ -82,8 +82,11 @@ class Buffers(unittest.TestCase):
             self.assertEqual(len(view), n)
             addr = ctypes.addressof(ctypes.c_char.from_buffer(view))
             self.assertEqual(addr % steps.BUF_ALIGN, 0)
-        w = bufs.write_view(70000)
-        self.assertEqual(bytes(w), steps.payload(70000))
+        # A write's payload is the Rust engines': generated content, stamped
+        # with the magic and its offset (dataset::write_payload, stamp).
+        w = bufs.write_view(70000, 8192)
+        want = kernels.fill(steps.WRITE_SEED, 0, 70000)
+        self.assertEqual(bytes(w), steps.WRITE_MAGIC + (8192).to_bytes(8, "little") + want[16:])
 
 
 class Frames(unittest.TestCase):
@@ -145,9 +148,14 @@ class BlockingRun(unittest.TestCase):
             self.assertEqual(runner.run(req, slot), want % 2**64)
             with open(log_path, "rb") as f:
                 log = f.read()
-            self.assertEqual(log[:8192], steps.payload(4096) * 2)
+            body = kernels.fill(steps.WRITE_SEED, 0, 4096)[16:]
+            stamped = [steps.WRITE_MAGIC + off.to_bytes(8, "little") + body for off in (0, 4096)]
+            self.assertEqual(log[:8192], stamped[0] + stamped[1])
             self.assertEqual(log[8192:12288], bytes(4096))
-            self.assertEqual(log[12288:12800], steps.payload(512))
+            self.assertEqual(
+                log[12288:12800],
+                (steps.WRITE_MAGIC + (12288).to_bytes(8, "little") + body)[:512],
+            )
             with self.assertRaisesRegex(StepError, "read nothing"):
                 runner.run((step(COMPUTE, 1, 1, length=1),), slot)
             with self.assertRaisesRegex(StepError, "moved 0 of 4096"):

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset;
 use crate::keys::mix64;
+use crate::step::{Input, Kernel, Step};
 
 /// Side of the square grayscale tile the image kernel blurs.
 pub const TILE_SIDE: usize = 512;
@@ -16,46 +17,9 @@ pub const TILE_BYTES: usize = TILE_SIDE * TILE_SIDE;
 /// Seed of the shared compute input, distinct from the data files' seeds.
 const INPUT_SEED: u64 = 0xC0DE_5EED;
 
-/// Which computation a step runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kernel {
-    /// SHA-256 of the input (the `sha2` crate, which uses the CPU's SHA
-    /// instructions where present).
-    Sha256,
-    /// 3x3 box blur of a grayscale image, [`TILE_SIDE`] pixels wide.
-    Blur3x3,
-    /// FNV-1a (64-bit) of the input, one byte at a time: the Rust twin of a
-    /// kernel Python runs as interpreted bytecode, which holds the GIL
-    /// (where hashlib's SHA-256 releases it).
-    Fnv1a,
-}
-
+// `Kernel` and `Input` are step vocabulary (`step.rs`); what the kernels
+// compute is here.
 impl Kernel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kernel::Sha256 => "sha256",
-            Kernel::Blur3x3 => "blur3x3",
-            Kernel::Fnv1a => "fnv1a",
-        }
-    }
-
-    /// The kernel's number on the wires between processes (the process
-    /// pool's workers, the Python engines' program).
-    pub fn code(self) -> u8 {
-        match self {
-            Kernel::Sha256 => 1,
-            Kernel::Blur3x3 => 2,
-            Kernel::Fnv1a => 3,
-        }
-    }
-
-    /// The kernel of a [`Kernel::code`].
-    pub fn from_code(code: u8) -> Option<Self> {
-        [Kernel::Sha256, Kernel::Blur3x3, Kernel::Fnv1a]
-            .into_iter()
-            .find(|k| k.code() == code)
-    }
-
     /// Runs the kernel on `input` and returns its digest.
     pub fn run(self, input: &[u8]) -> u64 {
         match self {
@@ -63,27 +27,6 @@ impl Kernel {
             Kernel::Blur3x3 => blur3x3_digest(input, TILE_SIDE),
             Kernel::Fnv1a => fnv1a64(input),
         }
-    }
-}
-
-/// Where a compute step takes its bytes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// A slice of the cell's shared, read-only input (see [`shared_input`]).
-    Shared { offset: u64, len: u32 },
-    /// The first `len` bytes the request's latest read step returned.
-    LastRead { len: u32 },
-}
-
-impl Input {
-    pub fn len(self) -> u32 {
-        match self {
-            Input::Shared { len, .. } | Input::LastRead { len } => len,
-        }
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -95,13 +38,13 @@ pub const SPREAD: u64 = 1 << 20;
 /// A SHA-256 step over `len` bytes of the shared input, at a 4 KiB-aligned
 /// offset within [`SPREAD`] drawn for request `i`. The shared input must be
 /// `len + SPREAD` bytes.
-pub fn hash_shared(seed: u64, i: u64, len: u32) -> crate::Step {
+pub fn hash_shared(seed: u64, i: u64, len: u32) -> Step {
     kernel_shared(Kernel::Sha256, seed, i, len)
 }
 
 /// [`hash_shared`] with another kernel.
-pub fn kernel_shared(kernel: Kernel, seed: u64, i: u64, len: u32) -> crate::Step {
-    crate::Step::Compute {
+pub fn kernel_shared(kernel: Kernel, seed: u64, i: u64, len: u32) -> Step {
+    Step::Compute {
         kernel,
         input: Input::Shared {
             offset: crate::keys::uniform(seed, i, SPREAD / 4096 + 1) * 4096,

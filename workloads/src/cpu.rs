@@ -1,10 +1,10 @@
 //! CPU-bound and mixed workloads: hashing, an image kernel, and a file read
 //! followed by a hash of what was read.
 
-use crate::compute::{kernel_shared, Input, Kernel, SPREAD, TILE_BYTES, TILE_SIDE};
+use crate::compute::{kernel_shared, SPREAD, TILE_BYTES, TILE_SIDE};
 use crate::file::RandRead;
 use crate::keys::uniform;
-use crate::step::{FileSpec, Request, Step};
+use crate::step::{FileSpec, Input, Kernel, Request, Step};
 use crate::Workload;
 
 /// Each request hashes `work` bytes of in-memory data: with SHA-256

@@ -5,6 +5,19 @@
 //! `iobound` crate; they only see [`Request`]s, [`FileSpec`]s and the data
 //! format helpers in [`dataset`].
 
+// Layers, lowest first. A module uses only modules of lower layers (and the
+// ones listed before it in its own); this file itself holds only what any
+// layer may name (`Workload`, `WorkloadError`) and the re-exports.
+//
+//   1. keys, units, step       key draws and hashing; human units; the step
+//                              vocabulary (`Step`, `Request`, `Kernel`,
+//                              `Input`, `Msg`): depend on nothing here
+//   2. proto                   the servers' wire format (keys)
+//   3. dataset                 generated file content, data-file preparation
+//   4. compute                 the kernels and their shared input (dataset)
+//   5. file, cpu, net          the workloads, as scripts of steps
+//   6. catalog                 names, classes, parameters, `build`
+
 pub mod catalog;
 pub mod compute;
 pub mod cpu;
@@ -17,9 +30,8 @@ pub mod step;
 pub mod units;
 
 pub use catalog::{build, catalog, Class, KeyDist, Model, WorkloadInfo, WorkloadParams};
-pub use compute::{Input, Kernel};
 pub use proto::Service;
-pub use step::{FileId, FileRole, FileSpec, Msg, Request, Step, MAX_STEPS};
+pub use step::{FileId, FileRole, FileSpec, Input, Kernel, Msg, Request, Step, MAX_STEPS};
 
 /// A description of what one request does, shared by every engine.
 ///

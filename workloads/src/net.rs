@@ -2,10 +2,10 @@
 //! database, and the lesson's web request (sequential queries, then a
 //! render). Each request is a few [`Step::Exchange`]s with the server.
 
-use crate::compute::{hash_shared, Input, Kernel, SPREAD};
+use crate::compute::{hash_shared, SPREAD};
 use crate::keys::{uniform, unit, Zipfian};
 use crate::proto::{Service, RECORD_RESPONSE, RECORD_SIZE};
-use crate::step::{FileSpec, Msg, Request, Step};
+use crate::step::{FileSpec, Input, Kernel, Msg, Request, Step};
 use crate::Workload;
 
 /// How keys are drawn.

@@ -1,6 +1,6 @@
-//! The step model: a request is a fixed-capacity list of steps.
-
-use crate::compute::{Input, Kernel};
+//! The step model: a request is a fixed-capacity list of steps, in a
+//! vocabulary that depends on nothing else in the crate (the compute
+//! kernels' names and inputs included; `compute` runs them).
 
 /// Index of a file in a workload's [`FileSpec`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +42,70 @@ pub enum Msg {
     Get { key: u64 },
     /// Overwrite record `key` (durably, before the answer).
     Put { key: u64 },
+}
+
+/// Which computation a step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// SHA-256 of the input (the `sha2` crate, which uses the CPU's SHA
+    /// instructions where present).
+    Sha256,
+    /// 3x3 box blur of a grayscale image,
+    /// [`TILE_SIDE`](crate::compute::TILE_SIDE) pixels wide.
+    Blur3x3,
+    /// FNV-1a (64-bit) of the input, one byte at a time: the Rust twin of a
+    /// kernel Python runs as interpreted bytecode, which holds the GIL
+    /// (where hashlib's SHA-256 releases it).
+    Fnv1a,
+}
+
+impl Kernel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Sha256 => "sha256",
+            Kernel::Blur3x3 => "blur3x3",
+            Kernel::Fnv1a => "fnv1a",
+        }
+    }
+
+    /// The kernel's number on the wires between processes (the process
+    /// pool's workers, the Python engines' program).
+    pub fn code(self) -> u8 {
+        match self {
+            Kernel::Sha256 => 1,
+            Kernel::Blur3x3 => 2,
+            Kernel::Fnv1a => 3,
+        }
+    }
+
+    /// The kernel of a [`Kernel::code`].
+    pub fn from_code(code: u8) -> Option<Self> {
+        [Kernel::Sha256, Kernel::Blur3x3, Kernel::Fnv1a]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+}
+
+/// Where a compute step takes its bytes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// A slice of the cell's shared, read-only input (see
+    /// [`shared_input`](crate::compute::shared_input)).
+    Shared { offset: u64, len: u32 },
+    /// The first `len` bytes the request's latest read step returned.
+    LastRead { len: u32 },
+}
+
+impl Input {
+    pub fn len(self) -> u32 {
+        match self {
+            Input::Shared { len, .. } | Input::LastRead { len } => len,
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Step {

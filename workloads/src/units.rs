@@ -1,5 +1,6 @@
 //! Parsing of human-typed quantities: durations (`5s`, `500ms`), sizes
-//! (`4K`, `1GiB`) and comma lists. Typed errors, one line each.
+//! (`4K`, `1GiB`) and comma lists, and printing durations back. Typed
+//! errors, one line each.
 
 use std::time::Duration;
 
@@ -70,6 +71,21 @@ pub fn format_duration(d: Duration) -> String {
         format!("{}us", ns / 1000)
     } else {
         format!("{ns}ns")
+    }
+}
+
+/// A length for people to read, not to parse back: `3m05s`, `42s`,
+/// `1h02m`, `4.2s` (tenths below ten seconds).
+pub fn short_duration(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    if d < Duration::from_secs(10) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
     }
 }
 

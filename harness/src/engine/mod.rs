@@ -299,6 +299,11 @@ pub trait Engine: Sync {
     fn language(&self) -> Language {
         Language::Rust
     }
+    /// What starting a cell costs beyond its warm-up (an interpreter and
+    /// its pools, say), for the run's estimate before its first cell.
+    fn startup(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
     /// Its option sets (see [`OptionSet`]).
     fn options(&self) -> &'static [&'static Options] {
         &[]
@@ -706,6 +711,12 @@ mod tests {
                 rate: None,
             };
             let settings = two_pool_threads();
+            // What a cell would skip with a reason (py-uvloop without
+            // uvloop) is skipped here too, saying so.
+            if let Some(why) = engine.unsupported(&w, false, &plan, &settings) {
+                eprintln!("skipping {}: {why}", engine.name());
+                continue;
+            }
             let progress = Progress::new(engine.workers(&plan, &settings));
             let ctx = CellCtx::new(&w, &files, plan, &settings, &progress);
             let totals = merge(engine.run(&ctx).unwrap());
@@ -754,7 +765,7 @@ mod tests {
             work: 16 << 10,
             ..Default::default()
         };
-        for name in ["cpu-hash", "cpu-image", "mixed-file"] {
+        for name in ["cpu-hash", "cpu-py", "cpu-image", "mixed-file"] {
             let w = build(name, &params).unwrap();
             let ready: Vec<_> = w
                 .files()
@@ -778,6 +789,10 @@ mod tests {
                     rate: None,
                 };
                 let settings = two_pool_threads();
+                if let Some(why) = engine.unsupported(w.as_ref(), false, &plan, &settings) {
+                    eprintln!("skipping {}: {why}", engine.name());
+                    continue;
+                }
                 let progress = Progress::new(engine.workers(&plan, &settings));
                 let mut ctx = CellCtx::new(w.as_ref(), &files, plan, &settings, &progress);
                 ctx.verify = true;

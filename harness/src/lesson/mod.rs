@@ -93,15 +93,9 @@ pub fn render(kind: Kind, text: &str) -> String {
     }
 }
 
-/// Settings of one `iobound lesson` run.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub lang: Lang,
-    /// Every delay is divided by this.
-    pub speed: f64,
-    /// Where chapter 4's data file goes.
-    pub data_dir: std::path::PathBuf,
-}
+/// Settings of one `iobound lesson` run, as `config` checked them (it sits
+/// below the lesson, and the lesson below nothing it would need).
+pub use crate::config::LessonSettings as Settings;
 
 impl Settings {
     /// A lesson delay of `secs` seconds, scaled by `--speed`.

@@ -206,6 +206,18 @@ impl Render for Html {
         ));
         claims_table(&mut o, &cs, lang);
         o.push_str("</div></div>\n");
+        let py = super::python::sentences(r, lang);
+        if !py.is_empty() {
+            o.push_str(&format!(
+                "<h3 id=\"python\">{}</h3>\n<p>{}</p>\n",
+                t(
+                    "The lesson in Python, measured",
+                    "La leçon en Python, mesurée"
+                ),
+                esc(super::python::intro(lang))
+            ));
+            list(&mut o, "", &py);
+        }
 
         // How to read, then the details.
         o.push_str(&format!(

@@ -128,6 +128,9 @@ pub struct Run {
 pub struct EngineRecord {
     pub name: String,
     pub model: Model,
+    /// The language its requests ran in (Rust when run.json predates it).
+    #[serde(default)]
+    pub language: crate::engine::Language,
     #[serde(default)]
     pub summary: String,
 }
@@ -155,6 +158,7 @@ pub(crate) fn legacy_engines() -> Vec<EngineRecord> {
     .map(|(name, model)| EngineRecord {
         name: name.into(),
         model,
+        language: Default::default(),
         summary: String::new(),
     })
     .collect()
@@ -381,6 +385,7 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
                 run.engines.push(EngineRecord {
                     name: d.name.to_string(),
                     model: d.model,
+                    language: d.language,
                     summary: d.summary.to_string(),
                 });
             }

@@ -81,6 +81,18 @@ impl Render for Markdown {
             &tables::claims_header(lang),
             &tables::claims_rows(&cs, lang),
         );
+        let py = super::python::sentences(r, lang);
+        if !py.is_empty() {
+            o.push_str(&format!(
+                "### {}\n\n{}\n\n",
+                t(
+                    "The lesson in Python, measured",
+                    "La leçon en Python, mesurée"
+                ),
+                super::python::intro(lang)
+            ));
+            bullets(&mut o, &py);
+        }
 
         o.push_str(&format!(
             "## {}\n\n",

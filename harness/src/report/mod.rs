@@ -19,6 +19,7 @@ pub mod load;
 pub mod map;
 pub mod markdown;
 pub mod model;
+pub mod python;
 pub mod runtimes;
 pub mod svg;
 pub mod tables;

@@ -181,8 +181,10 @@ pub struct Report {
     /// Engine names in legend order: the known engines first, as
     /// `iobound list` orders them, then any other in the order met.
     pub engines: Vec<String>,
-    /// Each engine's concurrency model, as run.json recorded it.
+    /// Each Rust engine's concurrency model, as run.json recorded it.
     pub models: Vec<(String, Model)>,
+    /// Each Python engine's model.
+    pub python: Vec<(String, Model)>,
     /// CPUs of the machine the run measured (0 when unknown).
     pub cpus: usize,
     /// Cells that ran while something else used the machine.
@@ -458,12 +460,23 @@ pub fn build(run: &Run) -> Report {
         groups,
         not_run,
         missing,
+        // The claims, the map and the runtimes compare Rust's engines;
+        // Python's have a section of their own (`report::python`).
         models: engines
             .iter()
             .filter_map(|e| {
                 run.engines
                     .iter()
-                    .find(|r| &r.name == e)
+                    .find(|r| &r.name == e && r.language == crate::engine::Language::Rust)
+                    .map(|r| (e.clone(), r.model))
+            })
+            .collect(),
+        python: engines
+            .iter()
+            .filter_map(|e| {
+                run.engines
+                    .iter()
+                    .find(|r| &r.name == e && r.language == crate::engine::Language::Python)
                     .map(|r| (e.clone(), r.model))
             })
             .collect(),
@@ -593,6 +606,7 @@ pub(crate) mod testing {
             missing: vec![],
             engines: models.iter().map(|(e, _)| e.to_string()).collect(),
             models: models.iter().map(|(e, m)| (e.to_string(), *m)).collect(),
+            python: vec![],
             cpus,
             busy: vec![],
         }

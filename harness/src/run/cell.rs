@@ -193,7 +193,7 @@ fn measure(
     resources::release_free_memory();
     resources::reset_peak_rss();
     let baseline_rss_bytes = resources::rss_bytes();
-    let server_start = opts.server_pid.and_then(crate::serve::child::cpu_of);
+    let server_start = opts.server_pid.and_then(resources::cpu_of);
     let progress = Progress::new(engine.workers(&plan, &opts.settings));
     let mut ctx = CellCtx::new(
         ready.workload.as_ref(),
@@ -302,7 +302,7 @@ fn measure(
             }
         }
     });
-    let server_end = opts.server_pid.and_then(crate::serve::child::cpu_of);
+    let server_end = opts.server_pid.and_then(resources::cpu_of);
     let placement = Placement {
         client_allowed: placement::affinity(0),
         client_ran_on: placement::last_cpus(std::process::id()),
@@ -366,7 +366,7 @@ fn measure(
             .machine
             .zip(machine_end)
             .map(|(a, b)| (a, b, end.saturating_duration_since(start.clock.start))),
-        load_average: resources::load_average(),
+        load_average: crate::procfs::load_average(),
         threads_peak: sampled.max(start.threads),
         harness_threads,
         workers: progress.workers(),

@@ -349,10 +349,21 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         .iter()
         .map(|p| suite.groups[p.group].file.planned())
         .collect();
+    // Each cell's estimate: its measuring time, the set-up every cell pays,
+    // and what its engine needs to start.
+    let estimated: Option<Duration> = planned
+        .iter()
+        .map(|p| {
+            suite.groups[p.group]
+                .file
+                .planned()
+                .map(|d| estimate(d) + p.engine.startup())
+        })
+        .sum();
     obs.run_planned(&PlanSummary {
         cells: total,
         planned: costs.as_ref().map(|c| c.iter().sum()),
-        estimate: costs.as_ref().map(|c| c.iter().map(|&d| estimate(d)).sum()),
+        estimate: estimated,
         budget: suite.budget,
     });
     let started = Instant::now();
@@ -445,7 +456,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         cells: cells.into_iter().map(|(_, c)| c).collect(),
         planned: total,
         took: started.elapsed(),
-        estimate: costs.map(|c| c.iter().map(|&d| estimate(d)).sum()),
+        estimate: estimated,
     })
 }
 

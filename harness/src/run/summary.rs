@@ -138,7 +138,7 @@ fn machine_load(r: &Readings, ours_ns: f64) -> Option<MachineLoad> {
     if total == 0 || span.is_zero() {
         return None;
     }
-    let tick_ns = 1e9 / crate::resources::clock_ticks() as f64;
+    let tick_ns = 1e9 / crate::procfs::clock_ticks() as f64;
     let busy_ns = b.busy.saturating_sub(a.busy) as f64 * tick_ns;
     let server_ns = r.server.map_or(0, |(u, s)| u + s) as f64;
     Some(MachineLoad {
@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn another_process_and_steal_are_told_apart_from_ours() {
         let mut r = readings(1000, 1000, None);
-        let hz = crate::resources::clock_ticks();
+        let hz = crate::procfs::clock_ticks();
         let at = |busy: u64, steal: u64, total: u64| MachineCpu { busy, steal, total };
         // 4 s on 2 CPUs = 8 CPU-s of ticks; 5 CPU-s busy, 0.8 CPU-s stolen.
         r.machine = Some((

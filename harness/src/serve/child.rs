@@ -1,7 +1,8 @@
 //! A server started by `iobound run` as a child process: started with the
 //! parent-death signal set, so it dies with iobound whatever happens
 //! (error, Ctrl-C, panic, even kill -9 of iobound), and stopped when the
-//! guard drops. Its CPU time is read from /proc, apart from the client's.
+//! guard drops. Its CPU time is read apart from the client's
+//! ([`crate::resources::cpu_of`]).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -33,49 +34,6 @@ pub struct ServerChild {
     child: Child,
     pub addr: SocketAddr,
     pub kind: Kind,
-}
-
-/// CPU time of a process so far (user, system), in nanoseconds. The total
-/// comes from the process's CPU-time clock (nanoseconds, where /proc's
-/// ticks are 10 ms: a short cell's server CPU would be mostly rounding);
-/// the split between user and system follows /proc's ticks.
-pub fn cpu_of(pid: u32) -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name; utime and stime are the
-    // 14th and 15th fields of the whole line.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let hz = crate::resources::clock_ticks();
-    let ticks = |i: usize| f.get(i)?.parse::<u64>().ok();
-    let (user, sys) = (
-        ticks(11)? * 1_000_000_000 / hz,
-        ticks(12)? * 1_000_000_000 / hz,
-    );
-    let Some(total) = process_cpu_ns(pid) else {
-        return Some((user, sys));
-    };
-    let user_share = if user + sys > 0 {
-        user as f64 / (user + sys) as f64
-    } else {
-        0.5
-    };
-    let u = (total as f64 * user_share) as u64;
-    Some((u, total - u))
-}
-
-/// A process's CPU time (all its threads, user and system) in nanoseconds.
-fn process_cpu_ns(pid: u32) -> Option<u64> {
-    let mut clock: libc::clockid_t = 0;
-    // SAFETY: clock_getcpuclockid writes one clockid_t we own.
-    if unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) } != 0 {
-        return None;
-    }
-    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-    // SAFETY: clock_gettime fills the timespec we pass.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-        return None;
-    }
-    Some(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
 impl ServerChild {
@@ -163,7 +121,7 @@ impl ServerChild {
 
     /// CPU time the server used so far (user, system) in nanoseconds.
     pub fn cpu(&self) -> Option<(u64, u64)> {
-        cpu_of(self.pid())
+        crate::resources::cpu_of(self.pid())
     }
 
     /// Kills the server at once (what a crash looks like to clients).

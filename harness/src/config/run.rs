@@ -1,317 +1,23 @@
-//! Raw command-line flags turned into a checked configuration. Everything a
-//! user can get wrong is caught here, before a file or directory is touched.
+//! `iobound run`'s flags (and each `bench` suite group's) checked into a
+//! [`RunConfig`]: the matrix, the flags that apply to it, and what must
+//! fit before a cell runs.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use iobound_workloads::{WorkloadError, WorkloadParams};
 use serde_json::json;
 
-use crate::cli::{DataArgs, LengthArgs, RunArgs};
+use super::{did_you_mean, resolve_target, ConfigError, FileConfig};
+use crate::cli::RunArgs;
 use crate::engine::{self, Engine};
-use crate::load::Bound;
-use iobound_workloads::units::{count_hint, format_duration, split_list, UnitError};
-
-/// Where data files (and the db's table) go unless `--data-dir` says otherwise.
-pub fn default_data_dir() -> PathBuf {
-    std::env::temp_dir().join("iobound")
-}
+use iobound_workloads::units::{format_duration, short_duration, split_list};
 
 /// Where an open-loop sweep stops raising the rate unless `--slo` says.
-pub const DEFAULT_SLO: Duration = Duration::from_millis(100);
+pub(crate) const DEFAULT_SLO: Duration = Duration::from_millis(100);
 
 /// Largest concurrency accepted: the most entries an io_uring submission
 /// queue can have (IORING_MAX_ENTRIES), so every engine accepts every value.
-pub const MAX_CONCURRENCY: usize = 32_768;
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error(transparent)]
-    Unit(#[from] UnitError),
-    #[error(transparent)]
-    Workload(#[from] WorkloadError),
-    #[error("unknown workload '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]
-    UnknownWorkload { name: String, hint: Option<String> },
-    #[error("unknown mode '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]
-    UnknownMode { name: String, hint: Option<String> },
-    #[error("--target {spec}: {why}")]
-    Target { spec: String, why: String },
-    /// A flag that would change nothing in this run: refused rather than
-    /// silently ignored, so the results never claim a setting they lack.
-    #[error("{0}")]
-    Ignored(String),
-    #[error("{0}")]
-    MaxThreads(String),
-    #[error("--{0} needs at least one value")]
-    EmptyList(&'static str),
-    #[error("invalid concurrency '{value}': {hint}", value = .0, hint = count_hint(.0, Some(MAX_CONCURRENCY as u64)))]
-    Concurrency(String),
-    #[error("--{0} must be greater than zero")]
-    Zero(&'static str),
-    #[error("invalid chapter '{0}': expected 1 to {max} or 'all'", max = crate::lesson::chapters::COUNT)]
-    Chapter(String),
-    #[error("invalid --speed {0}: expected a number above 0 and at most {MAX_SPEED} (faster, the \
-             lesson's delays are microseconds and its timings measure the event loop's own overhead)")]
-    Speed(f64),
-    #[error(transparent)]
-    Pin(#[from] crate::placement::PinError),
-    #[error("invalid rate '{0}': expected requests per second, above 0 and at most 100M")]
-    Rate(String),
-    /// A request's known wait is longer than the whole cell.
-    #[error("{0}")]
-    TooShort(String),
-}
-
-/// Fastest `iobound lesson --speed`: its shortest delay (0.5 s) stays half
-/// a millisecond, well above what the event loop itself takes.
-pub const MAX_SPEED: f64 = 1000.0;
-
-impl ConfigError {
-    /// The `iobound run` flag at fault (without `--`), when one alone is:
-    /// a suite names the key it came from.
-    pub fn flag(&self) -> Option<&'static str> {
-        match self {
-            ConfigError::UnknownWorkload { .. } => Some("workload"),
-            ConfigError::UnknownMode { .. } => Some("mode"),
-            ConfigError::Concurrency(_) => Some("concurrency"),
-            ConfigError::Rate(_) => Some("rate"),
-            ConfigError::Target { .. } => Some("target"),
-            ConfigError::Pin(_) => Some("pin"),
-            ConfigError::EmptyList(f) | ConfigError::Zero(f) => Some(f),
-            _ => None,
-        }
-    }
-}
-
-/// The candidate closest to `word`, if one is close enough to be a typo
-/// of it (Jaro-Winkler similarity, as clap uses for flags).
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_string())
-}
-
-/// `, did you mean 'x'?` or nothing.
-pub fn did_you_mean_text(hint: &Option<String>) -> String {
-    hint.as_ref()
-        .map_or(String::new(), |h| format!("; did you mean '{h}'?"))
-}
-
-/// How long the reachability check of `--target` waits for a connection.
-const TARGET_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// `--target`: a host name or address with a port, resolved, and the first
-/// address where something accepts a connection (a host name may resolve to
-/// an IPv6 address first while the server listens on IPv4 only). Checked
-/// before the run directory exists, so a wrong address costs nothing.
-pub fn resolve_target(spec: &str) -> Result<std::net::SocketAddr, ConfigError> {
-    use std::net::ToSocketAddrs;
-    let err = |why: String| ConfigError::Target {
-        spec: spec.to_string(),
-        why,
-    };
-    if !spec.contains(':') {
-        return Err(err("expected HOST:PORT, e.g. localhost:7000".into()));
-    }
-    let addrs: Vec<std::net::SocketAddr> = spec
-        .to_socket_addrs()
-        .map_err(|e| err(format!("not a HOST:PORT that resolves ({e})")))?
-        .collect();
-    let mut tried = Vec::new();
-    for a in &addrs {
-        match std::net::TcpStream::connect_timeout(a, TARGET_TIMEOUT) {
-            Ok(_) => return Ok(*a),
-            Err(e) => tried.push(format!("{a}: {e}")),
-        }
-    }
-    Err(err(format!(
-        "no server answers ({}); start one with `iobound serve echo|db --listen ADDR`",
-        if tried.is_empty() {
-            "it resolves to no address".to_string()
-        } else {
-            tried.join("; ")
-        }
-    )))
-}
-
-/// `iobound serve KIND`'s flags as left out, to tell which were given.
-fn serve_defaults(kind: crate::serve::Kind) -> crate::cli::ServeArgs {
-    use clap::ValueEnum;
-    let name = kind
-        .to_possible_value()
-        .map_or_else(String::new, |v| v.get_name().to_string());
-    match parse_args(["iobound", "serve", name.as_str()]) {
-        Ok((
-            crate::cli::Cli {
-                command: crate::cli::Command::Serve(a),
-            },
-            _,
-        )) => a,
-        _ => unreachable!("`iobound serve {name}` parses"),
-    }
-}
-
-/// Checks `iobound serve`'s flags.
-pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<crate::serve::ServeConfig, ConfigError> {
-    if a.threads == 0 {
-        return Err(ConfigError::Zero("threads"));
-    }
-    if a.records == 0 {
-        return Err(ConfigError::Zero("records"));
-    }
-    if a.frame_timeout.is_zero() {
-        return Err(ConfigError::Zero("frame-timeout"));
-    }
-    if a.kind == crate::serve::Kind::Echo {
-        // The database's settings, given to the echo server, would be
-        // silently ignored: refused, as `run` refuses flags that change nothing.
-        let d = serve_defaults(a.kind);
-        let db_only = [
-            ("--direct", a.direct),
-            ("--records", a.records != d.records),
-            ("--db-latency", a.db.db_latency != d.db.db_latency),
-            ("--data-dir", a.data_dir.is_some()),
-            ("--fresh", a.fresh),
-            ("--truncate-corrupt-wal", a.truncate_corrupt_wal),
-        ];
-        let set: Vec<&str> = db_only
-            .iter()
-            .filter(|(_, s)| *s)
-            .map(|(f, _)| *f)
-            .collect();
-        if !set.is_empty() {
-            return Err(ConfigError::Ignored(format!(
-                "{} {} to `serve db` only: the echo server has no table",
-                set.join(", "),
-                if set.len() == 1 { "applies" } else { "apply" }
-            )));
-        }
-    }
-    Ok(crate::serve::ServeConfig {
-        kind: a.kind,
-        listen: a.listen,
-        threads: a.threads,
-        records: a.records,
-        db_latency: a.db.db_latency,
-        direct: a.direct,
-        data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
-        fresh: a.fresh,
-        truncate_corrupt_wal: a.truncate_corrupt_wal,
-        frame_timeout: a.frame_timeout,
-    })
-}
-
-/// What `iobound lesson` was asked to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LessonPick {
-    List,
-    One(usize),
-    All,
-}
-
-/// Checks `iobound lesson`'s flags.
-pub fn lesson_config(
-    a: &crate::cli::LessonArgs,
-) -> Result<(LessonPick, crate::lesson::Settings), ConfigError> {
-    let pick = match a.chapter.as_deref() {
-        None => LessonPick::List,
-        Some("all") => LessonPick::All,
-        Some(n) => match n.parse::<usize>() {
-            Ok(k) if (1..=crate::lesson::chapters::COUNT).contains(&k) => LessonPick::One(k),
-            _ => return Err(ConfigError::Chapter(n.to_string())),
-        },
-    };
-    if !(a.speed.is_finite() && a.speed > 0.0 && a.speed <= MAX_SPEED) {
-        return Err(ConfigError::Speed(a.speed));
-    }
-    Ok((
-        pick,
-        crate::lesson::Settings {
-            lang: a.lang,
-            speed: a.speed,
-            data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
-        },
-    ))
-}
-
-/// Checked settings shared by every command that runs workloads (`run`,
-/// `bench`, `fio`, the lesson's measurements).
-#[derive(Debug, Clone)]
-pub struct FileConfig {
-    pub params: WorkloadParams,
-    pub direct: bool,
-    pub data_dir: PathBuf,
-    pub warmup: Duration,
-    pub bound: Bound,
-    /// The engines' own options.
-    pub settings: engine::Settings,
-    /// Service delay per query of the db server iobound starts.
-    pub db_latency: Duration,
-}
-
-impl FileConfig {
-    pub fn new(
-        params: &WorkloadParams,
-        data: &DataArgs,
-        length: &LengthArgs,
-        settings: engine::Settings,
-        db_latency: Duration,
-    ) -> Result<Self, ConfigError> {
-        let bound = match length.requests {
-            Some(n) => Bound::Requests(n),
-            None if length.duration.is_zero() => return Err(ConfigError::Zero("duration")),
-            None => Bound::Duration(length.duration),
-        };
-        Ok(FileConfig {
-            params: params.clone(),
-            direct: data.direct,
-            data_dir: data.data_dir.clone().unwrap_or_else(default_data_dir),
-            warmup: length.warmup,
-            bound,
-            settings,
-            db_latency,
-        })
-    }
-
-    /// A cell's warm-up plus duration (`None` when bounded by requests).
-    pub fn planned(&self) -> Option<Duration> {
-        match self.bound {
-            Bound::Duration(d) => Some(d + self.warmup),
-            Bound::Requests(_) => None,
-        }
-    }
-
-    /// Multiplies the warm-up and the duration by `f` (`bench --time-scale`).
-    pub fn scale_time(&mut self, f: f64) {
-        self.warmup = self.warmup.mul_f64(f);
-        if let Bound::Duration(d) = &mut self.bound {
-            *d = d.mul_f64(f);
-        }
-    }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(&self.params).expect("parameters serialize");
-        let more = json!({
-            "db_latency": format_duration(self.db_latency),
-            "direct": self.direct,
-            "data_dir": self.data_dir,
-            "warmup": format_duration(self.warmup),
-            "duration": match self.bound { Bound::Duration(d) => Some(format_duration(d)), _ => None },
-            "requests": match self.bound { Bound::Requests(n) => Some(n), _ => None },
-            "engine_options": self.settings,
-        });
-        if let (Some(v), serde_json::Value::Object(more)) = (v.as_object_mut(), more) {
-            v.extend(more);
-        }
-        v
-    }
-}
+pub(crate) const MAX_CONCURRENCY: usize = 32_768;
 
 /// A checked `iobound run`.
 pub struct RunConfig {
@@ -355,58 +61,6 @@ fn dedup(v: Vec<String>) -> Vec<String> {
     }
     out
 }
-
-/// A clap error on one line, with clap's "did you mean" tip kept: the
-/// binary's rule is one line per error.
-pub fn clap_one_line(e: &clap::Error) -> String {
-    let text = e.to_string();
-    let mut lines = text.lines().skip_while(|l| !l.starts_with("error:"));
-    let mut line = lines
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("error: ")
-        .to_string();
-    // The lines right under it complete it: the missing flag of "required
-    // arguments were not provided:", or "[possible values: en, fr]".
-    for more in lines
-        .take_while(|l| !l.trim().is_empty())
-        .map(str::trim)
-        .filter(|l| !l.starts_with("tip:"))
-    {
-        line = format!("{line} {more}");
-    }
-    for tip in text.lines().filter(|l| l.trim_start().starts_with("tip:")) {
-        line.push_str(&format!(" ({})", tip.trim().trim_start_matches("tip: ")));
-    }
-    line
-}
-
-/// The `iobound` command line, with every engine's options added to the
-/// subcommands that run engines (under each engine's heading in `--help`).
-pub fn command() -> clap::Command {
-    use clap::CommandFactory;
-    crate::cli::Cli::command()
-        .mut_subcommand("run", engine::augment)
-        .mut_subcommand("fio", engine::augment)
-}
-
-/// Parses a command line (`argv[0]` included) into the subcommand's flags
-/// and the engines' options.
-pub fn parse_args<I, T>(argv: I) -> Result<(crate::cli::Cli, engine::Settings), clap::Error>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    use clap::FromArgMatches;
-    let m = command().try_get_matches_from(argv)?;
-    let cli = crate::cli::Cli::from_arg_matches(&m)?;
-    let settings = match m.subcommand() {
-        Some(("run" | "fio", sub)) => engine::read_settings(sub)?,
-        _ => engine::Settings::default(),
-    };
-    Ok((cli, settings))
-}
-
 /// What [`check_flags_apply`] found.
 struct Applies {
     no_direct: Vec<String>,
@@ -460,7 +114,7 @@ fn check_flags_apply(
         .map(|w| w.name())
         .collect();
     // Settings of the server iobound would start.
-    let defaults = crate::config::parse_args(["iobound", "run"]).ok();
+    let defaults = super::parse_args(["iobound", "run"]).ok();
     let d = defaults.as_ref().and_then(|(c, _)| match &c.command {
         crate::cli::Command::Run(r) => Some(r),
         _ => None,
@@ -540,7 +194,13 @@ impl RunConfig {
             built.push(iobound_workloads::build(w, &file.params)?);
         }
         let engines = match &a.mode {
-            None => engine::all().to_vec(),
+            // Every Rust engine: the Python ones (py-*) need an interpreter
+            // and start one per cell, so they are named when wanted.
+            None => engine::all()
+                .iter()
+                .copied()
+                .filter(|e| e.language() == engine::Language::Rust)
+                .collect(),
             Some(list) => {
                 let modes = dedup(split_list(list));
                 if modes.is_empty() {
@@ -662,7 +322,7 @@ impl RunConfig {
             let duration = cell - self.file.warmup;
             // Computed lengths read best rounded; typed ones as typed.
             let about = |d: Duration| match d.as_secs_f64() {
-                x if x >= 60.0 => crate::ui::short_duration(d),
+                x if x >= 60.0 => short_duration(d),
                 x if x >= 1.0 => format!("{x:.1}s"),
                 _ => format_duration(d),
             };
@@ -764,6 +424,8 @@ impl RunConfig {
 mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
+    use crate::config::{clap_one_line, parse_args};
+    use crate::load::Bound;
 
     fn parse(args: &[&str]) -> Result<RunConfig, ConfigError> {
         let mut full = vec!["iobound", "run"];
@@ -827,13 +489,6 @@ mod tests {
             assert!(msg.contains(want), "{args:?}: {msg}");
         }
     }
-
-    fn parse_cli(args: &[&str]) -> crate::cli::Cli {
-        let mut full = vec!["iobound"];
-        full.extend_from_slice(args);
-        parse_args(full).unwrap().0
-    }
-
     /// Issue 18: negative counts and durations say what is expected (they
     /// read as unknown flags: "unexpected argument '-1' found").
     #[test]
@@ -913,53 +568,6 @@ mod tests {
         assert!(parse(&["-w", "mixed-db,cpu-hash", "--db-latency", "5ms"]).is_ok());
         assert!(parse(&["-w", "net-echo", "--pin", "server=0"]).is_ok());
     }
-
-    /// Issue 18: `serve echo` refuses the database's flags (--direct was
-    /// accepted and ignored).
-    #[test]
-    fn serve_echo_refuses_the_database_flags() {
-        let serve = |args: &[&str]| {
-            let mut full = vec!["serve"];
-            full.extend_from_slice(args);
-            match parse_cli(&full).command {
-                crate::cli::Command::Serve(a) => serve_config(&a).map(|_| ()),
-                _ => unreachable!(),
-            }
-        };
-        for (flag, value) in [
-            ("--direct", None),
-            ("--records", Some("5")),
-            ("--db-latency", Some("2ms")),
-            ("--data-dir", Some("/tmp")),
-        ] {
-            let mut args = vec!["echo", flag];
-            args.extend(value);
-            let e = serve(&args).err().unwrap().to_string();
-            assert_eq!(
-                e,
-                format!("{flag} applies to `serve db` only: the echo server has no table")
-            );
-            args[0] = "db";
-            assert!(serve(&args).is_ok(), "{args:?}");
-        }
-        assert!(serve(&["echo", "--threads", "2"]).is_ok());
-    }
-
-    /// Issue 18: a speed that would leave the lesson's delays below what
-    /// its event loop itself takes is refused (1e12 printed "inf x").
-    #[test]
-    fn lesson_speeds_that_make_timings_meaningless_are_refused() {
-        let lesson = |speed: &str| match parse_cli(&["lesson", "3", "--speed", speed]).command {
-            crate::cli::Command::Lesson(a) => lesson_config(&a).map(|_| ()),
-            _ => unreachable!(),
-        };
-        assert!(lesson("1000").is_ok() && lesson("100").is_ok());
-        for bad in ["1e12", "1001", "inf", "NaN", "0", "-3"] {
-            let e = lesson(bad).err().unwrap().to_string();
-            assert!(e.contains("at most 1000"), "{bad}: {e}");
-        }
-    }
-
     /// Issue 18: with no --workload, `run` measures a workload that waits
     /// (db-web), not the warm page cache.
     #[test]
@@ -1046,7 +654,12 @@ mod tests {
         assert_eq!(v["engine_options"]["ring"]["submit_batch"], 2);
         assert_eq!(v["work"], 256 << 10);
         assert_eq!(v["keys"], "zipfian");
-        // No --mode: every registered engine.
-        assert_eq!(c.engines.len(), engine::all().len());
+        // No --mode: every registered Rust engine (py-* are named).
+        let rust = engine::all()
+            .iter()
+            .filter(|e| e.language() == engine::Language::Rust)
+            .count();
+        assert_eq!(c.engines.len(), rust);
+        assert!(rust < engine::all().len());
     }
 }

@@ -1,0 +1,381 @@
+//! "The lesson in Python": what the Python engines measured, in sentences
+//! built from their numbers — the GIL (threads against processes on a
+//! byte loop and on hashlib's SHA-256), waiting (asyncio against threads
+//! and a process pool), mixed work (asyncio with a process pool), and what
+//! the same requests cost in Python against Rust. Pure: a [`Report`] in,
+//! sentences out.
+
+use iobound_workloads::{Class, Model};
+
+use super::model::{Group, Point, Report};
+use super::verdict::{compare, model_label, Figure, Lead};
+use crate::lang::Lang;
+use crate::output::human;
+
+/// The model of a Python engine, as run.json recorded it.
+fn py_model(r: &Report, engine: &str) -> Option<Model> {
+    r.python.iter().find(|(e, _)| e == engine).map(|&(_, m)| m)
+}
+
+/// Whether every engine of the group is a Python one.
+fn is_python(r: &Report, g: &Group) -> bool {
+    !g.engines.is_empty() && g.engines.iter().all(|e| py_model(r, e).is_some())
+}
+
+/// The Python engine of `model` with the most requests per second at `c`.
+fn best<'a>(r: &Report, g: &'a Group, model: Model, c: usize) -> Option<&'a Point> {
+    g.points
+        .iter()
+        .filter(|p| p.concurrency == c && py_model(r, &p.engine) == Some(model))
+        .max_by(|a, b| a.throughput.median.total_cmp(&b.throughput.median))
+}
+
+fn rate(x: f64) -> String {
+    human::rate(x)
+}
+
+fn times(v: f64) -> String {
+    if v >= 10.0 {
+        format!("{v:.0}x")
+    } else {
+        format!("{v:.2}x")
+    }
+}
+
+/// A model's growth from the group's lowest to its highest concurrency:
+/// "threads 126 → 118 req/s (0.94x)".
+fn growth(r: &Report, g: &Group, m: Model, lang: Lang) -> Option<(String, Lead, f64)> {
+    let (lo, hi) = (*g.concurrencies.first()?, *g.concurrencies.last()?);
+    if lo == hi {
+        return None;
+    }
+    let (a, b) = (best(r, g, m, lo)?, best(r, g, m, hi)?);
+    let c = compare(b, a, Figure::Throughput);
+    let ratio = b.throughput.median / a.throughput.median;
+    Some((
+        format!(
+            "{} {} → {} {} ({})",
+            model_label(m, lang),
+            rate(a.throughput.median),
+            rate(b.throughput.median),
+            lang.pick("req/s", "requêtes/s"),
+            times(ratio)
+        ),
+        c.lead,
+        ratio,
+    ))
+}
+
+/// The GIL, measured on one CPU-bound group: how threads, processes and
+/// asyncio grew from one request in flight to many.
+fn gil_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
+    let (lo, hi) = (*g.concurrencies.first()?, *g.concurrencies.last()?);
+    let threads = growth(r, g, Model::BlockingThreads, lang);
+    let procs = growth(r, g, Model::ProcessPool, lang);
+    let others: Vec<String> = [Model::EventLoop, Model::EventLoopPool]
+        .into_iter()
+        .filter_map(|m| growth(r, g, m, lang).map(|(t, _, _)| t))
+        .collect();
+    let (t, t_lead, t_ratio) = threads?;
+    let mut parts = vec![t];
+    let procs_scaled = procs.as_ref().is_some_and(|(_, l, _)| *l == Lead::A);
+    if let Some((p, _, _)) = &procs {
+        parts.push(p.clone());
+    }
+    parts.extend(others);
+    // Threads grew by less than 30 % (or fell) while processes grew: the
+    // GIL; threads grew beyond the repetitions' agreement: the code
+    // released it (hashlib does on large buffers).
+    let verdict = match (t_lead == Lead::A && t_ratio >= 1.3, procs_scaled, lang) {
+        (false, true, Lang::En) => " Threads did not gain while processes did: the GIL lets one thread run Python code at a time, and each process has its own.",
+        (false, true, Lang::Fr) => " Les threads n'ont rien gagné quand les processus, si : le GIL ne laisse qu'un thread exécuter du code Python à la fois, et chaque processus a le sien.",
+        (true, _, Lang::En) => " Threads gained here: this code releases the GIL while it computes (hashlib's SHA-256 does on large buffers), the exception to \"threads cannot compute in parallel in Python\".",
+        (true, _, Lang::Fr) => " Les threads ont gagné ici : ce code relâche le GIL pendant qu'il calcule (le SHA-256 de hashlib le fait sur de grands tampons), l'exception à « les threads ne calculent pas en parallèle en Python ».",
+        (false, false, Lang::En) => " Neither threads nor processes gained beyond the repetitions' agreement here.",
+        (false, false, Lang::Fr) => " Ni threads ni processus n'ont gagné au-delà de l'accord des répétitions ici.",
+    };
+    Some(match lang {
+        Lang::En => format!(
+            "{}: from {lo} to {hi} requests in flight on {} cores — {}.{verdict}",
+            g.label,
+            r.cpus,
+            parts.join("; ")
+        ),
+        Lang::Fr => format!(
+            "{} : de {lo} à {hi} requêtes en cours sur {} cœurs — {}.{verdict}",
+            g.label,
+            r.cpus,
+            parts.join(" ; ")
+        ),
+    })
+}
+
+/// Waiting in Python: asyncio against threads at the highest concurrency
+/// both ran, and the process pool at its highest.
+fn waiting_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
+    let c = g.concurrencies.iter().rev().copied().find(|&c| {
+        best(r, g, Model::EventLoop, c).is_some() && best(r, g, Model::BlockingThreads, c).is_some()
+    })?;
+    let (l, t) = (
+        best(r, g, Model::EventLoop, c)?,
+        best(r, g, Model::BlockingThreads, c)?,
+    );
+    let cmp = compare(l, t, Figure::Throughput);
+    let lead = match (cmp.lead, lang) {
+        (Lead::A, Lang::En) => "ahead",
+        (Lead::A, Lang::Fr) => "devant",
+        (Lead::B, Lang::En) => "behind",
+        (Lead::B, Lang::Fr) => "derrière",
+        (Lead::Tie, Lang::En) => "a tie",
+        (Lead::Tie, Lang::Fr) => "égalité",
+        (Lead::Unclear, Lang::En) => "unclear",
+        (Lead::Unclear, Lang::Fr) => "incertain",
+    };
+    let pool = g
+        .concurrencies
+        .iter()
+        .rev()
+        .find_map(|&x| best(r, g, Model::ProcessPool, x))
+        .map_or(String::new(), |p| match lang {
+            Lang::En => format!(
+                "; a process pool ({}) did {} req/s at {} in flight, each process waiting for one request at a time",
+                p.engine,
+                rate(p.throughput.median),
+                p.concurrency
+            ),
+            Lang::Fr => format!(
+                " ; un pool de processus ({}) a fait {} requêtes/s à {} en cours, chaque processus attendant une requête à la fois",
+                p.engine,
+                rate(p.throughput.median),
+                p.concurrency
+            ),
+        });
+    Some(match lang {
+        Lang::En => format!(
+            "{}: at {c} in flight, the {} ({}) did {} req/s against {} for threads ({}: {}), with {} against {} of CPU per request{pool}.",
+            g.label,
+            model_label(Model::EventLoop, lang),
+            l.engine,
+            rate(l.throughput.median),
+            rate(t.throughput.median),
+            times(l.throughput.median / t.throughput.median),
+            lead,
+            human::duration_ns(l.cpu_ns.median),
+            human::duration_ns(t.cpu_ns.median),
+        ),
+        Lang::Fr => format!(
+            "{} : à {c} en cours, la {} ({}) a fait {} requêtes/s contre {} pour les threads ({} : {}), avec {} contre {} de CPU par requête{pool}.",
+            g.label,
+            model_label(Model::EventLoop, lang),
+            l.engine,
+            rate(l.throughput.median),
+            rate(t.throughput.median),
+            times(l.throughput.median / t.throughput.median),
+            lead,
+            human::duration_ns(l.cpu_ns.median),
+            human::duration_ns(t.cpu_ns.median),
+        ),
+    })
+}
+
+/// Mixed work in Python: asyncio with a process pool against the best of
+/// the other Python models.
+fn mixed_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
+    let c = *g.concurrencies.last()?;
+    let h = best(r, g, Model::EventLoopPool, c)?;
+    let rival = [Model::EventLoop, Model::BlockingThreads, Model::ProcessPool]
+        .into_iter()
+        .filter_map(|m| best(r, g, m, c).map(|p| (m, p)))
+        .max_by(|a, b| a.1.throughput.median.total_cmp(&b.1.throughput.median))?;
+    let lower_p99 = [Model::EventLoop, Model::BlockingThreads, Model::ProcessPool]
+        .into_iter()
+        .filter_map(|m| best(r, g, m, c).map(|p| (m, p)))
+        .min_by(|a, b| a.1.p99_ns.median.total_cmp(&b.1.p99_ns.median))?;
+    let t = compare(h, rival.1, Figure::Throughput);
+    let p = compare(h, lower_p99.1, Figure::P99);
+    let word = |l: Lead| match (l, lang) {
+        (Lead::A, Lang::En) => "ahead",
+        (Lead::A, Lang::Fr) => "devant",
+        (Lead::B, Lang::En) => "behind",
+        (Lead::B, Lang::Fr) => "derrière",
+        (Lead::Tie, Lang::En) => "a tie",
+        (Lead::Tie, Lang::Fr) => "égalité",
+        (Lead::Unclear, Lang::En) => "unclear",
+        (Lead::Unclear, Lang::Fr) => "incertain",
+    };
+    Some(match lang {
+        Lang::En => format!(
+            "{}: at {c} in flight, asyncio with a process pool ({}) did {} req/s against {} for {} ({}), p99 {} against {} for {} ({}). Each computation crosses to a worker process and back, which is worth it only when it costs more than that trip.",
+            g.label,
+            h.engine,
+            rate(h.throughput.median),
+            rate(rival.1.throughput.median),
+            model_label(rival.0, lang),
+            word(t.lead),
+            human::duration_ns(h.p99_ns.median),
+            human::duration_ns(lower_p99.1.p99_ns.median),
+            model_label(lower_p99.0, lang),
+            word(p.lead),
+        ),
+        Lang::Fr => format!(
+            "{} : à {c} en cours, asyncio avec un pool de processus ({}) a fait {} requêtes/s contre {} pour {} ({}), p99 {} contre {} pour {} ({}). Chaque calcul passe à un processus et revient, ce qui ne vaut que s'il coûte plus que ce trajet.",
+            g.label,
+            h.engine,
+            rate(h.throughput.median),
+            rate(rival.1.throughput.median),
+            model_label(rival.0, lang),
+            word(t.lead),
+            human::duration_ns(h.p99_ns.median),
+            human::duration_ns(lower_p99.1.p99_ns.median),
+            model_label(lower_p99.0, lang),
+            word(p.lead),
+        ),
+    })
+}
+
+/// The same requests in Python and in Rust: for each Python group, the
+/// Rust group of the same workload that ran the same model at the same
+/// concurrency, CPU per request side by side.
+fn cost_sentence(r: &Report, lang: Lang) -> Option<String> {
+    let mut parts = Vec::new();
+    for g in r.groups.iter().filter(|g| is_python(r, g)) {
+        for p in &g.points {
+            let Some(m) = py_model(r, &p.engine) else {
+                continue;
+            };
+            let rust = r
+                .groups
+                .iter()
+                .filter(|x| x.workload == g.workload && !is_python(r, x))
+                .flat_map(|x| x.points.iter())
+                .filter(|q| q.concurrency == p.concurrency && r.model_of(&q.engine) == Some(m))
+                .min_by(|a, b| a.cpu_ns.median.total_cmp(&b.cpu_ns.median));
+            if let Some(q) = rust {
+                if !parts
+                    .iter()
+                    .any(|(w, mm, _): &(String, Model, String)| w == &g.workload && *mm == m)
+                {
+                    parts.push((
+                        g.workload.clone(),
+                        m,
+                        format!(
+                            "{} {} at C={}: {} ({}) against {} ({}), {}",
+                            g.workload,
+                            model_label(m, lang),
+                            p.concurrency,
+                            human::duration_ns(p.cpu_ns.median),
+                            p.engine,
+                            human::duration_ns(q.cpu_ns.median),
+                            q.engine,
+                            times(p.cpu_ns.median / q.cpu_ns.median)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = parts.into_iter().map(|(_, _, t)| t).collect();
+    Some(match lang {
+        Lang::En => format!(
+            "What the same requests cost, CPU per request in Python against Rust, same model and load: {}.",
+            list.join("; ")
+        ),
+        Lang::Fr => format!(
+            "Ce que coûtent les mêmes requêtes, CPU par requête en Python contre Rust, même modèle et même charge : {}.",
+            list.join(" ; ")
+        ),
+    })
+}
+
+/// The section's sentences, or nothing when the run has no Python engine.
+pub fn sentences(r: &Report, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in r.groups.iter().filter(|g| is_python(r, g) && !g.open_loop) {
+        let s = match g.class {
+            Some(Class::CpuBound) => gil_sentence(r, g, lang),
+            Some(Class::IoBound) => waiting_sentence(r, g, lang),
+            Some(Class::Mixed) => mixed_sentence(r, g, lang),
+            None => None,
+        };
+        out.extend(s);
+    }
+    out.extend(cost_sentence(r, lang));
+    out
+}
+
+/// The section's opening line.
+pub fn intro(lang: Lang) -> &'static str {
+    lang.pick(
+        "The lesson is about Python: here the same requests ran on Python's own models — asyncio (and uvloop where installed), threading, a multiprocessing pool, asyncio handing computations to a process pool — started by iobound as a Python program, against the same servers and files. Their figures are in each workload's table below.",
+        "La leçon parle de Python : ici les mêmes requêtes ont tourné sur les modèles de Python — asyncio (et uvloop s'il est installé), threading, un pool multiprocessing, asyncio confiant les calculs à un pool de processus — lancés par iobound comme un programme Python, contre les mêmes serveurs et fichiers. Leurs chiffres sont dans la table de chaque charge, plus bas.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::testing::{group, point, report};
+
+    fn py_report(groups: Vec<Group>) -> Report {
+        let mut r = report(2, &[("threads", Model::BlockingThreads)], groups);
+        r.python = vec![
+            ("py-asyncio".into(), Model::EventLoop),
+            ("py-threads".into(), Model::BlockingThreads),
+            ("py-procs".into(), Model::ProcessPool),
+        ];
+        r
+    }
+
+    fn cpu(label: &str, threads8: &[f64]) -> Group {
+        group(
+            label,
+            Class::CpuBound,
+            vec![
+                point("py-threads", 1, &[120.0, 125.0, 126.0], 8000.0, 1.0),
+                point("py-threads", 8, threads8, 8000.0, 8.0),
+                point("py-procs", 1, &[80.0, 82.0, 81.0], 12000.0, 4.0),
+                point("py-procs", 8, &[200.0, 206.0, 203.0], 10000.0, 4.0),
+            ],
+        )
+    }
+
+    /// Issue 20: the GIL shown, not told — the sentence follows the
+    /// numbers: threads flat and processes up on a byte loop; threads up
+    /// where the code releases the GIL.
+    #[test]
+    fn the_gil_is_read_from_the_numbers() {
+        let r = py_report(vec![cpu("cpu-py [python]", &[118.0, 119.0, 121.0])]);
+        let s = sentences(&r, Lang::En);
+        assert!(
+            s[0].contains("the GIL lets one thread run Python code at a time")
+                && s[0].contains("blocking threads 125 → 119 req/s (0.95x)"),
+            "{}",
+            s[0]
+        );
+        let r = py_report(vec![cpu("cpu-hash [python]", &[230.0, 240.0, 235.0])]);
+        let s = sentences(&r, Lang::En);
+        assert!(
+            s[0].contains("Threads gained here: this code releases the GIL"),
+            "{}",
+            s[0]
+        );
+        assert!(!s[0].contains("lets one thread"), "{}", s[0]);
+    }
+
+    #[test]
+    fn no_python_engine_no_sentence() {
+        let r = report(
+            2,
+            &[("threads", Model::BlockingThreads)],
+            vec![group(
+                "cpu-hash",
+                Class::CpuBound,
+                vec![point("threads", 1, &[1.0], 1.0, 1.0)],
+            )],
+        );
+        assert!(sentences(&r, Lang::En).is_empty());
+    }
+}
