@@ -109,8 +109,10 @@ struct EngineInfo {
     model: String,
 }
 
-/// Every registered engine: cross-engine tests iterate these, so a new
-/// engine is tested without being named here.
+/// Every registered Rust engine — what `run` runs without `--mode`:
+/// cross-engine tests iterate these, so a new engine is tested without being
+/// named here. (The Python engines are named when wanted; the library's
+/// cross-engine tests and python/tests cover them.)
 fn engines() -> Vec<EngineInfo> {
     let out = iobound(&strings(&["list", "--json"]));
     assert!(out.status.success());
@@ -119,6 +121,7 @@ fn engines() -> Vec<EngineInfo> {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|e| e["language"] == "rust")
         .map(|e| EngineInfo {
             name: e["name"].as_str().unwrap().to_string(),
             needs_io_uring: e["caps"]["needs_io_uring"].as_bool().unwrap(),

@@ -375,6 +375,7 @@ const BENCH_EXAMPLES: &str = concat!(
 Examples:
   iobound bench                    # the default suite (what `make bench` runs)
   iobound bench --suite quick      # a short suite, under 90 seconds
+  iobound bench --suite python     # Python's asyncio, threads and processes beside Rust
   iobound bench --suite my.toml    # your own copy of a suite file
   iobound bench --time-scale 0.1   # the whole default matrix, every duration / 10 (CI)
 
@@ -386,7 +387,7 @@ report.md and report.html go to <out>/<run-id>/.",
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// A built-in suite name (default, quick) or the path of a suite file
+    /// A built-in suite name (default, quick, python) or the path of a suite file
     #[arg(long, value_name = "NAME|FILE", default_value = "default")]
     pub suite: String,
     /// Override the suite's repeat count (at least 1)

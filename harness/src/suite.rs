@@ -12,17 +12,18 @@ use crate::config::{ConfigError, RunConfig};
 use crate::run::Suite;
 
 /// The suites compiled into the binary, so `--suite NAME` works anywhere.
-pub const BUILT_IN: [(&str, &str); 2] = [
+pub const BUILT_IN: [(&str, &str); 3] = [
     (
         "default",
         include_str!("../../workloads/suites/default.toml"),
     ),
     ("quick", include_str!("../../workloads/suites/quick.toml")),
+    ("python", include_str!("../../workloads/suites/python.toml")),
 ];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
-    #[error("no suite '{name}' (built-in: default, quick; or the path of a .toml file){}",
+    #[error("no suite '{name}' (built-in: default, quick, python; or the path of a .toml file){}",
             crate::config::did_you_mean_text(.hint))]
     Unknown { name: String, hint: Option<String> },
     #[error("cannot read suite {path}: {source}")]

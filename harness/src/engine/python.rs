@@ -198,7 +198,7 @@ impl Engine for Python {
             return Some("the Python engines run closed loops only (no --rate)".into());
         }
         let python = settings.get::<PyOptions>().interpreter().to_string();
-        probe(&python, self.py == "uvloop")
+        probe(&python, self.py == "uvloop").err()
     }
 
     /// This thread and the request writer; the program's threads are its own
@@ -223,39 +223,85 @@ impl Engine for Python {
     }
 }
 
-/// Whether the interpreter runs (and imports uvloop, when asked): `None`
-/// when it does, else why not. Asked once per interpreter and question.
-fn probe(python: &str, uvloop: bool) -> Option<String> {
-    /// (interpreter, uvloop asked, why not) of every probe so far.
-    type Asked = Vec<(String, bool, Option<String>)>;
+/// What the interpreter said of itself: its version and path (and
+/// uvloop's version, when asked), or why it cannot run the program. Asked
+/// once per interpreter and question, with a time limit (an interpreter that
+/// hangs is a reason, not a hung run).
+fn probe(python: &str, uvloop: bool) -> Result<String, String> {
+    /// (interpreter, uvloop asked, what it said) of every probe so far.
+    type Asked = Vec<(String, bool, Result<String, String>)>;
     static ASKED: OnceLock<std::sync::Mutex<Asked>> = OnceLock::new();
     let asked = ASKED.get_or_init(Default::default);
     let mut asked = asked.lock().expect("never poisoned");
-    if let Some((_, _, why)) = asked.iter().find(|(p, u, _)| p == python && *u == uvloop) {
-        return why.clone();
+    if let Some((_, _, said)) = asked.iter().find(|(p, u, _)| p == python && *u == uvloop) {
+        return said.clone();
     }
-    let code = if uvloop {
-        "import sys, uvloop; sys.exit(0 if sys.version_info >= (3, 11) else 4)"
-    } else {
-        "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 4)"
-    };
-    let why = match Command::new(python).args(["-c", code]).output() {
-        Err(e) => Some(format!("cannot run {python}: {e}")),
-        Ok(o) if o.status.code() == Some(4) => Some(format!("{python} is older than Python 3.11")),
-        Ok(o) if !o.status.success() && uvloop => Some(format!(
+    let code = format!(
+        "import sys\n{}print(sys.version.split()[0], sys.executable{})\nsys.exit(0 if sys.version_info >= (3, 11) else 4)",
+        if uvloop { "import uvloop\n" } else { "" },
+        if uvloop { ", 'uvloop', uvloop.__version__" } else { "" }
+    );
+    let said = run_with_limit(python, &code, Duration::from_secs(10));
+    let said = match said {
+        Err(e) => Err(e),
+        Ok((Some(4), _, _)) => Err(format!("{python} is older than Python 3.11")),
+        Ok((Some(0), out, _)) => {
+            let w: Vec<&str> = out.split_whitespace().collect();
+            Ok(match w.as_slice() {
+                [v, path, _, u] => format!("Python {v} ({path}), uvloop {u}"),
+                [v, path, ..] => format!("Python {v} ({path})"),
+                _ => format!("{python}: {}", out.trim()),
+            })
+        }
+        Ok((_, _, err)) if uvloop && err.contains("uvloop") => Err(format!(
             "uvloop is not installed for {python} (pip install uvloop)"
         )),
-        Ok(o) if !o.status.success() => Some(format!(
+        Ok((_, _, err)) => Err(format!(
             "{python} does not run: {}",
-            String::from_utf8_lossy(&o.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
+            err.lines().last().unwrap_or("no message")
         )),
-        Ok(_) => None,
     };
-    asked.push((python.to_string(), uvloop, why.clone()));
-    why
+    asked.push((python.to_string(), uvloop, said.clone()));
+    said
+}
+
+/// Runs `python -c code` for at most `limit`: (exit code, stdout, stderr).
+fn run_with_limit(
+    python: &str,
+    code: &str,
+    limit: Duration,
+) -> Result<(Option<i32>, String, String), String> {
+    let mut child = Command::new(python)
+        .args(["-c", code])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {python}: {e}"))?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let (mut out, mut err) = (String::new(), String::new());
+                if let Some(mut o) = child.stdout.take() {
+                    let _ = o.read_to_string(&mut out);
+                }
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                return Ok((status.code(), out, err));
+            }
+            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{python} did not answer within {} s",
+                    limit.as_secs()
+                ));
+            }
+        }
+    }
 }
 
 /// Writes the program into a cache directory named by a digest of its
@@ -456,6 +502,17 @@ fn run(engine: &Python, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError>
         if !ctx.plan.warmup.is_zero() {
             ctx.note("the Python engines run a request-count-bounded cell without warm-up: every request is measured");
         }
+    }
+    // Which Python ran it, in the cell's notes (and so in run.json).
+    if let Ok(who) = probe(opts.interpreter(), engine.py == "uvloop") {
+        ctx.note(format!("run by {who}"));
+    }
+    if !ctx.workload.files().is_empty()
+        && matches!(engine.model, Model::EventLoop | Model::EventLoopPool)
+    {
+        ctx.note(
+            "file steps went through loop.run_in_executor on asyncio's default thread pool: asyncio has no asynchronous file I/O (aiofiles does the same)",
+        );
     }
     let bytes_per_request = ctx.workload.request(0).bytes();
     let stop = AtomicBool::new(false);

@@ -136,20 +136,25 @@ fn decision_map(o: &mut String, m: &map::DecisionMap, lang: Lang) {
     ));
 }
 
-fn claims_table(o: &mut String, cs: &[claims::Claim], lang: Lang) {
+fn claims_table(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
+    let py = super::python::claims(r);
     o.push_str("<table class=\"claims\"><thead><tr>");
-    for h in tables::claims_header(lang) {
+    for h in tables::claims_header(py.is_some(), lang) {
         o.push_str(&format!("<th>{}</th>", esc(h)));
     }
     o.push_str("</tr></thead><tbody>");
-    for row in tables::claims_rows(cs, lang) {
+    for row in tables::claims_rows(cs, py.as_deref(), lang) {
         o.push_str(&format!(
-            "<tr><td class=\"v\">{}</td><td class=\"c\">{}</td><td class=\"m\">{}</td><td class=\"why\">{}</td></tr>",
+            "<tr><td class=\"v\">{}</td><td class=\"c\">{}</td><td class=\"m\">{}</td><td class=\"why\">{}</td>",
             esc(&row[0]),
             esc(&row[1]),
             esc(&row[2]),
             esc(&row[3])
         ));
+        if let Some(p) = row.get(4) {
+            o.push_str(&format!("<td class=\"m\">{}</td>", esc(p)));
+        }
+        o.push_str("</tr>");
     }
     o.push_str("</tbody></table>\n");
 }
@@ -204,7 +209,7 @@ impl Render for Html {
                 "Les affirmations de la leçon, mesurées"
             )
         ));
-        claims_table(&mut o, &cs, lang);
+        claims_table(&mut o, r, &cs, lang);
         o.push_str("</div></div>\n");
         let py = super::python::sentences(r, lang);
         if !py.is_empty() {

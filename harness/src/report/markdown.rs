@@ -76,10 +76,11 @@ impl Render for Markdown {
                 "Les affirmations de la leçon, mesurées"
             )
         ));
+        let py_claims = super::python::claims(r);
         table(
             &mut o,
-            &tables::claims_header(lang),
-            &tables::claims_rows(&cs, lang),
+            &tables::claims_header(py_claims.is_some(), lang),
+            &tables::claims_rows(&cs, py_claims.as_deref(), lang),
         );
         let py = super::python::sentences(r, lang);
         if !py.is_empty() {

@@ -306,6 +306,20 @@ pub fn sentences(r: &Report, lang: Lang) -> Vec<String> {
     out
 }
 
+/// The run seen with its Python engines only: each of the lesson's claims
+/// judged by the same rules on Python's models (None without any).
+pub fn claims(r: &Report) -> Option<Vec<super::claims::Claim>> {
+    if r.python.is_empty() {
+        return None;
+    }
+    let view = Report {
+        models: r.python.clone(),
+        python: Vec::new(),
+        ..r.clone()
+    };
+    Some(super::claims::all(&view))
+}
+
 /// The section's opening line.
 pub fn intro(lang: Lang) -> &'static str {
     lang.pick(

@@ -199,24 +199,43 @@ pub fn sustainable_text(r: &Report, g: &Group, lang: Lang) -> Option<String> {
     })
 }
 
-pub fn claims_header(lang: Lang) -> [&'static str; 4] {
-    [
+/// The claims table's header; with Python claims, a column for them.
+pub fn claims_header(python: bool, lang: Lang) -> Vec<&'static str> {
+    let mut h = vec![
         "",
         lang.pick("claim", "affirmation"),
         lang.pick("measured", "mesure"),
         lang.pick("why", "pourquoi"),
-    ]
+    ];
+    if python {
+        h.push(lang.pick("in Python", "en Python"));
+    }
+    h
 }
 
-pub fn claims_rows(cs: &[Claim], lang: Lang) -> Vec<Vec<String>> {
+/// One row per claim; with `python` (the same claims judged on the Python
+/// engines), their verdict and number in a last column.
+pub fn claims_rows(cs: &[Claim], python: Option<&[Claim]>, lang: Lang) -> Vec<Vec<String>> {
     cs.iter()
         .map(|c| {
-            vec![
+            let mut row = vec![
                 format!("{} {}", c.verdict.symbol(), c.verdict.text(lang)),
                 claims::statement(c.id, lang).to_string(),
                 claims::number(c, lang),
                 claims::why(c, lang),
-            ]
+            ];
+            if let Some(py) = python {
+                row.push(py.iter().find(|p| p.id == c.id).map_or(String::new(), |p| {
+                    format!(
+                        "{} {}{}{}",
+                        p.verdict.symbol(),
+                        p.verdict.text(lang),
+                        lang.pick(": ", " : "),
+                        claims::number(p, lang)
+                    )
+                }));
+            }
+            row
         })
         .collect()
 }
