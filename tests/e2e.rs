@@ -1167,6 +1167,57 @@ fn a_doubled_signal_still_stops_cleanly() {
     assert!(s.runs()[0].join("run.json").exists());
 }
 
+/// Issue 18: a Ctrl-C stops within a second even while every request waits
+/// seconds on the server (3 queries of 2 s each): the cell's connections are
+/// shut down, so the waiting requests end at once (they took until the
+/// server answered, up to 6 s, on every engine).
+#[test]
+fn ctrl_c_stops_within_a_second_while_requests_wait_on_the_server() {
+    let s = Scratch::new("sigint-wait");
+    for mode in ["threads", "uring", "tokio"] {
+        if mode == "uring" && !uring_available() {
+            continue;
+        }
+        let child = s
+            .command(&[
+                "-w",
+                "db-web",
+                "-m",
+                mode,
+                "-c",
+                "4",
+                "-d",
+                "10s",
+                "--warmup",
+                "0s",
+                "--db-latency",
+                "2s",
+                "--records",
+                "1000",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // SAFETY: plain kill(2) on our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+        let t = std::time::Instant::now();
+        let out = child.wait_with_output().unwrap();
+        let took = t.elapsed();
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "{mode}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            took < std::time::Duration::from_secs(1),
+            "{mode}: the run took {took:?} to stop"
+        );
+    }
+}
+
 #[test]
 fn ctrl_c_stops_the_run_and_keeps_what_finished() {
     let s = Scratch::new("sigint");

@@ -431,7 +431,13 @@ impl<'c> Shard<'c> {
         for slot in slots {
             let bufs = IoBufs::new(ctx.workload.max_transfer());
             let conn = match target {
-                Some(addr) => Some(connect(addr).await?),
+                Some(addr) => {
+                    let c = connect(addr).await?;
+                    // SAFETY: the descriptor is the stream's, open while
+                    // it lives; watch_socket only duplicates it.
+                    ctx.watch_socket(unsafe { std::os::fd::BorrowedFd::borrow_raw(c.as_raw_fd()) });
+                    Some(c)
+                }
                 None => None,
             };
             tasks.push(Task {

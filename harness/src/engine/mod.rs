@@ -364,6 +364,8 @@ pub struct CellCtx<'a> {
     pub progress: &'a Progress,
     /// Set by the first failing worker; every slot stops at its next request.
     pub abort: AtomicBool,
+    /// Duplicates of the cell's connections, shut down by [`CellCtx::fail`].
+    sockets: std::sync::Mutex<Vec<std::net::TcpStream>>,
     start: OnceLock<Start>,
     /// Worker processes' resources, reported by engines that start them.
     children: std::sync::Mutex<Option<Children>>,
@@ -415,6 +417,7 @@ impl<'a> CellCtx<'a> {
             record: true,
             progress,
             abort: AtomicBool::new(false),
+            sockets: std::sync::Mutex::new(Vec::new()),
             start: OnceLock::new(),
             children: std::sync::Mutex::new(None),
             notes: std::sync::Mutex::new(Vec::new()),
@@ -487,8 +490,29 @@ impl<'a> CellCtx<'a> {
         self.start().map(|s| s.clock)
     }
 
+    /// Stops the cell: slots start no new request, and every connection the
+    /// cell opened is shut down, so a request waiting on a slow server ends
+    /// at once rather than when the server answers (a Ctrl-C stops within a
+    /// second whatever `--db-latency` is).
     pub fn fail(&self) {
-        self.abort.store(true, Ordering::Relaxed);
+        if !self.abort.swap(true, Ordering::Relaxed) {
+            for s in self.sockets.lock().expect("never poisoned").iter() {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+
+    /// Keeps a handle on a connection the cell opened, so [`CellCtx::fail`]
+    /// can shut it down: a duplicate of its descriptor, which stays valid
+    /// (and never names another file) until the cell's context is dropped.
+    pub fn watch_socket(&self, fd: std::os::fd::BorrowedFd<'_>) {
+        if let Ok(dup) = fd.try_clone_to_owned() {
+            let s = std::net::TcpStream::from(dup);
+            if self.abort.load(Ordering::Relaxed) {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+            self.sockets.lock().expect("never poisoned").push(s);
+        }
     }
 
     /// A worker's buffers, with its connection already open when the
@@ -498,6 +522,10 @@ impl<'a> CellCtx<'a> {
         let mut bufs = IoBufs::new(self.workload.max_transfer());
         if self.workload.service().is_some() {
             self.files.ensure_conn(&mut bufs)?;
+            if let Some(c) = &bufs.conn {
+                use std::os::fd::AsFd;
+                self.watch_socket(c.as_fd());
+            }
         }
         Ok(bufs)
     }
