@@ -206,6 +206,29 @@ class ModelChecks(unittest.TestCase):
         self.assertEqual(Counter(got), Counter(digests))
         self.assertEqual(sum(got) % 2**64, sum(digests) % 2**64)
 
+    def test_compute_only_slots_take_turns(self) -> None:
+        """Little's law holds on compute-only requests: with 4 slots sharing
+        one loop (or the GIL, or a pool of 2 processes), a request waits
+        behind the others' computing and its latency counts that wait, so
+        the median latency is at least about twice the median with 1 slot
+        (on asyncio it was the compute alone, whose tasks never yielded: one
+        slot ran while the others starved)."""
+        if self.model == "threads":
+            self.skipTest(
+                "threads take the GIL in 5 ms slices: how long a request waits for it is "
+                "CPython's scheduling, which this test does not pin down"
+            )
+        req = (step(COMPUTE, kernels.KERNEL_FNV1A, 0, length=16 * 1024, x=0),)
+
+        def median(c: int) -> float:
+            res = self.run_model(job(concurrency=c, files=(), requests=40), stream([req] * 40))
+            res.check_framing(self)
+            lat = sorted(done - issued for issued, done, _ in res.requests[8:])
+            return lat[len(lat) // 2]
+
+        one, four = median(1), median(4)
+        self.assertGreater(four, 1.7 * one, (one, four))
+
     def test_time_bounded_echo(self) -> None:
         req = (
             step(EXCHANGE, OP_ECHO, length=64),
