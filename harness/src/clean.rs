@@ -15,7 +15,10 @@ pub fn is_iobound_file(name: &str) -> bool {
     let after = |prefix: &str| name.strip_prefix(prefix).is_some_and(numbered);
     (after("iobound-data-") || after("iobound-log-")) && name.ends_with(".dat")
         || after("iobound-db-")
-            && (name.ends_with(".dat") || name.ends_with(".tmp") || name.contains(".wal"))
+            && (name.ends_with(".dat")
+                || name.ends_with(".tmp")
+                || name.contains(".wal")
+                || name.ends_with(".lock"))
         // An interrupted preparation's temporary file, and a writability probe.
         || name.starts_with(".iobound-") && (name.contains(".tmp-") || name.starts_with(".iobound-probe-"))
 }
@@ -42,12 +45,42 @@ pub fn data_files(dir: &Path) -> std::io::Result<Vec<(PathBuf, u64)>> {
     Ok(out)
 }
 
+/// The table (`iobound-db-<records>`) a file belongs to, if it is a db file.
+fn table_of(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix("iobound-db-")?;
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    (digits > 0).then(|| &name[..("iobound-db-".len() + digits)])
+}
+
+/// Whether a running `iobound serve db` holds the table's lock: its files
+/// are in use, and removing them would lose its acknowledged writes.
+fn in_use(dir: &Path, table: &str) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(f) = std::fs::File::open(dir.join(format!("{table}.lock"))) else {
+        return false;
+    };
+    // SAFETY: flock on a descriptor we own; no pointers.
+    let locked = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
+    // The lock, if we took it, goes with the descriptor.
+    locked
+}
+
 /// Lists iobound's data files in `dir` on stdout and, unless `dry_run`,
-/// removes them. Returns (files, bytes).
+/// removes them — but never the files of a table a running server holds
+/// (said on stdout instead). Returns (files, bytes) removed (or that would be).
 pub fn clean(dir: &Path, dry_run: bool) -> std::io::Result<(usize, u64)> {
     let files = data_files(dir)?;
-    let mut bytes = 0;
+    let (mut count, mut bytes) = (0, 0);
     for (path, size) in &files {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if let Some(table) = table_of(name).filter(|t| in_use(dir, t)) {
+            println!(
+                "keeping {} ({}): a running iobound server uses the table {table}",
+                path.display(),
+                crate::output::human::bytes(*size as f64)
+            );
+            continue;
+        }
         println!(
             "{} {} ({})",
             if dry_run { "would remove" } else { "removing" },
@@ -57,9 +90,10 @@ pub fn clean(dir: &Path, dry_run: bool) -> std::io::Result<(usize, u64)> {
         if !dry_run {
             std::fs::remove_file(path)?;
         }
+        count += 1;
         bytes += size;
     }
-    Ok((files.len(), bytes))
+    Ok((count, bytes))
 }
 
 #[cfg(test)]

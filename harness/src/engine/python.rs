@@ -541,7 +541,7 @@ fn run(engine: &Python, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError>
         });
         let read = read_records(ctx, pid, &mut stdout, &mut rec, bytes_per_request);
         stop.store(true, Ordering::Relaxed);
-        if read.is_err() {
+        if read.as_ref().map_or(true, |r| r.stopped) {
             // The writer may be blocked on a full pipe: end the program.
             let _ = prog.child.kill();
         }
@@ -563,12 +563,12 @@ fn run(engine: &Python, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError>
         }
         Err(e) => return Err(e),
     };
-    if status.code() == Some(NO_UVLOOP) {
+    if !r.stopped && status.code() == Some(NO_UVLOOP) {
         return Err(EngineError::Other(format!(
             "uvloop is not installed: {last}"
         )));
     }
-    if !status.success() {
+    if !r.stopped && !status.success() {
         return Err(EngineError::Other(format!(
             "the Python program ({}) exited with {status}: {last}",
             engine.py
@@ -607,6 +607,8 @@ struct Readout {
     ready: Sample,
     end: Sample,
     peak: Sample,
+    /// The cell was stopped before the program's END.
+    stopped: bool,
 }
 
 /// Reads the program's records until END: READY starts the cell's clock,
@@ -637,7 +639,17 @@ fn read_records(
     let mut last_record = Instant::now();
     loop {
         if ctx.abort.load(Ordering::Relaxed) {
-            return Err(EngineError::Other("stopped".into()));
+            // Stopped (Ctrl-C, or another worker failed): what was recorded
+            // stands, as in every engine; the program is ended.
+            let now = sample(pid);
+            keep_peak(&mut peak, now);
+            return Ok(Readout {
+                cut: 0,
+                ready,
+                end: now,
+                peak,
+                stopped: true,
+            });
         }
         let mut pfd = libc::pollfd {
             fd,
@@ -704,6 +716,7 @@ fn read_records(
                         ready,
                         end,
                         peak,
+                        stopped: false,
                     });
                 }
                 issued_ns => {

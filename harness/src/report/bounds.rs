@@ -81,7 +81,7 @@ pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
             // that many waits in flight, whatever C is: a pool of 2 threads
             // waits for 2 requests at a time.
             let blocks = matches!(
-                r.model_of(&p.engine),
+                r.any_model_of(&p.engine),
                 Some(Model::BlockingThreads | Model::Pool | Model::ProcessPool)
             );
             let waits = if blocks {

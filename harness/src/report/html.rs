@@ -195,7 +195,7 @@ impl Render for Html {
             "<h2 id=\"answer\">{}</h2>\n",
             t("The answer", "La réponse")
         ));
-        list(&mut o, "classes", &claims::class_sentences(r, &cs, lang));
+        list(&mut o, "classes", &super::python::answer(r, &cs, lang));
         o.push_str("<div class=\"answer\">");
         if let Some(m) = map::build(r) {
             o.push_str("<div class=\"map\">");

@@ -59,7 +59,7 @@ impl Render for Markdown {
 
         let cs = claims::all(r);
         o.push_str(&format!("## {}\n\n", t("The answer", "La réponse")));
-        bullets(&mut o, &claims::class_sentences(r, &cs, lang));
+        bullets(&mut o, &super::python::answer(r, &cs, lang));
         if let Some(m) = map::build(r) {
             o.push_str(&format!("### {}\n\n", tables::map_title(&m, lang)));
             table(

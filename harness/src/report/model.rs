@@ -200,6 +200,18 @@ impl Report {
             .map(|&(_, m)| m)
     }
 
+    /// The model of any engine of the run, Rust's or Python's (the claims
+    /// use [`Report::model_of`], Rust's only; tables, ceilings and the
+    /// runtimes section label and compare every engine).
+    pub fn any_model_of(&self, engine: &str) -> Option<Model> {
+        self.model_of(engine).or_else(|| {
+            self.python
+                .iter()
+                .find(|(e, _)| e == engine)
+                .map(|&(_, m)| m)
+        })
+    }
+
     /// The colour index of an engine, stable across every chart.
     pub fn engine_index(&self, engine: &str) -> usize {
         self.engines.iter().position(|e| e == engine).unwrap_or(0)

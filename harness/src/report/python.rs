@@ -17,9 +17,10 @@ fn py_model(r: &Report, engine: &str) -> Option<Model> {
     r.python.iter().find(|(e, _)| e == engine).map(|&(_, m)| m)
 }
 
-/// Whether every engine of the group is a Python one.
-fn is_python(r: &Report, g: &Group) -> bool {
-    !g.engines.is_empty() && g.engines.iter().all(|e| py_model(r, e).is_some())
+/// Whether the group has Python engines (with or without Rust ones: a
+/// group is one workload's cells, whichever engines ran them).
+fn has_python(r: &Report, g: &Group) -> bool {
+    g.engines.iter().any(|e| py_model(r, e).is_some())
 }
 
 /// The Python engine of `model` with the most requests per second at `c`.
@@ -238,7 +239,7 @@ fn mixed_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
 /// concurrency, CPU per request side by side.
 fn cost_sentence(r: &Report, lang: Lang) -> Option<String> {
     let mut parts = Vec::new();
-    for g in r.groups.iter().filter(|g| is_python(r, g)) {
+    for g in r.groups.iter().filter(|g| has_python(r, g)) {
         for p in &g.points {
             let Some(m) = py_model(r, &p.engine) else {
                 continue;
@@ -246,7 +247,7 @@ fn cost_sentence(r: &Report, lang: Lang) -> Option<String> {
             let rust = r
                 .groups
                 .iter()
-                .filter(|x| x.workload == g.workload && !is_python(r, x))
+                .filter(|x| x.workload == g.workload)
                 .flat_map(|x| x.points.iter())
                 .filter(|q| q.concurrency == p.concurrency && r.model_of(&q.engine) == Some(m))
                 .min_by(|a, b| a.cpu_ns.median.total_cmp(&b.cpu_ns.median));
@@ -293,7 +294,7 @@ fn cost_sentence(r: &Report, lang: Lang) -> Option<String> {
 /// The section's sentences, or nothing when the run has no Python engine.
 pub fn sentences(r: &Report, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
-    for g in r.groups.iter().filter(|g| is_python(r, g) && !g.open_loop) {
+    for g in r.groups.iter().filter(|g| has_python(r, g) && !g.open_loop) {
         let s = match g.class {
             Some(Class::CpuBound) => gil_sentence(r, g, lang),
             Some(Class::IoBound) => waiting_sentence(r, g, lang),
@@ -306,18 +307,93 @@ pub fn sentences(r: &Report, lang: Lang) -> Vec<String> {
     out
 }
 
-/// The run seen with its Python engines only: each of the lesson's claims
-/// judged by the same rules on Python's models (None without any).
-pub fn claims(r: &Report) -> Option<Vec<super::claims::Claim>> {
-    if r.python.is_empty() {
-        return None;
-    }
-    let view = Report {
+/// The run seen through its Python engines only (their models stand where
+/// Rust's did), or `None` without any.
+fn view(r: &Report) -> Option<Report> {
+    (!r.python.is_empty()).then(|| Report {
         models: r.python.clone(),
         python: Vec::new(),
         ..r.clone()
+    })
+}
+
+/// Each of the lesson's claims judged by the same rules on Python's models
+/// (`None` without any Python engine).
+pub fn claims(r: &Report) -> Option<Vec<super::claims::Claim>> {
+    view(r).map(|v| super::claims::all(&v))
+}
+
+/// The answer's sentences: Rust's, and where this run has no Rust figure
+/// for a class of work but has Python's, Python's in its place, said so.
+pub fn answer(r: &Report, cs: &[super::claims::Claim], lang: Lang) -> Vec<String> {
+    use super::claims::{ClaimId, Verdict};
+    let rust = super::claims::class_sentences(r, cs, lang);
+    let (Some(v), Some(py_cs)) = (view(r), claims(r)) else {
+        return rust;
     };
-    Some(super::claims::all(&view))
+    let py = super::claims::class_sentences(&v, &py_cs, lang);
+    let measured = |cs: &[super::claims::Claim], id: ClaimId| {
+        cs.iter()
+            .any(|c| c.id == id && c.verdict != Verdict::NotMeasured)
+    };
+    let ids = [
+        ClaimId::OneThreadManyWaits,
+        ClaimId::ComputingNeedsCores,
+        ClaimId::MixedWork,
+    ];
+    rust.into_iter()
+        .zip(py)
+        .zip(ids)
+        .map(|((rs, ps), id)| {
+            if measured(cs, id) || !measured(&py_cs, id) {
+                return rs;
+            }
+            // The CPU sentence speaks of Rust's threads; Python's is its own.
+            let ps = match id {
+                ClaimId::ComputingNeedsCores => py_cs
+                    .iter()
+                    .find(|c| c.id == id)
+                    .and_then(|c| cpu_answer(c, lang))
+                    .unwrap_or(ps),
+                _ => ps,
+            };
+            format!("{} {ps}", lang.pick("In Python —", "En Python —"))
+        })
+        .collect()
+}
+
+/// The CPU-bound answer from the claim judged on Python's engines: the
+/// pool (a process pool) against the event loop, and threads beside them.
+fn cpu_answer(c: &super::claims::Claim, lang: Lang) -> Option<String> {
+    let (a, b) = (c.a.as_ref()?, c.b.as_ref()?);
+    let threads = c
+        .extra
+        .as_ref()
+        .map(|t| t.throughput.median / b.throughput.median);
+    let ratio = a.throughput.median / b.throughput.median;
+    let gil = threads.is_some_and(|t| t < 1.3);
+    Some(match lang {
+        Lang::En => format!(
+            "CPU-bound (nothing waits): a {} ({}) did {} the event loop's requests per second at {} in flight on {} cores{}{}.",
+            model_label(a.model, lang),
+            a.engine,
+            times(ratio),
+            a.concurrency,
+            c.cores,
+            threads.map_or(String::new(), |t| format!(", threads {}", times(t))),
+            if gil { ": the GIL lets one thread run Python code at a time, so computing needs processes" } else { "" }
+        ),
+        Lang::Fr => format!(
+            "Limité par le CPU (rien n'attend) : un {} ({}) a fait {} les requêtes par seconde de la boucle à {} en cours sur {} cœurs{}{}.",
+            model_label(a.model, lang),
+            a.engine,
+            times(ratio),
+            a.concurrency,
+            c.cores,
+            threads.map_or(String::new(), |t| format!(", les threads {}", times(t))),
+            if gil { " : le GIL ne laisse qu'un thread exécuter du code Python à la fois, calculer demande donc des processus" } else { "" }
+        ),
+    })
 }
 
 /// The section's opening line.

@@ -41,9 +41,12 @@ pub fn shared_models(r: &Report) -> Vec<(Model, Vec<String>)> {
     Model::ALL
         .into_iter()
         .filter_map(|m| {
+            // Rust's engines and Python's alike: an event loop on epoll,
+            // on io_uring and in asyncio are runtimes of one model.
             let e: Vec<String> = r
                 .models
                 .iter()
+                .chain(&r.python)
                 .filter(|(_, x)| *x == m)
                 .map(|(e, _)| e.clone())
                 .collect();
@@ -95,7 +98,7 @@ pub fn pools(r: &Report) -> Vec<Row> {
         let of = |m: Model, c: usize| {
             g.points
                 .iter()
-                .filter(|p| p.concurrency == c && r.model_of(&p.engine) == Some(m))
+                .filter(|p| p.concurrency == c && r.any_model_of(&p.engine) == Some(m))
                 .collect::<Vec<_>>()
         };
         let Some(c) = g

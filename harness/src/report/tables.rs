@@ -225,15 +225,19 @@ pub fn claims_rows(cs: &[Claim], python: Option<&[Claim]>, lang: Lang) -> Vec<Ve
                 claims::why(c, lang),
             ];
             if let Some(py) = python {
-                row.push(py.iter().find(|p| p.id == c.id).map_or(String::new(), |p| {
-                    format!(
-                        "{} {}{}{}",
-                        p.verdict.symbol(),
-                        p.verdict.text(lang),
-                        lang.pick(": ", " : "),
-                        claims::number(p, lang)
-                    )
-                }));
+                row.push(py.iter().find(|p| p.id == c.id).map_or(
+                    String::new(),
+                    |p| match p.verdict {
+                        claims::Verdict::NotMeasured => "–".to_string(),
+                        _ => format!(
+                            "{} {}{}{}",
+                            p.verdict.symbol(),
+                            p.verdict.text(lang),
+                            lang.pick(": ", " : "),
+                            claims::number(p, lang)
+                        ),
+                    },
+                ));
             }
             row
         })
@@ -469,7 +473,7 @@ pub fn bounds_rows(r: &Report, lang: Lang) -> Vec<Vec<String>> {
                 g.label.clone(),
                 format!(
                     "{e} ({})",
-                    r.model_of(e).map_or("?", |m| model_label(m, lang))
+                    r.any_model_of(e).map_or("?", |m| model_label(m, lang))
                 ),
                 c.to_string(),
                 rps(p.throughput.median),
@@ -723,6 +727,11 @@ pub fn engines_line(r: &Report, lang: Lang) -> String {
         .models
         .iter()
         .map(|(e, m)| format!("{e} = {}", model_label(*m, lang)))
+        .chain(
+            r.python
+                .iter()
+                .map(|(e, m)| format!("{e} = {} ({})", model_label(*m, lang), "Python")),
+        )
         .collect();
     format!(
         "{}{} {}",

@@ -398,6 +398,20 @@ fn measure(
                 .unwrap_or_default()
         ));
     }
+    // Requests completed, but none inside the measured window: a
+    // throughput of 0 would read as a figure, and its latencies are of
+    // requests that ended after the deadline.
+    if let Some(((_, n0), (_, n1))) = readings.window {
+        if n1 == n0 && !interrupted {
+            return Err(format!(
+                "no request completed inside the measured window ({}): each took longer than that ({} completed after it); raise --duration (and --warmup), or lower the work per request",
+                crate::output::human::duration_ns(
+                    planned.unwrap_or(readings.measured).as_nanos() as f64
+                ),
+                readings.totals.requests
+            ));
+        }
+    }
     let summary = summarize(&readings);
     Ok(CellResult {
         key: key.clone(),
