@@ -287,6 +287,37 @@ fn assert_clean_failure(s: &Scratch, out: &Output, want: &str) {
     assert!(!s.out().exists(), "{} was left behind", s.out().display());
 }
 
+/// An outsider's finding: a run no cell of which can run here (no
+/// interpreter for the Python engines, an open loop on engines that run
+/// closed loops only) exited 1 after starting a server and writing a table;
+/// it is bad input: exit 2, one line, nothing written.
+#[test]
+fn a_run_where_no_cell_can_run_is_refused_up_front() {
+    let s = Scratch::new("nothingruns");
+    for (args, want) in [
+        (
+            vec![
+                "-w",
+                "db-web",
+                "-m",
+                "py-asyncio",
+                "--python",
+                "/nonexistent",
+            ],
+            "no cell of this run can run here: py-asyncio: cannot run /nonexistent",
+        ),
+        (
+            vec!["-w", "net-echo", "-m", "py-threads", "--rate", "1000"],
+            "the Python engines run closed loops only",
+        ),
+    ] {
+        let out = s.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_clean_failure(&s, &out, want);
+        assert!(data_files(&s).is_empty(), "{args:?}");
+    }
+}
+
 /// Data files under the scratch's data directory (none may be created by
 /// a refused run).
 fn data_files(s: &Scratch) -> Vec<PathBuf> {

@@ -70,6 +70,10 @@ pub enum ConfigError {
     /// A request's known wait is longer than the whole cell.
     #[error("{0}")]
     TooShort(String),
+    /// No cell of the matrix can run here (every engine asked for skips
+    /// every cell, with this reason).
+    #[error("{0}")]
+    NothingRuns(String),
 }
 
 impl ConfigError {

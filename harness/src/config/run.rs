@@ -275,6 +275,7 @@ impl RunConfig {
             slo: a.slo.unwrap_or(DEFAULT_SLO),
         };
         cfg.check_threads(&built)?;
+        cfg.check_engines_run(&built)?;
         cfg.check_wait_fits()?;
         let unused = cfg.file.settings.unused_flags(&cfg.engines);
         if !unused.is_empty() {
@@ -349,6 +350,51 @@ impl RunConfig {
     /// `--max-threads` against the plan: a matrix none of whose cells
     /// fits is refused before anything runs; cells that do not fit in an
     /// otherwise runnable matrix are named up front (they are skipped).
+    /// Refuses a matrix no cell of which can run here because each engine
+    /// asked for says it cannot (no interpreter for `--python`, an open loop
+    /// on engines that run closed loops only...): found before anything is
+    /// written, not as a run of skipped cells.
+    fn check_engines_run(
+        &self,
+        built: &[Box<dyn iobound_workloads::Workload>],
+    ) -> Result<(), ConfigError> {
+        let rate = self.rates.first().map(|&per_sec| crate::load::Rate {
+            per_sec,
+            poisson: self.poisson,
+        });
+        let mut why: Vec<String> = Vec::new();
+        for w in built {
+            for e in &self.engines {
+                for &c in &self.concurrency {
+                    let plan = crate::load::Plan {
+                        concurrency: c,
+                        warmup: self.file.warmup,
+                        bound: self.file.bound,
+                        rate,
+                    };
+                    match e.unsupported(
+                        w.as_ref(),
+                        self.direct_for(w.name()),
+                        &plan,
+                        &self.file.settings,
+                    ) {
+                        None => return Ok(()),
+                        Some(r) => {
+                            let r = format!("{}: {r}", e.name());
+                            if !why.contains(&r) {
+                                why.push(r);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Err(ConfigError::NothingRuns(format!(
+            "no cell of this run can run here: {}",
+            why.join("; ")
+        )))
+    }
+
     fn check_threads(
         &mut self,
         built: &[Box<dyn iobound_workloads::Workload>],
