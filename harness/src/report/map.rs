@@ -44,15 +44,11 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// This model's figure relative to the leader's: below 1 for fewer
-    /// requests per second, above 1 for a longer p99 (the median of the
-    /// per-repetition ratios).
-    pub fn relative(&self, fig: Figure) -> f64 {
-        match &self.vs_leader {
-            None => 1.0,
-            Some(c) if fig.higher_better() => 1.0 / c.median(),
-            Some(c) => c.median(),
-        }
+    /// This model's figure relative to the leader's, as a reader can
+    /// recompute it from the tables (their medians' ratio): below 1 for
+    /// fewer requests per second, above 1 for a longer p99.
+    pub fn relative(&self, leader: &Standing) -> f64 {
+        self.median / leader.median
     }
 
     /// Whether it tied with the leader.
@@ -142,11 +138,18 @@ pub fn winner(r: &Report, g: &Group, c: usize, fig: Figure) -> MapFigure {
                 .map(|s| s.model)
                 .collect()
         };
+        // The margin as the tables' medians give it; the range is the
+        // per-repetition ratios the verdict was read from.
+        let margin = if fig.higher_better() {
+            standings[0].median / standings[1].median
+        } else {
+            standings[1].median / standings[0].median
+        };
         match next.lead {
             Lead::A => Winner::Model {
                 model: standings[0].model,
                 engine: standings[0].engine.clone(),
-                margin: next.median(),
+                margin,
                 range: next.range(),
                 second: standings[1].model,
             },
@@ -342,7 +345,7 @@ mod tests {
             .throughput
             .standings
             .iter()
-            .map(|s| (s.model, s.relative(Figure::Throughput)))
+            .map(|s| (s.model, s.relative(&a.throughput.standings[0])))
             .collect();
         assert_eq!(rel[0], (Model::EventLoop, 1.0));
         assert_eq!(rel[1].0, Model::EventLoopPool);

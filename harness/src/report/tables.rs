@@ -347,6 +347,7 @@ pub fn figure_text(f: &MapFigure, fig: Figure, lang: Lang) -> String {
         }
     };
     let mut parts: Vec<String> = Vec::new();
+    let leader = &f.standings[0];
     for s in &f.standings {
         let name = model_label(s.model, lang);
         let part = match &s.vs_leader {
@@ -362,12 +363,12 @@ pub fn figure_text(f: &MapFigure, fig: Figure, lang: Lang) -> String {
                 };
                 format!(
                     "{name} {} ({}–{})",
-                    times(s.relative(fig)),
+                    times(s.relative(leader)),
                     times(lo),
                     times(hi)
                 )
             }
-            Some(_) => format!("{name} {}", times(s.relative(fig))),
+            Some(_) => format!("{name} {}", times(s.relative(leader))),
         };
         parts.push(part);
     }

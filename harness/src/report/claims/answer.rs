@@ -197,12 +197,12 @@ fn io_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
         let threads = p.b.as_ref().map_or(f64::NAN, |b| b.threads);
         s.push_str(&match lang {
             Lang::En => format!(
-                " A pool sized for computing ({}, one per core) that waits by blocking did {} less.",
+                " A pool sized for computing ({}, one per core) that waits by blocking did {} fewer requests per second than the event loop.",
                 threads_text(threads, lang),
                 x(p.ratio.unwrap_or(f64::NAN))
             ),
             Lang::Fr => format!(
-                " Un pool taillé pour calculer ({}, un par cœur) qui attend en bloquant a fait {} moins.",
+                " Un pool taillé pour calculer ({}, un par cœur) qui attend en bloquant a fait {} moins de requêtes par seconde que la boucle.",
                 threads_text(threads, lang),
                 x(p.ratio.unwrap_or(f64::NAN))
             ),

@@ -1039,7 +1039,8 @@ mod tests {
         );
         let w = why(&claim(&r, ClaimId::MixedWork), Lang::En);
         assert!(
-            w.contains("and the longer p99 too") && w.contains("one model did both better"),
+            w.contains("and the longer p99 too (1.10x that of blocking threads)")
+                && w.contains("a single model did both better here"),
             "{w}"
         );
     }

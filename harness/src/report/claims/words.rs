@@ -219,11 +219,11 @@ fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     let limit = limit_text(c.a_ceiling.as_ref(), a, lang);
     match (c.verdict, lang) {
         (Verdict::Held, Lang::En) => format!(
-            "Requests in flight wait at the same time: each took {} with {n} in flight against {} alone, and throughput grew {}, {pct:.0} % of the ideal {n}-fold (throughput = in flight / latency).",
+            "Requests in flight wait at the same time: each took {} with {n} in flight against {} alone (in flight / throughput), and throughput grew {}, {pct:.0} % of the ideal {n}-fold.",
             dur(lc), dur(l1), fold(ratio, lang)
         ),
         (Verdict::Held, Lang::Fr) => format!(
-            "Les requêtes en cours attendent en même temps : chacune a pris {} avec {n} en cours contre {} seule, et le débit a été multiplié {}, {pct:.0} % de l'idéal (×{n}) (débit = en cours / latence).",
+            "Les requêtes en cours attendent en même temps : chacune a pris {} avec {n} en cours contre {} seule (en cours / débit), et le débit a été multiplié {}, {pct:.0} % de l'idéal (×{n}).",
             dur(lc), dur(l1), fold(ratio, lang)
         ),
         (Verdict::Tie, Lang::En) => format!(
@@ -241,11 +241,11 @@ fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
             x(ratio), dur(lc), dur(l1)
         ),
         (_, Lang::En) => format!(
-            "Each request took {} with {n} in flight against {} alone: throughput grew only {}, {pct:.0} % of the ideal {n}-fold{limit}.",
+            "Each request took {} with {n} in flight against {} alone (in flight / throughput): throughput grew only {}, {pct:.0} % of the ideal {n}-fold{limit}.",
             dur(lc), dur(l1), fold(ratio, lang)
         ),
         (_, Lang::Fr) => format!(
-            "Chaque requête a pris {} avec {n} en cours contre {} seule : le débit n'a été multiplié que {}, {pct:.0} % de l'idéal (×{n}){limit}.",
+            "Chaque requête a pris {} avec {n} en cours contre {} seule (en cours / débit) : le débit n'a été multiplié que {}, {pct:.0} % de l'idéal (×{n}){limit}.",
             dur(lc), dur(l1), fold(ratio, lang)
         ),
     }
@@ -396,7 +396,7 @@ fn trailing_text(m: &MixedPoint, lang: Lang) -> String {
             x(m.p99.median())
         ),
         (Lead::B, Lang::En) => format!(
-            "and the longer p99 too ({} {p99_rival}'s)",
+            "and the longer p99 too ({} that of {p99_rival})",
             x(1.0 / m.p99.median())
         ),
         (Lead::B, Lang::Fr) => format!(
@@ -474,8 +474,8 @@ fn mixed_why(c: &Claim, lang: Lang) -> String {
             let end = match (better_p99, worse_both, lang) {
                 (true, _, Lang::En) => " No single model did both there: pick by the figure that matters, throughput or tail latency.",
                 (true, _, Lang::Fr) => " Aucun modèle simple n'a fait les deux là : choisissez selon le chiffre qui compte, débit ou latence de queue.",
-                (_, true, Lang::En) => " Where it trailed on both, one model did both better: handing each computation to the pool cost more than it saved.",
-                (_, true, Lang::Fr) => " Là où elle est derrière sur les deux, un seul modèle a fait mieux les deux : confier chaque calcul au pool a coûté plus qu'il ne rapportait.",
+                (_, true, Lang::En) => " Where it trailed on both, a single model did both better here.",
+                (_, true, Lang::Fr) => " Là où elle est derrière sur les deux, un seul modèle a fait mieux les deux ici.",
                 _ => "",
             };
             match lang {
