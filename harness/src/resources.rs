@@ -193,6 +193,28 @@ fn process_cpu_ns(pid: u32) -> Option<u64> {
     Some(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
+/// This program, to start again as a child (a server, a worker): the
+/// kernel's link to the running binary, which stays valid even when the file
+/// was replaced or removed since (a rebuild during a run), unlike the path
+/// `current_exe` reads from it.
+pub fn self_exe() -> std::io::Result<std::path::PathBuf> {
+    let proc_link = std::path::Path::new("/proc/self/exe");
+    if proc_link.exists() {
+        return Ok(proc_link.to_path_buf());
+    }
+    std::env::current_exe()
+}
+
+/// A command that starts this program again ([`self_exe`]), named as it
+/// was started (its `argv[0]`), so `ps` and `pgrep` show `iobound ...`
+/// rather than `/proc/self/exe ...`.
+pub fn self_command() -> std::io::Result<std::process::Command> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(self_exe()?);
+    cmd.arg0(std::env::args_os().next().unwrap_or_else(|| "iobound".into()));
+    Ok(cmd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

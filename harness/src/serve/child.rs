@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use super::Kind;
@@ -45,10 +45,10 @@ impl ServerChild {
         log: &Path,
         cpus: Option<&[usize]>,
     ) -> Result<Self, ChildError> {
-        let exe = std::env::current_exe().map_err(|source| ChildError::Spawn { kind, source })?;
+        let mut cmd =
+            crate::resources::self_command().map_err(|source| ChildError::Spawn { kind, source })?;
         let log_file =
             std::fs::File::create(log).map_err(|source| ChildError::Spawn { kind, source })?;
-        let mut cmd = Command::new(exe);
         cmd.arg("serve")
             .args(args)
             .stdin(Stdio::null())

@@ -406,7 +406,7 @@ pub(super) const WORKER_TEST: &str = "engine::procs::tests::worker_entry";
 /// that may be missing or stale.
 fn worker_command() -> io::Result<Command> {
     #[cfg_attr(not(test), allow(unused_mut))]
-    let mut cmd = Command::new(std::env::current_exe()?);
+    let mut cmd = crate::resources::self_command()?;
     #[cfg(test)]
     cmd.args(["--exact", WORKER_TEST, "--nocapture", "--test-threads=1"]);
     Ok(cmd)
