@@ -165,7 +165,7 @@ pub fn row(cell: &CellResult) -> String {
             }
             if let Some(p) = &s.processes {
                 extra.push_str(&format!(
-                    "\n    {} worker processes: their CPU is in {CPU_PER_REQUEST}; {} peak memory together",
+                    "\n    {} processes of the engine (its workers, and their parents): their CPU is in {CPU_PER_REQUEST}; {} peak memory together",
                     p.count,
                     bytes(p.peak_rss_bytes as f64)
                 ));
