@@ -441,10 +441,10 @@ struct Sample {
     processes: usize,
 }
 
-fn sample(pid: u32) -> Sample {
+fn sample(family: &[u32]) -> Sample {
     let tick = 1_000_000_000 / procfs::clock_ticks();
     let mut out = Sample::default();
-    for p in family(pid) {
+    for &p in family {
         if let Some((u, s)) = crate::resources::cpu_of(p) {
             out.user += u;
             out.sys += s;
@@ -630,6 +630,7 @@ fn read_records(
     let mut origin: Option<(Instant, u64)> = None;
     let mut ready = Sample::default();
     let mut peak = Sample::default();
+    let mut members: Vec<u32> = vec![pid];
     let keep_peak = |peak: &mut Sample, s: Sample| {
         peak.rss = peak.rss.max(s.rss);
         peak.threads = peak.threads.max(s.threads);
@@ -641,7 +642,7 @@ fn read_records(
         if ctx.abort.load(Ordering::Relaxed) {
             // Stopped (Ctrl-C, or another worker failed): what was recorded
             // stands, as in every engine; the program is ended.
-            let now = sample(pid);
+            let now = sample(&family(pid));
             keep_peak(&mut peak, now);
             return Ok(Readout {
                 cut: 0,
@@ -668,8 +669,11 @@ fn read_records(
             )));
         }
         let now = Instant::now();
+        // The family found at READY (a scan of /proc is the costly part;
+        // the pool's processes do not change during a cell), sampled
+        // every 250 ms for its peak memory and threads.
         if origin.is_some() && now.duration_since(last_sample) >= Duration::from_millis(250) {
-            keep_peak(&mut peak, sample(pid));
+            keep_peak(&mut peak, sample(&members));
             last_sample = now;
         }
         if n == 0 {
@@ -703,13 +707,14 @@ fn read_records(
                     // The clock starts at the program's t0.
                     let (now_i, now_ns) = (Instant::now(), monotonic_ns());
                     origin = Some((now_i, now_ns));
-                    ready = sample(pid);
+                    members = family(pid);
+                    ready = sample(&members);
                     keep_peak(&mut peak, ready);
                     let behind = Duration::from_nanos(now_ns.saturating_sub(b));
                     ctx.begin_at(now_i.checked_sub(behind).unwrap_or(now_i));
                 }
                 END => {
-                    let end = sample(pid);
+                    let end = sample(&family(pid));
                     keep_peak(&mut peak, end);
                     return Ok(Readout {
                         cut: b,
