@@ -211,7 +211,11 @@ pub fn self_exe() -> std::io::Result<std::path::PathBuf> {
 pub fn self_command() -> std::io::Result<std::process::Command> {
     use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new(self_exe()?);
-    cmd.arg0(std::env::args_os().next().unwrap_or_else(|| "iobound".into()));
+    cmd.arg0(
+        std::env::args_os()
+            .next()
+            .unwrap_or_else(|| "iobound".into()),
+    );
     Ok(cmd)
 }
 

@@ -440,8 +440,8 @@ pub fn wait_text(ns: u64) -> String {
 
 pub fn map_note(lang: Lang) -> &'static str {
     lang.pick(
-        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model by 5 % or more in every repetition (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition; \"unclear\" means the repetitions disagree.",
-        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0,47x : 47 % de ses requêtes par seconde ; pour le p99, 2,1x : un p99 2,1 fois plus long). « Devant de » exige que le premier devance le suivant d'au moins 5 % à chaque répétition (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles à moins de 10 % du premier à chaque répétition ; « incertain » signifie que les répétitions divergent.",
+        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model in every repetition, by 5 % or more in the median one (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition; \"unclear\" means the repetitions disagree.",
+        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0,47x : 47 % de ses requêtes par seconde ; pour le p99, 2,1x : un p99 2,1 fois plus long). « Devant de » exige que le premier devance le suivant à chaque répétition, d'au moins 5 % dans la répétition médiane (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles à moins de 10 % du premier à chaque répétition ; « incertain » signifie que les répétitions divergent.",
     )
 }
 
@@ -692,8 +692,8 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
 pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
     let repetitions = if r.info.repeat > 1 {
         lang.pick(
-            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead by 5 % or more in every repetition; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree).",
-            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre d'au moins 5 % à chaque répétition ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent).",
+            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree).",
+            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent).",
         )
     } else {
         lang.pick(
@@ -764,10 +764,10 @@ pub fn c10k_text(r: &Report, g: &Group, lang: Lang) -> String {
     );
     let star = claims::common_top(r, g).map(|top| (claims::c_star(r, g, top), top));
     let star = match (star, lang) {
-        (Some((Some(s), _)), Lang::En) => format!(" C* = {s}: the lowest concurrency measured at which blocking threads fell behind the event loop beyond the spread."),
-        (Some((Some(s), _)), Lang::Fr) => format!(" C* = {s} : la plus basse concurrence mesurée où les threads bloquants décrochent de la boucle d'événements au-delà de la dispersion."),
-        (Some((None, top)), Lang::En) => format!(" C*: none up to {top} — blocking threads never fell behind the event loop beyond the spread in this run."),
-        (Some((None, top)), Lang::Fr) => format!(" C* : aucun jusqu'à {top} — les threads bloquants n'ont jamais décroché de la boucle au-delà de la dispersion dans cette mesure."),
+        (Some((Some(s), _)), Lang::En) => format!(" C* = {s}: the lowest concurrency measured from which blocking threads fell behind the event loop (paired by repetition) and stayed behind at every higher one."),
+        (Some((Some(s), _)), Lang::Fr) => format!(" C* = {s} : la plus basse concurrence mesurée à partir de laquelle les threads bloquants décrochent de la boucle d'événements (répétition par répétition) et restent derrière à chaque concurrence plus haute."),
+        (Some((None, top)), Lang::En) => format!(" C*: none up to {top} — blocking threads were not behind the event loop at every concurrency from one of them up to {top} in this run."),
+        (Some((None, top)), Lang::Fr) => format!(" C* : aucun jusqu'à {top} — les threads bloquants ne sont restés derrière la boucle à aucune concurrence jusqu'à {top} dans cette mesure."),
         (None, Lang::En) => " C* is not measured: this sweep lacks an event loop or blocking threads.".to_string(),
         (None, Lang::Fr) => " C* n'est pas mesuré : il manque à ce balayage une boucle d'événements ou des threads bloquants.".to_string(),
     };

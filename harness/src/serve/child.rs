@@ -45,8 +45,8 @@ impl ServerChild {
         log: &Path,
         cpus: Option<&[usize]>,
     ) -> Result<Self, ChildError> {
-        let mut cmd =
-            crate::resources::self_command().map_err(|source| ChildError::Spawn { kind, source })?;
+        let mut cmd = crate::resources::self_command()
+            .map_err(|source| ChildError::Spawn { kind, source })?;
         let log_file =
             std::fs::File::create(log).map_err(|source| ChildError::Spawn { kind, source })?;
         cmd.arg("serve")

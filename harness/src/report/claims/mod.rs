@@ -375,22 +375,36 @@ fn one_thread_many_waits(r: &Report) -> Claim {
     claim
 }
 
-/// C*: the lowest concurrency up to `upto` where blocking threads fell
-/// behind the event loop beyond the spread (each model by its best engine).
+/// C*: the lowest concurrency up to `upto` from which blocking threads fell
+/// behind the event loop and stayed behind at every higher concurrency
+/// both ran (each model by its best engine). A lead of the loop at a low
+/// concurrency that threads take back further up is not where they "fell
+/// behind".
 pub fn c_star(r: &Report, g: &Group, upto: usize) -> Option<usize> {
-    g.concurrencies
+    let behind = |x: usize| match (
+        best_of(r, g, Model::EventLoop, x),
+        best_of(r, g, Model::BlockingThreads, x),
+    ) {
+        (Some(e), Some(t)) => Some(lead_of(e, t, Figure::Throughput) == Lead::A),
+        _ => None,
+    };
+    let both: Vec<(usize, bool)> = g
+        .concurrencies
         .iter()
         .copied()
         .filter(|&x| x <= upto)
-        .find(|&x| {
-            match (
-                best_of(r, g, Model::EventLoop, x),
-                best_of(r, g, Model::BlockingThreads, x),
-            ) {
-                (Some(e), Some(t)) => lead_of(e, t, Figure::Throughput) == Lead::A,
-                _ => false,
-            }
-        })
+        .filter_map(|x| behind(x).map(|b| (x, b)))
+        .collect();
+    // The start of the last run of concurrencies where threads were behind.
+    let mut star = None;
+    for &(x, b) in &both {
+        match (b, star) {
+            (true, None) => star = Some(x),
+            (false, _) => star = None,
+            (true, Some(_)) => {}
+        }
+    }
+    star
 }
 
 /// The highest concurrency where both the event loop and blocking threads

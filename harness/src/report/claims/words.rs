@@ -601,11 +601,11 @@ fn unclear_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
             }
         }
         (_, Lang::En) => format!(
-            "The repetitions disagree: {} against {}{ratios}, a lead of 5 % or more in some and not in others, so no verdict.",
+            "The repetitions disagree: {} against {}{ratios}, ahead in some and behind or far apart in others, so no verdict.",
             a.engine, b.engine
         ),
         (_, Lang::Fr) => format!(
-            "Les répétitions divergent : {} contre {}{ratios}, une avance de 5 % ou plus dans certaines et pas dans d'autres, donc pas de verdict.",
+            "Les répétitions divergent : {} contre {}{ratios}, devant dans certaines, derrière ou loin dans d'autres, donc pas de verdict.",
             a.engine, b.engine
         ),
     }
