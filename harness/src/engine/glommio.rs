@@ -603,10 +603,10 @@ impl Task {
                 sent = Instant::now();
             }
             let req = ctx.workload.request(ticket.index);
-            let done = self
-                .request(shard, &req)
-                .await
-                .inspect_err(|_| ctx.fail())?;
+            let done = match self.request(shard, &req).await {
+                Ok(done) => done,
+                Err(e) => return ctx.failed(EngineError::from(e)).map_or(Ok(()), Err),
+            };
             let end = Instant::now();
             ctx.record(
                 &mut shard.rec.borrow_mut(),

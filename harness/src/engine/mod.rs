@@ -502,6 +502,18 @@ impl<'a> CellCtx<'a> {
         }
     }
 
+    /// What a request's error means: `None` when the cell was already
+    /// stopping (its connections were shut down by [`CellCtx::fail`], so
+    /// the error is the stop's doing and the slot just ends), else the
+    /// error, and the cell stops.
+    pub fn failed<E>(&self, e: E) -> Option<E> {
+        if self.abort.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.fail();
+        Some(e)
+    }
+
     /// Keeps a handle on a connection the cell opened, so [`CellCtx::fail`]
     /// can shut it down: a duplicate of its descriptor, which stays valid
     /// (and never names another file) until the cell's context is dropped.
@@ -663,7 +675,10 @@ pub(crate) fn blocking_request_with<E>(
         sent = Instant::now();
     }
     let req = ctx.workload.request(ticket.index);
-    let done = run(&ticket, req).inspect_err(|_| ctx.fail())?;
+    let done = match run(&ticket, req) {
+        Ok(done) => done,
+        Err(e) => return ctx.failed(e).map_or(Ok(None), Err),
+    };
     let end = Instant::now();
     ctx.record(rec, worker, &ticket, sent, end, done);
     Ok(Some(end))

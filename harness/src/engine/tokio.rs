@@ -426,7 +426,10 @@ async fn slot_loop(
         })
         .await;
         let done;
-        (bufs, done) = outcome.inspect_err(|_| ctx.fail())?;
+        (bufs, done) = match outcome {
+            Ok(x) => x,
+            Err(e) => return ctx.failed(e).map_or(Ok(()), Err),
+        };
         let end = Instant::now();
         shared.record(ctx, &ticket, sent, end, done)?;
         start = end;

@@ -330,8 +330,11 @@ pub(crate) fn run_loop<'scope>(
                 Ok(res as usize)
             };
             if let Err(e) = s.steps.completed(ctx.files, moved, &mut s.bufs, ctx.verify) {
-                ctx.fail();
-                failure.get_or_insert(e.into());
+                // Once the cell stops, its shut-down connections fail their
+                // requests: the slot just ends.
+                if let Some(e) = ctx.failed(e) {
+                    failure.get_or_insert(e.into());
+                }
                 continue;
             }
             // The same step's next operation (the rest of a send, a
