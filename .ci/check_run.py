@@ -2,7 +2,7 @@
 """Checks a run directory the way a user reads it: every planned cell
 measured (or skipped with a reason), histograms that match their counts,
 summary.csv with a row per cell, and reports that name every group and
-hold no NaN. Usage: check_run.py RUN_DIR [--suite-groups N]"""
+hold no NaN. Usage: check_run.py RUN_DIR [--allow-short-windows]"""
 
 import csv
 import json
@@ -24,7 +24,16 @@ def main() -> None:
     if len(cells) != len(plan):
         fail(f"{len(plan)} cells planned, {len(cells)} in run.json")
     status = Counter(c["status"] for c in cells)
-    bad = [c for c in cells if c["status"] not in ("ok", "skipped")]
+    # With --allow-short-windows (a run at a reduced time scale), a cell whose
+    # requests all outlasted its shortened window fails with that reason:
+    # expected there, said, and not a failure of the run.
+    short = "no request completed inside the measured window"
+    allow_short = "--allow-short-windows" in sys.argv
+    shortened = [c for c in cells if c["status"] == "failed" and allow_short
+                 and (c.get("reason") or "").startswith(short)]
+    for c in shortened:
+        print(f"  (short window) {c['cell']}: {c['reason'][:90]}")
+    bad = [c for c in cells if c["status"] not in ("ok", "skipped") and c not in shortened]
     if bad:
         for c in bad[:10]:
             print(f"  {c['cell']}: {c['status']}: {c.get('reason')}", file=sys.stderr)
