@@ -176,6 +176,9 @@ pub fn build(r: &Report) -> Option<DecisionMap> {
                 && g.class == Some(Class::Mixed)
                 && g.params.wait_ns.is_some()
                 && g.params.work_bytes.is_some()
+                // Groups the map's models ran in (a Python-only group has
+                // none of them: its work would add an empty column).
+                && !models_in(r, g).is_empty()
         })
         .collect();
     let mut workloads: Vec<&str> = candidates.iter().map(|g| g.workload.as_str()).collect();

@@ -87,13 +87,14 @@ fn gil_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
     // Threads grew by less than 30 % (or fell) while processes grew: the
     // GIL; threads grew beyond the repetitions' agreement: the code
     // released it (hashlib does on large buffers).
+    let p_ratio = procs.as_ref().map_or(f64::NAN, |(_, _, r)| *r);
     let verdict = match (t_lead == Lead::A && t_ratio >= 1.3, procs_scaled, lang) {
-        (false, true, Lang::En) => " Threads did not gain while processes did: the GIL lets one thread run Python code at a time, and each process has its own.",
-        (false, true, Lang::Fr) => " Les threads n'ont rien gagné quand les processus, si : le GIL ne laisse qu'un thread exécuter du code Python à la fois, et chaque processus a le sien.",
-        (true, _, Lang::En) => " Threads gained here: this code releases the GIL while it computes (hashlib's SHA-256 does on large buffers), the exception to \"threads cannot compute in parallel in Python\".",
-        (true, _, Lang::Fr) => " Les threads ont gagné ici : ce code relâche le GIL pendant qu'il calcule (le SHA-256 de hashlib le fait sur de grands tampons), l'exception à « les threads ne calculent pas en parallèle en Python ».",
-        (false, false, Lang::En) => " Neither threads nor processes gained beyond the repetitions' agreement here.",
-        (false, false, Lang::Fr) => " Ni threads ni processus n'ont gagné au-delà de l'accord des répétitions ici.",
+        (false, true, Lang::En) => format!(" Threads gained {} where processes gained {}: the GIL lets one thread run Python code at a time, and each process has its own.", times(t_ratio), times(p_ratio)),
+        (false, true, Lang::Fr) => format!(" Les threads ont gagné {} quand les processus gagnaient {} : le GIL ne laisse qu'un thread exécuter du code Python à la fois, et chaque processus a le sien.", times(t_ratio), times(p_ratio)),
+        (true, _, Lang::En) => " Threads gained here: this code releases the GIL while it computes (hashlib's SHA-256 does on large buffers), the exception to \"threads cannot compute in parallel in Python\".".to_string(),
+        (true, _, Lang::Fr) => " Les threads ont gagné ici : ce code relâche le GIL pendant qu'il calcule (le SHA-256 de hashlib le fait sur de grands tampons), l'exception à « les threads ne calculent pas en parallèle en Python ».".to_string(),
+        (false, false, Lang::En) => " Neither threads nor processes gained in every repetition here.".to_string(),
+        (false, false, Lang::Fr) => " Ni les threads ni les processus n'ont gagné à chaque répétition ici.".to_string(),
     };
     Some(match lang {
         Lang::En => format!(

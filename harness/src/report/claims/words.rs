@@ -501,7 +501,7 @@ fn page_cache_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
             model_label(a.model, lang), x(ratio), if cores == 1.0 { "" } else { "s" }
         ),
         (Verdict::Held, Lang::Fr) => format!(
-            "Aucune lecture n'a attendu, il n'y avait rien à recouvrir : {} a fait {} la boucle sur {cores:.0} cœur{}.",
+            "Aucune lecture n'a attendu, il n'y avait rien à recouvrir : {}, {} la boucle, sur {cores:.0} cœur{}.",
             model_label(a.model, lang), x(ratio), if cores == 1.0 { "" } else { "s" }
         ),
         (Verdict::Tie, Lang::En) => format!("No read waited: the event loop gained nothing ({}).", ranges(a, b, c.compared.as_ref(), lang)),
