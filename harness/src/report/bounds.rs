@@ -69,6 +69,11 @@ impl Ceiling {
 /// workers included), at most the machine's CPUs.
 pub fn usable_cores(r: &Report, p: &Point) -> f64 {
     let cpus = r.cpus.max(1) as f64;
+    // An event loop computes on its one thread, whatever other threads its
+    // runtime keeps (glommio's, asyncio's executor, io_uring's workers).
+    if r.any_model_of(&p.engine) == Some(Model::EventLoop) {
+        return 1.0;
+    }
     p.threads.median.max(1.0).min(cpus)
 }
 

@@ -88,9 +88,18 @@ fn gil_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
     // GIL; threads grew beyond the repetitions' agreement: the code
     // released it (hashlib does on large buffers).
     let p_ratio = procs.as_ref().map_or(f64::NAN, |(_, _, r)| *r);
+    let reps = |m: Model| {
+        let (lo, hi) = (*g.concurrencies.first()?, *g.concurrencies.last()?);
+        let c = compare(best(r, g, m, hi)?, best(r, g, m, lo)?, Figure::Throughput);
+        c.paired.then(|| super::claims::per_rep_text(&c, lang))
+    };
+    let (t_reps, p_reps) = (
+        reps(Model::BlockingThreads).unwrap_or_default(),
+        reps(Model::ProcessPool).unwrap_or_default(),
+    );
     let verdict = match (t_lead == Lead::A && t_ratio >= 1.3, procs_scaled, lang) {
-        (false, true, Lang::En) => format!(" Threads gained {} where processes gained {}: the GIL lets one thread run Python code at a time, and each process has its own.", times(t_ratio), times(p_ratio)),
-        (false, true, Lang::Fr) => format!(" Les threads ont gagné {} quand les processus gagnaient {} : le GIL ne laisse qu'un thread exécuter du code Python à la fois, et chaque processus a le sien.", times(t_ratio), times(p_ratio)),
+        (false, true, Lang::En) => format!(" Threads gained {}{t_reps} where processes gained {}{p_reps}: the GIL lets one thread run Python code at a time, and each process has its own.", times(t_ratio), times(p_ratio)),
+        (false, true, Lang::Fr) => format!(" Les threads ont gagné {}{t_reps} quand les processus gagnaient {}{p_reps} : le GIL ne laisse qu'un thread exécuter du code Python à la fois, et chaque processus a le sien.", times(t_ratio), times(p_ratio)),
         (true, _, Lang::En) => " Threads gained here: this code releases the GIL while it computes (hashlib's SHA-256 does on large buffers), the exception to \"threads cannot compute in parallel in Python\".".to_string(),
         (true, _, Lang::Fr) => " Les threads ont gagné ici : ce code relâche le GIL pendant qu'il calcule (le SHA-256 de hashlib le fait sur de grands tampons), l'exception à « les threads ne calculent pas en parallèle en Python ».".to_string(),
         (false, false, Lang::En) => " Neither threads nor processes gained in every repetition here.".to_string(),
@@ -239,7 +248,10 @@ fn mixed_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
 /// Rust group of the same workload that ran the same model at the same
 /// concurrency, CPU per request side by side.
 fn cost_sentence(r: &Report, lang: Lang) -> Option<String> {
-    let mut parts = Vec::new();
+    // (workload, model) -> (python point, rust point), at the highest
+    // concurrency both ran with the same parameters (the same requests:
+    // `work`, `db_latency`): a loaded point, where fixed costs are spread.
+    let mut pairs: Vec<(String, Model, &Point, &Point)> = Vec::new();
     for g in r.groups.iter().filter(|g| has_python(r, g)) {
         for p in &g.points {
             let Some(m) = py_model(r, &p.engine) else {
@@ -248,45 +260,66 @@ fn cost_sentence(r: &Report, lang: Lang) -> Option<String> {
             let rust = r
                 .groups
                 .iter()
-                .filter(|x| x.workload == g.workload)
+                .filter(|x| x.workload == g.workload && x.params == g.params)
                 .flat_map(|x| x.points.iter())
                 .filter(|q| q.concurrency == p.concurrency && r.model_of(&q.engine) == Some(m))
                 .min_by(|a, b| a.cpu_ns.median.total_cmp(&b.cpu_ns.median));
-            if let Some(q) = rust {
-                if !parts
-                    .iter()
-                    .any(|(w, mm, _): &(String, Model, String)| w == &g.workload && *mm == m)
-                {
-                    parts.push((
-                        g.workload.clone(),
-                        m,
-                        format!(
-                            "{} {} at C={}: {} ({}) against {} ({}), {}",
-                            g.workload,
-                            model_label(m, lang),
-                            p.concurrency,
-                            human::duration_ns(p.cpu_ns.median),
-                            p.engine,
-                            human::duration_ns(q.cpu_ns.median),
-                            q.engine,
-                            times(p.cpu_ns.median / q.cpu_ns.median)
-                        ),
-                    ));
+            let Some(q) = rust else { continue };
+            match pairs
+                .iter_mut()
+                .find(|(w, mm, _, _)| w == &g.workload && *mm == m)
+            {
+                Some(pair) if pair.2.concurrency < p.concurrency => {
+                    pair.2 = p;
+                    pair.3 = q;
                 }
+                Some(pair)
+                    if pair.2.concurrency == p.concurrency
+                        && p.cpu_ns.median < pair.2.cpu_ns.median =>
+                {
+                    pair.2 = p;
+                }
+                Some(_) => {}
+                None => pairs.push((g.workload.clone(), m, p, q)),
             }
         }
     }
-    if parts.is_empty() {
+    if pairs.is_empty() {
         return None;
     }
-    let list: Vec<String> = parts.into_iter().map(|(_, _, t)| t).collect();
+    let list: Vec<String> = pairs
+        .iter()
+        .map(|(w, m, p, q)| {
+            let (py, rust) = (
+                human::duration_ns(p.cpu_ns.median),
+                human::duration_ns(q.cpu_ns.median),
+            );
+            let x = times(p.cpu_ns.median / q.cpu_ns.median);
+            match lang {
+                Lang::En => format!(
+                    "{w}, {} at C={}: {py} ({}) against {rust} ({}), {x}",
+                    model_label(*m, lang),
+                    p.concurrency,
+                    p.engine,
+                    q.engine
+                ),
+                Lang::Fr => format!(
+                    "{w}, {} à C={} : {py} ({}) contre {rust} ({}), {x}",
+                    model_label(*m, lang),
+                    p.concurrency,
+                    p.engine,
+                    q.engine
+                ),
+            }
+        })
+        .collect();
     Some(match lang {
         Lang::En => format!(
-            "What the same requests cost, CPU per request in Python against Rust, same model and load: {}.",
+            "What the same requests cost, CPU per request in Python against Rust, same model, same parameters, at the highest load both ran: {}.",
             list.join("; ")
         ),
         Lang::Fr => format!(
-            "Ce que coûtent les mêmes requêtes, CPU par requête en Python contre Rust, même modèle et même charge : {}.",
+            "Ce que coûtent les mêmes requêtes, CPU par requête en Python contre Rust, même modèle, mêmes paramètres, à la plus haute charge commune : {}.",
             list.join(" ; ")
         ),
     })
@@ -330,7 +363,25 @@ pub fn answer(r: &Report, cs: &[super::claims::Claim], lang: Lang) -> Vec<String
     use super::claims::{ClaimId, Verdict};
     let rust = super::claims::class_sentences(r, cs, lang);
     let (Some(v), Some(py_cs)) = (view(r), claims(r)) else {
-        return rust;
+        // No Python engine ran: the lesson's Python rule is said, as not
+        // measured here, beside Rust's CPU-bound figure.
+        return rust
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let cpu_measured = cs
+                    .iter()
+                    .any(|c| c.id == ClaimId::ComputingNeedsCores && c.verdict != Verdict::NotMeasured);
+                if i == 1 && cpu_measured {
+                    format!("{s} {}", lang.pick(
+                        "In Python the GIL lets one thread run Python code at a time, so computing needs processes there (the Python engines, py-*, measure it; this run has none).",
+                        "En Python le GIL ne laisse qu'un thread exécuter du code Python à la fois : calculer y demande des processus (les moteurs Python, py-*, le mesurent ; cette mesure n'en a pas).",
+                    ))
+                } else {
+                    s
+                }
+            })
+            .collect();
     };
     let py = super::claims::class_sentences(&v, &py_cs, lang);
     let measured = |cs: &[super::claims::Claim], id: ClaimId| {
@@ -346,16 +397,24 @@ pub fn answer(r: &Report, cs: &[super::claims::Claim], lang: Lang) -> Vec<String
         .zip(py)
         .zip(ids)
         .map(|((rs, ps), id)| {
+            let py_cpu = || {
+                py_cs
+                    .iter()
+                    .find(|c| c.id == id)
+                    .and_then(|c| cpu_answer(c, lang))
+            };
+            // Both measured: Rust's CPU sentence, then Python's own.
+            if id == ClaimId::ComputingNeedsCores && measured(cs, id) && measured(&py_cs, id) {
+                if let Some(p) = py_cpu() {
+                    return format!("{rs} {} {p}", lang.pick("In Python —", "En Python —"));
+                }
+            }
             if measured(cs, id) || !measured(&py_cs, id) {
                 return rs;
             }
             // The CPU sentence speaks of Rust's threads; Python's is its own.
             let ps = match id {
-                ClaimId::ComputingNeedsCores => py_cs
-                    .iter()
-                    .find(|c| c.id == id)
-                    .and_then(|c| cpu_answer(c, lang))
-                    .unwrap_or(ps),
+                ClaimId::ComputingNeedsCores => py_cpu().unwrap_or(ps),
                 _ => ps,
             };
             format!("{} {ps}", lang.pick("In Python —", "En Python —"))
@@ -373,9 +432,10 @@ fn cpu_answer(c: &super::claims::Claim, lang: Lang) -> Option<String> {
         .map(|t| t.throughput.median / b.throughput.median);
     let ratio = a.throughput.median / b.throughput.median;
     let gil = threads.is_some_and(|t| t < 1.3);
+    let on = c.group.clone().unwrap_or_default();
     Some(match lang {
         Lang::En => format!(
-            "CPU-bound (nothing waits): a {} ({}) did {} the event loop's requests per second at {} in flight on {} cores{}{}.",
+            "CPU-bound (nothing waits), on {on}: a {} ({}) did {} the event loop's requests per second at {} in flight on {} cores{}{}.",
             model_label(a.model, lang),
             a.engine,
             times(ratio),
@@ -385,7 +445,7 @@ fn cpu_answer(c: &super::claims::Claim, lang: Lang) -> Option<String> {
             if gil { ": the GIL lets one thread run Python code at a time, so computing needs processes" } else { "" }
         ),
         Lang::Fr => format!(
-            "Limité par le CPU (rien n'attend) : un {} ({}) a fait {} les requêtes par seconde de la boucle à {} en cours sur {} cœurs{}{}.",
+            "Limité par le CPU (rien n'attend), sur {on} : un {} ({}) a fait {} les requêtes par seconde de la boucle à {} en cours sur {} cœurs{}{}.",
             model_label(a.model, lang),
             a.engine,
             times(ratio),

@@ -230,11 +230,17 @@ pub fn claims_rows(cs: &[Claim], python: Option<&[Claim]>, lang: Lang) -> Vec<Ve
                     |p| match p.verdict {
                         claims::Verdict::NotMeasured => "–".to_string(),
                         _ => format!(
-                            "{} {}{}{}",
+                            "{} {}{}{}{}",
                             p.verdict.symbol(),
                             p.verdict.text(lang),
                             lang.pick(": ", " : "),
-                            claims::number(p, lang)
+                            claims::number(p, lang),
+                            p.a.as_ref().map_or(String::new(), |a| format!(
+                                " ({}{}{})",
+                                p.group.as_deref().map_or(String::new(), |g| format!("{g}, ")),
+                                a.engine,
+                                p.b.as_ref().map_or(String::new(), |b| format!(" / {}", b.engine))
+                            ))
                         ),
                     },
                 ));
@@ -440,8 +446,8 @@ pub fn wait_text(ns: u64) -> String {
 
 pub fn map_note(lang: Lang) -> &'static str {
     lang.pick(
-        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model in every repetition, by 5 % or more in the median one (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition; \"unclear\" means the repetitions disagree.",
-        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0,47x : 47 % de ses requêtes par seconde ; pour le p99, 2,1x : un p99 2,1 fois plus long). « Devant de » exige que le premier devance le suivant à chaque répétition, d'au moins 5 % dans la répétition médiane (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles à moins de 10 % du premier à chaque répétition ; « incertain » signifie que les répétitions divergent.",
+        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model in every repetition, by 5 % or more in the median one (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition and not led by it; \"unclear\" means the repetitions disagree.",
+        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0,47x : 47 % de ses requêtes par seconde ; pour le p99, 2,1x : un p99 2,1 fois plus long). « Devant de » exige que le premier devance le suivant à chaque répétition, d'au moins 5 % dans la répétition médiane (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles à moins de 10 % du premier à chaque répétition sans qu'il les devance ; « incertain » signifie que les répétitions divergent.",
     )
 }
 
@@ -692,8 +698,8 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
 pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
     let repetitions = if r.info.repeat > 1 {
         lang.pick(
-            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree).",
-            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent).",
+            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree). Ratios in sentences are ratios of the medians (what the tables give); the per-repetition ratios the verdict reads are listed beside them.",
+            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent). Les rapports des phrases sont des rapports de médianes (ce que donnent les tables) ; les rapports par répétition que lit le verdict sont donnés à côté.",
         )
     } else {
         lang.pick(
@@ -773,11 +779,11 @@ pub fn c10k_text(r: &Report, g: &Group, lang: Lang) -> String {
     };
     match lang {
         Lang::En => format!(
-            "{} swept from {lo} to {hi} requests in flight; the concurrency axis is on a log scale. This is the classic figure of a thread-per-connection server degrading as connections grow (Welsh, Culler and Brewer, SEDA, SOSP 2001, figure 2), measured here with each engine's ceiling dashed beside its throughput.{star}",
+            "{} swept from {lo} to {hi} requests in flight; the concurrency axis is on a log scale. It is the shape of the classic figure of thread-per-connection throughput against connections (Welsh, Culler and Brewer, SEDA, SOSP 2001, figure 2), measured here on the client side, with each engine's ceiling dashed beside its throughput: where a curve meets its ceiling, that ceiling (often the one-thread server) is what bends it.{star}",
             g.label
         ),
         Lang::Fr => format!(
-            "{} balayé de {lo} à {hi} requêtes en cours ; l'axe de la concurrence est en échelle log. C'est la figure classique du serveur à un thread par connexion qui se dégrade quand les connexions augmentent (Welsh, Culler et Brewer, SEDA, SOSP 2001, figure 2), mesurée ici, avec le plafond de chaque moteur en tirets à côté de son débit.{star}",
+            "{} balayé de {lo} à {hi} requêtes en cours ; l'axe de la concurrence est en échelle log. C'est la forme de la figure classique du débit d'un thread par connexion en fonction des connexions (Welsh, Culler et Brewer, SEDA, SOSP 2001, figure 2), mesurée ici côté client, avec le plafond de chaque moteur en tirets à côté de son débit : là où une courbe rejoint son plafond, c'est ce plafond (souvent le serveur à un thread) qui la plie.{star}",
             g.label
         ),
     }

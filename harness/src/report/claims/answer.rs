@@ -63,6 +63,43 @@ fn limits_text(c: &Claim, lang: Lang) -> String {
             ),
         };
     }
+    let b_capped = capped_by_server(c.b_ceiling.as_ref(), b);
+    if let (Some(_), Some(pb), Some(bc)) = (capped_by_server(Some(ceil), a), b_capped, &c.b_ceiling)
+    {
+        // Both sides held by the server: what the ratio says is mostly the
+        // server's CPU per request under each; their own ceilings say more.
+        let threads = c.server_threads.unwrap_or(1);
+        let (na, nb) = (next_ceiling(ceil), next_ceiling(bc));
+        let next = match (na, nb) {
+            (Some((_, va)), Some((_, vb))) => match lang {
+                Lang::En => format!(
+                    "; without it, their client ceilings (cores / CPU per request) are {} against {} req/s ({})",
+                    crate::output::human::rate(va),
+                    crate::output::human::rate(vb),
+                    x(va / vb)
+                ),
+                Lang::Fr => format!(
+                    " ; sans lui, leurs plafonds côté client (cœurs / CPU par requête) sont {} contre {} requêtes/s ({})",
+                    crate::output::human::rate(va),
+                    crate::output::human::rate(vb),
+                    x(va / vb)
+                ),
+            },
+            _ => String::new(),
+        };
+        return match lang {
+            Lang::En => format!(
+                " There both sides were held by the loopback server ({threads} thread{}): the event loop reached {reached:.0} % and blocking threads {:.0} % of what it can serve, so the ratio measures the server under each more than the client models{next}. Lift it with --server-threads, or a server on another host (--target).",
+                if threads == 1 { "" } else { "s" },
+                100.0 * pb
+            ),
+            Lang::Fr => format!(
+                " À ce point les deux côtés étaient tenus par le serveur local ({threads} thread{}) : la boucle à {reached:.0} % et les threads bloquants à {:.0} % de ce qu'il peut servir ; le rapport mesure donc le serveur sous chacun plus que les modèles côté client{next}. Levez-la avec --server-threads, ou un serveur sur une autre machine (--target).",
+                if threads == 1 { "" } else { "s" },
+                100.0 * pb
+            ),
+        };
+    }
     if capped_by_server(Some(ceil), a).is_some() {
         let threads = c.server_threads.unwrap_or(1);
         let next = next_ceiling(ceil).map_or(String::new(), |(bound, v)| match lang {
@@ -197,14 +234,16 @@ fn io_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
         let threads = p.b.as_ref().map_or(f64::NAN, |b| b.threads);
         s.push_str(&match lang {
             Lang::En => format!(
-                " A pool sized for computing ({}, one per core) that waits by blocking did {} fewer requests per second than the event loop.",
+                " A pool sized for computing ({}, one per core) that waits by blocking did {} fewer requests per second than the event loop at {} in flight.",
                 threads_text(threads, lang),
-                x(p.ratio.unwrap_or(f64::NAN))
+                x(p.ratio.unwrap_or(f64::NAN)),
+                p.a.as_ref().map_or(0, |a| a.concurrency)
             ),
             Lang::Fr => format!(
-                " Un pool taillé pour calculer ({}, un par cœur) qui attend en bloquant a fait {} moins de requêtes par seconde que la boucle.",
+                " Un pool taillé pour calculer ({}, un par cœur) qui attend en bloquant a fait {} moins de requêtes par seconde que la boucle à {} en cours.",
                 threads_text(threads, lang),
-                x(p.ratio.unwrap_or(f64::NAN))
+                x(p.ratio.unwrap_or(f64::NAN)),
+                p.a.as_ref().map_or(0, |a| a.concurrency)
             ),
         });
     }
@@ -278,16 +317,16 @@ fn cpu_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
                 .map(|(t, b)| t.throughput.median / b.throughput.median);
             match lang {
                 Lang::En => format!(
-                    "CPU-bound (nothing waits): use every core. A thread pool did {}{reps} the event loop's throughput on {} cores{}; in Python the GIL lets one thread compute at a time, which is why multiprocessing's process pool is the tool there{}.",
+                    "CPU-bound (nothing waits): use every core. A thread pool did {}{reps} the event loop's throughput on {} cores{}{}.",
                     x(c.ratio.unwrap_or(f64::NAN)), c.cores,
                     threads.map_or(String::new(), |t| format!(" (in Rust, blocking threads too: {})", x(t))),
-                    procs.map_or(String::new(), |p| format!(" (a process pool did {} here)", x(p)))
+                    procs.map_or(String::new(), |p| format!("; a pool of worker processes did {} (iobound's procs engine, Rust's counterpart of multiprocessing)", x(p)))
                 ),
                 Lang::Fr => format!(
-                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads a fait {}{reps} le débit de la boucle sur {} cœurs{} ; en Python le GIL ne laisse calculer qu'un thread à la fois, d'où le pool de processus de multiprocessing{}.",
+                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads a fait {}{reps} le débit de la boucle sur {} cœurs{}{}.",
                     x(c.ratio.unwrap_or(f64::NAN)), c.cores,
                     threads.map_or(String::new(), |t| format!(" (en Rust, des threads bloquants aussi : {})", x(t))),
-                    procs.map_or(String::new(), |p| format!(" (un pool de processus a fait {} ici)", x(p)))
+                    procs.map_or(String::new(), |p| format!(" ; un pool de processus a fait {} (le moteur procs d'iobound, l'équivalent Rust de multiprocessing)", x(p)))
                 ),
             }
         }

@@ -544,7 +544,7 @@ mod answer;
 mod words;
 
 pub use answer::class_sentences;
-pub use words::{number, statement, why};
+pub use words::{number, per_rep_text, statement, why};
 
 #[cfg(test)]
 mod tests {

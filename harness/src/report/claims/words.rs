@@ -284,10 +284,13 @@ fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
         .map(|ceil| (ceil.limit.0, a.throughput.median / ceil.limit.1));
     match (c.verdict, lang) {
         (Verdict::Held, _) => {
-            let cap = match (capped_by_server(c.a_ceiling.as_ref(), a), lang) {
-                (Some(p), Lang::En) => format!(" Both sides shared one loopback server, which held the loop at {:.0} % of its ceiling: the gap measured is a lower bound.", 100.0 * p),
-                (Some(p), Lang::Fr) => format!(" Les deux côtés partageaient un seul serveur local, qui a tenu la boucle à {:.0} % de son plafond : l'écart mesuré est un minimum.", 100.0 * p),
-                (None, _) => String::new(),
+            let both = capped_by_server(c.b_ceiling.as_ref(), b);
+            let cap = match (capped_by_server(c.a_ceiling.as_ref(), a), both, lang) {
+                (Some(p), None, Lang::En) => format!(" Both sides shared one loopback server, which held the loop at {:.0} % of its ceiling: the gap measured is a lower bound.", 100.0 * p),
+                (Some(p), None, Lang::Fr) => format!(" Les deux côtés partageaient un seul serveur local, qui a tenu la boucle à {:.0} % de son plafond : l'écart mesuré est un minimum.", 100.0 * p),
+                (Some(p), Some(q), Lang::En) => format!(" The loopback server held both sides (the loop at {:.0} %, threads at {:.0} % of their server ceilings): the ratio reflects the server's CPU per request under each as much as the models.", 100.0 * p, 100.0 * q),
+                (Some(p), Some(q), Lang::Fr) => format!(" Le serveur local tenait les deux côtés (la boucle à {:.0} %, les threads à {:.0} % de leurs plafonds serveur) : le rapport reflète le CPU du serveur par requête sous chacun autant que les modèles.", 100.0 * p, 100.0 * q),
+                (None, _, _) => String::new(),
             };
             match lang {
                 Lang::En => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}.{cap}"),
@@ -566,6 +569,11 @@ fn ranges(a: &Side, b: &Side, c: Option<&Compared>, lang: Lang) -> String {
 /// " (1.78x, 1.28x, 1.54x by repetition)": A over B in each repetition.
 pub(super) fn per_rep(c: &Compared, lang: Lang) -> String {
     per_rep_as(c, false, lang)
+}
+
+/// [`per_rep`], for the other report sections.
+pub fn per_rep_text(c: &Compared, lang: Lang) -> String {
+    per_rep(c, lang)
 }
 
 /// [`per_rep`], B over A when `inverted` (for sentences that state B's lead).
