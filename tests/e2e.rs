@@ -1495,12 +1495,26 @@ fn lesson(args: &[&str], data: &Path) -> Output {
     cmd.output().expect("binary runs")
 }
 
-/// The lines a lesson prints bare: the examples' own output.
+/// The lines a lesson prints bare: the Rust examples' own output.
 fn example_lines(stdout: &str) -> Vec<&str> {
     stdout
         .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with("=="))
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with(' ') && !l.starts_with("==") && !l.starts_with("py> ")
+        })
         .collect()
+}
+
+/// Whether `python3` is a Python 3.11 or newer (what the Python half of
+/// the lesson and the py-* engines need).
+fn python_available() -> bool {
+    Command::new("python3")
+        .args([
+            "-c",
+            "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)",
+        ])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 #[test]
@@ -1605,6 +1619,29 @@ fn lesson_prints_the_lessons_lines_in_order_with_measured_timings() {
     assert_eq!(ex[23..29], eager);
     assert_eq!(ex[29..35], lazy);
     assert_eq!(ex.len(), 35);
+    // Each chapter ran again in Python asyncio: the same lines as Rust's
+    // in chapters 1, 2, 3 and 5, and chapter 4's GIL measured.
+    if !python_available() {
+        eprintln!("skipping the Python half: no python3 3.11+ here");
+        return;
+    }
+    let same = "  = Python printed the same lines in the same order";
+    assert_eq!(stdout.matches(same).count(), 4, "{stdout}");
+    let py: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("py> "))
+        .collect();
+    assert!(py.contains(&"Résultats : [5, 5, 5]"), "{stdout}");
+    let gather = stdout
+        .lines()
+        .find(|l| l.starts_with("  = gather: Rust "))
+        .expect("chapter 3's comparison");
+    let python_s: f64 = gather.split_whitespace().nth(6).unwrap().parse().unwrap();
+    assert!((0.2..=0.25).contains(&python_s), "{gather}");
+    assert!(
+        stdout.contains("pure-Python jobs: one after the other "),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -63,7 +63,7 @@ pub enum Command {
     /// Run a loopback server (echo, or the simulated database) until killed.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
-    /// Run the asyncio lesson's examples in Rust on io_uring, with timings.
+    /// Run the asyncio lesson's examples in Rust on io_uring and in Python asyncio, with timings.
     #[command(after_help = LESSON_EXAMPLES)]
     Lesson(LessonArgs),
     /// Run a suite of matrices (default: every workload and engine) and report.
@@ -186,7 +186,12 @@ Examples:
   # chapter 3: gather of three sleeps, then the same run one after the other
   iobound lesson 3
   # every chapter, 100 times faster, explanations in French
-  iobound lesson all --speed 100 --lang fr";
+  iobound lesson all --speed 100 --lang fr
+  # the Rust examples only (each chapter otherwise runs again in Python asyncio)
+  iobound lesson 3 --no-python
+
+Lines marked `py>` are printed by the same example in Python (python3, or
+--python PATH); without an interpreter the chapter says so and goes on.";
 
 #[derive(Debug, Args)]
 pub struct LessonArgs {
@@ -208,6 +213,13 @@ pub struct LessonArgs {
     /// Where chapter 4 creates its data file [default: <tmp>/iobound]
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+    /// The Python interpreter that runs each chapter's example in asyncio
+    /// beside the Rust one [default: python3]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_python")]
+    pub python: Option<String>,
+    /// Run the Rust examples only
+    #[arg(long)]
+    pub no_python: bool,
 }
 
 const RUN_EXAMPLES: &str = concat!(

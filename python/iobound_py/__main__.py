@@ -1,5 +1,8 @@
 """The worker's command line: ``python3 -m iobound_py --model MODEL``.
 
+``python3 -m iobound_py lesson CHAPTER [--speed X]`` runs a chapter of the
+asyncio lesson instead, for ``iobound lesson`` (see ``lesson.py``).
+
 Owns argument parsing, reading the job header, picking the model, and the
 exit statuses: 0 done (or the parent went away), 1 error (one line on
 stderr), 2 bad arguments, 3 ``uvloop`` asked for but not installed.
@@ -71,6 +74,12 @@ def _take_std_streams() -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["lesson"]:
+        from . import lesson
+
+        return lesson.main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python3 -m iobound_py",
         description=DESCRIPTION,

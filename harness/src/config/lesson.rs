@@ -22,6 +22,9 @@ pub struct LessonSettings {
     pub speed: f64,
     /// Where chapter 4's data file goes.
     pub data_dir: PathBuf,
+    /// The interpreter that runs each chapter again in Python asyncio;
+    /// `None` with `--no-python`.
+    pub python: Option<String>,
 }
 
 /// What `iobound lesson` was asked to do.
@@ -53,6 +56,7 @@ pub fn lesson_config(
             lang: a.lang,
             speed: a.speed,
             data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
+            python: (!a.no_python).then(|| a.python.clone().unwrap_or_else(|| "python3".into())),
         },
     ))
 }

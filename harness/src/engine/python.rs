@@ -121,6 +121,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../../../python/iobound_py/kernels.py"),
     ),
     (
+        "lesson.py",
+        include_str!("../../../python/iobound_py/lesson.py"),
+    ),
+    (
         "model_asyncio.py",
         include_str!("../../../python/iobound_py/model_asyncio.py"),
     ),
@@ -227,7 +231,7 @@ impl Engine for Python {
 /// uvloop's version, when asked), or why it cannot run the program. Asked
 /// once per interpreter and question, with a time limit (an interpreter that
 /// hangs is a reason, not a hung run).
-fn probe(python: &str, uvloop: bool) -> Result<String, String> {
+pub(crate) fn probe(python: &str, uvloop: bool) -> Result<String, String> {
     /// (interpreter, uvloop asked, what it said) of every probe so far.
     type Asked = Vec<(String, bool, Result<String, String>)>;
     static ASKED: OnceLock<std::sync::Mutex<Asked>> = OnceLock::new();
@@ -307,7 +311,7 @@ fn run_with_limit(
 /// Writes the program into a cache directory named by a digest of its
 /// sources (once per version of iobound) and returns the directory to put
 /// on `PYTHONPATH`.
-fn program_dir() -> Result<PathBuf, EngineError> {
+pub(crate) fn program_dir() -> Result<PathBuf, EngineError> {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     for (name, text) in SOURCES {
         h = iobound_workloads::compute::fnv1a64(name.as_bytes()) ^ h.rotate_left(5);

@@ -143,14 +143,17 @@ pub fn run(n: usize, s: &Settings, out: &Transcript) -> Result<Figures, LessonEr
             ),
         );
     }
-    match n {
+    let before = out.examples().len();
+    let figures = match n {
         1 => chapter1(s, out),
         2 => chapter2(s, out),
         3 => chapter3(s, out),
         4 => chapter4(s, out),
         5 => chapter5(s, out),
         _ => Err(LessonError::NoChapter(n)),
-    }
+    }?;
+    super::python::chapter(n, s, out, &figures, &out.examples()[before..]);
+    Ok(figures)
 }
 
 fn secs(d: Duration) -> f64 {
@@ -662,6 +665,7 @@ mod tests {
             lang: super::super::Lang::En,
             speed,
             data_dir: std::env::temp_dir().join("iobound-lesson-test"),
+            python: None,
         }
     }
 

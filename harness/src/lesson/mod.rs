@@ -1,6 +1,7 @@
 //! `iobound lesson`: the seed lesson's asyncio examples as Rust `async fn`s
 //! on an io_uring event loop ([`runtime`]), with their output lines, measured
-//! timings, and the synchronous version beside them.
+//! timings, and the synchronous version beside them; then the same example
+//! in Python asyncio ([`python`]).
 //!
 //! Chapters write to a [`Transcript`] rather than to stdout directly, so
 //! tests can check the lines, their order and the time each appeared at.
@@ -10,6 +11,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 pub mod chapters;
+pub mod python;
 pub mod runtime;
 
 pub use crate::lang::Lang;
@@ -27,6 +29,8 @@ pub enum Kind {
     Trace,
     /// A chapter heading.
     Heading,
+    /// A line the same example printed in Python ([`python`]).
+    Python,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +94,7 @@ pub fn render(kind: Kind, text: &str) -> String {
         Kind::Measure => format!("  = {text}"),
         Kind::Trace => format!("    | {text}"),
         Kind::Heading => format!("\n== {text} =="),
+        Kind::Python => format!("py> {text}"),
     }
 }
 
