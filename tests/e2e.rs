@@ -2587,3 +2587,115 @@ fn a_killed_worker_fails_its_cell_and_no_worker_outlives_iobound() {
         }
     }
 }
+
+/// Issue 21: a workload file runs on every engine with no engine change,
+/// every step kind at once, each request once with one checksum; and a
+/// file that describes a catalogued workload gives that workload's
+/// checksum.
+#[test]
+fn a_workload_file_runs_every_step_kind_on_every_engine() {
+    let s = Scratch::new("script");
+    let db = s.0.join("every-db.toml");
+    std::fs::write(
+        &db,
+        "name = \"every-db\"\ndb_latency = \"200us\"\n\
+         [[step]]\nread = \"random\"\nsize = \"4K\"\n\
+         [[step]]\nread = \"sequential\"\nsize = \"8K\"\n\
+         [[step]]\nwrite = \"append\"\nsize = \"4K\"\nfdatasync = true\n\
+         [[step]]\ndb = \"get\"\n[[step]]\ndb = \"put\"\n\
+         [[step]]\ncompute = \"fnv1a\"\nsize = \"1K\"\n",
+    )
+    .unwrap();
+    let echo = s.0.join("every-echo.toml");
+    std::fs::write(
+        &echo,
+        "name = \"every-echo\"\n[[step]]\necho = \"100B\"\n\
+         [[step]]\ncompute = \"sha256\"\nsize = \"2K\"\n",
+    )
+    .unwrap();
+    let mut modes: Vec<String> = engines().into_iter().map(|e| e.name).collect();
+    if python_available() {
+        modes.extend(["py-asyncio".into(), "py-threads".into(), "py-procs".into()]);
+    }
+    let modes = modes.join(",");
+    for (file, name) in [(&db, "every-db"), (&echo, "every-echo")] {
+        let out = s.run(&[
+            "-w",
+            file.to_str().unwrap(),
+            "-m",
+            &modes,
+            "-c",
+            "3",
+            "--requests",
+            "60",
+            "--warmup",
+            "0s",
+            "--verify",
+        ]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    }
+    for run in s.runs() {
+        let cells = cells(&run);
+        let sums: Vec<&str> = cells
+            .iter()
+            .filter(|c| c["status"] == "ok")
+            .map(|c| c["summary"]["checksum"].as_str().unwrap())
+            .collect();
+        let expected = cells
+            .iter()
+            .filter(|c| !skipped_here(&c["cell"]["mode"]))
+            .count();
+        assert_eq!(sums.len(), expected, "{}", run.display());
+        assert!(sums.iter().all(|x| *x == sums[0]), "{sums:?}");
+        // run.json records the file's steps and its computed class, so the
+        // run renders again without the file.
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
+        assert_eq!(
+            doc["workloads"][0]["class"], "mixed",
+            "{}",
+            doc["workloads"]
+        );
+        assert!(
+            doc["groups"][0]["script"]["steps"].is_array(),
+            "{}",
+            doc["groups"][0]
+        );
+    }
+    // A file equal to cpu-hash --work 32K: cpu-hash's checksum.
+    let hash = s.0.join("like-cpu-hash.toml");
+    std::fs::write(
+        &hash,
+        "name = \"like-cpu-hash\"\n[[step]]\ncompute = \"sha256\"\nsize = \"32K\"\n",
+    )
+    .unwrap();
+    let sum = |w: &str| -> serde_json::Value {
+        let out = s.run(&[
+            "-w", w, "-m", "threads", "-c", "2", "-n", "100", "--warmup", "0s", "--work", "32K",
+            "--json",
+        ]);
+        assert!(out.status.success(), "{w}: {}", text(&out.stderr));
+        let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+        line["summary"]["checksum"].clone()
+    };
+    assert_eq!(sum(hash.to_str().unwrap()), sum("cpu-hash"));
+}
+
+/// A mistake in a workload file: one line naming file, line and column,
+/// exit 2, nothing written.
+#[test]
+fn a_workload_file_mistake_is_one_line_and_exit_2() {
+    let s = Scratch::new("script-bad");
+    let bad = s.0.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\n[[step]]\ndb = \"get\"\nsize = 4096\n",
+    )
+    .unwrap();
+    let out = s.run(&["-w", bad.to_str().unwrap(), "-m", "threads", "-d", "1s"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("{}:4:8:", bad.display())), "{err}");
+    assert!(s.runs().is_empty());
+}

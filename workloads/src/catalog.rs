@@ -238,6 +238,11 @@ pub struct WorkloadParams {
     /// db-ycsb-*: queries per request
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub ops_per_request: u64,
+    /// A workload from a file (`--workload my.toml`): the file's checked
+    /// steps, kept here so run.json holds them.
+    #[arg(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<crate::script::Script>,
 }
 
 impl Default for WorkloadParams {
@@ -252,6 +257,7 @@ impl Default for WorkloadParams {
             records: 100_000,
             keys: KeyDist::Zipfian,
             ops_per_request: 1,
+            script: None,
         }
     }
 }
@@ -317,6 +323,9 @@ fn build_db(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Workloa
 
 /// Builds the named workload, checking its parameters first.
 pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, WorkloadError> {
+    if let Some(s) = p.script.as_ref().filter(|s| s.name == name) {
+        return s.build(p);
+    }
     let default_block = match name {
         "file-randread" | "file-write" => 4096,
         "file-seqread" => 128 * 1024,

@@ -16,7 +16,9 @@
 //   3. dataset                 generated file content, data-file preparation
 //   4. compute                 the kernels and their shared input (dataset)
 //   5. file, cpu, net          the workloads, as scripts of steps
-//   6. catalog                 names, classes, parameters, `build`
+//   6. catalog, script         names, classes, parameters, `build`; requests
+//                              a user describes in a TOML file (catalog
+//                              builds them; script names catalog's types)
 
 pub mod catalog;
 pub mod compute;
@@ -26,11 +28,13 @@ pub mod file;
 pub mod keys;
 pub mod net;
 pub mod proto;
+pub mod script;
 pub mod step;
 pub mod units;
 
 pub use catalog::{build, catalog, Class, KeyDist, Model, WorkloadInfo, WorkloadParams};
 pub use proto::Service;
+pub use script::{Script, ScriptError};
 pub use step::{FileId, FileRole, FileSpec, Input, Kernel, Msg, Request, Step, MAX_STEPS};
 
 /// A description of what one request does, shared by every engine.

@@ -39,6 +39,11 @@ pub enum ConfigError {
     Unit(#[from] UnitError),
     #[error(transparent)]
     Workload(#[from] WorkloadError),
+    /// A mistake in a workload file (`--workload my.toml`).
+    #[error(transparent)]
+    Script(#[from] iobound_workloads::ScriptError),
+    #[error("one workload file per run: {0} and {1} (run them one after the other)")]
+    TwoScripts(String, String),
     #[error("unknown workload '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]
     UnknownWorkload { name: String, hint: Option<String> },
     #[error("unknown mode '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]

@@ -176,12 +176,51 @@ fn check_flags_apply(
 
 impl RunConfig {
     pub fn from_args(a: &RunArgs, settings: engine::Settings) -> Result<Self, ConfigError> {
-        let file = FileConfig::new(&a.params, &a.data, &a.length, settings, a.db.db_latency)?;
-        let workloads = dedup(split_list(&a.workload));
+        let mut file = FileConfig::new(&a.params, &a.data, &a.length, settings, a.db.db_latency)?;
+        let mut workloads = dedup(split_list(&a.workload));
         if workloads.is_empty() {
             return Err(ConfigError::EmptyList("workload"));
         }
-        let names = || iobound_workloads::catalog().iter().map(|w| w.name);
+        let mut warnings_of_file = Vec::new();
+        // A workload file in place of a name: its checked steps ride in the
+        // parameters (and so in run.json), under the name the file gives.
+        let mut script_path: Option<String> = None;
+        for w in workloads.iter_mut() {
+            if !w.ends_with(".toml") {
+                continue;
+            }
+            if let Some(first) = &script_path {
+                return Err(ConfigError::TwoScripts(first.clone(), w.clone()));
+            }
+            let script = iobound_workloads::Script::load(std::path::Path::new(w))?;
+            if let Some(l) = script.db_latency {
+                let default = super::parse_args(["iobound", "run"])
+                    .ok()
+                    .and_then(|(c, _)| match c.command {
+                        crate::cli::Command::Run(r) => Some(r.db.db_latency),
+                        _ => None,
+                    });
+                if default == Some(a.db.db_latency) {
+                    file.db_latency = l;
+                } else if a.db.db_latency != l {
+                    warnings_of_file.push(format!(
+                        "--db-latency {} overrides the db_latency of {w} ({})",
+                        format_duration(a.db.db_latency),
+                        format_duration(l)
+                    ));
+                }
+            }
+            script_path = Some(w.clone());
+            *w = script.name.clone();
+            file.params.script = Some(script);
+        }
+        let script_name = file.params.script.as_ref().map(|s| s.name.clone());
+        let names = || {
+            iobound_workloads::catalog()
+                .iter()
+                .map(|w| w.name)
+                .chain(script_name.as_deref())
+        };
         let mut built = Vec::with_capacity(workloads.len());
         for w in &workloads {
             if !names().any(|n| n == w) {
@@ -244,7 +283,7 @@ impl RunConfig {
             lang: a.lang,
             target,
             no_direct: checked.no_direct,
-            warnings: checked.warnings,
+            warnings: [checked.warnings, warnings_of_file].concat(),
             server_threads: a.server_threads,
             pin: a
                 .pin

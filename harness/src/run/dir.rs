@@ -44,10 +44,7 @@ pub(crate) fn write_run_files(
         // What the reports need to know of the engines and workloads, so a
         // later binary renders this run the same way.
         "engines": r.suite.engines().iter().map(|e| e.describe()).collect::<Vec<_>>(),
-        "workloads": iobound_workloads::catalog()
-            .iter()
-            .filter(|w| r.suite.groups.iter().any(|g| g.workloads.iter().any(|x| x == w.name)))
-            .collect::<Vec<_>>(),
+        "workloads": workload_records(r.suite),
         "plan": r.plan,
         "cells": cells,
     });
@@ -136,6 +133,37 @@ pub fn utc_stamp(t: std::time::SystemTime) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// run.json's record of the run's workloads: the catalogued ones as the
+/// catalog describes them, a workload file's by its steps.
+fn workload_records(suite: &crate::run::Suite) -> Vec<serde_json::Value> {
+    let used = |name: &str| {
+        suite
+            .groups
+            .iter()
+            .any(|g| g.workloads.iter().any(|x| x == name))
+    };
+    let mut out: Vec<serde_json::Value> = iobound_workloads::catalog()
+        .iter()
+        .filter(|w| used(w.name))
+        .map(|w| serde_json::to_value(w).expect("plain data"))
+        .collect();
+    for g in &suite.groups {
+        let Some(s) = &g.file.params.script else {
+            continue;
+        };
+        if out.iter().any(|v| v["name"] == s.name.as_str()) {
+            continue;
+        }
+        out.push(serde_json::json!({
+            "name": s.name,
+            "class": s.class(),
+            "summary": s.summary(),
+            "prediction": s.prediction(),
+        }));
+    }
+    out
 }
 
 #[cfg(test)]
