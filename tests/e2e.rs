@@ -2699,3 +2699,74 @@ fn a_workload_file_mistake_is_one_line_and_exit_2() {
     assert!(err.contains(&format!("{}:4:8:", bad.display())), "{err}");
     assert!(s.runs().is_empty());
 }
+
+/// Issue 21: `iobound advise` from flags predicts, measures and answers,
+/// and writes its files; a bad flag is one line, exit 2, nothing written.
+#[test]
+fn advise_answers_for_a_request_given_by_flags() {
+    let s = Scratch::new("advise");
+    let out = Command::new(BIN)
+        .args([
+            "advise",
+            "--calls",
+            "2x2ms",
+            "--compute",
+            "4K",
+            "--concurrency",
+            "8",
+            "--repeat",
+            "2",
+            "--duration",
+            "300ms",
+            "--quiet",
+            "--out",
+        ])
+        .arg(s.out())
+        .arg("--data-dir")
+        .arg(s.data())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Predicted at C=8"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("Use ")), "{stdout}");
+    assert!(stdout.contains("What limits it: "), "{stdout}");
+    let dirs = s.runs();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let md = std::fs::read_to_string(dirs[0].join("advice.md")).unwrap();
+    assert!(md.contains("| 8 | blocking threads | threads |"), "{md}");
+    assert!(dirs[0].join("advice.html").exists());
+    // The flags as a workload file, which runs on its own.
+    let file = std::fs::read_to_string(dirs[0].join("workload.toml")).unwrap();
+    assert!(
+        file.contains("db_latency = \"2ms\"") && file.contains("repeat = 2"),
+        "{file}"
+    );
+    // Both run directories render again.
+    for sub in ["calibration", "measurement"] {
+        let run = std::fs::read_dir(dirs[0].join(sub))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        assert!(run.join("run.json").exists(), "{}", run.display());
+    }
+    for bad in [
+        vec!["--calls", "3x5", "--concurrency", "8"],
+        vec!["--concurrency", "8"],
+        vec!["--compute", "64", "--concurrency", "8"],
+        vec!["--calls", "3x5ms", "--concurrency", "0"],
+    ] {
+        let out = Command::new(BIN)
+            .arg("advise")
+            .args(&bad)
+            .arg("--out")
+            .arg(s.0.join("bad"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stderr).trim().lines().count(), 1, "{bad:?}");
+        assert!(!s.0.join("bad").exists(), "{bad:?}");
+    }
+}

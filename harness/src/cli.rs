@@ -66,6 +66,9 @@ pub enum Command {
     /// Run the asyncio lesson's examples in Rust on io_uring and in Python asyncio, with timings.
     #[command(after_help = LESSON_EXAMPLES)]
     Lesson(LessonArgs),
+    /// Which concurrency model for your requests at your concurrency: predict, measure, answer.
+    #[command(after_help = ADVISE_EXAMPLES)]
+    Advise(AdviseArgs),
     /// Run a suite of matrices (default: every workload and engine) and report.
     #[command(after_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
@@ -192,6 +195,64 @@ Examples:
 
 Lines marked `py>` are printed by the same example in Python (python3, or
 --python PATH); without an interpreter the chapter says so and goes on.";
+
+const ADVISE_EXAMPLES: &str = "\
+Examples:
+  # the lesson's web request at 4096 in flight
+  iobound advise --workload workloads/examples/web-request.toml --concurrency 4096
+  # 3 database calls of 5 ms, SHA-256 of 64 KiB, a 16 KiB read, 2000 in flight
+  iobound advise --workload workloads/examples/my-service.toml --concurrency 2000 --slo 50ms
+  # the same request from flags (written to workload.toml beside the advice)
+  iobound advise --calls 3x5ms --compute 64K --read 16K --concurrency 2000
+
+It calibrates on a few cells (C=1 and a loaded one), prints each model's
+predicted ceiling (Little's law on the waits, cores / CPU per request, the
+server), measures one engine per model at C/2, C and 2C (--repeat times),
+then answers: the model, its margin over the next paired by repetition, what
+limits it, and where the answer would flip. Writes advice.md, advice.html and
+two run directories under <out>/advice-<time>.";
+
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    /// A workload file describing one request (see the README's "workload files")
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["calls", "compute", "read"])]
+    pub workload: Option<std::path::PathBuf>,
+    /// Database calls one after the other, COUNTxDURATION (e.g. 3x5ms)
+    #[arg(long, value_name = "NxDURATION")]
+    pub calls: Option<String>,
+    /// SHA-256 of SIZE per request (e.g. 64K)
+    #[arg(long, value_name = "SIZE")]
+    pub compute: Option<String>,
+    /// A random read of SIZE from a data file per request (e.g. 16K)
+    #[arg(long, value_name = "SIZE")]
+    pub read: Option<String>,
+    /// Requests in flight in your service
+    #[arg(short, long, value_name = "N", value_parser = count_arg, allow_hyphen_values = true)]
+    pub concurrency: u64,
+    /// The p99 your service must keep (e.g. 50ms): a faster model that misses it is not the answer
+    #[arg(long, value_name = "DURATION", value_parser = iobound_workloads::units::duration_arg)]
+    pub slo: Option<std::time::Duration>,
+    /// Repetitions of every cell (verdicts pair them)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = count_arg_u32,
+          allow_hyphen_values = true)]
+    pub repeat: u32,
+    /// Measured time of each cell
+    #[arg(long, value_name = "DURATION", default_value = "1s",
+          value_parser = iobound_workloads::units::duration_arg)]
+    pub duration: std::time::Duration,
+    /// Most OS threads a cell may start (blocking threads need one per request)
+    #[arg(long, value_name = "N", default_value_t = 8192)]
+    pub max_threads: usize,
+    /// Directory under which advice-<time> is created
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub out: std::path::PathBuf,
+    /// Where data files are created and reused [default: <tmp>/iobound]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// No per-cell lines, only the prediction and the answer
+    #[arg(short, long)]
+    pub quiet: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct LessonArgs {

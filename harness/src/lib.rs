@@ -24,6 +24,7 @@
 //   6. run                          plan, servers, cells, summaries, run.json
 //   7. fio, lesson, suite, list, ui commands built on run, and the terminal
 
+pub mod advise;
 pub mod clean;
 pub mod cli;
 pub mod config;

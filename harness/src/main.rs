@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     // (a server, the lesson) keep the default: they end at once.
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Bench(_) | Command::Fio(_)
+        Command::Run(_) | Command::Bench(_) | Command::Fio(_) | Command::Advise(_)
     ) {
         interrupt::install();
     }
@@ -63,6 +63,8 @@ fn is_bad_input(e: &anyhow::Error) -> bool {
         || e.downcast_ref::<report::load::LoadError>().is_some()
         || e.downcast_ref::<report::compare::CompareError>().is_some()
         || e.downcast_ref::<run::Preflight>().is_some()
+        || e.downcast_ref::<iobound::advise::AdviseError>()
+            .is_some_and(iobound::advise::AdviseError::is_bad_input)
         || e.downcast_ref::<lesson::LessonError>()
             .is_some_and(lesson::LessonError::is_bad_input)
         || e.downcast_ref::<run::RunError>()
@@ -276,6 +278,25 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
                 run::check_data_dir(&cfg.data_dir, &[run::db_table(&cfg.data_dir, cfg.records)])?;
             }
             iobound::serve::serve(&cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Advise(args) => {
+            // --quiet: the prediction and the answer only, no cell lines.
+            let advice = if args.quiet {
+                iobound::advise::advise(&args, &mut run::Silent)?
+            } else {
+                let mut term = ui::Terminal::new(false, false);
+                iobound::advise::advise(&args, &mut term)?
+            };
+            println!();
+            for l in &advice.lines {
+                println!("{l}");
+            }
+            println!(
+                "\nadvice: {}\n        {}",
+                advice.dir.join("advice.md").display(),
+                advice.dir.join("advice.html").display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Lesson(args) => {

@@ -25,6 +25,7 @@ use iobound_workloads::units::{count_hint, format_duration, UnitError};
 pub(crate) use lesson::CHAPTERS;
 pub use lesson::{lesson_config, LessonPick, LessonSettings};
 pub use run::RunConfig;
+pub(crate) use run::MAX_CONCURRENCY;
 pub use serve::serve_config;
 pub(crate) use target::resolve_target;
 

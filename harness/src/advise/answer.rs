@@ -1,0 +1,422 @@
+//! `iobound advise`'s answer in a few lines: the model to use, its margin
+//! over the next (paired by repetition), p99 against the SLO, what limits
+//! it, and where the answer would flip. Pure: measurements in, lines out;
+//! every sentence follows from the figures it is given.
+
+use std::time::Duration;
+
+use iobound_workloads::Model;
+
+use super::model::{crossover, Calibration, Prediction};
+use crate::output::human::{cpu_us, duration_ns, rate};
+use crate::report::bounds::Bound;
+use crate::report::model::Stat;
+use crate::report::verdict::{lead_of_ratios, Lead};
+
+/// One repetition of a cell: requests per second and p99 in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rep {
+    pub rep: u32,
+    pub throughput: f64,
+    pub p99_ns: f64,
+}
+
+/// One model's cells at one concurrency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub model: Model,
+    pub engine: String,
+    pub concurrency: usize,
+    /// Its repetitions; empty when the cell did not run.
+    pub reps: Vec<Rep>,
+    /// Why it did not run (a thread limit, io_uring missing...).
+    pub skipped: Option<String>,
+    /// Client plus server CPU seconds per request, the repetitions' median.
+    pub cpu_s: f64,
+}
+
+impl Measured {
+    pub fn throughput(&self) -> f64 {
+        Stat::of(&self.reps.iter().map(|r| r.throughput).collect::<Vec<_>>()).median
+    }
+    pub fn p99_ns(&self) -> f64 {
+        Stat::of(&self.reps.iter().map(|r| r.p99_ns).collect::<Vec<_>>()).median
+    }
+    fn ran(&self) -> bool {
+        !self.reps.is_empty()
+    }
+}
+
+/// `a`'s throughput over `b`'s in each repetition both ran.
+fn ratios(a: &Measured, b: &Measured) -> Vec<f64> {
+    a.reps
+        .iter()
+        .filter_map(|x| {
+            b.reps
+                .iter()
+                .find(|y| y.rep == x.rep)
+                .map(|y| x.throughput / y.throughput)
+        })
+        .collect()
+}
+
+/// What the answer is asked about.
+pub struct Question<'a> {
+    pub concurrency: usize,
+    pub slo: Option<Duration>,
+    pub max_threads: usize,
+    pub calibration: &'a Calibration,
+    pub predictions: &'a [Prediction],
+    /// Each model at the user's concurrency.
+    pub measured: &'a [Measured],
+}
+
+fn name(m: &Measured) -> String {
+    format!("{} ({})", m.model.label(), m.engine)
+}
+
+/// The answer's lines, most important first.
+pub fn answer(q: &Question<'_>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let c = q.concurrency;
+    let mut ran: Vec<&Measured> = q.measured.iter().filter(|m| m.ran()).collect();
+    ran.sort_by(|a, b| b.throughput().total_cmp(&a.throughput()));
+    // Within the SLO first, when one is given: a faster model that misses
+    // it is not the answer.
+    let meets = |m: &Measured| q.slo.map_or(true, |s| m.p99_ns() <= s.as_nanos() as f64);
+    let Some(best) = ran
+        .iter()
+        .copied()
+        .find(|m| meets(m))
+        .or(ran.first().copied())
+    else {
+        lines.push(format!(
+            "No model ran at C={c}: {}",
+            q.measured
+                .iter()
+                .filter_map(|m| m.skipped.as_ref().map(|s| format!("{}: {s}", name(m))))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        return lines;
+    };
+    let next = ran.iter().copied().find(|m| !std::ptr::eq(*m, best));
+    let slo_text = |m: &Measured| match q.slo {
+        Some(s) if meets(m) => format!(", within the SLO of {}", duration_ns(s.as_nanos() as f64)),
+        Some(s) => format!(
+            ", above the SLO of {} (no model met it)",
+            duration_ns(s.as_nanos() as f64)
+        ),
+        None => String::new(),
+    };
+    let margin = next.map(|n| {
+        let r = ratios(best, n);
+        let paired = r.len() >= 2;
+        (n, lead_of_ratios(&r, paired), Stat::of(&r))
+    });
+    let first = match &margin {
+        Some((n, Lead::Tie, _)) => format!(
+            "Use {} or {}: at C={c} they tie (within 10 % in every repetition): {} and {} req/s.",
+            name(best),
+            name(n),
+            rate(best.throughput()),
+            rate(n.throughput())
+        ),
+        _ => format!(
+            "Use {}: {} req/s at C={c}, p99 {}{}.",
+            name(best),
+            rate(best.throughput()),
+            duration_ns(best.p99_ns()),
+            slo_text(best)
+        ),
+    };
+    lines.push(first);
+    if let Some((n, lead, s)) = &margin {
+        lines.push(match lead {
+            Lead::A => format!(
+                "Margin over the next, {}: {:.2}x (ahead in every repetition, {:.2}x to {:.2}x).",
+                name(n),
+                s.median,
+                s.min,
+                s.max
+            ),
+            Lead::Tie => format!(
+                "p99: {} against {}; pick on other grounds (memory, code you already have).",
+                duration_ns(best.p99_ns()),
+                duration_ns(n.p99_ns())
+            ),
+            Lead::B | Lead::Unclear => format!(
+                "Over the next, {}: {:.2}x by the medians, but the repetitions disagree \
+                 ({:.2}x to {:.2}x): not a clear lead on this machine.",
+                name(n),
+                s.median,
+                s.min,
+                s.max
+            ),
+        });
+    }
+    // What limits it: the lowest predicted ceiling, and how close it came.
+    if let Some(p) = q.predictions.iter().find(|p| p.model == best.model) {
+        let reached = best.throughput() / p.limit.1;
+        let cal = q.calibration;
+        let cal_cpu = cal.client_cpu() + cal.server_cpu();
+        let why = match p.limit.0 {
+            _ if (0.8..=1.1).contains(&reached) => "as the model predicts".to_string(),
+            Bound::Waiting => {
+                "short of the waits' ceiling: queueing the simple model leaves out (context \
+                 switches, the scheduler, the disk)"
+                    .to_string()
+            }
+            _ if reached > 1.1 && best.cpu_s > 0.0 && best.cpu_s < cal_cpu => format!(
+                "above it because a request cost less CPU at C={c} ({} µs, client + server) \
+                 than in the calibration at C={} ({} µs): work batches under load",
+                cpu_us(best.cpu_s * 1e9),
+                cal.loaded_c,
+                cpu_us(cal_cpu * 1e9)
+            ),
+            _ if reached > 1.1 => {
+                "above it: the calibration overstated the CPU a request costs".into()
+            }
+            _ => "short of it: costs the simple model leaves out (context switches, the \
+                  scheduler, the disk)"
+                .to_string(),
+        };
+        lines.push(format!(
+            "What limits it: {} — predicted {} req/s, measured {:.0} % of that, {why}.",
+            p.limit.0.label(crate::lang::Lang::En),
+            rate(p.limit.1),
+            100.0 * reached
+        ));
+    }
+    lines.extend(boundaries(q));
+    for m in q.measured.iter().filter(|m| !m.ran()) {
+        if let Some(why) = &m.skipped {
+            lines.push(format!("{} at C={c}: {why}.", name(m)));
+        }
+    }
+    if let Some((what, s)) = q.calibration.noisy() {
+        lines.push(format!(
+            "The calibration was noisy ({what} varied {:.0} % across repetitions): read the \
+             predictions as rough, and run advise again on a quieter machine.",
+            s * 100.0
+        ));
+    }
+    lines
+}
+
+/// Where the answer would flip, from the calibration's figures.
+fn boundaries(q: &Question<'_>) -> Vec<String> {
+    let cal = q.calibration;
+    let c = q.concurrency;
+    let mut out = Vec::new();
+    if let Some(cx) = crossover(cal) {
+        let side = if (c as f64) < cx {
+            "here the waits bound"
+        } else {
+            "here the CPUs bound"
+        };
+        out.push(format!(
+            "Boundary: below ~{cx:.0} in flight, waiting (C × {} req/s at C=1) bounds every model \
+             that holds all requests and they do alike; above it, the machine's {} CPUs at {} µs \
+             per request (client {}, server {}) do — {side} (C={c}).",
+            rate(cal.x1()),
+            cal.cores,
+            cpu_us((cal.client_cpu() + cal.server_cpu()) * 1e9),
+            cpu_us(cal.client_cpu() * 1e9),
+            cpu_us(cal.server_cpu() * 1e9),
+        ));
+    }
+    // One event loop computes on one core: the CPU per request at which
+    // it stops keeping up with C requests in flight.
+    let all_models = q
+        .predictions
+        .iter()
+        .find(|p| p.model == Model::BlockingThreads)
+        .or(q.predictions.first());
+    if let (Some(_), Some(p)) = (
+        q.predictions.iter().find(|p| p.model == Model::EventLoop),
+        all_models,
+    ) {
+        let others = p
+            .ceilings
+            .iter()
+            .filter(|(b, _)| *b != Bound::Cores)
+            .map(|&(_, v)| v)
+            .fold(f64::INFINITY, f64::min);
+        if others.is_finite() && others > 0.0 {
+            let flip = 1.0 / others;
+            out.push(format!(
+                "One event loop computes on one core: it keeps up while a request costs under \
+                 ~{} µs of client CPU at this load; it costs {} µs here.",
+                cpu_us(flip * 1e9),
+                cpu_us(cal.client_cpu() * 1e9)
+            ));
+        }
+    }
+    if c > q.max_threads {
+        out.push(format!(
+            "Blocking threads need one OS thread per request in flight: {c} here, more than this \
+             run allows (--max-threads {}).",
+            q.max_threads
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{predict, Calibration};
+    use super::*;
+
+    fn cal() -> Calibration {
+        Calibration {
+            engine: "threads".into(),
+            x1: vec![100.0; 3],
+            loaded_c: 16,
+            client_cpu_s: vec![100e-6; 3],
+            server_cpu_s: vec![50e-6; 3],
+            cores: 2,
+            server_threads: 1,
+        }
+    }
+
+    fn measured(model: Model, engine: &str, c: usize, x: &[f64]) -> Measured {
+        Measured {
+            model,
+            engine: engine.into(),
+            concurrency: c,
+            reps: x
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| Rep {
+                    rep: i as u32 + 1,
+                    throughput: t,
+                    p99_ns: 20e6,
+                })
+                .collect(),
+            skipped: None,
+            cpu_s: 150e-6,
+        }
+    }
+
+    fn ask(m: &[Measured], c: usize, slo: Option<Duration>, max_threads: usize) -> Vec<String> {
+        let cal = cal();
+        let models: Vec<(Model, String, usize)> =
+            m.iter().map(|m| (m.model, m.engine.clone(), 2)).collect();
+        let preds = predict(&cal, &models, c);
+        answer(&Question {
+            concurrency: c,
+            slo,
+            max_threads,
+            calibration: &cal,
+            predictions: &preds,
+            measured: m,
+        })
+    }
+
+    #[test]
+    fn a_lead_in_every_repetition_is_a_margin() {
+        let l = ask(
+            &[
+                measured(Model::EventLoop, "uring", 1000, &[9000.0, 9500.0, 9200.0]),
+                measured(Model::Pool, "rayon", 1000, &[200.0, 190.0, 210.0]),
+            ],
+            1000,
+            None,
+            1024,
+        );
+        assert!(
+            l[0].starts_with("Use event loop (uring): 9200 req/s at C=1000"),
+            "{l:?}"
+        );
+        assert!(l[1].contains("ahead in every repetition"), "{l:?}");
+        assert!(l[2].starts_with("What limits it: client cores"), "{l:?}");
+    }
+
+    #[test]
+    fn a_tie_names_both_and_disagreeing_repetitions_are_not_a_lead() {
+        let tie = ask(
+            &[
+                measured(
+                    Model::BlockingThreads,
+                    "threads",
+                    100,
+                    &[9000.0, 9100.0, 8900.0],
+                ),
+                measured(Model::EventLoop, "uring", 100, &[8800.0, 9200.0, 9000.0]),
+            ],
+            100,
+            None,
+            1024,
+        );
+        assert!(tie[0].contains("tie"), "{tie:?}");
+        let noisy = ask(
+            &[
+                measured(
+                    Model::BlockingThreads,
+                    "threads",
+                    100,
+                    &[9000.0, 6000.0, 9900.0],
+                ),
+                measured(Model::EventLoop, "uring", 100, &[7000.0, 8000.0, 7100.0]),
+            ],
+            100,
+            None,
+            1024,
+        );
+        assert!(noisy[1].contains("the repetitions disagree"), "{noisy:?}");
+        assert!(!noisy[1].contains("ahead"), "{noisy:?}");
+    }
+
+    #[test]
+    fn the_thread_limit_and_a_noisy_calibration_are_said() {
+        let mut threads = measured(Model::BlockingThreads, "threads", 4096, &[]);
+        threads.skipped = Some("needs 4096 OS threads, above --max-threads 1024".into());
+        let l = ask(
+            &[
+                threads,
+                measured(Model::EventLoop, "uring", 4096, &[9000.0, 9100.0, 9050.0]),
+            ],
+            4096,
+            None,
+            1024,
+        );
+        assert!(
+            l.iter().any(|x| x.contains("one OS thread per request")),
+            "{l:?}"
+        );
+        assert!(
+            l.iter()
+                .any(|x| x.contains("blocking threads (threads) at C=4096: needs")),
+            "{l:?}"
+        );
+        let mut noisy = cal();
+        noisy.x1 = vec![100.0, 50.0, 100.0];
+        let preds = predict(&noisy, &[(Model::EventLoop, "uring".into(), 1)], 10);
+        let m = [measured(Model::EventLoop, "uring", 10, &[900.0; 3])];
+        let l = answer(&Question {
+            concurrency: 10,
+            slo: None,
+            max_threads: 1024,
+            calibration: &noisy,
+            predictions: &preds,
+            measured: &m,
+        });
+        assert!(
+            l.iter().any(|x| x.contains("calibration was noisy")),
+            "{l:?}"
+        );
+    }
+
+    #[test]
+    fn a_faster_model_that_misses_the_slo_is_not_the_answer() {
+        let mut fast = measured(Model::BlockingThreads, "threads", 100, &[9000.0; 3]);
+        for r in &mut fast.reps {
+            r.p99_ns = 80e6;
+        }
+        let slow = measured(Model::EventLoop, "uring", 100, &[8000.0; 3]);
+        let l = ask(&[fast, slow], 100, Some(Duration::from_millis(50)), 1024);
+        assert!(l[0].starts_with("Use event loop (uring)"), "{l:?}");
+        assert!(l[0].contains("within the SLO of 50"), "{l:?}");
+    }
+}
