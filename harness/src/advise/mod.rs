@@ -482,7 +482,7 @@ fn markdown(d: &Doc<'_>) -> String {
         for (m, p) in ms.iter().zip(ps) {
             let (x, ratio, p99, cpu) = if m.reps.is_empty() {
                 (
-                    format!("not run: {}", m.skipped.as_deref().unwrap_or("no result")),
+                    format!("— ({})", m.skipped.as_deref().unwrap_or("no result")),
                     "-".into(),
                     "-".into(),
                     "-".into(),
