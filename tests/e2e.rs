@@ -2651,11 +2651,15 @@ fn a_workload_file_runs_every_step_kind_on_every_engine() {
         // run renders again without the file.
         let doc: serde_json::Value =
             serde_json::from_slice(&std::fs::read(run.join("run.json")).unwrap()).unwrap();
-        assert_eq!(
-            doc["workloads"][0]["class"], "mixed",
-            "{}",
-            doc["workloads"]
-        );
+        // every-db waits 2 x 200 µs against ~1 µs of FNV-1a: I/O-bound;
+        // every-echo's waits are not known ahead: mixed.
+        let w = &doc["workloads"][0];
+        let class = if w["name"] == "every-db" {
+            "io-bound"
+        } else {
+            "mixed"
+        };
+        assert_eq!(w["class"], class, "{w}");
         assert!(
             doc["groups"][0]["script"]["steps"].is_array(),
             "{}",

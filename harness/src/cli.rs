@@ -55,7 +55,9 @@ pub enum Command {
     #[command(after_help = RUN_EXAMPLES)]
     Run(Box<RunArgs>),
     /// List workloads and engines, one line each.
-    #[command(after_help = "Examples:\n  iobound list\n  iobound list --json")]
+    #[command(
+        after_help = "Examples:\n  iobound list\n  iobound list --json\n  iobound list workloads/examples/*.toml   # your workload files, checked, beside the catalogue"
+    )]
     List(ListArgs),
     /// Run iobound and fio on the same file jobs and print their ratios.
     #[command(after_help = FIO_EXAMPLES)]
@@ -108,6 +110,9 @@ pub struct CleanArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Workload files to check and list beside the catalogue
+    #[arg(value_name = "FILE.toml")]
+    pub files: Vec<std::path::PathBuf>,
     /// One JSON document (workloads with class and prediction; engines with
     /// model and capabilities) instead of text
     #[arg(long)]

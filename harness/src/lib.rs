@@ -25,6 +25,7 @@
 //   7. fio, lesson, suite, list, ui commands built on run, and the terminal
 
 pub mod advise;
+pub mod classify;
 pub mod clean;
 pub mod cli;
 pub mod config;

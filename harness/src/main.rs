@@ -149,12 +149,23 @@ fn finish(out: &run::RunOutput) -> ExitCode {
 fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::List(args) => {
+            // Each file checked before anything is printed: a mistake is
+            // one line, exit 2.
+            let files = args
+                .files
+                .iter()
+                .map(|p| {
+                    iobound_workloads::Script::load(p)
+                        .map(|s| (p.clone(), s))
+                        .map_err(ConfigError::from)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             print!(
                 "{}",
                 if args.json {
-                    list::render_json()
+                    list::render_json(&files)
                 } else {
-                    list::render()
+                    list::render(&files)
                 }
             );
             Ok(ExitCode::SUCCESS)

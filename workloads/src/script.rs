@@ -448,9 +448,45 @@ impl Script {
             .any(|s| matches!(s, ScriptStep::Compute { .. }))
     }
 
-    /// The class the steps make: only computing is CPU-bound, only
-    /// waiting I/O-bound, both mixed. (How much each weighs is measured,
-    /// not read from the steps: `iobound advise` does.)
+    /// The compute steps' kernels and sizes, in order (for the harness to
+    /// time: how much a request computes is measured, not declared).
+    pub fn compute_steps(&self) -> Vec<(Kernel, u32)> {
+        self.steps
+            .iter()
+            .filter_map(|s| match s {
+                ScriptStep::Compute { kernel, size } => Some((kernel.kernel(), *size)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The class, from what a request costs: `compute_s` seconds of
+    /// computing (measured by the caller) against its database waits of
+    /// `db_latency` each. Waiting ten times longer than computing is
+    /// I/O-bound (the lesson's web request: 3 x 10 ms against µs of
+    /// rendering); computing with no wait at all is CPU-bound; a request
+    /// with file or echo steps, whose waits are not known ahead, computing
+    /// as long as a tenth of its known waits or more, is mixed.
+    pub fn class_given(&self, compute_s: f64, db_latency: Duration) -> Class {
+        let db_wait = self.db_calls() as f64 * db_latency.as_secs_f64();
+        let other_waits = self.steps.iter().any(|s| {
+            matches!(
+                s,
+                ScriptStep::Read { .. } | ScriptStep::Append { .. } | ScriptStep::Echo { .. }
+            )
+        });
+        match (self.computes(), self.waits()) {
+            (false, _) => Class::IoBound,
+            (true, false) => Class::CpuBound,
+            _ if db_wait > 0.0 && compute_s <= 0.1 * db_wait => Class::IoBound,
+            _ if !other_waits && compute_s >= 10.0 * db_wait => Class::CpuBound,
+            _ => Class::Mixed,
+        }
+    }
+
+    /// The class from the steps alone: only computing is CPU-bound, only
+    /// waiting I/O-bound, both mixed (what [`Script::class_given`] says
+    /// when their costs are close).
     pub fn class(&self) -> Class {
         match (self.waits(), self.computes()) {
             (true, true) => Class::Mixed,
@@ -458,16 +494,18 @@ impl Script {
             _ => Class::IoBound,
         }
     }
+}
 
-    /// The model the lesson predicts for the class.
-    pub fn prediction(&self) -> Model {
-        match self.class() {
-            Class::IoBound => Model::EventLoop,
-            Class::CpuBound => Model::Pool,
-            Class::Mixed => Model::EventLoopPool,
-        }
+/// The model the lesson predicts for a class.
+pub fn prediction(class: Class) -> Model {
+    match class {
+        Class::IoBound => Model::EventLoop,
+        Class::CpuBound => Model::Pool,
+        Class::Mixed => Model::EventLoopPool,
     }
+}
 
+impl Script {
     /// Database calls a request makes.
     pub fn db_calls(&self) -> u32 {
         self.steps
@@ -733,6 +771,12 @@ size = "64K"
         assert_eq!(s.steps.len(), 4);
         assert_eq!(s.db_latency, Some(Duration::from_millis(5)));
         assert_eq!(s.class(), Class::Mixed);
+        // 3 x 5 ms of waiting against 30 µs of hashing: I/O-bound; against
+        // 10 ms, mixed; with no wait at all (latency 0), CPU-bound.
+        let ms = Duration::from_millis(5);
+        assert_eq!(s.class_given(30e-6, ms), Class::IoBound);
+        assert_eq!(s.class_given(10e-3, ms), Class::Mixed);
+        assert_eq!(s.class_given(30e-6, Duration::ZERO), Class::CpuBound);
         assert_eq!(s.db_calls(), 3);
         let w = s.build(&WorkloadParams::default()).unwrap();
         assert_eq!(w.name(), "my-service");

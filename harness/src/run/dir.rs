@@ -156,11 +156,12 @@ fn workload_records(suite: &crate::run::Suite) -> Vec<serde_json::Value> {
         if out.iter().any(|v| v["name"] == s.name.as_str()) {
             continue;
         }
+        let (class, prediction) = crate::classify::class(s, g.file.db_latency);
         out.push(serde_json::json!({
             "name": s.name,
-            "class": s.class(),
+            "class": class,
             "summary": s.summary(),
-            "prediction": s.prediction(),
+            "prediction": prediction,
         }));
     }
     out
