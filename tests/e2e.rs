@@ -2761,6 +2761,16 @@ fn advise_answers_for_a_request_given_by_flags() {
         vec!["--concurrency", "8"],
         vec!["--compute", "64", "--concurrency", "8"],
         vec!["--calls", "3x5ms", "--concurrency", "0"],
+        // Refused by the run's own checks, after the request was read.
+        vec![
+            "--calls",
+            "3x5ms",
+            "--concurrency",
+            "8",
+            "--max-threads",
+            "0",
+        ],
+        vec!["--calls", "3x5ms", "--concurrency", "8", "--slo", "0s"],
     ] {
         let out = Command::new(BIN)
             .arg("advise")

@@ -308,6 +308,9 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
                 advice.dir.join("advice.md").display(),
                 advice.dir.join("advice.html").display()
             );
+            if interrupt::requested() {
+                return Ok(ExitCode::from(interrupt::exit_code()));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Lesson(args) => {

@@ -44,9 +44,10 @@ use crate::{Workload, WorkloadParams, MAX_STEPS};
 
 /// A mistake in a workload file: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {msg}")]
+#[error("{file}{}: {msg}", if *.line > 0 { format!(":{line}:{column}") } else { String::new() })]
 pub struct ScriptError {
     pub file: String,
+    /// From 1; 0 when the file could not be read at all.
     pub line: usize,
     pub column: usize,
     pub msg: String,

@@ -33,6 +33,11 @@ pub struct Measured {
     pub skipped: Option<String>,
     /// Client plus server CPU seconds per request, the repetitions' median.
     pub cpu_s: f64,
+    /// The client's share of it.
+    pub client_cpu_s: f64,
+    /// Why some repetitions did not complete (failed, interrupted), when
+    /// some did: such a model is not recommended.
+    pub incomplete: Option<String>,
 }
 
 impl Measured {
@@ -79,73 +84,116 @@ fn name(m: &Measured) -> String {
 pub fn answer(q: &Question<'_>) -> Vec<String> {
     let mut lines = Vec::new();
     let c = q.concurrency;
-    let mut ran: Vec<&Measured> = q.measured.iter().filter(|m| m.ran()).collect();
-    ran.sort_by(|a, b| b.throughput().total_cmp(&a.throughput()));
-    // Within the SLO first, when one is given: a faster model that misses
-    // it is not the answer.
-    let meets = |m: &Measured| q.slo.map_or(true, |s| m.p99_ns() <= s.as_nanos() as f64);
-    let Some(best) = ran
+    // A model counts when every repetition completed: one that failed or
+    // was stopped in some is named below, not recommended.
+    let mut ran: Vec<&Measured> = q
+        .measured
         .iter()
-        .copied()
-        .find(|m| meets(m))
-        .or(ran.first().copied())
-    else {
+        .filter(|m| m.ran() && m.incomplete.is_none())
+        .collect();
+    ran.sort_by(|a, b| b.throughput().total_cmp(&a.throughput()));
+    let slo_ns = q.slo.map(|s| s.as_nanos() as f64);
+    let meets = |m: &Measured| slo_ns.map_or(true, |s| m.p99_ns() <= s);
+    // Within the SLO first, when one is given: a faster model that misses
+    // it is not the answer. When none meets it, that comes first.
+    if let (Some(s), false) = (slo_ns, ran.iter().any(|m| meets(m))) {
+        if let Some(low) = ran.iter().min_by(|a, b| a.p99_ns().total_cmp(&b.p99_ns())) {
+            lines.push(format!(
+                "No model kept p99 within the SLO of {} at C={c}: the lowest was {} ({}). The \
+                 best throughput follows.",
+                duration_ns(s),
+                duration_ns(low.p99_ns()),
+                name(low)
+            ));
+        }
+    }
+    let pool: Vec<&Measured> = if ran.iter().any(|m| meets(m)) {
+        ran.iter().copied().filter(|m| meets(m)).collect()
+    } else {
+        ran.clone()
+    };
+    let Some(best) = pool.first().copied() else {
         lines.push(format!(
-            "No model ran at C={c}: {}",
+            "No model completed every repetition at C={c}: {}",
             q.measured
                 .iter()
-                .filter_map(|m| m.skipped.as_ref().map(|s| format!("{}: {s}", name(m))))
+                .filter_map(|m| m
+                    .skipped
+                    .as_ref()
+                    .or(m.incomplete.as_ref())
+                    .map(|s| format!("{}: {s}", name(m))))
                 .collect::<Vec<_>>()
                 .join("; ")
         ));
         return lines;
     };
-    let next = ran.iter().copied().find(|m| !std::ptr::eq(*m, best));
-    let slo_text = |m: &Measured| match q.slo {
-        Some(s) if meets(m) => format!(", within the SLO of {}", duration_ns(s.as_nanos() as f64)),
-        Some(s) => format!(
-            ", above the SLO of {} (no model met it)",
-            duration_ns(s.as_nanos() as f64)
-        ),
-        None => String::new(),
-    };
-    let margin = next.map(|n| {
+    let against = |n: &Measured| {
         let r = ratios(best, n);
         let paired = r.len() >= 2;
-        (n, lead_of_ratios(&r, paired), Stat::of(&r))
-    });
-    let first = match &margin {
-        Some((n, Lead::Tie, _)) => format!(
-            "Use {} or {}: at C={c} they tie (within 10 % in every repetition): {} and {} req/s.",
-            name(best),
-            name(n),
-            rate(best.throughput()),
-            rate(n.throughput())
-        ),
-        _ => format!(
-            "Use {}: {} req/s at C={c}, p99 {}{}.",
+        (lead_of_ratios(&r, paired), Stat::of(&r), paired)
+    };
+    let tied: Vec<&Measured> = pool
+        .iter()
+        .copied()
+        .filter(|m| !std::ptr::eq(*m, best) && against(m).0 == Lead::Tie)
+        .collect();
+    let next = pool
+        .iter()
+        .copied()
+        .find(|m| !std::ptr::eq(*m, best) && !tied.iter().any(|t| std::ptr::eq(*t, *m)));
+    let spread_words = |paired: bool| {
+        if paired {
+            "in every repetition"
+        } else {
+            "one repetition only: no spread to judge by (--repeat 3)"
+        }
+    };
+    let slo_text = match q.slo {
+        Some(s) if meets(best) => {
+            format!(", within the SLO of {}", duration_ns(s.as_nanos() as f64))
+        }
+        _ => String::new(),
+    };
+    if tied.is_empty() {
+        lines.push(format!(
+            "Use {}: {} req/s at C={c}, p99 {}{slo_text}.",
             name(best),
             rate(best.throughput()),
             duration_ns(best.p99_ns()),
-            slo_text(best)
-        ),
-    };
-    lines.push(first);
-    if let Some((n, lead, s)) = &margin {
+        ));
+    } else {
+        let all: Vec<&Measured> = std::iter::once(best).chain(tied.iter().copied()).collect();
+        let paired = tied.iter().all(|t| against(t).2);
+        lines.push(format!(
+            "Use any of {}: at C={c} they tie (within 10 %, {}): {} req/s; p99 {}{slo_text}. \
+             Pick on other grounds (p99, memory, the code you have).",
+            all.iter().map(|m| name(m)).collect::<Vec<_>>().join(", "),
+            spread_words(paired),
+            all.iter()
+                .map(|m| rate(m.throughput()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            all.iter()
+                .map(|m| duration_ns(m.p99_ns()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    if let Some(n) = next {
+        let (lead, s, paired) = against(n);
         lines.push(match lead {
             Lead::A => format!(
-                "Margin over the next, {}: {:.2}x (ahead in every repetition, {:.2}x to {:.2}x).",
+                "Margin over the next, {}: {:.2}x (ahead {}{}).",
                 name(n),
                 s.median,
-                s.min,
-                s.max
+                spread_words(paired),
+                if paired {
+                    format!(", {:.2}x to {:.2}x", s.min, s.max)
+                } else {
+                    String::new()
+                }
             ),
-            Lead::Tie => format!(
-                "p99: {} against {}; pick on other grounds (memory, code you already have).",
-                duration_ns(best.p99_ns()),
-                duration_ns(n.p99_ns())
-            ),
-            Lead::B | Lead::Unclear => format!(
+            _ => format!(
                 "Over the next, {}: {:.2}x by the medians, but the repetitions disagree \
                  ({:.2}x to {:.2}x): not a clear lead on this machine.",
                 name(n),
@@ -159,7 +207,21 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
     if let Some(p) = q.predictions.iter().find(|p| p.model == best.model) {
         let reached = best.throughput() / p.limit.1;
         let cal = q.calibration;
-        let cal_cpu = cal.client_cpu() + cal.server_cpu();
+        let cpu_of = |b: Bound, m: &Measured| match b {
+            Bound::Cores => m.client_cpu_s,
+            Bound::Server => m.cpu_s - m.client_cpu_s,
+            _ => m.cpu_s,
+        };
+        let cal_cpu_of = |b: Bound| match b {
+            Bound::Cores => cal.client_cpu(),
+            Bound::Server => cal.server_cpu(),
+            _ => cal.client_cpu() + cal.server_cpu(),
+        };
+        let cpu_what = |b: Bound| match b {
+            Bound::Cores => "client",
+            Bound::Server => "server",
+            _ => "client + server",
+        };
         let why = match p.limit.0 {
             _ if (0.8..=1.1).contains(&reached) => "as the model predicts".to_string(),
             Bound::Waiting => {
@@ -167,13 +229,17 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
                  switches, the scheduler, the disk)"
                     .to_string()
             }
-            _ if reached > 1.1 && best.cpu_s > 0.0 && best.cpu_s < cal_cpu => format!(
-                "above it because a request cost less CPU at C={c} ({} µs, client + server) \
-                 than in the calibration at C={} ({} µs): work batches under load",
-                cpu_us(best.cpu_s * 1e9),
-                cal.loaded_c,
-                cpu_us(cal_cpu * 1e9)
-            ),
+            // The CPU figure the ceiling was computed from.
+            b if reached > 1.1 && cpu_of(b, best) > 0.0 && cpu_of(b, best) < cal_cpu_of(b) => {
+                format!(
+                    "above it because a request cost less CPU at C={c} ({} µs, {}) than in the \
+                     calibration at C={} ({} µs): work batches under load",
+                    cpu_us(cpu_of(b, best) * 1e9),
+                    cpu_what(b),
+                    cal.loaded_c,
+                    cpu_us(cal_cpu_of(b) * 1e9)
+                )
+            }
             _ if reached > 1.1 => {
                 "above it: the calibration overstated the CPU a request costs".into()
             }
@@ -189,8 +255,16 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
         ));
     }
     lines.extend(boundaries(q));
-    for m in q.measured.iter().filter(|m| !m.ran()) {
-        if let Some(why) = &m.skipped {
+    for m in q.measured {
+        if let (Some(why), false) = (&m.incomplete, m.reps.is_empty()) {
+            lines.push(format!(
+                "{} at C={c}: left out of the answer, some repetitions did not complete ({why}).",
+                name(m)
+            ));
+        } else if let (Some(why), true) = (
+            m.skipped.as_ref().or(m.incomplete.as_ref()),
+            m.reps.is_empty(),
+        ) {
             lines.push(format!("{} at C={c}: {why}.", name(m)));
         }
     }
@@ -296,6 +370,8 @@ mod tests {
                 .collect(),
             skipped: None,
             cpu_s: 150e-6,
+            client_cpu_s: 100e-6,
+            incomplete: None,
         }
     }
 
@@ -418,5 +494,58 @@ mod tests {
         let l = ask(&[fast, slow], 100, Some(Duration::from_millis(50)), 1024);
         assert!(l[0].starts_with("Use event loop (uring)"), "{l:?}");
         assert!(l[0].contains("within the SLO of 50"), "{l:?}");
+    }
+
+    #[test]
+    fn every_tied_model_is_named_and_an_incomplete_one_is_not_the_answer() {
+        let mut failed = measured(Model::EventLoopPool, "hybrid", 100, &[20000.0]);
+        failed.incomplete = Some("1 of 2: no request completed inside the window".into());
+        let l = ask(
+            &[
+                failed,
+                measured(Model::BlockingThreads, "threads", 100, &[9000.0, 9100.0]),
+                measured(Model::EventLoop, "uring", 100, &[8800.0, 9200.0]),
+                measured(Model::EventLoops, "tokio-mt", 100, &[9050.0, 8950.0]),
+                measured(Model::Pool, "rayon", 100, &[200.0, 210.0]),
+            ],
+            100,
+            None,
+            1024,
+        );
+        assert!(
+            l[0].starts_with("Use any of ")
+                && ["threads", "uring", "tokio-mt"]
+                    .iter()
+                    .all(|e| l[0].contains(e))
+                && !l[0].contains("hybrid"),
+            "{l:?}"
+        );
+        assert!(l[1].contains("thread pool (rayon)"), "{l:?}");
+        assert!(
+            l.iter()
+                .any(|x| x.contains("hybrid") && x.contains("left out")),
+            "{l:?}"
+        );
+    }
+
+    #[test]
+    fn an_slo_nobody_meets_is_said_first_and_one_repetition_claims_no_spread() {
+        let l = ask(
+            &[
+                measured(Model::BlockingThreads, "threads", 10, &[900.0]),
+                measured(Model::Pool, "rayon", 10, &[200.0]),
+            ],
+            10,
+            Some(Duration::from_millis(5)),
+            1024,
+        );
+        assert!(
+            l[0].starts_with("No model kept p99 within the SLO of 5"),
+            "{l:?}"
+        );
+        assert!(l[1].starts_with("Use blocking threads"), "{l:?}");
+        assert!(!l[1].contains("within the SLO"), "{l:?}");
+        assert!(l[2].contains("one repetition only"), "{l:?}");
+        assert!(!l.iter().any(|x| x.contains("every repetition")), "{l:?}");
     }
 }

@@ -24,11 +24,12 @@ use crate::run::{self, Observer, RunError, Suite};
 
 /// The models advise compares, in the order it lists them: each by the
 /// first Rust engine of that model that can run here.
-const MODELS: [Model; 5] = [
+const MODELS: [Model; 6] = [
     Model::BlockingThreads,
     Model::EventLoop,
     Model::EventLoops,
     Model::Pool,
+    Model::ProcessPool,
     Model::EventLoopPool,
 ];
 
@@ -148,15 +149,27 @@ fn sweep(c: usize) -> Vec<usize> {
     v
 }
 
-/// Runs one `iobound run` matrix through the same checks and runner.
-fn run_matrix(argv: Vec<String>, obs: &mut dyn Observer) -> Result<run::RunOutput, AdviseError> {
-    let (cli, settings) = crate::config::parse_args(&argv)
+/// One `iobound run` matrix, through the same checks as the command's.
+fn matrix(argv: &[String]) -> Result<crate::config::RunConfig, AdviseError> {
+    let (cli, settings) = crate::config::parse_args(argv)
         .map_err(|e| AdviseError::Input(crate::config::clap_one_line(&e)))?;
     let crate::cli::Command::Run(args) = cli.command else {
         unreachable!("argv starts with run");
     };
-    let cfg = crate::config::RunConfig::from_args(&args, settings)?;
-    Ok(run::run_suite(&Suite::single(cfg), obs)?)
+    Ok(crate::config::RunConfig::from_args(&args, settings)?)
+}
+
+/// Runs one matrix.
+fn run_matrix(argv: &[String], obs: &mut dyn Observer) -> Result<run::RunOutput, AdviseError> {
+    Ok(run::run_suite(&Suite::single(matrix(argv)?), obs)?)
+}
+
+/// Stopped by Ctrl-C or SIGTERM: an error when nothing can be answered.
+fn stopped() -> Result<(), AdviseError> {
+    if crate::interrupt::requested() {
+        return Err(RunError::Interrupted(crate::interrupt::cause()).into());
+    }
+    Ok(())
 }
 
 /// What the calibration cells measured.
@@ -219,22 +232,43 @@ fn measured_at(cells: &[CellResult], engines: &[&'static dyn Engine], c: usize) 
                     })
                 })
                 .collect();
-            let cpu: Vec<f64> = mine
-                .iter()
-                .filter(|x| x.status == Status::Ok)
-                .filter_map(|x| x.summary.as_ref())
-                .map(|s| {
+            let ok = || {
+                mine.iter()
+                    .filter(|x| x.status == Status::Ok)
+                    .filter_map(|x| x.summary.as_ref())
+            };
+            let median = |v: Vec<f64>| crate::report::model::Stat::of(&v).median;
+            let cpu = median(
+                ok().map(|s| {
                     (s.cpu.per_request_ns + s.server.as_ref().map_or(0.0, |v| v.per_request_ns))
                         / 1e9
                 })
+                .collect(),
+            );
+            let client = median(ok().map(|s| s.cpu.per_request_ns / 1e9).collect());
+            let not_ok: Vec<&&CellResult> = mine
+                .iter()
+                .filter(|x| matches!(x.status, Status::Failed | Status::Interrupted))
                 .collect();
             Measured {
                 model: e.model(),
                 engine: e.name().to_string(),
                 concurrency: c,
                 reps,
-                skipped: mine.iter().find_map(|x| x.reason.clone()),
-                cpu_s: crate::report::model::Stat::of(&cpu).median,
+                skipped: mine
+                    .iter()
+                    .filter(|x| x.status == Status::Skipped)
+                    .find_map(|x| x.reason.clone()),
+                cpu_s: cpu,
+                client_cpu_s: client,
+                incomplete: not_ok.first().map(|x| {
+                    format!(
+                        "{} of {}: {}",
+                        not_ok.len(),
+                        mine.len(),
+                        x.reason.clone().unwrap_or_else(|| x.status.as_str().into())
+                    )
+                }),
             }
         })
         .collect()
@@ -257,6 +291,12 @@ pub struct Advice {
 /// Runs `iobound advise`.
 pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseError> {
     let (text, script) = request(a)?;
+    if a.slo.is_some_and(|s| s.is_zero()) {
+        return Err(AdviseError::Input(
+            "--slo 0s: no request takes no time; give the p99 your service must keep, e.g. 50ms"
+                .into(),
+        ));
+    }
     let c = a.concurrency as usize;
     if !(1..=crate::config::MAX_CONCURRENCY).contains(&c) {
         return Err(AdviseError::Input(format!(
@@ -269,6 +309,8 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         return Err(AdviseError::Measure("no engine can run here".into()));
     };
     let dir = advice_dir(&a.out);
+    // Remembered so that a refused flag leaves no directory behind.
+    let out_existed = a.out.exists();
     let write = |path: PathBuf, bytes: &[u8]| {
         std::fs::write(&path, bytes).map_err(|source| AdviseError::Write { path, source })
     };
@@ -307,18 +349,47 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     // 1. Calibrate: alone (C = 1), and loaded enough that the CPU per
     // request is what it costs under load.
     let loaded_c = c.clamp(1, 16);
-    let mut argv = common("calibration");
-    argv.extend([
+    let mut cal_argv = common("calibration");
+    cal_argv.extend([
         "--mode".into(),
         calibrator.name().into(),
         "--concurrency".into(),
         format!("1,{loaded_c}"),
     ]);
+    let cs = sweep(c);
+    let measure_argv = |engines: &[&'static dyn Engine]| {
+        let mut v = common("measurement");
+        v.extend([
+            "--mode".into(),
+            engines
+                .iter()
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+                .join(","),
+            "--concurrency".into(),
+            cs.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ]);
+        v
+    };
+    // Both matrices checked before anything runs: a flag they refuse is
+    // the user's mistake, and leaves nothing behind.
+    if let Err(e) = matrix(&cal_argv).and_then(|_| matrix(&measure_argv(&engines))) {
+        let _ = std::fs::remove_dir_all(&dir);
+        if !out_existed {
+            // Only when empty: never what else the user keeps there.
+            let _ = std::fs::remove_dir(&a.out);
+        }
+        return Err(e);
+    }
     eprintln!(
         "advise: calibrating on {} at C=1 and C={loaded_c}...",
         calibrator.name()
     );
-    let cal_out = run_matrix(argv, obs)?;
+    let cal_out = run_matrix(&cal_argv, obs)?;
+    stopped()?;
     let cal = calibration(&cal_out, calibrator.name(), loaded_c, 1)?;
     let models: Vec<(Model, String, usize)> = engines
         .iter()
@@ -330,7 +401,6 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         println!("{l}");
     }
     // 2. Measure each model at and around C.
-    let cs = sweep(c);
     // A model whose predicted ceiling would leave C requests queued for
     // many seconds (a pool of a few workers under thousands of waits) is
     // not measured: each cell would end only once its queue drained, and
@@ -349,8 +419,8 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
             (
                 e.name(),
                 format!(
-                    "not measured: its {} in flight would serve C={c} at the predicted {} req/s, \
-                     each request queued ~{:.0} s",
+                    "left out: with {} in flight it is predicted at {} req/s, so C={c} requests \
+                     would each queue ~{:.0} s",
                     p.in_flight,
                     rate(p.limit.1),
                     queued(p)
@@ -358,20 +428,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
             )
         })
         .collect();
-    let mut argv = common("measurement");
-    argv.extend([
-        "--mode".into(),
-        run_engines
-            .iter()
-            .map(|e| e.name())
-            .collect::<Vec<_>>()
-            .join(","),
-        "--concurrency".into(),
-        cs.iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-    ]);
+    let argv = measure_argv(&run_engines);
     eprintln!(
         "advise: measuring {} models at C={} ({} repetitions)...",
         run_engines.len(),
@@ -381,7 +438,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
             .join(", "),
         a.repeat
     );
-    let out = run_matrix(argv, obs)?;
+    let out = run_matrix(&argv, obs)?;
     let measured_at = |c: usize| {
         let mut v = measured_at(&out.cells, &engines, c);
         for m in &mut v {
@@ -392,7 +449,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         v
     };
     let at_c = measured_at(c);
-    let lines = answer::answer(&Question {
+    let mut lines = answer::answer(&Question {
         concurrency: c,
         slo: a.slo,
         max_threads: a.max_threads,
@@ -400,6 +457,14 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         predictions: &preds,
         measured: &at_c,
     });
+    if crate::interrupt::requested() {
+        lines.insert(
+            0,
+            "Interrupted: this answer covers only the cells that ran before the stop; models \
+             with incomplete repetitions are left out of it."
+                .into(),
+        );
+    }
     let sweep_rows: Vec<(usize, Vec<Measured>, Vec<Prediction>)> = cs
         .iter()
         .map(|&x| (x, measured_at(x), predict(&cal, &models, x)))
@@ -584,12 +649,57 @@ fn html(d: &Doc<'_>) -> String {
         &series,
         "predicted ceiling",
     );
+    // advice.md's tables as HTML tables; its other lines as paragraphs.
     let md = markdown(d);
+    let mut body = String::new();
+    let mut in_table = false;
+    for line in md.lines().skip_while(|l| !l.starts_with("## ")) {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if line.starts_with('|') {
+            if cells
+                .iter()
+                .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':')))
+            {
+                continue;
+            }
+            let tag = if in_table { "td" } else { "th" };
+            if !in_table {
+                body.push_str("<table>");
+                in_table = true;
+            }
+            body.push_str("<tr>");
+            for c in cells {
+                let _ = write!(body, "<{tag}>{}</{tag}>", esc(c));
+            }
+            body.push_str("</tr>");
+            continue;
+        }
+        if in_table {
+            body.push_str("</table>");
+            in_table = false;
+        }
+        if let Some(h) = line.strip_prefix("## ") {
+            let _ = write!(body, "<h2>{}</h2>", esc(h));
+        } else if line.starts_with("    ") {
+            let _ = write!(body, "<pre>{}</pre>", esc(line.trim_start()));
+        } else if !line.trim().is_empty() {
+            let _ = write!(body, "<p>{}</p>", esc(line).replace('`', ""));
+        }
+    }
+    if in_table {
+        body.push_str("</table>");
+    }
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Advice: {}</title>\
          <style>body{{font-family:sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem}}\
-         pre{{white-space:pre-wrap}}</style></head><body><h1>Advice for {} at C={}</h1><ul>{}</ul>{chart}\
-         <pre>{}</pre></body></html>\n",
+         pre{{white-space:pre-wrap;margin:0}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;\
+         padding:2px 6px;text-align:right}}</style></head><body><h1>Advice for {} at C={}</h1><ul>{}</ul>\
+         {chart}{body}</body></html>\n",
         esc(&d.script.name),
         esc(&d.script.name),
         d.c,
@@ -597,6 +707,5 @@ fn html(d: &Doc<'_>) -> String {
             .iter()
             .map(|l| format!("<li>{}</li>", esc(l)))
             .collect::<String>(),
-        esc(&md)
     )
 }
