@@ -24,14 +24,12 @@ use crate::run::{self, Observer, RunError, Suite};
 
 /// The models advise compares, in the order it lists them: each by the
 /// first Rust engine of that model that can run here.
-const MODELS: [Model; 6] = [
-    Model::BlockingThreads,
-    Model::EventLoop,
-    Model::EventLoops,
-    Model::Pool,
-    Model::ProcessPool,
-    Model::EventLoopPool,
-];
+const MODELS: [Model; 6] = Model::ALL;
+
+/// Warm-up of every cell, unless the load needs longer.
+const WARMUP: Duration = Duration::from_millis(250);
+/// Longest a measuring cell is made to run to fit its requests.
+const MAX_CELL: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdviseError {
@@ -320,16 +318,16 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     })?;
     let file = dir.join("workload.toml");
     write(file.clone(), text.as_bytes())?;
-    let common = |out: &str| -> Vec<String> {
+    let common = |out: &str, duration: Duration, warmup: Duration| -> Vec<String> {
         let mut v: Vec<String> = [
             "iobound",
             "run",
             "--workload",
             &file.display().to_string(),
             "--duration",
-            &iobound_workloads::units::format_duration(a.duration),
+            &iobound_workloads::units::format_duration(duration),
             "--warmup",
-            "250ms",
+            &iobound_workloads::units::format_duration(warmup),
             "--repeat",
             &a.repeat.to_string(),
             "--max-threads",
@@ -349,7 +347,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     // 1. Calibrate: alone (C = 1), and loaded enough that the CPU per
     // request is what it costs under load.
     let loaded_c = c.clamp(1, 16);
-    let mut cal_argv = common("calibration");
+    let mut cal_argv = common("calibration", a.duration, WARMUP);
     cal_argv.extend([
         "--mode".into(),
         calibrator.name().into(),
@@ -357,8 +355,8 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         format!("1,{loaded_c}"),
     ]);
     let cs = sweep(c);
-    let measure_argv = |engines: &[&'static dyn Engine]| {
-        let mut v = common("measurement");
+    let measure_argv = |engines: &[&'static dyn Engine], duration: Duration, warmup: Duration| {
+        let mut v = common("measurement", duration, warmup);
         v.extend([
             "--mode".into(),
             engines
@@ -376,7 +374,9 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     };
     // Both matrices checked before anything runs: a flag they refuse is
     // the user's mistake, and leaves nothing behind.
-    if let Err(e) = matrix(&cal_argv).and_then(|_| matrix(&measure_argv(&engines))) {
+    if let Err(e) =
+        matrix(&cal_argv).and_then(|_| matrix(&measure_argv(&engines, a.duration, WARMUP)))
+    {
         let _ = std::fs::remove_dir_all(&dir);
         if !out_existed {
             // Only when empty: never what else the user keeps there.
@@ -428,7 +428,35 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
             )
         })
         .collect();
-    let argv = measure_argv(&run_engines);
+    // A cell must hold many requests of the time one takes at its load
+    // (Little's law: C / throughput), or its window catches the warm-up's
+    // backlog draining: the cells are lengthened to fit, and say so.
+    let slowest = cs
+        .iter()
+        .flat_map(|&x| {
+            predict(&cal, &models, x)
+                .into_iter()
+                .filter(|p| run_engines.iter().any(|e| e.name() == p.engine))
+                .map(move |p| x as f64 / p.limit.1)
+        })
+        .fold(0.0f64, f64::max);
+    // Whole tenths of a second, as a user would type them.
+    let tenths = |secs: f64| {
+        Duration::from_millis((secs.min(MAX_CELL.as_secs_f64()) * 10.0).ceil() as u64 * 100)
+    };
+    let duration = a.duration.max(tenths(5.0 * slowest));
+    let warmup = WARMUP.max(tenths(2.0 * slowest));
+    let lengthened = (duration > a.duration).then(|| {
+        format!(
+            "Cells ran {} after {} of warm-up (--duration {} was raised: at 2C a request is \
+             predicted to take ~{}, and a cell measures at least five of them).",
+            iobound_workloads::units::format_duration(duration),
+            iobound_workloads::units::format_duration(warmup),
+            iobound_workloads::units::format_duration(a.duration),
+            duration_ns(slowest * 1e9)
+        )
+    });
+    let argv = measure_argv(&run_engines, duration, warmup);
     eprintln!(
         "advise: measuring {} models at C={} ({} repetitions)...",
         run_engines.len(),
@@ -457,6 +485,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         predictions: &preds,
         measured: &at_c,
     });
+    lines.extend(lengthened);
     if crate::interrupt::requested() {
         lines.insert(
             0,
