@@ -2784,3 +2784,40 @@ fn advise_answers_for_a_request_given_by_flags() {
         assert!(!s.0.join("bad").exists(), "{bad:?}");
     }
 }
+
+/// An outside tester saw Python engines report no bytes for echoes and
+/// fewer for database calls: each engine counts a request's bytes alike.
+#[test]
+fn python_engines_count_the_bytes_the_rust_engines_count() {
+    if !python_available() {
+        eprintln!("skipping: no python3 3.11+ here");
+        return;
+    }
+    let s = Scratch::new("pybytes");
+    for w in ["net-echo", "db-web", "db-ycsb-c"] {
+        let out = s.run(&[
+            "-w",
+            w,
+            "-m",
+            "threads,py-threads",
+            "-c",
+            "2",
+            "-n",
+            "200",
+            "--warmup",
+            "0s",
+            "--json",
+        ]);
+        assert!(out.status.success(), "{w}: {}", text(&out.stderr));
+        let per_request: Vec<f64> = text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|c| {
+                c["summary"]["bytes"].as_f64().unwrap() / c["summary"]["requests"].as_f64().unwrap()
+            })
+            .collect();
+        assert_eq!(per_request.len(), 2, "{w}");
+        assert!(per_request[0] > 0.0, "{w}: {per_request:?}");
+        assert_eq!(per_request[0], per_request[1], "{w}");
+    }
+}

@@ -175,6 +175,18 @@ pub const PUT_FRAME: usize = HEADER + 1 + 8 + RECORD_SIZE;
 /// Size of a response carrying a record.
 pub const RECORD_RESPONSE: usize = HEADER + 1 + RECORD_SIZE;
 
+/// Bytes an exchange moves, its request frame and its answer's (a record
+/// found, a PUT acknowledged, the payload echoed): what the Rust engines
+/// count when they receive the whole answer.
+pub fn exchange_bytes(msg: &crate::step::Msg) -> u64 {
+    use crate::step::Msg;
+    (match *msg {
+        Msg::Echo { len } => 2 * (HEADER + 1 + len as usize),
+        Msg::Get { .. } => GET_FRAME + RECORD_RESPONSE,
+        Msg::Put { .. } => PUT_FRAME + HEADER + 1,
+    }) as u64
+}
+
 /// Writes a request's header in place at the start of `buf`, whose bytes
 /// after the header already hold the payload (echo) or value (PUT): no
 /// copy, no allocation. Returns the frame's length.
