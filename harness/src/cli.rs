@@ -137,7 +137,7 @@ db server replays its write-ahead log and says so on stderr; it refuses a
 corrupt log (exit 1) unless --truncate-corrupt-wal. The protocol and the
 log's format are documented in the README.";
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct ServeArgs {
     /// Which server
     #[arg(value_enum)]
@@ -146,8 +146,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
     /// Server threads, each with its own io_uring runtime
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub threads: usize,
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = count_arg,
+          allow_hyphen_values = true)]
+    pub threads: u64,
     /// db: records in the table (1 KiB each)
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub records: u64,
@@ -177,8 +178,51 @@ pub struct ServeArgs {
     pub frame_timeout: Duration,
 }
 
+impl ServeArgs {
+    /// The command line (after `iobound serve`) that parses back into these
+    /// flags: how `run` starts its servers, so that the child's arguments
+    /// and their parser are one type.
+    pub fn to_argv(&self) -> Vec<String> {
+        use clap::ValueEnum;
+        let kind = self
+            .kind
+            .to_possible_value()
+            .expect("every server kind has a name");
+        let mut argv = vec![
+            kind.get_name().to_string(),
+            "--listen".into(),
+            self.listen.to_string(),
+            "--threads".into(),
+            self.threads.to_string(),
+            "--frame-timeout".into(),
+            format!("{}ns", self.frame_timeout.as_nanos()),
+        ];
+        if self.kind == crate::serve::Kind::Db {
+            argv.extend([
+                "--records".into(),
+                self.records.to_string(),
+                "--db-latency".into(),
+                format!("{}ns", self.db.db_latency.as_nanos()),
+            ]);
+        }
+        if let Some(d) = &self.data_dir {
+            argv.extend(["--data-dir".into(), d.display().to_string()]);
+        }
+        for (flag, on) in [
+            ("--direct", self.direct),
+            ("--fresh", self.fresh),
+            ("--truncate-corrupt-wal", self.truncate_corrupt_wal),
+        ] {
+            if on {
+                argv.push(flag.into());
+            }
+        }
+        argv
+    }
+}
+
 /// Settings of the simulated database, shared by `serve` and `run`.
-#[derive(Debug, Args, Clone, Serialize, Deserialize)]
+#[derive(Debug, Args, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DbArgs {
     /// db: fixed service delay per query, on the server's event-loop timer (0: none)
     #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = duration_arg,

@@ -148,6 +148,27 @@ pub mod serde_duration {
     }
 }
 
+/// `Option<Duration>` as text (`null` when absent), for records that older
+/// runs wrote without the field.
+pub mod serde_duration_opt {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&super::format_duration(*d)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        let text: Option<String> = serde::Deserialize::deserialize(d)?;
+        text.map(|t| super::parse_duration(&t).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 /// Splits a comma list, trimming blanks and dropping empty items.
 pub fn split_list(s: &str) -> Vec<String> {
     s.split(',')

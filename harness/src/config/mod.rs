@@ -7,6 +7,7 @@
 //! `bench`), [`serve`], [`lesson`]; [`target`] probes `--target`.
 
 mod lesson;
+mod record;
 mod run;
 mod serve;
 mod target;
@@ -15,18 +16,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use iobound_workloads::{WorkloadError, WorkloadParams};
-use serde_json::json;
 
 use crate::cli::{DataArgs, LengthArgs};
 use crate::engine;
 use crate::load::Bound;
-use iobound_workloads::units::{count_hint, format_duration, UnitError};
+use iobound_workloads::units::{count_hint, UnitError};
 
 pub(crate) use lesson::CHAPTERS;
 pub use lesson::{lesson_config, LessonPick, LessonSettings};
+pub use record::GroupRecord;
 pub use run::RunConfig;
 pub(crate) use run::MAX_CONCURRENCY;
 pub use serve::serve_config;
+pub(crate) use serve::serve_defaults;
 pub(crate) use target::resolve_target;
 
 /// Where data files (and the db's table) go unless `--data-dir` says otherwise.
@@ -174,21 +176,28 @@ impl FileConfig {
         }
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(&self.params).expect("parameters serialize");
-        let more = json!({
-            "db_latency": format_duration(self.db_latency),
-            "direct": self.direct,
-            "data_dir": self.data_dir,
-            "warmup": format_duration(self.warmup),
-            "duration": match self.bound { Bound::Duration(d) => Some(format_duration(d)), _ => None },
-            "requests": match self.bound { Bound::Requests(n) => Some(n), _ => None },
-            "engine_options": self.settings,
-        });
-        if let (Some(v), serde_json::Value::Object(more)) = (v.as_object_mut(), more) {
-            v.extend(more);
+    /// What run.json records of these settings (the rest of a group's
+    /// record is [`RunConfig::record`]'s).
+    pub fn record(&self) -> GroupRecord {
+        GroupRecord {
+            params: self.params.clone(),
+            db_latency: Some(self.db_latency),
+            direct: self.direct,
+            data_dir: Some(self.data_dir.clone()),
+            warmup: Some(self.warmup),
+            duration: match self.bound {
+                Bound::Duration(d) => Some(d),
+                Bound::Requests(_) => None,
+            },
+            requests: match self.bound {
+                Bound::Requests(n) => Some(n),
+                Bound::Duration(_) => None,
+            },
+            engine_options: serde_json::to_value(&self.settings)
+                .and_then(serde_json::from_value)
+                .expect("engine options are a map"),
+            ..GroupRecord::default()
         }
-        v
     }
 }
 

@@ -5,9 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::json;
-
-use super::{did_you_mean, resolve_target, ConfigError, FileConfig};
+use super::{did_you_mean, resolve_target, ConfigError, FileConfig, GroupRecord};
 use crate::cli::RunArgs;
 use crate::engine::{self, Engine};
 use iobound_workloads::units::{format_duration, short_duration, split_list};
@@ -485,23 +483,24 @@ impl RunConfig {
         Ok(())
     }
 
-    /// The settings as recorded in every result file.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut v = self.file.to_json();
-        v["workloads"] = json!(self.workloads);
-        v["modes"] = json!(self.engines.iter().map(|e| e.name()).collect::<Vec<_>>());
-        v["concurrency"] = json!(self.concurrency);
-        v["verify"] = json!(self.verify);
-        v["label"] = json!(self.label);
-        v["latency_recorded"] = json!(self.record);
-        v["target"] = json!(self.target);
-        v["server_threads"] = json!(self.server_threads);
-        v["pin"] = json!(self.pin);
-        v["max_threads"] = json!(self.max_threads);
-        v["rates"] = json!(self.rates);
-        v["arrival"] = json!(if self.poisson { "poisson" } else { "uniform" });
-        v["slo"] = json!(format_duration(self.slo));
-        v
+    /// The settings as recorded in run.json and every result file.
+    pub fn record(&self) -> GroupRecord {
+        GroupRecord {
+            workloads: self.workloads.clone(),
+            modes: self.engines.iter().map(|e| e.name().to_string()).collect(),
+            concurrency: self.concurrency.clone(),
+            verify: self.verify,
+            label: self.label.clone(),
+            latency_recorded: self.record,
+            target: self.target.map(|t| t.to_string()),
+            server_threads: Some(self.server_threads),
+            pin: Some(self.pin.clone()),
+            max_threads: Some(self.max_threads),
+            rates: self.rates.clone(),
+            arrival: Some(if self.poisson { "poisson" } else { "uniform" }.to_string()),
+            slo: Some(self.slo),
+            ..self.file.record()
+        }
     }
 }
 
@@ -734,7 +733,7 @@ mod tests {
     #[test]
     fn engine_options_are_read_and_recorded() {
         let c = parse(&["--pool-threads", "3", "--submit-batch", "2"]).unwrap();
-        let v = c.to_json();
+        let v = c.record().to_json();
         assert_eq!(v["engine_options"]["pool"]["pool_threads"], 3);
         assert_eq!(v["engine_options"]["ring"]["submit_batch"], 2);
         assert_eq!(v["work"], 256 << 10);

@@ -3,8 +3,9 @@
 use super::{default_data_dir, parse_args, ConfigError};
 use crate::serve::ServeConfig;
 
-/// `iobound serve KIND`'s flags as left out, to tell which were given.
-fn serve_defaults(kind: crate::serve::Kind) -> crate::cli::ServeArgs {
+/// `iobound serve KIND`'s flags as left out: to tell which were given, and
+/// the base of the servers `run` starts.
+pub(crate) fn serve_defaults(kind: crate::serve::Kind) -> crate::cli::ServeArgs {
     use clap::ValueEnum;
     let name = kind
         .to_possible_value()
@@ -59,7 +60,7 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<ServeConfig, ConfigErro
     Ok(ServeConfig {
         kind: a.kind,
         listen: a.listen,
-        threads: a.threads,
+        threads: a.threads as usize,
         records: a.records,
         db_latency: a.db.db_latency,
         direct: a.direct,
@@ -104,5 +105,39 @@ mod tests {
             assert!(serve(&args).is_ok(), "{args:?}");
         }
         assert!(serve(&["echo", "--threads", "2"]).is_ok());
+    }
+
+    /// Issue 19: `run` starts its servers with `ServeArgs::to_argv`, which
+    /// must parse back into the same flags, every field set or not.
+    #[test]
+    fn serve_flags_round_trip_through_their_command_line() {
+        let back = |a: &crate::cli::ServeArgs| {
+            let mut full = vec!["serve".to_string()];
+            full.extend(a.to_argv());
+            let full: Vec<&str> = full.iter().map(String::as_str).collect();
+            match parse_cli(&full).command {
+                crate::cli::Command::Serve(b) => b,
+                _ => unreachable!(),
+            }
+        };
+        let mut a = serve_defaults(crate::serve::Kind::Db);
+        assert_eq!(back(&a), a);
+        a.threads = 3;
+        a.records = 77;
+        a.db.db_latency = std::time::Duration::from_micros(1500);
+        a.data_dir = Some("/tmp/a dir".into());
+        a.direct = true;
+        a.fresh = true;
+        a.frame_timeout = std::time::Duration::from_millis(250);
+        a.listen = "127.0.0.1:7001".parse().unwrap();
+        assert_eq!(back(&a), a);
+        assert!(serve_config(&back(&a)).is_ok());
+        a.fresh = false;
+        a.truncate_corrupt_wal = true;
+        assert_eq!(back(&a), a);
+        let mut e = serve_defaults(crate::serve::Kind::Echo);
+        e.threads = 2;
+        assert_eq!(back(&e), e);
+        assert!(serve_config(&back(&e)).is_ok(), "{:?}", e.to_argv());
     }
 }

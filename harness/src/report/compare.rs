@@ -2,6 +2,8 @@
 //! it exceeds the spread the runs themselves showed. Pure: two reports in,
 //! text out.
 
+use std::collections::BTreeMap;
+
 use super::load::Run;
 use super::model::{Point, Report};
 use super::tables;
@@ -198,31 +200,25 @@ pub fn unmatched(before: &Report, after: &Report) -> (Vec<String>, Vec<String>) 
 /// Settings that change what a cell measures, as both runs recorded them
 /// (their groups' configurations, by key), where they differ.
 fn settings_differences(before: &Run, after: &Run) -> Vec<String> {
-    const KEYS: [&str; 12] = [
-        "block_size",
-        "file_size",
-        "sync_every",
-        "seed",
-        "work",
-        "msg_size",
-        "records",
-        "keys",
-        "ops_per_request",
-        "db_latency",
-        "duration",
-        "warmup",
-    ];
-    let values = |run: &Run, k: &str| -> Vec<String> {
-        let mut v: Vec<String> = run.groups.iter().map(|g| g[k].to_string()).collect();
-        v.sort();
-        v.dedup();
-        v
+    // Every key any group of either run records, each with its values.
+    let values = |run: &Run| -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in run.groups.iter().flat_map(|g| g.measured_settings()) {
+            let vs = out.entry(k).or_default();
+            if !vs.contains(&v) {
+                vs.push(v);
+            }
+        }
+        for vs in out.values_mut() {
+            vs.sort();
+        }
+        out
     };
-    KEYS.iter()
-        .filter_map(|k| {
-            let (a, b) = (values(before, k), values(after, k));
-            (!a.is_empty() && !b.is_empty() && a != b)
-                .then(|| format!("{k}: {} -> {}", a.join(", "), b.join(", ")))
+    let (a, b) = (values(before), values(after));
+    a.iter()
+        .filter_map(|(k, a)| {
+            let b = b.get(k)?;
+            (a != b).then(|| format!("{k}: {} -> {}", a.join(", "), b.join(", ")))
         })
         .collect()
 }

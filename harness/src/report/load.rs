@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use iobound_workloads::{Class, Model};
 
+use crate::config::GroupRecord;
 use crate::lang::Lang;
 use crate::result::{CellKey, Status, Summary};
 
@@ -66,21 +67,13 @@ pub struct Params {
 }
 
 impl Params {
-    fn of(config: &serde_json::Value) -> Self {
+    fn of(config: &GroupRecord) -> Self {
         Params {
-            wait_ns: config["db_latency"].as_str().and_then(|d| {
-                iobound_workloads::units::parse_duration(d)
-                    .ok()
-                    .map(|d| d.as_nanos() as u64)
-            }),
-            work_bytes: config["work"].as_u64(),
-            server_threads: config["server_threads"].as_u64().map(|t| t as u32),
-            remote: config["target"].is_string(),
-            slo_ns: config["slo"].as_str().and_then(|d| {
-                iobound_workloads::units::parse_duration(d)
-                    .ok()
-                    .map(|d| d.as_nanos() as u64)
-            }),
+            wait_ns: config.db_latency.map(|d| d.as_nanos() as u64),
+            work_bytes: Some(config.params.work),
+            server_threads: config.server_threads.map(|t| t as u32),
+            remote: config.target.is_some(),
+            slo_ns: config.slo.map(|d| d.as_nanos() as u64),
         }
     }
 }
@@ -104,7 +97,7 @@ pub struct Run {
     /// Stems of every cell the run planned, in order.
     pub plan: Vec<String>,
     /// Each group's checked configuration (run.json only).
-    pub groups: Vec<serde_json::Value>,
+    pub groups: Vec<GroupRecord>,
     /// The engines the run used, with their models, in the order reports show them.
     pub engines: Vec<EngineRecord>,
     /// The workloads the run used: class and the model the lesson predicts.
@@ -193,7 +186,7 @@ struct CellIn {
     summary: Option<Summary>,
     histogram: Option<HistIn>,
     #[serde(default)]
-    config: serde_json::Value,
+    config: GroupRecord,
 }
 
 fn decode_histogram(b64: &str) -> Result<Histogram<u64>, String> {
@@ -268,7 +261,11 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
         version: text(&v, "iobound_version"),
         commit: text(&v, "git_commit"),
         system: v["system"].clone(),
-        groups: v["groups"].as_array().cloned().unwrap_or_default(),
+        groups: match &v["groups"] {
+            serde_json::Value::Null => Vec::new(),
+            g => serde_json::from_value(g.clone())
+                .map_err(|e| LoadError::Json(format!("groups: {e}")))?,
+        },
         engines,
         workloads,
         lang: serde_json::from_value(v["lang"].clone()).unwrap_or_default(),

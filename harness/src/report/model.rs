@@ -460,7 +460,11 @@ pub fn build(run: &Run) -> Report {
     Report {
         info: RunInfo {
             run_id: run.run_id.clone(),
-            pins: run.groups.iter().map(|g| g["pin"].to_string()).collect(),
+            pins: run
+                .groups
+                .iter()
+                .map(|g| serde_json::to_string(&g.pin).expect("a pin serializes"))
+                .collect(),
             suite: run.suite.clone(),
             description: run.description.clone(),
             repeat: run.repeat.max(1),

@@ -297,7 +297,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         }
         let meta = RunMeta {
             run_id: String::new(),
-            config: cfg.to_json(),
+            config: cfg.record().to_json(),
             system: SystemInfo::collect(data_dir, cfg.file.direct, uring.clone()),
         };
         prepared.push((ready, meta));

@@ -69,36 +69,27 @@ impl GroupServers {
     }
 }
 
-/// The argument vector of `iobound serve` for a service and a group.
-pub(crate) fn serve_args(s: Service, cfg: &RunConfig) -> Vec<String> {
-    let kind = match s {
-        Service::Echo => "echo",
-        Service::Db => "db",
-    };
-    let mut args: Vec<String> = vec![
-        kind.into(),
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--threads".into(),
-        cfg.server_threads.to_string(),
-    ];
+/// The flags of `iobound serve` for a service and a group.
+pub(crate) fn serve_args(s: Service, cfg: &RunConfig) -> crate::cli::ServeArgs {
+    let mut a = crate::config::serve_defaults(kind(s));
+    a.threads = cfg.server_threads;
     if s == Service::Db {
-        args.extend([
-            "--records".into(),
-            cfg.file.params.records.to_string(),
-            "--db-latency".into(),
-            format!("{}ns", cfg.file.db_latency.as_nanos()),
-            "--data-dir".into(),
-            cfg.file.data_dir.display().to_string(),
-            // Every group starts from the same table, whatever earlier
-            // groups or runs wrote, and with the table in the page cache.
-            "--fresh".into(),
-        ]);
-        if cfg.file.direct {
-            args.push("--direct".into());
-        }
+        a.records = cfg.file.params.records;
+        a.db.db_latency = cfg.file.db_latency;
+        a.data_dir = Some(cfg.file.data_dir.clone());
+        // Every group starts from the same table, whatever earlier groups
+        // or runs wrote, and with the table in the page cache.
+        a.fresh = true;
+        a.direct = cfg.file.direct;
     }
-    args
+    a
+}
+
+fn kind(s: Service) -> Kind {
+    match s {
+        Service::Echo => Kind::Echo,
+        Service::Db => Kind::Db,
+    }
 }
 
 /// Starts the server a service needs, as a child process logging into the
@@ -110,12 +101,8 @@ fn start_server(
     group: usize,
     rep: Option<u32>,
 ) -> Result<ServerChild, crate::serve::child::ChildError> {
-    let kind = match s {
-        Service::Echo => Kind::Echo,
-        Service::Db => Kind::Db,
-    };
-    let args = serve_args(s, cfg);
+    let args = serve_args(s, cfg).to_argv();
     let rep = rep.map_or(String::new(), |r| format!("-r{r}"));
     let log = dir.join(format!("server-{}-g{}{rep}.log", args[0], group + 1));
-    ServerChild::start(kind, &args, &log, cfg.pin.server.as_deref())
+    ServerChild::start(kind(s), &args, &log, cfg.pin.server.as_deref())
 }
