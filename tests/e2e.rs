@@ -26,22 +26,27 @@ impl Scratch {
     fn out(&self) -> PathBuf {
         self.0.join("results")
     }
-    /// Common flags: small files, this scratch's directories.
-    fn args(&self) -> Vec<String> {
-        vec![
-            "--file-size".into(),
-            FILE_SIZE.into(),
+    /// Common flags: this scratch's directories, and small data files for
+    /// the workloads in `extra` that read one (`run` refuses a size that no
+    /// workload of the run reads).
+    fn args(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = Vec::new();
+        if reads_a_data_file(extra) {
+            args.extend(["--file-size".to_string(), FILE_SIZE.to_string()]);
+        }
+        args.extend([
             "--data-dir".into(),
             self.data().display().to_string(),
             "--out".into(),
             self.out().display().to_string(),
             "--quiet".into(),
-        ]
+        ]);
+        args
     }
     /// `iobound run <extra> <common flags>` as a command, not yet started.
     fn command(&self, extra: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
-        cmd.arg("run").args(extra).args(self.args());
+        cmd.arg("run").args(extra).args(self.args(extra));
         cmd
     }
 
@@ -67,6 +72,23 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Whether the workloads `-w` names in a run's flags read a data file (a
+/// workload file does when it has a read or write step).
+fn reads_a_data_file(extra: &[&str]) -> bool {
+    let Some(i) = extra.iter().position(|a| *a == "-w" || *a == "--workload") else {
+        return false; // db-web
+    };
+    extra.get(i + 1).is_some_and(|list| {
+        list.split(',').any(|w| {
+            w.starts_with("file-")
+                || w == "mixed-file"
+                || (w.ends_with(".toml")
+                    && std::fs::read_to_string(w)
+                        .is_ok_and(|t| t.contains("read =") || t.contains("write =")))
+        })
+    })
 }
 
 fn iobound(args: &[String]) -> Output {
@@ -2673,16 +2695,22 @@ fn a_workload_file_runs_every_step_kind_on_every_engine() {
         "name = \"like-cpu-hash\"\n[[step]]\ncompute = \"sha256\"\nsize = \"32K\"\n",
     )
     .unwrap();
-    let sum = |w: &str| -> serde_json::Value {
-        let out = s.run(&[
-            "-w", w, "-m", "threads", "-c", "2", "-n", "100", "--warmup", "0s", "--work", "32K",
-            "--json",
-        ]);
+    // --work sizes cpu-hash; the file sizes its own step (and --work, which
+    // it does not read, is refused for it).
+    let sum = |w: &str, work: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "-w", w, "-m", "threads", "-c", "2", "-n", "100", "--warmup", "0s", "--json",
+        ];
+        args.extend_from_slice(work);
+        let out = s.run(&args);
         assert!(out.status.success(), "{w}: {}", text(&out.stderr));
         let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
         line["summary"]["checksum"].clone()
     };
-    assert_eq!(sum(hash.to_str().unwrap()), sum("cpu-hash"));
+    assert_eq!(
+        sum(hash.to_str().unwrap(), &[]),
+        sum("cpu-hash", &["--work", "32K"])
+    );
 }
 
 /// A mistake in a workload file: one line naming file, line and column,

@@ -172,6 +172,7 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         }
         Command::Run(args) => {
             let cfg = RunConfig::from_args(&args, settings)?;
+            cfg.refuse_unread_params()?;
             warn("", &cfg.warnings);
             let mut term = ui::Terminal::new(cfg.quiet, cfg.json);
             let out = run::run(cfg, &mut term)?;

@@ -288,6 +288,12 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
             },
         };
         let mut cfg = RunConfig::from_args(&run_args, settings).map_err(group_err)?;
+        // A parameter the group sets for workloads that ignore it; one set
+        // at the top of the file serves the groups that read it.
+        let unread = crate::config::unread_params(&cfg.file.params, &cfg.workloads);
+        if let Some((_, e)) = unread.into_iter().find(|(k, _)| !top_only(k)) {
+            return Err(group_err(e));
+        }
         if a.time_scale != 1.0 {
             cfg.file.scale_time(a.time_scale);
             // Scaled down, a cell may no longer fit one request's wait.
@@ -504,6 +510,23 @@ mod tests {
             source("no-such-suite"),
             Err(SuiteError::Unknown { hint: None, .. })
         ));
+    }
+
+    /// A group's own parameter that none of its workloads reads is refused
+    /// with the group's position; the same key at the top serves the
+    /// groups that read it and is accepted.
+    #[test]
+    fn a_group_parameter_its_workloads_ignore_is_refused() {
+        let group =
+            "[[group]]\nworkloads = [\"net-echo\"]\nmodes = [\"uring\"]\nconcurrency = [1]\n";
+        let bad = format!("repeat = 1\n{group}work = \"8K\"\n");
+        let e = parse("mine", &bad, &args(&[])).err().unwrap().to_string();
+        assert!(
+            e.contains("group 1 (line 2)") && e.contains("--work changes nothing for net-echo"),
+            "{e}"
+        );
+        let top = format!("repeat = 1\nwork = \"8K\"\n{group}");
+        assert!(parse("mine", &top, &args(&[])).is_ok());
     }
 
     /// Issue 13: a mistyped suite name gets a "did you mean" (fails

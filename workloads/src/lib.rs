@@ -19,6 +19,7 @@
 //   6. catalog, script         names, classes, parameters, `build`; requests
 //                              a user describes in a TOML file (catalog
 //                              builds them; script names catalog's types)
+//   7. reads                   which parameters each workload reads
 
 pub mod catalog;
 pub mod compute;
@@ -28,12 +29,14 @@ pub mod file;
 pub mod keys;
 pub mod net;
 pub mod proto;
+pub mod reads;
 pub mod script;
 pub mod step;
 pub mod units;
 
 pub use catalog::{build, catalog, Class, KeyDist, Model, WorkloadInfo, WorkloadParams};
 pub use proto::Service;
+pub use reads::params_read;
 pub use script::{Script, ScriptError};
 pub use step::{FileId, FileRole, FileSpec, Input, Kernel, Msg, Request, Step, MAX_STEPS};
 

@@ -10,11 +10,14 @@ pub enum UnitError {
     Duration(String),
     #[error("cannot parse duration '{0}': a duration cannot be negative (examples: 5s, 500ms, 2m, 1.5s)")]
     NegativeDuration(String),
+    #[error("duration '{0}' has no unit: write {0}ms or {0}s (examples: 5s, 500ms, 250us)")]
+    NoUnit(String),
     #[error("cannot parse size '{0}' (examples: 4096, 4K, 128KiB, 1G)")]
     Size(String),
 }
 
-/// Parses `5s`, `500ms`, `250us`, `2m`, `1.5s`. A bare number is seconds.
+/// Parses `5s`, `500ms`, `250us`, `2m`, `1.5s`. A bare number other than
+/// 0 is refused: `--slo 50` is as likely meant in milliseconds as in seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
     let err = || UnitError::Duration(s.to_string());
     let t = s.trim();
@@ -27,7 +30,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
     let (num, unit) = t.split_at(split);
     let value: f64 = num.parse().map_err(|_| err())?;
     let scale = match unit.trim() {
-        "" | "s" | "sec" => 1.0,
+        "" if value == 0.0 => 1.0,
+        "" => return Err(UnitError::NoUnit(t.to_string())),
+        "s" | "sec" => 1.0,
         "ms" => 1e-3,
         "us" | "µs" => 1e-6,
         "ns" => 1e-9,
@@ -188,7 +193,13 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        // A bare number has no unit (0 needs none).
+        assert_eq!(parse_duration("3"), Err(UnitError::NoUnit("3".into())));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(
+            duration_arg("50").unwrap_err(),
+            "duration '50' has no unit: write 50ms or 50s (examples: 5s, 500ms, 250us)"
+        );
         for bad in ["", "s", "5x", "-1s", "1..2s", "fast"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }

@@ -24,9 +24,9 @@ use iobound_workloads::units::{count_hint, UnitError};
 
 pub(crate) use lesson::CHAPTERS;
 pub use lesson::{lesson_config, LessonPick, LessonSettings};
-pub use record::GroupRecord;
+pub use record::{GroupRecord, ScriptClass, WorkloadRecord};
 pub use run::RunConfig;
-pub(crate) use run::MAX_CONCURRENCY;
+pub(crate) use run::{unread_params, MAX_CONCURRENCY};
 pub use serve::serve_config;
 pub(crate) use serve::serve_defaults;
 pub(crate) use target::resolve_target;

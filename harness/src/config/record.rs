@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use iobound_workloads::units::serde_duration_opt;
-use iobound_workloads::WorkloadParams;
+use iobound_workloads::{Class, Model, WorkloadParams};
 use serde::{Deserialize, Serialize};
 
 /// One group's configuration. Every field is optional on reading (or has a
@@ -51,6 +51,29 @@ pub struct GroupRecord {
     /// The p99 an open-loop sweep must stay under.
     #[serde(with = "serde_duration_opt")]
     pub slo: Option<Duration>,
+    /// A workload file's class, as computed when the run started (its
+    /// compute timed on that machine): a report rebuilt from the cell files
+    /// alone says the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script_class: Option<ScriptClass>,
+}
+
+/// What run.json says of a workload.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct WorkloadRecord {
+    pub name: String,
+    pub class: Class,
+    pub prediction: Model,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// What a workload file's steps cost, as classified.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScriptClass {
+    pub class: Class,
+    /// The model the lesson expects to win for that class.
+    pub prediction: Model,
 }
 
 impl GroupRecord {
@@ -63,6 +86,18 @@ impl GroupRecord {
     /// read gives the reason.
     pub fn from_json(v: &serde_json::Value) -> Result<Self, String> {
         serde_json::from_value(v.clone()).map_err(|e| e.to_string())
+    }
+
+    /// A workload file's record as reports read it (name, class, model
+    /// expected to win, summary), when the group ran one and classed it.
+    pub fn script_workload(&self) -> Option<WorkloadRecord> {
+        let (s, c) = (self.params.script.as_ref()?, self.script_class?);
+        Some(WorkloadRecord {
+            name: s.name.clone(),
+            class: c.class,
+            prediction: c.prediction,
+            summary: s.summary(),
+        })
     }
 
     /// The settings that change what a cell measures (the workloads'

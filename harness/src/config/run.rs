@@ -172,6 +172,42 @@ fn check_flags_apply(
     })
 }
 
+/// The workload parameters set away from their defaults that none of the
+/// workloads reads (`--work` for net-echo, `--block-size` for cpu-hash), by
+/// serde name, each with the error that refuses it: the results would
+/// record a setting that changed nothing. `run` refuses every one; a suite
+/// only those its group sets (a top-level key serves every group).
+pub(crate) fn unread_params(
+    params: &iobound_workloads::WorkloadParams,
+    workloads: &[String],
+) -> Vec<(String, ConfigError)> {
+    let as_map = |p: &iobound_workloads::WorkloadParams| match serde_json::to_value(p) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (given, default) = (
+        as_map(params),
+        as_map(&iobound_workloads::WorkloadParams::default()),
+    );
+    let read: Vec<&str> = workloads
+        .iter()
+        .flat_map(|w| iobound_workloads::params_read(w, params))
+        .collect();
+    given
+        .iter()
+        .filter(|(k, v)| k.as_str() != "script" && default.get(*k) != Some(v))
+        .filter(|(k, _)| !read.contains(&k.as_str()))
+        .map(|(k, _)| {
+            let e = ConfigError::Ignored(format!(
+                "--{} changes nothing for {}: none of them reads it (`iobound list` says what each workload takes)",
+                k.replace('_', "-"),
+                workloads.join(", ")
+            ));
+            (k.clone(), e)
+        })
+        .collect()
+}
+
 impl RunConfig {
     pub fn from_args(a: &RunArgs, settings: engine::Settings) -> Result<Self, ConfigError> {
         let mut file = FileConfig::new(&a.params, &a.data, &a.length, settings, a.db.db_latency)?;
@@ -483,6 +519,18 @@ impl RunConfig {
         Ok(())
     }
 
+    /// `iobound run`'s check: every workload parameter set is read by one
+    /// of the workloads.
+    pub fn refuse_unread_params(&self) -> Result<(), ConfigError> {
+        match unread_params(&self.file.params, &self.workloads)
+            .into_iter()
+            .next()
+        {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// The settings as recorded in run.json and every result file.
     pub fn record(&self) -> GroupRecord {
         GroupRecord {
@@ -499,6 +547,10 @@ impl RunConfig {
             rates: self.rates.clone(),
             arrival: Some(if self.poisson { "poisson" } else { "uniform" }.to_string()),
             slo: Some(self.slo),
+            script_class: self.file.params.script.as_ref().map(|s| {
+                let (class, prediction) = crate::classify::class(s, self.file.db_latency);
+                super::ScriptClass { class, prediction }
+            }),
             ..self.file.record()
         }
     }
@@ -520,7 +572,10 @@ mod tests {
                     command: Command::Run(a),
                 },
                 settings,
-            ) => RunConfig::from_args(&a, settings),
+            ) => RunConfig::from_args(&a, settings).and_then(|c| {
+                c.refuse_unread_params()?;
+                Ok(c)
+            }),
             _ => unreachable!(),
         }
     }
@@ -622,6 +677,50 @@ mod tests {
     /// Issue 18: --db-latency, --server-threads and --pin server= with no
     /// server to apply to are refused, naming the workloads (the first only
     /// warned, the others were silent).
+    /// Outsider finding: `--work` on net-echo and `--block-size` on
+    /// cpu-hash were accepted and recorded though nothing read them.
+    #[test]
+    fn workload_parameters_no_workload_reads_are_refused() {
+        for (args, flag) in [
+            (&["-w", "net-echo", "--work", "8K"][..], "--work"),
+            (
+                &["-w", "cpu-hash", "--block-size", "8K"][..],
+                "--block-size",
+            ),
+            (&["-w", "db-web", "--msg-size", "128"][..], "--msg-size"),
+            (&["-w", "cpu-image", "--file-size", "2G"][..], "--file-size"),
+        ] {
+            let e = parse(args).err().expect("refused").to_string();
+            assert!(
+                e.starts_with(&format!("{flag} changes nothing for ")),
+                "{e}"
+            );
+        }
+        // Read by one of the workloads: kept.
+        assert!(parse(&["-w", "net-echo,cpu-hash", "--work", "8K"]).is_ok());
+        assert!(parse(&["-w", "file-randread", "--block-size", "8K"]).is_ok());
+        // The default value given explicitly changes nothing and is fine.
+        assert!(parse(&["-w", "net-echo", "--work", "256K"]).is_ok());
+        // A workload file that only computes reads no table.
+        let f = std::env::temp_dir().join(format!("iobound-hash-only-{}.toml", std::process::id()));
+        std::fs::write(
+            &f,
+            "name = \"hash-only\"\n[[step]]\ncompute = \"sha256\"\nsize = \"4K\"\n",
+        )
+        .unwrap();
+        let w = f.to_str().unwrap();
+        let e = parse(&["-w", w, "--records", "5"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.starts_with("--records changes nothing for hash-only"),
+            "{e}"
+        );
+        assert!(parse(&["-w", w, "--seed", "5"]).is_ok());
+        std::fs::remove_file(&f).unwrap();
+    }
+
     #[test]
     fn server_settings_without_a_server_are_refused() {
         for (args, want) in [

@@ -9,9 +9,10 @@ use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use iobound_workloads::{Class, Model};
+use iobound_workloads::Model;
 
 use crate::config::GroupRecord;
+pub use crate::config::WorkloadRecord;
 use crate::lang::Lang;
 use crate::result::{CellKey, Status, Summary};
 
@@ -124,16 +125,6 @@ pub struct EngineRecord {
     /// The language its requests ran in (Rust when run.json predates it).
     #[serde(default)]
     pub language: crate::engine::Language,
-    #[serde(default)]
-    pub summary: String,
-}
-
-/// What run.json says of a workload.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct WorkloadRecord {
-    pub name: String,
-    pub class: Class,
-    pub prediction: Model,
     #[serde(default)]
     pub summary: String,
 }
@@ -364,6 +355,15 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
+        }
+        // A workload file's class rides in its cells' configuration.
+        if let Some(w) = GroupRecord::from_json(&v["config"])
+            .ok()
+            .and_then(|g| g.script_workload())
+        {
+            if run.workloads.iter().all(|x| x.name != w.name) {
+                run.workloads.push(w);
+            }
         }
         match parse_cell(v) {
             Ok(c) => {

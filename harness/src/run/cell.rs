@@ -54,6 +54,20 @@ impl CellOptions {
     }
 }
 
+/// Descriptors a client connection holds: see `CellCtx`'s duplicates.
+const FDS_PER_CONNECTION: u64 = 2;
+
+/// Why `conns` client connections do not fit an open-file limit, if not.
+fn too_many_descriptors(conns: u64, limit: u64) -> Option<String> {
+    let fds = FDS_PER_CONNECTION * conns;
+    (fds + 64 > limit).then(|| {
+        format!(
+            "needs {conns} connections ({fds} descriptors), but the open-file limit is {limit} \
+             (raise it with ulimit -n)"
+        )
+    })
+}
+
 /// The soft limit on open files.
 fn open_file_limit() -> u64 {
     // SAFETY: getrlimit fills the struct we pass.
@@ -116,13 +130,12 @@ pub(crate) fn impossible(
         ));
     }
     if w.service().is_some() {
-        // One socket per connection, plus the files and a margin.
+        // Two descriptors per connection (its socket, and the duplicate
+        // the cell's context keeps to shut it down when a stop comes), plus
+        // the files and a margin.
         let conns = engine.connections(plan, &opts.settings) as u64;
-        let limit = open_file_limit();
-        if conns + 64 > limit {
-            return Some(format!(
-                "needs {conns} connections, but the open-file limit is {limit} (raise it with ulimit -n)"
-            ));
+        if let Some(why) = too_many_descriptors(conns, open_file_limit()) {
+            return Some(why);
         }
     }
     None
@@ -456,6 +469,19 @@ fn settled_thread_count() -> u32 {
 
 #[cfg(test)]
 mod tests {
+
+    /// Outsider finding: 12,000 echo connections under a 20,000-descriptor
+    /// limit failed with "Too many open files" instead of being skipped:
+    /// each connection holds two descriptors.
+    #[test]
+    fn connections_count_two_descriptors_each() {
+        assert!(too_many_descriptors(9_000, 20_000).is_none());
+        let why = too_many_descriptors(12_000, 20_000).unwrap();
+        assert!(
+            why.starts_with("needs 12000 connections (24000 descriptors)"),
+            "{why}"
+        );
+    }
     use super::*;
     use crate::load::Bound;
     use iobound_workloads::{FileSpec, Request};

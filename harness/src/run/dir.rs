@@ -44,7 +44,7 @@ pub(crate) fn write_run_files(
         // What the reports need to know of the engines and workloads, so a
         // later binary renders this run the same way.
         "engines": r.suite.engines().iter().map(|e| e.describe()).collect::<Vec<_>>(),
-        "workloads": workload_records(r.suite),
+        "workloads": workload_records(r.suite, &r.metas),
         "plan": r.plan,
         "cells": cells,
     });
@@ -136,8 +136,12 @@ pub fn utc_stamp(t: std::time::SystemTime) -> String {
 }
 
 /// run.json's record of the run's workloads: the catalogued ones as the
-/// catalog describes them, a workload file's by its steps.
-fn workload_records(suite: &crate::run::Suite) -> Vec<serde_json::Value> {
+/// catalog describes them, a workload file's by its steps and the class its
+/// group recorded.
+fn workload_records(
+    suite: &crate::run::Suite,
+    metas: &[&crate::output::RunMeta],
+) -> Vec<serde_json::Value> {
     let used = |name: &str| {
         suite
             .groups
@@ -149,20 +153,16 @@ fn workload_records(suite: &crate::run::Suite) -> Vec<serde_json::Value> {
         .filter(|w| used(w.name))
         .map(|w| serde_json::to_value(w).expect("plain data"))
         .collect();
-    for g in &suite.groups {
-        let Some(s) = &g.file.params.script else {
+    for m in metas {
+        let Some(w) = crate::config::GroupRecord::from_json(&m.config)
+            .ok()
+            .and_then(|g| g.script_workload())
+        else {
             continue;
         };
-        if out.iter().any(|v| v["name"] == s.name.as_str()) {
-            continue;
+        if out.iter().all(|v| v["name"] != w.name.as_str()) {
+            out.push(serde_json::to_value(w).expect("plain data"));
         }
-        let (class, prediction) = crate::classify::class(s, g.file.db_latency);
-        out.push(serde_json::json!({
-            "name": s.name,
-            "class": class,
-            "summary": s.summary(),
-            "prediction": prediction,
-        }));
     }
     out
 }
