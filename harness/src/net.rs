@@ -7,6 +7,7 @@
 use std::net::{SocketAddr, TcpStream};
 
 use iobound_workloads::proto::{self, RECORD_SIZE};
+use iobound_workloads::resp;
 use iobound_workloads::Msg;
 
 use crate::exec::{After, IoBufs, Op, StepError};
@@ -56,6 +57,8 @@ pub fn begin(msg: Msg, bufs: &mut IoBufs) -> Op {
             w[v..v + 8].copy_from_slice(&key.to_le_bytes());
             proto::encode_request_in_place(w, proto::OP_PUT, Some(key), RECORD_SIZE)
         }
+        Msg::RedisGet { key } => resp::encode_get(w, key),
+        Msg::RedisSet { key } => resp::encode_set(w, key),
     } as u32;
     bufs.net = Exchange {
         msg: Some(msg),
@@ -71,6 +74,7 @@ pub fn buffer_size(msg: Msg) -> usize {
     match msg {
         Msg::Echo { len } => proto::HEADER + 1 + len as usize,
         Msg::Get { .. } | Msg::Put { .. } => proto::PUT_FRAME.max(proto::RECORD_RESPONSE),
+        Msg::RedisGet { .. } | Msg::RedisSet { .. } => resp::SET_LEN.max(resp::RECORD_REPLY),
     }
 }
 
@@ -103,8 +107,8 @@ pub fn after(op: &Op, n: usize, bufs: &mut IoBufs, verify: bool) -> Result<After
             x.got += n as u32;
             let got = x.got as usize;
             let read = &bufs.read.as_slice()[..got];
-            let total =
-                proto::frame_len(read).map_err(|e| net_err(format!("bad response: {e}")))?;
+            let msg = x.msg.expect("set by begin");
+            let total = response_len(msg, read)?;
             match total {
                 Some(t) if got >= t => {
                     if got > t {
@@ -123,17 +127,60 @@ pub fn after(op: &Op, n: usize, bufs: &mut IoBufs, verify: bool) -> Result<After
     }
 }
 
+/// Length of the response at the start of `read` once it is known (a
+/// frame's header, or a whole RESP reply, has arrived).
+fn response_len(msg: Msg, read: &[u8]) -> Result<Option<usize>, StepError> {
+    if is_redis(msg) {
+        return match resp::decode_reply(read) {
+            Ok(r) => Ok(r.map(|(_, used)| used)),
+            Err(e) => Err(net_err(format!("bad reply from Redis: {e}"))),
+        };
+    }
+    proto::frame_len(read).map_err(|e| net_err(format!("bad response: {e}")))
+}
+
+fn is_redis(msg: Msg) -> bool {
+    matches!(msg, Msg::RedisGet { .. } | Msg::RedisSet { .. })
+}
+
+/// Checks a complete Redis reply against its request.
+fn check_redis(msg: Msg, reply: &[u8], verify: bool) -> Result<(), StepError> {
+    let (r, _) = resp::decode_reply(reply)
+        .map_err(|e| net_err(format!("bad reply from Redis: {e}")))?
+        .ok_or_else(|| net_err("incomplete reply"))?;
+    match (msg, r) {
+        (Msg::RedisSet { .. }, resp::Reply::Simple(b"OK")) => Ok(()),
+        (Msg::RedisGet { key }, resp::Reply::Bulk(Some(v))) => {
+            if v.len() != RECORD_SIZE {
+                return Err(net_err(format!("Redis GET {key} returned {} bytes", v.len())));
+            }
+            if verify && v[..8] != key.to_le_bytes() {
+                return Err(net_err(format!("Redis GET {key} returned another record")));
+            }
+            Ok(())
+        }
+        (Msg::RedisGet { key }, resp::Reply::Bulk(None)) => Err(net_err(format!(
+            "Redis GET {key} found no record: the server holds fewer than --records (one started by hand?)"
+        ))),
+        (m, r) => Err(net_err(format!("Redis answered {m:?} with {r:?}"))),
+    }
+}
+
 /// Checks a complete response against its request.
 fn check(bufs: &IoBufs, total: usize, verify: bool) -> Result<(), StepError> {
+    let msg = bufs.net.msg.expect("set by begin");
+    if is_redis(msg) {
+        return check_redis(msg, &bufs.read.as_slice()[..total], verify);
+    }
     let (r, _) = proto::decode_response(&bufs.read.as_slice()[..total])
         .map_err(|e| net_err(format!("bad response: {e}")))?
         .ok_or_else(|| net_err("incomplete response"))?;
-    let msg = bufs.net.msg.expect("set by begin");
     if r.status != proto::STATUS_OK {
         let what = match msg {
             Msg::Echo { len } => format!("ECHO of {len} bytes"),
             Msg::Get { key } => format!("GET of key {key}"),
             Msg::Put { key } => format!("PUT of key {key}"),
+            Msg::RedisGet { .. } | Msg::RedisSet { .. } => unreachable!("checked above"),
         };
         return Err(net_err(if r.status == proto::STATUS_NOT_FOUND {
             format!(
@@ -169,6 +216,7 @@ fn check(bufs: &IoBufs, total: usize, verify: bool) -> Result<(), StepError> {
                 return Err(net_err(format!("PUT {key} answered with a body")));
             }
         }
+        Msg::RedisGet { .. } | Msg::RedisSet { .. } => unreachable!("checked above"),
     }
     Ok(())
 }

@@ -260,14 +260,19 @@ impl Observer for Terminal {
     ) {
         // Once per group: later repetitions start it again the same way.
         if !self.json && rep.unwrap_or(1) == 1 {
-            let (what, kind) = match service {
-                iobound_workloads::Service::Echo => ("echo server", "echo"),
-                iobound_workloads::Service::Db => ("database server", "db"),
+            let what = match service {
+                iobound_workloads::Service::Echo => "echo server (iobound serve echo)",
+                iobound_workloads::Service::Db => "database server (iobound serve db)",
+                iobound_workloads::Service::Redis => "Redis (redis-server, its records loaded)",
             };
             self.note(&format!(
-                "group {}: started the {what} (iobound serve {kind}) on {addr}; it stops after the group's last cell{}",
+                "group {}: started the {what} on {addr}; it stops after the group's last cell{}",
                 group + 1,
-                if rep.is_some() { " and starts afresh in each repetition" } else { "" }
+                if rep.is_some() {
+                    " and starts afresh in each repetition"
+                } else {
+                    ""
+                }
             ));
         }
     }

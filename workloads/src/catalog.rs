@@ -163,6 +163,24 @@ pub fn catalog() -> &'static [WorkloadInfo] {
             prediction: Model::EventLoop,
         },
         WorkloadInfo {
+            name: "redis-get",
+            class: Class::IoBound,
+            summary: "one GET of a 1 KiB record from a real Redis iobound starts (needs redis-server), zipfian keys",
+            prediction: Model::EventLoop,
+        },
+        WorkloadInfo {
+            name: "redis-set",
+            class: Class::IoBound,
+            summary: "one durable SET of a 1 KiB record on a real Redis (appendfsync always), zipfian keys",
+            prediction: Model::EventLoop,
+        },
+        WorkloadInfo {
+            name: "redis-ycsb-b",
+            class: Class::IoBound,
+            summary: "YCSB B on a real Redis: 95% GETs, 5% durable SETs, zipfian keys",
+            prediction: Model::EventLoop,
+        },
+        WorkloadInfo {
             name: "db-web",
             class: Class::IoBound,
             summary: "the lesson's web request: 3 sequential db queries, then a small render",
@@ -289,7 +307,7 @@ fn build_db(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Workloa
         ));
     }
     let keys = Keys::new(p.keys == KeyDist::Uniform, p.records, p.seed);
-    let ycsb = |n: &'static str, mix: Mix| -> Result<Box<dyn Workload>, WorkloadError> {
+    let ycsb = |n: &'static str, mix: Mix| -> Result<DbYcsb, WorkloadError> {
         let max = DbYcsb::max_ops(mix) as u64;
         if !(1..=max).contains(&p.ops_per_request) {
             return Err(WorkloadError::Invalid(format!(
@@ -297,19 +315,28 @@ fn build_db(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Workloa
                 p.ops_per_request
             )));
         }
-        Ok(Box::new(DbYcsb::new(
+        Ok(DbYcsb::new(
             n,
             mix,
             keys.clone(),
             p.ops_per_request as u32,
             p.seed,
-        )))
+        ))
     };
+    let boxed = |w: DbYcsb| -> Box<dyn Workload> { Box::new(w) };
     match name {
-        "db-ycsb-a" => ycsb("db-ycsb-a", Mix::A),
-        "db-ycsb-b" => ycsb("db-ycsb-b", Mix::B),
-        "db-ycsb-c" => ycsb("db-ycsb-c", Mix::C),
-        "db-ycsb-f" => ycsb("db-ycsb-f", Mix::F),
+        "db-ycsb-a" => ycsb("db-ycsb-a", Mix::A).map(boxed),
+        "db-ycsb-b" => ycsb("db-ycsb-b", Mix::B).map(boxed),
+        "db-ycsb-c" => ycsb("db-ycsb-c", Mix::C).map(boxed),
+        "db-ycsb-f" => ycsb("db-ycsb-f", Mix::F).map(boxed),
+        // The same requests to a real Redis: one query each for GET and SET.
+        "redis-get" => Ok(boxed(
+            DbYcsb::new("redis-get", Mix::C, keys.clone(), 1, p.seed).on_redis(),
+        )),
+        "redis-set" => Ok(boxed(
+            DbYcsb::new("redis-set", Mix::W, keys.clone(), 1, p.seed).on_redis(),
+        )),
+        "redis-ycsb-b" => ycsb("redis-ycsb-b", Mix::B).map(|w| boxed(w.on_redis())),
         "db-web" => Ok(Box::new(DbWeb::new(keys))),
         _ => match p.work {
             1..=MAX_WORK => Ok(Box::new(MixedDb::new(keys, p.work as u32, p.seed))),
@@ -359,9 +386,8 @@ pub fn build(name: &str, p: &WorkloadParams) -> Result<Box<dyn Workload>, Worklo
                 ))),
             }
         }
-        "db-ycsb-a" | "db-ycsb-b" | "db-ycsb-c" | "db-ycsb-f" | "db-web" | "mixed-db" => {
-            return build_db(name, p)
-        }
+        "db-ycsb-a" | "db-ycsb-b" | "db-ycsb-c" | "db-ycsb-f" | "db-web" | "mixed-db"
+        | "redis-get" | "redis-set" | "redis-ycsb-b" => return build_db(name, p),
         _ => return Err(WorkloadError::Unknown(name.to_string())),
     };
     let block = p.block_size.unwrap_or(default_block);

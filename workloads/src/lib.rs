@@ -12,7 +12,7 @@
 //   1. keys, units, step       key draws and hashing; human units; the step
 //                              vocabulary (`Step`, `Request`, `Kernel`,
 //                              `Input`, `Msg`): depend on nothing here
-//   2. proto                   the servers' wire format (keys)
+//   2. proto, resp             the servers' wire formats: iobound's, Redis's
 //   3. dataset                 generated file content, data-file preparation
 //   4. compute                 the kernels and their shared input (dataset)
 //   5. file, cpu, net          the workloads, as scripts of steps
@@ -30,6 +30,7 @@ pub mod keys;
 pub mod net;
 pub mod proto;
 pub mod reads;
+pub mod resp;
 pub mod script;
 pub mod step;
 pub mod units;

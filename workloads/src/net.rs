@@ -46,7 +46,11 @@ impl NetEcho {
 }
 
 /// Bytes a request or response of the database needs at most.
-const DB_BUFFER: usize = crate::proto::PUT_FRAME;
+const DB_BUFFER: usize = if crate::proto::PUT_FRAME > crate::resp::SET_LEN {
+    crate::proto::PUT_FRAME
+} else {
+    crate::resp::SET_LEN
+};
 
 impl Workload for NetEcho {
     fn name(&self) -> &'static str {
@@ -79,6 +83,8 @@ pub enum Mix {
     C,
     /// Read-modify-write: a read, then an update of the same key.
     F,
+    /// Updates only (not one of YCSB's: the writes' cost alone).
+    W,
 }
 
 impl Mix {
@@ -87,6 +93,7 @@ impl Mix {
             Mix::A => 0.5,
             Mix::B => 0.95,
             Mix::C | Mix::F => 1.0,
+            Mix::W => 0.0,
         }
     }
 }
@@ -99,6 +106,9 @@ pub struct DbYcsb {
     keys: Keys,
     ops: u32,
     seed: u64,
+    /// The same requests to a real Redis, in RESP, instead of the
+    /// simulated database.
+    redis: bool,
 }
 
 impl DbYcsb {
@@ -118,6 +128,35 @@ impl DbYcsb {
             keys,
             ops,
             seed,
+            redis: false,
+        }
+    }
+
+    /// The same requests, to a real Redis ([`Service::Redis`]).
+    pub fn on_redis(self) -> Self {
+        DbYcsb {
+            redis: true,
+            ..self
+        }
+    }
+
+    fn get(&self, key: u64) -> Step {
+        Step::Exchange {
+            msg: if self.redis {
+                Msg::RedisGet { key }
+            } else {
+                Msg::Get { key }
+            },
+        }
+    }
+
+    fn put(&self, key: u64) -> Step {
+        Step::Exchange {
+            msg: if self.redis {
+                Msg::RedisSet { key }
+            } else {
+                Msg::Put { key }
+            },
         }
     }
 }
@@ -138,28 +177,28 @@ impl Workload for DbYcsb {
             let draw = i * self.ops as u64 + j;
             let key = self.keys.key(draw);
             if self.mix == Mix::F {
-                r.push(Step::Exchange {
-                    msg: Msg::Get { key },
-                });
-                r.push(Step::Exchange {
-                    msg: Msg::Put { key },
-                });
+                r.push(self.get(key));
+                r.push(self.put(key));
             } else if unit(self.seed ^ 0x5EAD, draw) < self.mix.reads() {
-                r.push(Step::Exchange {
-                    msg: Msg::Get { key },
-                });
+                r.push(self.get(key));
             } else {
-                r.push(Step::Exchange {
-                    msg: Msg::Put { key },
-                });
+                r.push(self.put(key));
             }
         }
         r
     }
     fn service(&self) -> Option<Service> {
-        Some(Service::Db)
+        Some(if self.redis {
+            Service::Redis
+        } else {
+            Service::Db
+        })
     }
     fn min_db_queries(&self) -> u32 {
+        // Redis has no --db-latency to wait.
+        if self.redis {
+            return 0;
+        }
         // Read-modify-write: a GET then a PUT per operation.
         match self.mix {
             Mix::F => 2 * self.ops,

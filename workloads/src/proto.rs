@@ -27,6 +27,8 @@ pub enum Service {
     Echo,
     /// The simulated database (GET/PUT of records).
     Db,
+    /// A real Redis on loopback, its records loaded (GET/SET in RESP).
+    Redis,
 }
 
 /// Bytes of one database record (YCSB's default row: 10 fields of 100 B, rounded).
@@ -184,6 +186,8 @@ pub fn exchange_bytes(msg: &crate::step::Msg) -> u64 {
         Msg::Echo { len } => 2 * (HEADER + 1 + len as usize),
         Msg::Get { .. } => GET_FRAME + RECORD_RESPONSE,
         Msg::Put { .. } => PUT_FRAME + HEADER + 1,
+        Msg::RedisGet { .. } => crate::resp::GET_LEN + crate::resp::RECORD_REPLY,
+        Msg::RedisSet { .. } => crate::resp::SET_LEN + crate::resp::OK.len(),
     }) as u64
 }
 

@@ -29,7 +29,8 @@ pub fn params_read(name: &str, p: &WorkloadParams) -> Vec<&'static str> {
         "cpu-hash" | "cpu-py" => &["work", "seed"],
         "cpu-image" => &["seed"],
         "net-echo" => &["msg_size"],
-        "db-ycsb-a" | "db-ycsb-b" | "db-ycsb-c" | "db-ycsb-f" => {
+        "redis-get" | "redis-set" => &["records", "keys", "seed"],
+        "db-ycsb-a" | "db-ycsb-b" | "db-ycsb-c" | "db-ycsb-f" | "redis-ycsb-b" => {
             &["records", "keys", "seed", "ops_per_request"]
         }
         "db-web" => &["records", "keys", "seed"],

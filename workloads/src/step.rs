@@ -42,6 +42,10 @@ pub enum Msg {
     Get { key: u64 },
     /// Overwrite record `key` (durably, before the answer).
     Put { key: u64 },
+    /// A real Redis's `GET` of record `key` (see [`crate::resp`]).
+    RedisGet { key: u64 },
+    /// A real Redis's `SET` of record `key`.
+    RedisSet { key: u64 },
 }
 
 /// Which computation a step runs.

@@ -437,6 +437,18 @@ impl RunConfig {
         });
         let mut why: Vec<String> = Vec::new();
         for w in built {
+            // A workload whose server is a program this machine lacks
+            // (Redis, unless --target names one) runs on no engine.
+            let redis = w.service() == Some(iobound_workloads::Service::Redis);
+            if let Some(r) =
+                crate::serve::redis::missing().filter(|_| redis && self.target.is_none())
+            {
+                let r = format!("{}: {r}", w.name());
+                if !why.contains(&r) {
+                    why.push(r);
+                }
+                continue;
+            }
             for e in &self.engines {
                 for &c in &self.concurrency {
                     let plan = crate::load::Plan {

@@ -122,6 +122,7 @@ pub(crate) fn impossible(
     if let Some(why) = engine.unsupported(w, opts.direct, plan, &opts.settings) {
         return Some(why);
     }
+
     let threads = engine.threads_needed(plan, &opts.settings);
     if threads > opts.max_threads {
         return Some(format!(

@@ -403,7 +403,7 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
             .map(|(_, why)| why.clone());
         let mut cell = match (stopped, server) {
             (Some(why), _) => CellResult::not_run(p.key.clone(), Status::Skipped, why),
-            (None, Err(why)) => CellResult::not_run(p.key.clone(), Status::Failed, why),
+            (None, Err((status, why))) => CellResult::not_run(p.key.clone(), status, why),
             (None, Ok(server)) => {
                 let plan = Plan {
                     concurrency: p.key.concurrency,

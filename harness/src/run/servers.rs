@@ -10,6 +10,7 @@ use iobound_workloads::Service;
 
 use super::{Observer, Ready};
 use crate::config::RunConfig;
+use crate::result::Status;
 use crate::serve::child::ServerChild;
 use crate::serve::Kind;
 
@@ -18,8 +19,9 @@ pub(crate) struct GroupServers {
     pub group: usize,
     pub rep: Option<u32>,
     running: Vec<(Service, ServerChild)>,
-    /// Why a server could not start: the cells that need it fail with this.
-    failed: Vec<(Service, String)>,
+    /// Why a server could not start: the cells that need it fail with this
+    /// (or are skipped, when the program is not installed here).
+    failed: Vec<(Service, String, Status)>,
 }
 
 impl GroupServers {
@@ -44,7 +46,14 @@ impl GroupServers {
             return me;
         }
         for s in ready.iter().filter_map(|r| r.workload.service()) {
-            if me.running.iter().any(|(k, _)| *k == s) || me.failed.iter().any(|(k, _)| *k == s) {
+            if me.running.iter().any(|(k, _)| *k == s) || me.failed.iter().any(|(k, ..)| *k == s) {
+                continue;
+            }
+            if let Some(why) = (s == Service::Redis)
+                .then(crate::serve::redis::missing)
+                .flatten()
+            {
+                me.failed.push((s, why, Status::Skipped));
                 continue;
             }
             match start_server(s, cfg, dir, group, rep) {
@@ -52,18 +61,19 @@ impl GroupServers {
                     obs.server_started(s, child.addr, group, rep);
                     me.running.push((s, child));
                 }
-                Err(e) => me.failed.push((s, e.to_string())),
+                Err(e) => me.failed.push((s, e.to_string(), Status::Failed)),
             }
         }
         me
     }
 
     /// The server a service's cells talk to: `Ok(None)` when the group uses
-    /// `--target` or needs none, `Err` with the reason when it did not start.
-    pub fn server(&self, s: Option<Service>) -> Result<Option<&ServerChild>, String> {
+    /// `--target` or needs none, `Err` with the cells' status and the reason
+    /// when it did not start.
+    pub fn server(&self, s: Option<Service>) -> Result<Option<&ServerChild>, (Status, String)> {
         let Some(s) = s else { return Ok(None) };
-        if let Some((_, why)) = self.failed.iter().find(|(k, _)| *k == s) {
-            return Err(why.clone());
+        if let Some((_, why, status)) = self.failed.iter().find(|(k, ..)| *k == s) {
+            return Err((*status, why.clone()));
         }
         Ok(self.running.iter().find(|(k, _)| *k == s).map(|(_, c)| c))
     }
@@ -89,6 +99,7 @@ fn kind(s: Service) -> Kind {
     match s {
         Service::Echo => Kind::Echo,
         Service::Db => Kind::Db,
+        Service::Redis => Kind::Redis,
     }
 }
 
@@ -101,8 +112,16 @@ fn start_server(
     group: usize,
     rep: Option<u32>,
 ) -> Result<ServerChild, crate::serve::child::ChildError> {
-    let args = serve_args(s, cfg).to_argv();
     let rep = rep.map_or(String::new(), |r| format!("-r{r}"));
+    let cpus = cfg.pin.server.as_deref();
+    if s == Service::Redis {
+        let log = dir.join(format!("server-redis-g{}{rep}.log", group + 1));
+        // Its append-only file beside the data files, started afresh.
+        let files = cfg.file.data_dir.join("iobound-redis");
+        let threads = cfg.server_threads;
+        return crate::serve::redis::start(cfg.file.params.records, threads, &files, &log, cpus);
+    }
+    let args = serve_args(s, cfg).to_argv();
     let log = dir.join(format!("server-{}-g{}{rep}.log", args[0], group + 1));
-    ServerChild::start(kind(s), &args, &log, cfg.pin.server.as_deref())
+    ServerChild::start(kind(s), &args, &log, cpus)
 }

@@ -12,6 +12,7 @@ pub mod conn;
 pub mod db;
 mod framing;
 pub mod recover;
+pub mod redis;
 pub mod timer;
 pub mod wal;
 
@@ -21,6 +22,10 @@ pub mod wal;
 pub enum Kind {
     Echo,
     Db,
+    /// A real Redis that `run` starts for the redis-* workloads (not a
+    /// server of `iobound serve`).
+    #[value(skip)]
+    Redis,
 }
 
 /// Checked settings of a server.
@@ -103,6 +108,7 @@ pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
     let db = match cfg.kind {
         Kind::Db => Some(db::Table::open(cfg)?),
         Kind::Echo => None,
+        Kind::Redis => unreachable!("`iobound serve` offers no redis"),
     };
     let mut handles = Vec::new();
     for (i, l) in listeners.into_iter().enumerate() {

@@ -245,6 +245,14 @@ pub(super) fn encode(
                     o.put(&[S_EXCHANGE, 2]);
                     o.put(&key.to_le_bytes());
                 }
+                Msg::RedisGet { key } => {
+                    o.put(&[S_EXCHANGE, 3]);
+                    o.put(&key.to_le_bytes());
+                }
+                Msg::RedisSet { key } => {
+                    o.put(&[S_EXCHANGE, 4]);
+                    o.put(&key.to_le_bytes());
+                }
             },
         }
     }
@@ -333,6 +341,8 @@ pub(super) fn decode(mut body: &[u8], files: usize) -> Result<Request, DecodeErr
                     0 => Msg::Echo { len: u32_(b)? },
                     1 => Msg::Get { key: u64_(b)? },
                     2 => Msg::Put { key: u64_(b)? },
+                    3 => Msg::RedisGet { key: u64_(b)? },
+                    4 => Msg::RedisSet { key: u64_(b)? },
                     code => {
                         return Err(DecodeError::Unknown {
                             what: "message",
@@ -408,6 +418,15 @@ mod tests {
         // A file outside the cell and a cut-short body are refused.
         assert_eq!(decode(&msg[1..n], 0), Err(DecodeError::NoFile(0)));
         assert_eq!(decode(&msg[1..n - 1], 1), Err(DecodeError::Short));
+        // Redis's messages.
+        let mut redis = Request::one(Step::Exchange {
+            msg: Msg::RedisGet { key: 1 << 40 },
+        });
+        redis.push(Step::Exchange {
+            msg: Msg::RedisSet { key: 6 },
+        });
+        let n = encode(&redis, &files, &mut scratch, &mut msg);
+        assert_eq!(decode(&msg[1..n], 1).unwrap(), redis);
         // Two appends: writes at consecutive places of the parent's tail.
         let mut app = Request::one(Step::Append { file: f, len: 4096 });
         app.push(Step::Append { file: f, len: 4096 });

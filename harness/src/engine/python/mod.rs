@@ -149,11 +149,17 @@ impl Engine for Python {
 
     fn unsupported(
         &self,
-        _: &dyn Workload,
+        w: &dyn Workload,
         _: bool,
         plan: &Plan,
         settings: &Settings,
     ) -> Option<String> {
+        if w.service() == Some(iobound_workloads::Service::Redis) {
+            return Some(
+                "the Python engines speak iobound's protocol, not Redis's RESP (not written yet)"
+                    .into(),
+            );
+        }
         if plan.rate.is_some() {
             return Some("the Python engines run closed loops only (no --rate)".into());
         }
@@ -198,6 +204,10 @@ fn encode_step(step: &Step, out: &mut Vec<u8>) {
             Msg::Echo { len } => (6, 1, 0, len, 0),
             Msg::Get { key } => (6, 2, 0, 0, key),
             Msg::Put { key } => (6, 3, 0, 0, key),
+            // The program speaks iobound's protocol only: `unsupported`
+            // skips Redis workloads before a step reaches it.
+            Msg::RedisGet { key } => (6, 4, 0, 0, key),
+            Msg::RedisSet { key } => (6, 5, 0, 0, key),
         },
     };
     out.extend_from_slice(&[kind, a, b, 0]);
