@@ -21,8 +21,9 @@ ratios:
   sockperf  its server (epoll, one thread) answering C `sockperf ping-pong
             --tcp --full-rtt` clients, beside iobound's echo server (one
             thread) answering net-echo at C connections on uring and threads:
-            round trips/s, p50 and p99 (at 1 connection), and the CPU per
-            message of each server and of the clients
+            round trips/s, p50 and p99 (sockperf's at 1 connection only:
+            its clients report apart), and the CPU per message of each
+            server and of the clients
 A peer that is not installed gives rows marked skipped, with the reason:
   apt-get install fio sockperf     (Debian, Ubuntu)";
 
