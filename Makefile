@@ -1,7 +1,7 @@
 # Thin wrappers: each target is one or two cargo lines.
 IOBOUND := cargo run --release --quiet -p iobound --
 
-.PHONY: bench bench-quick bench-fio report-check fuzz test build
+.PHONY: bench bench-quick bench-fio bench-peers report-check fuzz test build
 
 ## bench: the default suite (workloads/suites/default.toml), report under results/<run-id>/
 bench:
@@ -14,6 +14,10 @@ bench-quick:
 ## bench-fio: iobound and fio side by side on the same files (needs fio)
 bench-fio:
 	$(IOBOUND) fio
+
+## bench-peers: iobound beside fio and sockperf on loopback (apt-get install fio sockperf; a missing one is skipped)
+bench-peers:
+	$(IOBOUND) peers --duration 3s
 
 ## report-check: render a report in headless Chromium and check its charts (needs chromium)
 report-check:

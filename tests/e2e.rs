@@ -837,6 +837,57 @@ fn fio_comparison_says_how_to_install_a_missing_fio() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+/// Issue 22: `iobound peers` on a machine without fio and sockperf (a PATH
+/// holding neither) prints their rows as skipped, with how to install
+/// them, and succeeds; no cell runs. A bad flag is one line, exit 2.
+#[test]
+fn peers_skip_missing_tools_with_the_reason() {
+    let s = Scratch::new("nopeers");
+    let empty = s.0.join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "peers",
+            "--duration",
+            "100ms",
+            "--warmup",
+            "0s",
+            "--repeat",
+            "1",
+            "--data-dir",
+            &s.data().display().to_string(),
+        ])
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("randread-direct-uring-32     skipped: fio not found"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("skipped: sockperf not found")
+            && stdout.contains("apt-get install sockperf"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("iobound uring"), "no cell runs: {stdout}");
+    for bad in [
+        &["peers", "--connections", "0"][..],
+        &["peers", "--only", "iperf"],
+        &["peers", "--repeat", "0"],
+    ] {
+        let out = iobound(&strings(bad));
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert_eq!(
+            text(&out.stderr).lines().count(),
+            1,
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
 /// Installs a seccomp filter in the child that makes io_uring_setup fail with
 /// EPERM, the way container runtimes block it.
 fn deny_io_uring(cmd: &mut Command) {
@@ -961,6 +1012,7 @@ fn help_and_list_explain_themselves() {
         &["run", "--help"],
         &["list", "--help"],
         &["fio", "--help"],
+        &["peers", "--help"],
     ] {
         let out = iobound(&strings(args));
         assert!(out.status.success());

@@ -38,7 +38,8 @@ Examples:
   iobound run                      # the lesson's web request (db-web), every engine
   iobound run --workload file-randread --mode uring --concurrency 32 --duration 3s --direct
   iobound run -w file-randread,file-write -m threads,uring,rayon -c 1,8,32 -d 2s
-  iobound fio --duration 3s",
+  iobound fio --duration 3s
+  iobound peers --duration 2s      # beside fio and sockperf, if installed",
     exit_status!()
 );
 
@@ -62,6 +63,9 @@ pub enum Command {
     /// Run iobound and fio on the same file jobs and print their ratios.
     #[command(after_help = FIO_EXAMPLES)]
     Fio(FioArgs),
+    /// Run iobound beside fio and sockperf on loopback: throughput, latency, CPU per operation.
+    #[command(after_help = crate::peers::args::PEERS_EXAMPLES)]
+    Peers(Box<crate::peers::PeersArgs>),
     /// Run a loopback server (echo, or the simulated database) until killed.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
@@ -571,7 +575,7 @@ Examples:
 Each pair runs an iobound cell and the matching fio job on the same file with
 the same block size, depth and duration (psync numjobs=C for threads, io_uring
 iodepth=C for uring), alternating which goes first, and prints iobound/fio
-for IOPS and p99 (medians). Each pair fixes its engine, depth and O_DIRECT
+for IOPS, p99 and CPU per I/O (medians). Each pair fixes its engine, depth and O_DIRECT
 setting, so --direct is ignored here.";
 
 #[derive(Debug, Args)]
@@ -591,4 +595,7 @@ pub struct FioArgs {
     /// Path of the fio binary
     #[arg(long, value_name = "PATH", default_value = "fio")]
     pub fio: String,
+    /// Also write the rows (medians, CPU per I/O included) as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }

@@ -168,6 +168,23 @@ pub struct FioResult {
     pub p99_ns: f64,
     /// p99 of fdatasync, when the job synced, ns.
     pub sync_p99_ns: Option<f64>,
+    /// fio's user + system CPU per I/O, ns ([`fio_cpu_per_io_ns`]).
+    pub cpu_per_io_ns: Option<f64>,
+}
+
+/// fio's CPU per I/O from its JSON: `usr_cpu` and `sys_cpu` are percentages
+/// of `job_runtime` (ms, summed over the group's jobs, the ramp excluded), so
+/// (usr + sys) / 100 x job_runtime is the jobs' CPU time, divided by the
+/// reads and writes they completed (fdatasyncs are not I/Os of their own, as
+/// iobound counts an append and its fdatasync as one request). `None` when
+/// a field is missing (fio before 3.23 has no `job_runtime`) or no I/O
+/// completed.
+pub fn fio_cpu_per_io_ns(job: &serde_json::Value) -> Option<f64> {
+    let pct = job["usr_cpu"].as_f64()? + job["sys_cpu"].as_f64()?;
+    let runtime_ms = job["job_runtime"].as_f64()?;
+    let ios = job["read"]["total_ios"].as_f64().unwrap_or(0.0)
+        + job["write"]["total_ios"].as_f64().unwrap_or(0.0);
+    (ios > 0.0).then(|| pct / 100.0 * runtime_ms * 1e6 / ios)
 }
 
 /// Parses fio's `--output-format=json` report.
@@ -188,6 +205,7 @@ pub fn parse_fio_json(text: &str, write: bool) -> Result<FioResult, FioError> {
         iops,
         p99_ns,
         sync_p99_ns: p99(&job["sync"]["lat_ns"]),
+        cpu_per_io_ns: fio_cpu_per_io_ns(job),
     })
 }
 
@@ -203,21 +221,49 @@ pub fn median(xs: &[f64]) -> f64 {
     }
 }
 
-/// Runs every pair `repeat` times, alternating iobound and fio, and prints the comparison.
+/// fio's version line, or [`FioError::Missing`] when `fio_bin` does not run.
+pub fn probe(fio_bin: &str) -> Result<String, FioError> {
+    let version = Command::new(fio_bin)
+        .arg("--version")
+        .output()
+        .map_err(|_| FioError::Missing(fio_bin.to_string()))?;
+    Ok(String::from_utf8_lossy(&version.stdout).trim().to_string())
+}
+
+/// Runs every pair `repeat` times, alternating iobound and fio, and prints
+/// the comparison (and writes it as JSON to `json`, when given).
 pub fn run(
     file: &FileConfig,
     pairs: &[Pair],
     repeat: usize,
     fio_bin: &str,
+    json: Option<&Path>,
 ) -> Result<(), FioError> {
     if repeat == 0 {
         return Err(FioError::Repeat);
     }
-    let version = Command::new(fio_bin)
-        .arg("--version")
-        .output()
-        .map_err(|_| FioError::Missing(fio_bin.to_string()))?;
-    eprintln!("fio: {}", String::from_utf8_lossy(&version.stdout).trim());
+    eprintln!("fio: {}", probe(fio_bin)?);
+    let rows = compare(file, pairs, repeat, fio_bin)?;
+    print!("{}", render(&rows, repeat));
+    if let Some(path) = json {
+        let doc = serde_json::json!({ "repeat": repeat, "fio": rows });
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&doc).expect("rows serialize"),
+        )
+        .map_err(|e| FioError::Failed(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Measures every pair `repeat` times, alternating iobound and fio: the
+/// rows of the comparison, medians of the rounds. fio must run (see [`probe`]).
+pub fn compare(
+    file: &FileConfig,
+    pairs: &[Pair],
+    repeat: usize,
+    fio_bin: &str,
+) -> Result<Vec<Row>, FioError> {
     run::ensure_writable_dir(&file.data_dir).map_err(|source| run::RunError::DataDir {
         path: file.data_dir.clone(),
         source,
@@ -261,25 +307,41 @@ pub fn run(
                 Some(f) => f,
                 None => run_fio(fio_bin, p, &path, file, block)?,
             };
+            let mine = Ours {
+                iops: s.throughput_rps,
+                p99_ns: s.latency.p99_ns as f64,
+                cpu_per_io_ns: s.cpu.per_request_ns,
+            };
             eprintln!(
-                "  {} round {round}: iobound {} IOPS p99 {} | fio {} IOPS p99 {}{}",
+                "  {} round {round}: iobound {} IOPS p99 {} CPU/IO {} | fio {} IOPS p99 {}{} CPU/IO {}",
                 p.name,
-                human::rate(s.throughput_rps),
-                human::duration_ns(s.latency.p99_ns as f64),
+                human::rate(mine.iops),
+                human::duration_ns(mine.p99_ns),
+                human::duration_ns(mine.cpu_per_io_ns),
                 human::rate(f.iops),
                 human::duration_ns(f.p99_ns),
                 f.sync_p99_ns.map_or(String::new(), |n| format!(
                     " (+ fdatasync p99 {})",
                     human::duration_ns(n)
-                ))
+                )),
+                f.cpu_per_io_ns.map_or("n/a".into(), human::duration_ns),
             );
-            ours.push((s.throughput_rps, s.latency.p99_ns as f64));
+            ours.push(mine);
             theirs.push(f);
         }
         rows.push(Row::new(p, &ours, &theirs));
     }
-    print!("{}", render(&rows, repeat));
-    Ok(())
+    Ok(rows)
+}
+
+/// What one iobound cell of a pair measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ours {
+    pub iops: f64,
+    pub p99_ns: f64,
+    /// The whole process's user + system CPU over the cell (warm-up
+    /// included) / every request it completed: `Summary::cpu.per_request_ns`.
+    pub cpu_per_io_ns: f64,
 }
 
 /// Runs one fio job for a pair and parses its report. For a buffered read
@@ -310,7 +372,7 @@ fn run_fio(
 }
 
 /// Medians of one pair.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Row {
     pub name: &'static str,
     pub iobound_iops: f64,
@@ -319,17 +381,25 @@ pub struct Row {
     pub fio_p99_ns: f64,
     /// fio times fdatasync apart from the write, so its p99 is not comparable.
     pub p99_comparable: bool,
+    /// User + system CPU per I/O: iobound's whole process over the cell,
+    /// fio's jobs over their runtime (medians).
+    pub iobound_cpu_per_io_ns: f64,
+    /// `None` when fio's JSON lacks the fields (see [`fio_cpu_per_io_ns`]).
+    pub fio_cpu_per_io_ns: Option<f64>,
 }
 
 impl Row {
-    fn new(p: &Pair, ours: &[(f64, f64)], theirs: &[FioResult]) -> Self {
-        let col = |f: fn(&(f64, f64)) -> f64| median(&ours.iter().map(f).collect::<Vec<_>>());
+    fn new(p: &Pair, ours: &[Ours], theirs: &[FioResult]) -> Self {
+        let col = |f: fn(&Ours) -> f64| median(&ours.iter().map(f).collect::<Vec<_>>());
+        let fio_cpu: Option<Vec<f64>> = theirs.iter().map(|f| f.cpu_per_io_ns).collect();
         Row {
             name: p.name,
-            iobound_iops: col(|x| x.0),
-            iobound_p99_ns: col(|x| x.1),
+            iobound_iops: col(|x| x.iops),
+            iobound_p99_ns: col(|x| x.p99_ns),
+            iobound_cpu_per_io_ns: col(|x| x.cpu_per_io_ns),
             fio_iops: median(&theirs.iter().map(|f| f.iops).collect::<Vec<_>>()),
             fio_p99_ns: median(&theirs.iter().map(|f| f.p99_ns).collect::<Vec<_>>()),
+            fio_cpu_per_io_ns: fio_cpu.map(|v| median(&v)),
             p99_comparable: theirs.iter().all(|f| f.sync_p99_ns.is_none()),
         }
     }
@@ -337,34 +407,52 @@ impl Row {
 
 /// The comparison table.
 pub fn render(rows: &[Row], repeat: usize) -> String {
-    let mut s = format!(
-        "\niobound vs fio, median of {repeat} run(s) each\n{:<28} {:>10} {:>10} {:>7} {:>11} {:>11} {:>7}\n",
-        "pair", "iobound", "fio", "IOPS", "iobound", "fio", "p99"
-    );
-    s.push_str(&format!(
-        "{:<28} {:>10} {:>10} {:>7} {:>11} {:>11} {:>7}\n",
-        "", "IOPS", "IOPS", "ratio", "p99", "p99", "ratio"
-    ));
+    let line = |c: [&str; 10]| {
+        format!(
+            "{:<28} {:>10} {:>10} {:>7} {:>11} {:>11} {:>7} {:>10} {:>10} {:>7}\n",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]
+        )
+    };
+    let mut s = format!("\niobound vs fio, median of {repeat} run(s) each\n");
+    s.push_str(&line([
+        "pair", "iobound", "fio", "IOPS", "iobound", "fio", "p99", "iobound", "fio", "CPU/IO",
+    ]));
+    s.push_str(&line([
+        "", "IOPS", "IOPS", "ratio", "p99", "p99", "ratio", "CPU/IO", "CPU/IO", "ratio",
+    ]));
     for r in rows {
         let p99_ratio = if r.p99_comparable {
             format!("{:.2}", r.iobound_p99_ns / r.fio_p99_ns)
         } else {
             "n/a".into()
         };
-        s.push_str(&format!(
-            "{:<28} {:>10} {:>10} {:>7.2} {:>11} {:>11} {:>7}\n",
+        let (fio_cpu, cpu_ratio) = match r.fio_cpu_per_io_ns {
+            Some(f) => (
+                human::duration_ns(f),
+                format!("{:.2}", r.iobound_cpu_per_io_ns / f),
+            ),
+            None => ("n/a".into(), "n/a".into()),
+        };
+        s.push_str(&line([
             r.name,
-            human::rate(r.iobound_iops),
-            human::rate(r.fio_iops),
-            r.iobound_iops / r.fio_iops,
-            human::duration_ns(r.iobound_p99_ns),
-            human::duration_ns(r.fio_p99_ns),
-            p99_ratio
-        ));
+            &human::rate(r.iobound_iops),
+            &human::rate(r.fio_iops),
+            &format!("{:.2}", r.iobound_iops / r.fio_iops),
+            &human::duration_ns(r.iobound_p99_ns),
+            &human::duration_ns(r.fio_p99_ns),
+            &p99_ratio,
+            &human::duration_ns(r.iobound_cpu_per_io_ns),
+            &fio_cpu,
+            &cpu_ratio,
+        ]));
     }
     if rows.iter().any(|r| !r.p99_comparable) {
         s.push_str("p99 n/a: fio reports write and fdatasync latencies separately; iobound times the pair.\n");
     }
+    s.push_str(
+        "CPU/IO: user + system CPU per I/O; iobound's whole process over the cell (warm-up \
+         included) / its requests, fio's jobs (usr_cpu + sys_cpu of job_runtime) / their I/Os.\n",
+    );
     s
 }
 
@@ -382,7 +470,56 @@ mod tests {
         assert_eq!(r.iops, 75000.5);
         assert_eq!(r.p99_ns, 900000.0);
         assert_eq!(r.sync_p99_ns, None);
+        assert_eq!(r.cpu_per_io_ns, None, "no CPU fields, no CPU per I/O");
         assert!(parse_fio_json("garbage", false).is_err());
+    }
+
+    /// fio 3.33's real JSON (buffered psync randread, numjobs=2,
+    /// group_reporting): CPU per I/O is (usr_cpu + sys_cpu)% of job_runtime
+    /// (summed over the 2 jobs) over read.total_ios: (7.6 + 30.25) / 100 x
+    /// 2000 ms / 591782.
+    #[test]
+    fn fio_cpu_per_io_from_real_output() {
+        let text = include_str!("../tests/fixtures/peers/fio-randread-psync-2.json");
+        let r = parse_fio_json(text, false).unwrap();
+        assert_eq!(r.iops, 591190.809191);
+        assert_eq!(r.p99_ns, 1976.0);
+        let want = (7.6 + 30.25) / 100.0 * 2000.0 * 1e6 / 591782.0;
+        let got = r.cpu_per_io_ns.unwrap();
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+        assert!((got - 1279.2).abs() < 0.1, "{got}");
+        // A write job counts its writes; no I/O at all gives no figure.
+        let w = serde_json::json!({"usr_cpu": 10.0, "sys_cpu": 30.0, "job_runtime": 1000,
+            "read": {"total_ios": 0}, "write": {"total_ios": 2000}});
+        assert_eq!(fio_cpu_per_io_ns(&w), Some(200_000.0));
+        let none = serde_json::json!({"usr_cpu": 10.0, "sys_cpu": 30.0, "job_runtime": 1000,
+            "read": {"total_ios": 0}, "write": {"total_ios": 0}});
+        assert_eq!(fio_cpu_per_io_ns(&none), None);
+    }
+
+    #[test]
+    fn the_table_has_cpu_per_io_and_its_ratio() {
+        let row = Row {
+            name: "randread-direct-uring-32",
+            iobound_iops: 100_000.0,
+            fio_iops: 80_000.0,
+            iobound_p99_ns: 1e6,
+            fio_p99_ns: 1e6,
+            p99_comparable: true,
+            iobound_cpu_per_io_ns: 3000.0,
+            fio_cpu_per_io_ns: Some(2000.0),
+        };
+        let t = render(std::slice::from_ref(&row), 3);
+        assert!(t.contains("CPU/IO") && t.contains(" 1.50\n"), "{t}");
+        let t = render(
+            &[Row {
+                fio_cpu_per_io_ns: None,
+                ..row
+            }],
+            3,
+        );
+        let row = t.lines().find(|l| l.starts_with("randread")).unwrap();
+        assert!(row.ends_with("n/a     n/a"), "{t}");
     }
 
     #[test]

@@ -23,6 +23,9 @@
 //                                   run-wide reports, pure but for loading
 //   6. run                          plan, servers, cells, summaries, run.json
 //   7. fio, lesson, suite, list, ui commands built on run, and the terminal
+//   8. peers                        fio and sockperf beside iobound (its
+//                                   flags, `peers::args`, are clap only and
+//                                   sit with `cli`)
 
 pub mod advise;
 pub mod classify;
@@ -40,6 +43,7 @@ pub mod load;
 pub mod net;
 pub mod output;
 pub mod pagecache;
+pub mod peers;
 pub mod placement;
 pub(crate) mod procfs;
 pub mod record;

@@ -9,7 +9,7 @@ use anyhow::Context;
 use iobound::cli::Command;
 use iobound::config::{ConfigError, FileConfig, LessonPick, RunConfig};
 use iobound::result::Status;
-use iobound::{fio, interrupt, lesson, list, report, run, suite, ui};
+use iobound::{fio, interrupt, lesson, list, peers, report, run, suite, ui};
 use iobound_workloads::units::short_duration;
 
 fn main() -> ExitCode {
@@ -351,7 +351,20 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
                 std::time::Duration::ZERO,
             )?;
             let pairs = fio::select_pairs(args.pairs.as_deref())?;
-            fio::run(&file, &pairs, args.repeat, &args.fio).context("fio comparison")?;
+            fio::run(&file, &pairs, args.repeat, &args.fio, args.json.as_deref())
+                .context("fio comparison")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Peers(args) => {
+            let file = FileConfig::new(
+                &args.params,
+                &args.data,
+                &args.length,
+                settings,
+                std::time::Duration::ZERO,
+            )?;
+            let pairs = fio::select_pairs(args.pairs.as_deref())?;
+            peers::run(&peers::config(&args, file, pairs)).context("peers comparison")?;
             Ok(ExitCode::SUCCESS)
         }
     }

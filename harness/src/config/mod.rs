@@ -233,6 +233,7 @@ pub(crate) fn command() -> clap::Command {
     crate::cli::Cli::command()
         .mut_subcommand("run", engine::augment)
         .mut_subcommand("fio", engine::augment)
+        .mut_subcommand("peers", engine::augment)
 }
 
 /// Parses a command line (`argv[0]` included) into the subcommand's flags
@@ -246,7 +247,7 @@ where
     let m = command().try_get_matches_from(argv)?;
     let cli = crate::cli::Cli::from_arg_matches(&m)?;
     let settings = match m.subcommand() {
-        Some(("run" | "fio", sub)) => engine::read_settings(sub)?,
+        Some(("run" | "fio" | "peers", sub)) => engine::read_settings(sub)?,
         _ => engine::Settings::default(),
     };
     Ok((cli, settings))
