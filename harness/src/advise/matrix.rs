@@ -115,7 +115,10 @@ pub(crate) fn matrix(argv: &[String]) -> Result<crate::config::RunConfig, Advise
 }
 
 /// Runs one matrix.
-pub(crate) fn run_matrix(argv: &[String], obs: &mut dyn Observer) -> Result<run::RunOutput, AdviseError> {
+pub(crate) fn run_matrix(
+    argv: &[String],
+    obs: &mut dyn Observer,
+) -> Result<run::RunOutput, AdviseError> {
     Ok(run::run_suite(&Suite::single(matrix(argv)?), obs)?)
 }
 
@@ -160,7 +163,11 @@ pub(crate) fn calibration(
 }
 
 /// Each engine's cells at concurrency `c`.
-pub(crate) fn measured_at(cells: &[CellResult], engines: &[&'static dyn Engine], c: usize) -> Vec<Measured> {
+pub(crate) fn measured_at(
+    cells: &[CellResult],
+    engines: &[&'static dyn Engine],
+    c: usize,
+) -> Vec<Measured> {
     engines
         .iter()
         .map(|e| {
@@ -220,4 +227,3 @@ pub(crate) fn measured_at(cells: &[CellResult], engines: &[&'static dyn Engine],
         })
         .collect()
 }
-

@@ -10,8 +10,8 @@
 
 pub mod answer;
 mod doc;
-pub mod model;
 mod matrix;
+pub mod model;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,6 @@ use crate::config::ConfigError;
 use crate::engine::{self, Engine, Language};
 use crate::output::human::{duration_ns, rate};
 use crate::run::{Observer, RunError};
-
 
 /// The models advise compares, in the order it lists them: each by the
 /// first Rust engine of that model that can run here.

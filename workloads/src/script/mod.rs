@@ -228,7 +228,6 @@ impl Script {
             .collect::<Vec<_>>()
             .join(", ")
     }
-
 }
 
 /// A size as a file writes it: "64K", "1M", "100B".

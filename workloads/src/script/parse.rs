@@ -236,12 +236,7 @@ fn step_kind(src: &Src, at: usize, d: &StepDoc) -> Result<&'static str, ScriptEr
 }
 
 /// The step a `[[step]]` of `kind` says, its words and sizes checked.
-fn step_of_kind(
-    src: &Src,
-    at: usize,
-    d: &StepDoc,
-    kind: &str,
-) -> Result<ScriptStep, ScriptError> {
+fn step_of_kind(src: &Src, at: usize, d: &StepDoc, kind: &str) -> Result<ScriptStep, ScriptError> {
     let need_size = |max: u64| -> Result<u32, ScriptError> {
         match &d.size {
             Some(v) => size(src, v, max, "size"),
@@ -258,9 +253,7 @@ fn step_of_kind(
         if n % 512 != 0 {
             return Err(src.err(
                 d.size.as_ref().unwrap().span().start,
-                format!(
-                    "size {n} bytes: {what} is a multiple of 512 bytes (O_DIRECT's alignment)"
-                ),
+                format!("size {n} bytes: {what} is a multiple of 512 bytes (O_DIRECT's alignment)"),
             ));
         }
         Ok(n)
@@ -330,7 +323,12 @@ fn size(src: &Src, v: &Spanned<toml::Value>, max: u64, what: &str) -> Result<u32
 }
 
 /// A step's value, one of the `allowed` words.
-fn word(src: &Src, kind: &str, v: &Spanned<String>, allowed: &[&str]) -> Result<String, ScriptError> {
+fn word(
+    src: &Src,
+    kind: &str,
+    v: &Spanned<String>,
+    allowed: &[&str],
+) -> Result<String, ScriptError> {
     let w = v.get_ref().as_str();
     if allowed.contains(&w) {
         Ok(w.to_string())
@@ -373,8 +371,7 @@ fn check_servers(
     if db_latency && !talks(false) {
         return Err(src.err(
             doc.db_latency.as_ref().unwrap().span().start,
-            "db_latency is the db server's wait per call, but no step calls the database"
-                .into(),
+            "db_latency is the db server's wait per call, but no step calls the database".into(),
         ));
     }
     Ok(())

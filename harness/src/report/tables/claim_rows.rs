@@ -6,6 +6,7 @@ use crate::lang::Lang;
 use crate::output::human;
 use crate::report::claims::{self, Claim, Side};
 use crate::report::verdict::model_label;
+
 /// The claims table's header; with Python claims, a column for them.
 pub fn claims_header(python: bool, lang: Lang) -> Vec<&'static str> {
     let mut h = vec![

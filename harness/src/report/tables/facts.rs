@@ -7,6 +7,7 @@ use crate::output::human;
 use crate::report::model::{Group, NotRun, Report};
 use crate::report::runtimes::{self, shared_models};
 use crate::report::verdict::model_label;
+
 pub fn runtimes_header(lang: Lang) -> [&'static str; 8] {
     [
         lang.pick("model", "modèle"),

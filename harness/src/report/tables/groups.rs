@@ -5,9 +5,10 @@ use super::{mib, rps, us};
 use crate::lang::Lang;
 use crate::output::human;
 use crate::report::bounds;
-use crate::report::model::{Group, Report};
 use crate::report::claims;
+use crate::report::model::{Group, Report};
 use crate::report::verdict;
+
 /// The per-workload table's header; an open-loop group's second column is
 /// the offered rate.
 pub fn group_header(g: &Group, lang: Lang) -> Vec<&'static str> {

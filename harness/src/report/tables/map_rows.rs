@@ -9,6 +9,7 @@ use crate::report::map::{DecisionMap, MapCell, MapFigure, Winner};
 use crate::report::model::Report;
 use crate::report::verdict::model_label;
 use crate::report::verdict::{Figure, Lead};
+
 fn size(b: u64) -> String {
     human::bytes(b as f64).replace(".0", "")
 }
