@@ -518,7 +518,7 @@ mod tests {
     use crate::exec::FileSet;
     use crate::load::{Bound, Rate};
     use crate::record::{merge, Progress};
-    use iobound_workloads::{dataset, FileSpec, Input, Kernel, Step, Workload};
+    use iobound_workloads::{FileSpec, Input, Kernel, Step, Workload};
 
     /// One small hash per request; notes the moment each request's steps
     /// were asked for, which the engines do once its wait is over.
@@ -633,21 +633,8 @@ mod tests {
     /// how many blocking-pool threads its file steps used.
     #[test]
     fn one_recorder_per_runtime_thread_and_file_cells_note_the_blocking_pool() {
-        use iobound_workloads::{build, WorkloadParams};
         const N: u64 = 400;
-        let dir = std::env::temp_dir().join(format!("iobound-tokio-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let params = WorkloadParams {
-            file_size: 4 << 20,
-            ..Default::default()
-        };
-        let w = build("file-randread", &params).unwrap();
-        let ready: Vec<_> = w
-            .files()
-            .iter()
-            .map(|spec| (dataset::prepare(&dir, spec).unwrap().0, spec.clone()))
-            .collect();
-        let files = FileSet::open(&ready, false).unwrap();
+        let (dir, w, files) = crate::engine::testing::randread_cell("tokio", 4 << 20);
         for (engine, settings) in engines() {
             let plan = Plan {
                 concurrency: 64,
