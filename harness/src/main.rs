@@ -148,28 +148,7 @@ fn finish(out: &run::RunOutput) -> ExitCode {
 
 fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::List(args) => {
-            // Each file checked before anything is printed: a mistake is
-            // one line, exit 2.
-            let files = args
-                .files
-                .iter()
-                .map(|p| {
-                    iobound_workloads::Script::load(p)
-                        .map(|s| (p.clone(), s))
-                        .map_err(ConfigError::from)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            print!(
-                "{}",
-                if args.json {
-                    list::render_json(&files)
-                } else {
-                    list::render(&files)
-                }
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::List(args) => list_files(args),
         Command::Run(args) => {
             let cfg = RunConfig::from_args(&args, settings)?;
             cfg.refuse_unread_params()?;
@@ -191,99 +170,9 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             drop(term);
             Ok(finish(&out))
         }
-        Command::Report(args) => {
-            let run = report::load::load_dir(&args.dir)?;
-            let lang = args.lang.unwrap_or(run.lang);
-            let in_english = if args.lang.is_none() {
-                " (in English; --lang fr for French)"
-            } else {
-                ""
-            };
-            if run.run_json_missing {
-                eprintln!(
-                    "note: run.json is missing: the report is rebuilt from the cell files{in_english}"
-                );
-            } else if run.run_json_error.is_none() && !run.lang_recorded && args.lang.is_none() {
-                eprintln!(
-                    "note: this run.json does not record its report's language (written before schema v2): \
-                     rendering in English; add --lang fr for the French take-aways"
-                );
-            }
-            if let Some(why) = &run.run_json_error {
-                eprintln!(
-                    "note: run.json is unreadable ({why}): the report is rebuilt from the cell files{in_english}"
-                );
-            }
-            // A missing run.json is written again from the cells (an
-            // unreadable one is left as found).
-            let mut wrote = "summary.csv, report.md, report.html";
-            if run.run_json_missing {
-                let bytes = report::load::run_json_from_cells(&args.dir, &run, lang)?;
-                let path = args.dir.join("run.json");
-                std::fs::write(&path, bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                wrote = "run.json, summary.csv, report.md, report.html";
-            }
-            report::write_reports(&args.dir, &run, lang)
-                .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
-            let r = report::model::build(&run);
-            for m in &r.missing {
-                eprintln!("note: {} is missing: {}", m.stem, m.reason);
-            }
-            eprintln!(
-                "wrote {} ({wrote}): {} cells, {} missing",
-                args.dir.display(),
-                run.cells.len(),
-                r.missing.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Compare(args) => {
-            let before = report::load::load_dir(&args.before)?;
-            let after = report::load::load_dir(&args.after)?;
-            let same_dir = match (args.before.canonicalize(), args.after.canonicalize()) {
-                (Ok(a), Ok(b)) => a == b,
-                _ => false,
-            };
-            report::compare::refuse(
-                (&args.before.display().to_string(), &before),
-                (&args.after.display().to_string(), &after),
-                same_dir,
-            )?;
-            let text = report::compare::render_runs(&before, &after);
-            print!("{text}");
-            let name = format!(
-                "compare-vs-{}.md",
-                if before.run_id.is_empty() {
-                    "before"
-                } else {
-                    &before.run_id
-                }
-            );
-            let path = args.after.join(name);
-            std::fs::write(&path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {}", path.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Clean(args) => {
-            let dir = args
-                .data_dir
-                .unwrap_or_else(iobound::config::default_data_dir);
-            let (n, bytes) = iobound::clean::clean(&dir, args.dry_run)
-                .with_context(|| format!("cannot clean {}", dir.display()))?;
-            eprintln!(
-                "{} {n} data files ({}) in {}",
-                if args.dry_run {
-                    "would remove"
-                } else {
-                    "removed"
-                },
-                iobound::output::human::bytes(bytes as f64),
-                dir.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Report(args) => report_dir(args),
+        Command::Compare(args) => compare_runs(args),
+        Command::Clean(args) => clean_data(args),
         Command::Serve(args) => {
             let cfg = iobound::config::serve_config(&args)?;
             if cfg.kind == iobound::serve::Kind::Db {
@@ -292,56 +181,8 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             iobound::serve::serve(&cfg)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Advise(args) => {
-            // --quiet: the prediction and the answer only, no cell lines.
-            let advice = if args.quiet {
-                iobound::advise::advise(&args, &mut run::Silent)?
-            } else {
-                let mut term = ui::Terminal::new(false, false);
-                iobound::advise::advise(&args, &mut term)?
-            };
-            println!();
-            for l in &advice.lines {
-                println!("{l}");
-            }
-            println!(
-                "\nadvice: {}\n        {}",
-                advice.dir.join("advice.md").display(),
-                advice.dir.join("advice.html").display()
-            );
-            if interrupt::requested() {
-                return Ok(ExitCode::from(interrupt::exit_code()));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Lesson(args) => {
-            let (pick, settings) = iobound::config::lesson_config(&args)?;
-            // What the chapters need is checked before their first line.
-            let chapters: Vec<usize> = match pick {
-                LessonPick::List => Vec::new(),
-                LessonPick::One(n) => vec![n],
-                LessonPick::All => (1..=lesson::chapters::COUNT).collect(),
-            };
-            lesson::chapters::check(&chapters, &settings)?;
-            let out = lesson::Transcript::new(true);
-            match pick {
-                LessonPick::List => {
-                    println!(
-                        "Chapters (run one with `iobound lesson N`, or `iobound lesson all`):"
-                    );
-                    for n in 1..=lesson::chapters::COUNT {
-                        println!("  {n}. {}", lesson::chapters::title(n, &settings));
-                    }
-                }
-                LessonPick::One(n) => {
-                    lesson::chapters::run(n, &settings, &out)?;
-                }
-                LessonPick::All => {
-                    lesson::chapters::run_all(&settings, &out)?;
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Advise(args) => run_advise(args),
+        Command::Lesson(args) => run_lesson(args),
         Command::Fio(args) => {
             let file = FileConfig::new(
                 &args.params,
@@ -368,6 +209,179 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `iobound list`: the engines and workloads, and each workload file given, checked.
+fn list_files(args: iobound::cli::ListArgs) -> anyhow::Result<ExitCode> {
+    // Each file checked before anything is printed: a mistake is
+    // one line, exit 2.
+    let files = args
+        .files
+        .iter()
+        .map(|p| {
+            iobound_workloads::Script::load(p)
+                .map(|s| (p.clone(), s))
+                .map_err(ConfigError::from)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    print!(
+        "{}",
+        if args.json {
+            list::render_json(&files)
+        } else {
+            list::render(&files)
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `iobound report DIR`: the reports rendered again from a run directory.
+fn report_dir(args: iobound::cli::ReportArgs) -> anyhow::Result<ExitCode> {
+    let run = report::load::load_dir(&args.dir)?;
+    let lang = args.lang.unwrap_or(run.lang);
+    let in_english = if args.lang.is_none() {
+        " (in English; --lang fr for French)"
+    } else {
+        ""
+    };
+    if run.run_json_missing {
+        eprintln!(
+            "note: run.json is missing: the report is rebuilt from the cell files{in_english}"
+        );
+    } else if run.run_json_error.is_none() && !run.lang_recorded && args.lang.is_none() {
+        eprintln!(
+                "note: this run.json does not record its report's language (written before schema v2): \
+                 rendering in English; add --lang fr for the French take-aways"
+            );
+    }
+    if let Some(why) = &run.run_json_error {
+        eprintln!(
+                "note: run.json is unreadable ({why}): the report is rebuilt from the cell files{in_english}"
+            );
+    }
+    // A missing run.json is written again from the cells (an
+    // unreadable one is left as found).
+    let mut wrote = "summary.csv, report.md, report.html";
+    if run.run_json_missing {
+        let bytes = report::load::run_json_from_cells(&args.dir, &run, lang)?;
+        let path = args.dir.join("run.json");
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        wrote = "run.json, summary.csv, report.md, report.html";
+    }
+    report::write_reports(&args.dir, &run, lang)
+        .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+    let r = report::model::build(&run);
+    for m in &r.missing {
+        eprintln!("note: {} is missing: {}", m.stem, m.reason);
+    }
+    eprintln!(
+        "wrote {} ({wrote}): {} cells, {} missing",
+        args.dir.display(),
+        run.cells.len(),
+        r.missing.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `iobound compare BEFORE AFTER`: two runs side by side.
+fn compare_runs(args: iobound::cli::CompareArgs) -> anyhow::Result<ExitCode> {
+    let before = report::load::load_dir(&args.before)?;
+    let after = report::load::load_dir(&args.after)?;
+    let same_dir = match (args.before.canonicalize(), args.after.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    report::compare::refuse(
+        (&args.before.display().to_string(), &before),
+        (&args.after.display().to_string(), &after),
+        same_dir,
+    )?;
+    let text = report::compare::render_runs(&before, &after);
+    print!("{text}");
+    let name = format!(
+        "compare-vs-{}.md",
+        if before.run_id.is_empty() {
+            "before"
+        } else {
+            &before.run_id
+        }
+    );
+    let path = args.after.join(name);
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `iobound clean`: the data files removed.
+fn clean_data(args: iobound::cli::CleanArgs) -> anyhow::Result<ExitCode> {
+    let dir = args
+        .data_dir
+        .unwrap_or_else(iobound::config::default_data_dir);
+    let (n, bytes) = iobound::clean::clean(&dir, args.dry_run)
+        .with_context(|| format!("cannot clean {}", dir.display()))?;
+    eprintln!(
+        "{} {n} data files ({}) in {}",
+        if args.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        },
+        iobound::output::human::bytes(bytes as f64),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `iobound advise`: the answer printed, with where it was written.
+fn run_advise(args: iobound::cli::AdviseArgs) -> anyhow::Result<ExitCode> {
+    // --quiet: the prediction and the answer only, no cell lines.
+    let advice = if args.quiet {
+        iobound::advise::advise(&args, &mut run::Silent)?
+    } else {
+        let mut term = ui::Terminal::new(false, false);
+        iobound::advise::advise(&args, &mut term)?
+    };
+    println!();
+    for l in &advice.lines {
+        println!("{l}");
+    }
+    println!(
+        "\nadvice: {}\n        {}",
+        advice.dir.join("advice.md").display(),
+        advice.dir.join("advice.html").display()
+    );
+    if interrupt::requested() {
+        return Ok(ExitCode::from(interrupt::exit_code()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `iobound lesson`: the chapters listed, or run.
+fn run_lesson(args: iobound::cli::LessonArgs) -> anyhow::Result<ExitCode> {
+    let (pick, settings) = iobound::config::lesson_config(&args)?;
+    // What the chapters need is checked before their first line.
+    let chapters: Vec<usize> = match pick {
+        LessonPick::List => Vec::new(),
+        LessonPick::One(n) => vec![n],
+        LessonPick::All => (1..=lesson::chapters::COUNT).collect(),
+    };
+    lesson::chapters::check(&chapters, &settings)?;
+    let out = lesson::Transcript::new(true);
+    match pick {
+        LessonPick::List => {
+            println!("Chapters (run one with `iobound lesson N`, or `iobound lesson all`):");
+            for n in 1..=lesson::chapters::COUNT {
+                println!("  {n}. {}", lesson::chapters::title(n, &settings));
+            }
+        }
+        LessonPick::One(n) => {
+            lesson::chapters::run(n, &settings, &out)?;
+        }
+        LessonPick::All => {
+            lesson::chapters::run_all(&settings, &out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

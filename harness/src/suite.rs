@@ -193,32 +193,78 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         .map_err(|e| parse_err(format!("budget: {e}")))?;
     let mut groups = Vec::with_capacity(f.group.len());
     for (i, g) in f.group.iter().enumerate() {
-        // The group's span starts at its `[[group]]` header.
-        let line = line_of(text, g.span().start);
-        let flag_err = |msg: String| SuiteError::Flag {
-            name: name.to_string(),
+        let at = GroupAt {
+            name,
+            top: &f.settings,
+            own: g.get_ref(),
             index: i + 1,
-            line,
-            msg,
+            // The group's span starts at its `[[group]]` header.
+            line: line_of(text, g.span().start),
         };
-        let mut argv: Vec<String> = vec!["iobound".into(), "run".into()];
+        groups.push(at.config(a, repeat)?);
+    }
+    let suite = Suite {
+        name: name.to_string(),
+        description: f.description,
+        groups,
+        repeat,
+        out: a.out.clone(),
+        lang: a.lang,
+        budget,
+    };
+    check_distinct(&suite)?;
+    Ok(suite)
+}
+
+/// Two groups running the same cell would write one file over the other
+/// and read as repetitions of one cell: refused, saying how to part them.
+fn check_distinct(suite: &Suite) -> Result<(), SuiteError> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (g, cfg) in suite.groups.iter().enumerate() {
+        let names: Vec<&str> = cfg.workloads.iter().map(String::as_str).collect();
+        for stem in crate::run::group_stems(cfg, &names) {
+            if let Some((_, first)) = seen.iter().find(|(s, _)| *s == stem) {
+                return Err(SuiteError::Parse {
+                    name: suite.name.clone(),
+                    msg: format!(
+                        "groups {} and {} both run the cell {stem}: give them different `label`s (or drop the repeat)",
+                        first + 1,
+                        g + 1
+                    ),
+                });
+            }
+            seen.push((stem, g));
+        }
+    }
+    Ok(())
+}
+
+/// One group of a suite being checked, for errors that point at it (or at
+/// the top of the file, for a key the group does not set itself).
+struct GroupAt<'a> {
+    /// The suite's name.
+    name: &'a str,
+    /// The keys at the top of the file, for every group.
+    top: &'a toml::Table,
+    /// The group's own keys.
+    own: &'a toml::Table,
+    /// From 1.
+    index: usize,
+    line: usize,
+}
+
+impl GroupAt<'_> {
+    /// The group's checked config: its keys as `iobound run`'s flags, with
+    /// `bench`'s own (--out, --repeat, --data-dir, --time-scale).
+    fn config(&self, a: &BenchArgs, repeat: u32) -> Result<RunConfig, SuiteError> {
         // The suite's settings first, the group's own after: the last wins.
         let mut keys = toml::Table::new();
-        keys.extend(f.settings.clone());
-        keys.extend(g.get_ref().clone());
-        // A key the group does not set came from the top of the file: an
-        // error about it says so rather than pointing at this group.
-        let top_only = |k: &str| f.settings.contains_key(k) && !g.get_ref().contains_key(k);
-        let key_err = |k: &str, msg: String| match top_only(k) {
-            true => SuiteError::Parse {
-                name: name.to_string(),
-                msg: format!("top-level key '{k}': {msg}"),
-            },
-            false => flag_err(msg),
-        };
+        keys.extend(self.top.clone());
+        keys.extend(self.own.clone());
+        let mut argv: Vec<String> = vec!["iobound".into(), "run".into()];
         for (k, v) in &keys {
             if META.contains(&k.as_str()) || k == "out" {
-                return Err(key_err(
+                return Err(self.key_err(
                     k,
                     format!("'{k}' cannot be set in a suite file (it is a flag of `iobound bench`, or the suite's own)"),
                 ));
@@ -227,7 +273,7 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
             if k == "data_dir" && a.data_dir.is_some() {
                 continue;
             }
-            push_flag(&mut argv, k, v).map_err(|m| key_err(k, m))?;
+            push_flag(&mut argv, k, v).map_err(|m| self.key_err(k, m))?;
         }
         argv.extend([
             "--out".into(),
@@ -244,31 +290,8 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
                 .find(|k| flag_of(k) == format!("--{flag}"))
                 .cloned()
         };
-        let (cli, settings) = crate::config::parse_args(&argv).map_err(|e| {
-            let msg = key_error(&e);
-            // "unknown key 'foo' found": which key, to say where it came from.
-            let unknown = msg
-                .split('\'')
-                .nth(1)
-                .filter(|k| msg.contains(&format!("unknown key '{k}'")))
-                .map(str::to_string);
-            // A value the flag refused: the flag clap names ("--duration <DURATION>").
-            let refused = || {
-                use clap::error::{ContextKind, ContextValue};
-                match e.get(ContextKind::InvalidArg) {
-                    Some(ContextValue::String(arg)) => arg
-                        .trim_start_matches('-')
-                        .split([' ', '='])
-                        .next()
-                        .and_then(key_of),
-                    _ => None,
-                }
-            };
-            match unknown.or_else(refused).filter(|k| top_only(k)) {
-                Some(k) => key_err(&k, msg.clone()),
-                None => flag_err(msg.clone()),
-            }
-        })?;
+        let (cli, settings) =
+            crate::config::parse_args(&argv).map_err(|e| self.args_err(&e, &key_of))?;
         let Command::Run(run_args) = cli.command else {
             unreachable!("argv starts with run");
         };
@@ -276,14 +299,14 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         // said to be there (a group-wide check, such as --max-threads against
         // the matrix, stays the group's).
         let group_err = |source: ConfigError| match source.flag().and_then(key_of) {
-            Some(k) if top_only(&k) => SuiteError::Parse {
-                name: name.to_string(),
+            Some(k) if self.top_only(&k) => SuiteError::Parse {
+                name: self.name.to_string(),
                 msg: format!("top-level key '{k}': {source}"),
             },
             _ => SuiteError::Group {
-                name: name.to_string(),
-                index: i + 1,
-                line,
+                name: self.name.to_string(),
+                index: self.index,
+                line: self.line,
                 source,
             },
         };
@@ -291,50 +314,74 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         // A parameter the group sets for workloads that ignore it; one set
         // at the top of the file serves the groups that read it.
         let unread = crate::config::unread_params(&cfg.file.params, &cfg.workloads);
-        if let Some((_, e)) = unread.into_iter().find(|(k, _)| !top_only(k)) {
+        if let Some((_, e)) = unread.into_iter().find(|(k, _)| !self.top_only(k)) {
             return Err(group_err(e));
         }
         if a.time_scale != 1.0 {
             cfg.file.scale_time(a.time_scale);
             // Scaled down, a cell may no longer fit one request's wait.
             cfg.check_wait_fits().map_err(|e| {
-                flag_err(format!(
+                self.flag_err(format!(
                     "{e} (durations here are the suite's times --time-scale {})",
                     a.time_scale
                 ))
             })?;
         }
-        groups.push(cfg);
+        Ok(cfg)
     }
-    let suite = Suite {
-        name: name.to_string(),
-        description: f.description,
-        groups,
-        repeat,
-        out: a.out.clone(),
-        lang: a.lang,
-        budget,
-    };
-    // Two groups running the same cell would write one file over the other
-    // and read as repetitions of one cell: refuse, and say how to part them.
-    let mut seen: Vec<(String, usize)> = Vec::new();
-    for (g, cfg) in suite.groups.iter().enumerate() {
-        let names: Vec<&str> = cfg.workloads.iter().map(String::as_str).collect();
-        for stem in crate::run::group_stems(cfg, &names) {
-            if let Some((_, first)) = seen.iter().find(|(s, _)| *s == stem) {
-                return Err(SuiteError::Parse {
-                    name: name.to_string(),
-                    msg: format!(
-                        "groups {} and {} both run the cell {stem}: give them different `label`s (or drop the repeat)",
-                        first + 1,
-                        g + 1
-                    ),
-                });
-            }
-            seen.push((stem, g));
+
+    fn flag_err(&self, msg: String) -> SuiteError {
+        SuiteError::Flag {
+            name: self.name.to_string(),
+            index: self.index,
+            line: self.line,
+            msg,
         }
     }
-    Ok(suite)
+
+    /// A key the group does not set came from the top of the file: an
+    /// error about it says so rather than pointing at this group.
+    fn top_only(&self, k: &str) -> bool {
+        self.top.contains_key(k) && !self.own.contains_key(k)
+    }
+
+    fn key_err(&self, k: &str, msg: String) -> SuiteError {
+        match self.top_only(k) {
+            true => SuiteError::Parse {
+                name: self.name.to_string(),
+                msg: format!("top-level key '{k}': {msg}"),
+            },
+            false => self.flag_err(msg),
+        }
+    }
+
+    /// A flag the command line's parser refused, said of the key it came
+    /// from.
+    fn args_err(&self, e: &clap::Error, key_of: &dyn Fn(&str) -> Option<String>) -> SuiteError {
+        let msg = key_error(e);
+        // "unknown key 'foo' found": which key, to say where it came from.
+        let unknown = msg
+            .split('\'')
+            .nth(1)
+            .filter(|k| msg.contains(&format!("unknown key '{k}'")))
+            .map(str::to_string);
+        // A value the flag refused: the flag clap names ("--duration <DURATION>").
+        let refused = || {
+            use clap::error::{ContextKind, ContextValue};
+            match e.get(ContextKind::InvalidArg) {
+                Some(ContextValue::String(arg)) => arg
+                    .trim_start_matches('-')
+                    .split([' ', '='])
+                    .next()
+                    .and_then(key_of),
+                _ => None,
+            }
+        };
+        match unknown.or_else(refused).filter(|k| self.top_only(k)) {
+            Some(k) => self.key_err(&k, msg.clone()),
+            None => self.flag_err(msg.clone()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -141,13 +141,6 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
         .iter()
         .copied()
         .find(|m| !std::ptr::eq(*m, best) && !tied.iter().any(|t| std::ptr::eq(*t, *m)));
-    let spread_words = |paired: bool| {
-        if paired {
-            "in every repetition"
-        } else {
-            "one repetition only: no spread to judge by (--repeat 3)"
-        }
-    };
     let slo_text = match q.slo {
         Some(s) if meets(best) => {
             format!(", within the SLO of {}", duration_ns(s.as_nanos() as f64))
@@ -181,80 +174,112 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
     }
     if let Some(n) = next {
         let (lead, s, paired) = against(n);
-        lines.push(match lead {
-            Lead::A => format!(
-                "Margin over the next, {}: {:.2}x (ahead {}{}).",
-                name(n),
-                s.median,
-                spread_words(paired),
-                if paired {
-                    format!(", {:.2}x to {:.2}x", s.min, s.max)
-                } else {
-                    String::new()
-                }
-            ),
-            _ => format!(
-                "Over the next, {}: {:.2}x by the medians, but the repetitions disagree \
-                 ({:.2}x to {:.2}x): not a clear lead on this machine.",
-                name(n),
-                s.median,
-                s.min,
-                s.max
-            ),
-        });
+        lines.push(margin_line(n, lead, &s, paired));
     }
-    // What limits it: the lowest predicted ceiling, and how close it came.
-    if let Some(p) = q.predictions.iter().find(|p| p.model == best.model) {
-        let reached = best.throughput() / p.limit.1;
-        let cal = q.calibration;
-        let cpu_of = |b: Bound, m: &Measured| match b {
-            Bound::Cores => m.client_cpu_s,
-            Bound::Server => m.cpu_s - m.client_cpu_s,
-            _ => m.cpu_s,
-        };
-        let cal_cpu_of = |b: Bound| match b {
-            Bound::Cores => cal.client_cpu(),
-            Bound::Server => cal.server_cpu(),
-            _ => cal.client_cpu() + cal.server_cpu(),
-        };
-        let cpu_what = |b: Bound| match b {
-            Bound::Cores => "client",
-            Bound::Server => "server",
-            _ => "client + server",
-        };
-        let why = match p.limit.0 {
-            _ if (0.8..=1.1).contains(&reached) => "as the model predicts".to_string(),
-            Bound::Waiting => {
-                "short of the waits' ceiling: queueing the simple model leaves out (context \
-                 switches, the scheduler, the disk)"
-                    .to_string()
-            }
-            // The CPU figure the ceiling was computed from.
-            b if reached > 1.1 && cpu_of(b, best) > 0.0 && cpu_of(b, best) < cal_cpu_of(b) => {
-                format!(
-                    "above it because a request cost less CPU at C={c} ({} µs, {}) than in the \
-                     calibration at C={} ({} µs): work batches under load",
-                    cpu_us(cpu_of(b, best) * 1e9),
-                    cpu_what(b),
-                    cal.loaded_c,
-                    cpu_us(cal_cpu_of(b) * 1e9)
-                )
-            }
-            _ if reached > 1.1 => {
-                "above it: the calibration overstated the CPU a request costs".into()
-            }
-            _ => "short of it: costs the simple model leaves out (context switches, the \
-                  scheduler, the disk)"
-                .to_string(),
-        };
+    lines.extend(limit_line(q, best));
+    lines.extend(boundaries(q));
+    lines.extend(left_out_lines(q));
+    if let Some((what, s)) = q.calibration.noisy() {
         lines.push(format!(
-            "What limits it: {} — predicted {} req/s, measured {:.0} % of that, {why}.",
-            p.limit.0.label(crate::lang::Lang::En),
-            rate(p.limit.1),
-            100.0 * reached
+            "The calibration was noisy ({what} varied {:.0} % across repetitions): read the \
+             predictions as rough, and run advise again on a quieter machine.",
+            s * 100.0
         ));
     }
-    lines.extend(boundaries(q));
+    lines
+}
+
+/// How far a comparison's repetitions back it.
+fn spread_words(paired: bool) -> &'static str {
+    if paired {
+        "in every repetition"
+    } else {
+        "one repetition only: no spread to judge by (--repeat 3)"
+    }
+}
+
+/// The lead over the next model, or why it is not one.
+fn margin_line(n: &Measured, lead: Lead, s: &Stat, paired: bool) -> String {
+    match lead {
+        Lead::A => format!(
+            "Margin over the next, {}: {:.2}x (ahead {}{}).",
+            name(n),
+            s.median,
+            spread_words(paired),
+            if paired {
+                format!(", {:.2}x to {:.2}x", s.min, s.max)
+            } else {
+                String::new()
+            }
+        ),
+        _ => format!(
+            "Over the next, {}: {:.2}x by the medians, but the repetitions disagree \
+             ({:.2}x to {:.2}x): not a clear lead on this machine.",
+            name(n),
+            s.median,
+            s.min,
+            s.max
+        ),
+    }
+}
+
+/// What limits the chosen model: the lowest predicted ceiling, and how
+/// close it came.
+fn limit_line(q: &Question<'_>, best: &Measured) -> Option<String> {
+    let c = q.concurrency;
+    let p = q.predictions.iter().find(|p| p.model == best.model)?;
+    let reached = best.throughput() / p.limit.1;
+    let cal = q.calibration;
+    let cpu_of = |b: Bound, m: &Measured| match b {
+        Bound::Cores => m.client_cpu_s,
+        Bound::Server => m.cpu_s - m.client_cpu_s,
+        _ => m.cpu_s,
+    };
+    let cal_cpu_of = |b: Bound| match b {
+        Bound::Cores => cal.client_cpu(),
+        Bound::Server => cal.server_cpu(),
+        _ => cal.client_cpu() + cal.server_cpu(),
+    };
+    let cpu_what = |b: Bound| match b {
+        Bound::Cores => "client",
+        Bound::Server => "server",
+        _ => "client + server",
+    };
+    let why = match p.limit.0 {
+        _ if (0.8..=1.1).contains(&reached) => "as the model predicts".to_string(),
+        Bound::Waiting => {
+            "short of the waits' ceiling: queueing the simple model leaves out (context \
+             switches, the scheduler, the disk)"
+                .to_string()
+        }
+        // The CPU figure the ceiling was computed from.
+        b if reached > 1.1 && cpu_of(b, best) > 0.0 && cpu_of(b, best) < cal_cpu_of(b) => {
+            format!(
+                "above it because a request cost less CPU at C={c} ({} µs, {}) than in the \
+                 calibration at C={} ({} µs): work batches under load",
+                cpu_us(cpu_of(b, best) * 1e9),
+                cpu_what(b),
+                cal.loaded_c,
+                cpu_us(cal_cpu_of(b) * 1e9)
+            )
+        }
+        _ if reached > 1.1 => "above it: the calibration overstated the CPU a request costs".into(),
+        _ => "short of it: costs the simple model leaves out (context switches, the \
+              scheduler, the disk)"
+            .to_string(),
+    };
+    Some(format!(
+        "What limits it: {} — predicted {} req/s, measured {:.0} % of that, {why}.",
+        p.limit.0.label(crate::lang::Lang::En),
+        rate(p.limit.1),
+        100.0 * reached
+    ))
+}
+
+/// The models left out of the answer, and why.
+fn left_out_lines(q: &Question<'_>) -> Vec<String> {
+    let c = q.concurrency;
+    let mut lines = Vec::new();
     for m in q.measured {
         if let (Some(why), false) = (&m.incomplete, m.reps.is_empty()) {
             lines.push(format!(
@@ -267,13 +292,6 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
         ) {
             lines.push(format!("{} at C={c}: {why}.", name(m)));
         }
-    }
-    if let Some((what, s)) = q.calibration.noisy() {
-        lines.push(format!(
-            "The calibration was noisy ({what} varied {:.0} % across repetitions): read the \
-             predictions as rough, and run advise again on a quieter machine.",
-            s * 100.0
-        ));
     }
     lines
 }

@@ -31,10 +31,7 @@ impl Engine for Hybrid {
     }
 
     fn caps(&self) -> super::Caps {
-        super::Caps {
-            needs_io_uring: true,
-            ..super::Caps::ALL
-        }
+        super::Caps::IO_URING
     }
 
     fn options(&self) -> &'static [&'static Options] {

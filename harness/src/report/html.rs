@@ -189,158 +189,187 @@ impl Render for Html {
             o.push_str(&format!("<p class=\"warn\">{}</p>\n", esc(&w)));
         }
 
-        // The answer.
         let cs = claims::all(r);
-        o.push_str(&format!(
-            "<h2 id=\"answer\">{}</h2>\n",
-            t("The answer", "La réponse")
-        ));
-        list(&mut o, "classes", &super::python::answer(r, &cs, lang));
-        o.push_str("<div class=\"answer\">");
-        if let Some(m) = map::build(r) {
-            o.push_str("<div class=\"map\">");
-            decision_map(&mut o, &m, lang);
-            o.push_str("</div>");
-        }
-        o.push_str(&format!(
-            "<div><h3>{}</h3>\n",
-            t(
-                "The lesson's claims, measured",
-                "Les affirmations de la leçon, mesurées"
-            )
-        ));
-        claims_table(&mut o, r, &cs, lang);
-        o.push_str("</div></div>\n");
-        let py = super::python::sentences(r, lang);
-        if !py.is_empty() {
-            o.push_str(&format!(
-                "<h3 id=\"python\">{}</h3>\n<p>{}</p>\n",
-                t(
-                    "The lesson in Python, measured",
-                    "La leçon en Python, mesurée"
-                ),
-                esc(super::python::intro(lang))
-            ));
-            list(&mut o, "", &py);
-        }
-
-        // How to read, then the details.
-        o.push_str(&format!(
-            "<h2>{}</h2>\n",
-            t("How to read this", "Comment lire ce rapport")
-        ));
-        list(
-            &mut o,
-            "",
-            &tables::how_to_read(r, lang)
-                .into_iter()
-                .map(String::from)
-                .chain([tables::engines_line(r, lang)])
-                .collect::<Vec<_>>(),
-        );
-        if let Some(g) = charts::sweep_group(r) {
-            o.push_str(&format!(
-                "<h2 id=\"c10k\">{}</h2>\n<p>{}</p>\n<div class=\"charts\">",
-                esc(&match lang {
-                    Lang::En => format!("The C10k curve: {}", g.label),
-                    Lang::Fr => format!("La courbe C10k : {}", g.label),
-                }),
-                esc(&tables::c10k_text(r, g, lang))
-            ));
-            for c in charts::sweep(r, g, lang) {
-                o.push_str(&c.svg);
-            }
-            o.push_str("</div>\n");
-        }
-        let bounds = tables::bounds_rows(r, lang);
-        if !bounds.is_empty() {
-            o.push_str(&format!("<h2>{}</h2>\n", t("Ceilings", "Plafonds")));
-            o.push_str(&format!(
-                "<p>{}</p>\n",
-                esc(t(
-                    "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
-                    "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
-                ))
-            ));
-            list(&mut o, "", &super::bounds::how(lang));
-            table(&mut o, "", &tables::bounds_header(lang), &bounds);
-        }
-        let details = tables::claim_detail_rows(&cs, lang);
-        if !details.is_empty() {
-            o.push_str(&format!(
-                "<h2>{}</h2>\n",
-                t("The claims in detail", "Les affirmations en détail")
-            ));
-            table(&mut o, "", &tables::claim_detail_header(lang), &details);
-        }
-        o.push_str(&format!(
-            "<h2>{}</h2>\n",
-            t("Runtimes", "Environnements d'exécution")
-        ));
-        o.push_str(&format!(
-            "<p>{}</p>\n",
-            esc(&tables::runtimes_text(r, lang))
-        ));
-        let rows = runtimes::rows(r);
-        if !rows.is_empty() {
-            table(
-                &mut o,
-                "",
-                &tables::runtimes_header(lang),
-                &tables::runtime_rows(&rows, lang),
-            );
-        }
-        let pools = runtimes::pools(r);
-        if !pools.is_empty() {
-            o.push_str(&format!(
-                "<h3>{}</h3>\n",
-                t(
-                    "Thread pool against process pool",
-                    "Pool de threads contre pool de processus"
-                )
-            ));
-            table(
-                &mut o,
-                "",
-                &tables::runtimes_header(lang),
-                &tables::runtime_rows(&pools, lang),
-            );
-        }
-        o.push_str(&format!(
-            "<h2>{}</h2>\n",
-            t("Results by workload", "Résultats par charge")
-        ));
-        for g in &r.groups {
-            o.push_str(&format!(
-                "<h3>{} ({})</h3>\n<div class=\"charts\">",
-                esc(&g.label),
-                esc(tables::class_of(g, lang))
-            ));
-            for c in charts::of_group(r, g, lang) {
-                o.push_str(&c.svg);
-            }
-            o.push_str("</div>\n");
-            table(
-                &mut o,
-                "",
-                &tables::group_header(g, lang),
-                &tables::group_rows(r, g, lang),
-            );
-            if let Some(t) = tables::sustainable_text(r, g, lang) {
-                o.push_str(&format!("<p>{}</p>\n", esc(&t)));
-            }
-        }
-        o.push_str(&format!("<h2>{}</h2>\n", t("The run", "La mesure")));
-        list(&mut o, "", &tables::run_facts(r, lang));
-        let rows = tables::not_run_rows(r, lang);
-        if !rows.is_empty() {
-            o.push_str(&format!(
-                "<h2>{}</h2>\n",
-                t("Cells without results", "Cellules sans résultat")
-            ));
-            table(&mut o, "", &tables::not_run_header(lang), &rows);
-        }
+        answer(&mut o, r, &cs, lang);
+        how_to_read(&mut o, r, lang);
+        ceilings(&mut o, r, &cs, lang);
+        runtimes_section(&mut o, r, lang);
+        results(&mut o, r, lang);
         o.push_str("</body></html>\n");
         o.into_bytes()
+    }
+}
+
+/// The answer: one sentence per class of work, the decision map beside
+/// the lesson's claims, and the Python ones.
+fn answer(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!(
+        "<h2 id=\"answer\">{}</h2>\n",
+        t("The answer", "La réponse")
+    ));
+    list(o, "classes", &super::python::answer(r, cs, lang));
+    o.push_str("<div class=\"answer\">");
+    if let Some(m) = map::build(r) {
+        o.push_str("<div class=\"map\">");
+        decision_map(o, &m, lang);
+        o.push_str("</div>");
+    }
+    o.push_str(&format!(
+        "<div><h3>{}</h3>\n",
+        t(
+            "The lesson's claims, measured",
+            "Les affirmations de la leçon, mesurées"
+        )
+    ));
+    claims_table(o, r, cs, lang);
+    o.push_str("</div></div>\n");
+    let py = super::python::sentences(r, lang);
+    if !py.is_empty() {
+        o.push_str(&format!(
+            "<h3 id=\"python\">{}</h3>\n<p>{}</p>\n",
+            t(
+                "The lesson in Python, measured",
+                "La leçon en Python, mesurée"
+            ),
+            esc(super::python::intro(lang))
+        ));
+        list(o, "", &py);
+    }
+}
+
+/// How to read this, and the C10k curve with its charts.
+fn how_to_read(o: &mut String, r: &Report, lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!(
+        "<h2>{}</h2>\n",
+        t("How to read this", "Comment lire ce rapport")
+    ));
+    list(
+        o,
+        "",
+        &tables::how_to_read(r, lang)
+            .into_iter()
+            .map(String::from)
+            .chain([tables::engines_line(r, lang)])
+            .collect::<Vec<_>>(),
+    );
+    if let Some(g) = charts::sweep_group(r) {
+        o.push_str(&format!(
+            "<h2 id=\"c10k\">{}</h2>\n<p>{}</p>\n<div class=\"charts\">",
+            esc(&match lang {
+                Lang::En => format!("The C10k curve: {}", g.label),
+                Lang::Fr => format!("La courbe C10k : {}", g.label),
+            }),
+            esc(&tables::c10k_text(r, g, lang))
+        ));
+        for c in charts::sweep(r, g, lang) {
+            o.push_str(&c.svg);
+        }
+        o.push_str("</div>\n");
+    }
+}
+
+/// The ceilings, and the claims in detail.
+fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    let bounds = tables::bounds_rows(r, lang);
+    if !bounds.is_empty() {
+        o.push_str(&format!("<h2>{}</h2>\n", t("Ceilings", "Plafonds")));
+        o.push_str(&format!(
+            "<p>{}</p>\n",
+            esc(t(
+                "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
+                "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
+            ))
+        ));
+        list(o, "", &super::bounds::how(lang));
+        table(o, "", &tables::bounds_header(lang), &bounds);
+    }
+    let details = tables::claim_detail_rows(cs, lang);
+    if !details.is_empty() {
+        o.push_str(&format!(
+            "<h2>{}</h2>\n",
+            t("The claims in detail", "Les affirmations en détail")
+        ));
+        table(o, "", &tables::claim_detail_header(lang), &details);
+    }
+}
+
+/// The runtimes compared, and the thread pool against the process pool.
+fn runtimes_section(o: &mut String, r: &Report, lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!(
+        "<h2>{}</h2>\n",
+        t("Runtimes", "Environnements d'exécution")
+    ));
+    o.push_str(&format!(
+        "<p>{}</p>\n",
+        esc(&tables::runtimes_text(r, lang))
+    ));
+    let rows = runtimes::rows(r);
+    if !rows.is_empty() {
+        table(
+            o,
+            "",
+            &tables::runtimes_header(lang),
+            &tables::runtime_rows(&rows, lang),
+        );
+    }
+    let pools = runtimes::pools(r);
+    if !pools.is_empty() {
+        o.push_str(&format!(
+            "<h3>{}</h3>\n",
+            t(
+                "Thread pool against process pool",
+                "Pool de threads contre pool de processus"
+            )
+        ));
+        table(
+            o,
+            "",
+            &tables::runtimes_header(lang),
+            &tables::runtime_rows(&pools, lang),
+        );
+    }
+}
+
+/// Each workload's charts and table, the run's facts and the cells
+/// without results.
+fn results(o: &mut String, r: &Report, lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!(
+        "<h2>{}</h2>\n",
+        t("Results by workload", "Résultats par charge")
+    ));
+    for g in &r.groups {
+        o.push_str(&format!(
+            "<h3>{} ({})</h3>\n<div class=\"charts\">",
+            esc(&g.label),
+            esc(tables::class_of(g, lang))
+        ));
+        for c in charts::of_group(r, g, lang) {
+            o.push_str(&c.svg);
+        }
+        o.push_str("</div>\n");
+        table(
+            o,
+            "",
+            &tables::group_header(g, lang),
+            &tables::group_rows(r, g, lang),
+        );
+        if let Some(t) = tables::sustainable_text(r, g, lang) {
+            o.push_str(&format!("<p>{}</p>\n", esc(&t)));
+        }
+    }
+    o.push_str(&format!("<h2>{}</h2>\n", t("The run", "La mesure")));
+    list(o, "", &tables::run_facts(r, lang));
+    let rows = tables::not_run_rows(r, lang);
+    if !rows.is_empty() {
+        o.push_str(&format!(
+            "<h2>{}</h2>\n",
+            t("Cells without results", "Cellules sans résultat")
+        ));
+        table(o, "", &tables::not_run_header(lang), &rows);
     }
 }

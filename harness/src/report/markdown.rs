@@ -58,148 +58,178 @@ impl Render for Markdown {
         ));
 
         let cs = claims::all(r);
-        o.push_str(&format!("## {}\n\n", t("The answer", "La réponse")));
-        bullets(&mut o, &super::python::answer(r, &cs, lang));
-        if let Some(m) = map::build(r) {
-            o.push_str(&format!("### {}\n\n", tables::map_title(&m, lang)));
-            table(
-                &mut o,
-                &tables::map_header(&m, lang),
-                &tables::map_rows(&m, lang),
-            );
-            o.push_str(&format!("{}\n\n", tables::map_note(lang)));
-        }
+        answer(&mut o, r, &cs, lang);
+        how_to_read(&mut o, r, lang);
+        ceilings(&mut o, r, &cs, lang);
+        runtimes_section(&mut o, r, lang);
+        results(&mut o, r, lang);
+        o.into_bytes()
+    }
+}
+
+/// The answer: one sentence per class of work, the decision map, the
+/// lesson's claims (and the Python ones).
+fn answer(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!("## {}\n\n", t("The answer", "La réponse")));
+    bullets(o, &super::python::answer(r, cs, lang));
+    if let Some(m) = map::build(r) {
+        o.push_str(&format!("### {}\n\n", tables::map_title(&m, lang)));
+        table(
+            o,
+            &tables::map_header(&m, lang),
+            &tables::map_rows(&m, lang),
+        );
+        o.push_str(&format!("{}\n\n", tables::map_note(lang)));
+    }
+    o.push_str(&format!(
+        "### {}\n\n",
+        t(
+            "The lesson's claims, measured",
+            "Les affirmations de la leçon, mesurées"
+        )
+    ));
+    let py_claims = super::python::claims(r);
+    table(
+        o,
+        &tables::claims_header(py_claims.is_some(), lang),
+        &tables::claims_rows(cs, py_claims.as_deref(), lang),
+    );
+    let py = super::python::sentences(r, lang);
+    if !py.is_empty() {
+        o.push_str(&format!(
+            "### {}\n\n{}\n\n",
+            t(
+                "The lesson in Python, measured",
+                "La leçon en Python, mesurée"
+            ),
+            super::python::intro(lang)
+        ));
+        bullets(o, &py);
+    }
+}
+
+/// How to read this, and the C10k curve.
+fn how_to_read(o: &mut String, r: &Report, lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!(
+        "## {}\n\n",
+        t("How to read this", "Comment lire ce rapport")
+    ));
+    let mut how: Vec<String> = tables::how_to_read(r, lang)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    how.push(tables::engines_line(r, lang));
+    bullets(o, &how);
+    if let Some(g) = charts::sweep_group(r) {
+        o.push_str(&format!(
+            "## {}\n\n{}\n\n",
+            match lang {
+                Lang::En => format!("The C10k curve: {}", g.label),
+                Lang::Fr => format!("La courbe C10k : {}", g.label),
+            },
+            tables::c10k_text(r, g, lang)
+        ));
+        o.push_str(&format!(
+            "{}\n\n",
+            t(
+                "Its figures are in the table of its workload below.",
+                "Ses chiffres sont dans la table de sa charge, plus bas."
+            )
+        ));
+    }
+}
+
+/// The ceilings, and the claims in detail.
+fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    let bounds = tables::bounds_rows(r, lang);
+    if !bounds.is_empty() {
+        o.push_str(&format!("## {}\n\n", t("Ceilings", "Plafonds")));
+        o.push_str(&format!(
+            "{}\n\n",
+            t(
+                "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
+                "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
+            )
+        ));
+        bullets(o, &super::bounds::how(lang));
+        table(o, &tables::bounds_header(lang), &bounds);
+    }
+    let details = tables::claim_detail_rows(cs, lang);
+    if !details.is_empty() {
+        o.push_str(&format!(
+            "## {}\n\n",
+            t("The claims in detail", "Les affirmations en détail")
+        ));
+        table(o, &tables::claim_detail_header(lang), &details);
+    }
+}
+
+/// The runtimes compared, and the thread pool against the process pool.
+fn runtimes_section(o: &mut String, r: &Report, lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!(
+        "## {}\n\n{}\n\n",
+        t("Runtimes", "Environnements d'exécution"),
+        tables::runtimes_text(r, lang)
+    ));
+    let rows = runtimes::rows(r);
+    if !rows.is_empty() {
+        table(
+            o,
+            &tables::runtimes_header(lang),
+            &tables::runtime_rows(&rows, lang),
+        );
+    }
+    let pools = runtimes::pools(r);
+    if !pools.is_empty() {
         o.push_str(&format!(
             "### {}\n\n",
             t(
-                "The lesson's claims, measured",
-                "Les affirmations de la leçon, mesurées"
+                "Thread pool against process pool",
+                "Pool de threads contre pool de processus"
             )
         ));
-        let py_claims = super::python::claims(r);
         table(
-            &mut o,
-            &tables::claims_header(py_claims.is_some(), lang),
-            &tables::claims_rows(&cs, py_claims.as_deref(), lang),
+            o,
+            &tables::runtimes_header(lang),
+            &tables::runtime_rows(&pools, lang),
         );
-        let py = super::python::sentences(r, lang);
-        if !py.is_empty() {
-            o.push_str(&format!(
-                "### {}\n\n{}\n\n",
-                t(
-                    "The lesson in Python, measured",
-                    "La leçon en Python, mesurée"
-                ),
-                super::python::intro(lang)
-            ));
-            bullets(&mut o, &py);
-        }
+    }
+}
 
+/// Each workload's table, the run's facts and the cells without results.
+fn results(o: &mut String, r: &Report, lang: Lang) {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    o.push_str(&format!(
+        "## {}\n\n",
+        t("Results by workload", "Résultats par charge")
+    ));
+    for g in &r.groups {
+        o.push_str(&format!(
+            "### {} ({})\n\n",
+            g.label,
+            tables::class_of(g, lang)
+        ));
+        table(
+            o,
+            &tables::group_header(g, lang),
+            &tables::group_rows(r, g, lang),
+        );
+        if let Some(t) = tables::sustainable_text(r, g, lang) {
+            o.push_str(&format!("{t}\n\n"));
+        }
+    }
+    o.push_str(&format!("## {}\n\n", t("The run", "La mesure")));
+    bullets(o, &tables::run_facts(r, lang));
+    let rows = tables::not_run_rows(r, lang);
+    if !rows.is_empty() {
         o.push_str(&format!(
             "## {}\n\n",
-            t("How to read this", "Comment lire ce rapport")
+            t("Cells without results", "Cellules sans résultat")
         ));
-        let mut how: Vec<String> = tables::how_to_read(r, lang)
-            .into_iter()
-            .map(String::from)
-            .collect();
-        how.push(tables::engines_line(r, lang));
-        bullets(&mut o, &how);
-        if let Some(g) = charts::sweep_group(r) {
-            o.push_str(&format!(
-                "## {}\n\n{}\n\n",
-                match lang {
-                    Lang::En => format!("The C10k curve: {}", g.label),
-                    Lang::Fr => format!("La courbe C10k : {}", g.label),
-                },
-                tables::c10k_text(r, g, lang)
-            ));
-            o.push_str(&format!(
-                "{}\n\n",
-                t(
-                    "Its figures are in the table of its workload below.",
-                    "Ses chiffres sont dans la table de sa charge, plus bas."
-                )
-            ));
-        }
-        let bounds = tables::bounds_rows(r, lang);
-        if !bounds.is_empty() {
-            o.push_str(&format!("## {}\n\n", t("Ceilings", "Plafonds")));
-            o.push_str(&format!(
-                "{}\n\n",
-                t(
-                    "Each engine at the highest concurrency every engine of its workload ran, against the lowest of its ceilings computed from this run's own measurements:",
-                    "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
-                )
-            ));
-            bullets(&mut o, &super::bounds::how(lang));
-            table(&mut o, &tables::bounds_header(lang), &bounds);
-        }
-        let details = tables::claim_detail_rows(&cs, lang);
-        if !details.is_empty() {
-            o.push_str(&format!(
-                "## {}\n\n",
-                t("The claims in detail", "Les affirmations en détail")
-            ));
-            table(&mut o, &tables::claim_detail_header(lang), &details);
-        }
-        o.push_str(&format!(
-            "## {}\n\n{}\n\n",
-            t("Runtimes", "Environnements d'exécution"),
-            tables::runtimes_text(r, lang)
-        ));
-        let rows = runtimes::rows(r);
-        if !rows.is_empty() {
-            table(
-                &mut o,
-                &tables::runtimes_header(lang),
-                &tables::runtime_rows(&rows, lang),
-            );
-        }
-        let pools = runtimes::pools(r);
-        if !pools.is_empty() {
-            o.push_str(&format!(
-                "### {}\n\n",
-                t(
-                    "Thread pool against process pool",
-                    "Pool de threads contre pool de processus"
-                )
-            ));
-            table(
-                &mut o,
-                &tables::runtimes_header(lang),
-                &tables::runtime_rows(&pools, lang),
-            );
-        }
-        o.push_str(&format!(
-            "## {}\n\n",
-            t("Results by workload", "Résultats par charge")
-        ));
-        for g in &r.groups {
-            o.push_str(&format!(
-                "### {} ({})\n\n",
-                g.label,
-                tables::class_of(g, lang)
-            ));
-            table(
-                &mut o,
-                &tables::group_header(g, lang),
-                &tables::group_rows(r, g, lang),
-            );
-            if let Some(t) = tables::sustainable_text(r, g, lang) {
-                o.push_str(&format!("{t}\n\n"));
-            }
-        }
-        o.push_str(&format!("## {}\n\n", t("The run", "La mesure")));
-        bullets(&mut o, &tables::run_facts(r, lang));
-        let rows = tables::not_run_rows(r, lang);
-        if !rows.is_empty() {
-            o.push_str(&format!(
-                "## {}\n\n",
-                t("Cells without results", "Cellules sans résultat")
-            ));
-            table(&mut o, &tables::not_run_header(lang), &rows);
-        }
-        o.into_bytes()
+        table(o, &tables::not_run_header(lang), &rows);
     }
 }

@@ -50,22 +50,26 @@
 //! thousands of tasks a histogram each would cost megabytes. A thread claims
 //! its recorder, allocated before the clock, at its first completed request,
 //! and keeps it in a thread-local, so recording takes no lock.
+//!
+//! This module holds the two engines, their runtime and the recorders;
+//! `task` one slot's task: its requests, each step performed the tokio way.
+
+mod task;
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ::tokio::net::TcpStream;
 use ::tokio::runtime::{Builder, Runtime};
 use ::tokio::task::JoinHandle;
 
-use iobound_workloads::{Model, Request};
+use iobound_workloads::Model;
 
+use self::task::slot_loop;
 use super::{CellCtx, Engine, EngineError, OptionSet, Options, Settings};
-use crate::exec::{Done, IoBufs, Op, Steps, Todo};
+use crate::exec::{Done, IoBufs};
 use crate::load::{Clock, Plan, Slot};
 use crate::record::Recorder;
 
@@ -395,130 +399,14 @@ async fn join(
     first_error.map_or(Ok(()), Err)
 }
 
-/// One slot's requests, one after another, as one task. Mirrors
-/// [`super::blocking_request`]: a closed-loop request starts when the
-/// previous one ends; an open-loop one waits for its intended start, from
-/// which its latency counts.
-async fn slot_loop(
-    ctx: Ctx,
-    shared: Arc<Shared>,
-    clock: Clock,
-    mut slot: Slot,
-    mut bufs: IoBufs,
-    mut conn: Option<TcpStream>,
-) -> Result<(), EngineError> {
-    let mut start = Instant::now();
-    while let Some(ticket) = slot.next(&clock, start, &ctx.abort) {
-        let mut sent = start;
-        if ctx.plan.rate.is_some() {
-            if ticket.intended > Instant::now() {
-                ::tokio::time::sleep_until(ticket.intended.into()).await;
-            }
-            sent = Instant::now();
-        }
-        let req = ctx.workload.request(ticket.index);
-        let mut run = std::pin::pin!(request(ctx, &req, bufs, &mut conn));
-        let mut suspended = false;
-        let outcome = std::future::poll_fn(|cx| {
-            let p = run.as_mut().poll(cx);
-            suspended |= p.is_pending();
-            p
-        })
-        .await;
-        let done;
-        (bufs, done) = match outcome {
-            Ok(x) => x,
-            Err(e) => return ctx.failed(e).map_or(Ok(()), Err),
-        };
-        let end = Instant::now();
-        shared.record(ctx, &ticket, sent, end, done)?;
-        start = end;
-        if !suspended {
-            // The request never gave the thread back (compute steps only,
-            // say): without a yield this task would run its next one at
-            // once, and the other slots' requests would never start, so the
-            // cell would not have `concurrency` requests outstanding. A
-            // server's next request arrives through the runtime; here it
-            // waits its turn behind the ready tasks, as on `uring`'s FIFO
-            // ready queue, and that wait counts in its latency.
-            ::tokio::task::yield_now().await;
-        }
-    }
-    Ok(())
-}
-
-/// Runs every step of `req` in order ([`Steps`]). The buffers travel by
-/// value, since a file operation lends them to a blocking-pool thread.
-async fn request(
-    ctx: Ctx,
-    req: &Request,
-    mut bufs: IoBufs,
-    conn: &mut Option<TcpStream>,
-) -> Result<(IoBufs, Done), EngineError> {
-    let mut steps = Steps::new(*req);
-    loop {
-        match steps.next(ctx.files, &mut bufs) {
-            // Inline, on the thread polling this task: its other tasks wait.
-            Todo::Compute(kernel, input) => {
-                steps.computed(ctx.files.compute(kernel, input, bufs.read.as_slice()));
-            }
-            Todo::Io(op) => {
-                let moved;
-                (bufs, moved) = perform(ctx, op, bufs, conn).await?;
-                steps.completed(ctx.files, moved, &mut bufs, ctx.verify)?;
-            }
-            Todo::Done(done) => return Ok((bufs, done)),
-        }
-    }
-}
-
-/// One operation: a send or receive on the task's tokio socket, or a file
-/// syscall on tokio's blocking pool. Returns the buffers and what the
-/// operation returned.
-async fn perform(
-    ctx: Ctx,
-    op: Op,
-    mut bufs: IoBufs,
-    conn: &mut Option<TcpStream>,
-) -> Result<(IoBufs, std::io::Result<usize>), EngineError> {
-    let moved = match op {
-        Op::Send { off, len } => match conn {
-            Some(c) => {
-                let data = &bufs.write.as_slice()[off as usize..(off + len) as usize];
-                c.write(data).await
-            }
-            None => Err(not_connected()),
-        },
-        Op::Recv { off } => match conn {
-            Some(c) => {
-                let space = &mut bufs.read.as_mut_slice()[off as usize..];
-                c.read(space).await
-            }
-            None => Err(not_connected()),
-        },
-        Op::Read { .. } | Op::Write { .. } | Op::Fdatasync { .. } => {
-            return ::tokio::task::spawn_blocking(move || {
-                let moved = ctx.files.run_blocking(&op, &mut bufs);
-                (bufs, moved)
-            })
-            .await
-            .map_err(|e| EngineError::Other(format!("a blocking-pool {} failed: {e}", op.name())));
-        }
-    };
-    Ok((bufs, moved))
-}
-
-fn not_connected() -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::NotConnected, "no connection")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exec::FileSet;
     use crate::load::{Bound, Rate};
     use crate::record::{merge, Progress};
-    use iobound_workloads::{dataset, FileSpec, Input, Kernel, Step, Workload};
+    use iobound_workloads::Request;
+    use iobound_workloads::{FileSpec, Input, Kernel, Step, Workload};
 
     /// One small hash per request; notes the moment each request's steps
     /// were asked for, which the engines do once its wait is over.
@@ -633,21 +521,8 @@ mod tests {
     /// how many blocking-pool threads its file steps used.
     #[test]
     fn one_recorder_per_runtime_thread_and_file_cells_note_the_blocking_pool() {
-        use iobound_workloads::{build, WorkloadParams};
         const N: u64 = 400;
-        let dir = std::env::temp_dir().join(format!("iobound-tokio-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let params = WorkloadParams {
-            file_size: 4 << 20,
-            ..Default::default()
-        };
-        let w = build("file-randread", &params).unwrap();
-        let ready: Vec<_> = w
-            .files()
-            .iter()
-            .map(|spec| (dataset::prepare(&dir, spec).unwrap().0, spec.clone()))
-            .collect();
-        let files = FileSet::open(&ready, false).unwrap();
+        let (dir, w, files) = crate::engine::testing::randread_cell("tokio", 4 << 20);
         for (engine, settings) in engines() {
             let plan = Plan {
                 concurrency: 64,

@@ -1,215 +1,16 @@
-//! The claims in words: each claim's statement, its one number, and one
-//! line on why it came out as it did. Every sentence is built from the
-//! numbers it states and changes its wording with them (held or not, a tie,
-//! disagreeing repetitions, one repetition, a remote server, a capped
-//! side), so no sentence can say more than its numbers; the tests below
-//! check the wording where it must change.
+//! Why each claim came out as it did, one function per claim: the numbers
+//! behind the verdict (latencies, threads, CPU, memory, the mixed points
+//! where the pool trailed), in the report's language.
 
-use super::{Claim, ClaimId, Counts, MixedPoint, Side, Verdict};
+use super::{capital, capped_by_server, dur, fold, limit_text, ranges, x};
 use crate::lang::Lang;
 use crate::output::human;
-use crate::report::bounds::{Bound, Ceiling};
-use crate::report::verdict::{model_label, Compared, Lead};
-
-/// The claim as the lesson states it.
-pub fn statement(id: ClaimId, lang: Lang) -> &'static str {
-    match id {
-        ClaimId::WaitingOverlaps => lang.pick(
-            "Waiting overlaps: C requests that wait together take about as long as one",
-            "Les attentes se recouvrent : C requêtes qui attendent ensemble prennent à peu près le temps d'une seule",
-        ),
-        ClaimId::OneThreadManyWaits => lang.pick(
-            "One thread holds many waits: an event loop against blocking threads at the same load",
-            "Un seul thread porte de nombreuses attentes : boucle d'événements contre threads bloquants à charge égale",
-        ),
-        ClaimId::PoolWrongForWaiting => lang.pick(
-            "A pool is the wrong tool for waiting (I/O-bound, many more requests than cores)",
-            "Un pool n'est pas l'outil pour attendre (I/O, bien plus de requêtes que de cœurs)",
-        ),
-        ClaimId::ComputingNeedsCores => lang.pick(
-            "Computing needs cores: a pool against the event loop on CPU-bound work",
-            "Le calcul a besoin de cœurs : un pool contre la boucle d'événements sur du calcul pur",
-        ),
-        ClaimId::MixedWork => lang.pick(
-            "Mixed work: event loop + pool against the best single model",
-            "Travail mixte : boucle + pool contre le meilleur modèle simple",
-        ),
-        ClaimId::PageCache => lang.pick(
-            "Counter-example: reads from the page cache never wait, so the event loop gains nothing",
-            "Contre-exemple : les lectures servies par le cache de pages n'attendent jamais, la boucle n'y gagne rien",
-        ),
-    }
-}
-
-/// A ratio: "1.49x", "33x", "∞x" when the other side completed nothing.
-pub(super) fn x(v: f64) -> String {
-    if v.is_infinite() {
-        "∞x".into()
-    } else if v >= 10.0 {
-        format!("{v:.0}x")
-    } else {
-        format!("{v:.2}x")
-    }
-}
-
-/// "189-fold", "7.5-fold".
-fn fold(v: f64, lang: Lang) -> String {
-    let n = if v >= 10.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    };
-    match lang {
-        Lang::En => format!("{n}-fold"),
-        Lang::Fr => format!("par {n}"),
-    }
-}
-
-pub(super) fn dur(ns: f64) -> String {
-    human::duration_ns(ns)
-}
-
-pub(super) fn counts_text(c: &Counts, lang: Lang) -> String {
-    let unclear = match (c.unclear, lang) {
-        (0, _) => String::new(),
-        (n, Lang::En) => format!(", unclear {n}"),
-        (n, Lang::Fr) => format!(", incertain {n}"),
-    };
-    match lang {
-        Lang::En => format!(
-            "ahead {}, tie {}, behind {}{unclear} of {}",
-            c.ahead,
-            c.tie,
-            c.behind,
-            c.total()
-        ),
-        Lang::Fr => format!(
-            "devant {}, égalité {}, derrière {}{unclear} sur {}",
-            c.ahead,
-            c.tie,
-            c.behind,
-            c.total()
-        ),
-    }
-}
-
-/// "1 OS thread", "4096 OS threads".
-pub(super) fn threads_text(n: f64, lang: Lang) -> String {
-    let plural = n.round() != 1.0;
-    match lang {
-        Lang::En => format!("{n:.0} OS thread{}", if plural { "s" } else { "" }),
-        Lang::Fr => format!("{n:.0} thread{}", if plural { "s" } else { "" }),
-    }
-}
-
-/// The claim's one number, in words.
-pub fn number(c: &Claim, lang: Lang) -> String {
-    let (Some(a), Some(b)) = (&c.a, &c.b) else {
-        return "–".into();
-    };
-    let ratio = c.ratio.unwrap_or(f64::NAN);
-    let ml = |s: &Side| model_label(s.model, lang);
-    match c.id {
-        ClaimId::WaitingOverlaps => {
-            let ideal = c.ideal.unwrap_or(f64::NAN);
-            match lang {
-                Lang::En => format!(
-                    "{} at C={} against C=1 (ideal {}: {:.0}%)",
-                    x(ratio),
-                    a.concurrency,
-                    x(ideal),
-                    100.0 * ratio / ideal
-                ),
-                Lang::Fr => format!(
-                    "{} à C={} contre C=1 (idéal {} : {:.0} %)",
-                    x(ratio),
-                    a.concurrency,
-                    x(ideal),
-                    100.0 * ratio / ideal
-                ),
-            }
-        }
-        ClaimId::OneThreadManyWaits => {
-            let star = match (c.c_star, lang) {
-                (Some(s), _) => format!("C* = {s}"),
-                (None, Lang::En) => format!("C*: none up to {}", c.c_upto.unwrap_or(0)),
-                (None, Lang::Fr) => format!("C* : aucun jusqu'à {}", c.c_upto.unwrap_or(0)),
-            };
-            match lang {
-                Lang::En => format!("{} req/s at C={}; {star}", x(ratio), a.concurrency),
-                Lang::Fr => format!("{} requêtes/s à C={} ; {star}", x(ratio), a.concurrency),
-            }
-        }
-        ClaimId::ComputingNeedsCores => {
-            let threads = c.extra.as_ref().map_or(String::new(), |t| {
-                format!(
-                    ", {} {}",
-                    ml(t),
-                    x(t.throughput.median / b.throughput.median)
-                )
-            });
-            match lang {
-                Lang::En => format!(
-                    "{} {} the event loop at C={}{threads}, on {} cores",
-                    ml(a),
-                    x(ratio),
-                    a.concurrency,
-                    c.cores
-                ),
-                Lang::Fr => format!(
-                    "{} {} la boucle à C={}{threads}, sur {} cœurs",
-                    ml(a),
-                    x(ratio),
-                    a.concurrency,
-                    c.cores
-                ),
-            }
-        }
-        ClaimId::MixedWork => {
-            let (t, p) = (
-                c.throughput_counts.unwrap_or_default(),
-                c.p99_counts.unwrap_or_default(),
-            );
-            match lang {
-                Lang::En => format!(
-                    "req/s: {}; p99: {}",
-                    counts_text(&t, lang),
-                    counts_text(&p, lang)
-                ),
-                Lang::Fr => format!(
-                    "requêtes/s : {} ; p99 : {}",
-                    counts_text(&t, lang),
-                    counts_text(&p, lang)
-                ),
-            }
-        }
-        ClaimId::PoolWrongForWaiting | ClaimId::PageCache => match lang {
-            Lang::En => format!("{} {} {} at C={}", ml(a), x(ratio), ml(b), a.concurrency),
-            Lang::Fr => format!("{} {} {} à C={}", ml(a), x(ratio), ml(b), a.concurrency),
-        },
-    }
-}
-
-/// One line on why the claim came out as it did.
-pub fn why(c: &Claim, lang: Lang) -> String {
-    let (Some(a), Some(b)) = (&c.a, &c.b) else {
-        return not_measured_why(c.id, lang).into();
-    };
-    if c.verdict == Verdict::Unclear {
-        return unclear_why(c, a, b, lang);
-    }
-    match c.id {
-        ClaimId::WaitingOverlaps => waiting_why(c, a, b, lang),
-        ClaimId::OneThreadManyWaits => one_thread_why(c, a, b, lang),
-        ClaimId::PoolWrongForWaiting => pool_why(c, a, b, lang),
-        ClaimId::ComputingNeedsCores => computing_why(c, a, b, lang),
-        ClaimId::MixedWork => mixed_why(c, lang),
-        ClaimId::PageCache => page_cache_why(c, a, b, lang),
-    }
-}
+use crate::report::bounds::Bound;
+use crate::report::claims::{Claim, MixedPoint, Side, Verdict};
+use crate::report::verdict::{model_label, Lead};
 
 /// Waiting overlaps: the latencies and the growth, against the ideal.
-fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
+pub(super) fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     // Little's law: latency = in flight / throughput.
     let l1 = 1e9 / b.throughput.median;
     let lc = 1e9 * a.concurrency as f64 / a.throughput.median;
@@ -268,15 +69,7 @@ fn costs(a: &Side, b: &Side, lang: Lang) -> String {
     }
 }
 
-/// Whether a side reached a server or machine ceiling (at 80 % or more):
-/// then what was compared is the server's limit as much as the side.
-pub(super) fn capped_by_server(ceiling: Option<&Ceiling>, s: &Side) -> Option<f64> {
-    let c = ceiling?;
-    let reached = s.throughput.median / c.limit.1;
-    (matches!(c.limit.0, Bound::Server | Bound::Machine) && reached >= 0.8).then_some(reached)
-}
-
-fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
+pub(super) fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     let costs = costs(a, b, lang);
     let reached = c
         .a_ceiling
@@ -337,7 +130,7 @@ fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     }
 }
 
-fn pool_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
+pub(super) fn pool_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     let n = b.threads.round();
     match (c.verdict, lang) {
         (Verdict::Tie, Lang::En) => format!("{}: no lead.", capital(&ranges(a, b, c.compared.as_ref(), lang))),
@@ -354,7 +147,7 @@ fn pool_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     }
 }
 
-fn computing_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
+pub(super) fn computing_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     let cores = a.threads.min(c.cores as f64).max(1.0);
     match (c.verdict, lang) {
         (Verdict::Held, Lang::En) => format!("Nothing waits, so there is nothing to overlap: the pool computed on {cores:.0} cores ({:.0} threads), the loop on one.", a.threads),
@@ -423,7 +216,7 @@ fn trailing_text(m: &MixedPoint, lang: Lang) -> String {
     }
 }
 
-fn mixed_why(c: &Claim, lang: Lang) -> String {
+pub(super) fn mixed_why(c: &Claim, lang: Lang) -> String {
     let t = c.throughput_counts.unwrap_or_default();
     match c.verdict {
         Verdict::Held => {
@@ -495,7 +288,7 @@ fn mixed_why(c: &Claim, lang: Lang) -> String {
     }
 }
 
-fn page_cache_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
+pub(super) fn page_cache_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     let ratio = c.ratio.unwrap_or(f64::NAN);
     let cores = a.threads.min(c.cores as f64).max(1.0);
     match (c.verdict, lang) {
@@ -516,156 +309,6 @@ fn page_cache_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
         (_, Lang::Fr) => format!(
             "La boucle a tout de même fait {} les requêtes par seconde de {} : chaque lecture lui a coûté {} de CPU contre {}.",
             x(1.0 / ratio), model_label(a.model, lang), dur(b.cpu_per_request_ns), dur(a.cpu_per_request_ns)
-        ),
-    }
-}
-
-pub(super) fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
-}
-
-/// Both sides' figures and their per-repetition ratios, for a tie.
-fn ranges(a: &Side, b: &Side, c: Option<&Compared>, lang: Lang) -> String {
-    let r = |s: &Side| {
-        if s.reps > 1 {
-            format!(
-                "{} {}–{}",
-                s.engine,
-                human::rate(s.throughput.min),
-                human::rate(s.throughput.max)
-            )
-        } else {
-            format!("{} {}", s.engine, human::rate(s.throughput.median))
-        }
-    };
-    let paired = c.is_some_and(|c| c.paired);
-    let ratios = c.map_or(String::new(), |c| per_rep(c, lang));
-    match (paired, lang) {
-        (true, Lang::En) => format!(
-            "within 10 % of each other in every repetition{ratios}: {}, {} req/s",
-            r(a),
-            r(b)
-        ),
-        (true, Lang::Fr) => format!(
-            "à moins de 10 % l'un de l'autre à chaque répétition{ratios} : {}, {} requêtes/s",
-            r(a),
-            r(b)
-        ),
-        (false, Lang::En) => format!(
-            "within 10 % of each other in the one repetition measured (a lead needs 10 % then): {}, {} req/s",
-            r(a),
-            r(b)
-        ),
-        (false, Lang::Fr) => format!(
-            "à moins de 10 % l'un de l'autre dans la seule répétition mesurée (une avance exige alors 10 %) : {}, {} requêtes/s",
-            r(a),
-            r(b)
-        ),
-    }
-}
-
-/// " (1.78x, 1.28x, 1.54x by repetition)": A over B in each repetition.
-pub(super) fn per_rep(c: &Compared, lang: Lang) -> String {
-    per_rep_as(c, false, lang)
-}
-
-/// [`per_rep`], for the other report sections.
-pub fn per_rep_text(c: &Compared, lang: Lang) -> String {
-    per_rep(c, lang)
-}
-
-/// [`per_rep`], B over A when `inverted` (for sentences that state B's lead).
-pub(super) fn per_rep_as(c: &Compared, inverted: bool, lang: Lang) -> String {
-    if !c.paired {
-        return String::new();
-    }
-    let list = c
-        .ratios
-        .iter()
-        .map(|&r| x(if inverted { 1.0 / r } else { r }))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match lang {
-        Lang::En => format!(" ({list} by repetition)"),
-        Lang::Fr => format!(" ({list} selon la répétition)"),
-    }
-}
-
-/// Why a claim is unclear: the repetitions' ratios, on both sides of the
-/// lead margin.
-fn unclear_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
-    let ratios = c
-        .compared
-        .as_ref()
-        .map_or(String::new(), |c| per_rep(c, lang));
-    match (c.id, lang) {
-        (ClaimId::MixedWork, _) => {
-            let t = c.throughput_counts.unwrap_or_default();
-            match lang {
-                Lang::En => format!("The repetitions disagree at {} of {} mixed points, and event loop + pool led at none: no verdict.", t.unclear, t.total()),
-                Lang::Fr => format!("Les répétitions divergent sur {} des {} points mixtes, et boucle + pool n'a mené sur aucun : pas de verdict.", t.unclear, t.total()),
-            }
-        }
-        (_, Lang::En) => format!(
-            "The repetitions disagree: {} against {}{ratios}, ahead in some and behind or far apart in others, so no verdict.",
-            a.engine, b.engine
-        ),
-        (_, Lang::Fr) => format!(
-            "Les répétitions divergent : {} contre {}{ratios}, devant dans certaines, derrière ou loin dans d'autres, donc pas de verdict.",
-            a.engine, b.engine
-        ),
-    }
-}
-
-/// " — the limit there was the server (93 %)": a side's lowest ceiling
-/// when it is not waiting itself, with how close the side came to it.
-fn limit_text(ceiling: Option<&Ceiling>, s: &Side, lang: Lang) -> String {
-    let Some(c) = ceiling else {
-        return String::new();
-    };
-    if c.limit.0 == Bound::Waiting {
-        return String::new();
-    }
-    let p = 100.0 * s.throughput.median / c.limit.1;
-    match lang {
-        Lang::En => format!(
-            " (its lowest ceiling there: {}, reached at {p:.0} %)",
-            c.limit.0.label(lang)
-        ),
-        Lang::Fr => format!(
-            " (son plus bas plafond là : {}, atteint à {p:.0} %)",
-            c.limit.0.label(lang)
-        ),
-    }
-}
-
-fn not_measured_why(id: ClaimId, lang: Lang) -> &'static str {
-    match id {
-        ClaimId::WaitingOverlaps => lang.pick(
-            "Not measured: no I/O-bound workload that waits ran on an event loop at C = 1 and above.",
-            "Non mesurée : aucune charge I/O qui attend n'a tourné sur une boucle d'événements à C = 1 et au-delà.",
-        ),
-        ClaimId::OneThreadManyWaits => lang.pick(
-            "Not measured: no I/O-bound workload that waits ran on both an event loop and blocking threads.",
-            "Non mesurée : aucune charge I/O qui attend n'a tourné à la fois sur une boucle et sur des threads bloquants.",
-        ),
-        ClaimId::PoolWrongForWaiting => lang.pick(
-            "Not measured: no I/O-bound workload that waits ran on both an event loop and a pool with at least 8 requests in flight per core.",
-            "Non mesurée : aucune charge I/O qui attend n'a tourné à la fois sur une boucle et sur un pool avec au moins 8 requêtes en cours par cœur.",
-        ),
-        ClaimId::ComputingNeedsCores => lang.pick(
-            "Not measured: no CPU-bound workload ran on both a pool and an event loop.",
-            "Non mesurée : aucune charge de calcul n'a tourné à la fois sur un pool et sur une boucle.",
-        ),
-        ClaimId::MixedWork => lang.pick(
-            "Not measured: no mixed workload ran on both event loop + pool and another model.",
-            "Non mesurée : aucune charge mixte n'a tourné à la fois sur boucle + pool et sur un autre modèle.",
-        ),
-        ClaimId::PageCache => lang.pick(
-            "Not measured: no I/O-bound workload read from a warm page cache on an event loop and another model.",
-            "Non mesurée : aucune charge I/O n'a lu depuis un cache de pages chaud sur une boucle et un autre modèle.",
         ),
     }
 }

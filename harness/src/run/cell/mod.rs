@@ -1,14 +1,19 @@
 //! One cell: its files opened and warmed, its engine run on its own thread
 //! while this one watches (progress, Ctrl-C, thread counts, the measured
 //! window's edges), and the readings turned into a [`CellResult`].
+//!
+//! `watch` runs the engine and watches it; this module prepares the cell,
+//! checks what can run, and turns the readings into the result.
+
+mod watch;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use iobound_workloads::FileRole;
 
+use self::watch::{run_watched, settled_thread_count, Ended};
 use super::summary::{summarize, Readings};
 use super::{Observer, Ready};
 use crate::engine::{CellCtx, Engine, Settings};
@@ -17,7 +22,7 @@ use crate::load::{Bound, Plan};
 use crate::pagecache;
 use crate::placement::{self, Placement};
 use crate::record::{self, Progress};
-use crate::resources::{self, ThreadCount, Usage};
+use crate::resources;
 use crate::result::{CellKey, CellResult, Residency, Status};
 use crate::ring::UringSupport;
 
@@ -182,26 +187,7 @@ fn measure(
     key: &CellKey,
     obs: &mut dyn Observer,
 ) -> Result<CellResult, String> {
-    let files = FileSet::open(&ready.files, opts.direct)
-        .map_err(|e| e.to_string())?
-        .with_compute_input(ready.workload.compute_input())
-        .with_target(opts.target);
-    let data_files: Vec<&Path> = ready
-        .files
-        .iter()
-        .filter(|(_, s)| s.role == FileRole::Data)
-        .map(|(p, _)| p.as_path())
-        .collect();
-    if !opts.direct {
-        for p in &data_files {
-            pagecache::warm(p).map_err(|e| format!("cannot warm {}: {e}", p.display()))?;
-        }
-    }
-    let resident_start: Vec<f64> = ready
-        .files
-        .iter()
-        .map(|(p, _)| pagecache::resident_fraction(p).unwrap_or(f64::NAN))
-        .collect();
+    let (files, resident_start) = open_files(ready, opts)?;
     // Each cell's memory is its own: what earlier cells freed goes back to
     // the kernel, the peak restarts here, and the baseline is recorded.
     resources::release_free_memory();
@@ -225,97 +211,17 @@ fn measure(
         Bound::Requests(_) => None,
     };
 
-    let (tx, rx) = mpsc::channel();
     // Completed-request counts taken as the measured window opens and closes
     // (instant, count): throughput is what completed inside the window, so an
     // engine's backlog draining after the deadline does not dilute it.
     let mut window: [Option<(Instant, u64)>; 2] = [None, None];
-    let (outcome, end, usage_end, machine_end, sampled) = std::thread::scope(|s| {
-        let ctx = &ctx;
-        s.spawn(move || {
-            // A panicking engine fails its cell, not the run: the cells
-            // already measured and the rest of the matrix are kept.
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.run(ctx)))
-                .unwrap_or_else(|p| {
-                    ctx.fail();
-                    Err(crate::engine::EngineError::Other(format!(
-                        "the engine panicked: {}",
-                        crate::engine::panic_message(p.as_ref())
-                    )))
-                });
-            let _ = tx.send((
-                r,
-                Instant::now(),
-                Usage::now(),
-                resources::MachineCpu::now(),
-            ));
-        });
-        // The monitor only watches: live progress, Ctrl-C, and thread counts
-        // (io_uring starts its workers on demand, after the clock started).
-        let mut threads = ThreadCount::default();
-        let mut last = (Instant::now(), 0u64);
-        let needs_uring = engine.caps().needs_io_uring;
-        loop {
-            let tick = match ctx.clock() {
-                None => Duration::from_millis(1),
-                Some(c) => {
-                    // Wake at the window's edges, not only every 100 ms.
-                    let now = Instant::now();
-                    [Some(c.measure_from), c.deadline]
-                        .into_iter()
-                        .zip(&window)
-                        .filter_map(|(edge, taken)| edge.filter(|_| taken.is_none()))
-                        .map(|e| e.saturating_duration_since(now))
-                        .fold(Duration::from_millis(100), Duration::min)
-                }
-            };
-            match rx.recv_timeout(tick) {
-                Ok((r, end, usage, machine)) => {
-                    break (r.map_err(|e| e.to_string()), end, usage, machine, threads)
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    break (
-                        Err("engine thread died".into()),
-                        Instant::now(),
-                        Usage::now(),
-                        None,
-                        threads,
-                    )
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-            }
-            if crate::interrupt::requested() {
-                ctx.fail();
-            }
-            let Some(clock) = ctx.clock() else { continue };
-            threads = threads.max(if needs_uring {
-                ThreadCount::with_io_workers()
-            } else {
-                ThreadCount::now()
-            });
-            let now = Instant::now();
-            let done = progress.total();
-            for (edge, taken) in [Some(clock.measure_from), clock.deadline]
-                .into_iter()
-                .zip(window.iter_mut())
-            {
-                if taken.is_none() && edge.is_some_and(|e| now >= e) {
-                    *taken = Some((now, done));
-                }
-            }
-            let dt = now.duration_since(last.0).as_secs_f64();
-            if dt >= 0.25 {
-                let rate = (done - last.1) as f64 / dt;
-                last = (now, done);
-                obs.progress(
-                    key,
-                    now.checked_duration_since(clock.measure_from),
-                    planned,
-                    rate,
-                );
-            }
-        }
-    });
+    let Ended {
+        outcome,
+        end,
+        usage: usage_end,
+        machine: machine_end,
+        threads: sampled,
+    } = run_watched(engine, &ctx, &mut window, key, planned, obs);
     let server_end = opts.server_pid.and_then(resources::cpu_of);
     let placement = Placement {
         client_allowed: placement::affinity(0),
@@ -325,12 +231,6 @@ fn measure(
     };
     // A stop asked for mid-cell keeps what was measured, marked as such.
     let interrupted = crate::interrupt::requested();
-    let stopped = |what: &str| {
-        Err(format!(
-            "{INTERRUPTED} ({}) {what}",
-            crate::interrupt::cause()
-        ))
-    };
     let recorders = match outcome {
         Err(e) if interrupted => return stopped(&format!("while the engine failed: {e}")),
         r => r?,
@@ -341,21 +241,6 @@ fn measure(
             false => Err("engine never started its clock".into()),
         };
     };
-    let page_cache = ready
-        .files
-        .iter()
-        .zip(resident_start)
-        .map(|((p, spec), start)| Residency {
-            path: p.display().to_string(),
-            role: match spec.role {
-                FileRole::Data => "data",
-                FileRole::Log => "log",
-            }
-            .to_string(),
-            start,
-            end: pagecache::resident_fraction(p).unwrap_or(f64::NAN),
-        })
-        .collect();
     let readings = Readings {
         totals: record::merge(recorders),
         measured: end.saturating_duration_since(start.clock.measure_from),
@@ -387,7 +272,7 @@ fn measure(
         block_size: ready.workload.max_transfer() as u64,
         computes: ready.workload.computes(),
         buffered: !opts.direct,
-        page_cache,
+        page_cache: page_cache(ready, resident_start),
         placement,
         target_rate: plan.rate.map(|r| r.per_sec),
         children: ctx.children(),
@@ -396,8 +281,75 @@ fn measure(
     if interrupted && readings.totals.requests == 0 {
         return stopped("before any request was measured (still warming up)");
     }
-    // No measured request completed: there is no latency and no throughput
-    // to report, and zeros would read as figures (0 ns, "NaNx").
+    check_measured(&readings, planned, interrupted, &ctx, &progress)?;
+    Ok(cell_result(key, readings, interrupted, planned))
+}
+
+/// The cell's reason when a stop cut it short: `what` says when.
+fn stopped<T>(what: &str) -> Result<T, String> {
+    Err(format!(
+        "{INTERRUPTED} ({}) {what}",
+        crate::interrupt::cause()
+    ))
+}
+
+/// The workload's files opened for the cell (the data files warmed when
+/// read through the page cache), and how much of each the page cache held
+/// before the cell.
+fn open_files(ready: &Ready, opts: &CellOptions) -> Result<(FileSet, Vec<f64>), String> {
+    let files = FileSet::open(&ready.files, opts.direct)
+        .map_err(|e| e.to_string())?
+        .with_compute_input(ready.workload.compute_input())
+        .with_target(opts.target);
+    let data_files: Vec<&Path> = ready
+        .files
+        .iter()
+        .filter(|(_, s)| s.role == FileRole::Data)
+        .map(|(p, _)| p.as_path())
+        .collect();
+    if !opts.direct {
+        for p in &data_files {
+            pagecache::warm(p).map_err(|e| format!("cannot warm {}: {e}", p.display()))?;
+        }
+    }
+    let resident_start: Vec<f64> = ready
+        .files
+        .iter()
+        .map(|(p, _)| pagecache::resident_fraction(p).unwrap_or(f64::NAN))
+        .collect();
+    Ok((files, resident_start))
+}
+
+/// How much of each file the page cache held before and after the cell.
+fn page_cache(ready: &Ready, resident_start: Vec<f64>) -> Vec<Residency> {
+    ready
+        .files
+        .iter()
+        .zip(resident_start)
+        .map(|((p, spec), start)| Residency {
+            path: p.display().to_string(),
+            role: match spec.role {
+                FileRole::Data => "data",
+                FileRole::Log => "log",
+            }
+            .to_string(),
+            start,
+            end: pagecache::resident_fraction(p).unwrap_or(f64::NAN),
+        })
+        .collect()
+}
+
+/// Refuses a cell with no figure to report: no measured request completed
+/// (zeros would read as figures: 0 ns, "NaNx"), or requests completed but
+/// none inside the measured window (a throughput of 0 would read as a
+/// figure, and its latencies are of requests that ended after the deadline).
+fn check_measured(
+    readings: &Readings,
+    planned: Option<Duration>,
+    interrupted: bool,
+    ctx: &CellCtx<'_>,
+    progress: &Progress,
+) -> Result<(), String> {
     if readings.totals.requests == 0 {
         return Err(format!(
             "no request completed in the measured window ({}): each took longer than that; raise --duration (and --warmup){}",
@@ -412,9 +364,6 @@ fn measure(
                 .unwrap_or_default()
         ));
     }
-    // Requests completed, but none inside the measured window: a
-    // throughput of 0 would read as a figure, and its latencies are of
-    // requests that ended after the deadline.
     if let Some(((_, n0), (_, n1))) = readings.window {
         if n1 == n0 && !interrupted {
             return Err(format!(
@@ -426,8 +375,19 @@ fn measure(
             ));
         }
     }
+    Ok(())
+}
+
+/// The cell's result from its readings; an interrupted cell says what part
+/// it measured.
+fn cell_result(
+    key: &CellKey,
+    readings: Readings,
+    interrupted: bool,
+    planned: Option<Duration>,
+) -> CellResult {
     let summary = summarize(&readings);
-    Ok(CellResult {
+    CellResult {
         key: key.clone(),
         rep: None,
         status: if interrupted {
@@ -449,23 +409,7 @@ fn measure(
         summary: Some(summary),
         histogram: Some(readings.totals.hist),
         histogram_uncorrected: readings.totals.uncorrected,
-    })
-}
-
-/// The process's thread count once the previous cell's threads (pool
-/// threads, io-wq workers) have finished exiting, so they are not counted as
-/// the harness's own. Gives up after 200 ms.
-fn settled_thread_count() -> u32 {
-    let mut last = ThreadCount::now().total;
-    for _ in 0..100 {
-        std::thread::sleep(Duration::from_millis(2));
-        let now = ThreadCount::now().total;
-        if now == last {
-            return now;
-        }
-        last = now;
     }
-    last
 }
 
 #[cfg(test)]

@@ -1,0 +1,331 @@
+//! The run's facts and warnings (machine, busy cells, how to read, each
+//! engine's model), the runtimes tables and the cells not run.
+
+use super::rps;
+use crate::lang::Lang;
+use crate::output::human;
+use crate::report::model::{Group, NotRun, Report};
+use crate::report::runtimes::{self, shared_models};
+use crate::report::verdict::model_label;
+
+pub fn runtimes_header(lang: Lang) -> [&'static str; 8] {
+    [
+        lang.pick("model", "modèle"),
+        lang.pick("workload", "charge"),
+        "C",
+        lang.pick("engine", "moteur"),
+        lang.pick("req/s", "requêtes/s"),
+        "p99",
+        lang.pick("CPU / request", "CPU / requête"),
+        lang.pick("memory added", "mémoire ajoutée"),
+    ]
+}
+
+pub fn runtime_rows(rows: &[runtimes::Row], lang: Lang) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|x| {
+            vec![
+                model_label(x.model, lang).to_string(),
+                x.group.clone(),
+                x.concurrency.to_string(),
+                x.engine.clone(),
+                rps(x.throughput),
+                human::duration_ns(x.p99_ns),
+                human::duration_ns(x.cpu_per_request_ns),
+                if x.memory.is_finite() {
+                    human::bytes(x.memory)
+                } else {
+                    "-".into()
+                },
+            ]
+        })
+        .collect()
+}
+
+pub fn not_run_header(lang: Lang) -> [&'static str; 3] {
+    [
+        lang.pick("cell", "cellule"),
+        lang.pick("status", "état"),
+        lang.pick("reason", "raison"),
+    ]
+}
+
+/// The cells without results, with the figures an interrupted one kept for
+/// the part it measured (left out of every median and verdict).
+pub fn not_run_rows(r: &Report, lang: Lang) -> Vec<Vec<String>> {
+    let row = |n: &NotRun| {
+        let kept = n.kept.map_or(String::new(), |(secs, tput, p99)| match lang {
+            Lang::En => format!(
+                " — kept for the {secs:.1} s it measured: {} req/s, p99 {} (not in the medians)",
+                rps(tput),
+                human::duration_ns(p99)
+            ),
+            Lang::Fr => format!(
+                " — gardé pour les {secs:.1} s mesurées : {} requêtes/s, p99 {} (hors des médianes)",
+                rps(tput),
+                human::duration_ns(p99)
+            ),
+        });
+        vec![
+            n.stem.clone(),
+            n.status.clone(),
+            format!("{}{kept}", n.reason),
+        ]
+    };
+    r.not_run.iter().chain(&r.missing).map(row).collect()
+}
+
+/// One line under the title: the machine and how many repetitions.
+pub fn short_facts(r: &Report, lang: Lang) -> String {
+    let i = &r.info;
+    match lang {
+        Lang::En => format!(
+            "{}; {} repetition{} of every cell (medians; ranges are min–max); run details at the end.",
+            crate::report::model::system_line(&i.system_json, lang),
+            i.repeat,
+            if i.repeat > 1 { "s" } else { "" }
+        ),
+        Lang::Fr => format!(
+            "{} ; {} répétition{} de chaque cellule (médianes ; écarts min–max) ; détails de la mesure à la fin.",
+            crate::report::model::system_line(&i.system_json, lang),
+            i.repeat,
+            if i.repeat > 1 { "s" } else { "" }
+        ),
+    }
+}
+
+/// Why the machine was busy during a cell, in words.
+fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
+    let mut why = Vec::new();
+    if m.steal > crate::result::MachineLoad::STEAL_BUSY {
+        why.push(match lang {
+            Lang::En => format!("CPU steal {:.0} %", 100.0 * m.steal),
+            Lang::Fr => format!("vol de CPU {:.0} %", 100.0 * m.steal),
+        });
+    }
+    if m.other_cores > crate::result::MachineLoad::OTHER_BUSY {
+        why.push(match lang {
+            Lang::En => format!("other processes used {:.1} cores", m.other_cores),
+            Lang::Fr => format!("d'autres processus ont pris {:.1} cœurs", m.other_cores),
+        });
+    }
+    why.join(", ")
+}
+
+/// A warning naming the cells that ran on a busy machine (CPU steal, or
+/// another process using a core), if any did.
+pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
+    if r.busy.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 8;
+    let mut cells: Vec<String> = r
+        .busy
+        .iter()
+        .take(SHOWN)
+        .map(|(stem, m)| format!("{stem} ({})", busy_why(m, lang)))
+        .collect();
+    if r.busy.len() > SHOWN {
+        cells.push(match lang {
+            Lang::En => format!(
+                "and {} more (summary.csv: machine_steal, machine_other_cores)",
+                r.busy.len() - SHOWN
+            ),
+            Lang::Fr => format!(
+                "et {} autres (summary.csv : machine_steal, machine_other_cores)",
+                r.busy.len() - SHOWN
+            ),
+        });
+    }
+    let n = r.busy.len();
+    Some(match lang {
+        Lang::En => format!(
+            "Warning: {n} cell{} ran while the machine was busy (CPU steal above 5 %, or other processes using more than half a core): {}. Their figures may be low; compare each with its other repetitions.",
+            if n == 1 { "" } else { "s" },
+            cells.join(", ")
+        ),
+        Lang::Fr => format!(
+            "Attention : {n} cellule{} {} tourné pendant que la machine était occupée (vol de CPU au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "a" } else { "ont" },
+            cells.join(", ")
+        ),
+    })
+}
+
+/// Lines of facts about the run, for the report's details.
+pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
+    let i = &r.info;
+    let mut v = vec![format!("{} {}", lang.pick("run", "mesure"), i.run_id)];
+    if !i.suite.is_empty() {
+        let d = if i.description.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", i.description)
+        };
+        v.push(format!("suite {}{d}", i.suite));
+    }
+    v.push(if i.repeat > 1 {
+        match lang {
+            Lang::En => format!("{} repetitions of every cell; figures are medians, ranges are min–max", i.repeat),
+            Lang::Fr => format!("{} répétitions de chaque cellule ; les chiffres sont des médianes, les écarts min–max", i.repeat),
+        }
+    } else {
+        lang.pick(
+            "1 run of every cell (no repetition: spreads unknown, a lead under 10% is not called a win)",
+            "1 mesure par cellule (pas de répétition : dispersion inconnue, une avance de moins de 10 % ne compte pas)",
+        )
+        .to_string()
+    });
+    v.push(format!(
+        "{}{} {}",
+        lang.pick("system", "système"),
+        lang.pick(":", " :"),
+        i.system
+    ));
+    let unpinned = i.pins.iter().all(|p| !p.contains('[') || p == "null");
+    if unpinned && r.groups.iter().any(Group::has_server) {
+        v.push(
+            lang.pick(
+                "placement: client and server were not pinned (--pin), so the scheduler placed them; whether they share a CPU changes a loopback round trip several-fold on a small VM, and each cell records where they ran",
+                "placement : client et serveur n'étaient pas épinglés (--pin), l'ordonnanceur les a placés ; qu'ils partagent un CPU ou non change un aller-retour local de plusieurs fois sur une petite VM, et chaque cellule note où ils ont tourné",
+            )
+            .to_string(),
+        );
+    }
+    v.push(format!(
+        "iobound {} (commit {})",
+        if i.version.is_empty() {
+            "?"
+        } else {
+            &i.version
+        },
+        if i.commit.is_empty() {
+            "unknown"
+        } else {
+            &i.commit
+        }
+    ));
+    v
+}
+
+/// "How to read this": the few ideas every figure relies on.
+pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
+    let repetitions = if r.info.repeat > 1 {
+        lang.pick(
+            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree). Ratios in sentences are ratios of the medians (what the tables give); the per-repetition ratios the verdict reads are listed beside them.",
+            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent). Les rapports des phrases sont des rapports de médianes (ce que donnent les tables) ; les rapports par répétition que lit le verdict sont donnés à côté.",
+        )
+    } else {
+        lang.pick(
+            "One repetition: every cell ran once, so the noise is unknown and there are no whiskers; a lead counts only beyond 10 %, and anything closer is a tie. Run with --repeat 3 to see the spread.",
+            "Une seule répétition : chaque cellule a tourné une fois, le bruit est donc inconnu et il n'y a pas de moustaches ; une avance ne compte qu'au-delà de 10 %, et tout écart plus petit est une égalité. Lancez avec --repeat 3 pour voir la dispersion.",
+        )
+    };
+    vec![
+        lang.pick(
+            "Closed loop: C requests are in flight at all times; each slot sends its next request when the previous one returns. C is \"concurrency\" or \"in flight\".",
+            "Boucle fermée : C requêtes sont en cours à tout moment ; chaque emplacement envoie sa requête suivante au retour de la précédente. C est la « concurrence », les requêtes « en cours ».",
+        ),
+        lang.pick(
+            "In a closed loop, throughput = in flight / latency (Little's law): a model that lets C requests wait at once multiplies throughput by up to C.",
+            "En boucle fermée, débit = en cours / latence (loi de Little) : un modèle qui laisse C requêtes attendre à la fois multiplie le débit jusqu'à C.",
+        ),
+        lang.pick(
+            "p99: 99% of requests took less than this. Open-loop cells count latency from the intended start (coordinated omission corrected).",
+            "p99 : 99 % des requêtes ont pris moins que cela. En boucle ouverte la latence compte depuis le départ prévu (omission coordonnée corrigée).",
+        ),
+        repetitions,
+        lang.pick(
+            "Log scale: axes marked \"log scale\" give each power of ten the same length.",
+            "Échelle log : sur les axes marqués « échelle log », chaque puissance de dix a la même longueur.",
+        ),
+    ]
+}
+
+/// The model of each engine, as the run recorded it.
+pub fn engines_line(r: &Report, lang: Lang) -> String {
+    let parts: Vec<String> = r
+        .models
+        .iter()
+        .map(|(e, m)| format!("{e} = {}", model_label(*m, lang)))
+        .chain(
+            r.python
+                .iter()
+                .map(|(e, m)| format!("{e} = {} ({})", model_label(*m, lang), "Python")),
+        )
+        .collect();
+    format!(
+        "{}{} {}",
+        lang.pick("Engines and their models", "Moteurs et leurs modèles"),
+        lang.pick(":", " :"),
+        parts.join("; ")
+    )
+}
+/// What the runtimes section compares, or why it has nothing to compare.
+pub fn runtimes_text(r: &Report, lang: Lang) -> String {
+    let shared = shared_models(r);
+    if shared.is_empty() {
+        return match lang {
+            Lang::En => format!(
+                "Every model ran on one engine in this run ({}), so there are no runtimes of one model to compare. When a run has several (an event loop on epoll and one on io_uring, say), they are compared here at the lowest and highest concurrency they shared.",
+                engines_line(r, lang)
+            ),
+            Lang::Fr => format!(
+                "Chaque modèle n'a tourné que sur un moteur dans cette mesure ({}) : aucun environnement d'un même modèle à comparer. Quand une mesure en a plusieurs (une boucle sur epoll et une sur io_uring, par exemple), ils sont comparés ici à la plus basse et à la plus haute concurrence qu'ils partagent.",
+                engines_line(r, lang)
+            ),
+        };
+    }
+    let list: Vec<String> = shared
+        .iter()
+        .map(|(m, e)| format!("{}: {}", model_label(*m, lang), e.join(", ")))
+        .collect();
+    match lang {
+        Lang::En => format!(
+            "Engines of one model, at the lowest and highest concurrency they shared in each workload: {}.",
+            list.join("; ")
+        ),
+        Lang::Fr => format!(
+            "Moteurs d'un même modèle, à la plus basse et à la plus haute concurrence partagées dans chaque charge : {}.",
+            list.join(" ; ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::testing::report;
+
+    /// Issue 16: cells that ran on a busy machine are named in a warning
+    /// at the top of the report; a quiet run has none.
+    #[test]
+    fn a_busy_machine_is_named_cell_by_cell() {
+        let mut r = report(2, &[], vec![]);
+        assert_eq!(busy_warning(&r, Lang::En), None);
+        let m = crate::result::MachineLoad {
+            steal: 0.12,
+            other_cores: 0.1,
+            load_average: 2.0,
+        };
+        r.busy = (1..=10)
+            .map(|i| (format!("db-web.threads.c{i}.r2"), m))
+            .collect();
+        let w = busy_warning(&r, Lang::En).unwrap();
+        assert!(
+            w.starts_with("Warning: 10 cells ran while the machine was busy"),
+            "{w}"
+        );
+        assert!(
+            w.contains("db-web.threads.c1.r2 (CPU steal 12 %)") && w.contains("and 2 more"),
+            "{w}"
+        );
+        let fr = busy_warning(&r, Lang::Fr).unwrap();
+        assert!(
+            fr.starts_with("Attention : 10 cellules ont tourné")
+                && fr.contains("(vol de CPU 12 %)"),
+            "{fr}"
+        );
+    }
+}
