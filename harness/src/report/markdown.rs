@@ -62,6 +62,7 @@ impl Render for Markdown {
         how_to_read(&mut o, r, lang);
         ceilings(&mut o, r, &cs, lang);
         runtimes_section(&mut o, r, lang);
+        redis_section(&mut o, r, lang);
         results(&mut o, r, lang);
         o.into_bytes()
     }
@@ -168,6 +169,18 @@ fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
 }
 
 /// The runtimes compared, and the thread pool against the process pool.
+/// The simulated database beside Redis, when the run measured (or tried) Redis.
+fn redis_section(o: &mut String, r: &Report, lang: Lang) {
+    let Some(s) = super::redis::section(r, lang) else {
+        return;
+    };
+    o.push_str(&format!("## {}\n\n", super::redis::title(lang)));
+    if !s.rows.is_empty() {
+        table(o, &s.header, &s.rows);
+    }
+    bullets(o, &s.sentences);
+}
+
 fn runtimes_section(o: &mut String, r: &Report, lang: Lang) {
     let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
     o.push_str(&format!(

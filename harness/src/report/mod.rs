@@ -20,6 +20,7 @@ pub mod map;
 pub mod markdown;
 pub mod model;
 pub mod python;
+pub mod redis;
 pub mod runtimes;
 pub mod svg;
 pub mod tables;

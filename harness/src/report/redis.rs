@@ -1,0 +1,333 @@
+//! "The simulated database beside Redis": the same requests from the same
+//! client engines to iobound's simulated database and to a real Redis, so a
+//! reader can judge the simulation by what each server delivered and what
+//! it cost — requests per second and the server's CPU per request. Pure: a
+//! [`Report`] in, a table and sentences out.
+
+use super::model::{Group, Point, Report};
+use crate::lang::Lang;
+use crate::output::human;
+
+/// The simulated workload and its Redis twin (the same keys and records),
+/// with the request's name in the table.
+const PAIRS: [(&str, &str, &str); 2] = [
+    ("db-ycsb-c", "redis-get", "GET"),
+    ("db-ycsb-b", "redis-ycsb-b", "YCSB B"),
+];
+
+/// The durable writes measured on Redis alone (the simulation has no
+/// write-only workload to set beside them).
+const WRITES: &str = "redis-set";
+
+/// What the section shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Sentences from the table's numbers (the first says what it is).
+    pub sentences: Vec<String>,
+}
+
+fn group<'a>(r: &'a Report, workload: &str) -> Option<&'a Group> {
+    r.groups
+        .iter()
+        .find(|g| g.workload == workload && !g.open_loop)
+}
+
+/// The simulated workload's group that waited nothing at the server (the
+/// suite may run it elsewhere with a delay, which Redis does not have).
+fn simulated<'a>(r: &'a Report, workload: &str) -> Option<&'a Group> {
+    r.groups
+        .iter()
+        .find(|g| g.workload == workload && !g.open_loop && g.params.wait_ns == Some(0))
+}
+
+fn micros(ns: f64) -> String {
+    format!("{:.1}", ns / 1000.0)
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.2}x", a / b)
+    } else {
+        "–".into()
+    }
+}
+
+/// The title of the section.
+pub fn title(lang: Lang) -> &'static str {
+    lang.pick(
+        "The simulated database beside Redis",
+        "La base simulée à côté de Redis",
+    )
+}
+
+/// Builds the section: `None` when the run measured no Redis workload and
+/// none was skipped (the section would have nothing to say).
+pub fn section(r: &Report, lang: Lang) -> Option<Section> {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    let mut rows = Vec::new();
+    let mut best: Option<(&str, &Point, &Point)> = None;
+    for (sim, red, kind) in PAIRS {
+        let (Some(a), Some(b)) = (simulated(r, sim), group(r, red)) else {
+            continue;
+        };
+        for p in &a.points {
+            let Some(q) = b.point(&p.engine, p.concurrency) else {
+                continue;
+            };
+            let cpu = |x: &Point| x.server_cpu_ns.as_ref().map(|s| s.median);
+            rows.push(vec![
+                kind.to_string(),
+                p.engine.clone(),
+                p.concurrency.to_string(),
+                human::rate(p.throughput.median),
+                human::rate(q.throughput.median),
+                ratio(p.throughput.median, q.throughput.median),
+                cpu(p).map_or("–".into(), micros),
+                cpu(q).map_or("–".into(), micros),
+                match (cpu(p), cpu(q)) {
+                    (Some(x), Some(y)) => ratio(x, y),
+                    _ => "–".into(),
+                },
+            ]);
+            // The GET pair at the highest load stands for the comparison,
+            // on the client that drove Redis fastest there.
+            let better = best.is_none_or(|(_, b, r)| {
+                (p.concurrency, q.throughput.median) > (b.concurrency, r.throughput.median)
+            });
+            if kind == "GET" && better {
+                best = Some((kind, p, q));
+            }
+        }
+    }
+    let skipped: Vec<&str> = r
+        .not_run
+        .iter()
+        .filter(|n| n.stem.starts_with("redis-"))
+        .map(|n| n.reason.as_str())
+        .collect();
+    if rows.is_empty() && skipped.is_empty() {
+        return None;
+    }
+    let mut sentences = vec![t(
+        "The same requests (1 KiB records, zipfian keys) from the same client engines, to iobound's simulated database with no added delay and to a real Redis iobound started on loopback; both make a write durable before answering it (Redis with appendfsync always). The ratios are simulated / Redis.",
+        "Les mêmes requêtes (enregistrements de 1 Kio, clés zipfiennes) depuis les mêmes moteurs clients, vers la base simulée d'iobound sans délai ajouté et vers un vrai Redis qu'iobound a démarré en local ; les deux rendent une écriture durable avant d'y répondre (Redis avec appendfsync always). Les rapports sont simulée / Redis.",
+    )
+    .to_string()];
+    if rows.is_empty() {
+        sentences.push(match lang {
+            Lang::En => format!("Redis was not measured here: {}.", skipped[0]),
+            Lang::Fr => format!("Redis n'a pas été mesuré ici : {}.", skipped[0]),
+        });
+    }
+    if let Some((_, p, q)) = best {
+        sentences.push(get_sentence(p, q, lang));
+    }
+    if let Some(w) = group(r, WRITES) {
+        let fastest = w
+            .points
+            .iter()
+            .max_by(|a, b| a.throughput.median.total_cmp(&b.throughput.median));
+        if let Some(x) = fastest {
+            sentences.push(match lang {
+                Lang::En => format!(
+                    "Durable SETs on Redis (one fsync each, grouped by its event loop): at most {} req/s ({}, C = {}).",
+                    human::rate(x.throughput.median),
+                    x.engine,
+                    x.concurrency
+                ),
+                Lang::Fr => format!(
+                    "SET durables sur Redis (une synchronisation chacun, groupées par sa boucle) : au plus {} req/s ({}, C = {}).",
+                    human::rate(x.throughput.median),
+                    x.engine,
+                    x.concurrency
+                ),
+            });
+        }
+    }
+    let header = [
+        t("request", "requête"),
+        t("client", "client"),
+        "C",
+        t("simulated req/s", "simulée req/s"),
+        t("Redis req/s", "Redis req/s"),
+        t("req/s ratio", "rapport req/s"),
+        t("simulated server µs CPU/req", "serveur simulé µs CPU/req"),
+        t("Redis µs CPU/req", "Redis µs CPU/req"),
+        t("CPU ratio", "rapport CPU"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    Some(Section {
+        header,
+        rows,
+        sentences,
+    })
+}
+
+/// "At 64 connections (uring), the simulated database served 50k GETs/s
+/// and Redis 40k (1.25x); its server spent 0.90x Redis's CPU per GET: …",
+/// the conclusion following the CPU ratio (above 1.5x, the simulation
+/// costs more than a real server).
+fn get_sentence(p: &Point, q: &Point, lang: Lang) -> String {
+    let rate = p.throughput.median / q.throughput.median;
+    let cpu = match (&p.server_cpu_ns, &q.server_cpu_ns) {
+        (Some(a), Some(b)) if b.median > 0.0 => Some(a.median / b.median),
+        _ => None,
+    };
+    match lang {
+        Lang::En => format!(
+            "At {} connections ({}), the simulated database served {} GETs/s and Redis {} ({:.2}x){}.",
+            p.concurrency,
+            p.engine,
+            human::rate(p.throughput.median),
+            human::rate(q.throughput.median),
+            rate,
+            cpu.map_or(String::new(), |c| format!(
+                "; its server spent {c:.2}x Redis's CPU per GET: {}",
+                if c > 1.5 {
+                    "the simulation costs more than the real server, so its ceilings come lower"
+                } else {
+                    "close enough for the simulation's ceilings to stand for a real server's"
+                }
+            ))
+        ),
+        Lang::Fr => format!(
+            "À {} connexions ({}), la base simulée a servi {} GET/s et Redis {} ({:.2}x){}.",
+            p.concurrency,
+            p.engine,
+            human::rate(p.throughput.median),
+            human::rate(q.throughput.median),
+            rate,
+            cpu.map_or(String::new(), |c| format!(
+                " ; son serveur a dépensé {c:.2} fois le CPU de Redis par GET : {}",
+                if c > 1.5 {
+                    "la simulation coûte plus que le vrai serveur, ses plafonds arrivent donc plus bas"
+                } else {
+                    "assez proche pour que les plafonds de la simulation valent pour un vrai serveur"
+                }
+            ))
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::testing::{group, point, report};
+    use crate::report::model::{NotRun, Stat};
+    use iobound_workloads::{Class, Model};
+
+    fn with_server(mut p: Point, server_us: f64) -> Point {
+        p.server_cpu_ns = Some(Stat::of(&[server_us * 1000.0]));
+        p
+    }
+
+    fn run(sim_cpu: f64, redis_cpu: f64) -> Report {
+        let models = [("uring", Model::EventLoop)];
+        let mut r = report(
+            2,
+            &models,
+            vec![
+                group(
+                    "db-ycsb-c",
+                    Class::IoBound,
+                    vec![
+                        with_server(point("uring", 1, &[20e3], 30.0, 1.0), 40.0),
+                        with_server(point("uring", 64, &[60e3], 10.0, 1.0), sim_cpu),
+                    ],
+                ),
+                group(
+                    "redis-get",
+                    Class::IoBound,
+                    vec![
+                        with_server(point("uring", 1, &[25e3], 30.0, 1.0), 30.0),
+                        with_server(point("uring", 64, &[50e3], 10.0, 1.0), redis_cpu),
+                    ],
+                ),
+                group(
+                    "redis-set",
+                    Class::IoBound,
+                    vec![point("uring", 64, &[900.0], 10.0, 1.0)],
+                ),
+            ],
+        );
+        r.groups[0].params.wait_ns = Some(0);
+        // The same workload with a delay, elsewhere in the suite: not Redis's twin.
+        let mut slow = r.groups[0].clone();
+        slow.params.wait_ns = Some(1_000_000);
+        slow.label = "db-ycsb-c 1ms".into();
+        for p in &mut slow.points {
+            p.throughput = Stat::of(&[1.0]);
+        }
+        r.groups.insert(0, slow);
+        r
+    }
+
+    #[test]
+    fn the_table_pairs_each_engine_and_load_and_states_the_ratios() {
+        let s = section(&run(12.0, 10.0), Lang::En).unwrap();
+        assert_eq!(s.rows.len(), 2);
+        assert_eq!(
+            s.rows[1],
+            ["GET", "uring", "64", "60.0k", "50.0k", "1.20x", "12.0", "10.0", "1.20x"]
+        );
+        // The sentence states the highest load's numbers, and its verdict
+        // follows the CPU ratio.
+        assert!(
+            s.sentences[1].starts_with("At 64 connections (uring), the simulated database served 60.0k GETs/s and Redis 50.0k (1.20x); its server spent 1.20x Redis's CPU per GET: close enough"),
+            "{}",
+            s.sentences[1]
+        );
+        assert!(
+            s.sentences[2].contains("at most 900 req/s (uring, C = 64)"),
+            "{:?}",
+            s.sentences
+        );
+        let costly = section(&run(20.0, 10.0), Lang::Fr).unwrap();
+        assert!(
+            costly.sentences[1]
+                .contains("2.00 fois le CPU de Redis par GET : la simulation coûte plus"),
+            "{}",
+            costly.sentences[1]
+        );
+    }
+
+    #[test]
+    fn the_sentence_takes_the_client_that_drove_redis_fastest_at_the_highest_load() {
+        let mut r = run(12.0, 10.0);
+        r.groups[1]
+            .points
+            .push(with_server(point("threads", 64, &[30e3], 10.0, 64.0), 9.0));
+        r.groups[2]
+            .points
+            .push(with_server(point("threads", 64, &[70e3], 10.0, 64.0), 8.0));
+        let s = section(&r, Lang::En).unwrap();
+        assert_eq!(s.rows.len(), 3);
+        assert!(
+            s.sentences[1].starts_with("At 64 connections (threads)"),
+            "{}",
+            s.sentences[1]
+        );
+    }
+
+    #[test]
+    fn without_redis_the_section_says_why_and_without_either_there_is_none() {
+        let mut r = report(2, &[("uring", Model::EventLoop)], vec![]);
+        assert_eq!(section(&r, Lang::En), None);
+        r.not_run.push(NotRun {
+            stem: "redis-get.uring.c64".into(),
+            status: "skipped".into(),
+            reason: "redis-server is not installed (apt-get install redis-server)".into(),
+            kept: None,
+        });
+        let s = section(&r, Lang::En).unwrap();
+        assert!(s.rows.is_empty());
+        assert_eq!(
+            s.sentences[1],
+            "Redis was not measured here: redis-server is not installed (apt-get install redis-server)."
+        );
+    }
+}
