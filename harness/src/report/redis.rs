@@ -93,9 +93,12 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
             ]);
             // The GET pair at the highest load stands for the comparison,
             // on the client that drove Redis fastest there.
-            let better = best.is_none_or(|(_, b, r)| {
-                (p.concurrency, q.throughput.median) > (b.concurrency, r.throughput.median)
-            });
+            let better = match best {
+                None => true,
+                Some((_, b, r)) => {
+                    (p.concurrency, q.throughput.median) > (b.concurrency, r.throughput.median)
+                }
+            };
             if kind == "GET" && better {
                 best = Some((kind, p, q));
             }
