@@ -172,48 +172,49 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
 
 /// "At 64 connections (uring), the simulated database served 50k GETs/s
 /// and Redis 40k (1.25x); its server spent 0.90x Redis's CPU per GET: …",
-/// the conclusion following the CPU ratio (above 1.5x, the simulation
-/// costs more than a real server).
+/// the conclusion following the CPU ratio: within 1.5x either way the
+/// simulation's ceilings stand for a real server's; beyond, they come lower
+/// (it costs more) or higher (it costs less).
 fn get_sentence(p: &Point, q: &Point, lang: Lang) -> String {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
     let rate = p.throughput.median / q.throughput.median;
     let cpu = match (&p.server_cpu_ns, &q.server_cpu_ns) {
         (Some(a), Some(b)) if b.median > 0.0 => Some(a.median / b.median),
         _ => None,
     };
-    match lang {
-        Lang::En => format!(
-            "At {} connections ({}), the simulated database served {} GETs/s and Redis {} ({:.2}x){}.",
-            p.concurrency,
-            p.engine,
-            human::rate(p.throughput.median),
-            human::rate(q.throughput.median),
-            rate,
-            cpu.map_or(String::new(), |c| format!(
-                "; its server spent {c:.2}x Redis's CPU per GET: {}",
-                if c > 1.5 {
-                    "the simulation costs more than the real server, so its ceilings come lower"
-                } else {
-                    "close enough for the simulation's ceilings to stand for a real server's"
-                }
-            ))
-        ),
-        Lang::Fr => format!(
-            "À {} connexions ({}), la base simulée a servi {} GET/s et Redis {} ({:.2}x){}.",
-            p.concurrency,
-            p.engine,
-            human::rate(p.throughput.median),
-            human::rate(q.throughput.median),
-            rate,
-            cpu.map_or(String::new(), |c| format!(
-                " ; son serveur a dépensé {c:.2} fois le CPU de Redis par GET : {}",
-                if c > 1.5 {
-                    "la simulation coûte plus que le vrai serveur, ses plafonds arrivent donc plus bas"
-                } else {
-                    "assez proche pour que les plafonds de la simulation valent pour un vrai serveur"
-                }
-            ))
-        ),
-    }
+    let cost = cpu.map_or(String::new(), |c| {
+        let verdict = if c > 1.5 {
+            t(
+                "the simulation costs more than the real server, so its ceilings come lower",
+                "la simulation coûte plus que le vrai serveur, ses plafonds arrivent donc plus bas",
+            )
+        } else if c < 1.0 / 1.5 {
+            t(
+                "the simulation costs less than the real server, so its ceilings come higher than a real server's would",
+                "la simulation coûte moins que le vrai serveur, ses plafonds arrivent donc plus haut que ceux d'un vrai serveur",
+            )
+        } else {
+            t(
+                "close enough for the simulation's ceilings to stand for a real server's",
+                "assez proche pour que les plafonds de la simulation valent pour un vrai serveur",
+            )
+        };
+        let spent = t(
+            "; its server spent {c}x Redis's CPU per GET: ",
+            " ; son serveur a dépensé {c} fois le CPU de Redis par GET : ",
+        );
+        format!("{}{verdict}", spent.replace("{c}", &format!("{c:.2}")))
+    });
+    let head = t(
+        "At {C} connections ({E}), the simulated database served {A} GETs/s and Redis {B}",
+        "À {C} connexions ({E}), la base simulée a servi {A} GET/s et Redis {B}",
+    );
+    let head = head
+        .replace("{C}", &p.concurrency.to_string())
+        .replace("{E}", &p.engine)
+        .replace("{A}", &human::rate(p.throughput.median))
+        .replace("{B}", &human::rate(q.throughput.median));
+    format!("{head} ({rate:.2}x){cost}.")
 }
 
 #[cfg(test)]
