@@ -15,7 +15,7 @@ bench-quick:
 bench-fio:
 	$(IOBOUND) fio
 
-## bench-peers: iobound beside fio and sockperf on loopback (apt-get install fio sockperf; a missing one is skipped)
+## bench-peers: iobound beside fio, sockperf and redis-benchmark on loopback (apt-get install fio sockperf redis-server redis-tools; a missing one is skipped)
 bench-peers:
 	$(IOBOUND) peers --duration 3s
 

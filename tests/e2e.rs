@@ -871,7 +871,42 @@ fn peers_skip_missing_tools_with_the_reason() {
             && stdout.contains("apt-get install sockperf"),
         "{stdout}"
     );
+    // Issue 22 part 4: no redis-server, no redis-benchmark: the Redis rows
+    // are skipped with the packages to install, alone or beside the others.
+    assert!(
+        stdout.contains("redis-benchmark, iobound redis  skipped: redis-server is not installed")
+            && stdout.contains("`apt-get install redis-server redis-tools`"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("iobound uring"), "no cell runs: {stdout}");
+    let json = s.0.join("peers.json");
+    let only = Command::new(BIN)
+        .args(["peers", "--only", "redis", "--duration", "100ms", "--json"])
+        .arg(&json)
+        .arg("--data-dir")
+        .arg(s.data())
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&only.stdout), text(&only.stderr));
+    assert!(only.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("    1  redis-benchmark, iobound redis  skipped:")
+            && stdout.contains("   64  redis-benchmark, iobound redis  skipped:")
+            && !stdout.contains("sockperf")
+            && !stdout.contains("fio"),
+        "{stdout}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        doc["redis"][0]["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("apt-get install redis-server redis-tools"),
+        "{doc}"
+    );
+    assert!(doc["sockperf"].is_null(), "{doc}");
     for bad in [
         &["peers", "--connections", "0"][..],
         &["peers", "--only", "iperf"],

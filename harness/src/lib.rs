@@ -23,7 +23,7 @@
 //                                   run-wide reports, pure but for loading
 //   6. run                          plan, servers, cells, summaries, run.json
 //   7. fio, lesson, suite, list, ui commands built on run, and the terminal
-//   8. peers                        fio and sockperf beside iobound (its
+//   8. peers                        fio, sockperf and Redis beside iobound (its
 //                                   flags, `peers::args`, are clap only and
 //                                   sit with `cli`)
 

@@ -10,9 +10,10 @@ use crate::cli::{DataArgs, LengthArgs};
 
 pub const PEERS_EXAMPLES: &str = "\
 Examples:
-  iobound peers                                  # fio pairs, then sockperf at 1 and 8 connections
+  iobound peers                                  # fio pairs, sockperf at 1 and 8 connections, Redis at 1 and 64
   iobound peers --duration 2s --repeat 3 --only sockperf --connections 1,4,16
   iobound peers --only fio --pairs randread-direct-uring-32 --json peers.json
+  iobound peers --only redis --connections 1,64 --repeat 5
 
 Each side runs on loopback and on the same files, alternating which goes first
 each round (ABBA), and the table shows medians of the rounds and iobound/peer
@@ -24,8 +25,16 @@ ratios:
             round trips/s, p50 and p99 (sockperf's at 1 connection only:
             its clients report apart), and the CPU per message of each
             server and of the clients
+  redis     one Redis (appendfsync always, one thread, --records records
+            of 1 KiB); `redis-benchmark -t get -r RECORDS --csv` at C
+            connections (its keys key:NNNNNNNNNNNN loaded too, so every GET
+            finds a value), beside iobound's redis-get at C connections on
+            uring and threads, and db-ycsb-c on iobound's db server
+            (--db-latency 0, one thread) on the same engines: GET/s, p50,
+            p99, and the CPU per GET of each server and of the clients;
+            keys uniform on both sides, as redis-benchmark draws them
 A peer that is not installed gives rows marked skipped, with the reason:
-  apt-get install fio sockperf     (Debian, Ubuntu)";
+  apt-get install fio sockperf redis-server redis-tools     (Debian, Ubuntu)";
 
 /// Connection counts, from `--connections 1,8`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +63,8 @@ pub enum Peer {
     Fio,
     /// sockperf, against iobound's echo server and net-echo
     Sockperf,
+    /// redis-benchmark against Redis, beside iobound's redis-get, and the db server
+    Redis,
 }
 
 #[derive(Debug, Args)]
@@ -74,15 +85,19 @@ pub struct PeersArgs {
     /// fio pairs to run, comma-separated [default: all]
     #[arg(long, value_name = "LIST")]
     pub pairs: Option<String>,
-    /// Connection counts of the network comparison, comma-separated
-    #[arg(long, value_name = "LIST", default_value = "1,8", value_parser = conn_list)]
-    pub connections: ConnList,
+    /// Connection counts of the network comparisons, comma-separated
+    /// [default: 1,8 for sockperf, 1,64 for redis]
+    #[arg(long, value_name = "LIST", value_parser = conn_list)]
+    pub connections: Option<ConnList>,
     /// Path of the fio binary
     #[arg(long, value_name = "PATH", default_value = "fio")]
     pub fio: String,
     /// Path of the sockperf binary
     #[arg(long, value_name = "PATH", default_value = "sockperf")]
     pub sockperf: String,
+    /// Path of the redis-benchmark binary (redis-server is taken from PATH)
+    #[arg(long, value_name = "PATH", default_value = "redis-benchmark")]
+    pub redis_benchmark: String,
     /// Also write every row (medians, each round, skipped rows' reasons) as JSON to FILE
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

@@ -2,11 +2,15 @@
 //! reference tools on loopback — fio on the file pairs of [`crate::fio`],
 //! sockperf against iobound's echo server and its net-echo workload — in
 //! alternating rounds, medians of the rounds, and iobound/peer ratios of
-//! throughput, latency and CPU per operation. A peer that is not installed
+//! throughput, latency and CPU per operation; redis-benchmark against a
+//! real Redis beside iobound's redis-get and its db server
+//! ([`versus_redis`]). A peer that is not installed
 //! gives rows marked skipped, with the reason: never a failure.
 
 pub mod args;
+pub mod redis;
 pub mod sockperf;
+mod versus_redis;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,6 +29,7 @@ use crate::serve::child::ServerChild;
 use crate::serve::Kind;
 
 pub use args::{ConnList, Peer, PeersArgs};
+pub use versus_redis::{render_redis, RedisRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeersError {
@@ -36,6 +41,8 @@ pub enum PeersError {
     Cell(String, String),
     #[error("cannot start iobound's echo server: {0}")]
     Server(String),
+    #[error("cannot start Redis: {0}")]
+    Redis(String),
     #[error("cannot write {0}: {1}")]
     Write(PathBuf, std::io::Error),
 }
@@ -47,9 +54,13 @@ pub struct PeersConfig {
     pub repeat: usize,
     pub only: Option<Peer>,
     pub pairs: Vec<Pair>,
+    /// Connection counts beside sockperf.
     pub connections: Vec<usize>,
+    /// Connection counts beside redis-benchmark.
+    pub redis_connections: Vec<usize>,
     pub fio_bin: String,
     pub sockperf_bin: String,
+    pub redis_bench_bin: String,
     pub json: Option<PathBuf>,
 }
 
@@ -182,13 +193,18 @@ pub fn sockperf_secs(file: &FileConfig) -> u64 {
 
 /// Runs the peers and prints the tables (and writes the JSON).
 pub fn run(cfg: &PeersConfig) -> Result<(), PeersError> {
-    let fio_lines = match cfg.only {
-        None | Some(Peer::Fio) => Some(fio_part(cfg)?),
-        Some(Peer::Sockperf) => None,
+    let runs = |p: Peer| cfg.only.map_or(true, |o| o == p);
+    let fio_lines = match runs(Peer::Fio) {
+        true => Some(fio_part(cfg)?),
+        false => None,
     };
-    let net = match cfg.only {
-        None | Some(Peer::Sockperf) => Some(net_part(cfg)?),
-        Some(Peer::Fio) => None,
+    let net = match runs(Peer::Sockperf) {
+        true => Some(net_part(cfg)?),
+        false => None,
+    };
+    let kv = match runs(Peer::Redis) {
+        true => Some(versus_redis::redis_part(cfg)?),
+        false => None,
     };
     if let Some(lines) = &fio_lines {
         print!("{}", render_fio(lines, cfg.repeat));
@@ -196,12 +212,20 @@ pub fn run(cfg: &PeersConfig) -> Result<(), PeersError> {
     if let Some(rows) = &net {
         print!("{}", render_net(rows, cfg.repeat, cfg.file.params.msg_size));
     }
+    if let Some(rows) = &kv {
+        print!(
+            "{}",
+            render_redis(rows, cfg.repeat, cfg.file.params.records)
+        );
+    }
     if let Some(path) = &cfg.json {
         let doc = serde_json::json!({
             "repeat": cfg.repeat,
             "msg_size": cfg.file.params.msg_size,
+            "records": cfg.file.params.records,
             "fio": fio_lines,
             "sockperf": net,
+            "redis": kv,
         });
         std::fs::write(
             path,
@@ -463,9 +487,17 @@ pub fn config(args: &PeersArgs, file: FileConfig, pairs: Vec<Pair>) -> PeersConf
         repeat: args.repeat as usize,
         only: args.only,
         pairs,
-        connections: args.connections.0.clone(),
+        connections: args
+            .connections
+            .as_ref()
+            .map_or(vec![1, 8], |c| c.0.clone()),
+        redis_connections: args
+            .connections
+            .as_ref()
+            .map_or(vec![1, 64], |c| c.0.clone()),
         fio_bin: args.fio.clone(),
         sockperf_bin: args.sockperf.clone(),
+        redis_bench_bin: args.redis_benchmark.clone(),
         json: args.json.clone(),
     }
 }
@@ -547,8 +579,10 @@ mod tests {
             only: None,
             pairs: fio::PAIRS[..2].to_vec(),
             connections: vec![1, 8],
+            redis_connections: vec![1, 64],
             fio_bin: "/nonexistent/fio".into(),
             sockperf_bin: "/nonexistent/sockperf".into(),
+            redis_bench_bin: "/nonexistent/redis-benchmark".into(),
             json: None,
         };
         let lines = fio_part(&cfg).unwrap();

@@ -214,7 +214,7 @@ pub struct Clients {
 }
 
 /// Children's CPU so far (user + system of every reaped child), ns.
-fn children_cpu_ns() -> u64 {
+pub(crate) fn children_cpu_ns() -> u64 {
     // SAFETY: getrusage fills the struct we pass.
     let ru = unsafe {
         let mut ru: libc::rusage = std::mem::zeroed();
