@@ -39,7 +39,7 @@ Examples:
   iobound run --workload file-randread --mode uring --concurrency 32 --duration 3s --direct
   iobound run -w file-randread,file-write -m threads,uring,rayon -c 1,8,32 -d 2s
   iobound fio --duration 3s
-  iobound peers --duration 2s      # beside fio and sockperf, if installed",
+  iobound peers --duration 2s      # beside fio, sockperf and redis-benchmark, if installed",
     exit_status!()
 );
 
