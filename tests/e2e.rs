@@ -2293,6 +2293,45 @@ fn every_rust_engine_drives_a_real_redis_or_skips_with_the_reason() {
     }
 }
 
+/// An outsider's finding: a report rebuilt from the cell files (run.json
+/// deleted) put the workloads in alphabetical order, so the claims judged
+/// other groups and a verdict flipped. Rebuilt, the report says the same as
+/// the run's own, but for what only run.json records (commit, suite).
+#[test]
+fn a_report_rebuilt_from_the_cell_files_keeps_the_runs_order() {
+    let s = Scratch::new("rebuild-order");
+    let out = s.run(&[
+        "-w",
+        "net-echo,cpu-hash",
+        "-m",
+        "threads,uring",
+        "-c",
+        "1,4",
+        "-n",
+        "300",
+        "--warmup",
+        "0s",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = &s.runs()[0];
+    let keep = |md: &str| -> String {
+        md.lines()
+            .filter(|l| !l.contains("commit") && !l.contains("suite") && !l.contains("run.json"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let before = keep(&std::fs::read_to_string(dir.join("report.md")).unwrap());
+    std::fs::remove_file(dir.join("run.json")).unwrap();
+    let out = iobound(&["report".to_string(), dir.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = keep(&std::fs::read_to_string(dir.join("report.md")).unwrap());
+    assert!(
+        before.find("### net-echo").unwrap() < before.find("### cpu-hash").unwrap(),
+        "{before}"
+    );
+    assert_eq!(after, before);
+}
+
 /// `iobound serve db` on a scratch directory, returning the child and its address.
 /// An outsider's finding: `iobound clean` removed a running db server's
 /// table and log, and its acknowledged writes were lost at the next start.

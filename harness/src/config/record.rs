@@ -56,6 +56,10 @@ pub struct GroupRecord {
     /// alone says the same.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_class: Option<ScriptClass>,
+    /// The group's place in its suite (0 for `iobound run`): with the
+    /// lists above, it puts a run's cells back in the order they ran when
+    /// a report is rebuilt from the cell files alone.
+    pub group: Option<usize>,
 }
 
 /// What run.json says of a workload.
@@ -98,6 +102,21 @@ impl GroupRecord {
             prediction: c.prediction,
             summary: s.summary(),
         })
+    }
+
+    /// Where a cell of this group ran in its run: the group, then the
+    /// cell's place in the group's lists of workloads and engines, its
+    /// concurrency and rate, its repetition. Unknown places sort last.
+    pub fn place(&self, key: &crate::result::CellKey, rep: Option<u32>) -> impl Ord {
+        let at = |list: &[String], x: &str| list.iter().position(|y| y == x).unwrap_or(usize::MAX);
+        (
+            self.group.unwrap_or(usize::MAX),
+            at(&self.workloads, &key.workload),
+            at(&self.modes, &key.mode),
+            key.concurrency,
+            key.rate,
+            rep,
+        )
     }
 
     /// The settings that change what a cell measures (the workloads'

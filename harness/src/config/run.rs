@@ -559,6 +559,14 @@ impl RunConfig {
             rates: self.rates.clone(),
             arrival: Some(if self.poisson { "poisson" } else { "uniform" }.to_string()),
             slo: Some(self.slo),
+            // The database's delay is recorded for groups that query it
+            // only: a report must not read a wait into Redis or file cells.
+            db_latency: self
+                .workloads
+                .iter()
+                .filter_map(|w| iobound_workloads::build(w, &self.file.params).ok())
+                .any(|w| w.service() == Some(iobound_workloads::Service::Db))
+                .then_some(self.file.db_latency),
             script_class: self.file.params.script.as_ref().map(|s| {
                 let (class, prediction) = crate::classify::class(s, self.file.db_latency);
                 super::ScriptClass { class, prediction }

@@ -332,18 +332,21 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
     };
     run.run_json_error = fallback_note;
     run.run_json_missing = run_json_missing;
+    // Cells in the order they ran (their group records say where), so the
+    // report's groups and the claims' tie-breaks come out as from run.json.
+    let mut placed = Vec::new();
     for f in &files {
         let stem = f
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        run.plan.push(stem.clone());
         let parsed = std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
             serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
         });
         let v = match parsed {
             Ok(v) => v,
             Err(why) => {
+                run.plan.push(stem.clone());
                 run.unreadable.push((stem, why));
                 continue;
             }
@@ -356,11 +359,9 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
                 .unwrap_or_default()
                 .to_string();
         }
+        let record = GroupRecord::from_json(&v["config"]).unwrap_or_default();
         // A workload file's class rides in its cells' configuration.
-        if let Some(w) = GroupRecord::from_json(&v["config"])
-            .ok()
-            .and_then(|g| g.script_workload())
-        {
+        if let Some(w) = record.script_workload() {
             if run.workloads.iter().all(|x| x.name != w.name) {
                 run.workloads.push(w);
             }
@@ -368,10 +369,18 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         match parse_cell(v) {
             Ok(c) => {
                 run.repeat = run.repeat.max(c.rep.unwrap_or(1));
-                run.cells.push(c)
+                placed.push((record.place(&c.key, c.rep), stem, c));
             }
-            Err(why) => run.unreadable.push((stem, why)),
+            Err(why) => {
+                run.plan.push(stem.clone());
+                run.unreadable.push((stem, why));
+            }
         }
+    }
+    placed.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, stem, c) in placed {
+        run.plan.push(stem);
+        run.cells.push(c);
     }
     // Engines the v1 list lacks, as this binary describes them: without
     // run.json there is no record of them.

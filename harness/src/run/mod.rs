@@ -295,9 +295,13 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
         for r in ready.iter().filter(|r| cfg.direct_for(r.workload.name())) {
             FileSet::open(&r.files, true)?;
         }
+        let record = crate::config::GroupRecord {
+            group: Some(prepared.len()),
+            ..cfg.record()
+        };
         let meta = RunMeta {
             run_id: String::new(),
-            config: cfg.record().to_json(),
+            config: record.to_json(),
             system: SystemInfo::collect(data_dir, cfg.file.direct, uring.clone()),
         };
         prepared.push((ready, meta));
