@@ -165,7 +165,7 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
             for (i, g) in suite.groups.iter().enumerate() {
                 warn(&format!("suite {name}, group {}: ", i + 1), &g.warnings);
             }
-            let mut term = ui::Terminal::new(args.quiet, false);
+            let mut term = ui::Terminal::new(args.output.quiet, false);
             let out = run::run_suite(&suite, &mut term)?;
             drop(term);
             Ok(finish(&out))
@@ -192,8 +192,14 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
                 std::time::Duration::ZERO,
             )?;
             let pairs = fio::select_pairs(args.pairs.as_deref())?;
-            fio::run(&file, &pairs, args.repeat, &args.fio, args.json.as_deref())
-                .context("fio comparison")?;
+            fio::run(
+                &file,
+                &pairs,
+                args.repeat as usize,
+                &args.fio,
+                args.json.as_deref(),
+            )
+            .context("fio comparison")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Peers(args) => {
@@ -314,9 +320,7 @@ fn compare_runs(args: iobound::cli::CompareArgs) -> anyhow::Result<ExitCode> {
 
 /// `iobound clean`: the data files removed.
 fn clean_data(args: iobound::cli::CleanArgs) -> anyhow::Result<ExitCode> {
-    let dir = args
-        .data_dir
-        .unwrap_or_else(iobound::config::default_data_dir);
+    let dir = args.data.dir();
     let (n, bytes) = iobound::clean::clean(&dir, args.dry_run)
         .with_context(|| format!("cannot clean {}", dir.display()))?;
     eprintln!(
@@ -335,7 +339,7 @@ fn clean_data(args: iobound::cli::CleanArgs) -> anyhow::Result<ExitCode> {
 /// `iobound advise`: the answer printed, with where it was written.
 fn run_advise(args: iobound::cli::AdviseArgs) -> anyhow::Result<ExitCode> {
     // --quiet: the prediction and the answer only, no cell lines.
-    let advice = if args.quiet {
+    let advice = if args.output.quiet {
         iobound::advise::advise(&args, &mut run::Silent)?
     } else {
         let mut term = ui::Terminal::new(false, false);

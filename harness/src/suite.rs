@@ -208,8 +208,8 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         description: f.description,
         groups,
         repeat,
-        out: a.out.clone(),
-        lang: a.lang,
+        out: a.output.out.clone(),
+        lang: a.lang.lang,
         budget,
     };
     check_distinct(&suite)?;
@@ -270,20 +270,18 @@ impl GroupAt<'_> {
                 ));
             }
             // `iobound bench --data-dir` overrides the suite's, as --repeat does.
-            if k == "data_dir" && a.data_dir.is_some() {
+            if k == "data_dir" && a.data.data_dir.is_some() {
                 continue;
             }
             push_flag(&mut argv, k, v).map_err(|m| self.key_err(k, m))?;
         }
         argv.extend([
             "--out".into(),
-            a.out.display().to_string(),
+            a.output.out.display().to_string(),
             "--repeat".into(),
             repeat.to_string(),
         ]);
-        if let Some(d) = &a.data_dir {
-            argv.extend(["--data-dir".into(), d.display().to_string()]);
-        }
+        argv.extend(a.data.to_argv());
         // The suite key a flag came from (`--rate` from `rates`), if any.
         let key_of = |flag: &str| -> Option<String> {
             keys.keys()

@@ -49,9 +49,7 @@ impl Argv<'_> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        if let Some(d) = &a.data_dir {
-            v.extend(["--data-dir".into(), d.display().to_string()]);
-        }
+        v.extend(a.data.to_argv());
         v
     }
 

@@ -173,9 +173,9 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     let Some(calibrator) = engines.first().copied() else {
         return Err(AdviseError::Measure("no engine can run here".into()));
     };
-    let dir = advice_dir(&a.out);
+    let dir = advice_dir(&a.output.out);
     // Remembered so that a refused flag leaves no directory behind.
-    let out_existed = a.out.exists();
+    let out_existed = a.output.out.exists();
     let write = |path: PathBuf, bytes: &[u8]| {
         std::fs::write(&path, bytes).map_err(|source| AdviseError::Write { path, source })
     };
@@ -203,7 +203,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         let _ = std::fs::remove_dir_all(&dir);
         if !out_existed {
             // Only when empty: never what else the user keeps there.
-            let _ = std::fs::remove_dir(&a.out);
+            let _ = std::fs::remove_dir(&a.output.out);
         }
         return Err(e);
     }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{default_data_dir, ConfigError};
+use super::ConfigError;
 use crate::lang::Lang;
 
 /// Number of chapters of `iobound lesson` (`lesson::chapters` runs them).
@@ -53,9 +53,9 @@ pub fn lesson_config(
     Ok((
         pick,
         LessonSettings {
-            lang: a.lang,
+            lang: a.lang.lang,
             speed: a.speed,
-            data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
+            data_dir: a.data.dir(),
             python: (!a.no_python).then(|| a.python.clone().unwrap_or_else(|| "python3".into())),
         },
     ))

@@ -36,6 +36,13 @@ pub fn default_data_dir() -> PathBuf {
     std::env::temp_dir().join("iobound")
 }
 
+impl crate::cli::DataDirArgs {
+    /// `--data-dir`, or the default: the one place the flag is resolved.
+    pub fn dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(transparent)]
@@ -152,7 +159,7 @@ impl FileConfig {
         Ok(FileConfig {
             params: params.clone(),
             direct: data.direct,
-            data_dir: data.data_dir.clone().unwrap_or_else(default_data_dir),
+            data_dir: data.dir.dir(),
             warmup: length.warmup,
             bound,
             settings,

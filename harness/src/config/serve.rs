@@ -1,6 +1,6 @@
 //! `iobound serve`'s flags checked into a [`ServeConfig`].
 
-use super::{default_data_dir, parse_args, ConfigError};
+use super::{parse_args, ConfigError};
 use crate::serve::ServeConfig;
 
 /// `iobound serve KIND`'s flags as left out: to tell which were given, and
@@ -40,7 +40,7 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<ServeConfig, ConfigErro
             ("--direct", a.direct),
             ("--records", a.records != d.records),
             ("--db-latency", a.db.db_latency != d.db.db_latency),
-            ("--data-dir", a.data_dir.is_some()),
+            ("--data-dir", a.data.data_dir.is_some()),
             ("--fresh", a.fresh),
             ("--truncate-corrupt-wal", a.truncate_corrupt_wal),
         ];
@@ -64,7 +64,7 @@ pub fn serve_config(a: &crate::cli::ServeArgs) -> Result<ServeConfig, ConfigErro
         records: a.records,
         db_latency: a.db.db_latency,
         direct: a.direct,
-        data_dir: a.data_dir.clone().unwrap_or_else(default_data_dir),
+        data_dir: a.data.dir(),
         fresh: a.fresh,
         truncate_corrupt_wal: a.truncate_corrupt_wal,
         frame_timeout: a.frame_timeout,
@@ -125,7 +125,7 @@ mod tests {
         a.threads = 3;
         a.records = 77;
         a.db.db_latency = std::time::Duration::from_micros(1500);
-        a.data_dir = Some("/tmp/a dir".into());
+        a.data.data_dir = Some("/tmp/a dir".into());
         a.direct = true;
         a.fresh = true;
         a.frame_timeout = std::time::Duration::from_millis(250);

@@ -202,6 +202,13 @@ pub fn compare(
     rust_lines: &[String],
     py: &PyChapter,
 ) -> Vec<String> {
+    let mut lines = timings(n, l, speed, rust, py);
+    lines.extend(same_lines(n, l, rust_lines, py));
+    lines
+}
+
+/// Each timing of chapter `n` in both languages, beside the lesson's.
+fn timings(n: usize, l: Lang, speed: f64, rust: &Figures, py: &PyChapter) -> Vec<String> {
     let mut lines = Vec::new();
     // `lesson` is the duration the lesson's text gives, before --speed.
     let pair = |what: &str, key: &str, lesson: f64| -> Option<String> {
@@ -279,6 +286,12 @@ pub fn compare(
         }
         _ => {}
     }
+    lines
+}
+
+/// Whether Python printed the lines Rust did, in the same order (none for
+/// chapter 4, which prints no example line).
+fn same_lines(n: usize, l: Lang, rust_lines: &[String], py: &PyChapter) -> Option<String> {
     // Chapter 1's object is shown in each language's own way, and
     // chapter 4 prints no example line.
     let (rust_same, py_same): (Vec<String>, Vec<String>) = match n {
@@ -299,26 +312,26 @@ pub fn compare(
         4 => (Vec::new(), Vec::new()),
         _ => (rust_lines.to_vec(), py.lines(|_| true)),
     };
-    if n != 4 {
-        lines.push(match first_difference(&rust_same, &py_same) {
-            None => format!(
-                "{} ({})",
-                l.pick(
-                    "Python printed the same lines in the same order",
-                    "Python a affiché les mêmes lignes dans le même ordre"
-                ),
-                rust_same.len()
-            ),
-            Some((r, p)) => format!(
-                "{} Rust `{r}`, Python `{p}`",
-                l.pick(
-                    "Python's lines differ from Rust's, first at:",
-                    "Les lignes de Python diffèrent de celles de Rust, d'abord :"
-                )
-            ),
-        });
+    if n == 4 {
+        return None;
     }
-    lines
+    Some(match first_difference(&rust_same, &py_same) {
+        None => format!(
+            "{} ({})",
+            l.pick(
+                "Python printed the same lines in the same order",
+                "Python a affiché les mêmes lignes dans le même ordre"
+            ),
+            rust_same.len()
+        ),
+        Some((r, p)) => format!(
+            "{} Rust `{r}`, Python `{p}`",
+            l.pick(
+                "Python's lines differ from Rust's, first at:",
+                "Les lignes de Python diffèrent de celles de Rust, d'abord :"
+            )
+        ),
+    })
 }
 
 /// Chapter 4 in Python: waits gathered against one after the other, and

@@ -161,7 +161,7 @@ fn db_serve_args(cfg: &PeersConfig, records: u64) -> Vec<String> {
     a.threads = 1;
     a.records = records;
     a.db.db_latency = cfg.file.db_latency;
-    a.data_dir = Some(cfg.file.data_dir.clone());
+    a.data.data_dir = Some(cfg.file.data_dir.clone());
     a.fresh = true;
     a.to_argv()
 }

@@ -11,16 +11,16 @@ use iobound_workloads::{FileSpec, Service, Workload, WorkloadError, WorkloadPara
 
 use crate::config::RunConfig;
 use crate::engine::Engine;
-use crate::exec::FileSet;
-use crate::load::{Plan, Rate};
-use crate::output::{ExportError, RunMeta};
+use crate::output::ExportError;
 use crate::placement;
-use crate::result::{CellKey, CellResult, Status};
+use crate::result::{CellKey, CellResult};
 use crate::ring::UringSupport;
 use crate::sysinfo::SystemInfo;
+use groups::{announce_plan, cell_options, prepare_groups, Groups};
 
 mod cell;
 mod dir;
+mod groups;
 mod plan;
 mod preflight;
 mod servers;
@@ -275,44 +275,7 @@ impl Suite {
 pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, RunError> {
     preflight(suite)?;
     let uring = UringSupport::detect();
-    let mut done = Vec::new();
-    let mut prepared: Vec<(Vec<Ready>, RunMeta)> = Vec::with_capacity(suite.groups.len());
-    let mut data_dirs: Vec<&Path> = Vec::new();
-    for cfg in &suite.groups {
-        let data_dir = &cfg.file.data_dir;
-        ensure_writable_dir(data_dir).map_err(|source| RunError::DataDir {
-            path: data_dir.clone(),
-            source,
-        })?;
-        if !data_dirs.contains(&data_dir.as_path()) {
-            data_dirs.push(data_dir);
-        }
-        let ready: Vec<Ready> = cfg
-            .workloads
-            .iter()
-            .map(|w| prepare(w, &cfg.file.params, data_dir, &mut done, obs))
-            .collect::<Result<_, _>>()?;
-        for r in ready.iter().filter(|r| cfg.direct_for(r.workload.name())) {
-            FileSet::open(&r.files, true)?;
-        }
-        let record = crate::config::GroupRecord {
-            group: Some(prepared.len()),
-            ..cfg.record()
-        };
-        let meta = RunMeta {
-            run_id: String::new(),
-            config: record.to_json(),
-            system: SystemInfo::collect(data_dir, cfg.file.direct, uring.clone()),
-        };
-        prepared.push((ready, meta));
-    }
-    if let Some((_, meta)) = prepared.first() {
-        obs.system(&meta.system);
-    }
-    for d in data_dirs {
-        let files = crate::clean::data_files(d).unwrap_or_default();
-        obs.data_files(d, files.len(), files.iter().map(|(_, n)| n).sum());
-    }
+    let mut prepared = prepare_groups(suite, &uring, obs)?;
     // Stopped while data files were prepared: nothing to keep.
     if crate::interrupt::requested() {
         return Err(RunError::Interrupted(crate::interrupt::cause()));
@@ -324,128 +287,22 @@ pub fn run_suite(suite: &Suite, obs: &mut dyn Observer) -> Result<RunOutput, Run
     if let Some(cpus) = suite.groups.iter().find_map(|g| g.pin.client.clone()) {
         placement::set_affinity(&cpus).map_err(|source| RunError::Pin { source })?;
     }
-    let options: Vec<Vec<CellOptions>> = suite
-        .groups
-        .iter()
-        .zip(&prepared)
-        .map(|(cfg, (ready, _))| {
-            ready
-                .iter()
-                .map(|r| CellOptions {
-                    direct: cfg.direct_for(r.workload.name()),
-                    verify: cfg.verify,
-                    record: cfg.record,
-                    target: cfg.target,
-                    max_threads: cfg.max_threads,
-                    tag: cfg.label.clone(),
-                    ..CellOptions::new(cfg.file.direct, cfg.file.settings.clone())
-                })
-                .collect()
-        })
-        .collect();
     let names: Vec<Vec<&str>> = prepared
         .iter()
         .map(|(ready, _)| ready.iter().map(|r| r.workload.name()).collect())
         .collect();
     let planned = plan::cells(suite, &names);
     let total = planned.len();
-    let costs: Option<Vec<Duration>> = planned
-        .iter()
-        .map(|p| suite.groups[p.group].file.planned())
-        .collect();
-    // Each cell's estimate: its measuring time, the set-up every cell pays,
-    // and what its engine needs to start.
-    let estimated: Option<Duration> = planned
-        .iter()
-        .map(|p| {
-            suite.groups[p.group]
-                .file
-                .planned()
-                .map(|d| estimate(d) + p.engine.startup())
-        })
-        .sum();
-    obs.run_planned(&PlanSummary {
-        cells: total,
-        planned: costs.as_ref().map(|c| c.iter().sum()),
-        estimate: estimated,
-        budget: suite.budget,
-    });
+    let estimated = announce_plan(suite, &planned, obs);
     let started = Instant::now();
-    let mut cells: Vec<(usize, CellResult)> = Vec::with_capacity(total);
-    let mut servers: Option<servers::GroupServers> = None;
-    // An open-loop sweep stops raising the rate once p99 passed the SLO:
-    // the reason, by the sweep's cells other than their rate.
-    let mut past_slo: Vec<(plan::SweepId, String)> = Vec::new();
-    for p in &planned {
-        if crate::interrupt::requested() {
-            break;
-        }
-        let cfg = &suite.groups[p.group];
-        let (ready, meta) = &prepared[p.group];
-        let cell_plan = cfg.file.planned();
-        // A group's servers start with its first cell of a repetition and
-        // stop (by drop) before the next group's start, however it ends.
-        if !servers
-            .as_ref()
-            .is_some_and(|s| (s.group, s.rep) == (p.group, p.rep))
-        {
-            // The last group's servers stop first: the next group's may
-            // take the same table.
-            drop(servers.take());
-            servers = Some(servers::GroupServers::start(
-                cfg, ready, &dir, p.group, p.rep, obs,
-            ));
-        }
-        let server = servers
-            .as_ref()
-            .expect("started above")
-            .server(ready[p.workload].workload.service());
-        obs.cell_started(&p.key, cells.len(), total, cell_plan);
-        let stopped = past_slo
-            .iter()
-            .find(|(id, _)| *id == p.sweep())
-            .map(|(_, why)| why.clone());
-        let mut cell = match (stopped, server) {
-            (Some(why), _) => CellResult::not_run(p.key.clone(), Status::Skipped, why),
-            (None, Err((status, why))) => CellResult::not_run(p.key.clone(), status, why),
-            (None, Ok(server)) => {
-                let plan = Plan {
-                    concurrency: p.key.concurrency,
-                    warmup: cfg.file.warmup,
-                    bound: cfg.file.bound,
-                    rate: p.rate.map(|per_sec| Rate {
-                        per_sec,
-                        poisson: cfg.poisson,
-                    }),
-                };
-                let opts = CellOptions {
-                    target: options[p.group][p.workload]
-                        .target
-                        .or(server.map(|c| c.addr)),
-                    server_pid: server.map(|c| c.pid()),
-                    ..options[p.group][p.workload].clone()
-                };
-                run_cell(&ready[p.workload], p.engine, plan, &opts, &uring, obs)
-            }
-        };
-        if let (Some(x), Some(s)) = (p.rate, &cell.summary) {
-            if s.latency.p99_ns as u128 > cfg.slo.as_nanos() {
-                past_slo.push((
-                    p.sweep(),
-                    format!(
-                        "the sweep stopped: p99 was {} at {x} req/s, past --slo {}",
-                        crate::output::human::duration_ns(s.latency.p99_ns as f64),
-                        iobound_workloads::units::format_duration(cfg.slo)
-                    ),
-                ));
-            }
-        }
-        cell.rep = p.rep;
-        write_cell(&dir, meta, &cell)?;
-        obs.cell_done(&cell);
-        cells.push((p.group, cell));
-    }
-    drop(servers);
+    let groups = Groups {
+        suite,
+        options: cell_options(suite, &prepared),
+        prepared: &prepared,
+        dir: &dir,
+        uring: &uring,
+    };
+    let cells = groups.run_cells(&planned, obs)?;
     let stems = plan_stems(suite, &names);
     let record = dir::RunRecordOut {
         suite,

@@ -86,7 +86,7 @@ pub(crate) fn serve_args(s: Service, cfg: &RunConfig) -> crate::cli::ServeArgs {
     if s == Service::Db {
         a.records = cfg.file.params.records;
         a.db.db_latency = cfg.file.db_latency;
-        a.data_dir = Some(cfg.file.data_dir.clone());
+        a.data.data_dir = Some(cfg.file.data_dir.clone());
         // Every group starts from the same table, whatever earlier groups
         // or runs wrote, and with the table in the page cache.
         a.fresh = true;

@@ -1,0 +1,103 @@
+//! The flags several subcommands share, each defined once: output
+//! (`--out`, `--quiet`), data (`--data-dir`, `--direct`), language,
+//! length, the database's delay, and `--repeat`'s help and parser.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use iobound_workloads::units::{count_arg, duration_arg, serde_duration};
+use serde::{Deserialize, Serialize};
+
+/// Settings of the simulated database, shared by `serve` and `run`.
+#[derive(Debug, Args, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbArgs {
+    /// db: fixed service delay per query, on the server's event-loop timer (0: none)
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = duration_arg,
+          allow_hyphen_values = true)]
+    #[serde(with = "serde_duration")]
+    pub db_latency: Duration,
+}
+
+/// Where a workload's files live and how they are opened.
+#[derive(Debug, Args, Clone, Serialize, Deserialize)]
+pub struct DataArgs {
+    /// Open files with O_DIRECT (bypass the page cache)
+    #[arg(long)]
+    pub direct: bool,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub dir: DataDirArgs,
+}
+
+/// How long a cell runs.
+#[derive(Debug, Args, Clone, Serialize, Deserialize)]
+pub struct LengthArgs {
+    /// Measured time per cell
+    #[arg(short, long, value_name = "DURATION", default_value = "5s",
+          value_parser = duration_arg, conflicts_with = "requests", allow_hyphen_values = true)]
+    #[serde(with = "serde_duration")]
+    pub duration: Duration,
+    /// Measured requests per cell, instead of a duration
+    #[arg(short = 'n', long, value_name = "N", value_parser = count_arg,
+          allow_hyphen_values = true)]
+    pub requests: Option<u64>,
+    /// Time run before measuring, excluded from results
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg,
+          allow_hyphen_values = true)]
+    #[serde(with = "serde_duration")]
+    pub warmup: Duration,
+}
+
+/// Where a command's results go and how much it prints: `run`, `bench`
+/// and `advise`.
+#[derive(Debug, Args, Clone)]
+pub struct OutArgs {
+    /// Directory under which the run (or advice) directory is created
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// No live progress on stderr (advise: only the prediction and the answer)
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Where iobound's data files live: `run`, `bench`, `advise`, `lesson`,
+/// `clean` and `serve`; resolved once, by `config`.
+#[derive(Debug, Args, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataDirArgs {
+    /// Where data files are created and reused [default: <tmp>/iobound]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The language of the explanations: `run`, `bench` and `lesson` (`report`
+/// has its own, defaulting to the run's).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct LangArgs {
+    /// Language of the explanations
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: crate::lang::Lang,
+}
+
+/// `--repeat`'s help, one for `run`, `bench`, `advise` and `fio`. Their
+/// defaults differ (1, the suite's, 3, 3) and clap's derive cannot give one
+/// flattened struct several defaults, so the flag shares this text and one
+/// parser, [`repeat_arg`], instead of a struct.
+pub(super) const REPEAT_HELP: &str =
+    "Repetitions of every cell, at least 1 (bench: overrides the suite's); reports give the median and spread";
+
+/// `--repeat`'s parser: a count from 1 to u32::MAX.
+pub(super) fn repeat_arg(s: &str) -> Result<u32, String> {
+    iobound_workloads::units::count_arg_u32(s)
+}
+
+impl DataDirArgs {
+    /// The flag that gives a child command the same directory (none when
+    /// unset, so the child resolves the default itself).
+    pub fn to_argv(&self) -> Vec<String> {
+        self.data_dir
+            .iter()
+            .flat_map(|d| ["--data-dir".into(), d.display().to_string()])
+            .collect()
+    }
+}
