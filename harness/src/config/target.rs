@@ -33,7 +33,7 @@ pub(crate) fn resolve_target(spec: &str) -> Result<std::net::SocketAddr, ConfigE
         }
     }
     Err(err(format!(
-        "no server answers ({}); start one with `iobound serve echo|db --listen ADDR`",
+        "no server answers ({}); start one with `iobound serve echo|db --listen ADDR` (or, for redis-*, a redis-server loaded as the README says)",
         if tried.is_empty() {
             "it resolves to no address".to_string()
         } else {
