@@ -162,6 +162,10 @@ fn check_redis(msg: Msg, reply: &[u8], verify: bool) -> Result<(), StepError> {
         (Msg::RedisGet { key }, resp::Reply::Bulk(None)) => Err(net_err(format!(
             "Redis GET {key} found no record: the server holds fewer than --records (one started by hand?)"
         ))),
+        (m, resp::Reply::Error(e)) => Err(net_err(format!(
+            "Redis answered {m:?} with the error {:?}",
+            String::from_utf8_lossy(e)
+        ))),
         (m, r) => Err(net_err(format!("Redis answered {m:?} with {r:?}"))),
     }
 }

@@ -261,12 +261,12 @@ impl Observer for Terminal {
         // Once per group: later repetitions start it again the same way.
         if !self.json && rep.unwrap_or(1) == 1 {
             let what = match service {
-                iobound_workloads::Service::Echo => "echo server (iobound serve echo)",
-                iobound_workloads::Service::Db => "database server (iobound serve db)",
+                iobound_workloads::Service::Echo => "the echo server (iobound serve echo)",
+                iobound_workloads::Service::Db => "the database server (iobound serve db)",
                 iobound_workloads::Service::Redis => "Redis (redis-server, its records loaded)",
             };
             self.note(&format!(
-                "group {}: started the {what} on {addr}; it stops after the group's last cell{}",
+                "group {}: started {what} on {addr}; it stops after the group's last cell{}",
                 group + 1,
                 if rep.is_some() {
                     " and starts afresh in each repetition"
