@@ -89,14 +89,18 @@ fn limits_text(c: &Claim, lang: Lang) -> String {
         };
         return match lang {
             Lang::En => format!(
-                " There both sides were held by the loopback server ({threads} thread{}): the event loop reached {reached:.0} % and blocking threads {:.0} % of what it can serve, so the ratio measures the server under each more than the client models{next}. Lift it with --server-threads, or a server on another host (--target).",
+                " There both sides were held by ceilings the loopback server ({threads} thread{}) sets or shares: the event loop at {reached:.0} % of its {} ceiling, blocking threads at {:.0} % of their {} ceiling, so the ratio measures the server's CPU under each as much as the client models{next}. Lift them with --server-threads (the server's own) or a server on another host (--target, which frees the machine's CPUs).",
                 if threads == 1 { "" } else { "s" },
-                100.0 * pb
+                ceil.limit.0.label(lang),
+                100.0 * pb,
+                bc.limit.0.label(lang)
             ),
             Lang::Fr => format!(
-                " À ce point les deux côtés étaient tenus par le serveur local ({threads} thread{}) : la boucle à {reached:.0} % et les threads bloquants à {:.0} % de ce qu'il peut servir ; le rapport mesure donc le serveur sous chacun plus que les modèles côté client{next}. Levez-la avec --server-threads, ou un serveur sur une autre machine (--target).",
+                " À ce point les deux côtés étaient tenus par des plafonds que le serveur local ({threads} thread{}) fixe ou partage : la boucle à {reached:.0} % de son plafond {}, les threads bloquants à {:.0} % du leur ({}) ; le rapport mesure donc le CPU du serveur sous chacun autant que les modèles côté client{next}. Levez ces plafonds avec --server-threads (celui du serveur) ou un serveur sur une autre machine (--target, qui libère les CPU de la machine).",
                 if threads == 1 { "" } else { "s" },
-                100.0 * pb
+                ceil.limit.0.label(lang),
+                100.0 * pb,
+                bc.limit.0.label(lang)
             ),
         };
     }

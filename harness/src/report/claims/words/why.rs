@@ -69,6 +69,12 @@ fn costs(a: &Side, b: &Side, lang: Lang) -> String {
     }
 }
 
+/// The label of a side's lowest ceiling ("server threads / server CPU per
+/// request", "machine CPUs / ..."), so a sentence names what held it.
+fn bound_of(c: &Option<super::super::bounds::Ceiling>, lang: Lang) -> &'static str {
+    c.as_ref().map_or("", |c| c.limit.0.label(lang))
+}
+
 pub(super) fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     let costs = costs(a, b, lang);
     let reached = c
@@ -81,8 +87,8 @@ pub(super) fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> Strin
             let cap = match (capped_by_server(c.a_ceiling.as_ref(), a), both, lang) {
                 (Some(p), None, Lang::En) => format!(" Both sides shared one loopback server, which held the loop at {:.0} % of its ceiling: the gap measured is a lower bound.", 100.0 * p),
                 (Some(p), None, Lang::Fr) => format!(" Les deux côtés partageaient un seul serveur local, qui a tenu la boucle à {:.0} % de son plafond : l'écart mesuré est un minimum.", 100.0 * p),
-                (Some(p), Some(q), Lang::En) => format!(" The loopback server held both sides (the loop at {:.0} %, threads at {:.0} % of their server ceilings): the ratio reflects the server's CPU per request under each as much as the models.", 100.0 * p, 100.0 * q),
-                (Some(p), Some(q), Lang::Fr) => format!(" Le serveur local tenait les deux côtés (la boucle à {:.0} %, les threads à {:.0} % de leurs plafonds serveur) : le rapport reflète le CPU du serveur par requête sous chacun autant que les modèles.", 100.0 * p, 100.0 * q),
+                (Some(p), Some(q), Lang::En) => format!(" Ceilings the loopback server sets or shares held both sides (the loop at {:.0} % of its {} ceiling, threads at {:.0} % of their {} ceiling): the ratio reflects the server's CPU per request under each as much as the models.", 100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)),
+                (Some(p), Some(q), Lang::Fr) => format!(" Des plafonds que le serveur local fixe ou partage tenaient les deux côtés (la boucle à {:.0} % de son plafond {}, les threads à {:.0} % du leur, {}) : le rapport reflète le CPU du serveur par requête sous chacun autant que les modèles.", 100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)),
                 (None, _, _) => String::new(),
             };
             match lang {
