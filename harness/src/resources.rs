@@ -219,6 +219,23 @@ pub fn self_command() -> std::io::Result<std::process::Command> {
     Ok(cmd)
 }
 
+/// Makes a child started from `cmd` die with iobound whatever happens to
+/// iobound (error, panic, even kill -9): the parent-death signal, set
+/// between fork and exec.
+pub fn die_with_parent(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and only
+    // makes an async-signal-safe syscall (prctl).
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -273,17 +273,7 @@ impl Pool {
             // Its own process group: a terminal's Ctrl-C reaches iobound,
             // which stops the cell cleanly, not the workers mid-request.
             .process_group(0);
-        // SAFETY: the closure runs in the forked child before exec and only
-        // makes an async-signal-safe syscall (prctl).
-        unsafe {
-            cmd.pre_exec(|| {
-                // Dies with iobound, even on kill -9.
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        crate::resources::die_with_parent(&mut cmd);
         let mut child = cmd.spawn().map_err(EngineError::Spawn)?;
         drop(cmd);
         let pid = child.id();

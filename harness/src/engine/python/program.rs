@@ -2,7 +2,6 @@
 //! line, the compute input and the encoded requests.
 
 use std::io::{BufWriter, Write};
-use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -105,16 +104,7 @@ pub(super) fn spawn(engine: &Python, opts: &PyOptions) -> Result<Program, Engine
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // SAFETY: between fork and exec, only prctl (async-signal-safe): the
-    // program dies with iobound whatever happens to it.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    crate::resources::die_with_parent(&mut cmd);
     let child = cmd
         .spawn()
         .map_err(|e| EngineError::Other(format!("cannot start {}: {e}", opts.interpreter())))?;
