@@ -133,6 +133,18 @@ pub struct RunArgs {
     /// Skip latency recording (measures what recording costs)
     #[arg(long, hide = true)]
     pub no_record: bool,
+    /// The flags given on the command line (or by a suite's keys), by clap
+    /// id: a flag set to its default value is still a flag the user set, and
+    /// is refused where it changes nothing (`--db-latency 1ms` for Redis).
+    #[arg(skip)]
+    pub given: Vec<String>,
+}
+
+impl RunArgs {
+    /// Whether the flag of clap id `id` (`db_latency`) was given.
+    pub fn was_given(&self, id: &str) -> bool {
+        self.given.iter().any(|g| g == id)
+    }
 }
 
 pub(super) const BENCH_EXAMPLES: &str = concat!(

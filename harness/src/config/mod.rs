@@ -252,7 +252,16 @@ where
 {
     use clap::FromArgMatches;
     let m = command().try_get_matches_from(argv)?;
-    let cli = crate::cli::Cli::from_arg_matches(&m)?;
+    let mut cli = crate::cli::Cli::from_arg_matches(&m)?;
+    if let (crate::cli::Command::Run(r), Some(("run", sub))) = (&mut cli.command, m.subcommand()) {
+        r.given = sub
+            .ids()
+            .filter(|id| {
+                sub.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|id| id.as_str().to_string())
+            .collect();
+    }
     let settings = match m.subcommand() {
         Some(("run" | "fio" | "peers", sub)) => engine::read_settings(sub)?,
         _ => engine::Settings::default(),

@@ -130,10 +130,49 @@ fn decision_map(o: &mut String, m: &map::DecisionMap, lang: Lang) {
         o.push_str("</tr>");
     }
     o.push_str("</tbody></table>\n");
+    o.push_str(&map_key(m, lang));
     o.push_str(&format!(
         "<p class=\"note\">{}</p>\n",
         esc(tables::map_note(lang))
     ));
+}
+
+/// The colours' key: a case's background is its leader on requests per
+/// second, the swatch before each figure its leader on that figure; white
+/// is no leader (a tie or repetitions that disagree). Only the models that
+/// lead somewhere are listed.
+fn map_key(m: &map::DecisionMap, lang: Lang) -> String {
+    let mut leaders: Vec<Model> = Vec::new();
+    for &wait in &m.waits {
+        for &work in &m.works {
+            let Some(c) = m.cell(wait, work) else {
+                continue;
+            };
+            for f in [&c.throughput, &c.p99] {
+                if let Winner::Model { model, .. } = &f.winner {
+                    if !leaders.contains(model) {
+                        leaders.push(*model);
+                    }
+                }
+            }
+        }
+    }
+    let mut o = format!(
+        "<p class=\"note\">{} ",
+        esc(lang.pick(
+            "Colours: a case's background is its leader on requests per second, the square before a figure that figure's leader; white, no leader.",
+            "Couleurs : le fond d'une case est le premier en requêtes/s, le carré devant un chiffre le premier pour ce chiffre ; blanc, pas de premier.",
+        ))
+    );
+    for l in leaders {
+        let (strong, light) = model_colour(l);
+        o.push_str(&format!(
+            "<span class=\"sw\" style=\"background:{strong}\"></span><span style=\"background:{light}\">{}</span> ",
+            esc(super::verdict::model_label(l, lang))
+        ));
+    }
+    o.push_str("</p>\n");
+    o
 }
 
 fn claims_table(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
@@ -188,6 +227,10 @@ impl Render for Html {
         if let Some(w) = tables::busy_warning(r, lang) {
             o.push_str(&format!("<p class=\"warn\">{}</p>\n", esc(&w)));
         }
+        o.push_str(&format!(
+            "<p class=\"note\">{}</p>\n",
+            esc(tables::terms_line(lang))
+        ));
 
         let cs = claims::all(r);
         answer(&mut o, r, &cs, lang);
@@ -233,7 +276,7 @@ fn answer(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
                 "The lesson in Python, measured",
                 "La leçon en Python, mesurée"
             ),
-            esc(super::python::intro(lang))
+            esc(&super::python::intro(r, lang))
         ));
         list(o, "", &py);
     }

@@ -56,6 +56,7 @@ impl Render for Markdown {
                 "Les graphiques de chaque chiffre sont dans [report.html](report.html)."
             )
         ));
+        o.push_str(&format!("{}\n\n", tables::terms_line(lang)));
 
         let cs = claims::all(r);
         answer(&mut o, r, &cs, lang);
@@ -104,7 +105,7 @@ fn answer(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
                 "The lesson in Python, measured",
                 "La leçon en Python, mesurée"
             ),
-            super::python::intro(lang)
+            super::python::intro(r, lang)
         ));
         bullets(o, &py);
     }

@@ -54,6 +54,16 @@ fn ratio(a: f64, b: f64) -> String {
     }
 }
 
+/// "median of 3 repetitions", or "one run".
+fn reps(n: usize, lang: Lang) -> String {
+    match (n, lang) {
+        (1, Lang::En) => "one run".into(),
+        (1, Lang::Fr) => "une seule mesure".into(),
+        (n, Lang::En) => format!("median of {n} repetitions"),
+        (n, Lang::Fr) => format!("médiane de {n} répétitions"),
+    }
+}
+
 /// The title of the section.
 pub fn title(lang: Lang) -> &'static str {
     lang.pick(
@@ -68,6 +78,8 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
     let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
     let mut rows = Vec::new();
     let mut best: Option<(&str, &Point, &Point)> = None;
+    // Rows where a repetition of either side ran on a busy machine.
+    let mut busy: Vec<String> = Vec::new();
     for (sim, red, kind) in PAIRS {
         let (Some(a), Some(b)) = (simulated(r, sim), group(r, red)) else {
             continue;
@@ -77,6 +89,18 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
                 continue;
             };
             let cpu = |x: &Point| x.server_cpu_ns.as_ref().map(|s| s.median);
+            if p.busy_reps + q.busy_reps > 0 {
+                busy.push(match lang {
+                    Lang::En => format!(
+                        "{kind} {} C = {} (simulated {} of {}, Redis {} of {} repetitions)",
+                        p.engine, p.concurrency, p.busy_reps, p.reps, q.busy_reps, q.reps
+                    ),
+                    Lang::Fr => format!(
+                        "{kind} {} C = {} (simulée {} sur {}, Redis {} sur {} répétitions)",
+                        p.engine, p.concurrency, p.busy_reps, p.reps, q.busy_reps, q.reps
+                    ),
+                });
+            }
             rows.push(vec![
                 kind.to_string(),
                 p.engine.clone(),
@@ -115,7 +139,7 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
     }
     let mut sentences = vec![t(
         "The same requests (1 KiB records, zipfian keys) from the same client engines, to iobound's simulated database with no added delay and to a real Redis iobound started on loopback; both make a write durable before answering it (Redis with appendfsync always). The ratios are simulated / Redis.",
-        "Les mêmes requêtes (enregistrements de 1 Kio, clés zipfiennes) depuis les mêmes moteurs clients, vers la base simulée d'iobound sans délai ajouté et vers un vrai Redis qu'iobound a démarré en local ; les deux rendent une écriture durable avant d'y répondre (Redis avec appendfsync always). Les rapports sont simulée / Redis.",
+        "Les mêmes requêtes (enregistrements de 1 KiB, clés zipfiennes) depuis les mêmes moteurs clients, vers la base simulée d'iobound sans délai ajouté et vers un vrai Redis qu'iobound a démarré en local ; les deux rendent une écriture durable avant d'y répondre (Redis avec appendfsync always). Les rapports sont simulée / Redis.",
     )
     .to_string()];
     if rows.is_empty() {
@@ -146,8 +170,35 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
                 far.join(", ")
             ),
             Lang::Fr => format!(
-                "Là où le rapport de CPU du serveur sort de 1,5x dans un sens ou dans l'autre, la simulation ne vaut pas pour Redis : {}.",
+                "Là où le rapport de CPU du serveur sort de 1.5x dans un sens ou dans l'autre, la simulation ne vaut pas pour Redis : {}.",
                 far.join(", ")
+            ),
+        });
+    }
+    if !busy.is_empty() {
+        const SHOWN: usize = 3;
+        let which = if busy.len() == rows.len() && rows.len() > SHOWN {
+            lang.pick(
+                "every pair had at least one such repetition",
+                "chaque paire en a eu au moins une",
+            )
+            .to_string()
+        } else {
+            let mut v: Vec<String> = busy.iter().take(SHOWN).cloned().collect();
+            if busy.len() > SHOWN {
+                v.push(match lang {
+                    Lang::En => format!("and {} more", busy.len() - SHOWN),
+                    Lang::Fr => format!("et {} autres", busy.len() - SHOWN),
+                });
+            }
+            v.join(lang.pick(", ", " ; "))
+        };
+        sentences.push(match lang {
+            Lang::En => format!(
+                "Some of these cells ran while something else used the machine: {which}. A busy minute lowers one side's figures and not the other's when they ran apart, so read those ratios with care (summary.csv gives each repetition's figures)."
+            ),
+            Lang::Fr => format!(
+                "Certaines de ces cellules ont tourné pendant que la machine était occupée : {which}. Une minute chargée baisse les chiffres d'un côté et pas de l'autre quand ils ont tourné à des moments différents : lisez ces rapports avec prudence (summary.csv donne les chiffres de chaque répétition)."
             ),
         });
     }
@@ -159,16 +210,18 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
         if let Some(x) = fastest {
             sentences.push(match lang {
                 Lang::En => format!(
-                    "Durable SETs on Redis (appendfsync always: on disk before the answer, several SETs per fsync): at most {} req/s ({}, C = {}).",
+                    "Durable SETs on Redis (appendfsync always: on disk before the answer, several SETs per fsync): {} req/s for the fastest client ({}, C = {}, {}).",
                     human::rate(x.throughput.median),
                     x.engine,
-                    x.concurrency
+                    x.concurrency,
+                    reps(x.reps, lang)
                 ),
                 Lang::Fr => format!(
-                    "SET durables sur Redis (appendfsync always : sur disque avant la réponse, plusieurs SET par synchronisation) : au plus {} req/s ({}, C = {}).",
+                    "SET durables sur Redis (appendfsync always : sur disque avant la réponse, plusieurs SET par synchronisation) : {} req/s pour le client le plus rapide ({}, C = {}, {}).",
                     human::rate(x.throughput.median),
                     x.engine,
-                    x.concurrency
+                    x.concurrency,
+                    reps(x.reps, lang)
                 ),
             });
         }
@@ -310,16 +363,35 @@ mod tests {
             s.sentences[1]
         );
         assert!(
-            s.sentences[2].contains("at most 900 req/s (uring, C = 64)"),
+            s.sentences[2].contains("900 req/s for the fastest client (uring, C = 64, one run)"),
             "{:?}",
             s.sentences
         );
+        // No busy cell: no warning.
+        assert!(!s
+            .sentences
+            .iter()
+            .any(|x| x.contains("busy") || x.contains("something else")));
         let costly = section(&run(20.0, 10.0), Lang::Fr).unwrap();
         assert!(
             costly.sentences[1]
                 .contains("2.00 fois le CPU de Redis par GET : la simulation coûte plus"),
             "{}",
             costly.sentences[1]
+        );
+    }
+
+    /// Reviewer finding (issue 18): the section ignored cells that ran on a
+    /// busy machine; a pair with a busy repetition is named.
+    #[test]
+    fn a_pair_with_a_busy_repetition_is_named() {
+        let mut r = run(12.0, 10.0);
+        r.groups[2].points[1].busy_reps = 1;
+        let s = section(&r, Lang::En).unwrap();
+        assert!(
+            s.sentences.iter().any(|x| x.starts_with("Some of these cells ran while something else used the machine: GET uring C = 64 (simulated 0 of 1, Redis 1 of 1 repetitions).")),
+            "{:?}",
+            s.sentences
         );
     }
 

@@ -67,8 +67,10 @@ pub(super) fn check_flags_apply(
         crate::cli::Command::Run(r) => Some(r),
         _ => None,
     });
-    let threads_set = d.is_some_and(|d| d.server_threads != a.server_threads);
-    let latency_set = d.is_some_and(|d| d.db.db_latency != a.db.db_latency);
+    let threads_set =
+        a.was_given("server_threads") || d.is_some_and(|d| d.server_threads != a.server_threads);
+    let latency_set =
+        a.was_given("db_latency") || d.is_some_and(|d| d.db.db_latency != a.db.db_latency);
     let pin_server = a.pin.as_deref().is_some_and(|p| p.contains("server"));
     // Settings of a server no workload of the run talks to.
     if a.target.is_none() && networked.is_empty() {
@@ -90,6 +92,29 @@ pub(super) fn check_flags_apply(
         return Err(ConfigError::Ignored(format!(
             "--db-latency changes nothing for {}: none of them queries the database \
              (it is the db server's time per query, for db-* and mixed-db)",
+            list(&all)
+        )));
+    }
+    // --verify checks what reads return: file contents, and the records a
+    // GET (iobound's or Redis's) brings back. Writes, echoes and computing
+    // have nothing it would check.
+    let checks_reads = |w: &Box<dyn iobound_workloads::Workload>| {
+        use iobound_workloads::{Msg, Step};
+        (0..256).any(|i| {
+            w.request(i).steps().iter().any(|s| {
+                matches!(
+                    s,
+                    Step::Read { .. }
+                        | Step::Exchange {
+                            msg: Msg::Get { .. } | Msg::RedisGet { .. }
+                        }
+                )
+            })
+        })
+    };
+    if a.verify && !built.iter().any(checks_reads) {
+        return Err(ConfigError::Ignored(format!(
+            "--verify changes nothing for {}: it checks what reads return (file reads, db and Redis GETs), and none of them reads",
             list(&all)
         )));
     }

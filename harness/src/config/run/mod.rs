@@ -494,6 +494,26 @@ mod tests {
                 &["-w", "cpu-hash", "--server-threads", "2"],
                 "--server-threads changes nothing for cpu-hash",
             ),
+            // Given at its default value, a flag is still the user's: the
+            // reviewer's `--db-latency 1ms` with redis-get ran silently.
+            (
+                &["-w", "redis-get", "--db-latency", "1ms"],
+                "--db-latency changes nothing for redis-get",
+            ),
+            (
+                &["-w", "cpu-hash", "--server-threads", "1"],
+                "--server-threads changes nothing for cpu-hash",
+            ),
+            // --verify checks what reads return: SET, echo and hashing read
+            // nothing it could check.
+            (
+                &["-w", "redis-set", "--verify"],
+                "--verify changes nothing for redis-set",
+            ),
+            (
+                &["-w", "net-echo,cpu-hash", "--verify"],
+                "--verify changes nothing for net-echo, cpu-hash",
+            ),
         ] {
             let e = parse(args).err().map(|e| e.to_string());
             assert!(
@@ -504,6 +524,14 @@ mod tests {
         // Where a workload talks to the server, they apply.
         assert!(parse(&["-w", "mixed-db,cpu-hash", "--db-latency", "5ms"]).is_ok());
         assert!(parse(&["-w", "net-echo", "--pin", "server=0"]).is_ok());
+        for w in [
+            "redis-get",
+            "db-ycsb-c",
+            "file-randread",
+            "redis-set,redis-get",
+        ] {
+            assert!(parse(&["-w", w, "--verify"]).is_ok(), "{w}");
+        }
     }
     /// Issue 18: with no --workload, `run` measures a workload that waits
     /// (db-web), not the warm page cache.

@@ -151,6 +151,12 @@ pub struct Claim {
     pub limit: Option<Bound>,
     /// Computing needs cores: blocking threads against the event loop.
     pub extra: Option<Side>,
+    /// `extra`'s throughput over its own at the group's lowest concurrency
+    /// (that concurrency, the ratio): what threads gained from more
+    /// requests in flight. Beside a ratio to the loop, it keeps a cheaper
+    /// request (py-threads 1.49x asyncio at C = 1 already) from reading as
+    /// parallelism.
+    pub extra_growth: Option<(usize, f64)>,
     /// Mixed work, over every mixed group: the hybrid model against the best pure one.
     pub throughput_counts: Option<Counts>,
     pub p99_counts: Option<Counts>,
@@ -196,6 +202,7 @@ impl Claim {
             c_upto: None,
             limit: None,
             extra: None,
+            extra_growth: None,
             throughput_counts: None,
             p99_counts: None,
             cores: r.cpus,

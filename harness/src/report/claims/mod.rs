@@ -240,6 +240,14 @@ pub fn all(r: &Report) -> Vec<Claim> {
     if let Some((g, c)) = at {
         computing.ideal = Some(r.cpus as f64);
         computing.extra = best_of(r, g, Model::BlockingThreads, c).map(|p| Side::of(r, p));
+        computing.extra_growth = g
+            .concurrencies
+            .first()
+            .filter(|&&lo| lo < c)
+            .and_then(|&lo| {
+                let at = |c| best_of(r, g, Model::BlockingThreads, c);
+                Some((lo, at(c)?.throughput.median / at(lo)?.throughput.median))
+            });
     }
     out.push(computing);
     out.push(mixed_work(r));
@@ -834,7 +842,7 @@ mod tests {
         let c = claim(&r, ClaimId::MixedWork);
         assert_eq!(c.verdict, Verdict::NotHeld);
         let w = why(&c, Lang::En);
-        assert!(w.contains("mixed-db [a]: blocking threads did 1.10x its requests per second, but the shorter p99"), "{w}");
+        assert!(w.contains("mixed-db [a]: blocking threads did 1.10x its requests per second, but a shorter p99"), "{w}");
         assert!(w.contains("No single model did both there"), "{w}");
         assert!(!w.contains("well enough"), "{w}");
         // Where it trails on both, the other conclusion.
@@ -850,8 +858,8 @@ mod tests {
         );
         let w = why(&claim(&r, ClaimId::MixedWork), Lang::En);
         assert!(
-            w.contains("and the longer p99 too (1.10x that of blocking threads)")
-                && w.contains("a single model did both better here"),
+            w.contains("and a longer p99 too (1.10x that of blocking threads)")
+                && w.contains("a single model did better on both"),
             "{w}"
         );
     }

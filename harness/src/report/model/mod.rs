@@ -97,6 +97,10 @@ pub struct Point {
     /// starting baseline; worker processes' peaks included), bytes.
     pub memory: Stat,
     pub cores_busy: Stat,
+    /// Repetitions that ran while something else used the machine (CPU
+    /// steal or other processes, `MachineLoad::busy`): their figures may
+    /// be low, and a sentence that quotes the point says so.
+    pub busy_reps: usize,
     /// Every repetition's histogram merged.
     pub hist: Histogram<u64>,
     /// The checksum, when the workload computes and every repetition agreed.
@@ -245,7 +249,7 @@ pub fn system_line(v: &serde_json::Value, lang: Lang) -> String {
             if uring { "available" } else { "unavailable" }
         ),
         Lang::Fr => format!(
-            "Linux {kernel} sur {cpus} x {model}, {gib:.1} Gio de RAM ; données sur {fs} ({dev}) ; io_uring {}",
+            "Linux {kernel} sur {cpus} x {model}, {gib:.1} GiB de RAM ; données sur {fs} ({dev}) ; io_uring {}",
             if uring { "disponible" } else { "indisponible" }
         ),
     }
@@ -318,6 +322,7 @@ pub(crate) mod testing {
             threads: one(threads),
             memory: one(threads * 1e6),
             cores_busy: one(1.0),
+            busy_reps: 0,
             hist: new_histogram(),
             checksum: None,
         }

@@ -112,6 +112,16 @@ fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
     why.join(", ")
 }
 
+/// The words the answer uses before "How to read this" defines them, in
+/// one line above it: a reader of the first screen meets C, p99, the
+/// models and the ceilings before the section that explains them.
+pub fn terms_line(lang: Lang) -> &'static str {
+    lang.pick(
+        "Words used below: C = requests in flight at once; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight; blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
+        "Les mots employés plus bas : C = requêtes en cours à la fois ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
+    )
+}
+
 /// A warning naming the cells that ran on a busy machine (CPU steal, or
 /// another process using a core), if any did.
 pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {

@@ -22,7 +22,7 @@ pub fn group_header(g: &Group, lang: Lang) -> Vec<&'static str> {
         "p99.9 µs",
         crate::output::human::CPU_PER_REQUEST,
         lang.pick("OS threads", "threads"),
-        lang.pick("memory added MiB", "mémoire ajoutée Mio"),
+        lang.pick("memory added MiB", "mémoire ajoutée MiB"),
         lang.pick("ceiling req/s", "plafond requêtes/s"),
         lang.pick("% of ceiling", "% du plafond"),
     ];

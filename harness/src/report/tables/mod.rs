@@ -15,7 +15,7 @@ mod map_rows;
 pub use claim_rows::{claim_detail_header, claim_detail_rows, claims_header, claims_rows};
 pub use facts::{
     busy_warning, engines_line, how_to_read, not_run_header, not_run_rows, run_facts, runtime_rows,
-    runtimes_header, runtimes_text, short_facts,
+    runtimes_header, runtimes_text, short_facts, terms_line,
 };
 pub use groups::{c10k_text, class_of, group_header, group_rows, sustainable_text};
 pub use map_rows::{

@@ -149,9 +149,14 @@ pub fn number(c: &Claim, lang: Lang) -> String {
             }
         }
         ClaimId::ComputingNeedsCores => {
+            let grew = match (c.extra_growth, lang) {
+                (Some((lo, g)), Lang::En) => format!(" ({} their own at C={lo})", x(g)),
+                (Some((lo, g)), Lang::Fr) => format!(" ({} leur propre débit à C={lo})", x(g)),
+                (None, _) => String::new(),
+            };
             let threads = c.extra.as_ref().map_or(String::new(), |t| {
                 format!(
-                    ", {} {}",
+                    ", {} {}{grew}",
                     ml(t),
                     x(t.throughput.median / b.throughput.median)
                 )

@@ -190,19 +190,19 @@ fn trailing_text(m: &MixedPoint, lang: Lang) -> String {
     let p99_rival = model_label(m.p99_rival, lang);
     let p99 = match (m.p99.lead, lang) {
         (Lead::A, Lang::En) => format!(
-            "but the shorter p99 ({p99_rival}'s was {} as long)",
+            "but a shorter p99 ({p99_rival}'s was {} as long)",
             x(m.p99.median())
         ),
         (Lead::A, Lang::Fr) => format!(
-            "mais le p99 le plus court (celui de {p99_rival} : {} plus long)",
+            "mais un p99 plus court (celui de {p99_rival} : {} plus long)",
             x(m.p99.median())
         ),
         (Lead::B, Lang::En) => format!(
-            "and the longer p99 too ({} that of {p99_rival})",
+            "and a longer p99 too ({} that of {p99_rival})",
             x(1.0 / m.p99.median())
         ),
         (Lead::B, Lang::Fr) => format!(
-            "et le p99 le plus long aussi ({} celui de {p99_rival})",
+            "et un p99 plus long aussi ({} celui de {p99_rival})",
             x(1.0 / m.p99.median())
         ),
         (Lead::Tie, Lang::En) => "with a p99 within 10 %".to_string(),
@@ -276,8 +276,8 @@ pub(super) fn mixed_why(c: &Claim, lang: Lang) -> String {
             let end = match (better_p99, worse_both, lang) {
                 (true, _, Lang::En) => " No single model did both there: pick by the figure that matters, throughput or tail latency.",
                 (true, _, Lang::Fr) => " Aucun modèle simple n'a fait les deux là : choisissez selon le chiffre qui compte, débit ou latence de queue.",
-                (_, true, Lang::En) => " Where it trailed on both, a single model did both better here.",
-                (_, true, Lang::Fr) => " Là où elle est derrière sur les deux, un seul modèle a fait mieux les deux ici.",
+                (_, true, Lang::En) => " Where it trailed on both figures, a single model did better on both.",
+                (_, true, Lang::Fr) => " Là où elle est derrière sur les deux chiffres, un modèle simple a fait mieux sur les deux.",
                 _ => "",
             };
             match lang {
