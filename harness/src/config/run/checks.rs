@@ -98,7 +98,7 @@ pub(super) fn check_flags_apply(
     // --verify checks what reads return: file contents, and the records a
     // GET (iobound's or Redis's) brings back. Writes, echoes and computing
     // have nothing it would check.
-    let checks_reads = |w: &Box<dyn iobound_workloads::Workload>| {
+    let checks_reads = |w: &dyn iobound_workloads::Workload| {
         use iobound_workloads::{Msg, Step};
         (0..256).any(|i| {
             w.request(i).steps().iter().any(|s| {
@@ -112,7 +112,7 @@ pub(super) fn check_flags_apply(
             })
         })
     };
-    if a.verify && !built.iter().any(checks_reads) {
+    if a.verify && !built.iter().any(|w| checks_reads(w.as_ref())) {
         return Err(ConfigError::Ignored(format!(
             "--verify changes nothing for {}: it checks what reads return (file reads, db and Redis GETs), and none of them reads",
             list(&all)
