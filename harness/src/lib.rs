@@ -3,8 +3,7 @@
 //! The `iobound` binary wires these parts together.
 
 // Layers, lowest first. A module uses only modules of lower layers and the
-// ones listed before it in its own layer; `main.rs` wires the top. (`exec`
-// and `net` are one layer and still use each other.)
+// ones listed before it in its own layer; `main.rs` wires the top.
 //
 //   1. procfs, lang, load, ring,    /proc, read in one place; the report's two
 //      pagecache, interrupt         languages; the closed and open loops;
@@ -12,9 +11,10 @@
 //                                   Ctrl-C
 //   2. placement, resources,        CPUs and pinning, a cell's CPU, memory and
 //      sysinfo                      threads, the machine
-//   3. exec, net, record, result,   the step interpreter and its network half,
-//      serve                        per-worker recorders, a cell's result, the
-//                                   loopback servers
+//   3. exec, record, result,        the step interpreter (its network half,
+//      serve                        exec::net, inside it), per-worker
+//                                   recorders, a cell's result, the loopback
+//                                   servers
 //   4. engine, output               engines over exec/load/record (the
 //                                   registry: nothing outside names an engine);
 //                                   per-cell export formats
@@ -40,7 +40,6 @@ pub mod lang;
 pub mod lesson;
 pub mod list;
 pub mod load;
-pub mod net;
 pub mod output;
 pub mod pagecache;
 pub mod peers;

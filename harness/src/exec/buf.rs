@@ -6,7 +6,7 @@ use std::net::TcpStream;
 
 use iobound_workloads::dataset;
 
-use crate::net;
+use super::net;
 
 /// Alignment of I/O buffers: enough for O_DIRECT on any block device we meet.
 pub const BUF_ALIGN: usize = 4096;

@@ -14,7 +14,7 @@ use iobound_workloads::{compute, dataset};
 use iobound_workloads::{FileRole, FileSpec, Input, Kernel, Request, Step};
 
 use super::{After, Done, IoBufs, Op, OpenError, StepError, Steps, Todo};
-use crate::net;
+use super::net;
 
 fn no_conn() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::NotConnected, "no connection")

@@ -12,6 +12,7 @@
 
 mod buf;
 mod files;
+pub mod net;
 
 pub use buf::{AlignedBuf, IoBufs, BUF_ALIGN};
 pub use files::FileSet;

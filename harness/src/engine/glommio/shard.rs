@@ -253,8 +253,8 @@ async fn connect(addr: SocketAddr) -> Result<TcpStream, StepError> {
     };
     let s = TcpStream::connect(addr).await.map_err(failed)?;
     s.set_nodelay(true)
-        .and_then(|()| s.set_read_timeout(Some(crate::net::PEER_TIMEOUT)))
-        .and_then(|()| s.set_write_timeout(Some(crate::net::PEER_TIMEOUT)))
+        .and_then(|()| s.set_read_timeout(Some(crate::exec::net::PEER_TIMEOUT)))
+        .and_then(|()| s.set_write_timeout(Some(crate::exec::net::PEER_TIMEOUT)))
         .map_err(failed)?;
     Ok(s)
 }

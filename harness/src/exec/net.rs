@@ -10,7 +10,7 @@ use iobound_workloads::proto::{self, RECORD_SIZE};
 use iobound_workloads::resp;
 use iobound_workloads::Msg;
 
-use crate::exec::{After, IoBufs, Op, StepError};
+use super::{After, IoBufs, Op, StepError};
 
 /// How long a send or receive may wait on a silent server, in every engine
 /// whose sockets have timeouts (blocking ones, glommio's).
