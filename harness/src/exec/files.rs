@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use iobound_workloads::{compute, dataset};
 use iobound_workloads::{FileRole, FileSpec, Input, Kernel, Request, Step};
 
-use super::{After, Done, IoBufs, Op, OpenError, StepError, Steps, Todo};
 use super::net;
+use super::{After, Done, IoBufs, Op, OpenError, StepError, Steps, Todo};
 
 fn no_conn() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::NotConnected, "no connection")
