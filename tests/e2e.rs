@@ -2438,7 +2438,10 @@ fn a_second_db_server_on_the_same_table_refuses_to_start() {
     let mut conn = std::net::TcpStream::connect(addr).unwrap();
     let (status, _) = ask(
         &mut conn,
-        &iobound_workloads::proto::Request::Get { key: 3 },
+        &iobound_workloads::proto::Request::Get {
+            key: 3,
+            wait_us: None,
+        },
     );
     assert_eq!(status, iobound_workloads::proto::STATUS_OK);
     first.kill().unwrap();
@@ -2457,6 +2460,7 @@ fn acknowledged_puts_survive_a_kill_9_of_the_server() {
         &mut c,
         &Request::Put {
             key: 9,
+            wait_us: None,
             value: &value,
         },
     );
@@ -2466,10 +2470,22 @@ fn acknowledged_puts_survive_a_kill_9_of_the_server() {
     server.wait().unwrap();
     let (mut server, addr) = serve_db(&s);
     let mut c = std::net::TcpStream::connect(addr).unwrap();
-    let (st, got) = ask(&mut c, &Request::Get { key: 9 });
+    let (st, got) = ask(
+        &mut c,
+        &Request::Get {
+            key: 9,
+            wait_us: None,
+        },
+    );
     assert_eq!(st, STATUS_OK);
     assert_eq!(got, value, "the write was lost");
-    let (_, other) = ask(&mut c, &Request::Get { key: 10 });
+    let (_, other) = ask(
+        &mut c,
+        &Request::Get {
+            key: 10,
+            wait_us: None,
+        },
+    );
     assert_eq!(other[..8], 10u64.to_le_bytes());
     server.kill().unwrap();
     server.wait().unwrap();
@@ -2506,7 +2522,17 @@ fn a_malformed_frame_closes_only_that_connection() {
     let mut cut = std::net::TcpStream::connect(addr).unwrap();
     cut.write_all(&[100, 0, 0, 0, 1, 2, 3]).unwrap();
     drop(cut);
-    assert_eq!(ask(&mut good, &Request::Get { key: 3 }).0, STATUS_OK);
+    assert_eq!(
+        ask(
+            &mut good,
+            &Request::Get {
+                key: 3,
+                wait_us: None
+            }
+        )
+        .0,
+        STATUS_OK
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }
