@@ -17,12 +17,14 @@ pub fn compute_seconds(script: &Script) -> f64 {
         .compute_steps()
         .iter()
         .map(|&(kernel, size, share)| {
-            let input = shared_input(size as usize);
+            // The input is generated 8 bytes at a time; a size need not be.
+            let input = shared_input((size as usize).div_ceil(8) * 8);
+            let input = &input[..size as usize];
             share
                 * (0..5)
                     .map(|_| {
                         let t = Instant::now();
-                        std::hint::black_box(kernel.run(std::hint::black_box(&input)));
+                        std::hint::black_box(kernel.run(std::hint::black_box(input)));
                         t.elapsed().as_secs_f64()
                     })
                     .fold(f64::INFINITY, f64::min)

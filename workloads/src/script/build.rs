@@ -53,7 +53,8 @@ impl Script {
         });
         let compute = steps()
             .map(|s| match s {
-                ScriptStep::Compute { size, .. } => size.max() + SPREAD,
+                // The shared input is generated 8 bytes at a time.
+                ScriptStep::Compute { size, .. } => (size.max() + SPREAD).div_ceil(8) * 8,
                 _ => 0,
             })
             .max()
