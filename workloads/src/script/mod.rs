@@ -686,6 +686,33 @@ wait = "exponential(10ms)"
         assert_eq!(serde_json::from_str::<Script>(&json).unwrap(), s, "{json}");
     }
 
+    /// The examples the README points at read, check and build.
+    #[test]
+    fn the_example_files_read_and_build() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "toml") {
+                let s = Script::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                s.build(&WorkloadParams::default()).unwrap();
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "{n} examples in {}", dir.display());
+        // my-service: a 5 ms and a 50 ms call, in a mix.
+        let s = Script::load(&dir.join("my-service.toml")).unwrap();
+        assert_eq!(s.kinds.len(), 2);
+        assert!(s.all_steps().any(|x| matches!(
+            x,
+            ScriptStep::Db {
+                wait: Some(Dist::Fixed(50_000)),
+                ..
+            }
+        )));
+        assert_eq!(s.db_latency, Some(Duration::from_millis(5)));
+    }
+
     /// A run.json written before mixes (steps, fixed sizes as numbers)
     /// reads back as one kind.
     #[test]
