@@ -448,7 +448,7 @@ mod tests {
                 &Request::Put {
                     key: 7,
                     wait_us,
-                    value: &buf[at..at + RECORD_SIZE].to_vec(),
+                    value: &buf[at..at + RECORD_SIZE],
                 },
             );
             assert_eq!(&buf[..n], &want[..]);
