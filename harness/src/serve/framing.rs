@@ -141,6 +141,15 @@ mod tests {
                 wait_us: None,
                 value: &value,
             },
+            Request::Get {
+                key: 4,
+                wait_us: Some(5_000),
+            },
+            Request::Put {
+                key: 10,
+                wait_us: Some(50_000),
+                value: &value,
+            },
             Request::Echo(&big),
             Request::Echo(b""),
         ];

@@ -445,18 +445,6 @@ mod tests {
                     wait_us: None,
                 },
             },
-            Step::Exchange {
-                msg: Msg::Get {
-                    key: 6,
-                    wait_us: Some(50_000),
-                },
-            },
-            Step::Exchange {
-                msg: Msg::Put {
-                    key: 7,
-                    wait_us: Some(0),
-                },
-            },
         ] {
             req.push(s);
         }
@@ -477,6 +465,21 @@ mod tests {
         });
         let n = encode(&redis, &files, &mut scratch, &mut msg);
         assert_eq!(decode(&msg[1..n], 1).unwrap(), redis);
+        // Calls with their own wait.
+        let mut waits = Request::one(Step::Exchange {
+            msg: Msg::Get {
+                key: 6,
+                wait_us: Some(50_000),
+            },
+        });
+        waits.push(Step::Exchange {
+            msg: Msg::Put {
+                key: 7,
+                wait_us: Some(0),
+            },
+        });
+        let n = encode(&waits, &files, &mut scratch, &mut msg);
+        assert_eq!(decode(&msg[1..n], 1).unwrap(), waits);
         // Two appends: writes at consecutive places of the parent's tail.
         let mut app = Request::one(Step::Append { file: f, len: 4096 });
         app.push(Step::Append { file: f, len: 4096 });
