@@ -700,8 +700,8 @@ wait = "exponential(10ms)"
             }
         }
         assert!(n >= 2, "{n} examples in {}", dir.display());
-        // my-service: a 5 ms and a 50 ms call, in a mix.
-        let s = Script::load(&dir.join("my-service.toml")).unwrap();
+        // my-service-mix: a 5 ms and a 50 ms call, in a mix.
+        let s = Script::load(&dir.join("my-service-mix.toml")).unwrap();
         assert_eq!(s.kinds.len(), 2);
         assert!(s.all_steps().any(|x| matches!(
             x,
