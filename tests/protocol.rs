@@ -31,6 +31,8 @@ const RECORDS: u64 = 1000;
 const OP_ECHO: u8 = 1;
 const OP_GET: u8 = 2;
 const OP_PUT: u8 = 3;
+const OP_GET_WAIT: u8 = 4;
+const OP_PUT_WAIT: u8 = 5;
 
 /// Read/write timeout of every client socket: a hung server fails the test instead of hanging it.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -300,6 +302,24 @@ fn put_req(key: u64, value: &[u8]) -> Vec<u8> {
     assert_eq!(value.len(), RECORD);
     let mut body = vec![OP_PUT];
     body.extend_from_slice(&key.to_le_bytes());
+    body.extend_from_slice(value);
+    frame(&body)
+}
+
+/// GET_WAIT (README: "key: u64, then wait: u32, in microseconds").
+fn get_wait_req(key: u64, wait_us: u32) -> Vec<u8> {
+    let mut body = vec![OP_GET_WAIT];
+    body.extend_from_slice(&key.to_le_bytes());
+    body.extend_from_slice(&wait_us.to_le_bytes());
+    frame(&body)
+}
+
+/// PUT_WAIT: key, wait, then the value.
+fn put_wait_req(key: u64, wait_us: u32, value: &[u8]) -> Vec<u8> {
+    assert_eq!(value.len(), RECORD);
+    let mut body = vec![OP_PUT_WAIT];
+    body.extend_from_slice(&key.to_le_bytes());
+    body.extend_from_slice(&wait_us.to_le_bytes());
     body.extend_from_slice(value);
     frame(&body)
 }
@@ -894,6 +914,44 @@ fn split_put(addr: SocketAddr) -> Result<(), String> {
     }
 }
 
+/// GET_WAIT and PUT_WAIT split at every boundary (a 1 µs wait, so the timer runs): each
+/// answers as its GET or PUT would, and the value a PUT_WAIT put is what a GET_WAIT reads.
+fn split_waits(addr: SocketAddr) -> Result<(), String> {
+    let mut problems = Vec::new();
+    let f = get_wait_req(6, 1);
+    let points: Vec<usize> = (1..f.len()).collect();
+    if let Err(m) = sweep(addr, "GET_WAIT 6", &points, |s, checker, at| {
+        send_split(s, &f, at).map_err(write_failure)?;
+        try_reply(s, checker, &Expect::Original(6))
+    }) {
+        problems.push(m);
+    }
+    let frame_len = put_wait_req(0, 1, &[0; RECORD]).len();
+    let points: Vec<usize> = (1..frame_len).step_by(3).collect();
+    let what = format!("PUT_WAIT (frame {frame_len} bytes, key 20) then GET_WAIT");
+    let mut last: Option<Vec<u8>> = None;
+    if let Err(m) = sweep(addr, &what, &points, |s, checker, at| {
+        let v = value(b"split-put-wait:", at as u64);
+        send_split(s, &put_wait_req(20, 1, &v), at).map_err(write_failure)?;
+        try_reply(s, checker, &Expect::exact(ok_body(&[])))?;
+        s.write_all(&get_wait_req(20, 1)).map_err(write_failure)?;
+        let want = Expect::Exact {
+            body: ok_body(&v),
+            stale: Some(last.as_ref().map(|old| ok_body(old))),
+        };
+        try_reply(s, checker, &want)?;
+        last = Some(v);
+        Ok(())
+    }) {
+        problems.push(m);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n  "))
+    }
+}
+
 /// Promise: "A frame may arrive in any number of pieces". Every request kind (ECHO 10 B,
 /// ECHO 70,000 B, GET, PUT), split into two writes at every byte boundary (a selection for the
 /// large ECHO) with a pause between them, gets exactly the right reply, on both servers for ECHO
@@ -922,6 +980,9 @@ fn split_frames_at_every_boundary() {
         }),
         part("db server, GET", move || ok(split_get(da))),
         part("db server, PUT", move || ok(split_put(da))),
+        part("db server, GET_WAIT and PUT_WAIT", move || {
+            ok(split_waits(da))
+        }),
     ]);
     echo.assert_alive();
     db.assert_alive();
@@ -1059,7 +1120,7 @@ fn pipelined(addr: SocketAddr, with_db: bool, seed: u64) {
     let mut expects = Vec::new();
     let mut model: HashMap<u64, Vec<u8>> = HashMap::new();
     for i in 0..150 {
-        let pick = if with_db { rng.range(0, 10) } else { 0 };
+        let pick = if with_db { rng.range(0, 12) } else { 0 };
         match pick {
             0..=4 => {
                 let size = match i % 5 {
@@ -1092,10 +1153,25 @@ fn pipelined(addr: SocketAddr, with_db: bool, seed: u64) {
                 };
                 expects.push((want, format!("frame {i}: GET {key}{at}")));
             }
+            10 => {
+                // A call with its own (short) wait, answered in its turn.
+                let key = rng.range(0, 8);
+                let at = push_frame(&mut stream, &get_wait_req(key, rng.range(0, 200) as u32));
+                let want = match model.get(&key) {
+                    Some(v) => Expect::exact(ok_body(v)),
+                    None => Expect::Original(key),
+                };
+                expects.push((want, format!("frame {i}: GET_WAIT {key}{at}")));
+            }
             _ => {
                 let key = rng.range(0, 8);
                 let v = value(b"pipelined", i);
-                let at = push_frame(&mut stream, &put_req(key, &v));
+                let frame = if pick == 11 {
+                    put_wait_req(key, rng.range(0, 200) as u32, &v)
+                } else {
+                    put_req(key, &v)
+                };
+                let at = push_frame(&mut stream, &frame);
                 expects.push((
                     Expect::exact(ok_body(&[])),
                     format!("frame {i}: PUT {key}{at}"),
@@ -1701,7 +1777,7 @@ fn errors_close_one(addr: SocketAddr, is_db: bool) {
     let mut cases: Vec<(String, Vec<u8>)> = vec![
         ("len 0".into(), 0u32.to_le_bytes().to_vec()),
         ("opcode 0".into(), frame(&[0, 1, 2, 3])),
-        ("opcode 4".into(), frame(&[4; 9])),
+        ("opcode 6".into(), frame(&[6; 9])),
         ("opcode 255".into(), frame(&[255])),
     ];
     let with_op = |op: u8, n: usize| {
@@ -1717,11 +1793,21 @@ fn errors_close_one(addr: SocketAddr, is_db: bool) {
             ("PUT with a 1,031-byte body".into(), with_op(OP_PUT, 1031)),
             ("PUT with a 1,033-byte body".into(), with_op(OP_PUT, 1033)),
             ("PUT with only a key".into(), with_op(OP_PUT, 8)),
+            ("GET_WAIT without its wait".into(), with_op(OP_GET_WAIT, 8)),
+            (
+                "GET_WAIT with a 5-byte wait".into(),
+                with_op(OP_GET_WAIT, 13),
+            ),
+            (
+                "PUT_WAIT with a PUT's body".into(),
+                with_op(OP_PUT_WAIT, 8 + RECORD),
+            ),
         ]);
     } else {
         cases.extend([
             ("GET on serve echo".into(), get_req(1)),
             ("PUT on serve echo".into(), put_req(1, &[9; RECORD])),
+            ("GET_WAIT on serve echo".into(), get_wait_req(1, 0)),
         ]);
     }
     let mut problems = Vec::new();
@@ -1796,4 +1882,66 @@ fn errors_close_only_their_connection() {
     ]);
     echo.assert_alive();
     db.assert_alive();
+}
+
+// ---------------------------------------------------------------------------------------------
+// A call's own wait
+// ---------------------------------------------------------------------------------------------
+
+/// Sends `req` on a new connection and returns the reply's body and how long it took.
+fn timed_call(addr: SocketAddr, req: &[u8]) -> (Vec<u8>, Duration) {
+    let mut s = connect(addr);
+    let t = Instant::now();
+    s.write_all(req).expect("sending");
+    let body = read_frame(&mut s).expect("reading the reply");
+    (body, t.elapsed())
+}
+
+/// Promise: "GET_WAIT and PUT_WAIT ... wait that long instead of `--db-latency`, on the
+/// server's timer, so calls waiting on many connections overlap". On a server whose
+/// `--db-latency` is 0, 64 connections each make one GET_WAIT of 50 ms at once: every call
+/// takes at least its 50 ms (the wait is honoured), and all 64 end well within a quarter of
+/// 64 x 50 ms (the waits overlap rather than queue). Then a 5 ms call sent after a 500 ms one
+/// answers first (the timer re-arms for an earlier deadline).
+///
+/// Fails when the server ignores the field (every call answers at once) or when its timer
+/// exists only for a non-zero `--db-latency` (the fix in `serve/conn.rs`).
+#[test]
+fn per_call_waits_are_honoured_and_overlap() {
+    let db = Server::db("waits", &[]);
+    let addr = db.addr;
+    let wait = Duration::from_millis(50);
+    let start = Instant::now();
+    let calls: Vec<_> = (0..64u64)
+        .map(|i| thread::spawn(move || timed_call(addr, &get_wait_req(i, 50_000))))
+        .collect();
+    for (i, c) in calls.into_iter().enumerate() {
+        let (body, took) = c.join().expect("a call's thread");
+        assert_eq!(
+            &body[..9],
+            &ok_body(&(i as u64).to_le_bytes())[..],
+            "call {i}"
+        );
+        assert!(
+            took >= wait,
+            "call {i} answered after {took:?}, before its 50 ms wait"
+        );
+    }
+    let all = start.elapsed();
+    assert!(
+        all < wait * 64 / 4,
+        "64 calls of 50 ms took {all:?}: the waits did not overlap"
+    );
+    // A long wait first, then a short one on another connection: the short one is answered
+    // while the long one still waits.
+    let long = thread::spawn(move || timed_call(addr, &get_wait_req(1, 500_000)));
+    thread::sleep(Duration::from_millis(20));
+    let (_, short) = timed_call(addr, &put_wait_req(2, 5_000, &value(b"short", 2)));
+    let (_, long) = long.join().expect("the long call's thread");
+    assert!(short >= Duration::from_millis(5), "{short:?}");
+    assert!(long >= Duration::from_millis(500), "{long:?}");
+    assert!(
+        short < Duration::from_millis(400),
+        "a 5 ms call waited {short:?} behind a 500 ms one"
+    );
 }

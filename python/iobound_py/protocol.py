@@ -43,6 +43,12 @@ INPUT_LAST_READ = 1
 OP_ECHO = 1
 OP_GET = 2
 OP_PUT = 3
+#: GET and PUT carrying the call's own wait (u32 µs after the key): the opcode a
+#: step's GET or PUT takes on the wire when its ``b`` is 1, its ``len`` the wait.
+OP_GET_WAIT = 4
+OP_PUT_WAIT = 5
+#: What ``b`` adds to a GET's or PUT's op for the frame's opcode.
+WAIT_OP_SHIFT = OP_GET_WAIT - OP_GET
 
 MAX_STEPS = 8
 #: Largest ECHO payload the servers accept (a 1 MiB body, opcode included).
@@ -200,7 +206,13 @@ def validate(steps: Request, job: Job) -> None:
     nfiles = len(job.files)
     for i, step in enumerate(steps):
         kind, a, b, _pad, length, x, _y = step
-        if kind == EXCHANGE and a == OP_ECHO and job.target is not None and length <= MAX_ECHO:
+        if (
+            kind == EXCHANGE
+            and a == OP_ECHO
+            and b == 0
+            and job.target is not None
+            and length <= MAX_ECHO
+        ):
             continue  # the common valid case, without building the error's words
         where = f"request step {i + 1} ({step_name(step)})"
         if kind in (READ, WRITE, APPEND, FDATASYNC):
@@ -228,6 +240,8 @@ def validate(steps: Request, job: Job) -> None:
                 raise ProtocolError(f"{where}: unknown operation {a}")
             if a == OP_ECHO and length > MAX_ECHO:
                 raise ProtocolError(f"{where}: ECHO of {length} bytes, at most {MAX_ECHO}")
+            if b not in (0, 1) or (b == 1 and a == OP_ECHO):
+                raise ProtocolError(f"{where}: wait flag {b} (0, or 1 on a GET or PUT)")
         else:
             raise ProtocolError(f"{where}: unknown step kind {kind}")
 

@@ -28,8 +28,11 @@ from .protocol import (
     INPUT_SHARED,
     OP_ECHO,
     OP_GET,
+    OP_GET_WAIT,
     OP_PUT,
+    OP_PUT_WAIT,
     READ,
+    WAIT_OP_SHIFT,
     WRITE,
     FileSpec,
     Request,
@@ -48,6 +51,8 @@ _FRAME_HEADER = struct.Struct("<I")
 _ECHO_HEADER = struct.Struct("<IB")
 _GET_FRAME = struct.Struct("<IBQ")
 _PUT_HEAD = struct.Struct("<IBQQ")
+_GET_WAIT_FRAME = struct.Struct("<IBQI")
+_PUT_WAIT_HEAD = struct.Struct("<IBQIQ")
 _KEY = struct.Struct("<Q")
 _PUT_ZEROS = bytes(RECORD_SIZE - 8)
 
@@ -230,13 +235,24 @@ def echo_frame(length: int) -> tuple[bytes, bytes]:
     return cached
 
 
+def wire_op(a: int, b: int) -> int:
+    """The opcode an EXCHANGE step's op ``a`` sends: GET_WAIT or PUT_WAIT when its
+    ``b`` says the step carries its own wait."""
+    return a + WAIT_OP_SHIFT if b else a
+
+
 def request_frame(op: int, key: int, length: int) -> bytes:
-    """The request frame of an EXCHANGE step: ECHO ``length`` bytes, GET or PUT ``key``."""
+    """The request frame of an EXCHANGE step: ECHO ``length`` bytes, GET or PUT ``key``,
+    GET_WAIT or PUT_WAIT ``key`` after a wait of ``length`` µs."""
     if op == OP_ECHO:
         return echo_frame(length)[0]
     if op == OP_GET:
         return _GET_FRAME.pack(9, OP_GET, key)
+    if op == OP_GET_WAIT:
+        return _GET_WAIT_FRAME.pack(13, OP_GET_WAIT, key, length)
     # PUT: the value carries its key first, as every record does; the rest is zeros.
+    if op == OP_PUT_WAIT:
+        return _PUT_WAIT_HEAD.pack(13 + RECORD_SIZE, OP_PUT_WAIT, key, length, key) + _PUT_ZEROS
     return _PUT_HEAD.pack(9 + RECORD_SIZE, OP_PUT, key, key) + _PUT_ZEROS
 
 
@@ -244,7 +260,7 @@ def response_size(op: int, length: int) -> int:
     """Bytes of the whole response frame a successful exchange receives."""
     if op == OP_ECHO:
         return 5 + length
-    if op == OP_GET:
+    if op in (OP_GET, OP_GET_WAIT):
         return 5 + RECORD_SIZE
     return 5
 
@@ -252,7 +268,7 @@ def response_size(op: int, length: int) -> int:
 def describe(op: int, key: int, length: int) -> str:
     if op == OP_ECHO:
         return f"ECHO of {length} bytes"
-    return f"{'GET' if op == OP_GET else 'PUT'} of key {key}"
+    return f"{'GET' if op in (OP_GET, OP_GET_WAIT) else 'PUT'} of key {key}"
 
 
 def body_length(header: bytes | memoryview, op: int, key: int, length: int) -> int:
@@ -279,7 +295,7 @@ def check_response(op: int, key: int, length: int, body: bytes) -> None:
             raise StepError(
                 f"ECHO returned {len(body) - 1} bytes that differ from the {length} sent"
             )
-    elif op == OP_GET:
+    elif op in (OP_GET, OP_GET_WAIT):
         if len(body) != 1 + RECORD_SIZE:
             raise StepError(f"GET of key {key} returned {len(body) - 1} bytes, not {RECORD_SIZE}")
         if body[1:9] != _KEY.pack(key):
@@ -355,7 +371,7 @@ class BlockingRunner:
                     data = last_read_slice(last, length)
                 digest = (digest + kernels.run_kernel(a, data)) & MASK64
             elif kind == EXCHANGE:
-                last = self.exchange(slot, a, x, length)
+                last = self.exchange(slot, wire_op(a, b), x, length)
         return digest
 
     @staticmethod
@@ -475,7 +491,7 @@ class AsyncRunner:
                     data = last_read_slice(last, length)
                 digest = (digest + await self.compute(a, step, data)) & MASK64
             elif kind == EXCHANGE:
-                last = await self.exchange(slot, a, x, length)
+                last = await self.exchange(slot, wire_op(a, b), x, length)
         return digest
 
     @staticmethod

@@ -157,6 +157,8 @@ class RequestStream(unittest.TestCase):
             "shared input bounds": encode_request((step(COMPUTE, 1, 0, length=51, x=50),)),
             "exchange op": encode_request((step(EXCHANGE, 4),)),
             "echo too long": encode_request((step(EXCHANGE, 1, length=1 << 20),)),
+            "a wait on an echo": encode_request((step(EXCHANGE, 1, 1, length=1),)),
+            "wait flag 2": encode_request((step(EXCHANGE, 2, 2, length=1),)),
         }
         for what, data in bad.items():
             src = BlockingInput(pipe_with(whole + data))

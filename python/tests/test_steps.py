@@ -99,6 +99,27 @@ class Frames(unittest.TestCase):
         self.assertEqual(put[13:21], struct.pack("<Q", 5))
         self.assertEqual(put[21:], bytes(1016))
 
+    def test_frames_with_the_calls_own_wait(self) -> None:
+        # A step's b = 1 makes its GET or PUT the wire's GET_WAIT or PUT_WAIT (README:
+        # key u64, then the wait in µs as u32, then a PUT's value).
+        self.assertEqual(steps.wire_op(OP_GET, 1), 4)
+        self.assertEqual(steps.wire_op(OP_PUT, 1), 5)
+        self.assertEqual(steps.wire_op(OP_GET, 0), OP_GET)
+        get = steps.request_frame(steps.wire_op(OP_GET, 1), 5, 50_000)
+        self.assertEqual(get, struct.pack("<IBQI", 13, 4, 5, 50_000))
+        put = steps.request_frame(steps.wire_op(OP_PUT, 1), 5, 7)
+        self.assertEqual(len(put), 4 + 1 + 8 + 4 + 1024)
+        self.assertEqual(put[:17], struct.pack("<IBQI", 1037, 5, 5, 7))
+        self.assertEqual(put[17:25], struct.pack("<Q", 5))
+        self.assertEqual(put[25:], bytes(1016))
+        # Their answers are a GET's and a PUT's.
+        record = struct.pack("<Q", 9) + bytes(1016)
+        steps.check_response(4, 9, 50_000, b"\x00" + record)
+        steps.check_response(5, 9, 7, b"\x00")
+        self.assertEqual(steps.response_size(4, 50_000), 5 + 1024)
+        with self.assertRaises(StepError):
+            steps.check_response(4, 8, 50_000, b"\x00" + record)
+
     def test_response_checks(self) -> None:
         record = struct.pack("<Q", 9) + bytes(1016)
         steps.check_response(OP_ECHO, 0, 3, b"\x00\x00\x01\x02")

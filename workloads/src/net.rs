@@ -145,7 +145,7 @@ impl DbYcsb {
             msg: if self.redis {
                 Msg::RedisGet { key }
             } else {
-                Msg::Get { key }
+                Msg::Get { key, wait_us: None }
             },
         }
     }
@@ -155,7 +155,7 @@ impl DbYcsb {
             msg: if self.redis {
                 Msg::RedisSet { key }
             } else {
-                Msg::Put { key }
+                Msg::Put { key, wait_us: None }
             },
         }
     }
@@ -240,6 +240,7 @@ impl Workload for DbWeb {
             r.push(Step::Exchange {
                 msg: Msg::Get {
                     key: self.keys.key(i * WEB_QUERIES + j),
+                    wait_us: None,
                 },
             });
         }
@@ -291,6 +292,7 @@ impl Workload for MixedDb {
         let mut r = Request::one(Step::Exchange {
             msg: Msg::Get {
                 key: self.keys.key(i),
+                wait_us: None,
             },
         });
         r.push(hash_shared(self.seed, i, self.work));
@@ -343,10 +345,10 @@ mod tests {
         match (f.steps()[0], f.steps()[1]) {
             (
                 Step::Exchange {
-                    msg: Msg::Get { key: a },
+                    msg: Msg::Get { key: a, .. },
                 },
                 Step::Exchange {
-                    msg: Msg::Put { key: b },
+                    msg: Msg::Put { key: b, .. },
                 },
             ) => assert_eq!(a, b),
             other => panic!("{other:?}"),

@@ -10,6 +10,13 @@
 //! | `ECHO` (1) | the payload, returned as is |
 //! | `GET` (2) | key: u64 LE |
 //! | `PUT` (3) | key: u64 LE, then the [`RECORD_SIZE`]-byte value |
+//! | `GET_WAIT` (4) | key: u64 LE, wait: u32 LE (µs) |
+//! | `PUT_WAIT` (5) | key: u64 LE, wait: u32 LE (µs), then the value |
+//!
+//! `GET_WAIT` and `PUT_WAIT` are GET and PUT carrying their own service
+//! time, which the server waits instead of its `--db-latency`: one request
+//! can make a 5 ms call and a 50 ms call. New opcodes, rather than a field
+//! added to GET and PUT, keep every frame written before them valid.
 //!
 //! | response | body after the status |
 //! |---|---|
@@ -41,6 +48,10 @@ pub const HEADER: usize = 4;
 pub const OP_ECHO: u8 = 1;
 pub const OP_GET: u8 = 2;
 pub const OP_PUT: u8 = 3;
+pub const OP_GET_WAIT: u8 = 4;
+pub const OP_PUT_WAIT: u8 = 5;
+/// Bytes of a call's own wait (µs, u32 LE) in `GET_WAIT` and `PUT_WAIT`.
+pub const WAIT: usize = 4;
 
 pub const STATUS_OK: u8 = 0;
 pub const STATUS_NOT_FOUND: u8 = 1;
@@ -49,8 +60,17 @@ pub const STATUS_NOT_FOUND: u8 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request<'a> {
     Echo(&'a [u8]),
-    Get { key: u64 },
-    Put { key: u64, value: &'a [u8] },
+    /// `wait_us`: the call's own service time (`GET_WAIT`), or `None` for
+    /// the server's (`GET`).
+    Get {
+        key: u64,
+        wait_us: Option<u32>,
+    },
+    Put {
+        key: u64,
+        wait_us: Option<u32>,
+        value: &'a [u8],
+    },
 }
 
 /// A decoded response.
@@ -102,6 +122,10 @@ fn key_of(b: &[u8]) -> u64 {
     u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
 }
 
+fn wait_of(b: &[u8]) -> u32 {
+    u32::from_le_bytes(b[8..8 + WAIT].try_into().expect("4 bytes"))
+}
+
 /// Decodes the request at the start of `buf`: `Ok(None)` while incomplete,
 /// else the request and the bytes it used. Never panics, whatever the input.
 pub fn decode_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, FrameError> {
@@ -124,13 +148,32 @@ pub fn decode_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, FrameE
         OP_ECHO => Request::Echo(rest),
         OP_GET => {
             want(8)?;
-            Request::Get { key: key_of(rest) }
+            Request::Get {
+                key: key_of(rest),
+                wait_us: None,
+            }
         }
         OP_PUT => {
             want(8 + RECORD_SIZE)?;
             Request::Put {
                 key: key_of(rest),
+                wait_us: None,
                 value: &rest[8..],
+            }
+        }
+        OP_GET_WAIT => {
+            want(8 + WAIT)?;
+            Request::Get {
+                key: key_of(rest),
+                wait_us: Some(wait_of(rest)),
+            }
+        }
+        OP_PUT_WAIT => {
+            want(8 + WAIT + RECORD_SIZE)?;
+            Request::Put {
+                key: key_of(rest),
+                wait_us: Some(wait_of(rest)),
+                value: &rest[8 + WAIT..],
             }
         }
         other => return Err(FrameError::UnknownOp(other)),
@@ -165,8 +208,25 @@ fn frame(out: &mut Vec<u8>, first: u8, parts: &[&[u8]]) {
 pub fn encode_request(out: &mut Vec<u8>, r: &Request<'_>) {
     match *r {
         Request::Echo(p) => frame(out, OP_ECHO, &[p]),
-        Request::Get { key } => frame(out, OP_GET, &[&key.to_le_bytes()]),
-        Request::Put { key, value } => frame(out, OP_PUT, &[&key.to_le_bytes(), value]),
+        Request::Get { key, wait_us: None } => frame(out, OP_GET, &[&key.to_le_bytes()]),
+        Request::Get {
+            key,
+            wait_us: Some(w),
+        } => frame(out, OP_GET_WAIT, &[&key.to_le_bytes(), &w.to_le_bytes()]),
+        Request::Put {
+            key,
+            wait_us: None,
+            value,
+        } => frame(out, OP_PUT, &[&key.to_le_bytes(), value]),
+        Request::Put {
+            key,
+            wait_us: Some(w),
+            value,
+        } => frame(
+            out,
+            OP_PUT_WAIT,
+            &[&key.to_le_bytes(), &w.to_le_bytes(), value],
+        ),
     }
 }
 
@@ -174,6 +234,12 @@ pub fn encode_request(out: &mut Vec<u8>, r: &Request<'_>) {
 pub const GET_FRAME: usize = HEADER + 1 + 8;
 /// Size of the request frame for a PUT.
 pub const PUT_FRAME: usize = HEADER + 1 + 8 + RECORD_SIZE;
+/// Size of the request frame for a PUT_WAIT, the largest a db call sends.
+pub const PUT_WAIT_FRAME: usize = PUT_FRAME + WAIT;
+/// Where a PUT's value starts in its frame, with or without its own wait.
+pub fn put_value_at(wait_us: Option<u32>) -> usize {
+    HEADER + 1 + 8 + wait_us.map_or(0, |_| WAIT)
+}
 /// Size of a response carrying a record.
 pub const RECORD_RESPONSE: usize = HEADER + 1 + RECORD_SIZE;
 
@@ -184,8 +250,8 @@ pub fn exchange_bytes(msg: &crate::step::Msg) -> u64 {
     use crate::step::Msg;
     (match *msg {
         Msg::Echo { len } => 2 * (HEADER + 1 + len as usize),
-        Msg::Get { .. } => GET_FRAME + RECORD_RESPONSE,
-        Msg::Put { .. } => PUT_FRAME + HEADER + 1,
+        Msg::Get { wait_us, .. } => GET_FRAME + wait_us.map_or(0, |_| WAIT) + RECORD_RESPONSE,
+        Msg::Put { wait_us, .. } => PUT_FRAME + wait_us.map_or(0, |_| WAIT) + HEADER + 1,
         Msg::RedisGet { .. } => crate::resp::GET_LEN + crate::resp::RECORD_REPLY,
         Msg::RedisSet { .. } => crate::resp::SET_LEN + crate::resp::OK.len(),
     }) as u64
@@ -193,16 +259,31 @@ pub fn exchange_bytes(msg: &crate::step::Msg) -> u64 {
 
 /// Writes a request's header in place at the start of `buf`, whose bytes
 /// after the header already hold the payload (echo) or value (PUT): no
-/// copy, no allocation. Returns the frame's length.
+/// copy, no allocation. A `wait_us` follows the key (and makes GET
+/// `GET_WAIT`, PUT `PUT_WAIT`). Returns the frame's length.
 ///
 /// # Panics
 /// If `buf` is shorter than the frame (buffers are sized by the workload).
-pub fn encode_request_in_place(buf: &mut [u8], op: u8, key: Option<u64>, payload: usize) -> usize {
-    let body = 1 + key.map_or(0, |_| 8) + payload;
+pub fn encode_request_in_place(
+    buf: &mut [u8],
+    op: u8,
+    key: Option<u64>,
+    wait_us: Option<u32>,
+    payload: usize,
+) -> usize {
+    let op = match (op, wait_us) {
+        (OP_GET, Some(_)) => OP_GET_WAIT,
+        (OP_PUT, Some(_)) => OP_PUT_WAIT,
+        (op, _) => op,
+    };
+    let body = 1 + key.map_or(0, |_| 8) + wait_us.map_or(0, |_| WAIT) + payload;
     buf[..HEADER].copy_from_slice(&(body as u32).to_le_bytes());
     buf[HEADER] = op;
     if let Some(k) = key {
         buf[HEADER + 1..HEADER + 9].copy_from_slice(&k.to_le_bytes());
+    }
+    if let Some(w) = wait_us {
+        buf[HEADER + 9..HEADER + 9 + WAIT].copy_from_slice(&w.to_le_bytes());
     }
     HEADER + body
 }
@@ -221,9 +302,22 @@ mod tests {
         let value = vec![7u8; RECORD_SIZE];
         for r in [
             Request::Echo(b"hello"),
-            Request::Get { key: 42 },
+            Request::Get {
+                key: 42,
+                wait_us: None,
+            },
             Request::Put {
                 key: 9,
+                wait_us: None,
+                value: &value,
+            },
+            Request::Get {
+                key: 43,
+                wait_us: Some(50_000),
+            },
+            Request::Put {
+                key: 10,
+                wait_us: Some(0),
                 value: &value,
             },
         ] {
@@ -257,6 +351,27 @@ mod tests {
             decode_request(&[3, 0, 0, 0, OP_GET, 1, 2]),
             Err(FrameError::BadLength { op: OP_GET, .. })
         ));
+        // A GET_WAIT whose wait is cut short, and a GET's body under the
+        // GET_WAIT opcode: both the wrong length.
+        assert!(matches!(
+            decode_request(&[12, 0, 0, 0, OP_GET_WAIT, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+            Err(FrameError::BadLength {
+                op: OP_GET_WAIT,
+                want: 12,
+                ..
+            })
+        ));
+        assert!(matches!(
+            decode_request(&[9, 0, 0, 0, OP_GET_WAIT, 1, 2, 3, 4, 5, 6, 7, 8]),
+            Err(FrameError::BadLength {
+                op: OP_GET_WAIT,
+                ..
+            })
+        ));
+        assert_eq!(
+            decode_request(&[1, 0, 0, 0, 6]),
+            Err(FrameError::UnknownOp(6))
+        );
     }
 
     /// The fuzz target's property on a fixed, reproducible sample of inputs,
@@ -275,15 +390,27 @@ mod tests {
             &mut valid,
             &Request::Put {
                 key: 3,
+                wait_us: None,
                 value: &value,
             },
         );
-        for round in 0..20_000 {
-            let mut data: Vec<u8> = if round % 2 == 0 {
-                let len = (next() % 64) as usize;
-                (0..len).map(|_| next() as u8).collect()
-            } else {
-                valid.clone()
+        let mut valid_wait = Vec::new();
+        encode_request(
+            &mut valid_wait,
+            &Request::Put {
+                key: 3,
+                wait_us: Some(5_000),
+                value: &value,
+            },
+        );
+        for round in 0..30_000 {
+            let mut data: Vec<u8> = match round % 3 {
+                0 => {
+                    let len = (next() % 64) as usize;
+                    (0..len).map(|_| next() as u8).collect()
+                }
+                1 => valid.clone(),
+                _ => valid_wait.clone(),
             };
             if !data.is_empty() {
                 let i = (next() % data.len() as u64) as usize;
@@ -299,6 +426,32 @@ mod tests {
                 encode_response(&mut again, r.status, r.body);
                 assert_eq!(again, &data[..used]);
             }
+        }
+    }
+
+    /// The in-place encoder (what every Rust engine sends) writes the same
+    /// bytes as the reference encoder, with and without a call's own wait.
+    #[test]
+    fn in_place_frames_equal_encoded_ones() {
+        for wait_us in [None, Some(0), Some(5_000), Some(u32::MAX)] {
+            let mut buf = vec![0u8; PUT_WAIT_FRAME];
+            let n = encode_request_in_place(&mut buf, OP_GET, Some(7), wait_us, 0);
+            let mut want = Vec::new();
+            encode_request(&mut want, &Request::Get { key: 7, wait_us });
+            assert_eq!(&buf[..n], &want[..]);
+            let mut buf = vec![9u8; PUT_WAIT_FRAME];
+            let n = encode_request_in_place(&mut buf, OP_PUT, Some(7), wait_us, RECORD_SIZE);
+            let at = put_value_at(wait_us);
+            let mut want = Vec::new();
+            encode_request(
+                &mut want,
+                &Request::Put {
+                    key: 7,
+                    wait_us,
+                    value: &buf[at..at + RECORD_SIZE],
+                },
+            );
+            assert_eq!(&buf[..n], &want[..]);
         }
     }
 

@@ -11,13 +11,12 @@ pub fn params_read(name: &str, p: &WorkloadParams) -> Vec<&'static str> {
     if let Some(s) = p.script.as_ref().filter(|s| s.name == name) {
         let mut out = vec!["seed"];
         let files = s
-            .steps
-            .iter()
+            .all_steps()
             .any(|x| matches!(x, ScriptStep::Read { .. } | ScriptStep::Append { .. }));
         if files {
             out.push("file_size");
         }
-        if s.steps.iter().any(|x| matches!(x, ScriptStep::Db { .. })) {
+        if s.all_steps().any(|x| matches!(x, ScriptStep::Db { .. })) {
             out.extend(["records", "keys"]);
         }
         return out;

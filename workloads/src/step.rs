@@ -38,10 +38,12 @@ pub enum Step {
 pub enum Msg {
     /// `len` payload bytes, to be returned as sent.
     Echo { len: u32 },
-    /// Read record `key`.
-    Get { key: u64 },
-    /// Overwrite record `key` (durably, before the answer).
-    Put { key: u64 },
+    /// Read record `key`; the server waits `wait_us` µs first, or its own
+    /// `--db-latency` when `None` (a GET_WAIT or a GET on the wire).
+    Get { key: u64, wait_us: Option<u32> },
+    /// Overwrite record `key` (durably, before the answer), after the same
+    /// wait as a GET.
+    Put { key: u64, wait_us: Option<u32> },
     /// A real Redis's `GET` of record `key` (see [`crate::resp`]).
     RedisGet { key: u64 },
     /// A real Redis's `SET` of record `key`.

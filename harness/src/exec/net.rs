@@ -48,14 +48,18 @@ pub fn connect(addr: SocketAddr) -> Result<TcpStream, StepError> {
 pub fn begin(msg: Msg, bufs: &mut IoBufs) -> Op {
     let w = bufs.write.as_mut_slice();
     let frame = match msg {
-        Msg::Echo { len } => proto::encode_request_in_place(w, proto::OP_ECHO, None, len as usize),
-        Msg::Get { key } => proto::encode_request_in_place(w, proto::OP_GET, Some(key), 0),
-        Msg::Put { key } => {
+        Msg::Echo { len } => {
+            proto::encode_request_in_place(w, proto::OP_ECHO, None, None, len as usize)
+        }
+        Msg::Get { key, wait_us } => {
+            proto::encode_request_in_place(w, proto::OP_GET, Some(key), wait_us, 0)
+        }
+        Msg::Put { key, wait_us } => {
             // The value carries its key first, as every record does, so a
             // later GET can check what it read.
-            let v = proto::HEADER + 1 + 8;
+            let v = proto::put_value_at(wait_us);
             w[v..v + 8].copy_from_slice(&key.to_le_bytes());
-            proto::encode_request_in_place(w, proto::OP_PUT, Some(key), RECORD_SIZE)
+            proto::encode_request_in_place(w, proto::OP_PUT, Some(key), wait_us, RECORD_SIZE)
         }
         Msg::RedisGet { key } => resp::encode_get(w, key),
         Msg::RedisSet { key } => resp::encode_set(w, key),
@@ -73,7 +77,7 @@ pub fn begin(msg: Msg, bufs: &mut IoBufs) -> Op {
 pub fn buffer_size(msg: Msg) -> usize {
     match msg {
         Msg::Echo { len } => proto::HEADER + 1 + len as usize,
-        Msg::Get { .. } | Msg::Put { .. } => proto::PUT_FRAME.max(proto::RECORD_RESPONSE),
+        Msg::Get { .. } | Msg::Put { .. } => proto::PUT_WAIT_FRAME.max(proto::RECORD_RESPONSE),
         Msg::RedisGet { .. } | Msg::RedisSet { .. } => resp::SET_LEN.max(resp::RECORD_REPLY),
     }
 }
@@ -182,8 +186,8 @@ fn check(bufs: &IoBufs, total: usize, verify: bool) -> Result<(), StepError> {
     if r.status != proto::STATUS_OK {
         let what = match msg {
             Msg::Echo { len } => format!("ECHO of {len} bytes"),
-            Msg::Get { key } => format!("GET of key {key}"),
-            Msg::Put { key } => format!("PUT of key {key}"),
+            Msg::Get { key, .. } => format!("GET of key {key}"),
+            Msg::Put { key, .. } => format!("PUT of key {key}"),
             Msg::RedisGet { .. } | Msg::RedisSet { .. } => unreachable!("checked above"),
         };
         return Err(net_err(if r.status == proto::STATUS_NOT_FOUND {
@@ -204,7 +208,7 @@ fn check(bufs: &IoBufs, total: usize, verify: bool) -> Result<(), StepError> {
                 )));
             }
         }
-        Msg::Get { key } => {
+        Msg::Get { key, .. } => {
             if r.body.len() != RECORD_SIZE {
                 return Err(net_err(format!(
                     "GET {key} returned {} bytes",
@@ -215,7 +219,7 @@ fn check(bufs: &IoBufs, total: usize, verify: bool) -> Result<(), StepError> {
                 return Err(net_err(format!("GET {key} returned another record")));
             }
         }
-        Msg::Put { key } => {
+        Msg::Put { key, .. } => {
             if !r.body.is_empty() {
                 return Err(net_err(format!("PUT {key} answered with a body")));
             }

@@ -24,8 +24,11 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
         },
         None => None,
     };
-    // Only database queries wait: one timer per thread serves them all.
-    let timer = if cfg.kind == Kind::Db && !cfg.db_latency.is_zero() {
+    // Only database queries wait: one timer per thread serves them all,
+    // each wait its own deadline in the timer's heap, so calls waiting
+    // different times on many connections overlap. Made even when
+    // `--db-latency` is 0: a GET_WAIT or PUT_WAIT brings its own wait.
+    let timer = if cfg.kind == Kind::Db {
         match Timer::start() {
             Ok(t) => Some(t),
             Err(e) => {
@@ -135,28 +138,32 @@ async fn respond(
             proto::encode_response(out, proto::STATUS_OK, p);
             Ok(())
         }
-        Request::Get { key } | Request::Put { key, .. } => {
+        Request::Get { key, wait_us } | Request::Put { key, wait_us, .. } => {
             let (Kind::Db, Some(shard)) = (cfg.kind, shard) else {
                 return Err(ConnError::WrongServer(match req {
                     Request::Get { .. } => "GET",
                     _ => "PUT",
                 }));
             };
-            // The emulated remote database's service time: a timer on this
-            // thread's event loop, never a sleeping thread.
-            if let Some(t) = delay {
-                t.sleep(cfg.db_latency).await;
+            // The emulated remote database's service time, the call's own
+            // or the server's: a timer on this thread's event loop, never a
+            // sleeping thread.
+            let wait = wait_us.map_or(cfg.db_latency, |us| {
+                std::time::Duration::from_micros(us.into())
+            });
+            if let (Some(t), false) = (delay, wait.is_zero()) {
+                t.sleep(wait).await;
             }
             if key >= cfg.records {
                 proto::encode_response(out, proto::STATUS_NOT_FOUND, &[]);
                 return Ok(());
             }
             match req {
-                Request::Get { key } => {
+                Request::Get { key, .. } => {
                     let record = shard.get(key).await?;
                     proto::encode_response(out, proto::STATUS_OK, &record);
                 }
-                Request::Put { key, value } => {
+                Request::Put { key, value, .. } => {
                     shard.put(key, value).await?;
                     proto::encode_response(out, proto::STATUS_OK, &[]);
                 }

@@ -132,9 +132,22 @@ mod tests {
         let big: Vec<u8> = (0..70_000u32).map(|i| (i * 7) as u8).collect();
         let reqs = [
             Request::Echo(b"hello"),
-            Request::Get { key: 3 },
+            Request::Get {
+                key: 3,
+                wait_us: None,
+            },
             Request::Put {
                 key: 9,
+                wait_us: None,
+                value: &value,
+            },
+            Request::Get {
+                key: 4,
+                wait_us: Some(5_000),
+            },
+            Request::Put {
+                key: 10,
+                wait_us: Some(50_000),
                 value: &value,
             },
             Request::Echo(&big),
@@ -176,9 +189,9 @@ mod tests {
     #[test]
     fn frames_come_out_whole_wherever_the_stream_is_cut() {
         let (stream, want) = frames();
-        // Two pieces, cut at every byte of the first three frames and at a
-        // stride through the large one.
-        let firsts = want[0].len() + want[1].len() + want[2].len();
+        // Two pieces, cut at every byte of the first five frames (GET_WAIT
+        // and PUT_WAIT among them) and at a stride through the large one.
+        let firsts: usize = want[..5].iter().map(Vec::len).sum();
         let cuts = (1..firsts + 8).chain((firsts..stream.len()).step_by(997));
         for cut in cuts {
             let got = read_all(vec![stream[..cut].to_vec(), stream[cut..].to_vec()]);

@@ -1,31 +1,31 @@
 //! A checked script as a [`Workload`]: its files, its keys and, for each
-//! request, its steps.
+//! request, its kind and its steps with their draws.
 
-use super::{Script, ScriptStep};
+use super::{Dist, RequestKind, Script, ScriptStep};
 use crate::compute::{kernel_shared, SPREAD};
-use crate::keys::uniform;
+use crate::keys::{uniform, unit};
 use crate::net::Keys;
 use crate::proto::Service;
 use crate::step::{FileId, FileRole, FileSpec, Msg, Request, Step};
 use crate::{Workload, WorkloadParams};
 
+/// Salts that give the kind of a request and the values of its steps their
+/// own streams, apart from its keys and offsets (which keep the draws they
+/// had before mixes and distributions, so a file equal to a catalogued
+/// workload still draws that workload's keys).
+const KIND_SALT: u64 = 0x4B49_4E44_0000_0001;
+const VALUE_SALT: u64 = 0x5641_4C55_0000_0002;
+
 impl Script {
     /// The workload, with the run's parameters (data file size, keys,
     /// records, seed).
     pub fn build(&self, p: &WorkloadParams) -> Result<Box<dyn Workload>, crate::WorkloadError> {
-        let reads = self
-            .steps
-            .iter()
-            .any(|s| matches!(s, ScriptStep::Read { .. }));
-        let appends = self
-            .steps
-            .iter()
-            .any(|s| matches!(s, ScriptStep::Append { .. }));
-        let largest_io = self
-            .steps
-            .iter()
+        let steps = || self.all_steps();
+        let reads = steps().any(|s| matches!(s, ScriptStep::Read { .. }));
+        let appends = steps().any(|s| matches!(s, ScriptStep::Append { .. }));
+        let largest_io = steps()
             .map(|s| match s {
-                ScriptStep::Read { size, .. } | ScriptStep::Append { size, .. } => *size as u64,
+                ScriptStep::Read { size, .. } | ScriptStep::Append { size, .. } => size.max(),
                 _ => 0,
             })
             .max()
@@ -51,27 +51,27 @@ impl Script {
             });
             FileId(files.len() as u8 - 1)
         });
-        let compute = self
-            .steps
-            .iter()
+        let compute = steps()
             .map(|s| match s {
-                ScriptStep::Compute { size, .. } => *size as u64 + SPREAD,
+                // The shared input is generated 8 bytes at a time.
+                ScriptStep::Compute { size, .. } => (size.max() + SPREAD).div_ceil(8) * 8,
                 _ => 0,
             })
             .max()
             .unwrap_or(0);
-        let max_transfer = self
-            .steps
-            .iter()
+        let max_transfer = steps()
             .map(|s| match s {
-                ScriptStep::Read { size, .. } | ScriptStep::Append { size, .. } => *size as usize,
-                ScriptStep::Echo { size } => crate::proto::HEADER + 1 + *size as usize,
-                ScriptStep::Db { .. } => crate::proto::PUT_FRAME,
+                ScriptStep::Read { size, .. } | ScriptStep::Append { size, .. } => {
+                    size.max() as usize
+                }
+                ScriptStep::Echo { size } => crate::proto::HEADER + 1 + size.max() as usize,
+                ScriptStep::Db { wait: None, .. } => crate::proto::PUT_FRAME,
+                ScriptStep::Db { wait: Some(_), .. } => crate::proto::PUT_WAIT_FRAME,
                 ScriptStep::Compute { .. } => 0,
             })
             .max()
             .unwrap_or(0);
-        let service = self.steps.iter().find_map(|s| match s {
+        let service = steps().find_map(|s| match s {
             ScriptStep::Db { .. } => Some(Service::Db),
             ScriptStep::Echo { .. } => Some(Service::Echo),
             _ => None,
@@ -84,7 +84,9 @@ impl Script {
         Ok(Box::new(Scripted {
             // Named once per build; the name outlives the run's cells.
             name: Box::leak(self.name.clone().into_boxed_str()),
-            steps: self.steps.clone(),
+            kinds: self.kinds.clone(),
+            total_weight: self.kinds.iter().map(|k| k.weight as u64).sum(),
+            stride: self.kinds.iter().map(|k| k.steps.len()).max().unwrap_or(1) as u64,
             files,
             data,
             log,
@@ -102,7 +104,10 @@ impl Script {
 #[derive(Debug)]
 struct Scripted {
     name: &'static str,
-    steps: Vec<ScriptStep>,
+    kinds: Vec<RequestKind>,
+    total_weight: u64,
+    /// Draws each request owns: the longest kind's steps.
+    stride: u64,
     files: Vec<FileSpec>,
     data: Option<FileId>,
     log: Option<FileId>,
@@ -112,6 +117,36 @@ struct Scripted {
     max_transfer: usize,
     service: Option<Service>,
     db_calls: u32,
+}
+
+impl Scripted {
+    /// Request `i`'s kind: a draw over the weights.
+    fn kind(&self, i: u64) -> &RequestKind {
+        if self.kinds.len() == 1 {
+            return &self.kinds[0];
+        }
+        let mut x = uniform(self.seed ^ KIND_SALT, i, self.total_weight);
+        for k in &self.kinds {
+            if x < k.weight as u64 {
+                return k;
+            }
+            x -= k.weight as u64;
+        }
+        unreachable!("a draw below the total weight falls in a kind")
+    }
+
+    /// The value of `d` for draw number `draw`.
+    fn value(&self, d: &Dist, draw: u64) -> u64 {
+        match d {
+            Dist::Fixed(v) => *v,
+            d => d.at(unit(self.seed ^ VALUE_SALT, draw)),
+        }
+    }
+
+    /// A read's or an append's size: rounded down to 512 bytes, at least 512.
+    fn sectors(&self, d: &Dist, draw: u64) -> u32 {
+        (self.value(d, draw) / 512).max(1) as u32 * 512
+    }
 }
 
 impl Workload for Scripted {
@@ -126,28 +161,30 @@ impl Workload for Scripted {
     }
     fn request(&self, i: u64) -> Request {
         let mut r = Request::new();
-        let n = self.steps.len() as u64;
-        for (j, s) in self.steps.iter().enumerate() {
-            // Draw `i * n + j`: every step of every request its own draw.
-            let draw = i * n + j as u64;
-            match *s {
-                ScriptStep::Db { put } => {
+        for (j, s) in self.kind(i).steps.iter().enumerate() {
+            // Draw `i * stride + j`: every step of every request its own draw.
+            let draw = i * self.stride + j as u64;
+            match s {
+                ScriptStep::Db { put, wait } => {
                     let key = self.keys.key(draw);
+                    let wait_us = wait.as_ref().map(|w| self.value(w, draw) as u32);
                     r.push(Step::Exchange {
-                        msg: if put {
-                            Msg::Put { key }
+                        msg: if *put {
+                            Msg::Put { key, wait_us }
                         } else {
-                            Msg::Get { key }
+                            Msg::Get { key, wait_us }
                         },
                     });
                 }
                 ScriptStep::Compute { kernel, size } => {
+                    let size = self.value(size, draw).max(1) as u32;
                     r.push(kernel_shared(kernel.kernel(), self.seed, draw, size));
                 }
                 ScriptStep::Read { sequential, size } => {
                     let file = self.data.expect("a read makes a data file");
+                    let size = self.sectors(size, draw);
                     let blocks = self.files[file.index()].size / size as u64;
-                    let block = if sequential {
+                    let block = if *sequential {
                         draw % blocks
                     } else {
                         uniform(self.seed, draw, blocks)
@@ -160,13 +197,18 @@ impl Workload for Scripted {
                 }
                 ScriptStep::Append { size, fdatasync } => {
                     let file = self.log.expect("an append makes a log file");
-                    r.push(Step::Append { file, len: size });
-                    if fdatasync {
+                    r.push(Step::Append {
+                        file,
+                        len: self.sectors(size, draw),
+                    });
+                    if *fdatasync {
                         r.push(Step::Fdatasync { file });
                     }
                 }
                 ScriptStep::Echo { size } => r.push(Step::Exchange {
-                    msg: Msg::Echo { len: size },
+                    msg: Msg::Echo {
+                        len: self.value(size, draw).max(1) as u32,
+                    },
                 }),
             }
         }

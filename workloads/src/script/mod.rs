@@ -25,16 +25,22 @@
 //! A request holds at most [`MAX_STEPS`](crate::MAX_STEPS) steps once
 //! repeats are counted, and talks to one server (db or echo).
 //!
-//! Not yet expressible (said here so nobody hunts for it): a latency per
-//! call (every call waits the server's one `db_latency`), a weighted mix of
-//! request kinds, and distributions of waits or sizes.
-
+//! A db step may carry its own wait (`wait = "50ms"`, sent as a GET_WAIT or
+//! PUT_WAIT frame, see [`crate::proto`]); `db_latency` is then the wait of
+//! the calls without one. A wait or a size may vary per request:
+//! `"uniform(5ms, 50ms)"`, `"exponential(10ms)"` or
+//! `"percentiles(p50=5ms, p99=50ms, p100=80ms)"` ([`Dist`]). Requests of
+//! several kinds in given proportions are `[[kind]]`s, each with a `weight`
+//! and its own `[[kind.step]]`s, in place of the top-level `[[step]]`s.
+//! Every draw (the kind, a wait, a size) comes from the request's number
+//! and the seed, so every engine runs the same requests.
 //!
 //! `parse` reads and checks the file; `build` turns a checked script into
 //! a [`Workload`]; this module holds the script itself and what it says
 //! about its class.
 
 mod build;
+mod dist;
 mod parse;
 
 use std::time::Duration;
@@ -43,6 +49,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Class, Model};
 use crate::step::Kernel;
+
+pub use dist::Dist;
 
 /// A mistake in a workload file: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,20 +63,26 @@ pub struct ScriptError {
     pub msg: String,
 }
 
-/// One step of a checked script.
+/// One step of a checked script. Sizes are in bytes, waits in µs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum ScriptStep {
-    /// A database call: GET, or a durable PUT.
-    Db { put: bool },
+    /// A database call: GET, or a durable PUT; with its own wait, or the
+    /// server's (`None`).
+    Db {
+        put: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wait: Option<Dist>,
+    },
     /// A compute kernel over `size` bytes of the shared input.
-    Compute { kernel: ScriptKernel, size: u32 },
-    /// A read of `size` bytes from the data file.
-    Read { sequential: bool, size: u32 },
+    Compute { kernel: ScriptKernel, size: Dist },
+    /// A read of `size` bytes from the data file (draws rounded down to
+    /// 512 bytes).
+    Read { sequential: bool, size: Dist },
     /// An append of `size` bytes to a log file, made durable or not.
-    Append { size: u32, fdatasync: bool },
+    Append { size: Dist, fdatasync: bool },
     /// One round trip of `size` payload bytes to the echo server.
-    Echo { size: u32 },
+    Echo { size: Dist },
 }
 
 /// The kernels a script may name.
@@ -88,18 +102,88 @@ impl ScriptKernel {
     }
 }
 
+/// One kind of request of a mix: its share and its steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestKind {
+    /// As the file names it ("" when it does not).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Relative to the other kinds' weights.
+    pub weight: u32,
+    /// The steps in order, repeats unrolled.
+    pub steps: Vec<ScriptStep>,
+}
+
 /// A checked workload file: what run.json records, so the run renders
 /// again without the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ScriptRecord", into = "ScriptRecord")]
 pub struct Script {
     pub name: String,
-    #[serde(default)]
     pub description: String,
-    /// The db server's wait per call, when the file sets one.
-    #[serde(default, with = "opt_duration")]
+    /// The db server's wait per call without its own, when the file sets one.
     pub db_latency: Option<Duration>,
-    /// The steps in order, repeats unrolled.
-    pub steps: Vec<ScriptStep>,
+    /// The kinds of request, at least one; a file of `[[step]]`s is one
+    /// unnamed kind of weight 1.
+    pub kinds: Vec<RequestKind>,
+}
+
+/// A script as run.json spells it: a file of one kind keeps the `steps`
+/// runs recorded before mixes, so either reads back.
+#[derive(Serialize, Deserialize)]
+struct ScriptRecord {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default, with = "opt_duration")]
+    db_latency: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    steps: Vec<ScriptStep>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    kinds: Vec<RequestKind>,
+}
+
+impl From<ScriptRecord> for Script {
+    fn from(r: ScriptRecord) -> Script {
+        let mut kinds = r.kinds;
+        if !r.steps.is_empty() {
+            kinds.insert(0, RequestKind::only(r.steps));
+        }
+        Script {
+            name: r.name,
+            description: r.description,
+            db_latency: r.db_latency,
+            kinds,
+        }
+    }
+}
+
+impl From<Script> for ScriptRecord {
+    fn from(s: Script) -> ScriptRecord {
+        let single = s.single().map(|st| st.to_vec());
+        ScriptRecord {
+            name: s.name,
+            description: s.description,
+            db_latency: s.db_latency,
+            steps: single.clone().unwrap_or_default(),
+            kinds: if single.is_some() {
+                Vec::new()
+            } else {
+                s.kinds
+            },
+        }
+    }
+}
+
+impl RequestKind {
+    /// The one kind of a file without `[[kind]]`s.
+    fn only(steps: Vec<ScriptStep>) -> RequestKind {
+        RequestKind {
+            name: String::new(),
+            weight: 1,
+            steps,
+        }
+    }
 }
 
 mod opt_duration {
@@ -122,40 +206,79 @@ mod opt_duration {
 }
 
 impl Script {
+    /// The steps of a file of one unnamed kind (every file before mixes).
+    pub fn single(&self) -> Option<&[ScriptStep]> {
+        match &self.kinds[..] {
+            [k] if k.name.is_empty() && k.weight == 1 => Some(&k.steps),
+            _ => None,
+        }
+    }
+
+    /// Every step of every kind.
+    pub fn all_steps(&self) -> impl Iterator<Item = &ScriptStep> {
+        self.kinds.iter().flat_map(|k| k.steps.iter())
+    }
+
+    /// Each kind with its share of the requests (the shares sum to 1).
+    fn shares(&self) -> impl Iterator<Item = (&RequestKind, f64)> {
+        let total: f64 = self.kinds.iter().map(|k| k.weight as f64).sum();
+        self.kinds.iter().map(move |k| (k, k.weight as f64 / total))
+    }
+
     fn waits(&self) -> bool {
-        self.steps
-            .iter()
+        self.all_steps()
             .any(|s| !matches!(s, ScriptStep::Compute { .. }))
     }
 
     fn computes(&self) -> bool {
-        self.steps
-            .iter()
+        self.all_steps()
             .any(|s| matches!(s, ScriptStep::Compute { .. }))
     }
 
-    /// The compute steps' kernels and sizes, in order (for the harness to
-    /// time: how much a request computes is measured, not declared).
-    pub fn compute_steps(&self) -> Vec<(Kernel, u32)> {
-        self.steps
-            .iter()
-            .filter_map(|s| match s {
-                ScriptStep::Compute { kernel, size } => Some((kernel.kernel(), *size)),
-                _ => None,
+    /// The compute steps' kernels, mean sizes and the share of requests
+    /// that run them (for the harness to time: how much a request computes
+    /// is measured, not declared).
+    pub fn compute_steps(&self) -> Vec<(Kernel, u32, f64)> {
+        self.shares()
+            .flat_map(|(k, share)| {
+                k.steps.iter().filter_map(move |s| match s {
+                    ScriptStep::Compute { kernel, size } => {
+                        Some((kernel.kernel(), size.mean().round().max(1.0) as u32, share))
+                    }
+                    _ => None,
+                })
             })
             .collect()
     }
 
+    /// Seconds a request waits on the database on average: each call its
+    /// own mean wait, or `db_latency`.
+    pub fn mean_db_wait(&self, db_latency: Duration) -> f64 {
+        self.shares()
+            .map(|(k, share)| {
+                share
+                    * k.steps
+                        .iter()
+                        .map(|s| match s {
+                            ScriptStep::Db { wait: Some(w), .. } => w.mean() * 1e-6,
+                            ScriptStep::Db { wait: None, .. } => db_latency.as_secs_f64(),
+                            _ => 0.0,
+                        })
+                        .sum::<f64>()
+            })
+            .sum()
+    }
+
     /// The class, from what a request costs: `compute_s` seconds of
-    /// computing (measured by the caller) against its database waits of
-    /// `db_latency` each. Waiting ten times longer than computing is
-    /// I/O-bound (the lesson's web request: 3 x 10 ms against µs of
-    /// rendering); computing with no wait at all is CPU-bound; a request
-    /// with file or echo steps, whose waits are not known ahead, computing
-    /// as long as a tenth of its known waits or more, is mixed.
+    /// computing (measured by the caller) against its database waits
+    /// (`db_latency` each, or the call's own). Waiting ten times longer than
+    /// computing is I/O-bound (the lesson's web request: 3 x 10 ms against
+    /// µs of rendering); computing with no wait at all is CPU-bound; a
+    /// request with file or echo steps, whose waits are not known ahead,
+    /// computing as long as a tenth of its known waits or more, is mixed.
     pub fn class_given(&self, compute_s: f64, db_latency: Duration) -> Class {
-        let db_wait = self.db_calls() as f64 * db_latency.as_secs_f64();
-        let other_waits = self.steps.iter().any(|s| {
+        let db_wait = self.mean_db_wait(db_latency);
+        let other_waits = self.all_steps().any(|s| {
             matches!(
                 s,
                 ScriptStep::Read { .. } | ScriptStep::Append { .. } | ScriptStep::Echo { .. }
@@ -192,12 +315,20 @@ pub fn prediction(class: Class) -> Model {
 }
 
 impl Script {
-    /// Database calls a request makes.
+    /// Database calls waiting the server's `db_latency` that every request
+    /// makes (the fewest of any kind): calls with their own wait are not
+    /// counted, so what is said about `--db-latency` stays true.
     pub fn db_calls(&self) -> u32 {
-        self.steps
+        self.kinds
             .iter()
-            .filter(|s| matches!(s, ScriptStep::Db { .. }))
-            .count() as u32
+            .map(|k| {
+                k.steps
+                    .iter()
+                    .filter(|s| matches!(s, ScriptStep::Db { wait: None, .. }))
+                    .count() as u32
+            })
+            .min()
+            .unwrap_or(0)
     }
 
     /// A one-line description for `iobound list` and the reports.
@@ -205,38 +336,36 @@ impl Script {
         if !self.description.is_empty() {
             return self.description.clone();
         }
-        let kib = size_text;
-        self.steps
-            .iter()
-            .map(|s| match s {
-                ScriptStep::Db { put } => format!("db {}", if *put { "put" } else { "get" }),
-                ScriptStep::Compute { kernel, size } => {
-                    format!("{} of {}", kernel.kernel().name(), kib(*size))
-                }
-                ScriptStep::Read { sequential, size } => format!(
-                    "{} read of {}",
-                    if *sequential { "sequential" } else { "random" },
-                    kib(*size)
-                ),
-                ScriptStep::Append { size, fdatasync } => format!(
-                    "append of {}{}",
-                    kib(*size),
-                    if *fdatasync { " + fdatasync" } else { "" }
-                ),
-                ScriptStep::Echo { size } => format!("echo of {}", kib(*size)),
-            })
+        let steps = |steps: &[ScriptStep]| {
+            steps
+                .iter()
+                .map(ScriptStep::summary)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(s) = self.single() {
+            return steps(s);
+        }
+        self.shares()
+            .map(|(k, share)| format!("{:.0} %: {}", share * 100.0, steps(&k.steps)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join("; ")
     }
 }
 
 /// A size as a file writes it: "64K", "1M", "100B".
-fn size_text(n: u32) -> String {
+fn size_text(n: u64) -> String {
     match n {
+        0 => "0B".to_string(),
         n if n % (1 << 20) == 0 => format!("{}M", n >> 20),
         n if n % 1024 == 0 => format!("{}K", n >> 10),
         n => format!("{n}B"),
     }
+}
+
+/// A wait in µs as a file writes it.
+fn wait_text(us: u64) -> String {
+    crate::units::format_duration(Duration::from_micros(us))
 }
 
 impl ScriptStep {
@@ -249,13 +378,39 @@ impl ScriptStep {
             _ => 1,
         }
     }
+
+    fn summary(&self) -> String {
+        let kib = |d: &Dist| d.text(size_text);
+        match self {
+            ScriptStep::Db { put, wait } => format!(
+                "db {}{}",
+                if *put { "put" } else { "get" },
+                wait.as_ref()
+                    .map_or(String::new(), |w| format!(" of {}", w.text(wait_text)))
+            ),
+            ScriptStep::Compute { kernel, size } => {
+                format!("{} of {}", kernel.kernel().name(), kib(size))
+            }
+            ScriptStep::Read { sequential, size } => format!(
+                "{} read of {}",
+                if *sequential { "sequential" } else { "random" },
+                kib(size)
+            ),
+            ScriptStep::Append { size, fdatasync } => format!(
+                "append of {}{}",
+                kib(size),
+                if *fdatasync { " + fdatasync" } else { "" }
+            ),
+            ScriptStep::Echo { size } => format!("echo of {}", kib(size)),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::proto::Service;
-    use crate::step::Step;
+    use crate::step::{Msg, Step};
     use crate::WorkloadParams;
 
     fn parse(text: &str) -> Result<Script, ScriptError> {
@@ -282,7 +437,7 @@ size = "64K"
     #[test]
     fn a_service_file_reads_into_its_steps_and_class() {
         let s = parse(SERVICE).unwrap();
-        assert_eq!(s.steps.len(), 4);
+        assert_eq!(s.single().unwrap().len(), 4);
         assert_eq!(s.db_latency, Some(Duration::from_millis(5)));
         assert_eq!(s.class(), Class::Mixed);
         // 3 x 5 ms of waiting against 30 µs of hashing: I/O-bound; against
@@ -354,11 +509,230 @@ size = "64K"
                 "this one has none",
             ),
             ("name = \"x\"\n[[step\n", "w.toml:2:"),
+            // A call's own wait, a mix and distributions.
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nwait = \"50\"\n",
+                "w.toml:4:8: wait '50': expected a duration with its unit",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nwait = 50\n",
+                "w.toml:4:8: wait: expected a duration with its unit in quotes",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nwait = \"2min\"\n",
+                "w.toml:4:8: wait '2min': expected at most 60s",
+            ),
+            (
+                "name = \"x\"\n[[step]]\necho = \"8B\"\nwait = \"5ms\"\n",
+                "w.toml:4:8: wait applies to a db step only",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nwait = \"uniform(5ms, 5)\"\n",
+                "w.toml:4:22: wait: uniform's '5': expected a duration with its unit",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nwait = \"exponential(10s)\"\n",
+                "w.toml:4:8: wait: draws reach 100s, expected at most 60s",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nwait = \"normal(5ms, 1ms)\"\n",
+                "w.toml:4:8: wait 'normal(5ms, 1ms)': expected a value, uniform(a, b)",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nwait = \"percentiles(p50=5ms, p99=50ms)\"\n",
+                "w.toml:4:38: wait: percentiles(...) ends with p100=VALUE",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ncompute = \"sha256\"\nsize = \"uniform(4K, 1K)\"\n",
+                "w.toml:4:21: size: uniform(a, b) needs a <= b",
+            ),
+            (
+                "name = \"x\"\n[[step]]\nread = \"random\"\nsize = \"uniform(4K, 6000B)\"\n",
+                "w.toml:4:21: size of a read: uniform's '6000B': 6000 bytes: expected a multiple of 512",
+            ),
+            (
+                "name = \"x\"\n[[kind]]\nweight = 0\n[[kind.step]]\ndb = \"get\"\n",
+                "w.toml:3:10: weight 0: expected a whole number from 1 to 1000000",
+            ),
+            (
+                "name = \"x\"\n[[kind]]\n[[kind.step]]\ndb = \"get\"\n",
+                "w.toml:2:1: [[kind]] 1 needs a weight",
+            ),
+            (
+                "name = \"x\"\n[[kind]]\nweight = 5\n",
+                "w.toml:2:1: this [[kind]] has no [[kind.step]]",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\n[[kind]]\nweight = 5\n[[kind.step]]\ndb = \"put\"\n",
+                "w.toml:4:1: a file has [[step]]s (one kind of request) or [[kind]]s (a mix), not both",
+            ),
+            (
+                "name = \"x\"\n[[kind]]\nweight = 5\n[[kind.step]]\ndb = \"get\"\n[[kind]]\nweight = 1\n[[kind.step]]\necho = \"8B\"\n",
+                "cannot be mixed (in one file, across its kinds too)",
+            ),
+            (
+                "name = \"x\"\ndb_latency = \"5ms\"\n[[step]]\ndb = \"get\"\nwait = \"1ms\"\n",
+                "w.toml:2:14: db_latency is the wait of db calls without their own",
+            ),
+            (
+                "name = \"x\"\n[[kind]]\nweight = 5\nwieght = 3\n[[kind.step]]\ndb = \"get\"\n",
+                "w.toml:4:1: unknown field `wieght`",
+            ),
         ] {
             let e = error(text);
             assert!(e.contains(want), "{text:?}: {e}");
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    const MIX: &str = r#"
+name = "mix"
+db_latency = "1ms"
+
+[[kind]]
+name = "read"
+weight = 95
+[[kind.step]]
+db = "get"
+wait = "5ms"
+[[kind.step]]
+db = "get"
+[[kind.step]]
+compute = "sha256"
+size = "uniform(1K, 8K)"
+
+[[kind]]
+weight = 5
+[[kind.step]]
+db = "put"
+wait = "percentiles(p50=20ms, p99=50ms, p100=80ms)"
+[[kind.step]]
+db = "get"
+wait = "exponential(10ms)"
+"#;
+
+    /// The issue's three asks at once: a call's own wait, a weighted mix
+    /// and distributions, drawn the same for the same request number.
+    #[test]
+    fn a_mix_draws_its_kinds_and_values_from_the_request_number() {
+        let s = parse(MIX).unwrap();
+        assert_eq!(s.kinds.len(), 2);
+        assert_eq!((s.kinds[0].weight, s.kinds[1].weight), (95, 5));
+        assert_eq!(s.kinds[0].name, "read");
+        // Only the second GET of kind 1 waits the server's latency.
+        assert_eq!(s.db_calls(), 0);
+        let w = s.build(&WorkloadParams::default()).unwrap();
+        assert_eq!(w.max_transfer(), crate::proto::PUT_WAIT_FRAME);
+        assert_eq!(w.compute_input() as u64, 8192 + crate::compute::SPREAD);
+        let n = 20_000;
+        let (mut puts, mut sizes, mut put_waits) = (0, Vec::new(), Vec::new());
+        for i in 0..n {
+            let r = w.request(i);
+            assert_eq!(r, w.request(i), "request {i} drawn twice differs");
+            match r.steps() {
+                [Step::Exchange {
+                    msg:
+                        Msg::Get {
+                            wait_us: Some(5000),
+                            ..
+                        },
+                }, Step::Exchange {
+                    msg: Msg::Get { wait_us: None, .. },
+                }, Step::Compute { input, .. }] => sizes.push(input.len()),
+                [Step::Exchange {
+                    msg:
+                        Msg::Put {
+                            wait_us: Some(a), ..
+                        },
+                }, Step::Exchange {
+                    msg:
+                        Msg::Get {
+                            wait_us: Some(b), ..
+                        },
+                }] => {
+                    puts += 1;
+                    assert!(*b <= 100_000, "exponential(10ms) cut at 100 ms: {b}");
+                    put_waits.push(*a);
+                }
+                other => panic!("request {i}: {other:?}"),
+            }
+        }
+        // 5 % of 20,000 is 1,000 (sd ~31).
+        assert!((850..1150).contains(&puts), "{puts} puts");
+        assert!(sizes.iter().all(|s| (1024..=8192).contains(s)));
+        assert!(sizes.iter().min() < Some(&1200) && sizes.iter().max() > Some(&8000));
+        put_waits.sort();
+        let median = put_waits[put_waits.len() / 2];
+        assert!((15_000..25_000).contains(&median), "median {median}");
+        assert!(put_waits.iter().all(|w| (20_000..=80_000).contains(w)));
+        // Another seed, other requests.
+        let other = s
+            .build(&WorkloadParams {
+                seed: 99,
+                ..Default::default()
+            })
+            .unwrap();
+        assert!((0..50).any(|i| other.request(i) != w.request(i)));
+        // Waits count in the class: 0.95 x 6 ms + 0.05 x (~28 + 10) ms.
+        let wait = s.mean_db_wait(Duration::from_millis(1));
+        assert!((0.0065..0.0080).contains(&wait), "{wait}");
+        assert_eq!(
+            s.class_given(30e-6, Duration::from_millis(1)),
+            Class::IoBound
+        );
+        assert!(s.summary().starts_with("95 %: db get of 5ms, db get, sha256 of uniform(1K, 8K); 5 %: db put of percentiles(p50=20ms"), "{}", s.summary());
+        // run.json's copy reads back the same, kinds and distributions too.
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<Script>(&json).unwrap(), s, "{json}");
+    }
+
+    /// The examples the README points at read, check and build.
+    #[test]
+    fn the_example_files_read_and_build() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "toml") {
+                let s = Script::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                s.build(&WorkloadParams::default()).unwrap();
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "{n} examples in {}", dir.display());
+        // my-service-mix: a 5 ms and a 50 ms call, in a mix.
+        let s = Script::load(&dir.join("my-service-mix.toml")).unwrap();
+        assert_eq!(s.kinds.len(), 2);
+        assert!(s.all_steps().any(|x| matches!(
+            x,
+            ScriptStep::Db {
+                wait: Some(Dist::Fixed(50_000)),
+                ..
+            }
+        )));
+        assert_eq!(s.db_latency, Some(Duration::from_millis(5)));
+    }
+
+    /// A run.json written before mixes (steps, fixed sizes as numbers)
+    /// reads back as one kind.
+    #[test]
+    fn a_script_recorded_before_mixes_reads_back() {
+        let json = r#"{"name":"old","description":"","db_latency":"5ms","steps":[{"kind":"db","put":false},{"kind":"compute","kernel":"sha256","size":65536}]}"#;
+        let s: Script = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            s.single().unwrap(),
+            [
+                ScriptStep::Db {
+                    put: false,
+                    wait: None
+                },
+                ScriptStep::Compute {
+                    kernel: ScriptKernel::Sha256,
+                    size: Dist::Fixed(65536)
+                }
+            ]
+        );
+        assert_eq!(serde_json::to_string(&s).unwrap(), json);
     }
 
     #[test]

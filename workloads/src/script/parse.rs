@@ -4,7 +4,8 @@
 
 use toml::Spanned;
 
-use super::{Script, ScriptError, ScriptKernel, ScriptStep};
+use super::dist::{self, Dist};
+use super::{RequestKind, Script, ScriptError, ScriptKernel, ScriptStep};
 use crate::catalog::{MAX_MSG, MAX_WORK};
 use crate::MAX_STEPS;
 
@@ -17,7 +18,24 @@ struct FileDoc {
     db_latency: Option<Spanned<String>>,
     #[serde(default)]
     step: Vec<Spanned<StepDoc>>,
+    #[serde(default)]
+    kind: Vec<Spanned<KindDoc>>,
 }
+
+/// One `[[kind]]` of a mix.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindDoc {
+    name: Option<String>,
+    weight: Option<Spanned<i64>>,
+    #[serde(default)]
+    step: Vec<Spanned<StepDoc>>,
+}
+
+/// Largest weight of a kind: weights are summed in a u32 with room to spare.
+const MAX_WEIGHT: i64 = 1_000_000;
+/// Longest wait a call may ask of the server.
+const MAX_WAIT_US: u64 = 60_000_000;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +46,7 @@ struct StepDoc {
     write: Option<Spanned<String>>,
     echo: Option<Spanned<toml::Value>>,
     size: Option<Spanned<toml::Value>>,
+    wait: Option<Spanned<toml::Value>>,
     repeat: Option<Spanned<i64>>,
     fdatasync: Option<bool>,
 }
@@ -84,35 +103,36 @@ impl Script {
             None => None,
             Some(s) => Some(db_latency(&src, s)?),
         };
-        if doc.step.is_empty() {
-            return Err(src.err(
-                text.len(),
-                "no [[step]]: a request needs at least one step".into(),
-            ));
-        }
-        let mut steps = Vec::new();
-        for s in &doc.step {
-            let (step, repeat) = read_step(&src, s)?;
-            let before = steps.len();
-            steps.extend(std::iter::repeat(step).take(repeat));
-            // Steps a request holds (an append with fdatasync takes two).
-            let held: usize = steps.iter().map(ScriptStep::held).sum();
-            if held > MAX_STEPS {
+        let kinds = match (doc.step.is_empty(), doc.kind.is_empty()) {
+            (true, true) => {
                 return Err(src.err(
-                    s.span().start,
-                    format!(
-                        "a request holds at most {MAX_STEPS} steps (an append with fdatasync \
-                         counts two): this step makes {held} ({before} before it)"
-                    ),
-                ));
+                    text.len(),
+                    "no [[step]]: a request needs at least one step (or [[kind]]s of a mix, \
+                     each with its [[kind.step]]s)"
+                        .into(),
+                ))
             }
-        }
-        check_servers(&src, &doc, db_latency.is_some(), &steps)?;
+            (false, false) => {
+                return Err(src.err(
+                    doc.kind[0].span().start,
+                    "a file has [[step]]s (one kind of request) or [[kind]]s (a mix), not both"
+                        .into(),
+                ))
+            }
+            (false, true) => vec![RequestKind::only(read_steps(&src, &doc.step, None)?)],
+            (true, false) => doc
+                .kind
+                .iter()
+                .enumerate()
+                .map(|(i, k)| read_kind(&src, i, k))
+                .collect::<Result<_, _>>()?,
+        };
+        check_servers(&src, &doc, &kinds)?;
         Ok(Script {
             name: doc.name.into_inner(),
             description: doc.description,
             db_latency,
-            steps,
+            kinds,
         })
     }
 
@@ -169,6 +189,69 @@ fn db_latency(src: &Src, s: &Spanned<String>) -> Result<std::time::Duration, Scr
         })
 }
 
+/// A request's steps, repeats unrolled, within [`MAX_STEPS`]; `at` is the
+/// start of their `[[kind]]` (where a missing step is reported).
+fn read_steps(
+    src: &Src,
+    docs: &[Spanned<StepDoc>],
+    at: Option<usize>,
+) -> Result<Vec<ScriptStep>, ScriptError> {
+    if let (true, Some(at)) = (docs.is_empty(), at) {
+        return Err(src.err(
+            at,
+            "this [[kind]] has no [[kind.step]]: a request needs at least one step".into(),
+        ));
+    }
+    let mut steps = Vec::new();
+    for s in docs {
+        let (step, repeat) = read_step(src, s)?;
+        let before = steps.len();
+        steps.extend(std::iter::repeat(step).take(repeat));
+        // Steps a request holds (an append with fdatasync takes two).
+        let held: usize = steps.iter().map(ScriptStep::held).sum();
+        if held > MAX_STEPS {
+            return Err(src.err(
+                s.span().start,
+                format!(
+                    "a request holds at most {MAX_STEPS} steps (an append with fdatasync \
+                     counts two): this step makes {held} ({before} before it)"
+                ),
+            ));
+        }
+    }
+    Ok(steps)
+}
+
+/// The `i`th `[[kind]]`: its weight and steps.
+fn read_kind(src: &Src, i: usize, k: &Spanned<KindDoc>) -> Result<RequestKind, ScriptError> {
+    let d = k.get_ref();
+    let weight = match &d.weight {
+        None => {
+            return Err(src.err(
+                k.span().start,
+                format!(
+                    "[[kind]] {} needs a weight, its share of the requests, e.g. weight = 95",
+                    i + 1
+                ),
+            ))
+        }
+        Some(w) => match *w.get_ref() {
+            n @ 1..=MAX_WEIGHT => n as u32,
+            n => {
+                return Err(src.err(
+                    w.span().start,
+                    format!("weight {n}: expected a whole number from 1 to {MAX_WEIGHT}"),
+                ))
+            }
+        },
+    };
+    Ok(RequestKind {
+        name: d.name.clone().unwrap_or_default(),
+        weight,
+        steps: read_steps(src, &d.step, Some(k.span().start))?,
+    })
+}
+
 /// One `[[step]]` checked alone: the step, and how many times it repeats.
 fn read_step(src: &Src, s: &Spanned<StepDoc>) -> Result<(ScriptStep, usize), ScriptError> {
     let at = s.span().start;
@@ -189,6 +272,12 @@ fn read_step(src: &Src, s: &Spanned<StepDoc>) -> Result<(ScriptStep, usize), Scr
                     " (a record is the server's)"
                 }
             ),
+        ));
+    }
+    if let (Some(w), false) = (&d.wait, kind == "db") {
+        return Err(src.err(
+            w.span().start,
+            format!("wait applies to a db step only (the server's wait for that call), not to a {kind} step"),
         ));
     }
     let repeat = match &d.repeat {
@@ -237,9 +326,9 @@ fn step_kind(src: &Src, at: usize, d: &StepDoc) -> Result<&'static str, ScriptEr
 
 /// The step a `[[step]]` of `kind` says, its words and sizes checked.
 fn step_of_kind(src: &Src, at: usize, d: &StepDoc, kind: &str) -> Result<ScriptStep, ScriptError> {
-    let need_size = |max: u64| -> Result<u32, ScriptError> {
+    let need_size = |max: u64| -> Result<Dist, ScriptError> {
         match &d.size {
-            Some(v) => size(src, v, max, "size"),
+            Some(v) => size(src, v, max, "size", 1),
             None => Err(src.err(
                 at,
                 format!("a {kind} step needs a size, e.g. size = \"16K\""),
@@ -247,20 +336,18 @@ fn step_of_kind(src: &Src, at: usize, d: &StepDoc, kind: &str) -> Result<ScriptS
         }
     };
     let word = |v: &Spanned<String>, allowed: &[&str]| word(src, kind, v, allowed);
-    // A read or an append: a multiple of 512 bytes.
-    let sectors = |what: &str| -> Result<u32, ScriptError> {
-        let n = need_size(64 << 20)?;
-        if n % 512 != 0 {
-            return Err(src.err(
-                d.size.as_ref().unwrap().span().start,
-                format!("size {n} bytes: {what} is a multiple of 512 bytes (O_DIRECT's alignment)"),
-            ));
+    // A read or an append: a multiple of 512 bytes (O_DIRECT's alignment),
+    // each value written and so each draw, rounded down to it.
+    let sectors = |what: &str| -> Result<Dist, ScriptError> {
+        match &d.size {
+            Some(v) => size(src, v, 64 << 20, &format!("size of {what}"), 512),
+            None => need_size(64 << 20),
         }
-        Ok(n)
     };
     Ok(match kind {
         "db" => ScriptStep::Db {
             put: word(d.db.as_ref().unwrap(), &["get", "put"])? == "put",
+            wait: d.wait.as_ref().map(|w| wait(src, w)).transpose()?,
         },
         "compute" => {
             let k = word(d.compute.as_ref().unwrap(), &["sha256", "fnv1a"])?;
@@ -288,38 +375,110 @@ fn step_of_kind(src: &Src, at: usize, d: &StepDoc, kind: &str) -> Result<ScriptS
             }
         }
         _ => ScriptStep::Echo {
-            size: size(src, d.echo.as_ref().unwrap(), MAX_MSG, "echo")?,
+            size: size(src, d.echo.as_ref().unwrap(), MAX_MSG, "echo", 1)?,
         },
     })
 }
 
-/// A size with its unit, in quotes, from 1 byte to `max`; `what` names the
+/// A size with its unit, in quotes, from 1 byte to `max`, or a
+/// distribution of such sizes, each a multiple of `align`; `what` names the
 /// key in errors.
-fn size(src: &Src, v: &Spanned<toml::Value>, max: u64, what: &str) -> Result<u32, ScriptError> {
+fn size(
+    src: &Src,
+    v: &Spanned<toml::Value>,
+    max: u64,
+    what: &str,
+    align: u64,
+) -> Result<Dist, ScriptError> {
+    let one = |s: &str| -> Result<u64, String> {
+        if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() {
+            return Err(format!("a size needs its unit, e.g. \"{s}B\" or \"{s}K\""));
+        }
+        match crate::units::parse_size(s) {
+            Ok(n) if n % align != 0 => Err(format!(
+                "{n} bytes: expected a multiple of {align} bytes (O_DIRECT's alignment)"
+            )),
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            Ok(n) => Err(format!("{n} bytes: expected from 1 byte to {max} bytes")),
+            Err(_) => Err("expected a size such as \"512B\", \"16K\" or \"1M\"".into()),
+        }
+    };
+    let d = distribution(
+        src,
+        v,
+        what,
+        "a size with its unit in quotes, e.g. \"16K\" or \"64B\"",
+        &one,
+    )?;
+    if d.max() > max {
+        return Err(src.err(
+            v.span().start,
+            format!(
+                "{what} '{}': draws reach {} bytes, expected at most {max}",
+                d.text(|n| n.to_string()),
+                d.max()
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+/// A call's own wait, in µs: a duration with its unit, or a distribution.
+fn wait(src: &Src, v: &Spanned<toml::Value>) -> Result<Dist, ScriptError> {
+    let one = |s: &str| -> Result<u64, String> {
+        if !s.ends_with(|c: char| c.is_ascii_alphabetic()) {
+            return Err("expected a duration with its unit, e.g. \"5ms\"".into());
+        }
+        match crate::units::parse_duration(s) {
+            Ok(d) if d.as_micros() as u64 <= MAX_WAIT_US && d.subsec_nanos() % 1000 == 0 => {
+                Ok(d.as_micros() as u64)
+            }
+            Ok(d) if d.as_micros() as u64 > MAX_WAIT_US => Err("expected at most 60s".into()),
+            Ok(_) => Err("expected whole microseconds (the frame carries µs)".into()),
+            Err(_) => Err("expected a duration such as \"500us\", \"5ms\" or \"1s\"".into()),
+        }
+    };
+    let d = distribution(
+        src,
+        v,
+        "wait",
+        "a duration with its unit in quotes, e.g. \"50ms\"",
+        &one,
+    )?;
+    if d.max() > MAX_WAIT_US {
+        return Err(src.err(
+            v.span().start,
+            format!(
+                "wait: draws reach {}, expected at most 60s",
+                super::wait_text(d.max())
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+/// A value or a distribution of values, from a string in quotes; errors
+/// point at the byte of the string they are about.
+fn distribution(
+    src: &Src,
+    v: &Spanned<toml::Value>,
+    what: &str,
+    expected: &str,
+    one: &dyn Fn(&str) -> Result<u64, String>,
+) -> Result<Dist, ScriptError> {
     let at = v.span().start;
     let toml::Value::String(s) = v.get_ref() else {
-        return Err(src.err(
-            at,
-            format!("{what}: expected a size with its unit in quotes, e.g. \"16K\" or \"64B\""),
-        ));
+        return Err(src.err(at, format!("{what}: expected {expected}")));
     };
-    if s.trim().chars().all(|c| c.is_ascii_digit()) {
-        return Err(src.err(
-            at,
-            format!("{what} '{s}': a size needs its unit, e.g. \"{s}B\" or \"{s}K\""),
-        ));
-    }
-    match crate::units::parse_size(s) {
-        Ok(n) if (1..=max).contains(&n) => Ok(n as u32),
-        Ok(n) => Err(src.err(
-            at,
-            format!("{what} '{s}' ({n} bytes): expected from 1 byte to {max} bytes"),
-        )),
-        Err(_) => Err(src.err(
-            at,
-            format!("{what} '{s}': expected a size such as \"512B\", \"16K\" or \"1M\""),
-        )),
-    }
+    // The string's first byte, after its quote; exact for strings without
+    // escapes, which is what a size or a duration is.
+    let triple = ["\"\"\"", "'''"]
+        .iter()
+        .any(|q| src.text[at..].starts_with(q));
+    let first = at + if triple { 3 } else { 1 };
+    // A mistake in the whole value points at its quote, as other keys' do;
+    // one inside a distribution, at its byte.
+    dist::parse(s, what, one).map_err(|e| src.err(if e.at == 0 { at } else { first + e.at }, e.msg))
 }
 
 /// A step's value, one of the `allowed` words.
@@ -347,32 +506,45 @@ fn word(
     }
 }
 
-/// The request as a whole: one server at most, and `db_latency` only when
-/// a step calls the database.
-fn check_servers(
-    src: &Src,
-    doc: &FileDoc,
-    db_latency: bool,
-    steps: &[ScriptStep],
-) -> Result<(), ScriptError> {
+/// The requests as a whole: one server at most across every kind, and
+/// `db_latency` only when some db call has no wait of its own.
+fn check_servers(src: &Src, doc: &FileDoc, kinds: &[RequestKind]) -> Result<(), ScriptError> {
+    let steps = || kinds.iter().flat_map(|k| k.steps.iter());
     let talks = |echo: bool| {
-        steps.iter().any(|s| match s {
+        steps().any(|s| match s {
             ScriptStep::Echo { .. } => echo,
             ScriptStep::Db { .. } => !echo,
             _ => false,
         })
     };
     if talks(true) && talks(false) {
+        let at = doc
+            .step
+            .first()
+            .map_or_else(|| doc.kind[0].span().start, |s| s.span().start);
         return Err(src.err(
-            doc.step[0].span().start,
-            "a request talks to one server: db steps and echo steps cannot be mixed".into(),
+            at,
+            "a request talks to one server: db steps and echo steps cannot be mixed (in one \
+             file, across its kinds too)"
+                .into(),
         ));
     }
-    if db_latency && !talks(false) {
-        return Err(src.err(
-            doc.db_latency.as_ref().unwrap().span().start,
-            "db_latency is the db server's wait per call, but no step calls the database".into(),
-        ));
+    if let Some(l) = &doc.db_latency {
+        if !talks(false) {
+            return Err(src.err(
+                l.span().start,
+                "db_latency is the db server's wait per call, but no step calls the database"
+                    .into(),
+            ));
+        }
+        if !steps().any(|s| matches!(s, ScriptStep::Db { wait: None, .. })) {
+            return Err(src.err(
+                l.span().start,
+                "db_latency is the wait of db calls without their own, but every db step has \
+                 a wait: remove one or the other"
+                    .into(),
+            ));
+        }
     }
     Ok(())
 }

@@ -237,13 +237,31 @@ pub(super) fn encode(
                     o.put(&[S_EXCHANGE, 0]);
                     o.put(&len.to_le_bytes());
                 }
-                Msg::Get { key } => {
+                Msg::Get { key, wait_us: None } => {
                     o.put(&[S_EXCHANGE, 1]);
                     o.put(&key.to_le_bytes());
                 }
-                Msg::Put { key } => {
+                Msg::Put { key, wait_us: None } => {
                     o.put(&[S_EXCHANGE, 2]);
                     o.put(&key.to_le_bytes());
+                }
+                // A call's own wait: codes of their own, so the others'
+                // bytes stay as they were.
+                Msg::Get {
+                    key,
+                    wait_us: Some(w),
+                } => {
+                    o.put(&[S_EXCHANGE, 5]);
+                    o.put(&key.to_le_bytes());
+                    o.put(&w.to_le_bytes());
+                }
+                Msg::Put {
+                    key,
+                    wait_us: Some(w),
+                } => {
+                    o.put(&[S_EXCHANGE, 6]);
+                    o.put(&key.to_le_bytes());
+                    o.put(&w.to_le_bytes());
                 }
                 Msg::RedisGet { key } => {
                     o.put(&[S_EXCHANGE, 3]);
@@ -339,8 +357,22 @@ pub(super) fn decode(mut body: &[u8], files: usize) -> Result<Request, DecodeErr
             S_EXCHANGE => Step::Exchange {
                 msg: match u8_(b)? {
                     0 => Msg::Echo { len: u32_(b)? },
-                    1 => Msg::Get { key: u64_(b)? },
-                    2 => Msg::Put { key: u64_(b)? },
+                    1 => Msg::Get {
+                        key: u64_(b)?,
+                        wait_us: None,
+                    },
+                    2 => Msg::Put {
+                        key: u64_(b)?,
+                        wait_us: None,
+                    },
+                    5 => Msg::Get {
+                        key: u64_(b)?,
+                        wait_us: Some(u32_(b)?),
+                    },
+                    6 => Msg::Put {
+                        key: u64_(b)?,
+                        wait_us: Some(u32_(b)?),
+                    },
                     3 => Msg::RedisGet { key: u64_(b)? },
                     4 => Msg::RedisSet { key: u64_(b)? },
                     code => {
@@ -402,10 +434,16 @@ mod tests {
                 msg: Msg::Echo { len: 3 },
             },
             Step::Exchange {
-                msg: Msg::Get { key: u64::MAX },
+                msg: Msg::Get {
+                    key: u64::MAX,
+                    wait_us: None,
+                },
             },
             Step::Exchange {
-                msg: Msg::Put { key: 5 },
+                msg: Msg::Put {
+                    key: 5,
+                    wait_us: None,
+                },
             },
         ] {
             req.push(s);
@@ -427,6 +465,21 @@ mod tests {
         });
         let n = encode(&redis, &files, &mut scratch, &mut msg);
         assert_eq!(decode(&msg[1..n], 1).unwrap(), redis);
+        // Calls with their own wait.
+        let mut waits = Request::one(Step::Exchange {
+            msg: Msg::Get {
+                key: 6,
+                wait_us: Some(50_000),
+            },
+        });
+        waits.push(Step::Exchange {
+            msg: Msg::Put {
+                key: 7,
+                wait_us: Some(0),
+            },
+        });
+        let n = encode(&waits, &files, &mut scratch, &mut msg);
+        assert_eq!(decode(&msg[1..n], 1).unwrap(), waits);
         // Two appends: writes at consecutive places of the parent's tail.
         let mut app = Request::one(Step::Append { file: f, len: 4096 });
         app.push(Step::Append { file: f, len: 4096 });

@@ -24,8 +24,9 @@ fn encode_step(step: &Step, out: &mut Vec<u8>) {
         },
         Step::Exchange { msg } => match msg {
             Msg::Echo { len } => (6, 1, 0, len, 0),
-            Msg::Get { key } => (6, 2, 0, 0, key),
-            Msg::Put { key } => (6, 3, 0, 0, key),
+            // A call's own wait rides in `b` (1: `len` holds it, in µs).
+            Msg::Get { key, wait_us } => (6, 2, wait_us.is_some() as u8, wait_us.unwrap_or(0), key),
+            Msg::Put { key, wait_us } => (6, 3, wait_us.is_some() as u8, wait_us.unwrap_or(0), key),
             // The program speaks iobound's protocol only: `unsupported`
             // skips Redis workloads before a step reaches it.
             Msg::RedisGet { key } => (6, 4, 0, 0, key),
