@@ -1,0 +1,467 @@
+//! The words of "Predicted vs measured": its title, how the prediction is
+//! made, one row per predicted point and the sentences that say where the
+//! simple model of waits and cores holds and what the run shows where it
+//! does not. Every sentence is built from the figures it states.
+
+use super::rps;
+use crate::lang::Lang;
+use crate::output::human::{cpu_us, duration_ns};
+use crate::report::bounds::Bound;
+use crate::report::predict::{holds, Above, Below, Reading, Row, Section, Side, HOLDS, SATURATED};
+use crate::report::verdict::model_label;
+
+pub fn predict_title(lang: Lang) -> &'static str {
+    lang.pick("Predicted vs measured", "Prédit contre mesuré")
+}
+
+/// How the prediction is made, and how to read a row.
+pub fn predict_intro(lang: Lang) -> String {
+    let h = 100.0 * HOLDS;
+    match lang {
+        Lang::En => format!(
+            "The simple model of waits and cores, fed only with each engine's own cell at C = 1 (its throughput alone, and the CPU a lone request cost the client and the server), predicts its throughput at every higher concurrency it ran: the lowest of C waits in flight (a pool: its workers) × the throughput at C = 1 (Little's law), the event loop's one core / the client CPU per request, the machine's CPUs / the client and server CPU per request, and the server's threads / its CPU per request. This is the prediction iobound advise makes. \"Holds\" means measured within {h:.0} % of predicted; otherwise the reading names what the run shows: the server's threads or the CPUs {s:.0} % busy or more, the disk (O_DIRECT), a client that kept fewer cores busy than the prediction gave it, or CPU per request that fell below its C = 1 figure. The last column sets the measurement against the same model fed with the cell's own CPU per request (the ceilings of the tables by workload): where it holds there and not against the prediction, the model was right and its C = 1 figures were not.",
+            s = 100.0 * SATURATED
+        ),
+        Lang::Fr => format!(
+            "Le modèle simple des attentes et des cœurs, nourri seulement de la cellule à C = 1 de chaque moteur (son débit seul, et le CPU qu'une requête seule a coûté au client et au serveur), prédit son débit à chaque concurrence plus haute mesurée : le plus bas entre C attentes en cours (un pool : ses workers) × le débit à C = 1 (loi de Little), le cœur unique de la boucle d'événements / le CPU client par requête, les CPU de la machine / le CPU client et serveur par requête, et les threads du serveur / son CPU par requête. C'est la prédiction que fait iobound advise. « Tient » veut dire mesuré à {h:.0} % près de la prédiction ; sinon la lecture nomme ce que montre la mesure : les threads du serveur ou les CPU occupés à {s:.0} % ou plus, le disque (O_DIRECT), un client qui a occupé moins de cœurs que la prédiction ne lui en donnait, ou un CPU par requête tombé sous son chiffre à C = 1. La dernière colonne compare la mesure au même modèle nourri du CPU par requête de la cellule elle-même (les plafonds des tables par charge) : là où il tient ainsi mais pas face à la prédiction, le modèle était juste et ses chiffres à C = 1 ne l'étaient pas.",
+            s = 100.0 * SATURATED
+        ),
+    }
+}
+
+pub fn predict_header(lang: Lang) -> [&'static str; 9] {
+    [
+        lang.pick("workload", "charge"),
+        lang.pick("engine (model)", "moteur (modèle)"),
+        "C",
+        lang.pick("predicted req/s", "requêtes/s prédites"),
+        lang.pick("predicted from C = 1", "prédit à partir de C = 1"),
+        lang.pick("measured req/s", "requêtes/s mesurées"),
+        lang.pick("measured / predicted %", "mesuré / prédit %"),
+        lang.pick("reading", "lecture"),
+        lang.pick(
+            "% of the ceiling with the cell's CPU",
+            "% du plafond avec le CPU de la cellule",
+        ),
+    ]
+}
+
+/// CPU seconds per request, as "12.3 µs".
+fn cpu(s: f64) -> String {
+    format!("{} µs", cpu_us(s * 1e9))
+}
+
+/// The formula of the lowest ceiling, with the C = 1 figures it used.
+fn formula(row: &Row, lang: Lang) -> String {
+    let cal = &row.cal;
+    let (client, server) = (cal.client_cpu(), cal.server_cpu());
+    match (row.prediction.limit.0, lang) {
+        (Bound::Waiting | Bound::Connections, Lang::En) => format!(
+            "waits: {} × {} req/s",
+            row.prediction.in_flight,
+            rps(cal.x1())
+        ),
+        (Bound::Waiting | Bound::Connections, Lang::Fr) => format!(
+            "attente : {} × {} requêtes/s",
+            row.prediction.in_flight,
+            rps(cal.x1())
+        ),
+        (Bound::Cores, Lang::En) => format!("loop's core: 1 / {}", cpu(client)),
+        (Bound::Cores, Lang::Fr) => format!("cœur de la boucle : 1 / {}", cpu(client)),
+        (Bound::Machine, _) => {
+            let per = if server > 0.0 {
+                format!("({} + {})", cpu(client), cpu(server))
+            } else {
+                cpu(client)
+            };
+            format!("{} {} / {per}", lang.pick("CPUs:", "CPU :"), cal.cores)
+        }
+        (Bound::Server, _) => format!(
+            "{} {} thread{} / {}",
+            lang.pick("server:", "serveur :"),
+            cal.server_threads,
+            if cal.server_threads > 1 { "s" } else { "" },
+            cpu(server)
+        ),
+    }
+}
+
+/// The reading in a few words, for the table.
+pub fn reading_label(r: &Reading, lang: Lang) -> &'static str {
+    match r {
+        Reading::Holds => lang.pick("holds", "tient"),
+        Reading::HoldsByChance { .. } => lang.pick("holds, by chance", "tient, par hasard"),
+        Reading::Below(Below::Server { .. }) => lang.pick("below: the server", "sous : le serveur"),
+        Reading::Below(Below::Cpus { .. }) => lang.pick("below: CPUs busy", "sous : CPU occupés"),
+        Reading::Below(Below::Disk { .. }) => lang.pick("below: the disk", "sous : le disque"),
+        Reading::Below(Below::Serialised { .. }) => {
+            lang.pick("below: one core at a time", "sous : un cœur à la fois")
+        }
+        Reading::Below(Below::Unknown { .. }) => lang.pick("below: ?", "sous : ?"),
+        Reading::Above(Above::CpuFell { .. }) => lang.pick(
+            "above: CPU/request fell",
+            "au-dessus : CPU/requête en baisse",
+        ),
+        Reading::Above(Above::FasterThanAlone { .. }) => lang.pick(
+            "above: faster than alone",
+            "au-dessus : plus rapide que seule",
+        ),
+        Reading::Above(Above::Unknown) => lang.pick("above: ?", "au-dessus : ?"),
+    }
+}
+
+fn pct(row: &Row) -> String {
+    format!("{:.0}", 100.0 * row.ratio())
+}
+
+pub fn predict_rows(s: &Section, lang: Lang) -> Vec<Vec<String>> {
+    s.rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.group.clone(),
+                format!("{} ({})", row.engine, model_label(row.model, lang)),
+                row.concurrency.to_string(),
+                rps(row.prediction.limit.1),
+                formula(row, lang),
+                rps(row.measured),
+                pct(row),
+                reading_label(&row.reading, lang).to_string(),
+                row.in_cell_ratio()
+                    .map_or("-".into(), |x| format!("{:.0}", 100.0 * x)),
+            ]
+        })
+        .collect()
+}
+
+/// The kinds of reading the sentences go through, in order.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    ByChance,
+    Server,
+    Cpus,
+    Disk,
+    Serialised,
+    BelowUnknown,
+    CpuFell,
+    Faster,
+    AboveUnknown,
+}
+
+fn kind(r: &Reading) -> Option<Kind> {
+    Some(match r {
+        Reading::Holds => return None,
+        Reading::HoldsByChance { .. } => Kind::ByChance,
+        Reading::Below(Below::Server { .. }) => Kind::Server,
+        Reading::Below(Below::Cpus { .. }) => Kind::Cpus,
+        Reading::Below(Below::Disk { .. }) => Kind::Disk,
+        Reading::Below(Below::Serialised { .. }) => Kind::Serialised,
+        Reading::Below(Below::Unknown { .. }) => Kind::BelowUnknown,
+        Reading::Above(Above::CpuFell { .. }) => Kind::CpuFell,
+        Reading::Above(Above::FasterThanAlone { .. }) => Kind::Faster,
+        Reading::Above(Above::Unknown) => Kind::AboveUnknown,
+    })
+}
+
+/// "group, engine at C = c: X req/s, P % of the Y predicted".
+fn example(row: &Row, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{}, {} at C = {}: {} req/s, {} % of the {} predicted",
+            row.group,
+            row.engine,
+            row.concurrency,
+            rps(row.measured),
+            pct(row),
+            rps(row.prediction.limit.1)
+        ),
+        Lang::Fr => format!(
+            "{}, {} à C = {} : {} requêtes/s, {} % des {} prédites",
+            row.group,
+            row.engine,
+            row.concurrency,
+            rps(row.measured),
+            pct(row),
+            rps(row.prediction.limit.1)
+        ),
+    }
+}
+
+/// The sentence for every row of one kind, from its farthest row.
+fn kind_sentence(k: Kind, rows: &[&Row], lang: Lang) -> String {
+    // How far a row is: from the prediction, or, for a prediction right by
+    // chance, from the ceiling the cell's own CPU gives.
+    let gap = |r: &Row| match k {
+        Kind::ByChance => r.in_cell_ratio().unwrap_or(1.0).ln().abs(),
+        _ => r.ratio().ln().abs(),
+    };
+    let far = rows
+        .iter()
+        .max_by(|a, b| gap(a).total_cmp(&gap(b)))
+        .expect("one row or more");
+    let (n, ex) = (rows.len(), example(far, lang));
+    let in_cell = rows
+        .iter()
+        .filter(|r| r.in_cell_ratio().is_some_and(holds))
+        .count();
+    // "point" is the same word in both languages.
+    let points = format!("{n} point{}", if n > 1 { "s" } else { "" });
+    let lead = match k {
+        Kind::ByChance => lang.pick(
+            "Within the prediction by chance",
+            "Dans la prédiction par hasard",
+        ),
+        Kind::Server => lang.pick(
+            "Below the prediction, the server at its own ceiling",
+            "Sous la prédiction, le serveur à son propre plafond",
+        ),
+        Kind::Cpus => lang.pick(
+            "Below the prediction, the CPUs saturated",
+            "Sous la prédiction, les CPU saturés",
+        ),
+        Kind::Disk => lang.pick(
+            "Below the prediction, the disk (O_DIRECT)",
+            "Sous la prédiction, le disque (O_DIRECT)",
+        ),
+        Kind::Serialised => lang.pick(
+            "Below the prediction, one core at a time",
+            "Sous la prédiction, un cœur à la fois",
+        ),
+        Kind::BelowUnknown => lang.pick(
+            "Below the prediction, for no reason this run measured",
+            "Sous la prédiction, sans cause mesurée ici",
+        ),
+        Kind::CpuFell | Kind::Faster => lang.pick(
+            "Above the prediction, which was too pessimistic",
+            "Au-dessus de la prédiction, trop pessimiste",
+        ),
+        Kind::AboveUnknown => lang.pick(
+            "Above the prediction, for no reason this run measured",
+            "Au-dessus de la prédiction, sans cause mesurée ici",
+        ),
+    };
+    let head = match lang {
+        Lang::En => format!("{lead} ({points}; farthest: {ex})"),
+        Lang::Fr => format!("{lead} ({points} ; le plus loin : {ex})"),
+    };
+    match (far.reading, lang) {
+        (Reading::Below(Below::Server { busy, threads }), Lang::En) => format!(
+            "{}: the server's {threads} thread{} {} busy {:.0} % of the time, so the server, not the client's model, set the pace.",
+            head,
+            if threads > 1 { "s" } else { "" },
+            if threads > 1 { "were" } else { "was" },
+            100.0 * busy
+        ),
+        (Reading::Below(Below::Server { busy, threads }), Lang::Fr) => format!(
+            "{} : {threads} thread{} du serveur occupé{} {:.0} % du temps ; c'est le serveur, pas le modèle du client, qui donnait le rythme.",
+            head,
+            if threads > 1 { "s" } else { "" },
+            if threads > 1 { "s" } else { "" },
+            100.0 * busy
+        ),
+        (Reading::Below(Below::Cpus { used, of, here_s, alone_s }), _) => {
+            let rose = here_s > alone_s * (1.0 + HOLDS);
+            match (rose, lang) {
+                (true, Lang::En) => format!(
+                    "{}: {used:.1} of the {of:.0} cores it can use were busy, and a request cost {} of client CPU against {} alone: the extra is what many requests in flight cost together (context switches, contention), which the model, fed at C = 1, does not count.",
+                    head,
+                    cpu(here_s),
+                    cpu(alone_s)
+                ),
+                (true, Lang::Fr) => format!(
+                    "{} : {used:.1} des {of:.0} cœurs qu'il peut occuper étaient occupés, et une requête a coûté {} de CPU client contre {} seule : l'excédent est ce que coûtent ensemble beaucoup de requêtes en cours (changements de contexte, contention), que le modèle, nourri à C = 1, ne compte pas.",
+                    head,
+                    cpu(here_s),
+                    cpu(alone_s)
+                ),
+                (false, Lang::En) => format!(
+                    "{}: {used:.1} of the {of:.0} cores it can use were busy, though a request cost {} of client CPU against {} alone: what filled the cores beyond that is not counted per request in this run.",
+                    head,
+                    cpu(here_s),
+                    cpu(alone_s)
+                ),
+                (false, Lang::Fr) => format!(
+                    "{} : {used:.1} des {of:.0} cœurs qu'il peut occuper étaient occupés, alors qu'une requête a coûté {} de CPU client contre {} seule : ce qui a rempli les cœurs au-delà n'est pas compté par requête dans cette mesure.",
+                    head,
+                    cpu(here_s),
+                    cpu(alone_s)
+                ),
+            }
+        }
+        (Reading::Below(Below::Disk { here_s, alone_s }), Lang::En) => format!(
+            "{}: a request spent {} in flight against {} alone (in flight / throughput, Little's law), queued at the device; the model has no figure for the device's own limit, which C = 1 does not reach.",
+            head,
+            duration_ns(here_s * 1e9),
+            duration_ns(alone_s * 1e9)
+        ),
+        (Reading::Below(Below::Disk { here_s, alone_s }), Lang::Fr) => format!(
+            "{} : une requête est restée {} en cours contre {} seule (en cours / débit, loi de Little), en file devant le périphérique ; le modèle n'a aucun chiffre pour la limite propre du disque, que C = 1 n'atteint pas.",
+            head,
+            duration_ns(here_s * 1e9),
+            duration_ns(alone_s * 1e9)
+        ),
+        (Reading::Above(Above::CpuFell { side, alone_s, here_s }), Lang::En) => format!(
+            "{}: it divided by the {} CPU a lone request cost ({}), and here a request cost {}: what a request alone pays in full (a wake-up, a timer, an idle loop) many in flight share. Fed with each cell's own CPU per request, the same model is within {:.0} % of the measurement at {in_cell} of these {n} points. (iobound advise takes its CPU from a loaded cell for this reason.)",
+            head,
+            match side {
+                Side::Client => "client's",
+                Side::Server => "server's",
+                Side::Both => "client's and server's",
+            },
+            cpu(alone_s),
+            cpu(here_s),
+            100.0 * HOLDS
+        ),
+        (Reading::Above(Above::CpuFell { side, alone_s, here_s }), Lang::Fr) => format!(
+            "{} : elle divisait par le CPU {} qu'une requête seule a coûté ({}), et ici une requête a coûté {} : ce qu'une requête seule paie en entier (un réveil, un timer, une boucle qui attend) se partage entre beaucoup en cours. Nourri du CPU par requête de chaque cellule, le même modèle tient à {:.0} % près en {in_cell} de ces {n} points. (C'est pourquoi iobound advise prend son CPU dans une cellule chargée.)",
+            head,
+            match side {
+                Side::Client => "du client",
+                Side::Server => "du serveur",
+                Side::Both => "du client et du serveur",
+            },
+            cpu(alone_s),
+            cpu(here_s),
+            100.0 * HOLDS
+        ),
+        (Reading::Above(Above::FasterThanAlone { here_s, alone_s }), Lang::En) => format!(
+            "{}: it assumed each request in flight takes as long as one alone ({}), and here each held its place {} (in flight / throughput, Little's law): requests went faster together than alone.",
+            head,
+            duration_ns(alone_s * 1e9),
+            duration_ns(here_s * 1e9)
+        ),
+        (Reading::Above(Above::FasterThanAlone { here_s, alone_s }), Lang::Fr) => format!(
+            "{} : elle supposait que chaque requête en cours dure autant qu'une seule ({}), et ici chacune a occupé sa place {} (en cours / débit, loi de Little) : les requêtes sont allées plus vite ensemble que seules.",
+            head,
+            duration_ns(alone_s * 1e9),
+            duration_ns(here_s * 1e9)
+        ),
+        (Reading::Above(Above::Unknown), Lang::En) => format!(
+            "{}: its CPU per request did not fall below the C = 1 figure it was computed from.",
+            head
+        ),
+        (Reading::Above(Above::Unknown), Lang::Fr) => format!(
+            "{} : son CPU par requête n'est pas tombé sous le chiffre à C = 1 dont elle vient.",
+            head
+        ),
+        (Reading::Below(Below::Serialised { used, of }), Lang::En) => format!(
+            "{}: the prediction gave it the machine's {of:.0} CPUs, and it kept {used:.1} busy: its requests ran one core at a time or less (a lock such as Python's GIL, or too few workers), which the model does not know.",
+            head
+        ),
+        (Reading::Below(Below::Serialised { used, of }), Lang::Fr) => format!(
+            "{} : la prédiction lui donnait les {of:.0} CPU de la machine, et il en a occupé {used:.1} : ses requêtes passaient un cœur à la fois ou moins (un verrou comme le GIL de Python, ou trop peu de workers), ce que le modèle ignore.",
+            head
+        ),
+        (Reading::Below(Below::Unknown { here_s, alone_s }), Lang::En) => format!(
+            "{}: neither the server's threads nor the CPUs were {:.0} % busy and no O_DIRECT file was read, yet a request held its place {} against {} alone (in flight / throughput, Little's law): requests queued somewhere the model does not see.",
+            head,
+            100.0 * SATURATED,
+            duration_ns(here_s * 1e9),
+            duration_ns(alone_s * 1e9)
+        ),
+        (Reading::Below(Below::Unknown { here_s, alone_s }), Lang::Fr) => format!(
+            "{} : ni les threads du serveur ni les CPU n'étaient occupés à {:.0} % et aucun fichier O_DIRECT n'était lu, pourtant une requête a occupé sa place {} contre {} seule (en cours / débit, loi de Little) : les requêtes attendaient quelque part où le modèle ne voit pas.",
+            head,
+            100.0 * SATURATED,
+            duration_ns(here_s * 1e9),
+            duration_ns(alone_s * 1e9)
+        ),
+        (Reading::HoldsByChance { in_cell }, Lang::En) => format!(
+            "{}: the prediction named a CPU ceiling, but with the cell's own CPU per request that ceiling is {} req/s, and the measurement reached {:.0} % of it: a CPU per request that fell and another limit cancelled out.",
+            head,
+            rps(in_cell),
+            100.0 * far.measured / in_cell
+        ),
+        (Reading::HoldsByChance { in_cell }, Lang::Fr) => format!(
+            "{} : la prédiction nommait un plafond de CPU, mais avec le CPU par requête de la cellule ce plafond est de {} requêtes/s, et la mesure en a atteint {:.0} % : un CPU par requête en baisse et une autre limite se sont compensés.",
+            head,
+            rps(in_cell),
+            100.0 * far.measured / in_cell
+        ),
+        // Rows that hold have no kind, so no sentence of their own.
+        (Reading::Holds, _) => String::new(),
+    }
+}
+
+/// Where the model holds, one sentence per kind of gap, and what was not
+/// predicted.
+pub fn predict_sentences(s: &Section, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = s.rows.len();
+    if n == 0 {
+        out.push(
+            lang.pick(
+                "No closed-loop group of this run has a C = 1 cell to predict from.",
+                "Aucun groupe en boucle fermée de cette mesure n'a de cellule à C = 1 d'où prédire.",
+            )
+            .to_string(),
+        );
+    } else {
+        let count = |f: &dyn Fn(&Reading) -> bool| s.rows.iter().filter(|r| f(&r.reading)).count();
+        let ok = count(&|r| matches!(r, Reading::Holds | Reading::HoldsByChance { .. }));
+        let below = count(&|r| matches!(r, Reading::Below(_)));
+        let above = count(&|r| matches!(r, Reading::Above(_)));
+        let mut groups: Vec<&str> = s.rows.iter().map(|r| r.group.as_str()).collect();
+        groups.dedup();
+        let h = 100.0 * HOLDS;
+        let in_cell = s
+            .rows
+            .iter()
+            .filter(|r| r.in_cell_ratio().is_some_and(holds))
+            .count();
+        out.push(match lang {
+            Lang::En => format!(
+                "The model holds within {h:.0} % at {ok} of the {n} points predicted ({} workloads); the measurement is below the prediction at {below} and above it at {above}. Fed with each cell's own CPU per request instead of the C = 1 figure (the last column), it holds at {in_cell} of the {n}.",
+                groups.len()
+            ),
+            Lang::Fr => format!(
+                "Le modèle tient à {h:.0} % près en {ok} des {n} points prédits ({} charges) ; la mesure est sous la prédiction en {below} et au-dessus en {above}. Nourri du CPU par requête de chaque cellule au lieu du chiffre à C = 1 (dernière colonne), il tient en {in_cell} des {n}.",
+                groups.len()
+            ),
+        });
+    }
+    for k in [
+        Kind::ByChance,
+        Kind::Server,
+        Kind::Cpus,
+        Kind::Disk,
+        Kind::Serialised,
+        Kind::BelowUnknown,
+        Kind::CpuFell,
+        Kind::Faster,
+        Kind::AboveUnknown,
+    ] {
+        let rows: Vec<&Row> = s
+            .rows
+            .iter()
+            .filter(|r| kind(&r.reading) == Some(k))
+            .collect();
+        if !rows.is_empty() {
+            out.push(kind_sentence(k, &rows, lang));
+        }
+    }
+    if !s.unpredicted.is_empty() {
+        let list: Vec<String> = s
+            .unpredicted
+            .iter()
+            .map(|(g, engines)| {
+                if engines.is_empty() {
+                    g.clone()
+                } else {
+                    format!("{g} ({})", engines.join(", "))
+                }
+            })
+            .collect();
+        out.push(match lang {
+            Lang::En => format!(
+                "Not predicted, for want of a C = 1 cell to start from: {}.",
+                list.join("; ")
+            ),
+            Lang::Fr => format!(
+                "Non prédits, faute d'une cellule à C = 1 d'où partir : {}.",
+                list.join(" ; ")
+            ),
+        });
+    }
+    out
+}
