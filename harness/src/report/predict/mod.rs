@@ -304,3 +304,237 @@ pub fn build(r: &Report) -> Section {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use iobound_workloads::Class;
+
+    use super::*;
+    use crate::report::model::testing::{group, point, report};
+    use crate::report::model::Stat;
+
+    const MODELS: [(&str, Model); 4] = [
+        ("threads", Model::BlockingThreads),
+        ("uring", Model::EventLoop),
+        ("rayon", Model::Pool),
+        ("hybrid", Model::EventLoopPool),
+    ];
+
+    /// A point with `busy` client cores and, when `server_us` is some, a
+    /// server that cost that much CPU per request.
+    fn pt(e: &str, c: usize, tput: f64, cpu_us: f64, threads: f64, busy: f64) -> Point {
+        let mut p = point(e, c, &[tput], cpu_us, threads);
+        p.cores_busy = Stat::of(&[busy]);
+        p
+    }
+
+    fn served(mut p: Point, server_us: f64) -> Point {
+        p.server_cpu_ns = Some(Stat::of(&[server_us * 1e3]));
+        p
+    }
+
+    fn section(points: Vec<Point>, direct: bool) -> Section {
+        let mut g = group("w", Class::IoBound, points);
+        g.direct = direct;
+        build(&report(2, &MODELS, vec![g]))
+    }
+
+    fn reading(s: &Section, engine: &str, c: usize) -> Reading {
+        s.rows
+            .iter()
+            .find(|r| r.engine == engine && r.concurrency == c)
+            .unwrap_or_else(|| panic!("no row for {engine} at {c}"))
+            .reading
+    }
+
+    #[test]
+    fn waits_hold_and_a_pool_holds_as_many_as_its_workers() {
+        // 10 ms per request alone, 10 µs of CPU: waiting bounds both.
+        let s = section(
+            vec![
+                pt("threads", 1, 100.0, 10.0, 1.0, 0.01),
+                pt("threads", 16, 1550.0, 10.0, 16.0, 0.2),
+                pt("rayon", 1, 100.0, 10.0, 2.0, 0.01),
+                pt("rayon", 16, 190.0, 10.0, 2.0, 0.01),
+            ],
+            false,
+        );
+        let t = s.rows.iter().find(|r| r.engine == "threads").unwrap();
+        assert_eq!(t.prediction.limit, (Bound::Waiting, 1600.0));
+        assert_eq!(t.reading, Reading::Holds);
+        let p = s.rows.iter().find(|r| r.engine == "rayon").unwrap();
+        assert_eq!((p.prediction.in_flight, p.prediction.limit.1), (2, 200.0));
+        assert_eq!(p.reading, Reading::Holds);
+        // C = 1 is the calibration, not a prediction.
+        assert_eq!(s.rows.len(), 2);
+        assert!(s.unpredicted.is_empty());
+    }
+
+    #[test]
+    fn below_names_the_server_at_its_ceiling_first() {
+        // Alone: 1000/s, 10 µs client, 100 µs server: the server's one
+        // thread bounds at 10000/s. At C = 64 it cost 180 µs a request.
+        let s = section(
+            vec![
+                served(pt("threads", 1, 1000.0, 10.0, 1.0, 0.01), 100.0),
+                served(pt("threads", 64, 5000.0, 10.0, 64.0, 1.9), 180.0),
+            ],
+            false,
+        );
+        assert_eq!(s.rows[0].prediction.limit, (Bound::Server, 10_000.0));
+        match s.rows[0].reading {
+            Reading::Below(Below::Server { busy, threads }) => {
+                assert!((busy - 0.9).abs() < 1e-9);
+                assert_eq!(threads, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn below_names_saturated_cpus_the_loops_one_core_or_the_machines() {
+        let s = section(
+            vec![
+                // The loop: 1 / 100 µs = 10000/s; it measured 5000 on a
+                // core 95 % busy.
+                pt("uring", 1, 1000.0, 100.0, 1.0, 0.1),
+                pt("uring", 64, 5000.0, 190.0, 1.0, 0.95),
+                // Threads: 2 CPUs / 100 µs = 20000/s; 10000 on 1.9 cores.
+                pt("threads", 1, 1000.0, 100.0, 1.0, 0.1),
+                pt("threads", 64, 10_000.0, 190.0, 64.0, 1.9),
+            ],
+            false,
+        );
+        let Reading::Below(Below::Cpus { used, of, .. }) = reading(&s, "uring", 64) else {
+            panic!("{:?}", reading(&s, "uring", 64))
+        };
+        assert_eq!((used, of), (0.95, 1.0));
+        let Reading::Below(Below::Cpus {
+            used,
+            of,
+            here_s,
+            alone_s,
+        }) = reading(&s, "threads", 64)
+        else {
+            panic!("{:?}", reading(&s, "threads", 64))
+        };
+        assert_eq!((used, of), (1.9, 2.0));
+        assert!((here_s - 190e-6).abs() < 1e-12 && (alone_s - 100e-6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn below_names_the_disk_a_serialised_client_or_nothing() {
+        // 2 CPUs / 100 µs = 20000/s predicted at C = 64; 5000 measured on
+        // 0.5 cores.
+        let pts = || {
+            vec![
+                pt("threads", 1, 1000.0, 100.0, 1.0, 0.1),
+                pt("threads", 64, 5000.0, 100.0, 64.0, 0.5),
+            ]
+        };
+        let Reading::Below(Below::Disk { here_s, alone_s }) = section(pts(), true).rows[0].reading
+        else {
+            panic!()
+        };
+        assert!((here_s - 64.0 / 5000.0).abs() < 1e-12 && (alone_s - 1e-3).abs() < 1e-12);
+        assert_eq!(
+            section(pts(), false).rows[0].reading,
+            Reading::Below(Below::Serialised { used: 0.5, of: 2.0 })
+        );
+        // Waiting-bound (C = 4: 4000/s), 2000 measured, nothing busy.
+        let s = section(
+            vec![
+                pt("threads", 1, 1000.0, 10.0, 1.0, 0.01),
+                pt("threads", 4, 2000.0, 10.0, 4.0, 0.02),
+            ],
+            false,
+        );
+        let Reading::Below(Below::Unknown { here_s, alone_s }) = s.rows[0].reading else {
+            panic!("{:?}", s.rows[0].reading)
+        };
+        assert!((here_s - 2e-3).abs() < 1e-12 && (alone_s - 1e-3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn above_says_the_cpu_per_request_fell_or_requests_went_faster() {
+        let s = section(
+            vec![
+                // The loop: 1 / 100 µs predicted, 40 µs a request at C = 64.
+                pt("uring", 1, 1000.0, 100.0, 1.0, 0.1),
+                pt("uring", 64, 20_000.0, 40.0, 1.0, 0.8),
+                // The pool: 2 × 100/s predicted, 300 measured.
+                pt("rayon", 1, 100.0, 10.0, 2.0, 0.01),
+                pt("rayon", 16, 300.0, 10.0, 2.0, 0.01),
+                // CPU per request that did not fall.
+                pt("hybrid", 1, 1000.0, 100.0, 3.0, 0.1),
+                pt("hybrid", 64, 30_000.0, 100.0, 3.0, 2.0),
+            ],
+            false,
+        );
+        assert_eq!(
+            reading(&s, "uring", 64),
+            Reading::Above(Above::CpuFell {
+                side: Side::Client,
+                alone_s: 100e-6,
+                here_s: 40e-6
+            })
+        );
+        let Reading::Above(Above::FasterThanAlone { here_s, alone_s }) = reading(&s, "rayon", 16)
+        else {
+            panic!("{:?}", reading(&s, "rayon", 16))
+        };
+        assert!((here_s - 2.0 / 300.0).abs() < 1e-12 && (alone_s - 0.01).abs() < 1e-12);
+        assert_eq!(reading(&s, "hybrid", 64), Reading::Above(Above::Unknown));
+    }
+
+    #[test]
+    fn a_cpu_prediction_met_with_idle_cpus_holds_by_chance() {
+        // 2 CPUs / 100 µs = 20000/s predicted and measured, but a request
+        // cost 20 µs there: the CPUs allowed 100000/s, so the cell's lowest
+        // ceiling is waiting's 64 × 1000/s.
+        let s = section(
+            vec![
+                pt("threads", 1, 1000.0, 100.0, 1.0, 0.1),
+                pt("threads", 64, 20_000.0, 20.0, 64.0, 0.4),
+            ],
+            true,
+        );
+        let Reading::HoldsByChance { in_cell } = s.rows[0].reading else {
+            panic!("{:?}", s.rows[0].reading)
+        };
+        assert!((in_cell - 64_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn groups_and_engines_without_a_c1_cell_are_listed_and_open_loops_skipped() {
+        let whole = group(
+            "no-one",
+            Class::IoBound,
+            vec![pt("threads", 32, 10.0, 1.0, 32.0, 0.1)],
+        );
+        let part = group(
+            "some",
+            Class::IoBound,
+            vec![
+                pt("threads", 1, 10.0, 1.0, 1.0, 0.1),
+                pt("threads", 32, 300.0, 1.0, 32.0, 0.1),
+                pt("uring", 32, 300.0, 1.0, 1.0, 0.1),
+            ],
+        );
+        let mut open = group(
+            "open",
+            Class::IoBound,
+            vec![pt("threads", 100, 100.0, 1.0, 4.0, 0.1)],
+        );
+        open.open_loop = true;
+        let s = build(&report(2, &MODELS, vec![whole, part, open]));
+        assert_eq!(
+            s.unpredicted,
+            [
+                ("no-one".to_string(), vec![]),
+                ("some".to_string(), vec!["uring".to_string()])
+            ]
+        );
+        assert_eq!(s.rows.len(), 1);
+    }
+}

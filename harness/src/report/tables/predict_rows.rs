@@ -465,3 +465,295 @@ pub fn predict_sentences(s: &Section, lang: Lang) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use iobound_workloads::Model;
+
+    use super::*;
+    use crate::report::predict::closed_loop::{predict, Calibration};
+
+    /// A row of `engine` at C = 64 whose C = 1 cell ran at `x1` req/s for
+    /// `client_us` (and `server_us`) of CPU, measured at `measured`.
+    fn row(model: Model, x1: f64, client_us: f64, server_us: f64, measured: f64) -> Row {
+        let cal = Calibration {
+            engine: "e".into(),
+            x1: vec![x1],
+            loaded_c: 1,
+            client_cpu_s: vec![client_us * 1e-6],
+            server_cpu_s: vec![server_us * 1e-6],
+            cores: 2,
+            server_threads: 1,
+        };
+        let prediction = predict(&cal, &[(model, "e".into(), 2)], 64).remove(0);
+        Row {
+            group: "db-web".into(),
+            engine: "e".into(),
+            model,
+            concurrency: 64,
+            cal,
+            prediction,
+            measured,
+            reading: Reading::Holds,
+            in_cell: None,
+        }
+    }
+
+    fn with(mut r: Row, reading: Reading) -> Row {
+        r.reading = reading;
+        r
+    }
+
+    fn one(r: Row, lang: Lang) -> String {
+        let s = Section {
+            rows: vec![r],
+            unpredicted: vec![],
+        };
+        let mut out = predict_sentences(&s, lang);
+        assert_eq!(out.len(), 2, "{out:?}");
+        out.remove(1)
+    }
+
+    #[test]
+    fn the_formula_names_the_bound_and_its_c1_figures() {
+        let en = |r: &Row| formula(r, Lang::En);
+        // 64 × 10/s = 640 below every CPU ceiling.
+        assert_eq!(
+            en(&row(Model::BlockingThreads, 10.0, 100.0, 0.0, 1.0)),
+            "waits: 64 × 10 req/s"
+        );
+        // A pool holds its 2 workers' requests.
+        assert_eq!(
+            en(&row(Model::Pool, 10.0, 100.0, 0.0, 1.0)),
+            "waits: 2 × 10 req/s"
+        );
+        assert_eq!(
+            en(&row(Model::EventLoop, 1000.0, 100.0, 0.0, 1.0)),
+            "loop's core: 1 / 100.0 µs"
+        );
+        assert_eq!(
+            en(&row(Model::BlockingThreads, 1000.0, 100.0, 0.0, 1.0)),
+            "CPUs: 2 / 100.0 µs"
+        );
+        assert_eq!(
+            en(&row(Model::BlockingThreads, 1000.0, 100.0, 50.0, 1.0)),
+            "CPUs: 2 / (100.0 µs + 50.0 µs)"
+        );
+        assert_eq!(
+            formula(
+                &row(Model::BlockingThreads, 1000.0, 10.0, 200.0, 1.0),
+                Lang::Fr
+            ),
+            "serveur : 1 thread / 200.0 µs"
+        );
+    }
+
+    #[test]
+    fn the_first_sentence_counts_where_the_model_holds() {
+        let empty = Section::default();
+        assert_eq!(
+            predict_sentences(&empty, Lang::En),
+            ["No closed-loop group of this run has a C = 1 cell to predict from."]
+        );
+        let mut held = row(Model::BlockingThreads, 10.0, 100.0, 0.0, 600.0);
+        held.in_cell = Some(640.0);
+        let below = with(
+            row(Model::BlockingThreads, 10.0, 100.0, 0.0, 100.0),
+            Reading::Below(Below::Unknown {
+                here_s: 0.64,
+                alone_s: 0.1,
+            }),
+        );
+        let s = Section {
+            rows: vec![held, below],
+            unpredicted: vec![],
+        };
+        let out = predict_sentences(&s, Lang::En);
+        assert_eq!(
+            out[0],
+            "The model holds within 20 % at 1 of the 2 points predicted (1 workloads); the measurement is below the prediction at 1 and above it at 0. Fed with each cell's own CPU per request instead of the C = 1 figure (the last column), it holds at 1 of the 2."
+        );
+        assert!(predict_sentences(&s, Lang::Fr)[0]
+            .starts_with("Le modèle tient à 20 % près en 1 des 2 points prédits"));
+        // The table row: the ratio and the reading.
+        let rows = predict_rows(&s, Lang::En);
+        assert_eq!(
+            rows[0][3..],
+            ["640", "waits: 64 × 10 req/s", "600", "94", "holds", "94"]
+        );
+        assert_eq!(rows[1][6..], ["16", "below: ?", "-"]);
+    }
+
+    #[test]
+    fn below_the_server_says_how_busy_its_threads_were() {
+        let r = with(
+            row(Model::BlockingThreads, 1000.0, 10.0, 100.0, 5000.0),
+            Reading::Below(Below::Server {
+                busy: 0.9,
+                threads: 1,
+            }),
+        );
+        assert_eq!(
+            one(r.clone(), Lang::En),
+            "Below the prediction, the server at its own ceiling (1 point; farthest: db-web, e at C = 64: 5000 req/s, 50 % of the 10000 predicted): the server's 1 thread was busy 90 % of the time, so the server, not the client's model, set the pace."
+        );
+        assert!(one(r, Lang::Fr).contains("1 thread du serveur occupé 90 % du temps"));
+        let four = with(
+            row(Model::BlockingThreads, 1000.0, 10.0, 100.0, 5000.0),
+            Reading::Below(Below::Server {
+                busy: 0.85,
+                threads: 4,
+            }),
+        );
+        assert!(one(four, Lang::En).contains("the server's 4 threads were busy 85 %"));
+    }
+
+    #[test]
+    fn below_saturated_cpus_names_context_switches_only_when_cpu_per_request_rose() {
+        let cpus = |here_s| {
+            with(
+                row(Model::BlockingThreads, 1000.0, 100.0, 0.0, 10_000.0),
+                Reading::Below(Below::Cpus {
+                    used: 1.9,
+                    of: 2.0,
+                    here_s,
+                    alone_s: 100e-6,
+                }),
+            )
+        };
+        let rose = one(cpus(190e-6), Lang::En);
+        assert!(rose.contains("1.9 of the 2 cores it can use were busy, and a request cost 190.0 µs of client CPU against 100.0 µs alone"), "{rose}");
+        assert!(rose.contains("context switches"));
+        let flat = one(cpus(100e-6), Lang::En);
+        assert!(flat.contains("though a request cost 100.0 µs"), "{flat}");
+        assert!(!flat.contains("context switches"));
+        assert!(one(cpus(190e-6), Lang::Fr).contains("changements de contexte"));
+        assert!(!one(cpus(100e-6), Lang::Fr).contains("changements de contexte"));
+    }
+
+    #[test]
+    fn below_the_disk_one_core_or_nothing_known_each_say_their_figures() {
+        let base = || row(Model::BlockingThreads, 1000.0, 100.0, 0.0, 5000.0);
+        let disk = one(
+            with(
+                base(),
+                Reading::Below(Below::Disk {
+                    here_s: 64.0 / 5000.0,
+                    alone_s: 1e-3,
+                }),
+            ),
+            Lang::En,
+        );
+        assert!(disk.starts_with("Below the prediction, the disk (O_DIRECT) (1 point; farthest: db-web, e at C = 64: 5000 req/s, 25 % of the 20000 predicted): a request spent 12.80ms in flight against 1.00ms alone"), "{disk}");
+        let serial = one(
+            with(
+                base(),
+                Reading::Below(Below::Serialised { used: 1.0, of: 2.0 }),
+            ),
+            Lang::En,
+        );
+        assert!(
+            serial.contains("the machine's 2 CPUs, and it kept 1.0 busy"),
+            "{serial}"
+        );
+        let unknown = one(
+            with(
+                base(),
+                Reading::Below(Below::Unknown {
+                    here_s: 64.0 / 5000.0,
+                    alone_s: 1e-3,
+                }),
+            ),
+            Lang::Fr,
+        );
+        assert!(unknown.starts_with("Sous la prédiction, sans cause mesurée ici (1 point ; le plus loin : db-web, e à C = 64 : 5000 requêtes/s, 25 % des 20000 prédites)"), "{unknown}");
+        assert!(unknown.contains("12.80ms contre 1.00ms seule"));
+    }
+
+    #[test]
+    fn above_says_why_the_prediction_was_pessimistic() {
+        let mut fell = with(
+            row(Model::EventLoop, 1000.0, 100.0, 0.0, 20_000.0),
+            Reading::Above(Above::CpuFell {
+                side: Side::Client,
+                alone_s: 100e-6,
+                here_s: 40e-6,
+            }),
+        );
+        fell.in_cell = Some(25_000.0);
+        let en = one(fell.clone(), Lang::En);
+        assert!(en.starts_with("Above the prediction, which was too pessimistic (1 point; farthest: db-web, e at C = 64: 20000 req/s, 200 % of the 10000 predicted): it divided by the client's CPU a lone request cost (100.0 µs), and here a request cost 40.0 µs"), "{en}");
+        assert!(en.contains("within 20 % of the measurement at 1 of these 1 points"));
+        assert!(one(fell, Lang::Fr)
+            .contains("le CPU du client qu'une requête seule a coûté (100.0 µs)"));
+        let faster = one(
+            with(
+                row(Model::Pool, 100.0, 10.0, 0.0, 300.0),
+                Reading::Above(Above::FasterThanAlone {
+                    here_s: 2.0 / 300.0,
+                    alone_s: 0.01,
+                }),
+            ),
+            Lang::En,
+        );
+        assert!(
+            faster.contains("as long as one alone (10.00ms), and here each held its place 6.67ms"),
+            "{faster}"
+        );
+        let unknown = one(
+            with(
+                row(Model::EventLoop, 1000.0, 100.0, 0.0, 20_000.0),
+                Reading::Above(Above::Unknown),
+            ),
+            Lang::En,
+        );
+        assert!(unknown.starts_with("Above the prediction, for no reason this run measured"));
+    }
+
+    #[test]
+    fn a_prediction_right_by_chance_gives_the_cells_own_ceiling() {
+        let mut r = with(
+            row(Model::BlockingThreads, 1000.0, 100.0, 0.0, 20_000.0),
+            Reading::HoldsByChance { in_cell: 64_000.0 },
+        );
+        r.in_cell = Some(64_000.0);
+        let en = one(r, Lang::En);
+        assert!(
+            en.starts_with("Within the prediction by chance (1 point;"),
+            "{en}"
+        );
+        assert!(en.contains("that ceiling is 64000 req/s, and the measurement reached 31 % of it"));
+    }
+
+    #[test]
+    fn the_farthest_row_is_the_example_and_what_was_not_predicted_is_listed() {
+        let below = |m: f64| {
+            with(
+                row(Model::BlockingThreads, 10.0, 100.0, 0.0, m),
+                Reading::Below(Below::Unknown {
+                    here_s: 1.0,
+                    alone_s: 0.1,
+                }),
+            )
+        };
+        let s = Section {
+            rows: vec![below(300.0), below(100.0), below(400.0)],
+            unpredicted: vec![
+                ("mixed-db".into(), vec![]),
+                ("cpu-hash".into(), vec!["procs".into(), "tokio".into()]),
+            ],
+        };
+        let out = predict_sentences(&s, Lang::En);
+        assert!(
+            out[1].contains(
+                "(3 points; farthest: db-web, e at C = 64: 100 req/s, 16 % of the 640 predicted)"
+            ),
+            "{}",
+            out[1]
+        );
+        assert_eq!(
+            out[2],
+            "Not predicted, for want of a C = 1 cell to start from: mixed-db; cpu-hash (procs, tokio)."
+        );
+    }
+}
