@@ -270,6 +270,9 @@ pub fn build(r: &Report) -> Section {
             {
                 // A pool holds as many requests as it has workers; the
                 // workers a cell ran are its configuration, not its outcome.
+                // They are read from its OS threads, as `bounds` does: run.json
+                // does not say which pool option an engine takes, and a
+                // Python process pool counts its program's threads too.
                 let workers = p.threads.median.round().max(1.0) as usize;
                 let Some(pred) = predict(&cal, &[(model, e.clone(), workers)], p.concurrency)
                     .into_iter()
