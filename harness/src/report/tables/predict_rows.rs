@@ -383,6 +383,55 @@ fn kind_sentence(k: Kind, rows: &[&Row], lang: Lang) -> String {
     }
 }
 
+/// How often the prediction was within [`HOLDS`], by the ceiling it named:
+/// the waits, the CPUs (the loop's core or the machine's), the server.
+fn by_bound(s: &Section, lang: Lang) -> String {
+    let within = |f: &dyn Fn(Bound) -> bool| {
+        let rows: Vec<&Row> = s.rows.iter().filter(|r| f(r.prediction.limit.0)).collect();
+        let ok = rows.iter().filter(|r| holds(r.ratio())).count();
+        (ok, rows.len())
+    };
+    let parts: Vec<String> = [
+        (
+            within(&|b| matches!(b, Bound::Waiting | Bound::Connections)),
+            lang.pick(
+                "by the waits (Little's law)",
+                "par les attentes (loi de Little)",
+            ),
+        ),
+        (
+            within(&|b| matches!(b, Bound::Cores | Bound::Machine)),
+            lang.pick("by the CPUs", "par les CPU"),
+        ),
+        (
+            within(&|b| b == Bound::Server),
+            lang.pick("by the server", "par le serveur"),
+        ),
+    ]
+    .into_iter()
+    .filter(|((_, n), _)| *n > 0)
+    .map(|((ok, n), by)| match lang {
+        Lang::En => format!("{ok} of the {n} predicted {by}"),
+        Lang::Fr => format!("{ok} des {n} prédits {by}"),
+    })
+    .collect();
+    let list = match parts.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {} {last}", rest.join(", "), lang.pick("and", "et")),
+        None => String::new(),
+    };
+    match lang {
+        Lang::En => format!(
+            "By the ceiling the prediction named, it was within {:.0} % at {list}.",
+            100.0 * HOLDS
+        ),
+        Lang::Fr => format!(
+            "Selon le plafond que nommait la prédiction, elle était à {:.0} % près en {list}.",
+            100.0 * HOLDS
+        ),
+    }
+}
+
 /// Where the model holds, one sentence per kind of gap, and what was not
 /// predicted.
 pub fn predict_sentences(s: &Section, lang: Lang) -> Vec<String> {
@@ -419,6 +468,9 @@ pub fn predict_sentences(s: &Section, lang: Lang) -> Vec<String> {
                 groups.len()
             ),
         });
+    }
+    if n > 0 {
+        out.push(by_bound(s, lang));
     }
     for k in [
         Kind::ByChance,
@@ -510,8 +562,8 @@ mod tests {
             unpredicted: vec![],
         };
         let mut out = predict_sentences(&s, lang);
-        assert_eq!(out.len(), 2, "{out:?}");
-        out.remove(1)
+        assert_eq!(out.len(), 3, "{out:?}");
+        out.remove(2)
     }
 
     #[test]
@@ -582,6 +634,31 @@ mod tests {
             ["640", "waits: 64 × 10 req/s", "600", "94", "holds", "94"]
         );
         assert_eq!(rows[1][6..], ["16", "below: ?", "-"]);
+    }
+
+    #[test]
+    fn the_second_sentence_counts_by_the_ceiling_named() {
+        let waits = row(Model::BlockingThreads, 10.0, 100.0, 0.0, 600.0);
+        let server = row(Model::BlockingThreads, 1000.0, 10.0, 200.0, 20_000.0);
+        let cpus = row(Model::EventLoop, 1000.0, 100.0, 0.0, 9_000.0);
+        assert_eq!(server.prediction.limit.0, Bound::Server);
+        assert_eq!(cpus.prediction.limit.0, Bound::Cores);
+        let s = |rows: Vec<Row>| Section {
+            rows,
+            unpredicted: vec![],
+        };
+        assert_eq!(
+            predict_sentences(&s(vec![waits.clone(), cpus.clone(), server.clone()]), Lang::En)[1],
+            "By the ceiling the prediction named, it was within 20 % at 1 of the 1 predicted by the waits (Little's law), 1 of the 1 predicted by the CPUs and 0 of the 1 predicted by the server."
+        );
+        assert_eq!(
+            predict_sentences(&s(vec![server]), Lang::Fr)[1],
+            "Selon le plafond que nommait la prédiction, elle était à 20 % près en 0 des 1 prédits par le serveur."
+        );
+        assert_eq!(
+            predict_sentences(&s(vec![waits, cpus]), Lang::En)[1],
+            "By the ceiling the prediction named, it was within 20 % at 1 of the 1 predicted by the waits (Little's law) and 1 of the 1 predicted by the CPUs."
+        );
     }
 
     #[test]
@@ -745,14 +822,14 @@ mod tests {
         };
         let out = predict_sentences(&s, Lang::En);
         assert!(
-            out[1].contains(
+            out[2].contains(
                 "(3 points; farthest: db-web, e at C = 64: 100 req/s, 16 % of the 640 predicted)"
             ),
             "{}",
-            out[1]
+            out[2]
         );
         assert_eq!(
-            out[2],
+            out[3],
             "Not predicted, for want of a C = 1 cell to start from: mixed-db; cpu-hash (procs, tokio)."
         );
     }
