@@ -1,6 +1,8 @@
 //! `iobound advise`: answers "which concurrency model for *my* requests at
 //! *my* concurrency?" — predicts each model's ceiling from a few
-//! calibration cells ([`model`]), measures each model at and around the
+//! calibration cells ([`model`], which lives in
+//! `report::predict` so that reports can check the same prediction against
+//! a run), measures each model at and around the
 //! concurrency (ordinary run directories), and answers in a few lines
 //! ([`answer`]), written to `advice.md` and `advice.html` as well.
 //!
@@ -11,7 +13,9 @@
 pub mod answer;
 mod doc;
 mod matrix;
-pub mod model;
+/// The predictor sits in `report/`, below this command's layer, because
+/// the report's "Predicted vs measured" section uses it too.
+pub(crate) use crate::report::predict::closed_loop as model;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

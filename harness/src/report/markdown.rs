@@ -62,6 +62,7 @@ impl Render for Markdown {
         answer(&mut o, r, &cs, lang);
         how_to_read(&mut o, r, lang);
         ceilings(&mut o, r, &cs, lang);
+        predicted(&mut o, r, lang);
         runtimes_section(&mut o, r, lang);
         redis_section(&mut o, r, lang);
         results(&mut o, r, lang);
@@ -167,6 +168,22 @@ fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
         ));
         table(o, &tables::claim_detail_header(lang), &details);
     }
+}
+
+/// Predicted vs measured: the closed-loop prediction from each engine's
+/// C = 1 cell against every higher concurrency it ran.
+fn predicted(o: &mut String, r: &Report, lang: Lang) {
+    let s = super::predict::build(r);
+    o.push_str(&format!(
+        "## {}\n\n{}\n\n",
+        tables::predict_title(lang),
+        tables::predict_intro(lang)
+    ));
+    let rows = tables::predict_rows(&s, lang);
+    if !rows.is_empty() {
+        table(o, &tables::predict_header(lang), &rows);
+    }
+    bullets(o, &tables::predict_sentences(&s, lang));
 }
 
 /// The runtimes compared, and the thread pool against the process pool.

@@ -1,6 +1,7 @@
 //! Reports of a run: run.json read back into a model ([`model`]), the
 //! lesson's claims checked from it by concurrency model ([`claims`]), the
-//! decision map ([`map`]), ceilings ([`bounds`]), and renderers that turn
+//! decision map ([`map`]), ceilings ([`bounds`]), the closed-loop
+//! prediction set against the run ([`predict`]), and renderers that turn
 //! them into bytes — Markdown, self-contained HTML with SVG charts, CSV —
 //! without I/O, in the run's one language. Only [`write_reports`] and
 //! [`load`] touch files.
@@ -19,6 +20,7 @@ pub mod load;
 pub mod map;
 pub mod markdown;
 pub mod model;
+pub(crate) mod predict;
 pub mod python;
 pub mod redis;
 pub mod runtimes;

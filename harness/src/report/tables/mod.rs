@@ -4,13 +4,15 @@
 //!
 //! `mod.rs` holds the number formats every table shares; the tables
 //! themselves sit by subject: `groups` (one workload's table), `claim_rows`,
-//! `map_rows` (the decision map and the ceilings) and `facts` (the run's
-//! facts, warnings, runtimes and cells not run).
+//! `map_rows` (the decision map and the ceilings), `predict_rows` (the
+//! prediction against the run) and `facts` (the run's facts, warnings,
+//! runtimes and cells not run).
 
 mod claim_rows;
 mod facts;
 mod groups;
 mod map_rows;
+mod predict_rows;
 
 pub use claim_rows::{claim_detail_header, claim_detail_rows, claims_header, claims_rows};
 pub use facts::{
@@ -21,6 +23,9 @@ pub use groups::{c10k_text, class_of, group_header, group_rows, sustainable_text
 pub use map_rows::{
     bounds_header, bounds_rows, figure_text, map_cell_text, map_header, map_note, map_rows,
     map_title, wait_text,
+};
+pub use predict_rows::{
+    predict_header, predict_intro, predict_rows, predict_sentences, predict_title,
 };
 
 /// Requests per second, whole.

@@ -1,7 +1,9 @@
-//! What `iobound advise` predicts before it measures: for each concurrency
-//! model, the ceilings of a closed loop of C requests (Little's law on the
-//! waits, the cores over the CPU a request costs, the server's threads),
-//! from a few calibration cells. Pure: figures in, ceilings out.
+//! The closed-loop predictor: for each concurrency model, the ceilings of
+//! a closed loop of C requests (Little's law on the waits, the cores over
+//! the CPU a request costs, the server's threads) from a few calibration
+//! cells. `iobound advise` predicts with it before it measures, and the
+//! report's "Predicted vs measured" section checks it against a run. Pure:
+//! figures in, ceilings out.
 
 use iobound_workloads::Model;
 
