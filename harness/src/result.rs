@@ -162,6 +162,10 @@ pub struct Summary {
     pub harness_threads: u32,
     /// Workers that recorded requests (threads, pool threads, or 1 ring).
     pub workers: usize,
+    /// The engine's pool (threads or processes), for engines with one
+    /// (`Engine::pool_size`); absent in runs before it was recorded.
+    #[serde(default)]
+    pub pool_size: Option<usize>,
     /// Bytes per read or write step (the workload's block size in effect).
     pub block_size: u64,
     /// Compute steps' digests folded over the measured requests (hex), for

@@ -46,6 +46,10 @@ impl Engine for Hybrid {
         1
     }
 
+    fn pool_size(&self, _plan: &Plan, s: &Settings) -> Option<usize> {
+        Some(s.get::<pool::Options>().threads())
+    }
+
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         let threads = ctx.settings.get::<pool::Options>().threads();
         let pool = pool::build(threads, "iobound-hybrid", false)?;

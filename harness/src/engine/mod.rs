@@ -194,6 +194,13 @@ pub trait Engine: Sync {
     fn processes(&self, _plan: &Plan, _settings: &Settings) -> usize {
         0
     }
+    /// The workers of its pool (threads or processes), for engines that
+    /// hand requests or computations to one: recorded with each cell so a
+    /// report's ceilings count the pool's workers, not the OS threads it
+    /// happens to see (a Python program's own threads are not workers).
+    fn pool_size(&self, _plan: &Plan, _settings: &Settings) -> Option<usize> {
+        None
+    }
     /// Connections the engine opens on a network workload.
     fn connections(&self, plan: &Plan, _settings: &Settings) -> usize {
         plan.concurrency

@@ -82,6 +82,10 @@ impl Engine for Rayon {
         s.get::<Options>().threads()
     }
 
+    fn pool_size(&self, _plan: &Plan, s: &Settings) -> Option<usize> {
+        Some(s.get::<Options>().threads())
+    }
+
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         // The calling thread joins the pool as worker 0 (it would otherwise
         // sit blocked in the scope), so the pool is exactly `pool_threads`.

@@ -297,6 +297,7 @@ pub(crate) mod tests {
             },
             harness_threads: 1,
             workers: 1,
+            pool_size: None,
             block_size: 4096,
             checksum: None,
             server: None,

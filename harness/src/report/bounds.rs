@@ -90,7 +90,9 @@ pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
                 Some(Model::BlockingThreads | Model::Pool | Model::ProcessPool)
             );
             let waits = if blocks {
-                (p.concurrency as f64).min(p.threads.median.max(1.0))
+                // The pool's recorded size; older runs: its OS threads.
+                let held = p.pool_size.map_or(p.threads.median.max(1.0), |n| n as f64);
+                (p.concurrency as f64).min(held)
             } else {
                 p.concurrency as f64
             };

@@ -111,6 +111,10 @@ impl Engine for Procs {
         s.get::<ProcsOptions>().workers()
     }
 
+    fn pool_size(&self, _plan: &Plan, s: &Settings) -> Option<usize> {
+        Some(s.get::<ProcsOptions>().workers())
+    }
+
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         pool::run(ctx)
     }

@@ -178,6 +178,11 @@ impl Engine for Python {
         1
     }
 
+    fn pool_size(&self, _plan: &Plan, s: &Settings) -> Option<usize> {
+        matches!(self.model, Model::ProcessPool | Model::EventLoopPool)
+            .then(|| s.get::<PyOptions>().workers())
+    }
+
     fn run(&self, ctx: &CellCtx<'_>) -> Result<Vec<Recorder>, EngineError> {
         run(self, ctx)
     }

@@ -214,6 +214,7 @@ fn point(e: &str, conc: usize, reps: &[&Cell]) -> Point {
         threads: stat(&|s| s.engine_threads() as f64),
         memory: stat(&|s| s.rss_growth_bytes().map_or(f64::NAN, |b| b as f64)),
         cores_busy: stat(&|s| s.cpu.cores_busy),
+        pool_size: sums.iter().find_map(|s| s.pool_size),
         busy_reps: sums
             .iter()
             .filter(|s| s.machine.is_some_and(|m| m.busy()))

@@ -101,6 +101,9 @@ pub struct Point {
     /// steal or other processes, `MachineLoad::busy`): their figures may
     /// be low, and a sentence that quotes the point says so.
     pub busy_reps: usize,
+    /// The engine's pool size as the cells recorded it (`None` without a
+    /// pool, or in runs from before it was recorded).
+    pub pool_size: Option<usize>,
     /// Every repetition's histogram merged.
     pub hist: Histogram<u64>,
     /// The checksum, when the workload computes and every repetition agreed.
@@ -323,6 +326,7 @@ pub(crate) mod testing {
             memory: one(threads * 1e6),
             cores_busy: one(1.0),
             busy_reps: 0,
+            pool_size: None,
             hist: new_histogram(),
             checksum: None,
         }

@@ -268,12 +268,13 @@ pub fn build(r: &Report) -> Section {
                 .iter()
                 .filter(|p| &p.engine == e && p.concurrency > 1)
             {
-                // A pool holds as many requests as it has workers; the
-                // workers a cell ran are its configuration, not its outcome.
-                // They are read from its OS threads, as `bounds` does: run.json
-                // does not say which pool option an engine takes, and a
-                // Python process pool counts its program's threads too.
-                let workers = p.threads.median.round().max(1.0) as usize;
+                // A pool holds as many requests as it has workers: the size
+                // the cells recorded (`Engine::pool_size`; a Python process
+                // pool's program threads are not workers), or in runs from
+                // before it was recorded, its OS threads, as `bounds` does.
+                let workers = p
+                    .pool_size
+                    .unwrap_or_else(|| p.threads.median.round().max(1.0) as usize);
                 let Some(pred) = predict(&cal, &[(model, e.clone(), workers)], p.concurrency)
                     .into_iter()
                     .next()
@@ -371,6 +372,21 @@ mod tests {
         // C = 1 is the calibration, not a prediction.
         assert_eq!(s.rows.len(), 2);
         assert!(s.unpredicted.is_empty());
+    }
+
+    /// A pool's recorded size wins over its OS threads: a Python process
+    /// pool of 2 whose program ran 10 threads was predicted 10 x its C = 1
+    /// rate, and read "below, for no reason" at 21 %.
+    #[test]
+    fn a_pool_holds_its_recorded_size_not_its_threads() {
+        let mut one = pt("rayon", 1, 30.0, 10.0, 10.0, 0.01);
+        let mut sixteen = pt("rayon", 16, 62.0, 10.0, 10.0, 0.01);
+        one.pool_size = Some(2);
+        sixteen.pool_size = Some(2);
+        let s = section(vec![one, sixteen], false);
+        let p = s.rows.iter().find(|r| r.engine == "rayon").unwrap();
+        assert_eq!((p.prediction.in_flight, p.prediction.limit.1), (2, 60.0));
+        assert_eq!(p.reading, Reading::Holds);
     }
 
     #[test]

@@ -269,6 +269,7 @@ fn measure(
         threads_peak: sampled.max(start.threads),
         harness_threads,
         workers: progress.workers(),
+        pool_size: engine.pool_size(&plan, &opts.settings),
         block_size: ready.workload.max_transfer() as u64,
         computes: ready.workload.computes(),
         buffered: !opts.direct,
