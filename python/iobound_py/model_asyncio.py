@@ -106,6 +106,17 @@ class PipeStream(asyncio.Protocol):
             self._transport.pause_reading()
             self._paused = True
 
+    def take(self) -> Request | None:
+        """The next request if one has arrived, without awaiting (``None``: none yet,
+        or the end: :meth:`next` tells which)."""
+        if not self._ready:
+            return None
+        if self._paused and len(self._ready) <= self._ahead // 2:
+            self._paused = False
+            assert self._transport is not None
+            self._transport.resume_reading()
+        return self._ready.popleft()
+
     async def next(self) -> Request | None:
         while not self._ready:
             if self._eof:
@@ -114,11 +125,7 @@ class PipeStream(asyncio.Protocol):
                 return None
             self._arrived.clear()
             await self._arrived.wait()
-        if self._paused and len(self._ready) <= self._ahead // 2:
-            self._paused = False
-            assert self._transport is not None
-            self._transport.resume_reading()
-        return self._ready.popleft()
+        return self.take()
 
     def close(self) -> None:
         if self._transport is not None:
@@ -170,6 +177,15 @@ class ThreadStream:
             self._more.clear()
         self._arrived.set()
 
+    def take(self) -> Request | None:
+        """The next request if one has arrived, without awaiting (``None``: none yet,
+        or the end: :meth:`next` tells which)."""
+        if not self._ready:
+            return None
+        if len(self._ready) <= self._ahead // 2:
+            self._more.set()
+        return self._ready.popleft()
+
     async def next(self) -> Request | None:
         while not self._ready:
             if self._eof:
@@ -178,9 +194,7 @@ class ThreadStream:
                 return None
             self._arrived.clear()
             await self._arrived.wait()
-        if len(self._ready) <= self._ahead // 2:
-            self._more.set()
-        return self._ready.popleft()
+        return self.take()
 
     def close(self) -> None:
         pass
@@ -233,12 +247,16 @@ async def serve(
 
     async def slot_loop(slot: AsyncSlot) -> None:
         monotonic_ns = time.monotonic_ns
+        take = stream.take
         while not writer.broken:
             if deadline is not None and monotonic_ns() >= deadline:
                 return
-            steps = await stream.next()
+            # Most requests have already arrived: no coroutine to await for them.
+            steps = take()
             if steps is None:
-                return
+                steps = await stream.next()
+                if steps is None:
+                    return
             issued = monotonic_ns()
             if deadline is not None and issued >= deadline:
                 return
