@@ -76,6 +76,39 @@ pub trait Workload: Send + Sync {
     }
 }
 
+/// Requests [`least_server_wait`] looks at: enough for a mix's rare kind
+/// and a distribution's low draws to show, cheap enough for a check.
+pub const WAIT_SAMPLE: u64 = 1024;
+
+/// The least time any of the first [`WAIT_SAMPLE`] requests waits at the
+/// database server, one query after the other, and its query count: a
+/// call with its own wait (a workload file's `wait`) waits that, any other
+/// GET or PUT the server's `db_latency`. A cell shorter than this cannot
+/// complete one request.
+pub fn least_server_wait(
+    w: &dyn Workload,
+    db_latency: std::time::Duration,
+) -> (std::time::Duration, u32) {
+    use std::time::Duration;
+    (0..WAIT_SAMPLE)
+        .map(|i| {
+            let mut wait = Duration::ZERO;
+            let mut calls = 0;
+            for s in w.request(i).steps() {
+                if let Step::Exchange {
+                    msg: Msg::Get { wait_us, .. } | Msg::Put { wait_us, .. },
+                } = s
+                {
+                    calls += 1;
+                    wait += wait_us.map_or(db_latency, |us| Duration::from_micros(us.into()));
+                }
+            }
+            (wait, calls)
+        })
+        .min()
+        .unwrap_or_default()
+}
+
 /// Errors from building a workload or preparing its data.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadError {

@@ -202,8 +202,9 @@ impl RunConfig {
             let Ok(w) = iobound_workloads::build(name, &self.file.params) else {
                 continue;
             };
-            let queries = w.min_db_queries();
-            let wait = latency.checked_mul(queries).unwrap_or(Duration::MAX);
+            // Each query waits its own `wait` or the server's latency: the
+            // least any request waits (a workload file's 50 ms calls count).
+            let (wait, queries) = iobound_workloads::least_server_wait(w.as_ref(), latency);
             if wait <= cell {
                 continue;
             }
@@ -214,11 +215,24 @@ impl RunConfig {
                 x if x >= 1.0 => format!("{x:.1}s"),
                 _ => format_duration(d),
             };
+            // Whose wait it is: the server's latency for every query, or
+            // some calls' own `wait` from a workload file.
+            let own = latency.checked_mul(queries) != Some(wait);
+            let (whose, lower) = if own {
+                (
+                    "the calls' own waits".to_string(),
+                    "shorten the calls' `wait` in the workload file",
+                )
+            } else {
+                (
+                    format!("--db-latency {}", format_duration(latency)),
+                    "lower --db-latency",
+                )
+            };
             return Err(ConfigError::TooShort(format!(
-                "--db-latency {}: one {name} request waits at least {} ({}), \
+                "{whose}: one {name} request waits at least {} ({}), \
                  {} longer than a cell's warm-up plus duration ({} + {}): raise --duration to {} or more, \
-                 or lower --db-latency",
-                format_duration(latency),
+                 or {lower}",
                 about(wait),
                 if queries == 1 {
                     "its one query".to_string()

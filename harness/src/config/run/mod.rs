@@ -543,6 +543,33 @@ mod tests {
         assert!(w.min_db_queries() > 0 && w.files().is_empty());
     }
 
+    /// Issue 21: a workload file's calls with their own `wait` count in the
+    /// least wait of a request (only `--db-latency` times the queries did:
+    /// a 400 ms call in a 200 ms cell ran and was cut).
+    #[test]
+    fn a_calls_own_wait_must_fit_a_cell() {
+        let f = std::env::temp_dir().join(format!("iobound-own-wait-{}.toml", std::process::id()));
+        std::fs::write(
+            &f,
+            "name = \"own-wait\"\n[[step]]\ndb = \"get\"\nwait = \"400ms\"\n[[step]]\ndb = \"get\"\n",
+        )
+        .unwrap();
+        let path = f.to_str().unwrap();
+        let e = parse(&["--workload", path, "-d", "200ms", "--warmup", "0s"])
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some(
+                "the calls' own waits: one own-wait request waits at least 401ms (2 queries, one \
+                 after the other), 201ms longer than a cell's warm-up plus duration (0s + 200ms): \
+                 raise --duration to 401ms or more, or shorten the calls' `wait` in the workload file"
+            )
+        );
+        assert!(parse(&["--workload", path, "-d", "500ms", "--warmup", "0s"]).is_ok());
+        std::fs::remove_file(&f).unwrap();
+    }
+
     /// Issue 18: a cell shorter than one request's known wait is refused
     /// up front, saying by how much and what to raise (it ran 15 s for a
     /// 300 ms cell, and never ended with --db-latency 1h).
