@@ -73,6 +73,37 @@ impl AdviseError {
     }
 }
 
+/// `--cores N` on a machine with another count: the same predictions for
+/// N cores (the calibration's costs per request, N CPUs and pools of N),
+/// headed by what they are — a prediction this run cannot measure, beside
+/// the answer measured here. Nothing when N is this machine's count.
+fn other_cores(
+    cores: Option<u64>,
+    cal: &Calibration,
+    models: &[(Model, String, usize)],
+    c: usize,
+) -> Vec<String> {
+    let Some(n) = cores.map(|n| n as usize).filter(|&n| n != cal.cores) else {
+        return Vec::new();
+    };
+    let there = Calibration {
+        cores: n,
+        ..cal.clone()
+    };
+    let pools: Vec<(Model, String, usize)> = models
+        .iter()
+        .map(|(m, e, w)| (*m, e.clone(), if *w == cal.cores { n } else { *w }))
+        .collect();
+    let mut v = vec![format!(
+        "On your {n} cores (--cores {n}), predicted only: this machine has {} and measures on them, so \
+         the answer below is for {}; a prediction's CPU ceilings scale with the cores, its waiting \
+         and server ceilings do not.",
+        cal.cores, cal.cores
+    )];
+    v.extend(prediction_lines(&there, &predict(&there, &pools, c), c));
+    v
+}
+
 /// The request asked about, as workload-file text, checked.
 fn request(a: &AdviseArgs) -> Result<(String, Script), AdviseError> {
     if let Some(path) = &a.workload {
@@ -223,7 +254,8 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         .map(|e| (e.model(), e.name().to_string(), cal.cores))
         .collect();
     let preds = predict(&cal, &models, c);
-    let predicted = prediction_lines(&cal, &preds, c);
+    let mut predicted = prediction_lines(&cal, &preds, c);
+    predicted.extend(other_cores(a.cores, &cal, &models, c));
     for l in &predicted {
         println!("{l}");
     }
@@ -394,5 +426,49 @@ fn cell_length(
         duration,
         warmup,
         lengthened,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calibration() -> Calibration {
+        Calibration {
+            engine: "threads".into(),
+            // 10 ms per request alone.
+            x1: vec![100.0; 3],
+            loaded_c: 16,
+            // 100 µs of client CPU, 50 µs of server CPU per request.
+            client_cpu_s: vec![100e-6; 3],
+            server_cpu_s: vec![50e-6; 3],
+            cores: 2,
+            server_threads: 4,
+        }
+    }
+
+    /// `--cores 8` on a 2-core machine: the CPU ceilings are predicted for
+    /// 8 cores (8 / 150 µs = 53.3k/s for threads sharing the machine with
+    /// the server), said to be a prediction only; the loop's one core does
+    /// not grow; this machine's count gives nothing extra.
+    #[test]
+    fn other_cores_are_predicted_and_said_to_be_unmeasured() {
+        let cal = calibration();
+        let models = [
+            (Model::BlockingThreads, "threads".to_string(), 2),
+            (Model::EventLoop, "uring".to_string(), 2),
+        ];
+        let v = other_cores(Some(8), &cal, &models, 100_000);
+        assert!(
+            v[0].starts_with("On your 8 cores (--cores 8), predicted only: this machine has 2"),
+            "{v:?}"
+        );
+        assert!(v[1].contains("8 CPUs"), "{v:?}");
+        let threads = v.iter().find(|l| l.contains("threads  ")).unwrap();
+        assert!(threads.contains("53.3k req/s"), "{threads}");
+        let uring = v.iter().find(|l| l.contains(" uring ")).unwrap();
+        assert!(uring.contains("10.0k req/s"), "{uring}");
+        assert!(other_cores(Some(2), &cal, &models, 100).is_empty());
+        assert!(other_cores(None, &cal, &models, 100).is_empty());
     }
 }

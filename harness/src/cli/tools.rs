@@ -101,6 +101,11 @@ pub struct AdviseArgs {
     /// Most OS threads a cell may start (blocking threads need one per request)
     #[arg(long, value_name = "N", default_value_t = 8192)]
     pub max_threads: usize,
+    /// Cores of the machine your service runs on: the predictions are made
+    /// for N as well [default: this machine's]; the cells still measure on
+    /// this machine's, and the answer is this machine's
+    #[arg(long, value_name = "N", value_parser = count_arg, allow_hyphen_values = true)]
+    pub cores: Option<u64>,
     #[command(flatten)]
     pub output: OutArgs,
     #[command(flatten)]
