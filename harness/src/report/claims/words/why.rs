@@ -190,19 +190,19 @@ fn trailing_text(m: &MixedPoint, lang: Lang) -> String {
     let p99_rival = model_label(m.p99_rival, lang);
     let p99 = match (m.p99.lead, lang) {
         (Lead::A, Lang::En) => format!(
-            "but a shorter p99 ({p99_rival}'s was {} as long)",
+            "but event loop + pool had the shorter p99 ({p99_rival}'s was {} as long)",
             x(m.p99.median())
         ),
         (Lead::A, Lang::Fr) => format!(
-            "mais un p99 plus court (celui de {p99_rival} : {} plus long)",
+            "mais boucle + pool a eu le p99 le plus court (celui de {p99_rival} : {} plus long)",
             x(m.p99.median())
         ),
         (Lead::B, Lang::En) => format!(
-            "and a longer p99 too ({} that of {p99_rival})",
+            "and event loop + pool had the longer p99 too ({} that of {p99_rival})",
             x(1.0 / m.p99.median())
         ),
         (Lead::B, Lang::Fr) => format!(
-            "et un p99 plus long aussi ({} celui de {p99_rival})",
+            "et boucle + pool a eu le p99 le plus long aussi ({} celui de {p99_rival})",
             x(1.0 / m.p99.median())
         ),
         (Lead::Tie, Lang::En) => "with a p99 within 10 %".to_string(),
@@ -272,13 +272,19 @@ pub(super) fn mixed_why(c: &Claim, lang: Lang) -> String {
                 });
             }
             let better_p99 = behind.iter().all(|m| m.p99.lead == Lead::A);
-            let worse_both = behind.iter().any(|m| m.p99.lead == Lead::B);
-            let end = match (better_p99, worse_both, lang) {
-                (true, _, Lang::En) => " No single model did both there: pick by the figure that matters, throughput or tail latency.",
-                (true, _, Lang::Fr) => " Aucun modèle simple n'a fait les deux là : choisissez selon le chiffre qui compte, débit ou latence de queue.",
-                (_, true, Lang::En) => " Where it trailed on both figures, a single model did better on both.",
-                (_, true, Lang::Fr) => " Là où elle est derrière sur les deux chiffres, un modèle simple a fait mieux sur les deux.",
-                _ => "",
+            // The points where it trailed on both figures, named: there the
+            // pool's hand-off cost more than it gave.
+            let both: Vec<&str> = behind
+                .iter()
+                .filter(|m| m.p99.lead == Lead::B)
+                .map(|m| m.group.as_str())
+                .collect();
+            let end = match (better_p99, both.is_empty(), lang) {
+                (true, _, Lang::En) => " No single model did both there: pick by the figure that matters, throughput or tail latency.".to_string(),
+                (true, _, Lang::Fr) => " Aucun modèle simple n'a fait les deux là : choisissez selon le chiffre qui compte, débit ou latence de queue.".to_string(),
+                (_, false, Lang::En) => format!(" At {}, a single model did better on both figures: there, handing the computing to a pool cost more than it gave.", both.join(", ")),
+                (_, false, Lang::Fr) => format!(" Sur {}, un modèle simple a fait mieux sur les deux chiffres : là, confier le calcul à un pool a coûté plus qu'il n'a rapporté.", both.join(", ")),
+                _ => String::new(),
             };
             match lang {
                 Lang::En => format!(
@@ -299,11 +305,11 @@ pub(super) fn page_cache_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> Strin
     let cores = a.threads.min(c.cores as f64).max(1.0);
     match (c.verdict, lang) {
         (Verdict::Held, Lang::En) => format!(
-            "No read waited, so there was nothing to overlap: {} did {} the event loop on {cores:.0} core{}.",
+            "No read waited, so there was nothing to overlap, and the loop ran every read on its one thread: {} did {} the event loop on {cores:.0} core{}.",
             model_label(a.model, lang), x(ratio), if cores == 1.0 { "" } else { "s" }
         ),
         (Verdict::Held, Lang::Fr) => format!(
-            "Aucune lecture n'a attendu, il n'y avait rien à recouvrir : {}, {} la boucle, sur {cores:.0} cœur{}.",
+            "Aucune lecture n'a attendu, il n'y avait rien à recouvrir, et la boucle a fait chaque lecture sur son unique thread : {}, {} la boucle, sur {cores:.0} cœur{}.",
             model_label(a.model, lang), x(ratio), if cores == 1.0 { "" } else { "s" }
         ),
         (Verdict::Tie, Lang::En) => format!("No read waited: the event loop gained nothing ({}).", ranges(a, b, c.compared.as_ref(), lang)),
