@@ -83,9 +83,7 @@ impl UringSupport {
 
 /// How a ring runs the work that turns a finished operation into a
 /// completion entry (`--taskrun`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Taskrun {
     /// No flag: the kernel interrupts the thread (an IPI or a signal-like
@@ -197,5 +195,44 @@ fn name(t: Taskrun) -> &'static str {
         Taskrun::Plain => "plain",
         Taskrun::Coop => "coop",
         Taskrun::Defer => "defer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each mode gets its flags where the kernel has them; beside SQPOLL,
+    /// which no kernel lets them share, the step down to plain is reported,
+    /// never silent. Kernels without a flag, or without SQPOLL for this
+    /// user, skip what they cannot show, saying why.
+    #[test]
+    fn rings_get_the_flags_asked_or_say_what_they_got() {
+        if !UringSupport::detect().available {
+            eprintln!("skipping: io_uring unavailable");
+            return;
+        }
+        for (mode, want) in [
+            (Taskrun::Plain, &[][..]),
+            (Taskrun::Coop, &["COOP_TASKRUN"][..]),
+            (Taskrun::Defer, &["SINGLE_ISSUER", "DEFER_TASKRUN"][..]),
+        ] {
+            let b = build(8, mode, None).unwrap();
+            if b.fallbacks.is_empty() {
+                assert_eq!(b.flags, want, "{mode:?}");
+            } else {
+                eprintln!("{mode:?}: {:?}", b.fallbacks);
+                assert_ne!(b.flags, want, "a fallback changes the flags");
+            }
+        }
+        match build(8, Taskrun::Defer, Some(10)) {
+            Ok(b) => {
+                assert_eq!(b.flags, ["SQPOLL"]);
+                assert!(b.ring.params().is_setup_sqpoll());
+                assert_eq!(b.fallbacks.len(), 2, "{:?}", b.fallbacks);
+                assert!(b.fallbacks[1].ends_with("--taskrun plain used"));
+            }
+            Err(e) => eprintln!("skipping the SQPOLL case: {e}"),
+        }
     }
 }

@@ -102,16 +102,15 @@ fn open_ring(ctx: &CellCtx<'_>, opts: &RingOptions) -> Result<(IoUring, RingSetu
         .unwrap_or(u32::MAX)
         .next_power_of_two()
         .max(8);
-    let built = ring::build(entries, opts.taskrun, opts.sqpoll.0).map_err(|source| {
-        EngineError::Uring {
+    let built =
+        ring::build(entries, opts.taskrun, opts.sqpoll.0).map_err(|source| EngineError::Uring {
             what: if opts.sqpoll.0.is_some() {
                 "cannot create a ring with SQPOLL"
             } else {
                 "cannot create a ring"
             },
             source,
-        }
-    })?;
+        })?;
     for f in &built.fallbacks {
         ctx.note(f.clone());
     }
