@@ -606,8 +606,8 @@ mod tests {
         }
         let w = fio_args(&PAIRS[4], Path::new("/d/l"), &file, 4096);
         assert!(w.iter().any(|x| x == "--fdatasync=1") && w.iter().any(|x| x == "--numjobs=1"));
-        // The ring's defaults register the files, and fio's twin does too;
-        // every other mechanism is off on both sides.
+        // The ring's defaults register the files and the buffers, and
+        // fio's twins do too; every other mechanism is off on both sides.
         let twins = |a: &[String]| -> Vec<String> {
             let known = [
                 "--registerfiles",
@@ -620,7 +620,7 @@ mod tests {
                 .cloned()
                 .collect()
         };
-        assert_eq!(twins(&a), ["--registerfiles=1"]);
+        assert_eq!(twins(&a), ["--registerfiles=1", "--fixedbufs=1"]);
         assert!(!a.iter().any(|x| x.starts_with("--hipri")));
         use crate::engine::uring::{SqPoll, Switch};
         let ring = RingOptions {

@@ -638,9 +638,9 @@ mod tests {
             ["--taskrun", "eager"],
             ["--wait-count", "0"],
         ] {
-            let mut args = vec!["-m", "uring"];
+            let mut args = vec!["iobound", "run", "-m", "uring"];
             args.extend(bad);
-            assert!(parse(&args).is_err(), "{bad:?}");
+            assert!(parse_args(args).is_err(), "{bad:?}");
         }
     }
 }

@@ -302,10 +302,11 @@ impl Loop<'_, '_, '_> {
         self.cq.sync();
         self.queued = 0;
         // Nothing to compute: sleep until `wait_count` operations finished,
-        // never more than can finish (the loop would sleep for good); with
-        // a pool, its wake-up read counts too.
+        // never more than can finish (the loop would sleep for good). The
+        // pool's wake-up read counts only while the pool has work: idle,
+        // it never completes.
         let want = if self.ready.is_empty() {
-            let can_finish = self.in_flight + usize::from(self.offload.is_some());
+            let can_finish = self.in_flight + usize::from(self.computing > 0);
             self.wait_count.min(can_finish).max(1)
         } else {
             0
