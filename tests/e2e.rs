@@ -2326,7 +2326,10 @@ fn uring_options_give_the_default_results_and_show_in_the_ring_record() {
     let sq = sum["ring"]["sq_thread_cpu_ns"].as_u64().unwrap();
     let cell = sum["cpu"]["user_ns"].as_u64().unwrap() + sum["cpu"]["sys_ns"].as_u64().unwrap();
     assert!(sq >= 500_000_000, "the SQPOLL thread spun: {sq} ns");
-    assert!(cell + 50_000_000 >= sq, "cell {cell} ns, SQPOLL thread {sq} ns");
+    assert!(
+        cell + 50_000_000 >= sq,
+        "cell {cell} ns, SQPOLL thread {sq} ns"
+    );
 }
 
 /// Every engine (the default `--mode` list), against the echo server iobound
