@@ -2169,6 +2169,170 @@ fn cells_by_stem(s: &Scratch) -> std::collections::HashMap<String, serde_json::V
         .collect()
 }
 
+/// Issue 22: every option of the uring engine's ring (and hybrid's, which
+/// shares its loop) runs file steps (O_DIRECT reads hashed, so a wrong
+/// buffer shows in the checksum) and network steps to the same result as
+/// the defaults: every request completed, --verify checking every byte,
+/// the same checksum. Each cell records the ring the kernel set up, so an
+/// option that was silently ignored fails here; SQPOLL's kernel thread is
+/// checked to be counted in the cell's CPU.
+#[test]
+fn uring_options_give_the_default_results_and_show_in_the_ring_record() {
+    if !uring_available() {
+        eprintln!("skipping: io_uring unavailable");
+        return;
+    }
+    const N: u64 = 200;
+    let sets: [(&str, &[&str]); 8] = [
+        ("default", &[]),
+        ("files-off", &["--register-files", "off"]),
+        ("fixed-off", &["--fixed-buffers", "off"]),
+        ("plain", &["--taskrun", "plain"]),
+        ("coop", &["--taskrun", "coop"]),
+        ("sqpoll", &["--sqpoll", "20"]),
+        ("wait", &["--wait-count", "4"]),
+        (
+            "together",
+            &[
+                "--fixed-buffers",
+                "on",
+                "--register-files",
+                "off",
+                "--taskrun",
+                "coop",
+                "--wait-count",
+                "3",
+                "--submit-batch",
+                "2",
+            ],
+        ),
+    ];
+    let mut checksums: std::collections::HashMap<String, serde_json::Value> = Default::default();
+    for (set, flags) in sets {
+        let s = Scratch::new(&format!("ring-{set}"));
+        let mut args = vec![
+            "-w",
+            "mixed-file,net-echo",
+            "-m",
+            "uring,hybrid",
+            "-c",
+            "5",
+            "-n",
+            "200",
+            "--warmup",
+            "0s",
+            "--verify",
+            "--direct",
+        ];
+        args.extend(flags);
+        let out = s.run(&args);
+        assert!(out.status.success(), "{set}: {}", text(&out.stderr));
+        let cells = cells_by_stem(&s);
+        assert_eq!(cells.len(), 4, "{set}: {:?}", cells.keys());
+        for (stem, c) in &cells {
+            let reason = c["reason"].as_str().unwrap_or("");
+            if set == "sqpoll" && c["status"] == "failed" && reason.contains("SQPOLL") {
+                eprintln!("skipping {stem} {set}: {reason}");
+                continue;
+            }
+            assert_eq!(c["status"], "ok", "{stem} {set}: {reason}");
+            let sum = &c["summary"];
+            assert_eq!(sum["requests"], N, "{stem} {set}");
+            let ring = &sum["ring"];
+            let notes = sum["notes"].to_string();
+            let file = stem.starts_with("mixed-file");
+            let flags: Vec<&str> = ring["flags"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{stem} {set}: no ring record in {sum}"))
+                .iter()
+                .map(|f| f.as_str().unwrap())
+                .collect();
+            // A flag the kernel refused is a note, never silence.
+            let stepped_down = notes.contains("the kernel refused --taskrun");
+            let taskrun = match set {
+                "plain" | "sqpoll" => &[][..],
+                "coop" | "together" => &["COOP_TASKRUN"][..],
+                _ => &["SINGLE_ISSUER", "DEFER_TASKRUN"][..],
+            };
+            let (poll, rest) = flags.split_at(usize::from(set == "sqpoll"));
+            assert_eq!(
+                poll,
+                if set == "sqpoll" {
+                    &["SQPOLL"][..]
+                } else {
+                    &[]
+                }
+            );
+            assert!(rest == taskrun || stepped_down, "{stem} {set}: {flags:?}");
+            let registered = usize::from(file && !matches!(set, "files-off" | "together"));
+            assert_eq!(ring["registered_files"], registered, "{stem} {set}");
+            // Fixed buffers are the default, for file steps only.
+            if set != "fixed-off" && file {
+                assert!(
+                    ring["fixed_buffers"] == 10 || notes.contains("--fixed-buffers on"),
+                    "{stem} {set}: {ring}"
+                );
+            } else {
+                assert_eq!(ring["fixed_buffers"], 0, "{stem} {set}");
+            }
+            let wait = match set {
+                "wait" => 4,
+                "together" => 3,
+                _ => 1,
+            };
+            assert_eq!(ring["wait_count"], wait, "{stem} {set}");
+            if set == "sqpoll" {
+                // Found among the process's threads: the cell's CPU has it.
+                assert!(ring["sq_thread_cpu_ns"].is_u64(), "{stem}: {ring}");
+            }
+            if file {
+                let first = checksums
+                    .entry(stem.clone())
+                    .or_insert(sum["checksum"].clone());
+                assert_eq!(sum["checksum"], *first, "{stem} {set}");
+            }
+        }
+    }
+    assert_eq!(
+        checksums.len(),
+        2,
+        "the default's file cells ran: {checksums:?}"
+    );
+    // A polling thread that never sleeps over a 300 ms cell (short: it
+    // takes a core from the tests beside it): its CPU, read from the thread
+    // itself, is inside the cell's (at most a clock tick per reading off,
+    // and its life starts a little before the clock).
+    let s = Scratch::new("ring-sqpoll-cpu");
+    let out = s.run(&[
+        "-w",
+        "file-randread",
+        "-m",
+        "uring",
+        "-c",
+        "4",
+        "-d",
+        "300ms",
+        "--warmup",
+        "0s",
+        "--sqpoll",
+        "5000",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let c = &cells(&s.runs()[0])[0];
+    if c["status"] != "ok" {
+        eprintln!("skipping the SQPOLL CPU check: {}", c["reason"]);
+        return;
+    }
+    let sum = &c["summary"];
+    let sq = sum["ring"]["sq_thread_cpu_ns"].as_u64().unwrap();
+    let cell = sum["cpu"]["user_ns"].as_u64().unwrap() + sum["cpu"]["sys_ns"].as_u64().unwrap();
+    assert!(sq >= 150_000_000, "the SQPOLL thread spun: {sq} ns");
+    assert!(
+        cell + 50_000_000 >= sq,
+        "cell {cell} ns, SQPOLL thread {sq} ns"
+    );
+}
+
 /// Every engine (the default `--mode` list), against the echo server iobound
 /// starts, gets back exactly the bytes it sent, up to the largest payload
 /// the protocol allows. The large sizes need several reads per frame on the

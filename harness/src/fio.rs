@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::config::FileConfig;
 use crate::engine;
+use crate::engine::uring::RingOptions;
 use crate::load::{Bound, Plan};
 use crate::output::human;
 use crate::pagecache;
@@ -155,7 +156,33 @@ pub fn fio_args(p: &Pair, path: &Path, file: &FileConfig, block: u64) -> Vec<Str
         FioEngine::IoUring => {
             a.push("--ioengine=io_uring".into());
             a.push(format!("--iodepth={}", p.concurrency));
+            a.extend(ring_twins(&file.settings.get::<RingOptions>()));
         }
+    }
+    a
+}
+
+/// fio's io_uring options matching the uring engine's, so both sides run
+/// with the same mechanisms: registered files, fixed buffers, an SQPOLL
+/// thread (fio leaves its idle time to the kernel's default, 1 s), and the
+/// completions to wait for per enter. `hipri` is never passed: it means
+/// IOPOLL, polled completions, which iobound does not use (and virtio
+/// offers no poll queues by default). fio 3.33 sets SINGLE_ISSUER,
+/// DEFER_TASKRUN and COOP_TASKRUN itself (seen with strace), the twin of
+/// `--taskrun defer`; other modes have no fio twin.
+pub fn ring_twins(o: &RingOptions) -> Vec<String> {
+    let mut a = Vec::new();
+    if o.register_files.on() {
+        a.push("--registerfiles=1".to_string());
+    }
+    if o.fixed_buffers.on() {
+        a.push("--fixedbufs=1".to_string());
+    }
+    if o.sqpoll.0.is_some() {
+        a.push("--sqthread_poll=1".to_string());
+    }
+    if o.wait_count > 1 {
+        a.push(format!("--iodepth_batch_complete_min={}", o.wait_count));
     }
     a
 }
@@ -243,6 +270,13 @@ pub fn run(
         return Err(FioError::Repeat);
     }
     eprintln!("fio: {}", probe(fio_bin)?);
+    let twins = ring_twins(&file.settings.get::<RingOptions>());
+    if pairs.iter().any(|p| p.fio == FioEngine::IoUring) && !twins.is_empty() {
+        eprintln!(
+            "fio's io_uring jobs match the ring's options: {}",
+            twins.join(" ")
+        );
+    }
     let rows = compare(file, pairs, repeat, fio_bin)?;
     print!("{}", render(&rows, repeat));
     if let Some(path) = json {
@@ -329,7 +363,10 @@ pub fn compare(
             ours.push(mine);
             theirs.push(f);
         }
-        rows.push(Row::new(p, &ours, &theirs));
+        let mut row = Row::new(p, &ours, &theirs);
+        row.fio_cpu_misses_sqpoll =
+            p.fio == FioEngine::IoUring && file.settings.get::<RingOptions>().sqpoll.0.is_some();
+        rows.push(row);
     }
     Ok(rows)
 }
@@ -386,6 +423,11 @@ pub struct Row {
     pub iobound_cpu_per_io_ns: f64,
     /// `None` when fio's JSON lacks the fields (see [`fio_cpu_per_io_ns`]).
     pub fio_cpu_per_io_ns: Option<f64>,
+    /// fio polled with an SQPOLL thread, whose CPU its `usr_cpu`/`sys_cpu`
+    /// leave out (26 % usr, 0.1 % sys while that thread spun, fio 3.33),
+    /// while iobound's process CPU counts it: the CPU ratio means nothing.
+    #[serde(default)]
+    pub fio_cpu_misses_sqpoll: bool,
 }
 
 impl Row {
@@ -400,6 +442,7 @@ impl Row {
             fio_iops: median(&theirs.iter().map(|f| f.iops).collect::<Vec<_>>()),
             fio_p99_ns: median(&theirs.iter().map(|f| f.p99_ns).collect::<Vec<_>>()),
             fio_cpu_per_io_ns: fio_cpu.map(|v| median(&v)),
+            fio_cpu_misses_sqpoll: false,
             p99_comparable: theirs.iter().all(|f| f.sync_p99_ns.is_none()),
         }
     }
@@ -427,6 +470,7 @@ pub fn render(rows: &[Row], repeat: usize) -> String {
             "n/a".into()
         };
         let (fio_cpu, cpu_ratio) = match r.fio_cpu_per_io_ns {
+            Some(f) if r.fio_cpu_misses_sqpoll => (human::duration_ns(f), "n/a".into()),
             Some(f) => (
                 human::duration_ns(f),
                 format!("{:.2}", r.iobound_cpu_per_io_ns / f),
@@ -445,6 +489,9 @@ pub fn render(rows: &[Row], repeat: usize) -> String {
             &fio_cpu,
             &cpu_ratio,
         ]));
+    }
+    if rows.iter().any(|r| r.fio_cpu_misses_sqpoll) {
+        s.push_str("CPU/IO ratio n/a: fio's CPU figures leave out its SQPOLL thread; iobound's count it.\n");
     }
     if rows.iter().any(|r| !r.p99_comparable) {
         s.push_str("p99 n/a: fio reports write and fdatasync latencies separately; iobound times the pair.\n");
@@ -508,6 +555,7 @@ mod tests {
             p99_comparable: true,
             iobound_cpu_per_io_ns: 3000.0,
             fio_cpu_per_io_ns: Some(2000.0),
+            fio_cpu_misses_sqpoll: false,
         };
         let t = render(std::slice::from_ref(&row), 3);
         assert!(t.contains("CPU/IO") && t.contains(" 1.50\n"), "{t}");
@@ -518,8 +566,19 @@ mod tests {
             }],
             3,
         );
-        let row = t.lines().find(|l| l.starts_with("randread")).unwrap();
-        assert!(row.ends_with("n/a     n/a"), "{t}");
+        let line = t.lines().find(|l| l.starts_with("randread")).unwrap();
+        assert!(line.ends_with("n/a     n/a"), "{t}");
+        // With SQPOLL, fio's own CPU figure shows but no ratio is drawn.
+        let t = render(
+            &[Row {
+                fio_cpu_misses_sqpoll: true,
+                ..row
+            }],
+            3,
+        );
+        let line = t.lines().find(|l| l.starts_with("randread")).unwrap();
+        assert!(line.ends_with("2.0µs     n/a"), "{t}");
+        assert!(t.contains("leave out its SQPOLL thread"), "{t}");
     }
 
     #[test]
@@ -547,6 +606,45 @@ mod tests {
         }
         let w = fio_args(&PAIRS[4], Path::new("/d/l"), &file, 4096);
         assert!(w.iter().any(|x| x == "--fdatasync=1") && w.iter().any(|x| x == "--numjobs=1"));
+        // The ring's defaults register the files and the buffers, and
+        // fio's twins do too; every other mechanism is off on both sides.
+        let twins = |a: &[String]| -> Vec<String> {
+            let known = [
+                "--registerfiles",
+                "--fixedbufs",
+                "--sqthread_poll",
+                "--iodepth_batch",
+            ];
+            a.iter()
+                .filter(|x| known.iter().any(|k| x.starts_with(k)))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(twins(&a), ["--registerfiles=1", "--fixedbufs=1"]);
+        assert!(!a.iter().any(|x| x.starts_with("--hipri")));
+        use crate::engine::uring::{SqPoll, Switch};
+        let ring = RingOptions {
+            register_files: Switch::Off,
+            fixed_buffers: Switch::On,
+            sqpoll: SqPoll(Some(5)),
+            wait_count: 4,
+            ..Default::default()
+        };
+        let tuned = FileConfig {
+            settings: crate::engine::Settings::default().with(&ring),
+            ..file
+        };
+        let a = fio_args(&PAIRS[0], Path::new("/d/f"), &tuned, 4096);
+        assert_eq!(
+            twins(&a),
+            [
+                "--fixedbufs=1",
+                "--sqthread_poll=1",
+                "--iodepth_batch_complete_min=4"
+            ]
+        );
+        // A psync pair has no ring: no twins.
+        assert!(twins(&fio_args(&PAIRS[1], Path::new("/d/f"), &tuned, 4096)).is_empty());
     }
 
     #[test]

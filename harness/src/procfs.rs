@@ -135,6 +135,29 @@ pub(crate) fn each_task(p: Proc, name: &str) -> Option<Vec<Option<String>>> {
     )
 }
 
+/// CPU time so far, user and system in clock ticks, of this process's
+/// threads whose name starts with `prefix` (io_uring's SQPOLL thread is
+/// `iou-sqp-<pid>`), summed; `None` when no thread has that name.
+pub(crate) fn threads_cpu_ticks(prefix: &str) -> Option<(u64, u64)> {
+    let dir = std::fs::read_dir(Proc::Current.file("task")).ok()?;
+    let mut found = None;
+    for t in dir.flatten() {
+        let named = std::fs::read_to_string(t.path().join("comm"))
+            .is_ok_and(|c| c.trim_end().starts_with(prefix));
+        let stat = named
+            .then(|| std::fs::read_to_string(t.path().join("stat")).ok())
+            .flatten();
+        if let Some(stat) = stat {
+            let (u, s) = found.unwrap_or((0, 0));
+            found = Some((
+                u + stat_field(&stat, 14).unwrap_or(0),
+                s + stat_field(&stat, 15).unwrap_or(0),
+            ));
+        }
+    }
+    found
+}
+
 /// Resets the process's peak resident set (`VmHWM`) to its current one, by
 /// writing "5" to `/proc/<pid>/clear_refs` (Linux 4.0+; a kernel without
 /// it leaves the peak covering the process's life).

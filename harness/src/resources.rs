@@ -98,6 +98,16 @@ impl ThreadCount {
     }
 }
 
+/// CPU time so far, user plus system, of this process's threads whose name
+/// starts with `prefix` (a kernel thread of ours, such as io_uring's SQPOLL
+/// thread); `None` when there is none.
+pub fn threads_cpu(prefix: &str) -> Option<Duration> {
+    let (u, s) = procfs::threads_cpu_ticks(prefix)?;
+    Some(Duration::from_nanos(
+        (u + s).saturating_mul(1_000_000_000) / procfs::clock_ticks(),
+    ))
+}
+
 /// Resets the kernel's peak-RSS mark so the next reading covers one cell.
 pub fn reset_peak_rss() {
     procfs::reset_peak_rss(Proc::Current);

@@ -194,6 +194,10 @@ pub struct Summary {
     /// What the engine noted about how this cell ran (a runtime's fallback).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The io_uring the engine ran on (uring, hybrid): the setup flags the
+    /// kernel accepted and what was registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring: Option<crate::ring::RingSetup>,
     /// What else used the machine while the cell ran.
     #[serde(default)]
     pub machine: Option<MachineLoad>,

@@ -81,14 +81,158 @@ impl UringSupport {
     }
 }
 
-/// Builds a ring for a single thread that submits and reaps everything
-/// itself: SINGLE_ISSUER + DEFER_TASKRUN (6.1+) keep completion work on that
-/// thread instead of interrupting it; older kernels fall back step by step.
-pub fn build_single_thread(entries: u32) -> std::io::Result<IoUring> {
-    IoUring::builder()
-        .setup_single_issuer()
-        .setup_defer_taskrun()
-        .build(entries)
-        .or_else(|_| IoUring::builder().setup_coop_taskrun().build(entries))
-        .or_else(|_| IoUring::new(entries))
+/// How a ring runs the work that turns a finished operation into a
+/// completion entry (`--taskrun`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Taskrun {
+    /// No flag: the kernel interrupts the thread (an IPI or a signal-like
+    /// task-work run) as soon as a completion is ready.
+    Plain,
+    /// COOP_TASKRUN (5.19+): the work waits until the thread next enters the
+    /// kernel, without interrupting it.
+    Coop,
+    /// SINGLE_ISSUER + DEFER_TASKRUN (6.1+): the work runs only when the one
+    /// thread that submits waits for completions (enter with GETEVENTS).
+    Defer,
+}
+
+/// The name (a prefix: `iou-sqp-<pid>`) of the kernel thread an SQPOLL ring
+/// polls from. It is a thread of the process that made the ring (5.12+),
+/// so its CPU is in the process's own (getrusage, /proc/self/stat).
+pub const SQ_THREAD: &str = "iou-sqp-";
+
+/// What a ring was actually created with: the setup flags the kernel
+/// accepted and what was registered, recorded with each cell that ran on it
+/// so a flag the kernel refused, or an option that changed nothing, shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct RingSetup {
+    /// Setup flags the kernel accepted, e.g. `SINGLE_ISSUER`, `DEFER_TASKRUN`, `SQPOLL`.
+    pub flags: Vec<String>,
+    /// SQPOLL: idle time before the kernel thread sleeps, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sq_thread_idle_ms: Option<u32>,
+    /// SQPOLL: the kernel thread's CPU over the ring's life, ns (a thread of
+    /// this process, so also in the cell's CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sq_thread_cpu_ns: Option<u64>,
+    /// Data files in the ring's fixed-file table (0: plain descriptors).
+    pub registered_files: usize,
+    /// Buffers registered for READ_FIXED / WRITE_FIXED (0: none).
+    pub fixed_buffers: usize,
+    /// Operations per submission while reaping (`--submit-batch`).
+    pub submit_batch: usize,
+    /// Completions waited for per enter, at most (`--wait-count`).
+    pub wait_count: usize,
+}
+
+/// A ring built as asked, or as close as the kernel allows.
+pub struct Built {
+    pub ring: IoUring,
+    /// The setup flags it has (see [`RingSetup::flags`]).
+    pub flags: Vec<String>,
+    /// Each flag the kernel refused and what was used instead, in words.
+    pub fallbacks: Vec<String>,
+}
+
+/// Builds a ring for one thread that submits and reaps everything itself,
+/// with `taskrun`'s flags and, given an idle time in ms, SQPOLL. A kernel
+/// that refuses the taskrun flags (EINVAL: older than 6.1 for DEFER_TASKRUN,
+/// 5.19 for COOP_TASKRUN; and every kernel refuses them beside SQPOLL,
+/// whose thread is not interrupted anyway) gets the next weaker mode, and
+/// the step down is reported. SQPOLL itself is never dropped silently: its
+/// refusal is the error.
+pub fn build(entries: u32, taskrun: Taskrun, sqpoll: Option<u32>) -> std::io::Result<Built> {
+    let mut fallbacks = Vec::new();
+    let mut mode = taskrun;
+    loop {
+        let mut b = IoUring::builder();
+        let mut flags = Vec::new();
+        if let Some(idle) = sqpoll {
+            b.setup_sqpoll(idle);
+            flags.push("SQPOLL".to_string());
+        }
+        match mode {
+            Taskrun::Plain => {}
+            Taskrun::Coop => {
+                b.setup_coop_taskrun();
+                flags.push("COOP_TASKRUN".into());
+            }
+            Taskrun::Defer => {
+                b.setup_single_issuer().setup_defer_taskrun();
+                flags.extend(["SINGLE_ISSUER".into(), "DEFER_TASKRUN".into()]);
+            }
+        }
+        let weaker = match mode {
+            Taskrun::Defer => Some(Taskrun::Coop),
+            Taskrun::Coop => Some(Taskrun::Plain),
+            Taskrun::Plain => None,
+        };
+        match (b.build(entries), weaker) {
+            (Ok(ring), _) => {
+                return Ok(Built {
+                    ring,
+                    flags,
+                    fallbacks,
+                })
+            }
+            (Err(e), Some(w)) if e.raw_os_error() == Some(libc::EINVAL) => {
+                fallbacks.push(format!(
+                    "the kernel refused --taskrun {}{} (EINVAL): --taskrun {} used",
+                    name(mode),
+                    if sqpoll.is_some() { " with SQPOLL" } else { "" },
+                    name(w)
+                ));
+                mode = w;
+            }
+            (Err(e), _) => return Err(e),
+        }
+    }
+}
+
+fn name(t: Taskrun) -> &'static str {
+    match t {
+        Taskrun::Plain => "plain",
+        Taskrun::Coop => "coop",
+        Taskrun::Defer => "defer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each mode gets its flags where the kernel has them; beside SQPOLL,
+    /// which no kernel lets them share, the step down to plain is reported,
+    /// never silent. Kernels without a flag, or without SQPOLL for this
+    /// user, skip what they cannot show, saying why.
+    #[test]
+    fn rings_get_the_flags_asked_or_say_what_they_got() {
+        if !UringSupport::detect().available {
+            eprintln!("skipping: io_uring unavailable");
+            return;
+        }
+        for (mode, want) in [
+            (Taskrun::Plain, &[][..]),
+            (Taskrun::Coop, &["COOP_TASKRUN"][..]),
+            (Taskrun::Defer, &["SINGLE_ISSUER", "DEFER_TASKRUN"][..]),
+        ] {
+            let b = build(8, mode, None).unwrap();
+            if b.fallbacks.is_empty() {
+                assert_eq!(b.flags, want, "{mode:?}");
+            } else {
+                eprintln!("{mode:?}: {:?}", b.fallbacks);
+                assert_ne!(b.flags, want, "a fallback changes the flags");
+            }
+        }
+        match build(8, Taskrun::Defer, Some(10)) {
+            Ok(b) => {
+                assert_eq!(b.flags, ["SQPOLL"]);
+                assert!(b.ring.params().is_setup_sqpoll());
+                assert_eq!(b.fallbacks.len(), 2, "{:?}", b.fallbacks);
+                assert!(b.fallbacks[1].ends_with("--taskrun plain used"));
+            }
+            Err(e) => eprintln!("skipping the SQPOLL case: {e}"),
+        }
+    }
 }

@@ -38,6 +38,8 @@ pub struct CellCtx<'a> {
     children: std::sync::Mutex<Option<Children>>,
     /// What the engine wants the reader to know about this cell.
     notes: std::sync::Mutex<Vec<String>>,
+    /// The io_uring the engine ran on, as the kernel set it up.
+    ring: std::sync::Mutex<Option<crate::ring::RingSetup>>,
 }
 
 /// What an engine's worker processes used over a cell: their CPU counts
@@ -88,6 +90,7 @@ impl<'a> CellCtx<'a> {
             start: OnceLock::new(),
             children: std::sync::Mutex::new(None),
             notes: std::sync::Mutex::new(Vec::new()),
+            ring: std::sync::Mutex::new(None),
         }
     }
 
@@ -135,6 +138,17 @@ impl<'a> CellCtx<'a> {
         if !notes.contains(&text) {
             notes.push(text);
         }
+    }
+
+    /// Records how the ring the engine ran on was set up; it lands in the
+    /// cell's summary.
+    pub fn set_ring(&self, setup: crate::ring::RingSetup) {
+        *self.ring.lock().expect("never poisoned") = Some(setup);
+    }
+
+    /// What [`CellCtx::set_ring`] recorded.
+    pub fn ring(&self) -> Option<crate::ring::RingSetup> {
+        self.ring.lock().expect("never poisoned").clone()
     }
 
     /// What [`CellCtx::note`] recorded.

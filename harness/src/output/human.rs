@@ -306,6 +306,7 @@ pub(crate) mod tests {
             latency_uncorrected: None,
             processes: None,
             notes: Vec::new(),
+            ring: None,
             buffered: true,
             page_cache: vec![Residency {
                 path: "/tmp/iobound-data-1.dat".into(),

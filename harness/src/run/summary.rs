@@ -44,6 +44,8 @@ pub struct Readings {
     pub children: Option<crate::engine::Children>,
     /// The engine's notes on how the cell ran.
     pub notes: Vec<String>,
+    /// The io_uring the engine ran on, as set up.
+    pub ring: Option<crate::ring::RingSetup>,
 }
 
 fn ratio(x: f64, by: f64) -> f64 {
@@ -126,6 +128,7 @@ pub fn summarize(r: &Readings) -> Summary {
             peak_rss_bytes: c.peak_rss_bytes,
         }),
         notes: r.notes.clone(),
+        ring: r.ring.clone(),
         baseline_rss_bytes: r.baseline_rss_bytes,
         machine: machine_load(r, cpu_ns),
     }
@@ -198,6 +201,7 @@ mod tests {
             target_rate: None,
             children: None,
             notes: Vec::new(),
+            ring: None,
         }
     }
 

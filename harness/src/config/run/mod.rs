@@ -654,4 +654,48 @@ mod tests {
         assert_eq!(c.engines.len(), rust);
         assert!(rust < engine::all().len());
     }
+
+    /// The ring's options land in run.json as typed values, `--sqpoll off`
+    /// as null; their clap defaults are the struct's `Default`, which the
+    /// engine reads when a set is absent; a bad value is a one-line error.
+    #[test]
+    fn ring_options_are_typed_and_their_defaults_agree() {
+        use crate::engine::uring::RingOptions;
+        let c = parse(&[
+            "-m",
+            "uring",
+            "--sqpoll",
+            "20",
+            "--taskrun",
+            "coop",
+            "--fixed-buffers",
+            "on",
+            "--register-files",
+            "off",
+            "--wait-count",
+            "4",
+        ])
+        .unwrap();
+        let ring = &c.record().to_json()["engine_options"]["ring"];
+        assert_eq!(ring["sqpoll"], 20);
+        assert_eq!(ring["taskrun"], "coop");
+        assert_eq!(ring["fixed_buffers"], "on");
+        assert_eq!(ring["register_files"], "off");
+        assert_eq!(ring["wait_count"], 4);
+        let parsed: RingOptions = serde_json::from_value(ring.clone()).unwrap();
+        assert_eq!(parsed.sqpoll.0, Some(20));
+        let d = parse(&["-m", "uring", "--sqpoll", "off"]).unwrap();
+        let ring = &d.record().to_json()["engine_options"]["ring"];
+        assert!(ring["sqpoll"].is_null());
+        assert_eq!(*ring, serde_json::to_value(RingOptions::default()).unwrap());
+        for bad in [
+            ["--sqpoll", "soon"],
+            ["--taskrun", "eager"],
+            ["--wait-count", "0"],
+        ] {
+            let mut args = vec!["iobound", "run", "-m", "uring"];
+            args.extend(bad);
+            assert!(parse_args(args).is_err(), "{bad:?}");
+        }
+    }
 }

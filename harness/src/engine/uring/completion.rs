@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use io_uring::{opcode, squeue, types, CompletionQueue, IoUring, SubmissionQueue, Submitter};
 
-use super::slot::{Begin, InFlight, Next, WAIT_BIT};
+use super::slot::{Begin, InFlight, Next, Registered, WAIT_BIT};
 use super::RingOptions;
 use crate::engine::{CellCtx, EngineError};
 use crate::exec::Todo;
 use crate::load::Clock;
 use crate::record::Recorder;
-use crate::ring;
+use crate::ring::{self, RingSetup};
 
 /// `user_data` of the eventfd read that wakes the loop for finished
 /// offloaded computations; slot ids are below it.
@@ -48,9 +48,11 @@ pub(crate) fn run_loop<'scope>(
     offload: Option<Offload<'_, 'scope>>,
 ) -> Result<Vec<Recorder>, EngineError> {
     let c = ctx.plan.concurrency;
-    let mut ring = open_ring(ctx)?;
+    let opts = ctx.settings.get::<RingOptions>();
+    let (mut ring, mut setup) = open_ring(ctx, &opts)?;
     // Buffers and (network workloads) one connection per slot, before the clock.
     let slots = InFlight::open_all(ctx)?;
+    let reg = register(ctx, &ring, &slots, &opts, &mut setup)?;
     let rec = ctx.new_recorder();
     // The eventfd read's target; outlives every entry that points to it.
     let mut wake_buf = 0u64;
@@ -70,7 +72,9 @@ pub(crate) fn run_loop<'scope>(
         computing: 0,
         ready: VecDeque::with_capacity(c),
         failure: None,
-        batch: ctx.settings.get::<RingOptions>().submit_batch.max(1),
+        batch: opts.submit_batch.max(1),
+        wait_count: opts.wait_count.max(1),
+        reg,
         queued: 0,
     };
     lp.start()?;
@@ -79,32 +83,104 @@ pub(crate) fn run_loop<'scope>(
         lp.reap()?;
         lp.compute_ready()?;
     }
-    lp.finish()
+    let recorders = lp.finish();
+    // Read before the ring goes, and its thread with it.
+    if setup.flags.iter().any(|f| f == "SQPOLL") {
+        setup.sq_thread_cpu_ns =
+            crate::resources::threads_cpu(ring::SQ_THREAD).map(|d| d.as_nanos() as u64);
+    }
+    ctx.set_ring(setup);
+    recorders
 }
 
-/// A ring with room for every slot and the eventfd read, the cell's files
-/// registered.
-fn open_ring(ctx: &CellCtx<'_>) -> Result<IoUring, EngineError> {
+/// A ring with room for every slot and the eventfd read, built with the
+/// options' setup flags (a step down the kernel forced is noted on the
+/// cell), and the cell's data files registered when asked.
+fn open_ring(ctx: &CellCtx<'_>, opts: &RingOptions) -> Result<(IoUring, RingSetup), EngineError> {
     // One extra entry for the eventfd read.
     let entries = u32::try_from(ctx.plan.concurrency + 1)
         .unwrap_or(u32::MAX)
         .next_power_of_two()
         .max(8);
-    let ring = ring::build_single_thread(entries).map_err(|source| EngineError::Uring {
-        what: "cannot create a ring",
-        source,
-    })?;
+    let built =
+        ring::build(entries, opts.taskrun, opts.sqpoll.0).map_err(|source| EngineError::Uring {
+            what: if opts.sqpoll.0.is_some() {
+                "cannot create a ring with SQPOLL"
+            } else {
+                "cannot create a ring"
+            },
+            source,
+        })?;
+    for f in &built.fallbacks {
+        ctx.note(f.clone());
+    }
+    let mut setup = RingSetup {
+        flags: built.flags,
+        sq_thread_idle_ms: opts.sqpoll.0,
+        submit_batch: opts.submit_batch,
+        wait_count: opts.wait_count,
+        ..RingSetup::default()
+    };
     let fds = ctx.files.raw_fds();
-    // The kernel refuses an empty table; a workload without files has no use for one.
-    if !fds.is_empty() {
-        ring.submitter()
+    // The kernel refuses an empty table; a workload without files has no
+    // use for one. Sockets stay plain descriptors: the table is the data
+    // files' (index = the workload's file number), and a send or receive
+    // costs the network stack far more than the descriptor lookup.
+    if opts.register_files.on() && !fds.is_empty() {
+        built
+            .ring
+            .submitter()
             .register_files(&fds)
             .map_err(|source| EngineError::Uring {
                 what: "cannot register files",
                 source,
             })?;
+        setup.registered_files = fds.len();
     }
-    Ok(ring)
+    Ok((built.ring, setup))
+}
+
+/// Registers every slot's read and write buffers as fixed buffers `2 id`
+/// and `2 id + 1` when asked and the workload has files to read or write
+/// (network steps keep plain buffers). A kernel or memlock limit that
+/// refuses them leaves the plain buffers in use, noted on the cell.
+fn register(
+    ctx: &CellCtx<'_>,
+    ring: &IoUring,
+    slots: &[InFlight],
+    opts: &RingOptions,
+    setup: &mut RingSetup,
+) -> Result<Registered, EngineError> {
+    let plain_fds = (setup.registered_files == 0).then(|| ctx.files.raw_fds());
+    let mut reg = Registered {
+        plain_fds,
+        buffers: false,
+    };
+    if !opts.fixed_buffers.on() || ctx.files.raw_fds().is_empty() {
+        return Ok(reg);
+    }
+    let iovecs: Vec<libc::iovec> = slots
+        .iter()
+        .flat_map(|s| [&s.bufs.read, &s.bufs.write])
+        .map(|b| libc::iovec {
+            iov_base: b.as_slice().as_ptr() as *mut libc::c_void,
+            iov_len: b.len(),
+        })
+        .collect();
+    // SAFETY: the buffers live in `slots` (heap allocations that do not move
+    // with the vector) until `Loop::finish` unregisters them, or are leaked
+    // by `abandon` while the ring may still use them.
+    match unsafe { ring.submitter().register_buffers(&iovecs) } {
+        Ok(()) => {
+            reg.buffers = true;
+            setup.fixed_buffers = iovecs.len();
+        }
+        Err(e) => ctx.note(format!(
+            "--fixed-buffers on: the kernel refused {} buffers ({e}): plain buffers used",
+            iovecs.len()
+        )),
+    }
+    Ok(reg)
 }
 
 /// The loop's state between its steps: the ring's halves, the slots, and
@@ -128,6 +204,10 @@ struct Loop<'r, 'o, 'scope> {
     ready: VecDeque<usize>,
     failure: Option<EngineError>,
     batch: usize,
+    /// Completions to sleep for per enter, at most (`--wait-count`).
+    wait_count: usize,
+    /// How entries name files and buffers.
+    reg: Registered,
     queued: usize,
 }
 
@@ -146,7 +226,7 @@ impl Loop<'_, '_, '_> {
             let s = &mut self.slots[id];
             let next = match s.begin_next(self.ctx, &self.clock, now) {
                 Begin::Idle => Next::Idle,
-                Begin::Go => s.first(self.ctx, id),
+                Begin::Go => s.first(self.ctx, id, &self.reg),
                 Begin::At(at) => Next::Wait(s.wait_entry(at, id)),
             };
             self.dispatch(id, next)?;
@@ -221,7 +301,16 @@ impl Loop<'_, '_, '_> {
         self.sq.sync();
         self.cq.sync();
         self.queued = 0;
-        let want = usize::from(self.ready.is_empty());
+        // Nothing to compute: sleep until `wait_count` operations finished,
+        // never more than can finish (the loop would sleep for good). The
+        // pool's wake-up read counts only while the pool has work: idle,
+        // it never completes.
+        let want = if self.ready.is_empty() {
+            let can_finish = self.in_flight + usize::from(self.computing > 0);
+            self.wait_count.min(can_finish).max(1)
+        } else {
+            0
+        };
         let late = self.clock.deadline.is_some_and(|d| Instant::now() > d);
         if want > 0 || !self.sq.is_empty() {
             let r = if late {
@@ -269,7 +358,7 @@ impl Loop<'_, '_, '_> {
                 // An open-loop slot's next request is due: send it.
                 let id = (data & !WAIT_BIT) as usize;
                 self.slots[id].sent = Instant::now();
-                let next = self.slots[id].first(self.ctx, id);
+                let next = self.slots[id].first(self.ctx, id, &self.reg);
                 self.dispatch(id, next)?;
                 continue;
             }
@@ -317,7 +406,7 @@ impl Loop<'_, '_, '_> {
         }
         // The same step's next operation (the rest of a send, a receive), or
         // the next step, or the slot's next request.
-        let next = s.advance(self.ctx, &self.clock, &mut self.rec, id, now);
+        let next = s.advance(self.ctx, &self.clock, &mut self.rec, id, now, &self.reg);
         self.dispatch(id, next)
     }
 
@@ -325,7 +414,14 @@ impl Loop<'_, '_, '_> {
     fn computed(&mut self, id: usize, digest: u64) -> Result<(), EngineError> {
         let s = &mut self.slots[id];
         s.steps.computed(digest);
-        let next = s.advance(self.ctx, &self.clock, &mut self.rec, id, Instant::now());
+        let next = s.advance(
+            self.ctx,
+            &self.clock,
+            &mut self.rec,
+            id,
+            Instant::now(),
+            &self.reg,
+        );
         self.dispatch(id, next)
     }
 
@@ -351,6 +447,10 @@ impl Loop<'_, '_, '_> {
     /// Completes the posted eventfd read before `wake_buf` goes away, and
     /// hands back the recorder or the cell's first failure.
     fn finish(mut self) -> Result<Vec<Recorder>, EngineError> {
+        if self.reg.buffers {
+            // Nothing is in flight: the slots' buffers may go after this.
+            let _ = self.submitter.unregister_buffers();
+        }
         if let Some(o) = self.offload {
             wake(o.eventfd);
             loop {

@@ -1,7 +1,7 @@
 //! One slot of the completion loop: its request, buffers and timeout, and
 //! the submission entry for each of its operations.
 
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Instant;
 
 use io_uring::{opcode, squeue, types};
@@ -14,6 +14,34 @@ use crate::record::Recorder;
 
 /// Set in the `user_data` of an open-loop slot's wait for its next start.
 pub(super) const WAIT_BIT: u64 = 1 << 62;
+
+/// How entries name the data files and the slots' buffers.
+pub(super) struct Registered {
+    /// The files' descriptors when they are not registered; `None`: the
+    /// ring's fixed-file table, where file `i` is entry `i`.
+    pub plain_fds: Option<Vec<RawFd>>,
+    /// Whether slot `id`'s read and write buffers are the ring's fixed
+    /// buffers `2 id` and `2 id + 1`.
+    pub buffers: bool,
+}
+
+/// Builds `$e` with `$t` bound to file `$file` as the ring knows it: a
+/// fixed-file index or a plain descriptor. (A macro: the two are distinct
+/// types, and the trait the opcodes take them by is sealed.)
+macro_rules! with_file {
+    ($reg:expr, $file:expr, |$t:ident| $e:expr) => {
+        match &$reg.plain_fds {
+            None => {
+                let $t = types::Fixed($file as u32);
+                $e
+            }
+            Some(fds) => {
+                let $t = types::Fd(fds[$file]);
+                $e
+            }
+        }
+    };
+}
 
 /// What a slot does next.
 pub(super) enum Next {
@@ -91,10 +119,10 @@ impl InFlight {
     }
 
     /// What the slot's current step waits on.
-    pub(super) fn first(&mut self, ctx: &CellCtx<'_>, id: usize) -> Next {
+    pub(super) fn first(&mut self, ctx: &CellCtx<'_>, id: usize, reg: &Registered) -> Next {
         match self.steps.next(ctx.files, &mut self.bufs) {
             Todo::Compute(kernel, input) => Next::Compute(kernel, input),
-            Todo::Io(op) => Next::Io(self.entry_for(op, id)),
+            Todo::Io(op) => Next::Io(self.entry_for(op, id, reg)),
             Todo::Done(_) => unreachable!("a request is begun only with steps left"),
         }
     }
@@ -119,6 +147,7 @@ impl InFlight {
         rec: &mut Recorder,
         id: usize,
         now: Instant,
+        reg: &Registered,
     ) -> Next {
         if self.steps.finished() {
             ctx.record(rec, 0, &self.ticket, self.sent, now, self.steps.done());
@@ -128,11 +157,11 @@ impl InFlight {
                 Begin::Go => {}
             }
         }
-        self.first(ctx, id)
+        self.first(ctx, id, reg)
     }
 
     /// The submission entry for `op`, the slot's current operation.
-    fn entry_for(&mut self, op: Op, id: usize) -> squeue::Entry {
+    fn entry_for(&mut self, op: Op, id: usize, reg: &Registered) -> squeue::Entry {
         let sock = || types::Fd(self.bufs.conn.as_ref().map_or(-1, |c| c.as_raw_fd()));
         let entry = match op {
             Op::Send { off, len } => {
@@ -149,19 +178,32 @@ impl InFlight {
                 let p = unsafe { self.bufs.read.as_mut_ptr().add(off as usize) };
                 opcode::Recv::new(sock(), p, cap).build()
             }
+            // The buffer's start and `len` lie within the registered buffer
+            // (a slot's buffers are registered whole). Registered, there are
+            // at most 16384 (the kernel's limit), so the index fits a u16.
             Op::Read { file, offset, len } => {
-                opcode::Read::new(types::Fixed(file as u32), self.bufs.read.as_mut_ptr(), len)
-                    .offset(offset)
-                    .build()
+                let buf = self.bufs.read.as_mut_ptr();
+                with_file!(reg, file, |f| if reg.buffers {
+                    opcode::ReadFixed::new(f, buf, len, (2 * id) as u16)
+                        .offset(offset)
+                        .build()
+                } else {
+                    opcode::Read::new(f, buf, len).offset(offset).build()
+                })
             }
             Op::Write { file, offset, len } => {
-                opcode::Write::new(types::Fixed(file as u32), self.bufs.write.as_mut_ptr(), len)
-                    .offset(offset)
-                    .build()
+                let buf = self.bufs.write.as_mut_ptr();
+                with_file!(reg, file, |f| if reg.buffers {
+                    opcode::WriteFixed::new(f, buf, len, (2 * id + 1) as u16)
+                        .offset(offset)
+                        .build()
+                } else {
+                    opcode::Write::new(f, buf, len).offset(offset).build()
+                })
             }
-            Op::Fdatasync { file } => opcode::Fsync::new(types::Fixed(file as u32))
+            Op::Fdatasync { file } => with_file!(reg, file, |f| opcode::Fsync::new(f)
                 .flags(types::FsyncFlags::DATASYNC)
-                .build(),
+                .build()),
         };
         entry.user_data(id as u64)
     }

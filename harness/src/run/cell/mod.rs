@@ -278,6 +278,7 @@ fn measure(
         target_rate: plan.rate.map(|r| r.per_sec),
         children: ctx.children(),
         notes: ctx.notes(),
+        ring: ctx.ring(),
     };
     if interrupted && readings.totals.requests == 0 {
         return stopped("before any request was measured (still warming up)");
