@@ -63,7 +63,7 @@ impl Verdict {
     pub fn text(self, lang: Lang) -> &'static str {
         match self {
             Verdict::Held => lang.pick("held", "vérifiée"),
-            Verdict::NotHeld => lang.pick("did not hold", "non vérifiée"),
+            Verdict::NotHeld => lang.pick("did not hold", "ne tient pas"),
             Verdict::Tie => lang.pick("tie", "égalité"),
             Verdict::Unclear => lang.pick("unclear", "incertaine"),
             Verdict::NotMeasured => lang.pick("not measured", "non mesurée"),

@@ -858,8 +858,9 @@ mod tests {
         );
         let w = why(&claim(&r, ClaimId::MixedWork), Lang::En);
         assert!(
-            w.contains("and event loop + pool had the longer p99 too (1.10x that of blocking threads)")
-                && w.contains("At mixed-db [a], a single model did better on both figures"),
+            w.contains(
+                "and event loop + pool had the longer p99 too (1.10x that of blocking threads)"
+            ) && w.contains("At mixed-db [a], a single model did better on both figures"),
             "{w}"
         );
     }

@@ -117,8 +117,8 @@ fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
 /// models and the ceilings before the section that explains them.
 pub fn terms_line(lang: Lang) -> &'static str {
     lang.pick(
-        "Words used below: C = requests in flight at once; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight; blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
-        "Les mots employés plus bas : C = requêtes en cours à la fois ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
+        "Words used below: C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight; blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
+        "Les mots employés plus bas : C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
     )
 }
 
@@ -128,7 +128,9 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
     if r.busy.is_empty() {
         return None;
     }
-    const SHOWN: usize = 8;
+    // A few examples: the first screen is the answer's, and summary.csv
+    // lists every one.
+    const SHOWN: usize = 3;
     let mut cells: Vec<String> = r
         .busy
         .iter()
@@ -150,12 +152,12 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
     let n = r.busy.len();
     Some(match lang {
         Lang::En => format!(
-            "Warning: {n} cell{} ran while the machine was busy (CPU steal above 5 %, or other processes using more than half a core): {}. Their figures may be low; compare each with its other repetitions.",
+            "Warning: {n} cell repetition{} ran while the machine was busy (CPU steal above 5 %, or other processes using more than half a core): {}. Their figures may be low; compare each with its other repetitions.",
             if n == 1 { "" } else { "s" },
             cells.join(", ")
         ),
         Lang::Fr => format!(
-            "Attention : {n} cellule{} {} tourné pendant que la machine était occupée (vol de CPU au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
+            "Attention : {n} répétition{} de cellule {} tourné pendant que la machine était occupée (vol de CPU au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
             if n == 1 { "" } else { "s" },
             if n == 1 { "a" } else { "ont" },
             cells.join(", ")
@@ -168,10 +170,15 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
     let i = &r.info;
     let mut v = vec![format!("{} {}", lang.pick("run", "mesure"), i.run_id)];
     if !i.suite.is_empty() {
-        let d = if i.description.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", i.description)
+        // The description is the suite file's own words (English in the
+        // built-in suites): quoted as such in a French report.
+        let d = match (i.description.is_empty(), lang) {
+            (true, _) => String::new(),
+            (false, Lang::En) => format!(": {}", i.description),
+            (false, Lang::Fr) => format!(
+                " (sa description, telle qu'écrite dans le fichier : « {} »)",
+                i.description
+            ),
         };
         v.push(format!("suite {}{d}", i.suite));
     }
@@ -191,7 +198,7 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
         "{}{} {}",
         lang.pick("system", "système"),
         lang.pick(":", " :"),
-        i.system
+        crate::report::model::system_line(&i.system_json, lang)
     ));
     let unpinned = i.pins.iter().all(|p| !p.contains('[') || p == "null");
     if unpinned && r.groups.iter().any(Group::has_server) {
@@ -324,16 +331,16 @@ mod tests {
             .collect();
         let w = busy_warning(&r, Lang::En).unwrap();
         assert!(
-            w.starts_with("Warning: 10 cells ran while the machine was busy"),
+            w.starts_with("Warning: 10 cell repetitions ran while the machine was busy"),
             "{w}"
         );
         assert!(
-            w.contains("db-web.threads.c1.r2 (CPU steal 12 %)") && w.contains("and 2 more"),
+            w.contains("db-web.threads.c1.r2 (CPU steal 12 %)") && w.contains("and 7 more"),
             "{w}"
         );
         let fr = busy_warning(&r, Lang::Fr).unwrap();
         assert!(
-            fr.starts_with("Attention : 10 cellules ont tourné")
+            fr.starts_with("Attention : 10 répétitions de cellule ont tourné")
                 && fr.contains("(vol de CPU 12 %)"),
             "{fr}"
         );

@@ -19,11 +19,11 @@ pub fn predict_intro(lang: Lang) -> String {
     let h = 100.0 * HOLDS;
     match lang {
         Lang::En => format!(
-            "The simple model of waits and cores, fed only with each engine's own cell at C = 1 (its throughput alone, and the CPU a lone request cost the client and the server), predicts its throughput at every higher concurrency it ran: the lowest of C waits in flight (a pool: its workers) × the throughput at C = 1 (Little's law), the event loop's one core / the client CPU per request, the machine's CPUs / the client and server CPU per request, and the server's threads / its CPU per request. This is iobound advise's predictor, which advise feeds the CPU of a loaded cell; a report has only C = 1 to feed it. \"Holds\" means measured within {h:.0} % of predicted; otherwise the reading names what the run shows: the server's threads or the CPUs {s:.0} % busy or more, the disk (O_DIRECT), a client that kept fewer cores busy than the prediction gave it, or CPU per request that fell below its C = 1 figure. The last column sets the measurement against the same model fed with the cell's own CPU per request (the ceilings of the tables by workload): where it holds there and not against the prediction, the model was right and its C = 1 figures were not.",
+            "The simple model of waits and cores, fed only with each engine's own cell at C = 1 (its throughput alone, and the CPU a lone request cost the client and the server), predicts its throughput at every higher concurrency it ran: the lowest of C waits in flight (a pool: its workers) × the throughput at C = 1 (Little's law), the event loop's one core / the client CPU per request, the machine's CPUs / the client and server CPU per request, and the server's threads / its CPU per request. This is iobound advise's predictor, which advise feeds the CPU of a loaded cell; a report has only C = 1 to feed it. \"Holds\" means measured within {h:.0} % of predicted; \"holds, by chance\" that it held while the cell's own CPU gives another ceiling it stayed far from; otherwise the reading names what the run shows: below, the server's threads or the CPUs {s:.0} % busy or more, the disk (O_DIRECT), a client that kept fewer cores busy than the prediction gave it (one core at a time), a repetition on a busy machine, or \"?\" (none of these); above, CPU per request that fell below its C = 1 figure, requests faster together than alone, or \"?\". The last column sets the measurement against the same model fed with the cell's own CPU per request (the ceilings of the tables by workload): where it holds there and not against the prediction, the model was right and its C = 1 figures were not.",
             s = 100.0 * SATURATED
         ),
         Lang::Fr => format!(
-            "Le modèle simple des attentes et des cœurs, nourri seulement de la cellule à C = 1 de chaque moteur (son débit seul, et le CPU qu'une requête seule a coûté au client et au serveur), prédit son débit à chaque concurrence plus haute mesurée : le plus bas entre C attentes en cours (un pool : ses workers) × le débit à C = 1 (loi de Little), le cœur unique de la boucle d'événements / le CPU client par requête, les CPU de la machine / le CPU client et serveur par requête, et les threads du serveur / son CPU par requête. C'est le prédicteur d'iobound advise, qui le nourrit du CPU d'une cellule chargée ; un rapport n'a que C = 1 pour le nourrir. « Tient » veut dire mesuré à {h:.0} % près de la prédiction ; sinon la lecture nomme ce que montre la mesure : les threads du serveur ou les CPU occupés à {s:.0} % ou plus, le disque (O_DIRECT), un client qui a occupé moins de cœurs que la prédiction ne lui en donnait, ou un CPU par requête tombé sous son chiffre à C = 1. La dernière colonne compare la mesure au même modèle nourri du CPU par requête de la cellule elle-même (les plafonds des tables par charge) : là où il tient ainsi mais pas face à la prédiction, le modèle était juste et ses chiffres à C = 1 ne l'étaient pas.",
+            "Le modèle simple des attentes et des cœurs, nourri seulement de la cellule à C = 1 de chaque moteur (son débit seul, et le CPU qu'une requête seule a coûté au client et au serveur), prédit son débit à chaque concurrence plus haute mesurée : le plus bas entre C attentes en cours (un pool : ses travailleurs) × le débit à C = 1 (loi de Little), le cœur unique de la boucle d'événements / le CPU client par requête, les CPU de la machine / le CPU client et serveur par requête, et les threads du serveur / son CPU par requête. C'est le prédicteur d'iobound advise, qui le nourrit du CPU d'une cellule chargée ; un rapport n'a que C = 1 pour le nourrir. « Tient » veut dire mesuré à {h:.0} % près de la prédiction ; « tient, par hasard » qu'il a tenu alors que le CPU de la cellule donne un autre plafond, resté loin ; sinon la lecture nomme ce que montre la mesure : en dessous, les threads du serveur ou les CPU occupés à {s:.0} % ou plus, le disque (O_DIRECT), un client qui a occupé moins de cœurs que la prédiction ne lui en donnait (un cœur à la fois), une répétition sur une machine occupée, ou « ? » (rien de cela) ; au-dessus, un CPU par requête tombé sous son chiffre à C = 1, des requêtes plus rapides ensemble que seules, ou « ? ». La dernière colonne compare la mesure au même modèle nourri du CPU par requête de la cellule elle-même (les plafonds des tables par charge) : là où il tient ainsi mais pas face à la prédiction, le modèle était juste et ses chiffres à C = 1 ne l'étaient pas.",
             s = 100.0 * SATURATED
         ),
     }
@@ -98,6 +98,9 @@ pub fn reading_label(r: &Reading, lang: Lang) -> &'static str {
             lang.pick("below: one core at a time", "sous : un cœur à la fois")
         }
         Reading::Below(Below::Unknown { .. }) => lang.pick("below: ?", "sous : ?"),
+        Reading::Below(Below::Busy { .. }) => {
+            lang.pick("below: machine busy", "sous : machine occupée")
+        }
         Reading::Above(Above::CpuFell { .. }) => lang.pick(
             "above: CPU/request fell",
             "au-dessus : CPU/requête en baisse",
@@ -143,6 +146,7 @@ enum Kind {
     Disk,
     Serialised,
     BelowUnknown,
+    Busy,
     CpuFell,
     Faster,
     AboveUnknown,
@@ -157,6 +161,7 @@ fn kind(r: &Reading) -> Option<Kind> {
         Reading::Below(Below::Disk { .. }) => Kind::Disk,
         Reading::Below(Below::Serialised { .. }) => Kind::Serialised,
         Reading::Below(Below::Unknown { .. }) => Kind::BelowUnknown,
+        Reading::Below(Below::Busy { .. }) => Kind::Busy,
         Reading::Above(Above::CpuFell { .. }) => Kind::CpuFell,
         Reading::Above(Above::FasterThanAlone { .. }) => Kind::Faster,
         Reading::Above(Above::Unknown) => Kind::AboveUnknown,
@@ -208,8 +213,12 @@ fn kind_sentence(k: Kind, rows: &[&Row], lang: Lang) -> String {
     let points = format!("{n} point{}", if n > 1 { "s" } else { "" });
     let lead = match k {
         Kind::ByChance => lang.pick(
-            "Within the prediction by chance",
-            "Dans la prédiction par hasard",
+            "Within the prediction, by chance",
+            "Dans la marge de la prédiction, par hasard",
+        ),
+        Kind::Busy => lang.pick(
+            "Below the prediction on a busy machine",
+            "Sous la prédiction, sur une machine occupée",
         ),
         Kind::Server => lang.pick(
             "Below the prediction, the server at its own ceiling",
@@ -349,7 +358,7 @@ fn kind_sentence(k: Kind, rows: &[&Row], lang: Lang) -> String {
             head
         ),
         (Reading::Below(Below::Serialised { used, of }), Lang::Fr) => format!(
-            "{} : la prédiction lui donnait les {of:.0} CPU de la machine, et il en a occupé {used:.1} : ses requêtes passaient un cœur à la fois ou moins (un verrou comme le GIL de Python, ou trop peu de workers), ce que le modèle ignore.",
+            "{} : la prédiction lui donnait les {of:.0} CPU de la machine, et il en a occupé {used:.1} : ses requêtes passaient un cœur à la fois ou moins (un verrou comme le GIL de Python, ou trop peu de travailleurs), ce que le modèle ignore.",
             head
         ),
         (Reading::Below(Below::Unknown { here_s, alone_s }), Lang::En) => format!(
@@ -365,6 +374,14 @@ fn kind_sentence(k: Kind, rows: &[&Row], lang: Lang) -> String {
             100.0 * SATURATED,
             duration_ns(here_s * 1e9),
             duration_ns(alone_s * 1e9)
+        ),
+        (Reading::Below(Below::Busy { busy, reps }), Lang::En) => format!(
+            "{}: {busy} of its {reps} repetitions ran while something else used the machine (CPU steal or other processes), so its median may show that, not the model; no other reading is given for it.",
+            head
+        ),
+        (Reading::Below(Below::Busy { busy, reps }), Lang::Fr) => format!(
+            "{} : {busy} de ses {reps} répétitions ont tourné pendant que la machine était occupée (vol de CPU ou autres processus) : sa médiane peut le refléter plutôt que le modèle ; aucune autre lecture n'en est donnée.",
+            head
         ),
         (Reading::HoldsByChance { in_cell }, Lang::En) => format!(
             "{}: the prediction named a CPU ceiling, but with the cell's own CPU per request that ceiling is {} req/s, and the measurement reached {:.0} % of it: a CPU per request that fell and another limit cancelled out.",
@@ -479,6 +496,7 @@ pub fn predict_sentences(s: &Section, lang: Lang) -> Vec<String> {
         Kind::Disk,
         Kind::Serialised,
         Kind::BelowUnknown,
+        Kind::Busy,
         Kind::CpuFell,
         Kind::Faster,
         Kind::AboveUnknown,
@@ -796,7 +814,7 @@ mod tests {
         r.in_cell = Some(64_000.0);
         let en = one(r, Lang::En);
         assert!(
-            en.starts_with("Within the prediction by chance (1 point;"),
+            en.starts_with("Within the prediction, by chance (1 point;"),
             "{en}"
         );
         assert!(en.contains("that ceiling is 64000 req/s, and the measurement reached 31 % of it"));
