@@ -3352,3 +3352,23 @@ fn every_engine_sends_each_calls_own_wait() {
     }
     assert!(ran >= engines().len(), "{ran} cells ran");
 }
+
+/// An outsider's finding: `iobound list | true` panicked with a backtrace
+/// ("failed printing to stdout: Broken pipe"). The printing commands end
+/// quietly instead, as `ls` does.
+#[test]
+fn a_closed_stdout_ends_the_printing_commands_quietly() {
+    for args in [&["list"][..], &["list", "--json"]] {
+        let mut child = std::process::Command::new(BIN)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the child writes.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -146,7 +146,26 @@ fn finish(out: &run::RunOutput) -> ExitCode {
     }
 }
 
+/// For the commands that only print (no socket, no server, no child): a
+/// closed stdout (`iobound list | head -1`) ends the process quietly by
+/// SIGPIPE, as `ls` does, where Rust's default (ignored, then a panic in
+/// `println!`) printed a backtrace. Commands that talk to sockets keep it
+/// ignored: a peer that hangs up must be an error, not a kill.
+fn quiet_on_closed_stdout(cmd: &Command) {
+    if matches!(
+        cmd,
+        Command::List(_) | Command::Report(_) | Command::Compare(_) | Command::Clean(_)
+    ) {
+        // SAFETY: called once on the main thread before any other thread
+        // starts; SIG_DFL is a valid disposition for SIGPIPE.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+}
+
 fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result<ExitCode> {
+    quiet_on_closed_stdout(&cmd);
     match cmd {
         Command::List(args) => list_files(args),
         Command::Run(args) => {
