@@ -376,7 +376,11 @@ fn run_advise(args: iobound::cli::AdviseArgs) -> anyhow::Result<ExitCode> {
     if interrupt::requested() {
         return Ok(ExitCode::from(interrupt::exit_code()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if advice.answered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `iobound lesson`: the chapters listed, or run.

@@ -247,11 +247,19 @@ fn limit_line(q: &Question<'_>, best: &Measured) -> Option<String> {
     };
     let why = match p.limit.0 {
         _ if (0.8..=1.1).contains(&reached) => "as the model predicts".to_string(),
-        Bound::Waiting => {
+        Bound::Waiting if reached < 1.0 => {
             "short of the waits' ceiling: queueing the simple model leaves out (context \
              switches, the scheduler, the disk)"
                 .to_string()
         }
+        // Above a waits' ceiling (an outsider saw 110 % explained as
+        // "short of it"): requests took less time than the calibration's.
+        Bound::Waiting => format!(
+            "above it: the waits' ceiling takes each request to last as long as in the \
+             calibration at C=1 ({}), and here one lasted {} (in flight / throughput)",
+            duration_ns(1e9 / cal.x1()),
+            duration_ns(1e9 * p.in_flight as f64 / best.throughput())
+        ),
         // The CPU figure the ceiling was computed from.
         b if reached > 1.1 && cpu_of(b, best) > 0.0 && cpu_of(b, best) < cal_cpu_of(b) => {
             format!(
@@ -301,21 +309,41 @@ fn boundaries(q: &Question<'_>) -> Vec<String> {
     let cal = q.calibration;
     let c = q.concurrency;
     let mut out = Vec::new();
-    if let Some(cx) = crossover(cal) {
-        let side = if (c as f64) < cx {
-            "here the waits bound"
+    if let Some((cx, bound)) = crossover(cal) {
+        // The ceiling the waits meet: the server's threads, or the
+        // machine's CPUs shared by client and server (an outsider saw the
+        // server's number given as the CPUs').
+        let (above, short) = if bound == crate::report::bounds::Bound::Server {
+            (
+                format!(
+                    "the server's {} thread{} at {} µs of server CPU per request do",
+                    cal.server_threads,
+                    if cal.server_threads == 1 { "" } else { "s" },
+                    cpu_us(cal.server_cpu() * 1e9),
+                ),
+                "the server",
+            )
         } else {
-            "here the CPUs bound"
+            (
+                format!(
+                    "the machine's {} CPUs at {} µs per request (client {}, server {}) do",
+                    cal.cores,
+                    cpu_us((cal.client_cpu() + cal.server_cpu()) * 1e9),
+                    cpu_us(cal.client_cpu() * 1e9),
+                    cpu_us(cal.server_cpu() * 1e9),
+                ),
+                "the CPUs",
+            )
+        };
+        let side = if (c as f64) < cx {
+            "here the waits bound".to_string()
+        } else {
+            format!("here {short} bounds")
         };
         out.push(format!(
             "Boundary: below ~{cx:.0} in flight, waiting (C × {} req/s at C=1) bounds every model \
-             that holds all requests and they do alike; above it, the machine's {} CPUs at {} µs \
-             per request (client {}, server {}) do — {side} (C={c}).",
+             that holds all requests and they do alike; above it, {above} — {side} (C={c}).",
             rate(cal.x1()),
-            cal.cores,
-            cpu_us((cal.client_cpu() + cal.server_cpu()) * 1e9),
-            cpu_us(cal.client_cpu() * 1e9),
-            cpu_us(cal.server_cpu() * 1e9),
         ));
     }
     // One event loop computes on one core: the CPU per request at which
@@ -393,6 +421,45 @@ mod tests {
         }
     }
 
+    /// An outsider's finding: the boundary gave the server's number (one
+    /// thread / 251 µs) but named "the machine's 2 CPUs". It names the
+    /// lower of the two ceilings.
+    #[test]
+    fn the_boundary_names_the_ceiling_it_computed() {
+        let boundary = |server_us: f64| {
+            let cal = Calibration {
+                server_cpu_s: vec![server_us * 1e-6; 3],
+                ..cal()
+            };
+            let q = Question {
+                concurrency: 64,
+                slo: None,
+                max_threads: 8192,
+                calibration: &cal,
+                predictions: &[],
+                measured: &[],
+            };
+            boundaries(&q).remove(0)
+        };
+        // 2 CPUs / 150 µs = 13.3k/s under 1 thread / 50 µs = 20k/s.
+        let machine = boundary(50.0);
+        assert!(
+            machine.contains("above it, the machine's 2 CPUs at 150.0 µs"),
+            "{machine}"
+        );
+        assert!(
+            machine.starts_with("Boundary: below ~133 in flight"),
+            "{machine}"
+        );
+        // 1 thread / 200 µs = 5k/s under 2 CPUs / 300 µs = 6.7k/s.
+        let server = boundary(200.0);
+        assert!(
+            server.starts_with("Boundary: below ~50 in flight")
+                && server.contains("above it, the server's 1 thread at 200.0 µs of server CPU per request do — here the server bounds (C=64)"),
+            "{server}"
+        );
+    }
+
     fn ask(m: &[Measured], c: usize, slo: Option<Duration>, max_threads: usize) -> Vec<String> {
         let cal = cal();
         let models: Vec<(Model, String, usize)> =
@@ -406,6 +473,28 @@ mod tests {
             predictions: &preds,
             measured: m,
         })
+    }
+
+    /// An outsider's finding: at C=1, 110 % of the waits' ceiling was
+    /// explained as "short of the waits' ceiling". Above it, the line says
+    /// so, with each request's time here and in the calibration.
+    #[test]
+    fn above_the_waits_ceiling_is_not_called_short_of_it() {
+        let l = ask(
+            &[
+                measured(Model::BlockingThreads, "threads", 1, &[120.0, 120.0, 120.0]),
+                measured(Model::EventLoop, "uring", 1, &[60.0, 60.0, 60.0]),
+            ],
+            1,
+            None,
+            1024,
+        );
+        let limit = l.iter().find(|x| x.starts_with("What limits it")).unwrap();
+        assert!(!limit.contains("short of"), "{limit}");
+        assert!(
+            limit.contains("measured 120 % of that, above it: the waits' ceiling takes each request to last as long as in the calibration at C=1 (10.00ms), and here one lasted 8.33ms"),
+            "{limit}"
+        );
     }
 
     #[test]

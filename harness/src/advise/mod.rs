@@ -198,6 +198,10 @@ fn advice_dir(out: &Path) -> PathBuf {
 pub struct Advice {
     pub dir: PathBuf,
     pub lines: Vec<String>,
+    /// Whether a model was measured at the concurrency asked: without one
+    /// there is no answer, and the command fails (exit 1) after writing
+    /// why, instead of exiting 0 (an outsider's C=32768 measured nothing).
+    pub answered: bool,
 }
 
 /// Runs `iobound advise`.
@@ -260,7 +264,9 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         println!("{l}");
     }
     // 2. Measure each model at and around C.
-    let (run_engines, left_out) = leave_out(&engines, &preds, c, a.duration);
+    // The sweep's highest load decides how long a model's cells must run.
+    let at_2c = predict(&cal, &models, 2 * c);
+    let (run_engines, left_out) = leave_out(&engines, &at_2c, 2 * c, a.duration);
     let length = cell_length(&cal, &models, &argv.cs, &run_engines, a.duration);
     let measure_argv = argv.measurement(&run_engines, length.duration, length.warmup);
     eprintln!(
@@ -319,7 +325,14 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     };
     write(dir.join("advice.md"), markdown(&doc).as_bytes())?;
     write(dir.join("advice.html"), html(&doc).as_bytes())?;
-    Ok(Advice { dir, lines })
+    let answered = !lines
+        .iter()
+        .any(|l| l.starts_with("No model completed every repetition"));
+    Ok(Advice {
+        dir,
+        lines,
+        answered,
+    })
 }
 
 /// The concurrency asked about, once `--slo` and `--concurrency` are
@@ -341,20 +354,23 @@ fn checked_concurrency(a: &AdviseArgs) -> Result<usize, AdviseError> {
     Ok(c)
 }
 
-/// The engines measured, and those left out with the reason. A model whose
-/// predicted ceiling would leave C requests queued for many seconds (a pool
-/// of a few workers under thousands of waits) is not measured: each cell
-/// would end only once its queue drained, and the prediction already rules
-/// it out.
+/// The engines measured, and those left out with the reason, from the
+/// predictions at `top`, the sweep's highest concurrency. A model whose
+/// requests would each queue longer there than a fifth of a cell, and
+/// over [`SLOWER`] times the best model's, is not measured: its cells
+/// would have to run for seconds each (an outsider's `advise` planned
+/// 9 minutes for pools of 2 under 512 requests of 55 ms), and the
+/// prediction already rules it out. The best model is always measured.
 #[allow(clippy::type_complexity)]
 fn leave_out(
     engines: &[&'static dyn Engine],
     preds: &[Prediction],
-    c: usize,
+    top: usize,
     duration: Duration,
 ) -> (Vec<&'static dyn Engine>, Vec<(&'static str, String)>) {
-    let limit = duration.as_secs_f64().max(1.0) * 2.0;
-    let queued = |p: &Prediction| c as f64 / p.limit.1;
+    let queued = |p: &Prediction| top as f64 / p.limit.1;
+    let best = preds.iter().map(queued).fold(f64::INFINITY, f64::min);
+    let limit = (duration.as_secs_f64() / 5.0).max(best * SLOWER);
     let (run_engines, left_out): (Vec<_>, Vec<_>) = engines
         .iter()
         .copied()
@@ -367,17 +383,22 @@ fn leave_out(
             (
                 e.name(),
                 format!(
-                    "left out: with {} in flight it is predicted at {} req/s, so C={c} requests \
-                     would each queue ~{:.0} s",
+                    "left out: with {} in flight it is predicted at {} req/s, so at C={top} \
+                     a request would queue ~{}, over {SLOWER:.0}x the best model's ~{}",
                     p.in_flight,
                     rate(p.limit.1),
-                    queued(p)
+                    duration_ns(queued(p) * 1e9),
+                    duration_ns(best * 1e9)
                 ),
             )
         })
         .collect();
     (run_engines, left_out)
 }
+
+/// How many times the best model's predicted queueing a model may show
+/// and still be measured.
+const SLOWER: f64 = 4.0;
 
 /// How long the measuring cells run and warm up.
 struct CellLength {
@@ -445,6 +466,48 @@ mod tests {
             cores: 2,
             server_threads: 4,
         }
+    }
+
+    /// An outsider's `advise` (a 5 ms and a 50 ms call, C = 64) planned 9
+    /// minutes: pools of 2 were measured at 2C = 128 with 5 s cells. A
+    /// model predicted to queue over 4x the best and over a fifth of a
+    /// cell is left out, with its numbers; the best always runs.
+    #[test]
+    fn models_that_would_queue_for_seconds_are_left_out() {
+        let pred = |engine: &str, x: f64, in_flight: usize| Prediction {
+            model: Model::BlockingThreads,
+            engine: engine.into(),
+            ceilings: vec![],
+            limit: (crate::report::bounds::Bound::Waiting, x),
+            in_flight,
+        };
+        let engines: Vec<&'static dyn Engine> = ["threads", "uring", "rayon"]
+            .iter()
+            .map(|n| crate::engine::by_name(n).unwrap())
+            .collect();
+        // 128 in flight at 55 ms: 2327/s; a pool of 2: 36/s (3.5 s queued).
+        let preds = [
+            pred("threads", 2327.0, 128),
+            pred("uring", 2327.0, 128),
+            pred("rayon", 36.0, 2),
+        ];
+        let (run, out) = leave_out(&engines, &preds, 128, Duration::from_secs(1));
+        let names: Vec<&str> = run.iter().map(|e| e.name()).collect();
+        assert_eq!(names, ["threads", "uring"]);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].1.starts_with("left out: with 2 in flight it is predicted at 36 req/s, so at C=128 a request would queue ~3.56s"), "{}", out[0].1);
+        // Every model slow alike (500 ms calls): none is left out.
+        let slow = [
+            pred("threads", 256.0, 128),
+            pred("uring", 250.0, 128),
+            pred("rayon", 200.0, 2),
+        ];
+        assert_eq!(
+            leave_out(&engines, &slow, 128, Duration::from_secs(1))
+                .0
+                .len(),
+            3
+        );
     }
 
     /// `--cores 8` on a 2-core machine: the CPU ceilings are predicted for

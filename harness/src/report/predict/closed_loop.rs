@@ -123,18 +123,19 @@ pub fn predict(cal: &Calibration, models: &[(Model, String, usize)], c: usize) -
 
 /// The concurrency at which waiting stops being the limit of a model that
 /// holds every request in flight: where C × X(1) meets the machine's CPU
-/// ceiling (and the server's). Below it, such models do alike.
-pub fn crossover(cal: &Calibration) -> Option<f64> {
+/// ceiling or the server's, whichever is lower — returned with it, so the
+/// sentence names the right one. Below it, such models do alike.
+pub fn crossover(cal: &Calibration) -> Option<(f64, Bound)> {
     let (client, server) = (cal.client_cpu(), cal.server_cpu());
-    let mut cpu_ceiling = if client + server > 0.0 {
-        cal.cores as f64 / (client + server)
+    let mut ceiling = if client + server > 0.0 {
+        (cal.cores as f64 / (client + server), Bound::Machine)
     } else {
         return None;
     };
-    if server > 0.0 {
-        cpu_ceiling = cpu_ceiling.min(cal.server_threads as f64 / server);
+    if server > 0.0 && (cal.server_threads as f64 / server) < ceiling.0 {
+        ceiling = (cal.server_threads as f64 / server, Bound::Server);
     }
-    (cal.x1() > 0.0).then(|| cpu_ceiling / cal.x1())
+    (cal.x1() > 0.0).then(|| (ceiling.0 / cal.x1(), ceiling.1))
 }
 
 #[cfg(test)]
@@ -177,7 +178,7 @@ mod tests {
         assert!((p[0].limit.1 - 13_333.3).abs() < 1.0);
         assert_eq!(p[2].limit, (Bound::Waiting, 200.0));
         // Waiting meets the machine at ~133 in flight.
-        assert!((crossover(&cal).unwrap() - 133.3).abs() < 0.5);
+        assert!((crossover(&cal).unwrap().0 - 133.3).abs() < 0.5);
     }
 
     #[test]
