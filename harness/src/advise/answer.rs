@@ -316,12 +316,17 @@ fn boundaries(q: &Question<'_>) -> Vec<String> {
         let (above, short) = if bound == crate::report::bounds::Bound::Server {
             (
                 format!(
-                    "the server's {} thread{} at {} µs of server CPU per request do",
+                    "the server's {} thread{} at {} µs of server CPU per request {}",
                     cal.server_threads,
                     if cal.server_threads == 1 { "" } else { "s" },
                     cpu_us(cal.server_cpu() * 1e9),
+                    if cal.server_threads == 1 {
+                        "does"
+                    } else {
+                        "do"
+                    },
                 ),
-                "the server",
+                "the server bounds",
             )
         } else {
             (
@@ -332,13 +337,13 @@ fn boundaries(q: &Question<'_>) -> Vec<String> {
                     cpu_us(cal.client_cpu() * 1e9),
                     cpu_us(cal.server_cpu() * 1e9),
                 ),
-                "the CPUs",
+                "the CPUs bound",
             )
         };
         let side = if (c as f64) < cx {
             "here the waits bound".to_string()
         } else {
-            format!("here {short} bounds")
+            format!("here {short}")
         };
         out.push(format!(
             "Boundary: below ~{cx:.0} in flight, waiting (C × {} req/s at C=1) bounds every model \
@@ -455,7 +460,7 @@ mod tests {
         let server = boundary(200.0);
         assert!(
             server.starts_with("Boundary: below ~50 in flight")
-                && server.contains("above it, the server's 1 thread at 200.0 µs of server CPU per request do — here the server bounds (C=64)"),
+                && server.contains("above it, the server's 1 thread at 200.0 µs of server CPU per request does — here the server bounds (C=64)"),
             "{server}"
         );
     }

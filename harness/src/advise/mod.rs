@@ -39,8 +39,9 @@ const MODELS: [Model; 6] = Model::ALL;
 
 /// Warm-up of every cell, unless the load needs longer.
 const WARMUP: Duration = Duration::from_millis(250);
-/// Longest a measuring cell is made to run to fit its requests.
-const MAX_CELL: Duration = Duration::from_secs(5);
+/// Longest a measuring cell is made to run to fit its requests (advise
+/// must answer within about two minutes on 2 cores).
+const MAX_CELL: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdviseError {
@@ -431,12 +432,15 @@ fn cell_length(
     let tenths = |secs: f64| {
         Duration::from_millis((secs.min(MAX_CELL.as_secs_f64()) * 10.0).ceil() as u64 * 100)
     };
-    let duration = asked.max(tenths(5.0 * slowest));
-    let warmup = WARMUP.max(tenths(2.0 * slowest));
+    // A warm-up of one request's time puts the closed loop in its steady
+    // state (every slot past its first request); two more in the window
+    // measure it. Five and two, before, made a 5-minute advice at C=4096.
+    let duration = asked.max(tenths(2.0 * slowest));
+    let warmup = WARMUP.max(tenths(slowest));
     let lengthened = (duration > asked).then(|| {
         format!(
             "Cells ran {} after {} of warm-up (--duration {} was raised: at 2C a request is \
-             predicted to take ~{}, and a cell measures at least five of them).",
+             predicted to take ~{}: a cell warms up for one and measures at least two).",
             iobound_workloads::units::format_duration(duration),
             iobound_workloads::units::format_duration(warmup),
             iobound_workloads::units::format_duration(asked),
