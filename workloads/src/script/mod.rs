@@ -421,6 +421,34 @@ mod tests {
         parse(text).unwrap_err().to_string()
     }
 
+    /// An outsider's 48 KiB reads were refused: 1 GiB is not a multiple
+    /// of 48 KiB. The data file is the largest multiple that fits, and
+    /// every read stays inside it; a file smaller than one read is refused.
+    #[test]
+    fn a_file_size_that_is_not_a_multiple_of_the_reads_is_rounded_down() {
+        let s = parse("name = \"r\"\n[[step]]\nread = \"random\"\nsize = \"48K\"\n").unwrap();
+        let p = WorkloadParams::default();
+        let w = s.build(&p).unwrap();
+        let size = w.files()[0].size;
+        assert_eq!(size, p.file_size - p.file_size % (48 << 10));
+        for i in 0..1000 {
+            for st in w.request(i).steps() {
+                if let Step::Read { offset, len, .. } = st {
+                    assert!(offset + *len as u64 <= size);
+                }
+            }
+        }
+        let small = WorkloadParams {
+            file_size: 16 << 10,
+            ..WorkloadParams::default()
+        };
+        let e = s.build(&small).err().unwrap().to_string();
+        assert!(
+            e.contains("--file-size 16384 is smaller than the largest read or append"),
+            "{e}"
+        );
+    }
+
     const SERVICE: &str = r#"
 name = "my-service"
 db_latency = "5ms"
