@@ -389,11 +389,11 @@ fn boundaries(q: &Question<'_>) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::model::{predict, Calibration};
     use super::*;
 
-    fn cal() -> Calibration {
+    pub(in crate::advise) fn cal() -> Calibration {
         Calibration {
             engine: "threads".into(),
             x1: vec![100.0; 3],

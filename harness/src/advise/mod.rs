@@ -458,17 +458,13 @@ fn cell_length(
 mod tests {
     use super::*;
 
+    /// The answer's fixture (10 ms alone, 100 µs client and 50 µs server
+    /// CPU per request, 2 cores) with a server of 4 threads, so that the
+    /// machine's CPUs, not the server, bound it.
     fn calibration() -> Calibration {
         Calibration {
-            engine: "threads".into(),
-            // 10 ms per request alone.
-            x1: vec![100.0; 3],
-            loaded_c: 16,
-            // 100 µs of client CPU, 50 µs of server CPU per request.
-            client_cpu_s: vec![100e-6; 3],
-            server_cpu_s: vec![50e-6; 3],
-            cores: 2,
             server_threads: 4,
+            ..super::answer::tests::cal()
         }
     }
 
