@@ -91,6 +91,22 @@ pub enum FrameError {
     UnknownOp(u8),
     #[error("opcode {op}: body of {got} bytes, expected {want}")]
     BadLength { op: u8, got: usize, want: usize },
+    #[error("a call's own wait of {0} µs exceeds the {MAX_WAIT_US}-µs limit")]
+    WaitTooLong(u32),
+}
+
+/// The longest wait a `GET_WAIT` or `PUT_WAIT` may ask for (60 s, the
+/// workload files' own limit): the server refuses a longer one rather than
+/// hold a request for up to 71 minutes on a client's word.
+pub const MAX_WAIT_US: u32 = 60_000_000;
+
+/// A frame's own wait, checked against [`MAX_WAIT_US`].
+fn checked_wait(rest: &[u8]) -> Result<u32, FrameError> {
+    let w = wait_of(rest);
+    if w > MAX_WAIT_US {
+        return Err(FrameError::WaitTooLong(w));
+    }
+    Ok(w)
 }
 
 /// Length of the frame starting `buf`, once its header is in: `Ok(None)`
@@ -165,14 +181,14 @@ pub fn decode_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, FrameE
             want(8 + WAIT)?;
             Request::Get {
                 key: key_of(rest),
-                wait_us: Some(wait_of(rest)),
+                wait_us: Some(checked_wait(rest)?),
             }
         }
         OP_PUT_WAIT => {
             want(8 + WAIT + RECORD_SIZE)?;
             Request::Put {
                 key: key_of(rest),
-                wait_us: Some(wait_of(rest)),
+                wait_us: Some(checked_wait(rest)?),
                 value: &rest[8 + WAIT..],
             }
         }
@@ -296,6 +312,32 @@ pub fn encode_response(out: &mut Vec<u8>, status: u8, body: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reviewer's finding: the server held a call for any u32 of µs
+    /// (71 minutes) that a frame asked for. Past 60 s the frame is refused.
+    #[test]
+    fn a_wait_past_the_limit_is_refused() {
+        let frame = |w: u32| {
+            let mut f = vec![13, 0, 0, 0, OP_GET_WAIT];
+            f.extend_from_slice(&7u64.to_le_bytes());
+            f.extend_from_slice(&w.to_le_bytes());
+            f
+        };
+        assert!(matches!(
+            decode_request(&frame(MAX_WAIT_US)),
+            Ok(Some((
+                Request::Get {
+                    key: 7,
+                    wait_us: Some(MAX_WAIT_US)
+                },
+                17
+            )))
+        ));
+        assert_eq!(
+            decode_request(&frame(MAX_WAIT_US + 1)),
+            Err(FrameError::WaitTooLong(MAX_WAIT_US + 1))
+        );
+    }
 
     #[test]
     fn requests_round_trip() {

@@ -35,7 +35,7 @@ struct KindDoc {
 /// Largest weight of a kind: weights are summed in a u32 with room to spare.
 const MAX_WEIGHT: i64 = 1_000_000;
 /// Longest wait a call may ask of the server.
-const MAX_WAIT_US: u64 = 60_000_000;
+const MAX_WAIT_US: u64 = crate::proto::MAX_WAIT_US as u64;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -246,7 +246,10 @@ pub fn all(r: &Report) -> Vec<Claim> {
             .filter(|&&lo| lo < c)
             .and_then(|&lo| {
                 let at = |c| best_of(r, g, Model::BlockingThreads, c);
-                Some((lo, at(c)?.throughput.median / at(lo)?.throughput.median))
+                let base = at(lo)?.throughput.median;
+                // Nothing done at the lowest C: no growth to state.
+                let top = at(c)?.throughput.median;
+                (base > 0.0).then_some((lo, top / base))
             });
     }
     out.push(computing);
