@@ -391,6 +391,34 @@ fn opt_ns(x: Option<f64>) -> String {
     x.map_or("n/a".into(), human::duration_ns)
 }
 
+/// A round's five figures (rate, p50, p99, server and client CPU per
+/// message) and its three ratios to `reference` (rate, p99, server CPU;
+/// blank without one): the cells the sockperf and the Redis tables share.
+fn round_cells(m: &NetRound, reference: Option<NetRound>) -> [String; 8] {
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "n/a".into(),
+    };
+    let [r0, r1, r2] = match reference {
+        Some(p) => [
+            ratio(Some(m.rate), Some(p.rate)),
+            ratio(m.p99_ns, p.p99_ns),
+            ratio(m.server_cpu_per_msg_ns, p.server_cpu_per_msg_ns),
+        ],
+        None => [String::new(), String::new(), String::new()],
+    };
+    [
+        human::rate(m.rate),
+        opt_ns(m.p50_ns),
+        opt_ns(m.p99_ns),
+        opt_ns(m.server_cpu_per_msg_ns),
+        human::duration_ns(m.client_cpu_per_msg_ns),
+        r0,
+        r1,
+        r2,
+    ]
+}
+
 fn round_line(r: &NetRound) -> String {
     format!(
         "{} msg/s p50 {} p99 {} server CPU/msg {} client CPU/msg {}",
@@ -435,10 +463,6 @@ pub fn render_net(rows: &[NetRow], repeat: usize, msg_size: u64) -> String {
     s.push_str(&line([
         "", "", "", "", "", "CPU/msg", "CPU/msg", "ratio", "ratio", "CPU/msg",
     ]));
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-        _ => "n/a".into(),
-    };
     for r in rows {
         let conns = r.connections.to_string();
         let Some(m) = &r.median else {
@@ -450,25 +474,9 @@ pub fn render_net(rows: &[NetRow], repeat: usize, msg_size: u64) -> String {
             .iter()
             .find(|p| p.connections == r.connections && p.side == "sockperf")
             .and_then(|p| p.median);
-        let ratios = match (r.side == "sockperf", peer) {
-            (false, Some(p)) => [
-                ratio(Some(m.rate), Some(p.rate)),
-                ratio(m.p99_ns, p.p99_ns),
-                ratio(m.server_cpu_per_msg_ns, p.server_cpu_per_msg_ns),
-            ],
-            _ => [String::new(), String::new(), String::new()],
-        };
+        let c = round_cells(m, peer.filter(|_| r.side != "sockperf"));
         s.push_str(&line([
-            &conns,
-            &r.side,
-            &human::rate(m.rate),
-            &opt_ns(m.p50_ns),
-            &opt_ns(m.p99_ns),
-            &opt_ns(m.server_cpu_per_msg_ns),
-            &human::duration_ns(m.client_cpu_per_msg_ns),
-            &ratios[0],
-            &ratios[1],
-            &ratios[2],
+            &conns, &r.side, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
         ]));
     }
     s.push_str(

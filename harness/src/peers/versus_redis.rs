@@ -8,10 +8,9 @@ use iobound_workloads::KeyDist;
 use serde::Serialize;
 
 use super::redis::{self as peer, Counters};
-use super::{median_round, opt_ns, round_line, NetRound, PeersConfig, PeersError, NET_MODES};
+use super::{median_round, round_cells, round_line, NetRound, PeersConfig, PeersError, NET_MODES};
 use crate::engine;
 use crate::load::{Bound, Plan};
-use crate::output::human;
 use crate::result::{Status, Summary};
 use crate::ring::UringSupport;
 use crate::run::{self, CellOptions, Ready, Silent};
@@ -405,10 +404,6 @@ pub fn render_redis(rows: &[RedisRow], repeat: usize, records: u64) -> String {
     s.push_str(&line([
         "", "", "", "", "", "", "CPU/GET", "CPU/GET", "ratio", "ratio", "CPU/GET",
     ]));
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-        _ => "n/a".into(),
-    };
     let mut missed = Vec::new();
     for r in rows {
         let conns = r.connections.to_string();
@@ -433,26 +428,9 @@ pub fn render_redis(rows: &[RedisRow], repeat: usize, records: u64) -> String {
                     }
             })
             .and_then(|p| p.median);
-        let ratios = match reference {
-            Some(p) => [
-                ratio(Some(m.rate), Some(p.rate)),
-                ratio(m.p99_ns, p.p99_ns),
-                ratio(m.server_cpu_per_msg_ns, p.server_cpu_per_msg_ns),
-            ],
-            None => [String::new(), String::new(), String::new()],
-        };
+        let c = round_cells(m, reference);
         s.push_str(&line([
-            &conns,
-            &r.side,
-            r.server,
-            &human::rate(m.rate),
-            &opt_ns(m.p50_ns),
-            &opt_ns(m.p99_ns),
-            &opt_ns(m.server_cpu_per_msg_ns),
-            &human::duration_ns(m.client_cpu_per_msg_ns),
-            &ratios[0],
-            &ratios[1],
-            &ratios[2],
+            &conns, &r.side, r.server, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
         ]));
     }
     s.push_str(
