@@ -147,6 +147,10 @@ pub fn build(entries: u32, taskrun: Taskrun, sqpoll: Option<u32>) -> std::io::Re
     let mut mode = taskrun;
     loop {
         let mut b = IoUring::builder();
+        // More entries than the kernel allows (32768 on 6.x) get its most,
+        // not EINVAL (which the step down below would take for a refused
+        // mode); the caller sees the size it got.
+        b.setup_clamp();
         let mut flags = Vec::new();
         if let Some(idle) = sqpoll {
             b.setup_sqpoll(idle);

@@ -114,6 +114,13 @@ fn open_ring(ctx: &CellCtx<'_>, opts: &RingOptions) -> Result<(IoUring, RingSetu
     for f in &built.fallbacks {
         ctx.note(f.clone());
     }
+    let got = built.ring.params().sq_entries();
+    if got < entries {
+        ctx.note(format!(
+            "the kernel's rings hold at most {got} entries ({entries} asked): \
+             a slot's entry waits for room when every one is taken"
+        ));
+    }
     let mut setup = RingSetup {
         flags: built.flags,
         sq_thread_idle_ms: opts.sqpoll.0,
@@ -234,7 +241,44 @@ impl Loop<'_, '_, '_> {
         if let Some(o) = self.offload {
             // SAFETY: `wake_buf` outlives the read: `finish` completes the
             // read before `run_loop` returns.
-            unsafe { self.sq.push(&wake_entry(self.wake_buf, o.eventfd)) }.expect("ring has room");
+            unsafe { self.enqueue(&wake_entry(self.wake_buf, o.eventfd)) }?;
+        }
+        Ok(())
+    }
+
+    /// Puts an entry on the submission queue, making room first if the
+    /// queue looks full. The ring has an entry for every slot and the
+    /// eventfd read, so without SQPOLL it never is (each submit takes every
+    /// entry). With SQPOLL the kernel's thread takes entries off in its own
+    /// time, and a completion can be reaped before this side has seen its
+    /// entry leave the queue: the slot's next entry then finds no room.
+    ///
+    /// # Safety
+    /// As for [`SubmissionQueue::push`]: what the entry points to lives
+    /// until its completion is reaped.
+    unsafe fn enqueue(&mut self, entry: &squeue::Entry) -> Result<(), EngineError> {
+        // SAFETY: passed on from the caller.
+        while unsafe { self.sq.push(entry) }.is_err() {
+            self.sq.sync();
+            if !self.sq.is_full() {
+                continue;
+            }
+            // Submit (without SQPOLL this empties the queue; with it, it
+            // wakes the kernel's thread), then, if still full, wait for
+            // that thread to take entries off.
+            let r = self.submitter.submit().and_then(|n| {
+                self.sq.sync();
+                if self.sq.is_full() {
+                    self.submitter.squeue_wait()
+                } else {
+                    Ok(n)
+                }
+            });
+            if let Err(source) = retry_transient(r) {
+                return Err(self.abandon(source));
+            }
+            self.sq.sync();
+            self.queued = 0;
         }
         Ok(())
     }
@@ -277,7 +321,7 @@ impl Loop<'_, '_, '_> {
         // SAFETY: the entry points into the slot's buffers, which live in
         // `slots` until `run_loop` returns, and it only returns once nothing
         // is in flight (or leaks them in `abandon`).
-        unsafe { self.sq.push(entry) }.expect("ring sized for every slot");
+        unsafe { self.enqueue(entry) }?;
         self.in_flight += 1;
         self.queued += 1;
         if self.queued >= self.batch {
@@ -380,7 +424,7 @@ impl Loop<'_, '_, '_> {
             self.computed(id, digest)?;
         }
         // SAFETY: as for the first eventfd read.
-        unsafe { self.sq.push(&wake_entry(self.wake_buf, o.eventfd)) }.expect("ring has room");
+        unsafe { self.enqueue(&wake_entry(self.wake_buf, o.eventfd)) }?;
         Ok(())
     }
 
