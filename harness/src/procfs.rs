@@ -72,6 +72,19 @@ pub(crate) fn parents() -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// A process and its descendants, parents before children.
+pub(crate) fn family(pid: u32) -> Vec<u32> {
+    let parents = parents();
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        let me = out[i];
+        out.extend(parents.iter().filter(|(_, pp)| *pp == me).map(|(p, _)| *p));
+        i += 1;
+    }
+    out
+}
+
 /// The fields iobound reads from `/proc/<pid>/status`; memory in bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Status {

@@ -167,6 +167,48 @@ pub fn peak_rss_bytes() -> Option<u64> {
     procfs::status(Proc::Current)?.vm_hwm
 }
 
+/// CPU used so far, read at one instant, in nanoseconds (user + system):
+/// the client's side (this process, every thread including exited ones, and
+/// its other descendants: worker processes, a Python program and its pool)
+/// and the server's (the process iobound started, and its descendants).
+/// Two marks bracket the measured window, so CPU per request is the
+/// window's CPU over the window's completions, the same span as the
+/// throughput: set-up and warm-up (4096 threads being created, a pool
+/// starting) are not spread over requests they did not serve.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpuMark {
+    pub client_ns: u64,
+    pub server_ns: Option<u64>,
+}
+
+impl CpuMark {
+    pub fn now(server: Option<u32>) -> CpuMark {
+        let tick = 1_000_000_000 / procfs::clock_ticks();
+        // A live process's own CPU, and what the children it reaped used.
+        let tree = |pids: &[u32]| -> u64 {
+            pids.iter()
+                .map(|&p| {
+                    let own = cpu_of(p).map_or(0, |(u, s)| u + s);
+                    let reaped =
+                        procfs::reaped_cpu_ticks(Proc::Pid(p)).map_or(0, |(u, s)| (u + s) * tick);
+                    own + reaped
+                })
+                .sum()
+        };
+        let server_tree = server.map(procfs::family).unwrap_or_default();
+        let ours = Usage::now();
+        let others: Vec<u32> = procfs::family(std::process::id())
+            .into_iter()
+            .skip(1)
+            .filter(|p| !server_tree.contains(p))
+            .collect();
+        CpuMark {
+            client_ns: (ours.user + ours.sys).as_nanos() as u64 + tree(&others),
+            server_ns: server.and_then(|pid| cpu_of(pid).map(|_| tree(&server_tree))),
+        }
+    }
+}
+
 /// CPU time of a process so far (user, system), in nanoseconds. The total
 /// comes from the process's CPU-time clock (nanoseconds, where /proc's
 /// ticks are 10 ms: a short cell's server CPU would be mostly rounding);

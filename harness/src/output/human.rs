@@ -77,9 +77,10 @@ pub fn system_line(i: &crate::sysinfo::SystemInfo) -> String {
         ""
     };
     format!(
-        "system: Linux {} on {} x {}, {} RAM; data on {} ({}) {}; {uring}{warn}",
+        "system: Linux {} on {} CPU{} ({}), {} RAM; data on {} ({}) {}; {uring}{warn}",
         i.kernel,
         i.cpus,
+        if i.cpus == 1 { "" } else { "s" },
         i.cpu_model,
         bytes(i.memory_bytes as f64),
         i.filesystem.fstype,

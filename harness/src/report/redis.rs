@@ -148,8 +148,20 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
             Lang::Fr => format!("Redis n'a pas été mesuré ici : {}.", skipped[0]),
         });
     }
+    // The CPU ratios of every row: the GET sentence's verdict speaks for
+    // the whole table only if they all agree with it.
+    let cpu_ratios: Vec<f64> = rows
+        .iter()
+        .filter_map(|row| row[8].trim_end_matches('x').parse::<f64>().ok())
+        .collect();
+    let spread = cpu_ratios
+        .iter()
+        .fold(None, |acc: Option<(f64, f64)>, &c| match acc {
+            None => Some((c, c)),
+            Some((lo, hi)) => Some((lo.min(c), hi.max(c))),
+        });
     if let Some((_, p, q)) = best {
-        sentences.push(get_sentence(p, q, lang));
+        sentences.push(get_sentence(p, q, spread, lang));
     }
     // Rows whose CPU ratio falls outside 1.5x either way, each named: the
     // sentence above speaks for one row only.
@@ -252,7 +264,7 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
 /// the conclusion following the CPU ratio: within 1.5x either way the
 /// simulation's ceilings stand for a real server's; beyond, they come lower
 /// (it costs more) or higher (it costs less).
-fn get_sentence(p: &Point, q: &Point, lang: Lang) -> String {
+fn get_sentence(p: &Point, q: &Point, spread: Option<(f64, f64)>, lang: Lang) -> String {
     let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
     let rate = p.throughput.median / q.throughput.median;
     let cpu = match (&p.server_cpu_ns, &q.server_cpu_ns) {
@@ -275,6 +287,21 @@ fn get_sentence(p: &Point, q: &Point, lang: Lang) -> String {
                 "close enough for the simulation's ceilings to stand for a real server's",
                 "assez proche pour que les plafonds de la simulation valent pour un vrai serveur",
             )
+        };
+        // One row is one row: say how far the others go, and whether the
+        // verdict holds over all of them (the next sentence names any row
+        // past 1.5x).
+        let verdict = match spread {
+            Some((lo, hi)) if hi > lo => {
+                let all = (1.0 / 1.5..=1.5).contains(&lo) && (1.0 / 1.5..=1.5).contains(&hi);
+                match (lang, all) {
+                    (Lang::En, true) => format!("{verdict} (over every row of the table the CPU ratio runs from {lo:.2}x to {hi:.2}x, within 1.5x either way)"),
+                    (Lang::En, false) => format!("{verdict} at this row (over the table the CPU ratio runs from {lo:.2}x to {hi:.2}x)"),
+                    (Lang::Fr, true) => format!("{verdict} (sur toutes les lignes du tableau le rapport de CPU va de {lo:.2}x à {hi:.2}x, à moins de 1.5x dans un sens ou dans l'autre)"),
+                    (Lang::Fr, false) => format!("{verdict} à cette ligne (sur le tableau le rapport de CPU va de {lo:.2}x à {hi:.2}x)"),
+                }
+            }
+            _ => verdict.to_string(),
         };
         let spent = t(
             "; its server spent {c}x Redis's CPU per GET: ",
@@ -361,6 +388,24 @@ mod tests {
             s.sentences[1].starts_with("At 64 connections (uring), the simulated database served 60.0k GETs/s and Redis 50.0k (1.20x); its server spent 1.20x Redis's CPU per GET: close enough"),
             "{}",
             s.sentences[1]
+        );
+        // Reviewer finding: one row's verdict read as the whole table's.
+        // It now gives every row's range, and says "at this row" when some
+        // row is past 1.5x.
+        assert!(
+            s.sentences[1].contains("(over every row of the table the CPU ratio runs from 1.20x to 1.33x, within 1.5x either way)"),
+            "{}",
+            s.sentences[1]
+        );
+        let mut far = run(12.0, 10.0);
+        for g in far.groups.iter_mut().filter(|g| g.label == "redis-get") {
+            g.points[0].server_cpu_ns = Some(Stat::of(&[10_000.0]));
+        }
+        let f = section(&far, Lang::En).unwrap();
+        assert!(
+            f.sentences[1].contains("close enough for the simulation's ceilings to stand for a real server's at this row (over the table the CPU ratio runs from 1.20x to 4.00x)"),
+            "{}",
+            f.sentences[1]
         );
         assert!(
             s.sentences[2].contains("900 req/s for the fastest client (uring, C = 64, one run)"),

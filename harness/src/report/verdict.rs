@@ -215,6 +215,53 @@ pub fn model_label(m: Model, lang: Lang) -> &'static str {
     }
 }
 
+/// A model as the subject of a sentence: French needs its article ("la
+/// boucle d'événements", "les threads bloquants"), and its verb agrees
+/// with it ([`model_did`]).
+pub fn model_the(m: Model, lang: Lang) -> &'static str {
+    match (m, lang) {
+        (_, Lang::En) => model_label(m, lang),
+        (Model::BlockingThreads, Lang::Fr) => "les threads bloquants",
+        (Model::EventLoop, Lang::Fr) => "la boucle d'événements",
+        (Model::EventLoops, Lang::Fr) => "les boucles d'événements",
+        (Model::Pool, Lang::Fr) => "le pool de threads",
+        (Model::ProcessPool, Lang::Fr) => "le pool de processus",
+        (Model::EventLoopPool, Lang::Fr) => "la boucle + pool",
+    }
+}
+
+/// "<the model> did", with the verb agreeing: "les threads bloquants ont
+/// fait", "la boucle d'événements a fait".
+pub fn model_did(m: Model, lang: Lang) -> String {
+    let plural = matches!(m, Model::BlockingThreads | Model::EventLoops);
+    match lang {
+        Lang::En => format!("{} did", model_label(m, lang)),
+        Lang::Fr => format!(
+            "{} {}",
+            model_the(m, lang),
+            if plural { "ont fait" } else { "a fait" }
+        ),
+    }
+}
+
+/// "of <the model>": French contracts de + le/les ("du pool", "des
+/// threads").
+pub fn model_of(m: Model, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("of {}", model_label(m, lang)),
+        Lang::Fr => {
+            let the = model_the(m, lang);
+            if let Some(rest) = the.strip_prefix("les ") {
+                format!("des {rest}")
+            } else if let Some(rest) = the.strip_prefix("le ") {
+                format!("du {rest}")
+            } else {
+                format!("de {the}")
+            }
+        }
+    }
+}
+
 /// The load of a group's point in words: in flight, or offered.
 pub fn load_text(open_loop: bool, x: usize, lang: Lang) -> String {
     if open_loop {

@@ -4,17 +4,7 @@
 use crate::procfs::{self, Proc};
 
 /// A process and its descendants (the pool's forkserver and workers).
-pub(super) fn family(pid: u32) -> Vec<u32> {
-    let parents = procfs::parents();
-    let mut out = vec![pid];
-    let mut i = 0;
-    while i < out.len() {
-        let me = out[i];
-        out.extend(parents.iter().filter(|(_, pp)| *pp == me).map(|(p, _)| *p));
-        i += 1;
-    }
-    out
-}
+pub(super) use crate::procfs::family;
 
 /// The program's family now: its processes' CPU (user, sys in ns: the live
 /// ones' own, and what the children they reaped used), peak memory summed,

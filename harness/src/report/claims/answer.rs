@@ -51,6 +51,8 @@ fn limits_text(c: &Claim, lang: Lang) -> String {
         return String::new();
     };
     let reached = 100.0 * a.throughput.median / ceil.limit.1;
+    // Named, not "there": the sentence before may end on another C (C*).
+    let at = a.concurrency;
     if c.remote {
         return match lang {
             Lang::En => format!(
@@ -89,14 +91,14 @@ fn limits_text(c: &Claim, lang: Lang) -> String {
         };
         return match lang {
             Lang::En => format!(
-                " There both sides were held by ceilings the loopback server ({threads} thread{}) sets or shares: the event loop at {reached:.0} % of its {} ceiling, blocking threads at {:.0} % of their {} ceiling, so the ratio measures the server's CPU under each as much as the client models{next}. Lift them with --server-threads (the server's own) or a server on another host (--target, which frees the machine's CPUs).",
+                " At {at} in flight, both sides were held by ceilings the loopback server ({threads} thread{}) sets or shares: the event loop at {reached:.0} % of its {} ceiling, blocking threads at {:.0} % of their {} ceiling, so the ratio measures the server's CPU under each as much as the client models{next}. Lift them with --server-threads (the server's own) or a server on another host (--target, which frees the machine's CPUs).",
                 if threads == 1 { "" } else { "s" },
                 ceil.limit.0.label(lang),
                 100.0 * pb,
                 bc.limit.0.label(lang)
             ),
             Lang::Fr => format!(
-                " À ce point les deux côtés étaient tenus par des plafonds que le serveur local ({threads} thread{}) fixe ou partage : la boucle à {reached:.0} % de son plafond {}, les threads bloquants à {:.0} % du leur ({}) ; le rapport mesure donc le CPU du serveur sous chacun autant que les modèles côté client{next}. Levez ces plafonds avec --server-threads (celui du serveur) ou un serveur sur une autre machine (--target, qui libère les CPU de la machine).",
+                " À {at} en cours, les deux côtés étaient tenus par des plafonds que le serveur local ({threads} thread{}) fixe ou partage : la boucle à {reached:.0} % de son plafond {}, les threads bloquants à {:.0} % du leur ({}) ; le rapport mesure donc le CPU du serveur sous chacun autant que les modèles côté client{next}. Levez ces plafonds avec --server-threads (celui du serveur) ou un serveur sur une autre machine (--target, qui libère les CPU de la machine).",
                 if threads == 1 { "" } else { "s" },
                 ceil.limit.0.label(lang),
                 100.0 * pb,
@@ -122,12 +124,12 @@ fn limits_text(c: &Claim, lang: Lang) -> String {
         });
         return match lang {
             Lang::En => format!(
-                " There the event loop reached {reached:.0} % of its lowest ceiling ({}): the loopback server ({threads} thread{}) capped it, so this compares the client models only up to the server's limit{next}. Lift it with --server-threads, or a server on another host (--target).",
+                " At {at} in flight, the event loop reached {reached:.0} % of its lowest ceiling ({}): the loopback server ({threads} thread{}) capped it, so this compares the client models only up to the server's limit{next}. Lift it with --server-threads, or a server on another host (--target).",
                 ceil.limit.0.label(lang),
                 if threads == 1 { "" } else { "s" }
             ),
             Lang::Fr => format!(
-                " À ce point la boucle atteignait {reached:.0} % de son plus bas plafond ({}) : le serveur local ({threads} thread{}) la plafonnait, et cette comparaison ne mesure les modèles côté client que jusqu'à la limite du serveur{next}. Levez-la avec --server-threads, ou un serveur sur une autre machine (--target).",
+                " À {at} en cours, la boucle atteignait {reached:.0} % de son plus bas plafond ({}) : le serveur local ({threads} thread{}) la plafonnait, et cette comparaison ne mesure les modèles côté client que jusqu'à la limite du serveur{next}. Levez-la avec --server-threads, ou un serveur sur une autre machine (--target).",
                 ceil.limit.0.label(lang),
                 if threads == 1 { "" } else { "s" }
             ),
@@ -135,11 +137,11 @@ fn limits_text(c: &Claim, lang: Lang) -> String {
     }
     match lang {
         Lang::En => format!(
-            " There the event loop reached {reached:.0} % of its lowest ceiling ({}).",
+            " At {at} in flight, the event loop reached {reached:.0} % of its lowest ceiling ({}).",
             ceil.limit.0.label(lang)
         ),
         Lang::Fr => format!(
-            " À ce point la boucle atteignait {reached:.0} % de son plus bas plafond ({}).",
+            " À {at} en cours, la boucle atteignait {reached:.0} % de son plus bas plafond ({}).",
             ceil.limit.0.label(lang)
         ),
     }

@@ -845,7 +845,11 @@ mod tests {
         let c = claim(&r, ClaimId::MixedWork);
         assert_eq!(c.verdict, Verdict::NotHeld);
         let w = why(&c, Lang::En);
-        assert!(w.contains("mixed-db [a]: blocking threads did 1.10x its requests per second, but event loop + pool had the shorter p99"), "{w}");
+        assert!(w.contains("mixed-db [a]: blocking threads did 1.10x its requests per second, but event loop + pool had a shorter p99"), "{w}");
+        // French: articles, the verb agreeing with its subject, and "un p99
+        // plus court" (shorter than that one model's, not the shortest).
+        let f = why(&c, Lang::Fr);
+        assert!(f.contains("mixed-db [a] : les threads bloquants ont fait 1.10x les requêtes par seconde de la boucle + pool, mais la boucle + pool a eu un p99 plus court (celui des threads bloquants"), "{f}");
         assert!(w.contains("No single model did both there"), "{w}");
         assert!(!w.contains("well enough"), "{w}");
         // Where it trails on both, the other conclusion.
@@ -862,7 +866,7 @@ mod tests {
         let w = why(&claim(&r, ClaimId::MixedWork), Lang::En);
         assert!(
             w.contains(
-                "and event loop + pool had the longer p99 too (1.10x that of blocking threads)"
+                "and event loop + pool had a longer p99 too (1.10x that of blocking threads)"
             ) && w.contains("At mixed-db [a], a single model did better on both figures"),
             "{w}"
         );

@@ -248,11 +248,13 @@ pub fn system_line(v: &serde_json::Value, lang: Lang) -> String {
     );
     match lang {
         Lang::En => format!(
-            "Linux {kernel} on {cpus} x {model}, {gib:.1} GiB RAM; data on {fs} ({dev}); io_uring {}",
+            "Linux {kernel} on {cpus} CPU{} ({model}), {gib:.1} GiB RAM; data on {fs} ({dev}); io_uring {}",
+            if cpus == 1 { "" } else { "s" },
             if uring { "available" } else { "unavailable" }
         ),
         Lang::Fr => format!(
-            "Linux {kernel} sur {cpus} x {model}, {gib:.1} GiB de RAM ; données sur {fs} ({dev}) ; io_uring {}",
+            "Linux {kernel} sur {cpus} processeur{} ({model}), {gib:.1} GiB de RAM ; données sur {fs} ({dev}) ; io_uring {}",
+            if cpus == 1 { "" } else { "s" },
             if uring { "disponible" } else { "indisponible" }
         ),
     }

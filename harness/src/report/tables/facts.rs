@@ -7,6 +7,7 @@ use crate::output::human;
 use crate::report::model::{Group, NotRun, Report};
 use crate::report::runtimes::{self, shared_models};
 use crate::report::verdict::model_label;
+use iobound_workloads::Model;
 
 pub fn runtimes_header(lang: Lang) -> [&'static str; 8] {
     [
@@ -99,8 +100,8 @@ fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
     let mut why = Vec::new();
     if m.steal > crate::result::MachineLoad::STEAL_BUSY {
         why.push(match lang {
-            Lang::En => format!("CPU steal {:.0} %", 100.0 * m.steal),
-            Lang::Fr => format!("vol de CPU {:.0} %", 100.0 * m.steal),
+            Lang::En => format!("CPU steal {:.1} %", 100.0 * m.steal),
+            Lang::Fr => format!("vol de CPU {:.1} %", 100.0 * m.steal),
         });
     }
     if m.other_cores > crate::result::MachineLoad::OTHER_BUSY {
@@ -130,7 +131,7 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
     }
     // A few examples: the first screen is the answer's, and summary.csv
     // lists every one.
-    const SHOWN: usize = 3;
+    const SHOWN: usize = 8;
     let mut cells: Vec<String> = r
         .busy
         .iter()
@@ -276,12 +277,25 @@ pub fn engines_line(r: &Report, lang: Lang) -> String {
         "{}{} {}",
         lang.pick("Engines and their models", "Moteurs et leurs modèles"),
         lang.pick(":", " :"),
-        parts.join("; ")
+        parts.join(lang.pick("; ", " ; "))
     )
 }
 /// What the runtimes section compares, or why it has nothing to compare.
 pub fn runtimes_text(r: &Report, lang: Lang) -> String {
-    let shared = shared_models(r);
+    // The models and engines the table below has rows for, not every model
+    // with two engines in the run: a Rust and a Python engine of one model
+    // never share a group, so listing them promised rows that were not there.
+    let table = crate::report::runtimes::rows(r);
+    let shared: Vec<(Model, Vec<String>)> = shared_models(r)
+        .into_iter()
+        .filter_map(|(m, engines)| {
+            let e: Vec<String> = engines
+                .into_iter()
+                .filter(|e| table.iter().any(|row| row.model == m && &row.engine == e))
+                .collect();
+            (!e.is_empty()).then_some((m, e))
+        })
+        .collect();
     if shared.is_empty() {
         return match lang {
             Lang::En => format!(
@@ -296,7 +310,14 @@ pub fn runtimes_text(r: &Report, lang: Lang) -> String {
     }
     let list: Vec<String> = shared
         .iter()
-        .map(|(m, e)| format!("{}: {}", model_label(*m, lang), e.join(", ")))
+        .map(|(m, e)| {
+            format!(
+                "{}{} {}",
+                model_label(*m, lang),
+                lang.pick(":", " :"),
+                e.join(", ")
+            )
+        })
         .collect();
     match lang {
         Lang::En => format!(
@@ -335,13 +356,13 @@ mod tests {
             "{w}"
         );
         assert!(
-            w.contains("db-web.threads.c1.r2 (CPU steal 12 %)") && w.contains("and 7 more"),
+            w.contains("db-web.threads.c1.r2 (CPU steal 12.0 %)") && w.contains("and 2 more"),
             "{w}"
         );
         let fr = busy_warning(&r, Lang::Fr).unwrap();
         assert!(
             fr.starts_with("Attention : 10 répétitions de cellule ont tourné")
-                && fr.contains("(vol de CPU 12 %)"),
+                && fr.contains("(vol de CPU 12.0 %)"),
             "{fr}"
         );
     }

@@ -322,7 +322,7 @@ fn kind_sentence(k: Kind, rows: &[&Row], lang: Lang) -> String {
             100.0 * HOLDS
         ),
         (Reading::Above(Above::CpuFell { side, alone_s, here_s }), Lang::Fr) => format!(
-            "{} : elle divisait par le CPU {} qu'une requête seule a coûté ({}), et ici une requête a coûté {} : ce qu'une requête seule paie en entier (un réveil, un timer, une boucle qui attend) se partage entre beaucoup en cours. Nourri du CPU par requête de chaque cellule, le même modèle tient à {:.0} % près en {in_cell} de ces {n} points. (C'est pourquoi iobound advise prend son CPU dans une cellule chargée.)",
+            "{} : elle divisait par le CPU {} qu'une requête seule a coûté ({}), et ici une requête a coûté {} : ce qu'une requête seule paie en entier (un réveil, une minuterie, une boucle qui attend) se partage entre beaucoup en cours. Nourri du CPU par requête de chaque cellule, le même modèle tient à {:.0} % près en {in_cell} de ces {n} points. (C'est pourquoi iobound advise prend son CPU dans une cellule chargée.)",
             head,
             match side {
                 Side::Client => "du client",

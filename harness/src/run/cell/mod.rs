@@ -9,12 +9,12 @@ mod watch;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use iobound_workloads::FileRole;
 
 use self::watch::{run_watched, settled_thread_count, Ended};
-use super::summary::{summarize, Readings};
+use super::summary::{summarize, Readings, WindowCpu};
 use super::{Observer, Ready};
 use crate::engine::{CellCtx, Engine, Settings};
 use crate::exec::FileSet;
@@ -214,14 +214,22 @@ fn measure(
     // Completed-request counts taken as the measured window opens and closes
     // (instant, count): throughput is what completed inside the window, so an
     // engine's backlog draining after the deadline does not dilute it.
-    let mut window: [Option<(Instant, u64)>; 2] = [None, None];
+    let mut window: [Option<watch::Edge>; 2] = [None, None];
     let Ended {
         outcome,
         end,
         usage: usage_end,
         machine: machine_end,
         threads: sampled,
-    } = run_watched(engine, &ctx, &mut window, key, planned, obs);
+    } = run_watched(
+        engine,
+        &ctx,
+        &mut window,
+        opts.server_pid,
+        key,
+        planned,
+        obs,
+    );
     let server_end = opts.server_pid.and_then(resources::cpu_of);
     let placement = Placement {
         client_allowed: placement::affinity(0),
@@ -247,9 +255,19 @@ fn measure(
         whole: end.saturating_duration_since(start.clock.start),
         all_requests: progress.total(),
         window: match window {
-            [Some((t0, n0)), Some((t1, n1))] => {
+            [Some((t0, n0, _)), Some((t1, n1, _))] => {
                 Some(((0.0, n0), (t1.duration_since(t0).as_secs_f64(), n1)))
             }
+            _ => None,
+        },
+        window_cpu: match window {
+            [Some((_, _, a)), Some((_, _, b))] => Some(WindowCpu {
+                client_ns: b.client_ns.saturating_sub(a.client_ns),
+                server_ns: b
+                    .server_ns
+                    .zip(a.server_ns)
+                    .map(|(b, a)| b.saturating_sub(a)),
+            }),
             _ => None,
         },
         usage: usage_end.since(&start.usage),

@@ -11,6 +11,10 @@ use crate::resources::{self, ThreadCount, Usage};
 use crate::result::CellKey;
 use crate::run::Observer;
 
+/// One edge of the measured window: when the watch saw it, the requests
+/// completed by then, and the CPU used by then.
+pub(super) type Edge = (Instant, u64, resources::CpuMark);
+
 /// What the engine's thread handed back, and what the watch saw.
 pub(super) struct Ended {
     pub(super) outcome: Result<Vec<record::Recorder>, String>,
@@ -28,7 +32,8 @@ pub(super) struct Ended {
 pub(super) fn run_watched(
     engine: &dyn Engine,
     ctx: &CellCtx<'_>,
-    window: &mut [Option<(Instant, u64)>; 2],
+    window: &mut [Option<Edge>; 2],
+    server: Option<u32>,
     key: &CellKey,
     planned: Option<Duration>,
     obs: &mut dyn Observer,
@@ -107,7 +112,7 @@ pub(super) fn run_watched(
                 .zip(window.iter_mut())
             {
                 if taken.is_none() && edge.is_some_and(|e| now >= e) {
-                    *taken = Some((now, done));
+                    *taken = Some((now, done, resources::CpuMark::now(server)));
                 }
             }
             let dt = now.duration_since(last.0).as_secs_f64();

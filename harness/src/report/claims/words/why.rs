@@ -7,7 +7,7 @@ use crate::lang::Lang;
 use crate::output::human;
 use crate::report::bounds::Bound;
 use crate::report::claims::{Claim, MixedPoint, Side, Verdict};
-use crate::report::verdict::{model_label, Lead};
+use crate::report::verdict::{model_did, model_label, model_of, Lead};
 
 /// Waiting overlaps: the latencies and the growth, against the ideal.
 pub(super) fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
@@ -183,26 +183,27 @@ pub(super) fn computing_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String
 /// One mixed point where event loop + pool trailed on requests per second,
 /// with what happened to its p99 there.
 fn trailing_text(m: &MixedPoint, lang: Lang) -> String {
-    let rival = model_label(m.throughput_rival, lang);
+    let did = model_did(m.throughput_rival, lang);
     let by = x(1.0 / m.throughput.median());
     // m.p99 is the rival's p99 over event loop + pool's: above 1, the
-    // rival's was longer.
-    let p99_rival = model_label(m.p99_rival, lang);
+    // rival's was longer. The comparison is between these two only: "a
+    // longer p99" than the rival, never "the longest" of every model.
+    let p99_rival = model_of(m.p99_rival, lang);
     let p99 = match (m.p99.lead, lang) {
         (Lead::A, Lang::En) => format!(
-            "but event loop + pool had the shorter p99 ({p99_rival}'s was {} as long)",
+            "but event loop + pool had a shorter p99 (that {p99_rival} was {} as long)",
             x(m.p99.median())
         ),
         (Lead::A, Lang::Fr) => format!(
-            "mais boucle + pool a eu le p99 le plus court (celui de {p99_rival} : {} plus long)",
+            "mais la boucle + pool a eu un p99 plus court (celui {p99_rival} : {} plus long)",
             x(m.p99.median())
         ),
         (Lead::B, Lang::En) => format!(
-            "and event loop + pool had the longer p99 too ({} that of {p99_rival})",
+            "and event loop + pool had a longer p99 too ({} that {p99_rival})",
             x(1.0 / m.p99.median())
         ),
         (Lead::B, Lang::Fr) => format!(
-            "et boucle + pool a eu le p99 le plus long aussi ({} celui de {p99_rival})",
+            "et la boucle + pool a eu un p99 plus long aussi ({} celui {p99_rival})",
             x(1.0 / m.p99.median())
         ),
         (Lead::Tie, Lang::En) => "with a p99 within 10 %".to_string(),
@@ -211,12 +212,9 @@ fn trailing_text(m: &MixedPoint, lang: Lang) -> String {
         (Lead::Unclear, Lang::Fr) => "son p99 incertain".to_string(),
     };
     match lang {
-        Lang::En => format!(
-            "{}: {rival} did {by} its requests per second, {p99}",
-            m.group
-        ),
+        Lang::En => format!("{}: {did} {by} its requests per second, {p99}", m.group),
         Lang::Fr => format!(
-            "{} : {rival} a fait {by} ses requêtes par seconde, {p99}",
+            "{} : {did} {by} les requêtes par seconde de la boucle + pool, {p99}",
             m.group
         ),
     }
