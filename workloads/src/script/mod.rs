@@ -665,6 +665,14 @@ size = "64K"
                 "name = 7\n[[step]]\ndb = \"get\"\n",
                 "w.toml:1:8: name = 7: expected a name",
             ),
+            (
+                "name = \"x\"\n[step]\ndb = \"get\"\n",
+                "w.toml:2:1: found map: steps and kinds are tables in double brackets",
+            ),
+            (
+                "name = \"x\"\nstep = 3\n",
+                "w.toml:2:8: found integer `3`: steps and kinds are tables",
+            ),
         ] {
             let e = error(text);
             assert!(e.contains(want), "{text:?}: {e}");

@@ -130,10 +130,21 @@ impl Script {
     pub fn parse(file: &str, text: &str) -> Result<Script, ScriptError> {
         let src = Src { file, text };
         let doc: FileDoc = toml::from_str(text).map_err(|e| {
-            src.err(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().replace('\n', " "),
-            )
+            let msg = e.message().trim().replace('\n', " ");
+            // The only arrays of the file are its tables of steps and
+            // kinds; serde's "expected a sequence" is a `[step]` or a
+            // `step = ...` written for one of them.
+            let msg = match msg
+                .strip_prefix("invalid type: ")
+                .and_then(|m| m.strip_suffix(", expected a sequence"))
+            {
+                Some(found) => format!(
+                    "found {found}: steps and kinds are tables in double brackets, \
+                     [[step]], [[kind]] and [[kind.step]]"
+                ),
+                None => msg,
+            };
+            src.err(e.span().map_or(0, |s| s.start), msg)
         })?;
         let name = check_name(&src, &doc.name)?;
         let description = match &doc.description {
