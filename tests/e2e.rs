@@ -3372,3 +3372,176 @@ fn a_closed_stdout_ends_the_printing_commands_quietly() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// An outside tester's finding: a distribution in run.json was read as
+/// written, so a hand-edited or corrupted one (here `uniform` with a > b,
+/// and percentiles that fall) reached a report's or a compare's draws. It
+/// is refused on load: one line, exit 2, nothing written.
+#[test]
+fn a_corrupted_distribution_in_run_json_is_one_line_and_exit_2() {
+    let s = Scratch::new("baddist");
+    let file = s.0.join("dist.toml");
+    std::fs::write(
+        &file,
+        "name = \"dist\"\n[[step]]\ndb = \"get\"\nwait = \"uniform(1ms, 2ms)\"\n",
+    )
+    .unwrap();
+    let out = s.run(&[
+        "-w",
+        file.to_str().unwrap(),
+        "-m",
+        "threads",
+        "-c",
+        "2",
+        "-n",
+        "20",
+        "--warmup",
+        "0s",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let good = s.runs().pop().unwrap();
+    let json = std::fs::read_to_string(good.join("run.json")).unwrap();
+    assert!(json.contains("\"uniform\":[1000,2000]"), "{json}");
+    for (tag, bad) in [
+        ("uniform", "\"uniform\":[2000,1000]"),
+        (
+            "percentiles",
+            "\"percentiles\":[[500000,2000],[1000000,1000]]",
+        ),
+    ] {
+        let dir = s.0.join(format!("edited-{tag}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("run.json"),
+            json.replace("\"uniform\":[1000,2000]", bad),
+        )
+        .unwrap();
+        let d = dir.display().to_string();
+        for args in [
+            vec!["report".to_string(), d.clone()],
+            vec!["compare".to_string(), good.display().to_string(), d.clone()],
+        ] {
+            let out = iobound(&args);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+            assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+            assert!(err.contains("distribution"), "{args:?}: {err}");
+            assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "{args:?}");
+        }
+    }
+}
+
+/// An outside tester's findings on advise: a size flag without its unit
+/// was reported at "(advise's flags):11:8", a line of a file the user
+/// never wrote; a built-in name given to --workload said only that no such
+/// file exists. Each error names the flag and what it takes.
+#[test]
+fn advise_names_the_flag_at_fault_and_what_it_takes() {
+    let s = Scratch::new("advise-flags");
+    for (args, want) in [
+        (
+            vec!["--compute", "64", "--concurrency", "8"],
+            "--compute 64: size '64': a size needs its unit",
+        ),
+        (
+            vec!["--calls", "2x5ms", "--read", "1000B", "--concurrency", "8"],
+            "--read 1000B: size of a read '1000B': 1000 bytes: expected a multiple of 512",
+        ),
+        (
+            vec!["--calls", "2x90s", "--concurrency", "8"],
+            "--calls 2x90s: db_latency '90s': expected at most 60s",
+        ),
+        (
+            vec!["--workload", "db-web", "--concurrency", "8"],
+            "--workload db-web: advise takes a workload file describing your request",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .arg("advise")
+            .args(&args)
+            .arg("--out")
+            .arg(s.out())
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("advise's flags"), "{args:?}: {err}");
+        assert_clean_failure(&s, &out, want);
+    }
+}
+
+/// An outside tester read "`--workload` takes a comma list" as any list of
+/// files; a run takes one file beside built-in names, and `--help` and the
+/// refusal say so. The other workload-file edges they found end the same
+/// way: one line with the file's line and column, exit 2, nothing written.
+#[test]
+fn workload_file_edges_are_one_line_with_where() {
+    let s = Scratch::new("script-edges");
+    let help = text(&iobound(&strings(&["run", "--help"])).stdout);
+    // As one line: --help wraps to the terminal's width.
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("at most one workload file (FILE.toml) per run"),
+        "{help}"
+    );
+    let file = |name: &str, body: &[u8]| {
+        let p = s.0.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    let a = file("a.toml", b"name = \"a\"\n[[step]]\ndb = \"get\"\n");
+    let b = file("b.toml", b"name = \"b\"\n[[step]]\ndb = \"get\"\n");
+    let latin1 = file(
+        "latin1.toml",
+        b"name = \"x\"\n# caf\xe9\n[[step]]\ndb = \"get\"\n",
+    );
+    let long = file(
+        "long.toml",
+        b"name = \"x\"\ndb_latency = \"100s\"\n[[step]]\ndb = \"get\"\n",
+    );
+    let lines = file(
+        "lines.toml",
+        b"name = \"x\"\ndescription = \"\"\"\none\ntwo\"\"\"\n[[step]]\ndb = \"get\"\n",
+    );
+    let kinds = file(
+        "kinds.toml",
+        b"name = \"x\"\n[[kind]]\nname = \"r\"\nweight = 1\n[[kind.step]]\ndb = \"get\"\n\
+          [[kind]]\nname = \"r\"\nweight = 1\n[[kind.step]]\ndb = \"put\"\n",
+    );
+    let typed = file(
+        "typed.toml",
+        b"name = \"x\"\n[[step]]\ndb = \"get\"\nrepeat = \"3\"\n",
+    );
+    for (w, want) in [
+        (
+            format!("{a},{b}"),
+            format!("one workload file per run: {a} and {b}"),
+        ),
+        (
+            latin1.clone(),
+            format!("{latin1}:2:6: byte 0xe9 is not UTF-8"),
+        ),
+        (
+            long.clone(),
+            format!("{long}:2:14: db_latency '100s': expected at most 60s"),
+        ),
+        (
+            lines.clone(),
+            format!("{lines}:2:15: description: expected one line"),
+        ),
+        (
+            kinds.clone(),
+            format!("{kinds}:8:8: [[kind]] 2: name 'r' is already [[kind]] 1's"),
+        ),
+        (
+            typed.clone(),
+            format!("{typed}:4:10: repeat \"3\": expected a whole number from 1 to 8"),
+        ),
+    ] {
+        let out = s.run(&["-w", &w, "-m", "threads", "-d", "1s"]);
+        assert_eq!(out.status.code(), Some(2), "{w}: {}", text(&out.stderr));
+        assert_clean_failure(&s, &out, &want);
+    }
+}

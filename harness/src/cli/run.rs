@@ -62,7 +62,8 @@ pub const DEFAULT_WORKLOAD: &str = "db-web";
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Workloads, comma-separated (see `iobound list`); the default, db-web, is
+    /// Workloads, comma-separated: built-in names (see `iobound list`) and at
+    /// most one workload file (FILE.toml) per run; the default, db-web, is
     /// the lesson's web request: 3 queries that wait on a database server
     /// iobound starts itself, then a render
     #[arg(short, long, value_name = "LIST", default_value = DEFAULT_WORKLOAD)]

@@ -73,7 +73,8 @@ two run directories under <out>/advice-<time>.";
 
 #[derive(Debug, Args)]
 pub struct AdviseArgs {
-    /// A workload file describing one request (see the README's "workload files")
+    /// A workload file describing one request (see the README's "workload files"),
+    /// not a built-in workload's name: advise asks about your own request
     #[arg(long, value_name = "FILE", conflicts_with_all = ["calls", "compute", "read"])]
     pub workload: Option<std::path::PathBuf>,
     /// Database calls one after the other, COUNTxDURATION (e.g. 3x5ms)

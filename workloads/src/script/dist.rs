@@ -14,8 +14,10 @@ pub(crate) const PPM: u32 = 1_000_000;
 pub(crate) const EXP_CUT: u64 = 10;
 
 /// A distribution of integers (bytes for a size, microseconds for a wait).
+/// Read back from run.json through [`DistRecord`] and checked, since
+/// [`Dist::at`] and [`Dist::mean`] rely on its shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, try_from = "DistRecord")]
 pub enum Dist {
     /// Always this value (what every file said before distributions; a
     /// bare number in run.json).
@@ -29,6 +31,56 @@ pub enum Dist {
     /// the 100th percentile; values between two are interpolated linearly,
     /// and below the first one every draw is the first value.
     Percentiles { percentiles: Vec<(u32, u64)> },
+}
+
+/// A distribution as run.json spells it, before its checks: a hand-edited
+/// or corrupted file (`uniform: [9, 1]`, no percentiles) would otherwise
+/// reach the arithmetic of a draw and panic in a report or a compare.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DistRecord {
+    Fixed(u64),
+    Uniform { uniform: [u64; 2] },
+    Exponential { exponential: u64, max: u64 },
+    Percentiles { percentiles: Vec<(u32, u64)> },
+}
+
+impl TryFrom<DistRecord> for Dist {
+    type Error = String;
+
+    /// What `parse` guarantees of a distribution, checked again.
+    fn try_from(r: DistRecord) -> Result<Dist, String> {
+        Ok(match r {
+            DistRecord::Fixed(v) => Dist::Fixed(v),
+            DistRecord::Uniform { uniform: [a, b] } => {
+                if a > b {
+                    return Err(format!("distribution uniform: [{a}, {b}]: needs a <= b"));
+                }
+                Dist::Uniform { uniform: [a, b] }
+            }
+            DistRecord::Exponential { exponential, max } => {
+                if exponential == 0 || max < exponential {
+                    return Err(format!(
+                        "distribution exponential: {exponential}, max: {max}: needs a mean \
+                         above 0 and a max at least the mean"
+                    ));
+                }
+                Dist::Exponential { exponential, max }
+            }
+            DistRecord::Percentiles { percentiles } => {
+                let rising = percentiles
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1);
+                if !rising || percentiles.last().map(|p| p.0) != Some(PPM) {
+                    return Err(format!(
+                        "distribution percentiles: {percentiles:?}: needs percentiles (in \
+                         millionths) rising to {PPM}, and values that do not fall"
+                    ));
+                }
+                Dist::Percentiles { percentiles }
+            }
+        })
+    }
 }
 
 impl Dist {
@@ -327,5 +379,26 @@ mod tests {
         assert_eq!(q.at(0.25), 5000);
         assert_eq!(q.at(0.99), 50000);
         assert_eq!(p("uniform(3, 3)").unwrap().at(0.999), 3);
+    }
+
+    /// An outsider's finding: a hand-edited run.json's distribution was
+    /// read as written, and a report drawing from it could panic; each
+    /// shape `parse` refuses is refused on load too.
+    #[test]
+    fn a_recorded_distribution_is_checked_on_load() {
+        for bad in [
+            r#"{"uniform":[9,1]}"#,
+            r#"{"exponential":0,"max":0}"#,
+            r#"{"exponential":10,"max":5}"#,
+            r#"{"percentiles":[]}"#,
+            r#"{"percentiles":[[500000,5],[400000,9],[1000000,10]]}"#,
+            r#"{"percentiles":[[500000,9],[1000000,5]]}"#,
+            r#"{"percentiles":[[500000,5],[990000,9]]}"#,
+        ] {
+            let e = serde_json::from_str::<Dist>(bad).unwrap_err().to_string();
+            assert!(e.contains("distribution"), "{bad}: {e}");
+        }
+        let ok = r#"{"percentiles":[[500000,5],[1000000,9]]}"#;
+        assert!(serde_json::from_str::<Dist>(ok).is_ok());
     }
 }

@@ -510,7 +510,7 @@ size = "64K"
             ("name = \"x\"\n", "no [[step]]"),
             (
                 "name = \"x\"\n[[step]]\ndb = \"get\"\nrepeat = 9\n",
-                "w.toml:4:10: repeat 9: expected 1 to 8",
+                "w.toml:4:10: repeat 9: expected a whole number from 1 to 8",
             ),
             (
                 "name = \"x\"\n[[step]]\ndb = \"get\"\nrepeat = 8\n[[step]]\necho = \"64B\"\n",
@@ -611,6 +611,138 @@ size = "64K"
             assert!(e.contains(want), "{text:?}: {e}");
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    /// An outsider's finding: counting the steps a request holds said
+    /// "(1 before it)" after an append with fdatasync (which counts two),
+    /// and did not say which step went over.
+    #[test]
+    fn the_step_count_error_counts_as_the_user_does() {
+        let e = error(
+            "name = \"x\"\n[[step]]\nwrite = \"append\"\nsize = \"4K\"\nfdatasync = true\n\
+             [[step]]\nread = \"random\"\nsize = \"4K\"\nrepeat = 7\n",
+        );
+        assert!(
+            e.contains("w.toml:6:1:") && e.contains("[[step]] 2 brings them to 9 (2 before it)"),
+            "{e}"
+        );
+        let e = error(
+            "name = \"x\"\n[[kind]]\nweight = 1\n[[kind.step]]\ndb = \"get\"\nrepeat = 8\n\
+             [[kind.step]]\ndb = \"get\"\n",
+        );
+        assert!(
+            e.contains("[[kind.step]] 2 brings them to 9 (8 before it)"),
+            "{e}"
+        );
+    }
+
+    /// An outsider's finding: a value of the wrong type said serde's
+    /// "expected i64"; each key says what it takes, in the user's words.
+    #[test]
+    fn a_wrong_type_says_what_the_key_takes() {
+        for (text, want) in [
+            (
+                "name = \"x\"\n[[step]]\ndb = \"get\"\nrepeat = \"3\"\n",
+                "w.toml:4:10: repeat \"3\": expected a whole number from 1 to 8",
+            ),
+            (
+                "name = \"x\"\n[[kind]]\nweight = 2.5\n[[kind.step]]\ndb = \"get\"\n",
+                "w.toml:3:10: weight 2.5: expected a whole number from 1 to 1000000",
+            ),
+            (
+                "name = \"x\"\ndb_latency = 5\n[[step]]\ndb = \"get\"\n",
+                "w.toml:2:14: db_latency = 5: expected a duration with its unit, e.g. \"5ms\"",
+            ),
+            (
+                "name = \"x\"\n[[step]]\nwrite = \"append\"\nsize = \"4K\"\nfdatasync = \"yes\"\n",
+                "w.toml:5:13: fdatasync = \"yes\": expected true or false",
+            ),
+            (
+                "name = \"x\"\n[[step]]\ndb = 1\n",
+                "w.toml:3:6: db = 1: expected \"get\" or \"put\"",
+            ),
+            (
+                "name = 7\n[[step]]\ndb = \"get\"\n",
+                "w.toml:1:8: name = 7: expected a name",
+            ),
+            (
+                "name = \"x\"\n[step]\ndb = \"get\"\n",
+                "w.toml:2:1: found map: steps and kinds are tables in double brackets",
+            ),
+            (
+                "name = \"x\"\nstep = 3\n",
+                "w.toml:2:8: found integer `3`: steps and kinds are tables",
+            ),
+        ] {
+            let e = error(text);
+            assert!(e.contains(want), "{text:?}: {e}");
+            assert!(!e.contains("i64") && !e.contains("invalid type"), "{e}");
+        }
+    }
+
+    /// An outsider's finding: a kind's name could be empty or another
+    /// kind's, which the report cannot tell apart.
+    #[test]
+    fn a_kind_name_is_one_line_and_its_own() {
+        let kind = |name: &str| {
+            format!("[[kind]]\nname = {name}\nweight = 1\n[[kind.step]]\ndb = \"get\"\n")
+        };
+        let e = error(&format!("name = \"x\"\n{}", kind("\"\"")));
+        assert!(
+            e.contains("w.toml:3:8: [[kind]] 1: name \"\": expected one line"),
+            "{e}"
+        );
+        let e = error(&format!(
+            "name = \"x\"\n{}{}",
+            kind("\"read\""),
+            kind("\"read\"")
+        ));
+        assert!(
+            e.contains("w.toml:8:8: [[kind]] 2: name 'read' is already [[kind]] 1's"),
+            "{e}"
+        );
+        let e = error(&format!("name = \"x\"\n{}", kind("\"a\\nb\"")));
+        assert!(e.contains("w.toml:3:8:"), "{e}");
+        assert!(parse(&format!("name = \"x\"\n{}{}", kind("\"a\""), kind("\"b\""))).is_ok());
+    }
+
+    /// An outsider's finding: `db_latency = "100s"` was read, and only a
+    /// run's length check (or the server) said no; the file refuses it
+    /// with the limit, as it does a call's own wait.
+    #[test]
+    fn db_latency_is_bounded_like_a_calls_wait() {
+        let e = error("name = \"x\"\ndb_latency = \"100s\"\n[[step]]\ndb = \"get\"\n");
+        assert!(
+            e.contains("w.toml:2:14: db_latency '100s': expected at most 60s"),
+            "{e}"
+        );
+        assert!(parse("name = \"x\"\ndb_latency = \"60s\"\n[[step]]\ndb = \"get\"\n").is_ok());
+    }
+
+    /// An outsider's finding: a description of several lines broke the
+    /// one-line rendering of `iobound list` and the reports; it is refused.
+    #[test]
+    fn a_description_is_one_line() {
+        let e = error("name = \"x\"\ndescription = \"\"\"\nline one\nline two\"\"\"\n[[step]]\ndb = \"get\"\n");
+        assert!(
+            e.contains("w.toml:2:15: description: expected one line"),
+            "{e}"
+        );
+        let s =
+            parse("name = \"x\"\ndescription = \"one line\"\n[[step]]\ndb = \"get\"\n").unwrap();
+        assert_eq!(s.description, "one line");
+    }
+
+    /// An outsider's finding: a file that is not UTF-8 said so without
+    /// where; the error gives the line and column of the first bad byte.
+    #[test]
+    fn a_file_that_is_not_utf8_says_where() {
+        let path = std::env::temp_dir().join(format!("iobound-latin1-{}.toml", std::process::id()));
+        std::fs::write(&path, b"name = \"x\"\n# caf\xe9\n[[step]]\ndb = \"get\"\n").unwrap();
+        let e = Script::load(&path).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!((e.line, e.column), (2, 6), "{e}");
+        assert!(e.msg.contains("0xe9 is not UTF-8"), "{e}");
     }
 
     const MIX: &str = r#"

@@ -2,20 +2,21 @@
 //! alone, then the request as a whole, every mistake with its file, line
 //! and column.
 
-use toml::Spanned;
+use toml::{Spanned, Value};
 
 use super::dist::{self, Dist};
 use super::{RequestKind, Script, ScriptError, ScriptKernel, ScriptStep};
 use crate::catalog::{MAX_MSG, MAX_WORK};
 use crate::MAX_STEPS;
 
+// Every value is read as a `toml::Value` and its type checked here: serde's
+// own type errors say "expected i64", not what the key means.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileDoc {
-    name: Spanned<String>,
-    #[serde(default)]
-    description: String,
-    db_latency: Option<Spanned<String>>,
+    name: Spanned<Value>,
+    description: Option<Spanned<Value>>,
+    db_latency: Option<Spanned<Value>>,
     #[serde(default)]
     step: Vec<Spanned<StepDoc>>,
     #[serde(default)]
@@ -26,8 +27,8 @@ struct FileDoc {
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KindDoc {
-    name: Option<String>,
-    weight: Option<Spanned<i64>>,
+    name: Option<Spanned<Value>>,
+    weight: Option<Spanned<Value>>,
     #[serde(default)]
     step: Vec<Spanned<StepDoc>>,
 }
@@ -40,15 +41,15 @@ const MAX_WAIT_US: u64 = crate::proto::MAX_WAIT_US as u64;
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StepDoc {
-    db: Option<Spanned<String>>,
-    compute: Option<Spanned<String>>,
-    read: Option<Spanned<String>>,
-    write: Option<Spanned<String>>,
-    echo: Option<Spanned<toml::Value>>,
-    size: Option<Spanned<toml::Value>>,
-    wait: Option<Spanned<toml::Value>>,
-    repeat: Option<Spanned<i64>>,
-    fdatasync: Option<bool>,
+    db: Option<Spanned<Value>>,
+    compute: Option<Spanned<Value>>,
+    read: Option<Spanned<Value>>,
+    write: Option<Spanned<Value>>,
+    echo: Option<Spanned<Value>>,
+    size: Option<Spanned<Value>>,
+    wait: Option<Spanned<Value>>,
+    repeat: Option<Spanned<Value>>,
+    fdatasync: Option<Spanned<Value>>,
 }
 
 /// Line and column (from 1) of byte `at` of `text`.
@@ -57,6 +58,11 @@ fn position(text: &str, at: usize) -> (usize, usize) {
     let line = text[..at].matches('\n').count() + 1;
     let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
     (line, col)
+}
+
+/// A value as the file writes it, for errors (`"3"` for a string).
+fn shown(v: &Value) -> String {
+    v.to_string()
 }
 
 /// The name a file's workload must have: lowercase letters, digits and
@@ -76,6 +82,37 @@ struct Src<'a> {
 }
 
 impl Src<'_> {
+    /// A string value, or what `key` expected instead (`expected` in the
+    /// user's words, e.g. "a duration with its unit, e.g. \"5ms\"").
+    fn string<'v>(
+        &self,
+        v: &'v Spanned<Value>,
+        key: &str,
+        expected: &str,
+    ) -> Result<&'v str, ScriptError> {
+        match v.get_ref() {
+            Value::String(s) => Ok(s),
+            other => Err(self.err(
+                v.span().start,
+                format!("{key} = {}: expected {expected}", shown(other)),
+            )),
+        }
+    }
+
+    /// A whole number from `lo` to `hi` for `key`.
+    fn whole(&self, v: &Spanned<Value>, key: &str, lo: i64, hi: i64) -> Result<i64, ScriptError> {
+        match v.get_ref() {
+            Value::Integer(n) if (lo..=hi).contains(n) => Ok(*n),
+            other => Err(self.err(
+                v.span().start,
+                format!(
+                    "{key} {}: expected a whole number from {lo} to {hi}",
+                    shown(other)
+                ),
+            )),
+        }
+    }
+
     /// A mistake at byte `at` of the text.
     fn err(&self, at: usize, msg: String) -> ScriptError {
         let (line, column) = position(self.text, at);
@@ -93,12 +130,27 @@ impl Script {
     pub fn parse(file: &str, text: &str) -> Result<Script, ScriptError> {
         let src = Src { file, text };
         let doc: FileDoc = toml::from_str(text).map_err(|e| {
-            src.err(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().replace('\n', " "),
-            )
+            let msg = e.message().trim().replace('\n', " ");
+            // The only arrays of the file are its tables of steps and
+            // kinds; serde's "expected a sequence" is a `[step]` or a
+            // `step = ...` written for one of them.
+            let msg = match msg
+                .strip_prefix("invalid type: ")
+                .and_then(|m| m.strip_suffix(", expected a sequence"))
+            {
+                Some(found) => format!(
+                    "found {found}: steps and kinds are tables in double brackets, \
+                     [[step]], [[kind]] and [[kind.step]]"
+                ),
+                None => msg,
+            };
+            src.err(e.span().map_or(0, |s| s.start), msg)
         })?;
-        check_name(&src, &doc.name)?;
+        let name = check_name(&src, &doc.name)?;
+        let description = match &doc.description {
+            None => String::new(),
+            Some(d) => description(&src, d)?,
+        };
         let db_latency = match &doc.db_latency {
             None => None,
             Some(s) => Some(db_latency(&src, s)?),
@@ -120,17 +172,21 @@ impl Script {
                 ))
             }
             (false, true) => vec![RequestKind::only(read_steps(&src, &doc.step, None)?)],
-            (true, false) => doc
-                .kind
-                .iter()
-                .enumerate()
-                .map(|(i, k)| read_kind(&src, i, k))
-                .collect::<Result<_, _>>()?,
+            (true, false) => {
+                let kinds: Vec<RequestKind> = doc
+                    .kind
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| read_kind(&src, i, k))
+                    .collect::<Result<_, _>>()?;
+                check_kind_names(&src, &doc.kind, &kinds)?;
+                kinds
+            }
         };
         check_servers(&src, &doc, &kinds)?;
         Ok(Script {
-            name: doc.name.into_inner(),
-            description: doc.description,
+            name,
+            description,
             db_latency,
             kinds,
         })
@@ -139,20 +195,38 @@ impl Script {
     /// Reads and checks a workload file.
     pub fn load(path: &std::path::Path) -> Result<Script, ScriptError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScriptError {
+        let bytes = std::fs::read(path).map_err(|e| ScriptError {
             file: file.clone(),
             line: 0,
             column: 0,
             msg: format!("cannot read it: {e}"),
         })?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| not_utf8(&file, e.as_bytes(), e.utf8_error()))?;
         Script::parse(&file, &text)
     }
 }
 
+/// A file that is not UTF-8 (TOML must be): where its first bad byte is,
+/// so an editor can find it (a Latin-1 'é' in a comment, say).
+fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> ScriptError {
+    let at = e.valid_up_to();
+    // The bytes before it are valid, so they give the line and column.
+    let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let src = Src { file, text: before };
+    src.err(
+        at,
+        format!(
+            "byte 0x{:02x} is not UTF-8: a workload file is UTF-8 text (save it as UTF-8)",
+            bytes[at]
+        ),
+    )
+}
+
 /// The workload's name: well formed, and not a built-in workload's.
-fn check_name(src: &Src, name: &Spanned<String>) -> Result<(), ScriptError> {
-    let at = name.span().start;
-    let name = name.get_ref();
+fn check_name(src: &Src, v: &Spanned<Value>) -> Result<String, ScriptError> {
+    let at = v.span().start;
+    let name = src.string(v, "name", "a name in quotes, e.g. name = \"my-service\"")?;
     if !valid_name(name) {
         return Err(src.err(
             at,
@@ -168,25 +242,85 @@ fn check_name(src: &Src, name: &Spanned<String>) -> Result<(), ScriptError> {
             format!("name '{name}' is a built-in workload's: choose another"),
         ));
     }
+    Ok(name.to_string())
+}
+
+/// `description`: one line, since `iobound list` and the reports show it
+/// as one (a line break split their tables and the summary line).
+fn description(src: &Src, v: &Spanned<Value>) -> Result<String, ScriptError> {
+    let d = src.string(v, "description", "one line of text in quotes")?;
+    if d.chars().any(char::is_control) {
+        return Err(src.err(
+            v.span().start,
+            "description: expected one line of text (no line break or other control \
+             character): iobound list and the reports show it on one line"
+                .into(),
+        ));
+    }
+    Ok(d.to_string())
+}
+
+/// Kinds' names: optional, but a name given is one line and names one
+/// kind only (the report tells kinds apart by it).
+fn check_kind_names(
+    src: &Src,
+    docs: &[Spanned<KindDoc>],
+    kinds: &[RequestKind],
+) -> Result<(), ScriptError> {
+    for (i, (d, k)) in docs.iter().zip(kinds).enumerate() {
+        let Some(v) = &d.get_ref().name else { continue };
+        let at = v.span().start;
+        if k.name.trim().is_empty() || k.name.chars().any(char::is_control) {
+            return Err(src.err(
+                at,
+                format!(
+                    "[[kind]] {}: name {}: expected one line of text, not empty (or no name \
+                     at all)",
+                    i + 1,
+                    shown(v.get_ref())
+                ),
+            ));
+        }
+        if let Some(j) = kinds[..i].iter().position(|o| o.name == k.name) {
+            return Err(src.err(
+                at,
+                format!(
+                    "[[kind]] {}: name '{}' is already [[kind]] {}'s: each kind's name is its own",
+                    i + 1,
+                    k.name,
+                    j + 1
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 
 /// `db_latency`, a duration with its unit (a bare number would be read as
-/// seconds).
-fn db_latency(src: &Src, s: &Spanned<String>) -> Result<std::time::Duration, ScriptError> {
-    Some(s.get_ref())
+/// seconds), at most what the server accepts of a call's wait: refused
+/// here rather than by a run that starts servers first.
+fn db_latency(src: &Src, v: &Spanned<Value>) -> Result<std::time::Duration, ScriptError> {
+    let expected = "a duration with its unit, e.g. \"5ms\"";
+    let t = src.string(v, "db_latency", expected)?;
+    let d = Some(t)
         .filter(|t| t.trim_end().ends_with(|c: char| c.is_ascii_alphabetic()))
-        .ok_or(())
-        .and_then(|t| crate::units::parse_duration(t).map_err(|_| ()))
-        .map_err(|_| {
+        .and_then(|t| crate::units::parse_duration(t).ok())
+        .ok_or_else(|| {
             src.err(
-                s.span().start,
-                format!(
-                    "db_latency '{}': expected a duration with its unit, e.g. \"5ms\"",
-                    s.get_ref()
-                ),
+                v.span().start,
+                format!("db_latency '{t}': expected {expected}"),
             )
-        })
+        })?;
+    if d.as_micros() > MAX_WAIT_US as u128 {
+        return Err(src.err(
+            v.span().start,
+            format!(
+                "db_latency '{t}': expected at most {} (the longest wait the db server takes)",
+                super::wait_text(MAX_WAIT_US)
+            ),
+        ));
+    }
+    Ok(d)
 }
 
 /// A request's steps, repeats unrolled, within [`MAX_STEPS`]; `at` is the
@@ -202,19 +336,27 @@ fn read_steps(
             "this [[kind]] has no [[kind.step]]: a request needs at least one step".into(),
         ));
     }
-    let mut steps = Vec::new();
-    for s in docs {
+    let mut steps: Vec<ScriptStep> = Vec::new();
+    let table = if at.is_some() {
+        "[[kind.step]]"
+    } else {
+        "[[step]]"
+    };
+    for (i, s) in docs.iter().enumerate() {
         let (step, repeat) = read_step(src, s)?;
-        let before = steps.len();
+        // Steps a request holds (an append with fdatasync takes two), the
+        // same count before this step as after it: counting entries before
+        // it said "1 before" after an append with fdatasync.
+        let before: usize = steps.iter().map(ScriptStep::held).sum();
         steps.extend(std::iter::repeat(step).take(repeat));
-        // Steps a request holds (an append with fdatasync takes two).
         let held: usize = steps.iter().map(ScriptStep::held).sum();
         if held > MAX_STEPS {
             return Err(src.err(
                 s.span().start,
                 format!(
                     "a request holds at most {MAX_STEPS} steps (an append with fdatasync \
-                     counts two): this step makes {held} ({before} before it)"
+                     counts two): {table} {} brings them to {held} ({before} before it)",
+                    i + 1
                 ),
             ));
         }
@@ -235,18 +377,16 @@ fn read_kind(src: &Src, i: usize, k: &Spanned<KindDoc>) -> Result<RequestKind, S
                 ),
             ))
         }
-        Some(w) => match *w.get_ref() {
-            n @ 1..=MAX_WEIGHT => n as u32,
-            n => {
-                return Err(src.err(
-                    w.span().start,
-                    format!("weight {n}: expected a whole number from 1 to {MAX_WEIGHT}"),
-                ))
-            }
-        },
+        Some(w) => src.whole(w, "weight", 1, MAX_WEIGHT)? as u32,
+    };
+    let name = match &d.name {
+        None => String::new(),
+        Some(n) => src
+            .string(n, "name", "a name in quotes, e.g. name = \"read\"")?
+            .to_string(),
     };
     Ok(RequestKind {
-        name: d.name.clone().unwrap_or_default(),
+        name,
         weight,
         steps: read_steps(src, &d.step, Some(k.span().start))?,
     })
@@ -258,8 +398,11 @@ fn read_step(src: &Src, s: &Spanned<StepDoc>) -> Result<(ScriptStep, usize), Scr
     let d = s.get_ref();
     let kind = step_kind(src, at, d)?;
     let step = step_of_kind(src, at, d, kind)?;
-    if kind != "write" && d.fdatasync.is_some() {
-        return Err(src.err(at, "fdatasync applies to a write step only".into()));
+    if let (Some(f), false) = (&d.fdatasync, kind == "write") {
+        return Err(src.err(
+            f.span().start,
+            "fdatasync applies to a write step only".into(),
+        ));
     }
     if let (Some(size), "db" | "echo") = (&d.size, kind) {
         return Err(src.err(
@@ -282,15 +425,7 @@ fn read_step(src: &Src, s: &Spanned<StepDoc>) -> Result<(ScriptStep, usize), Scr
     }
     let repeat = match &d.repeat {
         None => 1,
-        Some(r) => match *r.get_ref() {
-            n @ 1..=8 => n as usize,
-            n => {
-                return Err(src.err(
-                    r.span().start,
-                    format!("repeat {n}: expected 1 to {MAX_STEPS}"),
-                ))
-            }
-        },
+        Some(r) => src.whole(r, "repeat", 1, MAX_STEPS as i64)? as usize,
     };
     Ok((step, repeat))
 }
@@ -335,7 +470,7 @@ fn step_of_kind(src: &Src, at: usize, d: &StepDoc, kind: &str) -> Result<ScriptS
             )),
         }
     };
-    let word = |v: &Spanned<String>, allowed: &[&str]| word(src, kind, v, allowed);
+    let word = |v: &Spanned<Value>, allowed: &[&str]| word(src, kind, v, allowed);
     // A read or an append: a multiple of 512 bytes (O_DIRECT's alignment),
     // each value written and so each draw, rounded down to it.
     let sectors = |what: &str| -> Result<Dist, ScriptError> {
@@ -369,9 +504,21 @@ fn step_of_kind(src: &Src, at: usize, d: &StepDoc, kind: &str) -> Result<ScriptS
         }
         "write" => {
             word(d.write.as_ref().unwrap(), &["append"])?;
+            let fdatasync = match &d.fdatasync {
+                None => false,
+                Some(f) => match f.get_ref() {
+                    Value::Boolean(b) => *b,
+                    other => {
+                        return Err(src.err(
+                            f.span().start,
+                            format!("fdatasync = {}: expected true or false", shown(other)),
+                        ))
+                    }
+                },
+            };
             ScriptStep::Append {
                 size: sectors("an append")?,
-                fdatasync: d.fdatasync.unwrap_or(false),
+                fdatasync,
             }
         }
         _ => ScriptStep::Echo {
@@ -485,24 +632,19 @@ fn distribution(
 fn word(
     src: &Src,
     kind: &str,
-    v: &Spanned<String>,
+    v: &Spanned<Value>,
     allowed: &[&str],
 ) -> Result<String, ScriptError> {
-    let w = v.get_ref().as_str();
+    let expected = allowed
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let w = src.string(v, kind, &expected)?;
     if allowed.contains(&w) {
         Ok(w.to_string())
     } else {
-        Err(src.err(
-            v.span().start,
-            format!(
-                "{kind} '{w}': expected {}",
-                allowed
-                    .iter()
-                    .map(|a| format!("\"{a}\""))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
-        ))
+        Err(src.err(v.span().start, format!("{kind} '{w}': expected {expected}")))
     }
 }
 
