@@ -13,7 +13,7 @@ use crate::load::{Bound, Plan};
 use crate::output::human;
 use crate::pagecache;
 use crate::result::Status;
-use crate::ring::UringSupport;
+use crate::ring::{RingSetup, UringSupport};
 use crate::run::{self, CellOptions, Silent};
 
 #[derive(Debug, thiserror::Error)]
@@ -114,8 +114,15 @@ pub fn select_pairs(list: Option<&str>) -> Result<Vec<Pair>, FioError> {
         .collect()
 }
 
-/// The fio command line for a pair, on `path`.
-pub fn fio_args(p: &Pair, path: &Path, file: &FileConfig, block: u64) -> Vec<String> {
+/// The fio command line for a pair, on `path`. An io_uring pair takes the
+/// twins of `ring`, the ring the pair's iobound cell got ([`ring_twins`]).
+pub fn fio_args(
+    p: &Pair,
+    path: &Path,
+    file: &FileConfig,
+    block: u64,
+    ring: Option<&RingSetup>,
+) -> Vec<String> {
     let secs = |d: Duration| format!("{}ms", d.as_millis().max(1));
     let runtime = match file.bound {
         Bound::Duration(d) => d,
@@ -156,35 +163,64 @@ pub fn fio_args(p: &Pair, path: &Path, file: &FileConfig, block: u64) -> Vec<Str
         FioEngine::IoUring => {
             a.push("--ioengine=io_uring".into());
             a.push(format!("--iodepth={}", p.concurrency));
-            a.extend(ring_twins(&file.settings.get::<RingOptions>()));
         }
+    }
+    a.extend(twins_for(p, ring));
+    a
+}
+
+/// fio's ring options for a pair: the twins of its cell's ring for an
+/// io_uring pair (none before a cell recorded one), none for psync.
+fn twins_for(p: &Pair, ring: Option<&RingSetup>) -> Vec<String> {
+    match (p.fio, ring) {
+        (FioEngine::IoUring, Some(r)) => ring_twins(r),
+        _ => Vec::new(),
+    }
+}
+
+/// fio's io_uring options matching the ring iobound's cell actually ran
+/// on, so both sides run with the same mechanisms: registered files, fixed
+/// buffers, an SQPOLL thread (fio leaves its idle time to the kernel's
+/// default, 1 s), and the completions to wait for per enter. Built from
+/// what the kernel accepted, not from what was asked: `--fixed-buffers on`
+/// falls back to plain buffers when the kernel refuses to register them
+/// (RLIMIT_MEMLOCK), and fio must then go without `--fixedbufs` too.
+/// `hipri` is never passed: it means IOPOLL, polled completions, which
+/// iobound does not use (and virtio offers no poll queues by default). fio
+/// 3.33 sets SINGLE_ISSUER, DEFER_TASKRUN and COOP_TASKRUN itself (seen
+/// with strace), the twin of `--taskrun defer`; other modes have no fio twin.
+pub fn ring_twins(r: &RingSetup) -> Vec<String> {
+    let mut a = Vec::new();
+    if r.registered_files > 0 {
+        a.push("--registerfiles=1".to_string());
+    }
+    if r.fixed_buffers > 0 {
+        a.push("--fixedbufs=1".to_string());
+    }
+    if r.flags.iter().any(|f| f == "SQPOLL") {
+        a.push("--sqthread_poll=1".to_string());
+    }
+    if r.wait_count > 1 {
+        a.push(format!("--iodepth_batch_complete_min={}", r.wait_count));
     }
     a
 }
 
-/// fio's io_uring options matching the uring engine's, so both sides run
-/// with the same mechanisms: registered files, fixed buffers, an SQPOLL
-/// thread (fio leaves its idle time to the kernel's default, 1 s), and the
-/// completions to wait for per enter. `hipri` is never passed: it means
-/// IOPOLL, polled completions, which iobound does not use (and virtio
-/// offers no poll queues by default). fio 3.33 sets SINGLE_ISSUER,
-/// DEFER_TASKRUN and COOP_TASKRUN itself (seen with strace), the twin of
-/// `--taskrun defer`; other modes have no fio twin.
-pub fn ring_twins(o: &RingOptions) -> Vec<String> {
-    let mut a = Vec::new();
-    if o.register_files.on() {
-        a.push("--registerfiles=1".to_string());
-    }
-    if o.fixed_buffers.on() {
-        a.push("--fixedbufs=1".to_string());
-    }
-    if o.sqpoll.0.is_some() {
-        a.push("--sqthread_poll=1".to_string());
-    }
-    if o.wait_count > 1 {
-        a.push(format!("--iodepth_batch_complete_min={}", o.wait_count));
-    }
-    a
+/// The twins of the ring the options ask for, as a kernel that accepts
+/// everything would set it up: what a cell's ring is checked against.
+pub fn asked_twins(o: &RingOptions) -> Vec<String> {
+    ring_twins(&RingSetup {
+        flags: o
+            .sqpoll
+            .0
+            .map(|_| "SQPOLL".to_string())
+            .into_iter()
+            .collect(),
+        registered_files: usize::from(o.register_files.on()),
+        fixed_buffers: usize::from(o.fixed_buffers.on()),
+        wait_count: o.wait_count,
+        ..RingSetup::default()
+    })
 }
 
 /// What one fio run measured.
@@ -270,10 +306,10 @@ pub fn run(
         return Err(FioError::Repeat);
     }
     eprintln!("fio: {}", probe(fio_bin)?);
-    let twins = ring_twins(&file.settings.get::<RingOptions>());
+    let twins = asked_twins(&file.settings.get::<RingOptions>());
     if pairs.iter().any(|p| p.fio == FioEngine::IoUring) && !twins.is_empty() {
         eprintln!(
-            "fio's io_uring jobs match the ring's options: {}",
+            "fio's io_uring jobs take the ring iobound's cell got each round (asked: {})",
             twins.join(" ")
         );
     }
@@ -325,21 +361,45 @@ pub fn compare(
         };
         let opts = CellOptions::new(p.direct, file.settings.clone());
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let asked = match p.fio {
+            FioEngine::IoUring => asked_twins(&file.settings.get::<RingOptions>()),
+            FioEngine::Psync => Vec::new(),
+        };
+        // The last cell's ring, which a round where fio goes first expects;
+        // round 1 has the cell go first, so fio never runs before one.
+        let mut ring: Option<RingSetup> = None;
+        let mut fell_back = Fallback::default();
         for round in 1..=repeat {
             // Alternate who goes first (ABBA) so drift in a noisy device or a
             // host's burst budget does not favour one side.
             let fio_first = round % 2 == 0;
             let early = fio_first
-                .then(|| run_fio(fio_bin, p, &path, file, block))
+                .then(|| {
+                    let used = twins_for(p, ring.as_ref());
+                    run_fio(fio_bin, p, &path, file, block, ring.as_ref()).map(|f| (f, used))
+                })
                 .transpose()?;
             let cell = run::run_cell(&ready, engine, plan, &opts, &uring, &mut obs);
             let s = match (cell.status, &cell.summary) {
                 (Status::Ok, Some(s)) => s.clone(),
                 _ => return Err(FioError::Cell(cell.stem(), cell.reason.unwrap_or_default())),
             };
+            ring = s.ring.clone();
+            let got = twins_for(p, ring.as_ref());
+            fell_back.round(&asked, &got, &s.notes);
             let f = match early {
-                Some(f) => f,
-                None => run_fio(fio_bin, p, &path, file, block)?,
+                Some((f, used)) if used == got => f,
+                Some(_) => {
+                    // This cell's ring is not the last one's: fio's run
+                    // went on other options, so it runs again on these.
+                    eprintln!(
+                        "  {} round {round}: the cell's ring differed from the last round's; fio runs again with {}",
+                        p.name,
+                        got.join(" ")
+                    );
+                    run_fio(fio_bin, p, &path, file, block, ring.as_ref())?
+                }
+                None => run_fio(fio_bin, p, &path, file, block, ring.as_ref())?,
             };
             let mine = Ours {
                 iops: s.throughput_rps,
@@ -364,11 +424,59 @@ pub fn compare(
             theirs.push(f);
         }
         let mut row = Row::new(p, &ours, &theirs);
-        row.fio_cpu_misses_sqpoll =
-            p.fio == FioEngine::IoUring && file.settings.get::<RingOptions>().sqpoll.0.is_some();
+        row.fio_cpu_misses_sqpoll = fell_back.sqpoll;
+        row.ring_fallback = fell_back.words(repeat);
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// The rounds of a pair whose cell's ring lacked a mechanism the options
+/// asked for, which fio then went without too.
+#[derive(Debug, Default)]
+struct Fallback {
+    /// fio's options the rings lacked, each once.
+    missing: Vec<String>,
+    rounds: usize,
+    /// The first such cell's note on why (the kernel's refusal).
+    why: Option<String>,
+    /// fio polled with an SQPOLL thread in some round.
+    sqpoll: bool,
+}
+
+impl Fallback {
+    /// Counts one round: `asked` the twins of the options, `got` those of
+    /// the ring the cell recorded, `notes` the cell's notes.
+    fn round(&mut self, asked: &[String], got: &[String], notes: &[String]) {
+        self.sqpoll |= got.iter().any(|t| t == "--sqthread_poll=1");
+        let lacked: Vec<&String> = asked.iter().filter(|t| !got.contains(t)).collect();
+        if lacked.is_empty() {
+            return;
+        }
+        self.rounds += 1;
+        for t in lacked {
+            if !self.missing.contains(t) {
+                self.missing.push(t.clone());
+            }
+        }
+        if self.why.is_none() {
+            self.why = notes.iter().find(|n| n.contains("refused")).cloned();
+        }
+    }
+
+    /// One line for the table's notes, when some round fell back.
+    fn words(&self, repeat: usize) -> Option<String> {
+        (self.rounds > 0).then(|| {
+            format!(
+                "fio ran without {} in {} of {repeat} round(s), as iobound's ring did{}",
+                self.missing.join(" "),
+                self.rounds,
+                self.why
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" ({w})"))
+            )
+        })
+    }
 }
 
 /// What one iobound cell of a pair measured.
@@ -389,12 +497,13 @@ fn run_fio(
     path: &Path,
     file: &FileConfig,
     block: u64,
+    ring: Option<&RingSetup>,
 ) -> Result<FioResult, FioError> {
     if !p.direct && p.workload != "file-write" {
         let _ = pagecache::warm(path);
     }
     let out = Command::new(fio_bin)
-        .args(fio_args(p, path, file, block))
+        .args(fio_args(p, path, file, block, ring))
         .output()
         .map_err(|e| FioError::Failed(e.to_string()))?;
     if !out.status.success() {
@@ -428,6 +537,10 @@ pub struct Row {
     /// while iobound's process CPU counts it: the CPU ratio means nothing.
     #[serde(default)]
     pub fio_cpu_misses_sqpoll: bool,
+    /// Rounds whose iobound ring lacked a mechanism the options asked for
+    /// (fixed buffers the kernel refused), which fio went without too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring_fallback: Option<String>,
 }
 
 impl Row {
@@ -443,6 +556,7 @@ impl Row {
             fio_p99_ns: median(&theirs.iter().map(|f| f.p99_ns).collect::<Vec<_>>()),
             fio_cpu_per_io_ns: fio_cpu.map(|v| median(&v)),
             fio_cpu_misses_sqpoll: false,
+            ring_fallback: None,
             p99_comparable: theirs.iter().all(|f| f.sync_p99_ns.is_none()),
         }
     }
@@ -489,6 +603,11 @@ pub fn render(rows: &[Row], repeat: usize) -> String {
             &fio_cpu,
             &cpu_ratio,
         ]));
+    }
+    for r in rows {
+        if let Some(f) = &r.ring_fallback {
+            s.push_str(&format!("{}: {f}.\n", r.name));
+        }
     }
     if rows.iter().any(|r| r.fio_cpu_misses_sqpoll) {
         s.push_str("CPU/IO ratio n/a: fio's CPU figures leave out its SQPOLL thread; iobound's count it.\n");
@@ -556,13 +675,14 @@ mod tests {
             iobound_cpu_per_io_ns: 3000.0,
             fio_cpu_per_io_ns: Some(2000.0),
             fio_cpu_misses_sqpoll: false,
+            ring_fallback: None,
         };
         let t = render(std::slice::from_ref(&row), 3);
         assert!(t.contains("CPU/IO") && t.contains(" 1.50\n"), "{t}");
         let t = render(
             &[Row {
                 fio_cpu_per_io_ns: None,
-                ..row
+                ..row.clone()
             }],
             3,
         );
@@ -592,7 +712,16 @@ mod tests {
             settings: Default::default(),
             db_latency: Duration::ZERO,
         };
-        let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096);
+        // The ring a uring cell records on the defaults, at -c 32.
+        let got = RingSetup {
+            flags: vec!["SINGLE_ISSUER".into(), "DEFER_TASKRUN".into()],
+            registered_files: 1,
+            fixed_buffers: 32,
+            submit_batch: 8,
+            wait_count: 1,
+            ..RingSetup::default()
+        };
+        let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096, Some(&got));
         for want in [
             "--ioengine=io_uring",
             "--iodepth=32",
@@ -604,37 +733,21 @@ mod tests {
         ] {
             assert!(a.iter().any(|x| x == want), "{want} missing from {a:?}");
         }
-        let w = fio_args(&PAIRS[4], Path::new("/d/l"), &file, 4096);
+        let w = fio_args(&PAIRS[4], Path::new("/d/l"), &file, 4096, None);
         assert!(w.iter().any(|x| x == "--fdatasync=1") && w.iter().any(|x| x == "--numjobs=1"));
-        // The ring's defaults register the files and the buffers, and
-        // fio's twins do too; every other mechanism is off on both sides.
-        let twins = |a: &[String]| -> Vec<String> {
-            let known = [
-                "--registerfiles",
-                "--fixedbufs",
-                "--sqthread_poll",
-                "--iodepth_batch",
-            ];
-            a.iter()
-                .filter(|x| known.iter().any(|k| x.starts_with(k)))
-                .cloned()
-                .collect()
-        };
+        // The ring registered the files and the buffers, and fio's twins
+        // do too; every other mechanism is off on both sides.
         assert_eq!(twins(&a), ["--registerfiles=1", "--fixedbufs=1"]);
         assert!(!a.iter().any(|x| x.starts_with("--hipri")));
-        use crate::engine::uring::{SqPoll, Switch};
-        let ring = RingOptions {
-            register_files: Switch::Off,
-            fixed_buffers: Switch::On,
-            sqpoll: SqPoll(Some(5)),
+        let ring = RingSetup {
+            flags: vec!["SQPOLL".into()],
+            sq_thread_idle_ms: Some(5),
+            registered_files: 0,
+            fixed_buffers: 32,
             wait_count: 4,
-            ..Default::default()
+            ..RingSetup::default()
         };
-        let tuned = FileConfig {
-            settings: crate::engine::Settings::default().with(&ring),
-            ..file
-        };
-        let a = fio_args(&PAIRS[0], Path::new("/d/f"), &tuned, 4096);
+        let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096, Some(&ring));
         assert_eq!(
             twins(&a),
             [
@@ -644,7 +757,95 @@ mod tests {
             ]
         );
         // A psync pair has no ring: no twins.
-        assert!(twins(&fio_args(&PAIRS[1], Path::new("/d/f"), &tuned, 4096)).is_empty());
+        assert!(twins(&fio_args(
+            &PAIRS[1],
+            Path::new("/d/f"),
+            &file,
+            4096,
+            Some(&ring)
+        ))
+        .is_empty());
+    }
+
+    /// The options fio's twins of the ring may take.
+    fn twins(a: &[String]) -> Vec<String> {
+        let known = [
+            "--registerfiles",
+            "--fixedbufs",
+            "--sqthread_poll",
+            "--iodepth_batch",
+        ];
+        a.iter()
+            .filter(|x| known.iter().any(|k| x.starts_with(k)))
+            .cloned()
+            .collect()
+    }
+
+    /// `--fixed-buffers on` (the default) whose registration the kernel
+    /// refused: the cell's ring records no fixed buffers, so fio gets no
+    /// `--fixedbufs=1` either, and the table names the fallback.
+    #[test]
+    fn fio_follows_the_ring_the_cell_got_not_the_options() {
+        let file = FileConfig {
+            params: iobound_workloads::WorkloadParams::default(),
+            direct: true,
+            data_dir: "/d".into(),
+            warmup: Duration::from_millis(500),
+            bound: Bound::Duration(Duration::from_secs(3)),
+            settings: Default::default(),
+            db_latency: Duration::ZERO,
+        };
+        let asked = asked_twins(&file.settings.get::<RingOptions>());
+        assert_eq!(asked, ["--registerfiles=1", "--fixedbufs=1"]);
+        let refused = RingSetup {
+            flags: vec!["SINGLE_ISSUER".into(), "DEFER_TASKRUN".into()],
+            registered_files: 1,
+            fixed_buffers: 0,
+            wait_count: 1,
+            ..RingSetup::default()
+        };
+        let a = fio_args(&PAIRS[0], Path::new("/d/f"), &file, 4096, Some(&refused));
+        assert_eq!(twins(&a), ["--registerfiles=1"], "{a:?}");
+
+        let note = "--fixed-buffers on: the kernel refused 32 buffers \
+                    (Cannot allocate memory (os error 12)): plain buffers used"
+            .to_string();
+        let mut fb = Fallback::default();
+        let full = ring_twins(&RingSetup {
+            fixed_buffers: 32,
+            ..refused.clone()
+        });
+        fb.round(&asked, &full, &[]);
+        assert_eq!(
+            fb.words(3),
+            None,
+            "a round on the asked ring is no fallback"
+        );
+        let got = twins_for(&PAIRS[0], Some(&refused));
+        fb.round(&asked, &got, std::slice::from_ref(&note));
+        fb.round(&asked, &got, std::slice::from_ref(&note));
+        let words = fb.words(3).unwrap();
+        assert!(
+            words.starts_with("fio ran without --fixedbufs=1 in 2 of 3 round(s)"),
+            "{words}"
+        );
+        assert!(words.contains("refused 32 buffers"), "{words}");
+        let row = Row {
+            name: "randread-direct-uring-32",
+            iobound_iops: 100_000.0,
+            fio_iops: 80_000.0,
+            iobound_p99_ns: 1e6,
+            fio_p99_ns: 1e6,
+            p99_comparable: true,
+            iobound_cpu_per_io_ns: 3000.0,
+            fio_cpu_per_io_ns: Some(2000.0),
+            fio_cpu_misses_sqpoll: false,
+            ring_fallback: Some(words),
+        };
+        let t = render(&[row], 3);
+        let lines: Vec<&str> = t.lines().filter(|l| l.contains("--fixedbufs")).collect();
+        assert_eq!(lines.len(), 1, "{t}");
+        assert!(lines[0].starts_with("randread-direct-uring-32: fio ran without"));
     }
 
     #[test]

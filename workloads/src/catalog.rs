@@ -437,6 +437,30 @@ mod tests {
         }
     }
 
+    /// `FileRole`'s rule, which the io_uring engines register buffers by:
+    /// requests only read data files and only write (append to) logs.
+    #[test]
+    fn requests_read_data_files_and_write_logs() {
+        use crate::step::{FileRole, Step};
+        for info in catalog() {
+            let w = build(info.name, &WorkloadParams::default()).unwrap();
+            let role = |f: crate::FileId| w.files()[f.0 as usize].role;
+            for i in 0..crate::WAIT_SAMPLE {
+                for s in w.request(i).steps() {
+                    match *s {
+                        Step::Read { file, .. } => {
+                            assert_eq!(role(file), FileRole::Data, "{} reads", info.name)
+                        }
+                        Step::Write { file, .. } | Step::Append { file, .. } => {
+                            assert_eq!(role(file), FileRole::Log, "{} writes", info.name)
+                        }
+                        Step::Fdatasync { .. } | Step::Compute { .. } | Step::Exchange { .. } => {}
+                    }
+                }
+            }
+        }
+    }
+
     /// The flags' defaults and `Default` are one set of values.
     #[test]
     fn command_line_defaults_are_the_defaults() {

@@ -195,7 +195,10 @@ impl Default for Request {
     }
 }
 
-/// What a file is for, which decides how it is prepared and verified.
+/// What a file is for, which decides how it is prepared and verified, and
+/// which buffers the io_uring engines register for it: requests read data
+/// files and append to (or write) logs, never the other way round (a test
+/// of the catalogue checks it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileRole {
     /// Read-mostly data, filled with [`crate::dataset`]'s generated content.

@@ -9,8 +9,9 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use io_uring::{opcode, squeue, types, CompletionQueue, IoUring, SubmissionQueue, Submitter};
+use iobound_workloads::{FileRole, FileSpec};
 
-use super::slot::{Begin, InFlight, Next, Registered, WAIT_BIT};
+use super::slot::{Begin, FixedBufs, InFlight, Next, Registered, WAIT_BIT};
 use super::RingOptions;
 use crate::engine::{CellCtx, EngineError};
 use crate::exec::Todo;
@@ -147,10 +148,12 @@ fn open_ring(ctx: &CellCtx<'_>, opts: &RingOptions) -> Result<(IoUring, RingSetu
     Ok((built.ring, setup))
 }
 
-/// Registers every slot's read and write buffers as fixed buffers `2 id`
-/// and `2 id + 1` when asked and the workload has files to read or write
-/// (network steps keep plain buffers). A kernel or memlock limit that
-/// refuses them leaves the plain buffers in use, noted on the cell.
+/// Registers the slots' buffers the workload's steps use as fixed buffers
+/// (see [`buffers_for`], and [`FixedBufs`] for their indices) when asked and
+/// the workload has files to read or write (network steps keep plain
+/// buffers). A kernel or memlock limit that refuses them leaves the plain
+/// buffers in use, noted on the cell; the cell's `RingSetup` then records
+/// none, which is what `iobound fio` matches fio's options to.
 fn register(
     ctx: &CellCtx<'_>,
     ring: &IoUring,
@@ -161,14 +164,20 @@ fn register(
     let plain_fds = (setup.registered_files == 0).then(|| ctx.files.raw_fds());
     let mut reg = Registered {
         plain_fds,
-        buffers: false,
+        buffers: FixedBufs::default(),
     };
-    if !opts.fixed_buffers.on() || ctx.files.raw_fds().is_empty() {
+    let wanted = buffers_for(ctx.workload.files());
+    if !opts.fixed_buffers.on() || ctx.files.raw_fds().is_empty() || wanted.per_slot() == 0 {
         return Ok(reg);
     }
+    // The same order as `FixedBufs`'s indices: slot by slot, read then write.
     let iovecs: Vec<libc::iovec> = slots
         .iter()
-        .flat_map(|s| [&s.bufs.read, &s.bufs.write])
+        .flat_map(|s| {
+            let read = wanted.read.then_some(&s.bufs.read);
+            read.into_iter()
+                .chain(wanted.write.then_some(&s.bufs.write))
+        })
         .map(|b| libc::iovec {
             iov_base: b.as_slice().as_ptr() as *mut libc::c_void,
             iov_len: b.len(),
@@ -179,7 +188,7 @@ fn register(
     // by `abandon` while the ring may still use them.
     match unsafe { ring.submitter().register_buffers(&iovecs) } {
         Ok(()) => {
-            reg.buffers = true;
+            reg.buffers = wanted;
             setup.fixed_buffers = iovecs.len();
         }
         Err(e) => ctx.note(format!(
@@ -188,6 +197,17 @@ fn register(
         )),
     }
     Ok(reg)
+}
+
+/// The buffers worth registering for a workload's files: requests read
+/// data files and append to logs ([`FileRole`]), so read buffers for the
+/// first, write buffers for the second. A step outside that rule still
+/// runs, with its plain buffer (`InFlight::entry_for`).
+fn buffers_for(files: &[FileSpec]) -> FixedBufs {
+    FixedBufs {
+        read: files.iter().any(|f| f.role == FileRole::Data),
+        write: files.iter().any(|f| f.role == FileRole::Log),
+    }
 }
 
 /// The loop's state between its steps: the ring's halves, the slots, and
@@ -491,7 +511,7 @@ impl Loop<'_, '_, '_> {
     /// Completes the posted eventfd read before `wake_buf` goes away, and
     /// hands back the recorder or the cell's first failure.
     fn finish(mut self) -> Result<Vec<Recorder>, EngineError> {
-        if self.reg.buffers {
+        if self.reg.buffers.per_slot() > 0 {
             // Nothing is in flight: the slots' buffers may go after this.
             let _ = self.submitter.unregister_buffers();
         }

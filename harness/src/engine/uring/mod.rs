@@ -172,3 +172,61 @@ impl Engine for Uring {
         run_loop(ctx, None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::FileSet;
+    use crate::load::Bound;
+    use crate::record::{merge, Progress};
+    use iobound_workloads::{build, dataset, WorkloadParams};
+    use std::time::Duration;
+
+    /// A workload registers only the buffers its steps use: C read buffers
+    /// for file-randread, C write buffers for file-write, at -c C (2 C
+    /// before, a read and a write buffer per slot), and every request still
+    /// completes on them.
+    #[test]
+    fn only_the_buffers_the_steps_use_are_registered() {
+        if !crate::ring::UringSupport::detect().available {
+            eprintln!("skipping: io_uring unavailable");
+            return;
+        }
+        const C: usize = 5;
+        const N: u64 = 200;
+        let dir = std::env::temp_dir().join(format!("iobound-fixedbufs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let params = WorkloadParams {
+            file_size: 1 << 20,
+            ..Default::default()
+        };
+        for name in ["file-randread", "file-write"] {
+            let w = build(name, &params).unwrap();
+            let ready: Vec<_> = w
+                .files()
+                .iter()
+                .map(|spec| (dataset::prepare(&dir, spec).unwrap().0, spec.clone()))
+                .collect();
+            let files = FileSet::open(&ready, false).unwrap();
+            let plan = Plan {
+                concurrency: C,
+                warmup: Duration::ZERO,
+                bound: Bound::Requests(N),
+                rate: None,
+            };
+            let settings = Settings::default();
+            let progress = Progress::new(1);
+            let mut ctx = CellCtx::new(w.as_ref(), &files, plan, &settings, &progress);
+            ctx.verify = true;
+            let totals = merge(Uring.run(&ctx).unwrap());
+            assert_eq!(totals.requests, N, "{name}");
+            let refused = ctx.notes().into_iter().find(|n| n.contains("refused"));
+            if let Some(why) = refused {
+                eprintln!("skipping {name}'s count: {why}");
+                continue;
+            }
+            assert_eq!(ctx.ring().unwrap().fixed_buffers, C, "{name}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -20,9 +20,38 @@ pub(super) struct Registered {
     /// The files' descriptors when they are not registered; `None`: the
     /// ring's fixed-file table, where file `i` is entry `i`.
     pub plain_fds: Option<Vec<RawFd>>,
-    /// Whether slot `id`'s read and write buffers are the ring's fixed
-    /// buffers `2 id` and `2 id + 1`.
-    pub buffers: bool,
+    /// Which of the slots' buffers are the ring's fixed buffers.
+    pub buffers: FixedBufs,
+}
+
+/// Which of every slot's two buffers are registered, in the order
+/// `register` hands them to the kernel: slot by slot, its read buffer
+/// (when registered) before its write buffer (when registered). Only the
+/// kinds the workload's steps use are registered, so a read-only workload
+/// pins half the memory and meets RLIMIT_MEMLOCK later.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct FixedBufs {
+    pub read: bool,
+    pub write: bool,
+}
+
+impl FixedBufs {
+    /// Registered buffers per slot.
+    pub fn per_slot(self) -> usize {
+        usize::from(self.read) + usize::from(self.write)
+    }
+
+    /// Slot `id`'s read buffer's index, when registered. At most 16384
+    /// buffers register (the kernel's limit), so the index fits a u16.
+    pub fn read_index(self, id: usize) -> Option<u16> {
+        self.read.then(|| (self.per_slot() * id) as u16)
+    }
+
+    /// Slot `id`'s write buffer's index, when registered.
+    pub fn write_index(self, id: usize) -> Option<u16> {
+        self.write
+            .then(|| (self.per_slot() * id + usize::from(self.read)) as u16)
+    }
 }
 
 /// Builds `$e` with `$t` bound to file `$file` as the ring knows it: a
@@ -179,26 +208,25 @@ impl InFlight {
                 opcode::Recv::new(sock(), p, cap).build()
             }
             // The buffer's start and `len` lie within the registered buffer
-            // (a slot's buffers are registered whole). Registered, there are
-            // at most 16384 (the kernel's limit), so the index fits a u16.
+            // (a slot's buffers are registered whole). A kind of buffer not
+            // registered (its steps were not expected, see `register`) goes
+            // as a plain read or write: never an index the ring lacks.
             Op::Read { file, offset, len } => {
                 let buf = self.bufs.read.as_mut_ptr();
-                with_file!(reg, file, |f| if reg.buffers {
-                    opcode::ReadFixed::new(f, buf, len, (2 * id) as u16)
+                with_file!(reg, file, |f| match reg.buffers.read_index(id) {
+                    Some(i) => opcode::ReadFixed::new(f, buf, len, i)
                         .offset(offset)
-                        .build()
-                } else {
-                    opcode::Read::new(f, buf, len).offset(offset).build()
+                        .build(),
+                    None => opcode::Read::new(f, buf, len).offset(offset).build(),
                 })
             }
             Op::Write { file, offset, len } => {
                 let buf = self.bufs.write.as_mut_ptr();
-                with_file!(reg, file, |f| if reg.buffers {
-                    opcode::WriteFixed::new(f, buf, len, (2 * id + 1) as u16)
+                with_file!(reg, file, |f| match reg.buffers.write_index(id) {
+                    Some(i) => opcode::WriteFixed::new(f, buf, len, i)
                         .offset(offset)
-                        .build()
-                } else {
-                    opcode::Write::new(f, buf, len).offset(offset).build()
+                        .build(),
+                    None => opcode::Write::new(f, buf, len).offset(offset).build(),
                 })
             }
             Op::Fdatasync { file } => with_file!(reg, file, |f| opcode::Fsync::new(f)
