@@ -70,6 +70,10 @@ pub struct WorkloadRecord {
     pub prediction: Model,
     #[serde(default)]
     pub summary: String,
+    /// What one request does, English then French, without parameter
+    /// values (runs before it was recorded have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gist: Option<[String; 2]>,
 }
 
 /// What a workload file's steps cost, as classified.
@@ -101,6 +105,8 @@ impl GroupRecord {
             class: c.class,
             prediction: c.prediction,
             summary: s.summary(),
+            // A workload file's description is the user's, in one language.
+            gist: Some([s.summary(), s.summary()]),
         })
     }
 

@@ -421,10 +421,18 @@ fn results(o: &mut String, r: &Report, lang: Lang) {
     ));
     for g in &r.groups {
         o.push_str(&format!(
-            "<h3>{} ({})</h3>\n<div class=\"charts\">",
+            "<h3>{} ({})</h3>\n",
             esc(&g.label),
             esc(tables::class_of(g, lang))
         ));
+        if let Some(t) = tables::gist_text(g, lang) {
+            o.push_str(&format!(
+                "<p>{}</p>
+",
+                esc(&t)
+            ));
+        }
+        o.push_str("<div class=\"charts\">");
         for c in charts::of_group(r, g, lang) {
             o.push_str(&c.svg);
         }

@@ -158,6 +158,7 @@ fn legacy_workloads() -> Vec<WorkloadRecord> {
             class: w.class,
             prediction: w.prediction,
             summary: w.summary.into(),
+            gist: Some(w.gist.map(String::from)),
         })
         .collect()
 }

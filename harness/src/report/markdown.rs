@@ -137,10 +137,12 @@ fn how_to_read(o: &mut String, r: &Report, lang: Lang) {
         o.push_str(&format!(
             "{}\n\n",
             t(
-                "Its figures are in the table of its workload below.",
-                "Ses chiffres sont dans la table de sa charge, plus bas."
+                "The figure is in report.html; its medians, below (every figure of the sweep is in its workload's table further down).",
+                "La figure est dans report.html ; ses médianes, ci-dessous (tous les chiffres du balayage sont dans la table de sa charge, plus bas)."
             )
         ));
+        let (header, rows) = tables::c10k_table(g, lang);
+        table(o, &header, &rows);
     }
 }
 
@@ -244,6 +246,13 @@ fn results(o: &mut String, r: &Report, lang: Lang) {
             g.label,
             tables::class_of(g, lang)
         ));
+        if let Some(t) = tables::gist_text(g, lang) {
+            o.push_str(&format!(
+                "{t}
+
+"
+            ));
+        }
         table(
             o,
             &tables::group_header(g, lang),

@@ -155,6 +155,14 @@ fn group(run: &Run, engines: &[String], c: &Cell, label: String, cells: &[&Cell]
         concurrencies,
         points,
         page_cache_warm: page_cache_warm(c, cells),
+        // Runs recorded before gists were: the catalog's, by name (a
+        // catalog workload's request has kept its meaning).
+        gist: info.and_then(|i| i.gist.clone()).or_else(|| {
+            iobound_workloads::catalog()
+                .iter()
+                .find(|w| w.name == c.key.workload)
+                .map(|w| w.gist.map(String::from))
+        }),
     }
 }
 

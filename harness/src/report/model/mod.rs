@@ -129,6 +129,8 @@ pub struct Group {
     /// The parameters every cell of the group shared (a field is `None`
     /// when absent or when the cells differ).
     pub params: Params,
+    /// What one request does (English, French), as run.json recorded it.
+    pub gist: Option<[String; 2]>,
 }
 
 impl Group {
@@ -357,6 +359,7 @@ pub(crate) mod testing {
             page_cache_warm: false,
             open_loop: false,
             params: Params::default(),
+            gist: None,
         }
     }
 

@@ -178,6 +178,17 @@ pub fn sustainable_text(r: &Report, g: &Group, lang: Lang) -> Option<String> {
 /// The class label of a group, as the renderers head its section. A
 /// workload of I/O class whose reads all came from a warm page cache never
 /// waited: it is said so, not called I/O-bound.
+/// What one request of the group does, under its heading: a reader meets
+/// db-web or cpu-py here before any figure of theirs. None for runs that
+/// did not record it.
+pub fn gist_text(g: &Group, lang: Lang) -> Option<String> {
+    let [en, fr] = g.gist.as_ref()?;
+    Some(match lang {
+        Lang::En => format!("What one request does: {en}."),
+        Lang::Fr => format!("Ce que fait une requête : {fr}."),
+    })
+}
+
 pub fn class_of(g: &Group, lang: Lang) -> &'static str {
     if g.page_cache_warm {
         return lang.pick(
@@ -190,6 +201,31 @@ pub fn class_of(g: &Group, lang: Lang) -> &'static str {
 
 /// What the C10k section shows, its scale, where the figure comes from,
 /// and C* for blocking threads.
+/// The C10k curve as numbers, for the Markdown report (which has no
+/// figure): a row per concurrency, each engine's median requests per
+/// second ("–" where it did not run).
+pub fn c10k_table(g: &Group, lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec![lang.pick("in flight (C)", "en cours (C)").to_string()];
+    header.extend(
+        g.engines
+            .iter()
+            .map(|e| format!("{e} {}", lang.pick("req/s", "requêtes/s"))),
+    );
+    let rows = g
+        .concurrencies
+        .iter()
+        .map(|&c| {
+            let mut row = vec![c.to_string()];
+            row.extend(g.engines.iter().map(|e| {
+                g.point(e, c)
+                    .map_or("–".to_string(), |p| human::rate(p.throughput.median))
+            }));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
 pub fn c10k_text(r: &Report, g: &Group, lang: Lang) -> String {
     let (lo, hi) = (
         g.concurrencies.first().copied().unwrap_or(0),

@@ -19,7 +19,9 @@ pub use facts::{
     busy_warning, engines_line, how_to_read, not_run_header, not_run_rows, run_facts, runtime_rows,
     runtimes_header, runtimes_text, short_facts, terms_line,
 };
-pub use groups::{c10k_text, class_of, group_header, group_rows, sustainable_text};
+pub use groups::{
+    c10k_table, c10k_text, class_of, gist_text, group_header, group_rows, sustainable_text,
+};
 pub use map_rows::{
     bounds_header, bounds_rows, figure_text, map_cell_text, map_header, map_note, map_rows,
     map_title, wait_text,
