@@ -328,7 +328,8 @@ pub fn start(cfg: &ServeConfig) -> Result<Start, OpenError> {
         .open(&data_path)
         .map_err(io(&data_path))?;
     let next_seq = if cfg.fresh {
-        let discarded = std::fs::metadata(&log).map_or(0, |m| m.len());
+        // None: there was no log to discard (a first start).
+        let discarded = std::fs::metadata(&log).ok().map(|m| m.len());
         // The log goes first: whatever happens next, it is never replayed.
         reset_log(&log, cfg.records, 1).map_err(io(&log))?;
         for p in &old {
@@ -344,15 +345,19 @@ pub fn start(cfg: &ServeConfig) -> Result<Start, OpenError> {
                 millis(t)
             )
         };
-        notes.push(format!(
-            "--fresh: discarded {} unreplayed ({discarded} bytes){}; {table}",
-            log.display(),
-            if old.is_empty() {
-                String::new()
-            } else {
-                format!(" and the older per-thread logs {}", names())
-            },
-        ));
+        let older = if old.is_empty() {
+            String::new()
+        } else {
+            format!(" and the older per-thread logs {}", names())
+        };
+        notes.push(match discarded {
+            Some(bytes) => format!(
+                "--fresh: discarded {} unreplayed ({bytes} bytes){older}; {table}",
+                log.display()
+            ),
+            None if old.is_empty() => format!("--fresh: no log to discard; {table}"),
+            None => format!("--fresh: discarded{older}; {table}"),
+        });
         1
     } else {
         let r = replay(
