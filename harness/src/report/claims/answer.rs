@@ -195,6 +195,20 @@ fn io_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
     s
 }
 
+/// C*'s caveat when some of its repetitions ran on a busy machine: the
+/// verdict there was read from them too.
+fn star_busy(c: &Claim, lang: Lang) -> String {
+    match (c.c_star_busy, lang) {
+        (0, _) => String::new(),
+        (n, Lang::En) => format!(
+            ", though {n} of the repetitions there ran on a busy machine (see the warning above)"
+        ),
+        (n, Lang::Fr) => format!(
+            ", mais {n} des répétitions à ce point ont tourné sur une machine occupée (voir l'avertissement en tête)"
+        ),
+    }
+}
+
 /// The I/O claim's sentence: the event loop (`a`) against blocking threads
 /// (`b`), by verdict.
 fn io_verdict(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
@@ -211,12 +225,12 @@ fn io_verdict(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
         (Verdict::Held, Lang::En) => format!(
             "I/O-bound (requests wait): use an event loop when many requests wait at once. At {} in flight it did {}{reps} the blocking threads' requests per second, {costs}{}.",
             a.concurrency, x(ratio),
-            c.c_star.map_or(String::new(), |s| format!("; threads fell behind from {s} in flight (C*)")),
+            c.c_star.map_or(String::new(), |s| format!("; threads fell behind from {s} in flight (C*){}", star_busy(c, lang))),
         ),
         (Verdict::Held, Lang::Fr) => format!(
             "Limité par les I/O (les requêtes attendent) : prenez une boucle d'événements quand beaucoup de requêtes attendent à la fois. À {} en cours elle a fait {}{reps} les requêtes par seconde des threads bloquants, {costs}{}.",
             a.concurrency, x(ratio),
-            c.c_star.map_or(String::new(), |s| format!(" ; les threads ont décroché dès {s} en cours (C*)")),
+            c.c_star.map_or(String::new(), |s| format!(" ; les threads ont décroché dès {s} en cours (C*){}", star_busy(c, lang))),
         ),
         (Verdict::Tie, Lang::En) => format!(
             "I/O-bound (requests wait): at {} in flight the event loop did {}{reps} the blocking threads' requests per second, within 10 % in every repetition, {costs}.",

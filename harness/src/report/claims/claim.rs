@@ -146,6 +146,9 @@ pub struct Claim {
     /// One thread holds many waits: the lowest measured C where blocking
     /// threads fell behind beyond the spread (`None`: none up to `c_upto`).
     pub c_star: Option<usize>,
+    /// Repetitions at C* (of either side) that ran on a busy machine: the
+    /// verdict there may rest on them.
+    pub c_star_busy: usize,
     pub c_upto: Option<usize>,
     /// Waiting overlaps: what limited the event loop at the point judged.
     pub limit: Option<Bound>,
@@ -199,6 +202,7 @@ impl Claim {
             compared: None,
             ideal: None,
             c_star: None,
+            c_star_busy: 0,
             c_upto: None,
             limit: None,
             extra: None,

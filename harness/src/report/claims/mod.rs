@@ -167,6 +167,13 @@ fn one_thread_many_waits(r: &Report) -> Claim {
     if let Some((g, c)) = at {
         claim.c_upto = Some(c);
         claim.c_star = c_star(r, g, c);
+        claim.c_star_busy = claim.c_star.map_or(0, |s| {
+            [Model::EventLoop, Model::BlockingThreads]
+                .into_iter()
+                .filter_map(|m| best_of(r, g, m, s))
+                .map(|p| p.busy_reps)
+                .sum()
+        });
     }
     claim
 }
@@ -507,6 +514,32 @@ mod tests {
             number(&c, Lang::En).ends_with("C* = 1024"),
             "{}",
             number(&c, Lang::En)
+        );
+        assert_eq!(c.c_star_busy, 0);
+        let answer = super::answer::class_sentences(&r, std::slice::from_ref(&c), Lang::En);
+        assert!(
+            answer[0].contains("threads fell behind from 1024 in flight (C*)")
+                && !answer[0].contains("busy machine"),
+            "{}",
+            answer[0]
+        );
+        // Reviewer finding: C* = 256 rested on a repetition with 13 % steal,
+        // unsaid. A busy repetition at C* is counted and said.
+        let mut busy = r.clone();
+        for p in busy.groups[0]
+            .points
+            .iter_mut()
+            .filter(|p| p.concurrency == 1024 && p.engine == "threads")
+        {
+            p.busy_reps = 1;
+        }
+        let c = claim(&busy, ClaimId::OneThreadManyWaits);
+        assert_eq!(c.c_star_busy, 1);
+        let answer = super::answer::class_sentences(&busy, std::slice::from_ref(&c), Lang::En);
+        assert!(
+            answer[0].contains("threads fell behind from 1024 in flight (C*), though 1 of the repetitions there ran on a busy machine"),
+            "{}",
+            answer[0]
         );
         // Ranges that overlap at every C: a tie, and no C*.
         let r = io_sweep(
