@@ -175,25 +175,34 @@ pub fn peak_rss_bytes() -> Option<u64> {
 /// window's CPU over the window's completions, the same span as the
 /// throughput: set-up and warm-up (4096 threads being created, a pool
 /// starting) are not spread over requests they did not serve.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+///
+/// Other processes are read one by one, by pid, and a window counts for
+/// each only what it used between the two marks: a process that ends in
+/// the window (an earlier cell's worker still exiting) must not take its
+/// whole past with it, and one that starts in the window counts from zero.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CpuMark {
-    pub client_ns: u64,
-    pub server_ns: Option<u64>,
+    /// This process: every thread, exited ones included.
+    ours_ns: u64,
+    /// The client's other processes: (pid, CPU so far).
+    others: Vec<(u32, u64)>,
+    /// The server's processes, when there is one to read.
+    server: Option<Vec<(u32, u64)>>,
 }
 
 impl CpuMark {
     pub fn now(server: Option<u32>) -> CpuMark {
         let tick = 1_000_000_000 / procfs::clock_ticks();
         // A live process's own CPU, and what the children it reaped used.
-        let tree = |pids: &[u32]| -> u64 {
+        let read = |pids: &[u32]| -> Vec<(u32, u64)> {
             pids.iter()
-                .map(|&p| {
-                    let own = cpu_of(p).map_or(0, |(u, s)| u + s);
+                .filter_map(|&p| {
+                    let own = cpu_of(p).map(|(u, s)| u + s)?;
                     let reaped =
                         procfs::reaped_cpu_ticks(Proc::Pid(p)).map_or(0, |(u, s)| (u + s) * tick);
-                    own + reaped
+                    Some((p, own + reaped))
                 })
-                .sum()
+                .collect()
         };
         let server_tree = server.map(procfs::family).unwrap_or_default();
         let ours = Usage::now();
@@ -203,9 +212,61 @@ impl CpuMark {
             .filter(|p| !server_tree.contains(p))
             .collect();
         CpuMark {
-            client_ns: (ours.user + ours.sys).as_nanos() as u64 + tree(&others),
-            server_ns: server.and_then(|pid| cpu_of(pid).map(|_| tree(&server_tree))),
+            ours_ns: (ours.user + ours.sys).as_nanos() as u64,
+            others: read(&others),
+            server: server.and_then(cpu_of).map(|_| read(&server_tree)),
         }
+    }
+
+    /// CPU used between `earlier` and this mark (ns): the client's side,
+    /// and the server's when both marks read it.
+    pub fn since(&self, earlier: &CpuMark) -> (u64, Option<u64>) {
+        // Each process's growth: pids this mark still sees, against what
+        // the earlier one read of them (zero for a process started since).
+        let grown = |now: &[(u32, u64)], then: &[(u32, u64)]| -> u64 {
+            now.iter()
+                .map(|(pid, ns)| {
+                    let before = then.iter().find(|(p, _)| p == pid).map_or(0, |(_, b)| *b);
+                    ns.saturating_sub(before)
+                })
+                .sum()
+        };
+        let client =
+            self.ours_ns.saturating_sub(earlier.ours_ns) + grown(&self.others, &earlier.others);
+        let server = match (&self.server, &earlier.server) {
+            (Some(now), Some(then)) => Some(grown(now, then)),
+            _ => None,
+        };
+        (client, server)
+    }
+}
+
+#[cfg(test)]
+mod cpu_mark_tests {
+    use super::CpuMark;
+
+    /// An earlier cell's worker (pid 7, 5 s of CPU behind it) exits during
+    /// the window: the window must not lose its 5 s. A process started in
+    /// the window (pid 9) counts from zero.
+    #[test]
+    fn a_process_ending_in_the_window_does_not_take_its_past_with_it() {
+        let a = CpuMark {
+            ours_ns: 1_000,
+            others: vec![(7, 5_000_000_000), (8, 2_000)],
+            server: Some(vec![(3, 10_000)]),
+        };
+        let b = CpuMark {
+            ours_ns: 1_500,
+            others: vec![(8, 2_600), (9, 300)],
+            server: Some(vec![(3, 10_900)]),
+        };
+        assert_eq!(b.since(&a), (500 + 600 + 300, Some(900)));
+        // No server read on one side: no server figure.
+        let c = CpuMark {
+            server: None,
+            ..b.clone()
+        };
+        assert_eq!(c.since(&a).1, None);
     }
 }
 

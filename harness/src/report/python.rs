@@ -8,7 +8,7 @@
 use iobound_workloads::{Class, Model};
 
 use super::model::{Group, Point, Report};
-use super::verdict::{compare, model_label, Figure, Lead};
+use super::verdict::{compare, model_label, model_the, Figure, Lead};
 use crate::lang::Lang;
 use crate::output::human;
 
@@ -150,15 +150,30 @@ fn beyond_cores(r: &Report, g: &Group, lo: usize, lang: Lang) -> String {
             human::duration_ns(a.cpu_ns.median),
             human::duration_ns(b.cpu_ns.median),
         );
+        // Each cause named only where its number shows it: a core left
+        // partly idle at the lowest concurrency (one request at a time
+        // keeps at most one busy), a request that cost less CPU further up.
+        let idle = busy < 0.9;
+        let cheaper = b.cpu_ns.median < 0.95 * a.cpu_ns.median;
+        let because = match (idle, cheaper, lang) {
+            (true, true, Lang::En) => "idle time filled and cheaper requests count in the gain, not parallelism alone",
+            (true, false, Lang::En) => "idle time filled counts in the gain, not parallelism alone",
+            (false, true, Lang::En) => "cheaper requests count in the gain, not parallelism alone",
+            (false, false, Lang::En) => "neither idle time nor cheaper requests explain it: read its repetitions in summary.csv",
+            (true, true, Lang::Fr) => "le gain vient donc aussi de temps mort comblé et de requêtes moins chères, pas du seul parallélisme",
+            (true, false, Lang::Fr) => "le gain vient donc aussi de temps mort comblé, pas du seul parallélisme",
+            (false, true, Lang::Fr) => "le gain vient donc aussi de requêtes moins chères, pas du seul parallélisme",
+            (false, false, Lang::Fr) => "ni du temps mort ni des requêtes moins chères ne l'expliquent : lisez ses répétitions dans summary.csv",
+        };
         out.push(match lang {
             Lang::En => format!(
-                "{} {} on {} cores: at {lo} in flight it kept {busy:.2} cores busy at {cpu_lo} of CPU per request ({cpu_hi} at {hi}), so idle time filled and cheaper requests count in the gain, not parallelism alone",
+                "{} {} on {} cores: at {lo} in flight it kept {busy:.2} cores busy at {cpu_lo} of CPU per request ({cpu_hi} at {hi}), so {because}",
                 model_label(m, lang),
                 times(growth),
                 r.cpus,
             ),
             Lang::Fr => format!(
-                "{} {} sur {} cœurs : à {lo} en cours ce modèle occupait {busy:.2} cœur à {cpu_lo} de CPU par requête ({cpu_hi} à {hi}), le gain vient donc aussi de temps mort comblé et de requêtes moins chères, pas du seul parallélisme",
+                "{} {} sur {} cœurs : à {lo} en cours ce modèle occupait {busy:.2} cœur à {cpu_lo} de CPU par requête ({cpu_hi} à {hi}), {because}",
                 model_label(m, lang),
                 times(growth),
                 r.cpus,
@@ -290,11 +305,11 @@ fn mixed_sentence(r: &Report, g: &Group, lang: Lang) -> Option<String> {
             h.engine,
             rate(h.throughput.median),
             rate(rival.1.throughput.median),
-            model_label(rival.0, lang),
+            model_the(rival.0, lang),
             word(t.lead),
             human::duration_ns(h.p99_ns.median),
             human::duration_ns(lower_p99.1.p99_ns.median),
-            model_label(lower_p99.0, lang),
+            model_the(lower_p99.0, lang),
             word(p.lead),
         ),
     })
@@ -685,7 +700,7 @@ mod tests {
         let r = py_report(vec![cpu("cpu-py [python]", &[118.0, 119.0, 121.0])]);
         let s = sentences(&r, Lang::En);
         assert!(
-            s[0].contains("More than the cores can give: process pool 2.51x on 2 cores: at 1 in flight it kept 0.97 cores busy at 12.00ms of CPU per request (10.00ms at 8)"),
+            s[0].contains("More than the cores can give: process pool 2.51x on 2 cores: at 1 in flight it kept 0.97 cores busy at 12.00ms of CPU per request (10.00ms at 8), so cheaper requests count in the gain, not parallelism alone"),
             "{}",
             s[0]
         );

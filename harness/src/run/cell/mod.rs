@@ -260,14 +260,14 @@ fn measure(
             }
             _ => None,
         },
-        window_cpu: match window {
-            [Some((_, _, a)), Some((_, _, b))] => Some(WindowCpu {
-                client_ns: b.client_ns.saturating_sub(a.client_ns),
-                server_ns: b
-                    .server_ns
-                    .zip(a.server_ns)
-                    .map(|(b, a)| b.saturating_sub(a)),
-            }),
+        window_cpu: match &window {
+            [Some((_, _, a)), Some((_, _, b))] => {
+                let (client_ns, server_ns) = b.since(a);
+                Some(WindowCpu {
+                    client_ns,
+                    server_ns,
+                })
+            }
             _ => None,
         },
         usage: usage_end.since(&start.usage),
