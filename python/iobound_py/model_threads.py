@@ -57,6 +57,12 @@ def run(job: Job, shared_input: bytes, src: BlockingInput, writer: RecordWriter)
         go.wait()
         end = deadline[0]
         error = None
+        # A closed loop's request is due when the slot's previous one
+        # completed: the time a thread then waits for the GIL before it can
+        # issue the next is latency its client sees. Timed from the issue
+        # instead, 64 threads on mixed-db showed a p99 below C / throughput
+        # (Little's law's mean time in flight).
+        previous_done: int | None = None
         try:
             while not coord.stop and not writer.broken:
                 if end is not None and time.monotonic_ns() >= end:
@@ -69,7 +75,9 @@ def run(job: Job, shared_input: bytes, src: BlockingInput, writer: RecordWriter)
                     break
                 writer.issue()
                 digest = runner.run(steps, slot)
-                writer.record(issued, time.monotonic_ns(), digest)
+                done = time.monotonic_ns()
+                writer.record(issued if previous_done is None else previous_done, done, digest)
+                previous_done = done
         except BaseException as e:  # noqa: BLE001 - handed to the main thread
             error = e
         finally:

@@ -229,6 +229,20 @@ class ModelChecks(unittest.TestCase):
         one, four = median(1), median(4)
         self.assertGreater(four, 1.7 * one, (one, four))
 
+    def test_a_threads_slot_times_each_request_from_its_previous_completion(self) -> None:
+        """A closed loop's next request is due when the previous one
+        completed: a thread that then waits for the GIL before issuing it
+        delays that request, and its latency says so (Little's law: latency
+        summed over the slot's requests is the slot's whole time)."""
+        if self.model != "threads":
+            self.skipTest("the GIL wait between requests is the threads model's")
+        req = (step(COMPUTE, kernels.KERNEL_FNV1A, 0, length=1024, x=0),)
+        res = self.run_model(job(concurrency=1, files=(), requests=20), stream([req] * 20))
+        res.check_framing(self)
+        self.assertEqual(len(res.requests), 20)
+        for before, after in zip(res.requests, res.requests[1:], strict=False):
+            self.assertEqual(after[0], before[1])
+
     def test_time_bounded_echo(self) -> None:
         req = (
             step(EXCHANGE, OP_ECHO, length=64),

@@ -706,6 +706,18 @@ mod tests {
         );
         let f = sentences(&r, Lang::Fr);
         assert!(f[0].contains("ce modèle occupait 0.97 cœur"), "{}", f[0]);
+        // Half a core busy at C = 1 and the same CPU per request at 8:
+        // idle time filled, and no word of cheaper requests.
+        let mut idle = cpu("cpu-py [python]", &[118.0, 119.0, 121.0]);
+        for p in idle.points.iter_mut().filter(|p| p.engine == "py-procs") {
+            p.cpu_ns = crate::report::model::Stat::of(&[6e6, 6e6, 6e6]);
+        }
+        let s = sentences(&py_report(vec![idle]), Lang::En);
+        assert!(
+            s[0].contains("it kept 0.49 cores busy at 6.00ms of CPU per request (6.00ms at 8), so idle time filled counts in the gain, not parallelism alone"),
+            "{}",
+            s[0]
+        );
         // 1.9x on 2 cores: nothing to explain.
         let mut g = cpu("cpu-py [python]", &[118.0, 119.0, 121.0]);
         for p in g

@@ -334,13 +334,13 @@ fn kind_sentence(k: Kind, rows: &[&Row], lang: Lang) -> String {
             100.0 * HOLDS
         ),
         (Reading::Above(Above::FasterThanAlone { here_s, alone_s }), Lang::En) => format!(
-            "{}: it assumed each request in flight takes as long as one alone ({}), and here each held its place {} (in flight / throughput, Little's law): requests went faster together than alone.",
+            "{}: it assumed each request in flight takes as long as one alone ({}), and here each held its place {} (requests served at once — a pool serves as many as it has workers — over throughput, Little's law): requests went faster together than alone.",
             head,
             duration_ns(alone_s * 1e9),
             duration_ns(here_s * 1e9)
         ),
         (Reading::Above(Above::FasterThanAlone { here_s, alone_s }), Lang::Fr) => format!(
-            "{} : elle supposait que chaque requête en cours dure autant qu'une seule ({}), et ici chacune a occupé sa place {} (en cours / débit, loi de Little) : les requêtes sont allées plus vite ensemble que seules.",
+            "{} : elle supposait que chaque requête en cours dure autant qu'une seule ({}), et ici chacune a occupé sa place {} (requêtes servies à la fois — un pool en sert autant qu'il a de travailleurs — sur le débit, loi de Little) : les requêtes sont allées plus vite ensemble que seules.",
             head,
             duration_ns(alone_s * 1e9),
             duration_ns(here_s * 1e9)

@@ -220,6 +220,15 @@ fn trailing_text(m: &MixedPoint, lang: Lang) -> String {
     }
 }
 
+/// "a, b and c" / "a, b et c".
+fn and_list(items: &[&str], lang: Lang) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} {} {last}", rest.join(", "), lang.pick("and", "et")),
+    }
+}
+
 pub(super) fn mixed_why(c: &Claim, lang: Lang) -> String {
     let t = c.throughput_counts.unwrap_or_default();
     match c.verdict {
@@ -280,8 +289,8 @@ pub(super) fn mixed_why(c: &Claim, lang: Lang) -> String {
             let end = match (better_p99, both.is_empty(), lang) {
                 (true, _, Lang::En) => " No single model did both there: pick by the figure that matters, throughput or tail latency.".to_string(),
                 (true, _, Lang::Fr) => " Aucun modèle simple n'a fait les deux là : choisissez selon le chiffre qui compte, débit ou latence de queue.".to_string(),
-                (_, false, Lang::En) => format!(" At {}, a single model did better on both figures: there, handing the computing to a pool cost more than it gave.", both.join(", ")),
-                (_, false, Lang::Fr) => format!(" Sur {}, un modèle simple a fait mieux sur les deux chiffres : là, confier le calcul à un pool a coûté plus qu'il n'a rapporté.", both.join(", ")),
+                (_, false, Lang::En) => format!(" At {}, a single model did better on both figures: there, handing the computing to a pool cost more than it gave.", and_list(&both, lang)),
+                (_, false, Lang::Fr) => format!(" Sur {}, un modèle simple a fait mieux sur les deux chiffres : là, confier le calcul à un pool a coûté plus qu'il n'a rapporté.", and_list(&both, lang)),
                 _ => String::new(),
             };
             match lang {
