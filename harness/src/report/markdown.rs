@@ -161,6 +161,10 @@ fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
         ));
         bullets(o, &super::bounds::how(lang));
         table(o, &tables::bounds_header(lang), &bounds);
+        let notes = tables::bounds_notes(r, lang);
+        if !notes.is_empty() {
+            bullets(o, &notes);
+        }
     }
     let details = tables::claim_detail_rows(cs, lang);
     if !details.is_empty() {

@@ -23,8 +23,8 @@ pub use groups::{
     c10k_table, c10k_text, class_of, gist_text, group_header, group_rows, sustainable_text,
 };
 pub use map_rows::{
-    bounds_header, bounds_rows, figure_text, map_cell_text, map_header, map_note, map_rows,
-    map_title, wait_text,
+    bounds_header, bounds_notes, bounds_rows, figure_text, map_cell_text, map_header, map_note,
+    map_rows, map_title, wait_text,
 };
 pub use predict_rows::{
     predict_header, predict_intro, predict_rows, predict_sentences, predict_title,
