@@ -47,6 +47,22 @@ pub fn figure_text(f: &MapFigure, fig: Figure, lang: Lang) -> String {
             times(range.1)
         ),
         Winner::Tie { .. } => lang.pick("tie", "égalité").to_string(),
+        // The first ahead of the next in every repetition, by less than 5 %
+        // in the median one: the repetitions agree on the side; "disagree"
+        // would say the opposite.
+        Winner::Unclear { .. }
+            if f.standings
+                .get(1)
+                .and_then(|s| s.vs_leader.as_ref())
+                // Ratios are oriented so that above 1 favours the first.
+                .is_some_and(|c| c.paired && c.range().0 > 1.0) =>
+        {
+            lang.pick(
+                "unclear (first in every repetition, by under 5 % in the median one)",
+                "incertain (premier à chaque répétition, de moins de 5 % dans la médiane)",
+            )
+            .to_string()
+        }
         Winner::Unclear { .. } => lang
             .pick(
                 "unclear (the repetitions disagree)",
@@ -325,5 +341,42 @@ mod tests {
         );
         // Within 10 % of its ceiling: nothing to say.
         assert!(notes(100.0, 19_000.0, 1_000).is_empty());
+    }
+
+    /// A first model ahead of the next in every repetition, by under 5 % in
+    /// the median one, is "unclear" but not "the repetitions disagree".
+    #[test]
+    fn an_unclear_cell_says_whether_the_repetitions_agree_on_the_side() {
+        let text = |threads: &[f64]| {
+            let g = group(
+                "mixed-db [w]",
+                Class::Mixed,
+                vec![
+                    point("uring", 16, &[10_000.0; 3], 10.0, 1.0),
+                    point("threads", 16, threads, 10.0, 16.0),
+                ],
+            );
+            let r = report(
+                2,
+                &[
+                    ("uring", Model::EventLoop),
+                    ("threads", Model::BlockingThreads),
+                ],
+                vec![g.clone()],
+            );
+            let f = crate::report::map::winner(&r, &g, 16, Figure::Throughput);
+            figure_text(&f, Figure::Throughput, Lang::En)
+        };
+        let slight = text(&[9_700.0, 8_600.0, 9_600.0]);
+        assert!(
+            slight
+                .starts_with("unclear (first in every repetition, by under 5 % in the median one)"),
+            "{slight}"
+        );
+        let split = text(&[9_700.0, 11_000.0, 9_600.0]);
+        assert!(
+            split.starts_with("unclear (the repetitions disagree)"),
+            "{split}"
+        );
     }
 }
