@@ -484,8 +484,8 @@ impl Fallback {
 pub struct Ours {
     pub iops: f64,
     pub p99_ns: f64,
-    /// The whole process's user + system CPU over the cell (warm-up
-    /// included) / every request it completed: `Summary::cpu.per_request_ns`.
+    /// The process's user + system CPU over the cell's measured window / the
+    /// requests completed in it: `Summary::cpu.per_request_ns`.
     pub cpu_per_io_ns: f64,
 }
 
@@ -616,8 +616,9 @@ pub fn render(rows: &[Row], repeat: usize) -> String {
         s.push_str("p99 n/a: fio reports write and fdatasync latencies separately; iobound times the pair.\n");
     }
     s.push_str(
-        "CPU/IO: user + system CPU per I/O; iobound's whole process over the cell (warm-up \
-         included) / its requests, fio's jobs (usr_cpu + sys_cpu of job_runtime) / their I/Os.\n",
+        "CPU/IO: user + system CPU per I/O; iobound's process over the cell's measured window \
+         / the requests completed in it, fio's jobs (usr_cpu + sys_cpu of job_runtime, ramp \
+         excluded) / their I/Os.\n",
     );
     s
 }

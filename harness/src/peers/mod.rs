@@ -481,8 +481,9 @@ pub fn render_net(rows: &[NetRow], repeat: usize, msg_size: u64) -> String {
     }
     s.push_str(
         "Ratios are iobound/sockperf at the same connection count. CPU/msg: user + system CPU \
-         per round trip, warm-up included: the server process (/proc/<pid>/stat) and the client \
-         side (iobound's process; sockperf's client processes). sockperf's clients each report \
+         per round trip: iobound's server and client over the cell's measured window, per \
+         request completed in it; sockperf's server (/proc/<pid>/stat) and clients over their \
+         whole run, warm-up included. sockperf's clients each report \
          their own percentiles, so its p50 and p99 are given at 1 connection only.\n",
     );
     s

@@ -436,9 +436,10 @@ pub fn render_redis(rows: &[RedisRow], repeat: usize, records: u64) -> String {
     s.push_str(
         "Ratios: iobound on Redis over redis-benchmark at the same connection count; the db \
          server (iobound serve db --db-latency 0, one thread, db-ycsb-c) over Redis under the \
-         same iobound engine. CPU/GET: user + system CPU per GET, warm-up included: Redis's \
-         (/proc/<pid>/stat over the GETs its INFO counted), the db server's (over the cell's \
-         requests), the client side's (iobound's process; redis-benchmark's rusage).\n",
+         same iobound engine. CPU/GET: user + system CPU per GET: Redis's (/proc/<pid>/stat \
+         over the GETs its INFO counted, warm-up included), the db server's and iobound's \
+         (over the cell's measured window, per request completed in it), redis-benchmark's \
+         (its rusage over its GETs).\n",
     );
     if missed.is_empty() {
         if rows.iter().any(|r| r.misses.is_some()) {
