@@ -65,6 +65,10 @@ pub struct Params {
     pub remote: bool,
     /// `slo`: the p99 an open-loop sweep must stay under, in nanoseconds.
     pub slo_ns: Option<u64>,
+    /// A cell's warm-up and measured window, in nanoseconds (no window for
+    /// cells bounded by a request count).
+    pub warmup_ns: Option<u64>,
+    pub duration_ns: Option<u64>,
 }
 
 impl Params {
@@ -75,6 +79,8 @@ impl Params {
             server_threads: config.server_threads.map(|t| t as u32),
             remote: config.target.is_some(),
             slo_ns: config.slo.map(|d| d.as_nanos() as u64),
+            warmup_ns: config.warmup.map(|d| d.as_nanos() as u64),
+            duration_ns: config.duration.map(|d| d.as_nanos() as u64),
         }
     }
 }

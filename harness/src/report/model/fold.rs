@@ -269,6 +269,12 @@ fn group_params(c: &Cell, cells: &[&Cell]) -> Params {
         slo_ns: first
             .slo_ns
             .filter(|_| agree(&|p| p.slo_ns == first.slo_ns)),
+        warmup_ns: first
+            .warmup_ns
+            .filter(|_| agree(&|p| p.warmup_ns == first.warmup_ns)),
+        duration_ns: first
+            .duration_ns
+            .filter(|_| agree(&|p| p.duration_ns == first.duration_ns)),
     }
 }
 

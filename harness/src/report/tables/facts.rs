@@ -167,6 +167,65 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
 }
 
 /// Lines of facts about the run, for the report's details.
+/// Each group's measured window after its warm-up, groups that share one
+/// listed together: a reader judging a figure needs to know it came from
+/// half a second or from three (a Python group at C = 1 completes a few
+/// dozen requests in 0.5 s).
+fn windows_text(r: &Report, lang: Lang) -> Option<String> {
+    let mut by: Vec<((u64, u64), Vec<&str>)> = Vec::new();
+    // Groups whose cells did not share one window (a sweep that runs its
+    // highest concurrencies longer), or counted requests instead.
+    let mut varies: Vec<&str> = Vec::new();
+    for g in &r.groups {
+        let (Some(d), Some(w)) = (g.params.duration_ns, g.params.warmup_ns) else {
+            varies.push(&g.label);
+            continue;
+        };
+        match by.iter_mut().find(|(k, _)| *k == (d, w)) {
+            Some((_, v)) => v.push(&g.label),
+            None => by.push(((d, w), vec![&g.label])),
+        }
+    }
+    if by.is_empty() {
+        return None;
+    }
+    let fmt =
+        |ns: u64| iobound_workloads::units::format_duration(std::time::Duration::from_nanos(ns));
+    let mut parts: Vec<String> = by
+        .iter()
+        .map(|((d, w), gs)| match lang {
+            Lang::En => format!(
+                "{} after {} of warm-up: {}",
+                fmt(*d),
+                fmt(*w),
+                gs.join(", ")
+            ),
+            Lang::Fr => format!(
+                "{} après {} de chauffe : {}",
+                fmt(*d),
+                fmt(*w),
+                gs.join(", ")
+            ),
+        })
+        .collect();
+    if !varies.is_empty() {
+        parts.push(match lang {
+            Lang::En => format!(
+                "by cell (each cell's config in run.json): {}",
+                varies.join(", ")
+            ),
+            Lang::Fr => format!(
+                "selon la cellule (la config de chacune dans run.json) : {}",
+                varies.join(", ")
+            ),
+        });
+    }
+    Some(match lang {
+        Lang::En => format!("measured windows: {}", parts.join("; ")),
+        Lang::Fr => format!("fenêtres mesurées : {}", parts.join(" ; ")),
+    })
+}
+
 pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
     let i = &r.info;
     let mut v = vec![format!("{} {}", lang.pick("run", "mesure"), i.run_id)];
@@ -195,6 +254,9 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
         )
         .to_string()
     });
+    if let Some(w) = windows_text(r, lang) {
+        v.push(w);
+    }
     v.push(format!(
         "{}{} {}",
         lang.pick("system", "système"),
