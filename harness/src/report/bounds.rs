@@ -74,8 +74,11 @@ pub fn usable_cores(r: &Report, g: &Group, p: &Point) -> f64 {
     // I/O is another matter: tokio hands file reads to its blocking pool and
     // io_uring fdatasync to kernel workers, which run on the other cores
     // (a one-core ceiling had tokio's O_DIRECT reads at 159 % of it).
+    // Network I/O (a group with a server iobound measured) is the loop's
+    // own work too: its sockets are read and written on its thread (glommio
+    // on net-echo had a ceiling of 2 cores here and 1 in the prediction).
     let computes = matches!(g.class, Some(Class::CpuBound | Class::Mixed));
-    if computes && r.any_model_of(&p.engine) == Some(Model::EventLoop) {
+    if (computes || g.has_server()) && r.any_model_of(&p.engine) == Some(Model::EventLoop) {
         return 1.0;
     }
     p.threads.median.max(1.0).min(cpus)

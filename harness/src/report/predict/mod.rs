@@ -150,6 +150,27 @@ pub struct Section {
     pub unpredicted: Vec<(String, Vec<String>)>,
 }
 
+/// `pred` with its client-cores ceiling over `cores` cores (the model's one
+/// core by default), and its limit picked again.
+fn with_cores(mut pred: Prediction, cores: f64, cal: &Calibration) -> Prediction {
+    let client = cal.client_cpu();
+    if client <= 0.0 {
+        return pred;
+    }
+    for c in pred.ceilings.iter_mut().filter(|c| c.0 == Bound::Cores) {
+        c.1 = cores / client;
+    }
+    if let Some(l) = pred
+        .ceilings
+        .iter()
+        .copied()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+    {
+        pred.limit = l;
+    }
+    pred
+}
+
 /// The engine's C = 1 cell as a calibration: throughput per repetition,
 /// and the CPU a lone request cost (medians: a point keeps no per-repetition
 /// CPU).
@@ -296,6 +317,11 @@ pub fn build(r: &Report) -> Section {
                 else {
                     continue;
                 };
+                // The cores the ceilings table gives the engine here, not
+                // always one: an event loop's file I/O runs on other cores
+                // (io_uring's kernel workers, tokio's blocking pool). One
+                // count for both sections.
+                let pred = with_cores(pred, bounds::usable_cores(r, g, p), &cal);
                 let ratio = p.throughput.median / pred.limit.1;
                 if !ratio.is_finite() {
                     continue;
@@ -364,6 +390,34 @@ mod tests {
             .find(|r| r.engine == engine && r.concurrency == c)
             .unwrap_or_else(|| panic!("no row for {engine} at {c}"))
             .reading
+    }
+
+    /// Reviewer finding: the ceilings table gave an event loop 2 cores where
+    /// the prediction gave it 1. Both now count the same: the engine's
+    /// threads for file I/O (kernel workers and blocking pools run on the
+    /// other cores), one core where a server was measured (network I/O runs
+    /// on the loop's thread).
+    #[test]
+    fn the_prediction_gives_an_event_loop_the_ceilings_cores() {
+        // 100 µs of client CPU alone, no wait to speak of: cores bound.
+        let file = section(
+            vec![
+                pt("uring", 1, 9_000.0, 100.0, 2.0, 0.9),
+                pt("uring", 8, 15_000.0, 100.0, 2.0, 1.5),
+            ],
+            false,
+        );
+        let row = file.rows.iter().find(|r| r.engine == "uring").unwrap();
+        assert_eq!(row.prediction.limit, (Bound::Cores, 20_000.0));
+        let net = section(
+            vec![
+                served(pt("uring", 1, 9_000.0, 100.0, 2.0, 0.9), 1.0),
+                served(pt("uring", 8, 9_500.0, 100.0, 2.0, 1.0), 1.0),
+            ],
+            false,
+        );
+        let row = net.rows.iter().find(|r| r.engine == "uring").unwrap();
+        assert_eq!(row.prediction.limit, (Bound::Cores, 10_000.0));
     }
 
     #[test]
