@@ -619,7 +619,7 @@ fn data_files_are_named_and_clean_removes_them() {
 #[test]
 fn cli_edges_are_refused_up_front_with_the_reason() {
     let s = Scratch::new("edges");
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 11] = [
         (
             &["-c", "-1"],
             "invalid concurrency '-1': a count cannot be negative: give a whole number",
@@ -650,8 +650,12 @@ fn cli_edges_are_refused_up_front_with_the_reason() {
             "one db-web request waits at least 15.0s (3 queries, one after the other), 13.7s longer",
         ),
         (
-            &["-w", "db-web", "-c", "4", "-d", "300ms", "--db-latency", "1h"],
+            &["-w", "db-web", "-c", "4", "-d", "300ms", "--db-latency", "50s"],
             "raise --duration to",
+        ),
+        (
+            &["-w", "db-web", "-c", "4", "--requests", "1", "--db-latency", "100000h"],
+            "at most 60s (the longest wait the db server takes)",
         ),
         (
             &["-w", "mixed-db", "-d", "200ms", "--warmup", "0s", "--db-latency", "300ms"],

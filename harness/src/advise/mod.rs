@@ -270,7 +270,9 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     };
     // 1. Calibrate: alone (C = 1), and loaded enough that the CPU per
     // request is what it costs under load.
-    let loaded_c = c.clamp(1, 16);
+    // Within --max-threads: the calibrator is blocking threads, and a
+    // calibration refused for its thread count failed the whole advice late.
+    let loaded_c = c.clamp(1, 16).min(a.max_threads.max(1));
     let cal_argv = argv.calibration(calibrator, loaded_c);
     // Both matrices checked before anything runs: a flag they refuse is
     // the user's mistake, and leaves nothing behind.

@@ -9,11 +9,26 @@ use clap::Args;
 use iobound_workloads::units::{count_arg, duration_arg, serde_duration};
 use serde::{Deserialize, Serialize};
 
+/// `--db-latency`: a duration up to the longest wait the db server takes
+/// for a call (60 s, as a workload file's `db_latency`): `100000h` with
+/// `--requests 1` ran until killed.
+fn db_latency_arg(s: &str) -> Result<Duration, String> {
+    let d = duration_arg(s)?;
+    let max = Duration::from_micros(iobound_workloads::proto::MAX_WAIT_US.into());
+    if d > max {
+        return Err(format!(
+            "at most {} (the longest wait the db server takes)",
+            iobound_workloads::units::format_duration(max)
+        ));
+    }
+    Ok(d)
+}
+
 /// Settings of the simulated database, shared by `serve` and `run`.
 #[derive(Debug, Args, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DbArgs {
     /// db: fixed service delay per query, on the server's event-loop timer (0: none)
-    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = duration_arg,
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = db_latency_arg,
           allow_hyphen_values = true)]
     #[serde(with = "serde_duration")]
     pub db_latency: Duration,
@@ -99,5 +114,22 @@ impl DataDirArgs {
             .iter()
             .flat_map(|d| ["--data-dir".into(), d.display().to_string()])
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod db_latency_tests {
+    use super::db_latency_arg;
+    use std::time::Duration;
+
+    /// A newcomer's finding: `--db-latency 100000h --requests 1` was taken
+    /// and ran until killed; the server takes no wait over 60 s.
+    #[test]
+    fn db_latency_is_bounded_by_the_servers_longest_wait() {
+        assert_eq!(db_latency_arg("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(db_latency_arg("0"), Ok(Duration::ZERO));
+        let e = db_latency_arg("100000h").unwrap_err();
+        assert!(e.contains("at most 60s"), "{e}");
+        assert!(db_latency_arg("61s").is_err());
     }
 }

@@ -68,6 +68,9 @@ pub enum ConfigError {
     MaxThreads(String),
     #[error("--{0} needs at least one value")]
     EmptyList(&'static str),
+    /// `-c 1,,2` or `-m uring,`: an empty item is a typo, not a value to skip.
+    #[error("--{0} '{1}': an empty item between commas (write the values separated by single commas, e.g. 1,4,16)")]
+    EmptyItem(&'static str, String),
     #[error("invalid concurrency '{value}': {hint}", value = .0, hint = count_hint(.0, Some(run::MAX_CONCURRENCY as u64)))]
     Concurrency(String),
     #[error("--{0} must be greater than zero")]
@@ -102,7 +105,9 @@ impl ConfigError {
             ConfigError::Rate(_) => Some("rate"),
             ConfigError::Target { .. } => Some("target"),
             ConfigError::Pin(_) => Some("pin"),
-            ConfigError::EmptyList(f) | ConfigError::Zero(f) => Some(f),
+            ConfigError::EmptyList(f) | ConfigError::Zero(f) | ConfigError::EmptyItem(f, _) => {
+                Some(f)
+            }
             _ => None,
         }
     }

@@ -54,6 +54,16 @@ pub struct RunConfig {
     pub slo: Duration,
 }
 
+/// A comma list's items, refused when one is empty (`1,,2`, `1,2,`):
+/// split_list alone would skip it and run what the user did not write.
+fn items(list: &str, what: &'static str) -> Result<Vec<String>, ConfigError> {
+    let all: Vec<&str> = list.split(',').map(str::trim).collect();
+    if all.len() > 1 && all.iter().any(|x| x.is_empty()) {
+        return Err(ConfigError::EmptyItem(what, list.to_string()));
+    }
+    Ok(split_list(list))
+}
+
 fn dedup(v: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(v.len());
     for x in v {
@@ -67,7 +77,7 @@ fn dedup(v: Vec<String>) -> Vec<String> {
 impl RunConfig {
     pub fn from_args(a: &RunArgs, settings: engine::Settings) -> Result<Self, ConfigError> {
         let mut file = FileConfig::new(&a.params, &a.data, &a.length, settings, a.db.db_latency)?;
-        let mut workloads = dedup(split_list(&a.workload));
+        let mut workloads = dedup(items(&a.workload, "workload")?);
         if workloads.is_empty() {
             return Err(ConfigError::EmptyList("workload"));
         }
@@ -258,7 +268,7 @@ fn engines_of(a: &RunArgs) -> Result<Vec<&'static dyn Engine>, ConfigError> {
             .filter(|e| e.language() == engine::Language::Rust)
             .collect(),
         Some(list) => {
-            let modes = dedup(split_list(list));
+            let modes = dedup(items(list, "mode")?);
             if modes.is_empty() {
                 return Err(ConfigError::EmptyList("mode"));
             }
@@ -277,7 +287,7 @@ fn engines_of(a: &RunArgs) -> Result<Vec<&'static dyn Engine>, ConfigError> {
 
 /// `--concurrency`'s values, each from 1 to [`MAX_CONCURRENCY`].
 fn concurrency_of(a: &RunArgs) -> Result<Vec<usize>, ConfigError> {
-    let concurrency: Vec<usize> = dedup(split_list(&a.concurrency))
+    let concurrency: Vec<usize> = dedup(items(&a.concurrency, "concurrency")?)
         .iter()
         .map(|c| match c.parse::<usize>() {
             Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
@@ -295,7 +305,7 @@ fn rates_of(a: &RunArgs) -> Result<Vec<f64>, ConfigError> {
     let Some(list) = &a.rate else {
         return Ok(Vec::new());
     };
-    let mut v = split_list(list)
+    let mut v = items(list, "rate")?
         .iter()
         .map(|r| match r.parse::<f64>() {
             Ok(x) if x.is_finite() && x > 0.0 && x <= 1e8 => Ok(x),
@@ -332,6 +342,29 @@ mod tests {
             }),
             _ => unreachable!(),
         }
+    }
+
+    /// A newcomer's finding: `-c 1,,2`, `-c 1,2,` and `-m uring,,threads`
+    /// ran (exit 0) as if the empty item were not there.
+    #[test]
+    fn an_empty_list_item_is_refused() {
+        for args in [
+            &["-c", "1,,2"][..],
+            &["-c", "1,2,"],
+            &["-m", "uring,,threads"],
+            &["-w", "db-web,"],
+            &["--rate", "100,,200"],
+        ] {
+            let Err(e) = parse(args) else {
+                panic!("{args:?} was accepted");
+            };
+            assert!(matches!(e, ConfigError::EmptyItem(..)), "{args:?}: {e}");
+            assert!(
+                e.to_string().contains("an empty item between commas"),
+                "{e}"
+            );
+        }
+        assert!(parse(&["-c", "1, 2"]).is_ok());
     }
 
     #[test]
@@ -594,10 +627,10 @@ mod tests {
              other), 13.7s longer than a cell's warm-up plus duration (1s + 300ms): raise \
              --duration to 14s or more, or lower --db-latency"
         );
-        let e = parse(&["-w", "db-web", "-d", "300ms", "--db-latency", "1h"])
+        let e = parse(&["-w", "db-web", "-d", "300ms", "--db-latency", "50s"])
             .err()
             .unwrap();
-        assert!(e.to_string().contains("3h00m"), "{e}");
+        assert!(e.to_string().contains("2m30s"), "{e}");
         // YCSB F: a read and a write per operation.
         let e = parse(&[
             "-w",

@@ -358,6 +358,17 @@ pub fn runtimes_text(r: &Report, lang: Lang) -> String {
             (!e.is_empty()).then_some((m, e))
         })
         .collect();
+    if r.groups.iter().all(|g| g.points.is_empty()) {
+        // Nothing measured (a run stopped before its first cell ended):
+        // no engine to list, and "every model ran on one engine" would be
+        // a claim about nothing.
+        return lang
+            .pick(
+                "No cell of this run has results, so there are no runtimes to compare.",
+                "Aucune cellule de cette mesure n'a de résultat : aucun environnement à comparer.",
+            )
+            .to_string();
+    }
     if shared.is_empty() {
         return match lang {
             Lang::En => format!(
