@@ -11,13 +11,24 @@ use crate::exec::FileSet;
 /// prepared in a fresh directory named after `tag` (the caller removes
 /// it), and its files opened.
 pub(crate) fn randread_cell(tag: &str, file_size: u64) -> (PathBuf, Box<dyn Workload>, FileSet) {
+    file_cell("file-randread", tag, file_size)
+}
+
+/// A file workload `name` over files of `file_size` bytes, prepared in a
+/// fresh directory named after `tag` (the caller removes it), and its files
+/// opened.
+pub(crate) fn file_cell(
+    name: &str,
+    tag: &str,
+    file_size: u64,
+) -> (PathBuf, Box<dyn Workload>, FileSet) {
     let dir = std::env::temp_dir().join(format!("iobound-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let params = WorkloadParams {
         file_size,
         ..Default::default()
     };
-    let w = build("file-randread", &params).unwrap();
+    let w = build(name, &params).unwrap();
     let ready: Vec<_> = w
         .files()
         .iter()

@@ -176,10 +176,8 @@ impl Engine for Uring {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::FileSet;
     use crate::load::Bound;
     use crate::record::{merge, Progress};
-    use iobound_workloads::{build, dataset, WorkloadParams};
     use std::time::Duration;
 
     /// A workload registers only the buffers its steps use: C read buffers
@@ -194,20 +192,9 @@ mod tests {
         }
         const C: usize = 5;
         const N: u64 = 200;
-        let dir = std::env::temp_dir().join(format!("iobound-fixedbufs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let params = WorkloadParams {
-            file_size: 1 << 20,
-            ..Default::default()
-        };
         for name in ["file-randread", "file-write"] {
-            let w = build(name, &params).unwrap();
-            let ready: Vec<_> = w
-                .files()
-                .iter()
-                .map(|spec| (dataset::prepare(&dir, spec).unwrap().0, spec.clone()))
-                .collect();
-            let files = FileSet::open(&ready, false).unwrap();
+            let (dir, w, files) =
+                crate::engine::testing::file_cell(name, &format!("fixedbufs-{name}"), 1 << 20);
             let plan = Plan {
                 concurrency: C,
                 warmup: Duration::ZERO,
@@ -221,12 +208,12 @@ mod tests {
             let totals = merge(Uring.run(&ctx).unwrap());
             assert_eq!(totals.requests, N, "{name}");
             let refused = ctx.notes().into_iter().find(|n| n.contains("refused"));
+            std::fs::remove_dir_all(&dir).unwrap();
             if let Some(why) = refused {
                 eprintln!("skipping {name}'s count: {why}");
                 continue;
             }
             assert_eq!(ctx.ring().unwrap().fixed_buffers, C, "{name}");
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
