@@ -120,6 +120,8 @@ impl Latency {
 pub struct Cpu {
     pub user_ns: u64,
     pub sys_ns: u64,
+    /// The CPU used inside the measured window (this process and its worker
+    /// processes) / the requests completed in it; without both window edges,
     /// (user + sys) / every request completed in the cell.
     pub per_request_ns: f64,
     /// (user + sys) / the cell's wall time: 1.0 is one core busy all the time.
@@ -252,7 +254,8 @@ pub struct Processes {
 pub struct ServerCpu {
     pub user_ns: u64,
     pub sys_ns: u64,
-    /// (user + sys) / every request the cell completed.
+    /// Its CPU inside the measured window / the requests completed in it
+    /// (without both edges, (user + sys) / every request of the cell).
     pub per_request_ns: f64,
 }
 
