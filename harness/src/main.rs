@@ -2,6 +2,7 @@
 //! codes (0 success, 1 the run failed, 2 bad input, 130 after Ctrl-C and 143
 //! after SIGTERM, with what was measured kept).
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -269,20 +270,18 @@ fn report_dir(args: iobound::cli::ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         ""
     };
-    if run.run_json_missing {
-        eprintln!(
-            "note: run.json is missing: the report is rebuilt from the cell files{in_english}"
-        );
-    } else if run.run_json_error.is_none() && !run.lang_recorded && args.lang.is_none() {
+    if !run.run_json_missing
+        && run.run_json_error.is_none()
+        && !run.lang_recorded
+        && args.lang.is_none()
+    {
         eprintln!(
                 "note: this run.json does not record its report's language (written before schema v2): \
                  rendering in English; add --lang fr for the French take-aways"
             );
     }
-    if let Some(why) = &run.run_json_error {
-        eprintln!(
-                "note: run.json is unreadable ({why}): the report is rebuilt from the cell files{in_english}"
-            );
+    for note in damage_notes(None, &run, in_english) {
+        eprintln!("{note}");
     }
     // A missing run.json is written again from the cells (an
     // unreadable one is left as found).
@@ -295,23 +294,53 @@ fn report_dir(args: iobound::cli::ReportArgs) -> anyhow::Result<ExitCode> {
     }
     report::write_reports(&args.dir, &run, lang)
         .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
-    let r = report::model::build(&run);
-    for m in &r.missing {
-        eprintln!("note: {} is missing: {}", m.stem, m.reason);
-    }
+    let missing = report::model::build(&run).missing.len();
     eprintln!(
-        "wrote {} ({wrote}): {} cells, {} missing",
+        "wrote {} ({wrote}): {} cells, {missing} missing",
         args.dir.display(),
         run.cells.len(),
-        r.missing.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a reader must know about a run directory read back: a missing or
+/// unreadable run.json (the cells stand in for it) and each cell that is
+/// missing or unreadable. `report` and `compare` print the same lines, so a
+/// damaged run never looks whole in either; `dir` names the run when two
+/// are read.
+fn damage_notes(dir: Option<&Path>, run: &report::load::Run, in_english: &str) -> Vec<String> {
+    let of = dir.map_or(String::new(), |d| format!("{}: ", d.display()));
+    let standin = if dir.is_some() {
+        "the run is read from its cell files"
+    } else {
+        "the report is rebuilt from the cell files"
+    };
+    let mut notes = Vec::new();
+    if run.run_json_missing {
+        notes.push(format!(
+            "note: {of}run.json is missing: {standin}{in_english}"
+        ));
+    }
+    if let Some(why) = &run.run_json_error {
+        notes.push(format!(
+            "note: {of}run.json is unreadable ({why}): {standin}{in_english}"
+        ));
+    }
+    for m in &report::model::build(run).missing {
+        notes.push(format!("note: {of}{} is missing: {}", m.stem, m.reason));
+    }
+    notes
 }
 
 /// `iobound compare BEFORE AFTER`: two runs side by side.
 fn compare_runs(args: iobound::cli::CompareArgs) -> anyhow::Result<ExitCode> {
     let before = report::load::load_dir(&args.before)?;
     let after = report::load::load_dir(&args.after)?;
+    for (dir, run) in [(&args.before, &before), (&args.after, &after)] {
+        for note in damage_notes(Some(dir), run, "") {
+            eprintln!("{note}");
+        }
+    }
     let same_dir = match (args.before.canonicalize(), args.after.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,

@@ -245,6 +245,28 @@ pub fn render_runs(before: &Run, after: &Run) -> String {
             settings.join("; ")
         ));
     }
+    for (side, run, rep) in [("before", before, &a), ("after", after, &b)] {
+        let mut damage = Vec::new();
+        if run.run_json_missing {
+            damage.push("run.json is missing (read from its cell files)".to_string());
+        }
+        if let Some(why) = &run.run_json_error {
+            damage.push(format!(
+                "run.json is unreadable ({why}; read from its cell files)"
+            ));
+        }
+        damage.extend(
+            rep.missing
+                .iter()
+                .map(|m| format!("{} is missing ({})", m.stem, m.reason)),
+        );
+        if !damage.is_empty() {
+            warn.push_str(&format!(
+                "**Warning: the {side} run is damaged**: {}. A cell it lacks is not compared.\n\n",
+                damage.join("; ")
+            ));
+        }
+    }
     let (gone, new) = unmatched(&a, &b);
     let list = |v: &[String]| {
         let mut s = v.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
@@ -356,6 +378,22 @@ mod tests {
         super::super::load::parse_run(&serde_json::to_vec(v).unwrap()).unwrap()
     }
 
+    /// A run read back damaged (run.json unreadable) is named at the top of
+    /// the comparison, not only on the terminal (fails without the warning).
+    #[test]
+    fn a_damaged_run_is_said_first() {
+        let a = fixture();
+        let mut damaged = run(&a);
+        damaged.run_json_error = Some("run.json is not valid: EOF".into());
+        let text = render_runs(&run(&a), &damaged);
+        let head: String = text.lines().take(5).collect::<Vec<_>>().join("\n");
+        assert!(
+            head.contains("the after run is damaged") && head.contains("run.json is unreadable"),
+            "{text}"
+        );
+        assert!(!render_runs(&run(&a), &run(&a)).contains("damaged"));
+    }
+
     /// Issue 13: comparing runs made on different storage and kernels, or
     /// whose cells differ, says so at the top (fails without the warnings).
     #[test]
@@ -370,7 +408,8 @@ mod tests {
         let first = cells[0]["cell"].clone();
         cells.retain(|c| c["cell"] != first);
         let text = render_runs(&run(&a), &run(&b));
-        let head: Vec<&str> = text.lines().take(5).collect();
+        // (The removed cell is also named as missing from the after run.)
+        let head: Vec<&str> = text.lines().take(9).collect();
         let head = head.join("\n");
         assert!(head.contains("different systems"), "{text}");
         assert!(
