@@ -256,10 +256,10 @@ pub struct WorkloadParams {
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::units::size_arg)]
     pub file_size: u64,
     /// file-write: fdatasync after every N appends
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = crate::units::whole_arg, allow_hyphen_values = true)]
     pub sync_every: u64,
     /// Seed of the random offsets and keys
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = crate::units::whole_arg, allow_hyphen_values = true)]
     pub seed: u64,
     /// cpu-hash, cpu-py, mixed-db: bytes each request hashes
     #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = crate::units::size_arg)]
@@ -269,13 +269,13 @@ pub struct WorkloadParams {
     #[arg(long, value_name = "SIZE", default_value = "64", value_parser = crate::units::size_arg)]
     pub msg_size: u64,
     /// db: records in the table (1 KiB each)
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = crate::units::whole_arg, allow_hyphen_values = true)]
     pub records: u64,
     /// db workloads: how keys are picked
     #[arg(long, value_enum, value_name = "DIST", default_value = "zipfian")]
     pub keys: KeyDist,
     /// db-ycsb-*: queries per request
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = crate::units::whole_arg, allow_hyphen_values = true)]
     pub ops_per_request: u64,
     /// A workload from a file (`--workload my.toml`): the file's checked
     /// steps, kept here so run.json holds them.

@@ -129,6 +129,23 @@ pub fn count_arg(s: &str) -> Result<u64, String> {
     }
 }
 
+/// clap's parser for a whole number that may be 0 (`--seed`, and numbers
+/// whose own check says the rest: `--records`, `--sync-every`): a negative
+/// number or a word says what is expected instead of Rust's "invalid digit".
+pub fn whole_arg(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    t.parse::<u64>().map_err(|_| {
+        let want = format!("give a whole number from 0 to {}", u64::MAX);
+        if t.starts_with('-') {
+            format!("cannot be negative: {want}")
+        } else if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            format!("too large: {want}")
+        } else {
+            format!("not a whole number: {want}")
+        }
+    })
+}
+
 /// [`count_arg`] for counts held in a `u32`.
 pub fn count_arg_u32(s: &str) -> Result<u32, String> {
     let max = u64::from(u32::MAX);
@@ -186,6 +203,23 @@ pub fn split_list(s: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--seed -1`, `--records x` and a 30-digit number each say what is
+    /// expected (clap said "unexpected argument" or "invalid digit").
+    #[test]
+    fn whole_numbers_say_what_is_expected() {
+        assert_eq!(whole_arg("0"), Ok(0));
+        assert_eq!(whole_arg(" 42 "), Ok(42));
+        assert!(whole_arg("-1")
+            .unwrap_err()
+            .starts_with("cannot be negative"));
+        assert!(whole_arg("99999999999999999999999")
+            .unwrap_err()
+            .starts_with("too large"));
+        assert!(whole_arg("1e3")
+            .unwrap_err()
+            .starts_with("not a whole number"));
+    }
 
     #[test]
     fn durations() {
