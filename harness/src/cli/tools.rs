@@ -69,7 +69,16 @@ predicted ceiling (Little's law on the waits, cores / CPU per request, the
 server), measures one engine per model at C/2, C and 2C (--repeat times),
 then answers: the model, its margin over the next paired by repetition, what
 limits it, and where the answer would flip. Writes advice.md, advice.html and
-two run directories under <out>/advice-<time>.";
+two run directories under <out>/advice-<time>.
+
+Exit status:
+  0    an answer was given
+  1    no answer: no model completed every repetition at the concurrency
+       asked (advice.md says so), or an error stopped the measurement
+  2    bad input (a flag, a workload file): one line on stderr, before anything
+       is written
+  130  stopped by Ctrl-C (143 after SIGTERM): the cells that finished stay in
+       their run directories";
 
 #[derive(Debug, Args)]
 pub struct AdviseArgs {
