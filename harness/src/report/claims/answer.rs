@@ -148,7 +148,7 @@ fn limits_text(c: &Claim, lang: Lang) -> String {
 }
 
 /// A point's lowest ceiling other than the server's and the machine's.
-fn next_ceiling(c: &Ceiling) -> Option<(Bound, f64)> {
+pub(super) fn next_ceiling(c: &Ceiling) -> Option<(Bound, f64)> {
     c.all
         .iter()
         .copied()

@@ -626,6 +626,56 @@ fn a_server_capped_comparison_says_so() {
     assert!(!s[0].contains("capped"), "{}", s[0]);
 }
 
+/// Reviewer finding: with the server holding both sides, claim 2's "why"
+/// gave the clients' threads and stacks as the reason while the ratio was
+/// mostly the server's CPU per request under each. It leads with the
+/// server's two costs now (fails with the old sentence).
+#[test]
+fn both_sides_server_held_lead_with_the_server() {
+    let mut r = io_sweep(
+        [
+            &[100.0, 101.0, 99.0],
+            &[6000.0, 6300.0, 6100.0],
+            &[9000.0, 9500.0, 9900.0],
+        ],
+        [
+            &[99.0, 100.0, 102.0],
+            &[6200.0, 6400.0, 6000.0],
+            &[14000.0, 14500.0, 14200.0],
+        ],
+        None,
+    );
+    // One server thread: 70 µs a request under the loop (14.3k req/s at
+    // most, the loop did 14.2k), 100 µs under the threads (10k, they did
+    // 9.5k).
+    for p in &mut r.groups[0].points {
+        let ns = if p.engine == "threads" {
+            100_000.0
+        } else {
+            70_000.0
+        };
+        p.server_cpu_ns = Some(crate::report::model::Stat::of(&[ns]));
+    }
+    r.groups[0].params.server_threads = Some(1);
+    let w = why(&claim(&r, ClaimId::OneThreadManyWaits), Lang::En);
+    assert!(
+        w.starts_with("Ceilings the loopback server sets or shares held both sides")
+            && w.contains("the server spent 70.0µs of CPU per request under the loop against 100.0µs under the threads (1.43x)")
+            && w.contains("(1.25x), so the ratio mostly measures the server's cost under each"),
+        "{w}"
+    );
+    // Clients' ceilings further apart than the server's costs: no "mostly".
+    for p in &mut r.groups[0].points {
+        if p.engine == "threads" {
+            p.server_cpu_ns = Some(crate::report::model::Stat::of(&[85_000.0]));
+            p.throughput = crate::report::model::Stat::of(&[9000.0, 9500.0, 9900.0]);
+        }
+    }
+    let w = why(&claim(&r, ClaimId::OneThreadManyWaits), Lang::En);
+    assert!(w.contains("(1.21x)") && !w.contains("mostly"), "{w}");
+    assert!(!w.starts_with("Every waiting request"), "{w}");
+}
+
 /// With the server elsewhere (--target), a loss of the event loop is not
 /// explained by cores it did not fill: the sentences say what is unknown.
 #[test]

@@ -52,6 +52,79 @@ pub(super) fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     }
 }
 
+/// Claim 2 held while the loopback server held both sides: the gap is then
+/// mostly the server's CPU per request under each client, not the clients'
+/// threads, so the sentence leads with the server and gives the clients'
+/// own ceilings (which differ by far less) before their costs.
+fn server_held_why(c: &Claim, (p, q): (f64, f64), costs: &str, lang: Lang) -> String {
+    let threads = c.server_threads.unwrap_or(1) as f64;
+    // A server ceiling is its threads over its CPU per request.
+    let server_cpu = |ceil: &Option<super::super::super::bounds::Ceiling>| {
+        ceil.as_ref()?
+            .all
+            .iter()
+            .find(|(b, _)| *b == Bound::Server)
+            .map(|&(_, v)| 1e9 * threads / v)
+    };
+    let client = |ceil: &Option<super::super::super::bounds::Ceiling>| {
+        ceil.as_ref()
+            .and_then(crate::report::claims::answer::next_ceiling)
+    };
+    let held = match lang {
+        Lang::En => format!(
+            "Ceilings the loopback server sets or shares held both sides (the loop at {:.0} % of its {} ceiling, threads at {:.0} % of their {} ceiling)",
+            100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)
+        ),
+        Lang::Fr => format!(
+            "Des plafonds que le serveur local fixe ou partage tenaient les deux côtés (la boucle à {:.0} % de son plafond {}, les threads à {:.0} % du leur, {})",
+            100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)
+        ),
+    };
+    let server_ratio = server_cpu(&c.a_ceiling)
+        .zip(server_cpu(&c.b_ceiling))
+        .map(|(sa, sb)| sb / sa);
+    let server = match (server_cpu(&c.a_ceiling), server_cpu(&c.b_ceiling)) {
+        (Some(sa), Some(sb)) => match lang {
+            Lang::En => format!(
+                ": the server spent {} of CPU per request under the loop against {} under the threads ({})",
+                dur(sa), dur(sb), x(sb / sa)
+            ),
+            Lang::Fr => format!(
+                " : le serveur a dépensé {} de CPU par requête sous la boucle contre {} sous les threads ({})",
+                dur(sa), dur(sb), x(sb / sa)
+            ),
+        },
+        _ => match lang {
+            Lang::En => ": the ratio reflects the server's CPU per request under each as much as the models".to_string(),
+            Lang::Fr => " : le rapport reflète le CPU du serveur par requête sous chacun autant que les modèles".to_string(),
+        },
+    };
+    let own = match (client(&c.a_ceiling), client(&c.b_ceiling)) {
+        (Some((_, va)), Some((_, vb))) => {
+            // "Mostly the server" only where the server's two costs differ
+            // by more than the clients' own ceilings do.
+            let mostly = server_ratio.is_some_and(|sr| sr.ln().abs() >= (va / vb).ln().abs());
+            match (lang, mostly) {
+                (Lang::En, m) => format!(
+                    "; the clients' own ceilings (cores / CPU per request) were {} against {} req/s ({}){}",
+                    human::rate(va), human::rate(vb), x(va / vb),
+                    if m { ", so the ratio mostly measures the server's cost under each" } else { "" }
+                ),
+                (Lang::Fr, m) => format!(
+                    " ; les plafonds des clients eux-mêmes (cœurs / CPU par requête) étaient {} contre {} requêtes/s ({}){}",
+                    human::rate(va), human::rate(vb), x(va / vb),
+                    if m { " : le rapport mesure donc surtout le coût du serveur sous chacun" } else { "" }
+                ),
+            }
+        }
+        _ => String::new(),
+    };
+    match lang {
+        Lang::En => format!("{held}{server}{own}. On the client side, each waiting request held a blocking thread where the loop kept a list: {costs}."),
+        Lang::Fr => format!("{held}{server}{own}. Côté client, chaque requête en attente immobilisait un thread bloquant quand la boucle tenait une liste : {costs}."),
+    }
+}
+
 /// What a side cost: threads, CPU, memory and p99, the loop (`a`) against
 /// blocking threads (`b`), threads first.
 fn costs(a: &Side, b: &Side, lang: Lang) -> String {
@@ -84,16 +157,16 @@ pub(super) fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> Strin
     match (c.verdict, lang) {
         (Verdict::Held, _) => {
             let both = capped_by_server(c.b_ceiling.as_ref(), b);
-            let cap = match (capped_by_server(c.a_ceiling.as_ref(), a), both, lang) {
-                (Some(p), None, Lang::En) => format!(" Both sides shared one loopback server, which held the loop at {:.0} % of its ceiling: the gap measured is a lower bound.", 100.0 * p),
-                (Some(p), None, Lang::Fr) => format!(" Les deux côtés partageaient un seul serveur local, qui a tenu la boucle à {:.0} % de son plafond : l'écart mesuré est un minimum.", 100.0 * p),
-                (Some(p), Some(q), Lang::En) => format!(" Ceilings the loopback server sets or shares held both sides (the loop at {:.0} % of its {} ceiling, threads at {:.0} % of their {} ceiling): the ratio reflects the server's CPU per request under each as much as the models.", 100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)),
-                (Some(p), Some(q), Lang::Fr) => format!(" Des plafonds que le serveur local fixe ou partage tenaient les deux côtés (la boucle à {:.0} % de son plafond {}, les threads à {:.0} % du leur, {}) : le rapport reflète le CPU du serveur par requête sous chacun autant que les modèles.", 100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)),
-                (None, _, _) => String::new(),
-            };
-            match lang {
-                Lang::En => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}.{cap}"),
-                Lang::Fr => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}.{cap}"),
+            match (capped_by_server(c.a_ceiling.as_ref(), a), both) {
+                (Some(p), Some(q)) => server_held_why(c, (p, q), &costs, lang),
+                (Some(p), None) => match lang {
+                    Lang::En => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}. Both sides shared one loopback server, which held the loop at {:.0} % of its ceiling: the gap measured is a lower bound.", 100.0 * p),
+                    Lang::Fr => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}. Les deux côtés partageaient un seul serveur local, qui a tenu la boucle à {:.0} % de son plafond : l'écart mesuré est un minimum.", 100.0 * p),
+                },
+                (None, _) => match lang {
+                    Lang::En => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}."),
+                    Lang::Fr => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}."),
+                },
             }
         }
         (Verdict::Tie, Lang::En) => format!(
