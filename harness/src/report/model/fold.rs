@@ -193,6 +193,7 @@ fn point(e: &str, conc: usize, reps: &[&Cell]) -> Point {
             rep: x.rep.unwrap_or(1),
             throughput: s.throughput_rps,
             p99_ns: s.latency.p99_ns as f64,
+            server_cpu_ns: s.server.map(|v| v.per_request_ns),
         })
         .collect();
     per_rep.sort_by_key(|r| r.rep);

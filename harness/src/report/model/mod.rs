@@ -64,6 +64,8 @@ pub struct RepFigures {
     pub rep: u32,
     pub throughput: f64,
     pub p99_ns: f64,
+    /// The measured server's CPU per request, when it was measured.
+    pub server_cpu_ns: Option<f64>,
 }
 
 /// One engine at one concurrency, over its repetitions.
@@ -315,6 +317,7 @@ pub(crate) mod testing {
                     rep,
                     throughput: x,
                     p99_ns: 1e9 * c as f64 / x,
+                    server_cpu_ns: None,
                 })
                 .collect(),
             throughput: t,
