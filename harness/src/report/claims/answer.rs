@@ -451,20 +451,56 @@ fn mixed_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
             ),
         };
     }
-    // How many of the mixed groups the decision map shows.
-    let on_map = crate::report::map::build(r).map(|m| {
+    // How many of the mixed groups the decision map shows; the others
+    // are named with their verdicts, so every counted group can be found.
+    let off_map: Option<Vec<&super::MixedPoint>> = crate::report::map::build(r).map(|m| {
         c.mixed
             .iter()
-            .filter(|x| m.cells.iter().any(|cell| cell.group == x.group))
-            .count()
+            .filter(|x| !m.cells.iter().any(|cell| cell.group == x.group))
+            .collect()
     });
-    let map = match (on_map, lang) {
-        (Some(n), Lang::En) if n == t.total() => " — the decision map shows each".to_string(),
-        (Some(n), Lang::Fr) if n == t.total() => {
-            " — la carte de décision montre chacun".to_string()
-        }
-        (Some(n), Lang::En) => format!(" — the decision map shows {n} of them"),
-        (Some(n), Lang::Fr) => format!(" — la carte de décision en montre {n}"),
+    let word = |l: Lead| match (l, lang) {
+        (Lead::A, Lang::En) => "ahead",
+        (Lead::A, Lang::Fr) => "devant",
+        (Lead::B, Lang::En) => "behind",
+        (Lead::B, Lang::Fr) => "derrière",
+        (Lead::Tie, Lang::En) => "tie",
+        (Lead::Tie, Lang::Fr) => "égalité",
+        (Lead::Unclear, Lang::En) => "unclear",
+        (Lead::Unclear, Lang::Fr) => "incertain",
+    };
+    let named = |v: &[&super::MixedPoint]| {
+        v.iter()
+            .map(|m| match lang {
+                Lang::En => format!(
+                    "{} (throughput {}, p99 {})",
+                    m.group,
+                    word(m.throughput.lead),
+                    word(m.p99.lead)
+                ),
+                Lang::Fr => format!(
+                    "{} (débit {}, p99 {})",
+                    m.group,
+                    word(m.throughput.lead),
+                    word(m.p99.lead)
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join(lang.pick("; ", " ; "))
+    };
+    let map = match (off_map, lang) {
+        (Some(v), Lang::En) if v.is_empty() => " — the decision map shows each".to_string(),
+        (Some(v), Lang::Fr) if v.is_empty() => " — la carte de décision montre chacun".to_string(),
+        (Some(v), Lang::En) => format!(
+            " — the decision map shows {} of them; not on it: {}",
+            t.total() - v.len(),
+            named(&v)
+        ),
+        (Some(v), Lang::Fr) => format!(
+            " — la carte de décision en montre {} ; hors de la carte : {}",
+            t.total() - v.len(),
+            named(&v)
+        ),
         (None, _) => String::new(),
     };
     match lang {

@@ -735,3 +735,37 @@ fn one_repetition_is_said_in_ties() {
     );
     assert!(!w.contains("every repetition"), "{w}");
 }
+
+/// Reviewer finding: "the claims in detail" showed "-" as the workload of
+/// the mixed claim's two sides, which are its first group's. They are
+/// labelled with it now.
+#[test]
+fn the_mixed_claims_sides_name_their_group() {
+    let r = report(
+        2,
+        &MODELS,
+        vec![
+            mixed(
+                "mixed-file",
+                &[2000.0, 2100.0, 2050.0],
+                &[1500.0, 1550.0, 1600.0],
+            ),
+            mixed(
+                "mixed-db",
+                &[2000.0, 2100.0, 2050.0],
+                &[1500.0, 1550.0, 1600.0],
+            ),
+        ],
+    );
+    let cs = all(&r);
+    let rows = crate::report::tables::claim_detail_rows(&cs, Lang::En);
+    let mixed_rows: Vec<_> = rows
+        .iter()
+        .filter(|row| row[2] == "event loop + pool")
+        .collect();
+    assert!(!mixed_rows.is_empty(), "{rows:?}");
+    assert!(
+        mixed_rows.iter().all(|row| row[1] == "mixed-file"),
+        "{rows:?}"
+    );
+}
