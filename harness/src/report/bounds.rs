@@ -66,7 +66,10 @@ impl Ceiling {
 }
 
 /// Cores an engine could use at a point: its OS threads (io_uring's kernel
-/// workers included), at most the machine's CPUs.
+/// workers and blocking pools included), at most the machine's CPUs; but a
+/// single event loop ([`Model::EventLoop`]) counts one core where it computes
+/// (CPU-bound and mixed groups) or does network I/O against a measured
+/// server. [`how`] states this rule in words: change both together.
 pub fn usable_cores(r: &Report, g: &Group, p: &Point) -> f64 {
     let cpus = r.cpus.max(1) as f64;
     // An event loop computes on its one thread, whatever other threads its
@@ -143,8 +146,8 @@ pub fn how(lang: Lang) -> [String; 5] {
         )
         .to_string(),
         lang.pick(
-            "client cores: the cores the engine can use (its OS threads, at most the machine's CPUs) divided by the CPU time one request cost it in that cell. Reaching it means those cores were busy all the time.",
-            "cœurs du client : les cœurs que le moteur peut occuper (ses threads, au plus les CPU de la machine) divisés par le temps CPU qu'une requête lui a coûté dans cette cellule. L'atteindre veut dire que ces cœurs étaient occupés en permanence.",
+            "client cores: the cores the engine can use divided by the CPU time one request cost it in that cell. An engine can use as many cores as it had OS threads (the threads column: kernel workers and blocking pools included), at most the machine's CPUs — except a single event loop where it computes (CPU-bound and mixed workloads) or where it does network I/O against a server this run measured: that work runs on its one thread, so it counts one core, whatever other threads its runtime keeps. Where a single event loop does file I/O it counts its threads, as its runtime's blocking pool or io_uring's kernel workers do the I/O on other cores. Reaching it means those cores were busy all the time.",
+            "cœurs du client : les cœurs que le moteur peut occuper divisés par le temps CPU qu'une requête lui a coûté dans cette cellule. Un moteur peut occuper autant de cœurs qu'il avait de threads (la colonne des threads : workers du noyau et pools bloquants compris), au plus les CPU de la machine — sauf une boucle d'événements unique là où elle calcule (charges limitées par le CPU et mixtes) ou là où elle fait des I/O réseau face à un serveur mesuré dans ce rapport : ce travail se fait sur son unique thread, elle compte donc un cœur, quels que soient les autres threads de son environnement. Là où une boucle d'événements unique fait des I/O de fichiers, elle compte ses threads : le pool bloquant de son environnement ou les workers du noyau d'io_uring font ces I/O sur les autres cœurs. L'atteindre veut dire que ces cœurs étaient occupés en permanence.",
         )
         .to_string(),
         lang.pick(
@@ -163,4 +166,58 @@ pub fn how(lang: Lang) -> [String; 5] {
         )
         .to_string(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::testing::{group, point, report};
+    use crate::report::model::Stat;
+    use crate::report::Render;
+
+    /// Reviewer finding: the ceilings' definition said an engine could use
+    /// "its threads, at most the machine's CPUs", while an event loop
+    /// counted one core where it computes or does network I/O. The
+    /// definition names both cases, and each of the reviewer's examples
+    /// (2 CPUs) gives the cores it says.
+    #[test]
+    fn the_client_cores_definition_says_what_usable_cores_does() {
+        let hash = group(
+            "cpu-hash",
+            Class::CpuBound,
+            vec![point("glommio", 8, &[100.0], 10.0, 2.0)],
+        );
+        let mut echo_point = point("glommio", 8, &[100.0], 10.0, 3.0);
+        echo_point.server_cpu_ns = Some(Stat::of(&[5_000.0]));
+        let echo = group("net-echo", Class::IoBound, vec![echo_point]);
+        let mut read = group(
+            "file-randread (O_DIRECT)",
+            Class::IoBound,
+            vec![point("glommio", 8, &[100.0], 10.0, 3.0)],
+        );
+        read.direct = true;
+        let r = report(2, &[("glommio", Model::EventLoop)], vec![hash, echo, read]);
+        let cores: Vec<f64> = r
+            .groups
+            .iter()
+            .map(|g| usable_cores(&r, g, &g.points[0]))
+            .collect();
+        assert_eq!(cores, [1.0, 1.0, 2.0]);
+
+        let md =
+            |lang| String::from_utf8(crate::report::markdown::Markdown.render(&r, lang)).unwrap();
+        let en = md(Lang::En);
+        assert!(
+            en.contains("except a single event loop where it computes (CPU-bound and mixed workloads) or where it does network I/O against a server this run measured")
+                && en.contains("Where a single event loop does file I/O it counts its threads"),
+            "{en}"
+        );
+        let fr = md(Lang::Fr);
+        assert!(
+            fr.contains("sauf une boucle d'événements unique là où elle calcule (charges limitées par le CPU et mixtes) ou là où elle fait des I/O réseau face à un serveur mesuré dans ce rapport")
+                && fr.contains("Là où une boucle d'événements unique fait des I/O de fichiers, elle compte ses threads")
+                && !fr.contains("(ses threads, au plus les CPU de la machine)"),
+            "{fr}"
+        );
+    }
 }
