@@ -118,8 +118,8 @@ fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
 /// models and the ceilings before the section that explains them.
 pub fn terms_line(lang: Lang) -> &'static str {
     lang.pick(
-        "Words used below: C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight; blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
-        "Les mots employés plus bas : C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
+        "Words used below: C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread); blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
+        "Les mots employés plus bas : C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les workers du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle) ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
     )
 }
 
@@ -323,18 +323,24 @@ pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
     ]
 }
 
-/// The model of each engine, as the run recorded it.
+/// The model of each engine, as the run recorded it. The plural model is
+/// defined at its first engine: "event loops" would otherwise read as
+/// several engines of the event-loop model.
 pub fn engines_line(r: &Report, lang: Lang) -> String {
-    let parts: Vec<String> = r
-        .models
-        .iter()
-        .map(|(e, m)| format!("{e} = {}", model_label(*m, lang)))
-        .chain(
-            r.python
-                .iter()
-                .map(|(e, m)| format!("{e} = {} ({})", model_label(*m, lang), "Python")),
-        )
-        .collect();
+    let mut defined = false;
+    let mut parts = Vec::new();
+    let rust = r.models.iter().map(|(e, m)| (e, *m, ""));
+    let python = r.python.iter().map(|(e, m)| (e, *m, " (Python)"));
+    for (e, m, lang_of) in rust.chain(python) {
+        let mut label = model_label(m, lang).to_string();
+        if m == Model::EventLoops && !std::mem::replace(&mut defined, true) {
+            label.push_str(lang.pick(
+                " (one event loop per core, each keeping many requests in flight)",
+                " (une boucle d'événements par cœur, chacune gardant de nombreuses requêtes en cours)",
+            ));
+        }
+        parts.push(format!("{e} = {label}{lang_of}"));
+    }
     format!(
         "{}{} {}",
         lang.pick("Engines and their models", "Moteurs et leurs modèles"),
@@ -438,5 +444,49 @@ mod tests {
                 && fr.contains("(vol de CPU 12.0 %)"),
             "{fr}"
         );
+    }
+
+    fn markdown(r: &Report, lang: Lang) -> String {
+        use crate::report::Render;
+        String::from_utf8(crate::report::markdown::Markdown.render(r, lang)).unwrap()
+    }
+
+    /// Reviewer finding: the glossary's "event loop = one thread" was
+    /// contradicted by tables where tokio had 261 threads on file-randread
+    /// and uring 9 on file-write; and "event loops" (tokio-mt, glommio-mt)
+    /// was never defined.
+    #[test]
+    fn the_glossary_counts_an_event_loops_helper_threads_and_defines_the_plural() {
+        let r = report(
+            2,
+            &[
+                ("threads", Model::BlockingThreads),
+                ("tokio", Model::EventLoop),
+                ("tokio-mt", Model::EventLoops),
+                ("glommio-mt", Model::EventLoops),
+            ],
+            vec![],
+        );
+        let en = markdown(&r, Lang::En);
+        assert!(
+            en.contains("event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread)"),
+            "{en}"
+        );
+        assert!(
+            en.contains("tokio-mt = event loops (one event loop per core, each keeping many requests in flight); glommio-mt = event loops\n"),
+            "{en}"
+        );
+        let fr = markdown(&r, Lang::Fr);
+        assert!(
+            fr.contains("boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les workers du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle)"),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("tokio-mt = boucles d'événements (une boucle d'événements par cœur, chacune gardant de nombreuses requêtes en cours) ; glommio-mt = boucles d'événements\n"),
+            "{fr}"
+        );
+        // A run without the plural model does not define it.
+        let single = report(2, &[("tokio", Model::EventLoop)], vec![]);
+        assert!(!engines_line(&single, Lang::En).contains("per core"));
     }
 }
