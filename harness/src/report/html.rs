@@ -295,7 +295,6 @@ fn how_to_read(o: &mut String, r: &Report, lang: Lang) {
         "",
         &tables::how_to_read(r, lang)
             .into_iter()
-            .map(String::from)
             .chain([tables::engines_line(r, lang)])
             .collect::<Vec<_>>(),
     );

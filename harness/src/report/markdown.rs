@@ -119,10 +119,7 @@ fn how_to_read(o: &mut String, r: &Report, lang: Lang) {
         "## {}\n\n",
         t("How to read this", "Comment lire ce rapport")
     ));
-    let mut how: Vec<String> = tables::how_to_read(r, lang)
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut how = tables::how_to_read(r, lang);
     how.push(tables::engines_line(r, lang));
     bullets(o, &how);
     if let Some(g) = charts::sweep_group(r) {

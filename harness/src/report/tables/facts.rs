@@ -289,8 +289,10 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
     v
 }
 
-/// "How to read this": the few ideas every figure relies on.
-pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
+/// "How to read this": the few ideas every figure relies on, and the
+/// terms the tables use (open-loop ones and bracketed group labels only
+/// when the run has them).
+pub fn how_to_read(r: &Report, lang: Lang) -> Vec<String> {
     let repetitions = if r.info.repeat > 1 {
         lang.pick(
             "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree). Ratios in sentences are ratios of the medians (what the tables give); the per-repetition ratios the verdict reads are listed beside them.",
@@ -302,25 +304,64 @@ pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
             "Une seule répétition : chaque cellule a tourné une fois, le bruit est donc inconnu et il n'y a pas de moustaches ; une avance ne compte qu'au-delà de 10 %, et tout écart plus petit est une égalité. Lancez avec --repeat 3 pour voir la dispersion.",
         )
     };
-    vec![
+    let mut v: Vec<String> = vec![
         lang.pick(
             "Closed loop: C requests are in flight at all times; each slot sends its next request when the previous one returns. C is \"concurrency\" or \"in flight\".",
             "Boucle fermée : C requêtes sont en cours à tout moment ; chaque emplacement envoie sa requête suivante au retour de la précédente. C est la « concurrence », les requêtes « en cours ».",
-        ),
+        )
+        .into(),
         lang.pick(
             "In a closed loop, throughput = in flight / latency (Little's law): a model that lets C requests wait at once multiplies throughput by up to C.",
             "En boucle fermée, débit = en cours / latence (loi de Little) : un modèle qui laisse C requêtes attendre à la fois multiplie le débit jusqu'à C.",
-        ),
+        )
+        .into(),
         lang.pick(
-            "p99: 99% of requests took less than this. Open-loop cells count latency from the intended start (coordinated omission corrected).",
-            "p99 : 99 % des requêtes ont pris moins que cela. En boucle ouverte la latence compte depuis le départ prévu (omission coordonnée corrigée).",
-        ),
-        repetitions,
+            "p99: 99% of requests took less than this; likewise p50 (half of them: the median request) and p99.9 (all but one in a thousand).",
+            "p99 : 99 % des requêtes ont pris moins que cela ; de même p50 (la moitié d'entre elles : la requête médiane) et p99.9 (toutes sauf une sur mille).",
+        )
+        .into(),
+    ];
+    // Open-loop words mean nothing to a run without an open-loop cell (one
+    // with a target rate).
+    if r.groups.iter().any(|g| g.open_loop) {
+        v.push(
+            lang.pick(
+                "Open loop (a workload labelled \"open loop\": cells given a target rate): requests are sent at the offered rate whether or not earlier ones have returned, and their latency counts from the intended start, so a stalled sender cannot hide the wait of the requests it sent late (coordinated omission corrected).",
+                "Boucle ouverte (une charge marquée « open loop » : cellules à débit cible) : les requêtes partent au débit offert, que les précédentes soient revenues ou non, et leur latence compte depuis le départ prévu : un envoi retardé ne peut pas cacher l'attente des requêtes parties en retard (omission coordonnée corrigée).",
+            )
+            .into(),
+        );
+    }
+    v.push(
+        lang.pick(
+            "Memory added: a cell's peak RSS minus its RSS at the cell's start, i.e. what the cell itself added.",
+            "Mémoire ajoutée : le pic de RSS d'une cellule moins sa RSS au début de la cellule, c'est-à-dire ce que la cellule elle-même a ajouté.",
+        )
+        .into(),
+    );
+    // A suite that runs one workload in several groups (different
+    // parameters) tells them apart by the group's name in brackets.
+    if let Some(g) = r.groups.iter().find(|g| g.label.contains(" [")) {
+        v.push(match lang {
+            Lang::En => format!(
+                "A bracketed label after a workload name (as in {}) is the suite's name for the group, given when one workload runs in several groups.",
+                g.label
+            ),
+            Lang::Fr => format!(
+                "Une étiquette entre crochets après le nom d'une charge (comme dans {}) est le nom que la suite donne au groupe, quand une même charge tourne dans plusieurs groupes.",
+                g.label
+            ),
+        });
+    }
+    v.push(repetitions.into());
+    v.push(
         lang.pick(
             "Log scale: axes marked \"log scale\" give each power of ten the same length.",
             "Échelle log : sur les axes marqués « échelle log », chaque puissance de dix a la même longueur.",
-        ),
-    ]
+        )
+        .into(),
+    );
+    v
 }
 
 /// The model of each engine, as the run recorded it. The plural model is
@@ -488,5 +529,85 @@ mod tests {
         // A run without the plural model does not define it.
         let single = report(2, &[("tokio", Model::EventLoop)], vec![]);
         assert!(!engines_line(&single, Lang::En).contains("per core"));
+    }
+
+    /// The small-run fixture (English run; repeats, mixed-db groups with
+    /// bracketed labels, no open-loop cell).
+    fn fixture() -> Report {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/small-run/run.json");
+        let run = crate::report::load::parse_run(&std::fs::read(path).unwrap()).unwrap();
+        crate::report::model::build(&run)
+    }
+
+    /// The "How to read this" section of a rendered Markdown report.
+    fn how_section(md: &str) -> &str {
+        let start = md
+            .find("## How to read this")
+            .or_else(|| md.find("## Comment lire ce rapport"))
+            .expect("a how-to-read section");
+        let end = md[start + 3..]
+            .find("\n## ")
+            .map_or(md.len(), |i| start + 3 + i);
+        &md[start..end]
+    }
+
+    /// Reviewer finding: "memory added", p50, p99.9 and the bracketed
+    /// group labels were used and never defined; the open-loop terms were
+    /// explained in a run without an open-loop cell.
+    #[test]
+    fn how_to_read_defines_the_terms_the_tables_use() {
+        let r = fixture();
+        let en = markdown(&r, Lang::En);
+        let how = how_section(&en);
+        for want in [
+            "p99: 99% of requests took less than this; likewise p50 (half of them: the median request) and p99.9 (all but one in a thousand).",
+            "Memory added: a cell's peak RSS minus its RSS at the cell's start, i.e. what the cell itself added.",
+            "A bracketed label after a workload name (as in mixed-db [",
+            "is the suite's name for the group, given when one workload runs in several groups.",
+        ] {
+            assert!(how.contains(want), "{want:?} not in {how}");
+        }
+        assert!(!en.contains("coordinated omission"), "{how}");
+        let fr = markdown(&r, Lang::Fr);
+        let how = how_section(&fr);
+        for want in [
+            "p99 : 99 % des requêtes ont pris moins que cela ; de même p50 (la moitié d'entre elles : la requête médiane) et p99.9 (toutes sauf une sur mille).",
+            "Mémoire ajoutée : le pic de RSS d'une cellule moins sa RSS au début de la cellule, c'est-à-dire ce que la cellule elle-même a ajouté.",
+            "Une étiquette entre crochets après le nom d'une charge (comme dans mixed-db [",
+        ] {
+            assert!(how.contains(want), "{want:?} not in {how}");
+        }
+        assert!(
+            !fr.contains("omission coordonnée") && !how.contains("Boucle ouverte"),
+            "{how}"
+        );
+
+        // An open-loop cell (a target rate) brings the open-loop words;
+        // a run without bracketed labels does not explain them.
+        use crate::report::model::testing::{group, point};
+        let mut open = group(
+            "db-web (open loop, c64)",
+            iobound_workloads::Class::IoBound,
+            vec![point("uring", 1000, &[990.0], 10.0, 1.0)],
+        );
+        open.open_loop = true;
+        let r = report(2, &[("uring", Model::EventLoop)], vec![open]);
+        let en = markdown(&r, Lang::En);
+        let how = how_section(&en);
+        assert!(
+            how.contains(
+                "Open loop (a workload labelled \"open loop\": cells given a target rate)"
+            ) && how.contains("(coordinated omission corrected)")
+                && !how.contains("bracketed"),
+            "{how}"
+        );
+        let fr = markdown(&r, Lang::Fr);
+        assert!(
+            how_section(&fr).contains(
+                "Boucle ouverte (une charge marquée « open loop » : cellules à débit cible)"
+            ) && how_section(&fr).contains("(omission coordonnée corrigée)"),
+            "{fr}"
+        );
     }
 }
