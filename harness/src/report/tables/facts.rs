@@ -295,8 +295,8 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
 pub fn how_to_read(r: &Report, lang: Lang) -> Vec<String> {
     let repetitions = if r.info.repeat > 1 {
         lang.pick(
-            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree). Ratios in sentences are ratios of the medians (what the tables give); the per-repetition ratios the verdict reads are listed beside them.",
-            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent). Les rapports des phrases sont des rapports de médianes (ce que donnent les tables) ; les rapports par répétition que lit le verdict sont donnés à côté.",
+            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition (a lead takes precedence over a tie); otherwise the verdict is unclear (? : the repetitions disagree). Ratios in sentences are ratios of the medians (what the tables give); the per-repetition ratios the verdict reads are listed beside them.",
+            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition (une avance l'emporte sur une égalité) ; sinon le verdict est incertain (? : les répétitions divergent). Les rapports des phrases sont des rapports de médianes (ce que donnent les tables) ; les rapports par répétition que lit le verdict sont donnés à côté.",
         )
     } else {
         lang.pick(
@@ -609,5 +609,22 @@ mod tests {
             ) && how_section(&fr).contains("(omission coordonnée corrigée)"),
             "{fr}"
         );
+    }
+
+    /// Reviewer finding: the verdict rule did not say which wins when a
+    /// lead and a tie both hold (ahead by 6 % in every repetition); the
+    /// verdict checks the lead first.
+    #[test]
+    fn how_to_read_says_a_lead_takes_precedence_over_a_tie() {
+        use crate::report::verdict::{lead_of_ratios, Lead};
+        assert_eq!(lead_of_ratios(&[1.06, 1.07, 1.08], true), Lead::A);
+        let r = fixture();
+        assert!(r.info.repeat > 1);
+        assert!(how_section(&markdown(&r, Lang::En)).contains(
+            "a tie when they are within 10 % of each other in every repetition (a lead takes precedence over a tie);"
+        ));
+        assert!(how_section(&markdown(&r, Lang::Fr)).contains(
+            "une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition (une avance l'emporte sur une égalité) ;"
+        ));
     }
 }
