@@ -137,9 +137,11 @@ pub fn ceiling(r: &Report, g: &Group, p: &Point) -> Option<Ceiling> {
     Some(Ceiling { all, limit })
 }
 
-/// How each ceiling is computed, one line each.
-pub fn how(lang: Lang) -> [String; 5] {
-    [
+/// How each ceiling is computed, one line each; the connections ceiling
+/// only when the run has an open-loop cell (the only ones it applies to).
+pub fn how(r: &Report, lang: Lang) -> Vec<String> {
+    let open_loop = r.groups.iter().any(|g| g.open_loop);
+    let mut v = vec![
         lang.pick(
             "waiting: in a closed loop, throughput = requests in flight / latency (Little's law); if every request kept the latency it had alone (C = 1), C waits in flight would give C × the throughput at C = 1. A model that blocks a thread per wait (blocking threads, a pool) has at most as many waits in flight as it has threads.",
             "attente : en boucle fermée, débit = requêtes en cours / latence (loi de Little) ; si chaque requête gardait la latence qu'elle a seule (C = 1), C attentes en cours donneraient C × le débit à C = 1. Un modèle qui bloque un thread par attente (threads bloquants, pool) n'a pas plus d'attentes en cours que de threads.",
@@ -155,17 +157,24 @@ pub fn how(lang: Lang) -> [String; 5] {
             "serveur : les threads du serveur local divisés par son temps CPU par requête.",
         )
         .to_string(),
-        lang.pick(
-            "connections (open loop): each connection carries one request at a time, so the offered rate it can carry is at most connections / the time a request holds one (its latency from the actual send); a rate above that queues, whatever the CPUs could do.",
-            "connexions (boucle ouverte) : chaque connexion porte une requête à la fois, le débit offert qu'elle peut porter est donc au plus connexions / la durée pendant laquelle une requête l'occupe (sa latence depuis l'envoi réel) ; au-delà, les requêtes s'accumulent, quoi que puissent les CPU.",
-        )
-        .to_string(),
+    ];
+    if open_loop {
+        v.push(
+            lang.pick(
+                "connections (open loop): each connection carries one request at a time, so the offered rate it can carry is at most connections / the time a request holds one (its latency from the actual send); a rate above that queues, whatever the CPUs could do.",
+                "connexions (boucle ouverte) : chaque connexion porte une requête à la fois, le débit offert qu'elle peut porter est donc au plus connexions / la durée pendant laquelle une requête l'occupe (sa latence depuis l'envoi réel) ; au-delà, les requêtes s'accumulent, quoi que puissent les CPU.",
+            )
+            .to_string(),
+        );
+    }
+    v.push(
         lang.pick(
             "machine: client and server share the machine's CPUs; its CPUs divided by their CPU time per request together. Each ceiling is computed from medians measured in other cells or over the whole cell, so a point can land a few percent above it: read 100 % and a little more as \"at the ceiling\". No ceiling models the storage device: O_DIRECT cells far below every ceiling were limited by the disk.",
             "machine : client et serveur se partagent les CPU de la machine ; leur nombre divisé par le temps CPU d'une requête chez les deux. Chaque plafond vient de médianes mesurées dans d'autres cellules ou sur toute la cellule : un point peut le dépasser de quelques pour cent ; lisez 100 % et un peu plus comme « au plafond ». Aucun plafond ne modélise le disque : les cellules O_DIRECT loin sous tous leurs plafonds étaient limitées par lui.",
         )
         .to_string(),
-    ]
+    );
+    v
 }
 
 #[cfg(test)]
@@ -219,5 +228,37 @@ mod tests {
                 && !fr.contains("(ses threads, au plus les CPU de la machine)"),
             "{fr}"
         );
+    }
+
+    /// Reviewer finding: open-loop words are explained only in a run with
+    /// an open-loop cell; the connections ceiling applies to no other, so
+    /// its line ("connections (open loop)") goes with them.
+    #[test]
+    fn the_connections_ceiling_is_defined_only_in_an_open_loop_run() {
+        let closed = group(
+            "db-web",
+            Class::IoBound,
+            vec![
+                point("uring", 1, &[100.0], 10.0, 1.0),
+                point("uring", 8, &[800.0], 10.0, 1.0),
+            ],
+        );
+        let r = report(2, &[("uring", Model::EventLoop)], vec![closed.clone()]);
+        for lang in [Lang::En, Lang::Fr] {
+            let md = String::from_utf8(crate::report::markdown::Markdown.render(&r, lang)).unwrap();
+            assert!(
+                md.contains(lang.pick("- client cores:", "- cœurs du client :"))
+                    && !md.contains(
+                        lang.pick("connections (open loop)", "connexions (boucle ouverte)")
+                    ),
+                "{md}"
+            );
+            assert_eq!(how(&r, lang).len(), 4);
+        }
+        let mut open = closed;
+        open.open_loop = true;
+        let r = report(2, &[("uring", Model::EventLoop)], vec![open]);
+        assert!(how(&r, Lang::En)[3].starts_with("connections (open loop):"));
+        assert!(how(&r, Lang::Fr)[3].starts_with("connexions (boucle ouverte) :"));
     }
 }

@@ -327,7 +327,7 @@ fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
                 "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
             ))
         ));
-        list(o, "", &super::bounds::how(lang));
+        list(o, "", &super::bounds::how(r, lang));
         table(o, "", &tables::bounds_header(lang), &bounds);
         let notes = tables::bounds_notes(r, lang);
         if !notes.is_empty() {
