@@ -295,7 +295,6 @@ fn how_to_read(o: &mut String, r: &Report, lang: Lang) {
         "",
         &tables::how_to_read(r, lang)
             .into_iter()
-            .map(String::from)
             .chain([tables::engines_line(r, lang)])
             .collect::<Vec<_>>(),
     );
@@ -328,7 +327,7 @@ fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
                 "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
             ))
         ));
-        list(o, "", &super::bounds::how(lang));
+        list(o, "", &super::bounds::how(r, lang));
         table(o, "", &tables::bounds_header(lang), &bounds);
         let notes = tables::bounds_notes(r, lang);
         if !notes.is_empty() {

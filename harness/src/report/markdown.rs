@@ -119,10 +119,7 @@ fn how_to_read(o: &mut String, r: &Report, lang: Lang) {
         "## {}\n\n",
         t("How to read this", "Comment lire ce rapport")
     ));
-    let mut how: Vec<String> = tables::how_to_read(r, lang)
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut how = tables::how_to_read(r, lang);
     how.push(tables::engines_line(r, lang));
     bullets(o, &how);
     if let Some(g) = charts::sweep_group(r) {
@@ -159,7 +156,7 @@ fn ceilings(o: &mut String, r: &Report, cs: &[claims::Claim], lang: Lang) {
                 "Chaque moteur à la plus haute concurrence commune de sa charge, face au plus bas de ses plafonds calculés à partir des mesures de ce rapport :"
             )
         ));
-        bullets(o, &super::bounds::how(lang));
+        bullets(o, &super::bounds::how(r, lang));
         table(o, &tables::bounds_header(lang), &bounds);
         let notes = tables::bounds_notes(r, lang);
         if !notes.is_empty() {

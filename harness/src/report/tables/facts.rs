@@ -118,8 +118,8 @@ fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
 /// models and the ceilings before the section that explains them.
 pub fn terms_line(lang: Lang) -> &'static str {
     lang.pick(
-        "Words used below: C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight; blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
-        "Les mots employés plus bas : C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
+        "Words used below: C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread); blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
+        "Les mots employés plus bas : C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les workers du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle) ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
     )
 }
 
@@ -289,12 +289,14 @@ pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
     v
 }
 
-/// "How to read this": the few ideas every figure relies on.
-pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
+/// "How to read this": the few ideas every figure relies on, and the
+/// terms the tables use (open-loop ones and bracketed group labels only
+/// when the run has them).
+pub fn how_to_read(r: &Report, lang: Lang) -> Vec<String> {
     let repetitions = if r.info.repeat > 1 {
         lang.pick(
-            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition; otherwise the verdict is unclear (? : the repetitions disagree). Ratios in sentences are ratios of the medians (what the tables give); the per-repetition ratios the verdict reads are listed beside them.",
-            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition ; sinon le verdict est incertain (? : les répétitions divergent). Les rapports des phrases sont des rapports de médianes (ce que donnent les tables) ; les rapports par répétition que lit le verdict sont donnés à côté.",
+            "Repetitions: whole matrices repeat, so a slow minute of the machine moves every engine of a repetition together. Lines join the medians; whiskers span the min–max of the repetitions. Two sides are compared repetition by repetition (their ratio in each): a lead counts when one side is ahead in every repetition, by 5 % or more in the median one; a tie when they are within 10 % of each other in every repetition (a lead takes precedence over a tie); otherwise the verdict is unclear (? : the repetitions disagree). Ratios in sentences are ratios of the medians (what the tables give); the per-repetition ratios the verdict reads are listed beside them.",
+            "Répétitions : les matrices entières se répètent, si bien qu'une minute lente de la machine déplace ensemble tous les moteurs d'une répétition. Les lignes relient les médianes ; les moustaches couvrent le min–max des répétitions. Deux côtés se comparent répétition par répétition (leur rapport dans chacune) : une avance compte quand un côté devance l'autre à chaque répétition, d'au moins 5 % dans la répétition médiane ; une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition (une avance l'emporte sur une égalité) ; sinon le verdict est incertain (? : les répétitions divergent). Les rapports des phrases sont des rapports de médianes (ce que donnent les tables) ; les rapports par répétition que lit le verdict sont donnés à côté.",
         )
     } else {
         lang.pick(
@@ -302,39 +304,84 @@ pub fn how_to_read(r: &Report, lang: Lang) -> Vec<&'static str> {
             "Une seule répétition : chaque cellule a tourné une fois, le bruit est donc inconnu et il n'y a pas de moustaches ; une avance ne compte qu'au-delà de 10 %, et tout écart plus petit est une égalité. Lancez avec --repeat 3 pour voir la dispersion.",
         )
     };
-    vec![
+    let mut v: Vec<String> = vec![
         lang.pick(
             "Closed loop: C requests are in flight at all times; each slot sends its next request when the previous one returns. C is \"concurrency\" or \"in flight\".",
             "Boucle fermée : C requêtes sont en cours à tout moment ; chaque emplacement envoie sa requête suivante au retour de la précédente. C est la « concurrence », les requêtes « en cours ».",
-        ),
+        )
+        .into(),
         lang.pick(
             "In a closed loop, throughput = in flight / latency (Little's law): a model that lets C requests wait at once multiplies throughput by up to C.",
             "En boucle fermée, débit = en cours / latence (loi de Little) : un modèle qui laisse C requêtes attendre à la fois multiplie le débit jusqu'à C.",
-        ),
+        )
+        .into(),
         lang.pick(
-            "p99: 99% of requests took less than this. Open-loop cells count latency from the intended start (coordinated omission corrected).",
-            "p99 : 99 % des requêtes ont pris moins que cela. En boucle ouverte la latence compte depuis le départ prévu (omission coordonnée corrigée).",
-        ),
-        repetitions,
+            "p99: 99% of requests took less than this; likewise p50 (half of them: the median request) and p99.9 (all but one in a thousand).",
+            "p99 : 99 % des requêtes ont pris moins que cela ; de même p50 (la moitié d'entre elles : la requête médiane) et p99.9 (toutes sauf une sur mille).",
+        )
+        .into(),
+    ];
+    // Open-loop words mean nothing to a run without an open-loop cell (one
+    // with a target rate).
+    if r.groups.iter().any(|g| g.open_loop) {
+        v.push(
+            lang.pick(
+                "Open loop (a workload labelled \"open loop\": cells given a target rate): requests are sent at the offered rate whether or not earlier ones have returned, and their latency counts from the intended start, so a stalled sender cannot hide the wait of the requests it sent late (coordinated omission corrected).",
+                "Boucle ouverte (une charge marquée « open loop » : cellules à débit cible) : les requêtes partent au débit offert, que les précédentes soient revenues ou non, et leur latence compte depuis le départ prévu : un envoi retardé ne peut pas cacher l'attente des requêtes parties en retard (omission coordonnée corrigée).",
+            )
+            .into(),
+        );
+    }
+    v.push(
+        lang.pick(
+            "Memory added: a cell's peak RSS minus its RSS at the cell's start, i.e. what the cell itself added.",
+            "Mémoire ajoutée : le pic de RSS d'une cellule moins sa RSS au début de la cellule, c'est-à-dire ce que la cellule elle-même a ajouté.",
+        )
+        .into(),
+    );
+    // A suite that runs one workload in several groups (different
+    // parameters) tells them apart by the group's name in brackets.
+    if let Some(g) = r.groups.iter().find(|g| g.label.contains(" [")) {
+        v.push(match lang {
+            Lang::En => format!(
+                "A bracketed label after a workload name (as in {}) is the suite's name for the group, given when one workload runs in several groups.",
+                g.label
+            ),
+            Lang::Fr => format!(
+                "Une étiquette entre crochets après le nom d'une charge (comme dans {}) est le nom que la suite donne au groupe, quand une même charge tourne dans plusieurs groupes.",
+                g.label
+            ),
+        });
+    }
+    v.push(repetitions.into());
+    v.push(
         lang.pick(
             "Log scale: axes marked \"log scale\" give each power of ten the same length.",
             "Échelle log : sur les axes marqués « échelle log », chaque puissance de dix a la même longueur.",
-        ),
-    ]
+        )
+        .into(),
+    );
+    v
 }
 
-/// The model of each engine, as the run recorded it.
+/// The model of each engine, as the run recorded it. The plural model is
+/// defined at its first engine: "event loops" would otherwise read as
+/// several engines of the event-loop model.
 pub fn engines_line(r: &Report, lang: Lang) -> String {
-    let parts: Vec<String> = r
-        .models
-        .iter()
-        .map(|(e, m)| format!("{e} = {}", model_label(*m, lang)))
-        .chain(
-            r.python
-                .iter()
-                .map(|(e, m)| format!("{e} = {} ({})", model_label(*m, lang), "Python")),
-        )
-        .collect();
+    let mut defined = false;
+    let mut parts = Vec::new();
+    let rust = r.models.iter().map(|(e, m)| (e, *m, ""));
+    let python = r.python.iter().map(|(e, m)| (e, *m, " (Python)"));
+    for (e, m, lang_of) in rust.chain(python) {
+        let mut label = model_label(m, lang).to_string();
+        if m == Model::EventLoops && !std::mem::replace(&mut defined, true) {
+            label.push_str(lang.pick(
+                " (one event loop per core, each keeping many requests in flight)",
+                " (une boucle d'événements par cœur, chacune gardant de nombreuses requêtes en cours)",
+            ));
+        }
+        parts.push(format!("{e} = {label}{lang_of}"));
+    }
     format!(
         "{}{} {}",
         lang.pick("Engines and their models", "Moteurs et leurs modèles"),
@@ -438,5 +485,146 @@ mod tests {
                 && fr.contains("(vol de CPU 12.0 %)"),
             "{fr}"
         );
+    }
+
+    fn markdown(r: &Report, lang: Lang) -> String {
+        use crate::report::Render;
+        String::from_utf8(crate::report::markdown::Markdown.render(r, lang)).unwrap()
+    }
+
+    /// Reviewer finding: the glossary's "event loop = one thread" was
+    /// contradicted by tables where tokio had 261 threads on file-randread
+    /// and uring 9 on file-write; and "event loops" (tokio-mt, glommio-mt)
+    /// was never defined.
+    #[test]
+    fn the_glossary_counts_an_event_loops_helper_threads_and_defines_the_plural() {
+        let r = report(
+            2,
+            &[
+                ("threads", Model::BlockingThreads),
+                ("tokio", Model::EventLoop),
+                ("tokio-mt", Model::EventLoops),
+                ("glommio-mt", Model::EventLoops),
+            ],
+            vec![],
+        );
+        let en = markdown(&r, Lang::En);
+        assert!(
+            en.contains("event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread)"),
+            "{en}"
+        );
+        assert!(
+            en.contains("tokio-mt = event loops (one event loop per core, each keeping many requests in flight); glommio-mt = event loops\n"),
+            "{en}"
+        );
+        let fr = markdown(&r, Lang::Fr);
+        assert!(
+            fr.contains("boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les workers du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle)"),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("tokio-mt = boucles d'événements (une boucle d'événements par cœur, chacune gardant de nombreuses requêtes en cours) ; glommio-mt = boucles d'événements\n"),
+            "{fr}"
+        );
+        // A run without the plural model does not define it.
+        let single = report(2, &[("tokio", Model::EventLoop)], vec![]);
+        assert!(!engines_line(&single, Lang::En).contains("per core"));
+    }
+
+    /// The small-run fixture (English run; repeats, mixed-db groups with
+    /// bracketed labels, no open-loop cell).
+    fn fixture() -> Report {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/small-run/run.json");
+        let run = crate::report::load::parse_run(&std::fs::read(path).unwrap()).unwrap();
+        crate::report::model::build(&run)
+    }
+
+    /// The "How to read this" section of a rendered Markdown report.
+    fn how_section(md: &str) -> &str {
+        let start = md
+            .find("## How to read this")
+            .or_else(|| md.find("## Comment lire ce rapport"))
+            .expect("a how-to-read section");
+        let end = md[start + 3..]
+            .find("\n## ")
+            .map_or(md.len(), |i| start + 3 + i);
+        &md[start..end]
+    }
+
+    /// Reviewer finding: "memory added", p50, p99.9 and the bracketed
+    /// group labels were used and never defined; the open-loop terms were
+    /// explained in a run without an open-loop cell.
+    #[test]
+    fn how_to_read_defines_the_terms_the_tables_use() {
+        let r = fixture();
+        let en = markdown(&r, Lang::En);
+        let how = how_section(&en);
+        for want in [
+            "p99: 99% of requests took less than this; likewise p50 (half of them: the median request) and p99.9 (all but one in a thousand).",
+            "Memory added: a cell's peak RSS minus its RSS at the cell's start, i.e. what the cell itself added.",
+            "A bracketed label after a workload name (as in mixed-db [",
+            "is the suite's name for the group, given when one workload runs in several groups.",
+        ] {
+            assert!(how.contains(want), "{want:?} not in {how}");
+        }
+        assert!(!en.contains("coordinated omission"), "{how}");
+        let fr = markdown(&r, Lang::Fr);
+        let how = how_section(&fr);
+        for want in [
+            "p99 : 99 % des requêtes ont pris moins que cela ; de même p50 (la moitié d'entre elles : la requête médiane) et p99.9 (toutes sauf une sur mille).",
+            "Mémoire ajoutée : le pic de RSS d'une cellule moins sa RSS au début de la cellule, c'est-à-dire ce que la cellule elle-même a ajouté.",
+            "Une étiquette entre crochets après le nom d'une charge (comme dans mixed-db [",
+        ] {
+            assert!(how.contains(want), "{want:?} not in {how}");
+        }
+        assert!(
+            !fr.contains("omission coordonnée") && !how.contains("Boucle ouverte"),
+            "{how}"
+        );
+
+        // An open-loop cell (a target rate) brings the open-loop words;
+        // a run without bracketed labels does not explain them.
+        use crate::report::model::testing::{group, point};
+        let mut open = group(
+            "db-web (open loop, c64)",
+            iobound_workloads::Class::IoBound,
+            vec![point("uring", 1000, &[990.0], 10.0, 1.0)],
+        );
+        open.open_loop = true;
+        let r = report(2, &[("uring", Model::EventLoop)], vec![open]);
+        let en = markdown(&r, Lang::En);
+        let how = how_section(&en);
+        assert!(
+            how.contains(
+                "Open loop (a workload labelled \"open loop\": cells given a target rate)"
+            ) && how.contains("(coordinated omission corrected)")
+                && !how.contains("bracketed"),
+            "{how}"
+        );
+        let fr = markdown(&r, Lang::Fr);
+        assert!(
+            how_section(&fr).contains(
+                "Boucle ouverte (une charge marquée « open loop » : cellules à débit cible)"
+            ) && how_section(&fr).contains("(omission coordonnée corrigée)"),
+            "{fr}"
+        );
+    }
+
+    /// Reviewer finding: the verdict rule did not say which wins when a
+    /// lead and a tie both hold (ahead by 6 % in every repetition); the
+    /// verdict checks the lead first.
+    #[test]
+    fn how_to_read_says_a_lead_takes_precedence_over_a_tie() {
+        use crate::report::verdict::{lead_of_ratios, Lead};
+        assert_eq!(lead_of_ratios(&[1.06, 1.07, 1.08], true), Lead::A);
+        let r = fixture();
+        assert!(r.info.repeat > 1);
+        assert!(how_section(&markdown(&r, Lang::En)).contains(
+            "a tie when they are within 10 % of each other in every repetition (a lead takes precedence over a tie);"
+        ));
+        assert!(how_section(&markdown(&r, Lang::Fr)).contains(
+            "une égalité quand ils restent à moins de 10 % l'un de l'autre à chaque répétition (une avance l'emporte sur une égalité) ;"
+        ));
     }
 }
