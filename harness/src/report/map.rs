@@ -41,6 +41,8 @@ pub struct Standing {
     /// The leader against this model, paired by repetition (`None` for the
     /// leader itself).
     pub vs_leader: Option<Compared>,
+    /// Its repetitions that ran on a busy machine.
+    pub busy_reps: usize,
 }
 
 impl Standing {
@@ -124,6 +126,7 @@ pub fn winner(r: &Report, g: &Group, c: usize, fig: Figure) -> MapFigure {
             engine: p.engine.clone(),
             median: value(p),
             vs_leader: (i > 0).then(|| compare(reps[0].1, p, fig)),
+            busy_reps: p.busy_reps,
         })
         .collect();
     let winner = if standings.len() < 2 {

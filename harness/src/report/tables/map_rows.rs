@@ -63,6 +63,13 @@ pub fn figure_text(f: &MapFigure, fig: Figure, lang: Lang) -> String {
             )
             .to_string()
         }
+        // A disagreement a busy machine may explain is said to be one.
+        Winner::Unclear { .. } if f.standings.iter().take(2).any(|s| s.busy_reps > 0) => lang
+            .pick(
+                "unclear (the repetitions disagree; some ran on a busy machine)",
+                "incertain (les répétitions divergent ; certaines ont tourné sur une machine occupée)",
+            )
+            .to_string(),
         Winner::Unclear { .. } => lang
             .pick(
                 "unclear (the repetitions disagree)",
@@ -347,14 +354,13 @@ mod tests {
     /// the median one, is "unclear" but not "the repetitions disagree".
     #[test]
     fn an_unclear_cell_says_whether_the_repetitions_agree_on_the_side() {
-        let text = |threads: &[f64]| {
+        let text = |threads: &[f64], busy: usize| {
+            let mut t = point("threads", 16, threads, 10.0, 16.0);
+            t.busy_reps = busy;
             let g = group(
                 "mixed-db [w]",
                 Class::Mixed,
-                vec![
-                    point("uring", 16, &[10_000.0; 3], 10.0, 1.0),
-                    point("threads", 16, threads, 10.0, 16.0),
-                ],
+                vec![point("uring", 16, &[10_000.0; 3], 10.0, 1.0), t],
             );
             let r = report(
                 2,
@@ -367,16 +373,23 @@ mod tests {
             let f = crate::report::map::winner(&r, &g, 16, Figure::Throughput);
             figure_text(&f, Figure::Throughput, Lang::En)
         };
-        let slight = text(&[9_700.0, 8_600.0, 9_600.0]);
+        let slight = text(&[9_700.0, 8_600.0, 9_600.0], 0);
         assert!(
             slight
                 .starts_with("unclear (first in every repetition, by under 5 % in the median one)"),
             "{slight}"
         );
-        let split = text(&[9_700.0, 11_000.0, 9_600.0]);
+        let split = text(&[9_700.0, 11_000.0, 9_600.0], 0);
         assert!(
             split.starts_with("unclear (the repetitions disagree)"),
             "{split}"
+        );
+        // Reviewer finding: a cell "unclear" because one repetition ran
+        // while the machine was busy said nothing of it.
+        let busy = text(&[9_700.0, 11_000.0, 9_600.0], 1);
+        assert!(
+            busy.starts_with("unclear (the repetitions disagree; some ran on a busy machine)"),
+            "{busy}"
         );
     }
 }
