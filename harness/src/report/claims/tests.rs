@@ -769,3 +769,32 @@ fn the_mixed_claims_sides_name_their_group() {
         "{rows:?}"
     );
 }
+
+/// Reviewer finding: "✗ does not hold" on throughput beside 4 mixed points
+/// where event loop + pool had the shorter p99, with no word that the
+/// verdict reads throughput only. The why says it now (fails without).
+#[test]
+fn a_mixed_verdict_on_throughput_names_the_p99_count() {
+    let mut groups = Vec::new();
+    for label in ["mixed-db [a]", "mixed-db [b]"] {
+        let mut g = mixed(label, &[1500.0, 1550.0, 1600.0], &[2000.0, 2100.0, 2050.0]);
+        // The hybrid's p99 a quarter of the others' in every repetition.
+        for p in g.points.iter_mut().filter(|p| p.engine == "hybrid") {
+            for f in &mut p.per_rep {
+                f.p99_ns /= 4.0;
+            }
+            p.p99_ns = crate::report::model::Stat::of(
+                &p.per_rep.iter().map(|f| f.p99_ns).collect::<Vec<_>>(),
+            );
+        }
+        groups.push(g);
+    }
+    let r = report(2, &MODELS, groups);
+    let c = claim(&r, ClaimId::MixedWork);
+    assert_eq!(c.verdict, Verdict::NotHeld);
+    let w = why(&c, Lang::En);
+    assert!(
+        w.contains("The verdict reads requests per second; on p99, event loop + pool was ahead at 2 of 2 points and behind at 0."),
+        "{w}"
+    );
+}

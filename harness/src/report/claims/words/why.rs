@@ -366,13 +366,21 @@ pub(super) fn mixed_why(c: &Claim, lang: Lang) -> String {
                 (_, false, Lang::Fr) => format!(" Sur {}, un modèle simple a fait mieux sur les deux chiffres : là, confier le calcul à un pool a coûté plus qu'il n'a rapporté.", and_list(&both, lang)),
                 _ => String::new(),
             };
+            // The verdict reads throughput; where the p99 count says
+            // otherwise, the sentence says so (4 ahead on p99 beside a ✗).
+            let p = c.p99_counts.unwrap_or_default();
+            let tail = match (p.ahead > 0 && t.total() > 1, lang) {
+                (true, Lang::En) => format!(" The verdict reads requests per second; on p99, event loop + pool was ahead at {} of {} points and behind at {}.", p.ahead, p.total(), p.behind),
+                (true, Lang::Fr) => format!(" Le verdict lit les requêtes par seconde ; en p99, boucle + pool a été devant sur {} des {} points et derrière sur {}.", p.ahead, p.total(), p.behind),
+                (false, _) => String::new(),
+            };
             match lang {
                 Lang::En => format!(
-                    "Event loop + pool trailed on requests per second at {} of {} mixed points ({}).{end}",
+                    "Event loop + pool trailed on requests per second at {} of {} mixed points ({}).{end}{tail}",
                     t.behind, t.total(), list.join("; ")
                 ),
                 Lang::Fr => format!(
-                    "Boucle + pool est derrière en requêtes par seconde sur {} des {} points mixtes ({}).{end}",
+                    "Boucle + pool est derrière en requêtes par seconde sur {} des {} points mixtes ({}).{end}{tail}",
                     t.behind, t.total(), list.join(" ; ")
                 ),
             }
