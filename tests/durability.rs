@@ -741,3 +741,106 @@ fn iobound_run_starts_its_db_server_fresh() {
         "the first run's PUTs were not undone: {second}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A full disk
+// ---------------------------------------------------------------------------------------------
+
+/// A tmpfs of `bytes` mounted on `dir`, unmounted on drop; `None` where this
+/// process may not mount (not root, or in a container without the right):
+/// the tests below then say so and pass.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, bytes: u64) -> Option<Tmpfs> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipping: cannot mount a tmpfs here (needs root)");
+        }
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    fn free(&self) -> u64 {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(self.0.as_os_str().as_bytes()).unwrap();
+        // SAFETY: statvfs fills the zeroed struct; `c` is a valid C string.
+        unsafe {
+            let mut st: libc::statvfs = std::mem::zeroed();
+            assert_eq!(libc::statvfs(c.as_ptr(), &mut st), 0);
+            st.f_bavail as u64 * st.f_frsize as u64
+        }
+    }
+
+    /// Fills the file system with a file until at most `leave` bytes are free.
+    fn fill_to(&self, leave: u64) {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.0.join("filler"))
+            .unwrap();
+        let chunk = vec![0xA5u8; 4096];
+        while self.free() > leave {
+            if f.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// An outsider filled the data directory's disk: a start with room for the
+/// table but not for its log failed late (exit 1) and left the new table,
+/// filling the disk for good; a start on a full disk left an empty probe
+/// file each time. Both are refused up front now (exit 2, one line) and
+/// leave nothing behind (fails without the log's room in the check, or
+/// without the probe's removal on a failed write).
+#[test]
+fn a_full_disk_refuses_the_start_and_leaves_nothing() {
+    let s = Scratch::new("full");
+    let Some(fs) = Tmpfs::mount(&s.data(), 8 << 20) else {
+        return;
+    };
+    // The table (256 KiB) fits; its log's room (README: 1 MiB) does not.
+    fs.fill_to(600 << 10);
+    let refused = start(&s, RECORDS, 1, &[]).err().expect("refused");
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(
+        refused.first_line().contains("not enough free space")
+            && refused.first_line().contains("use a smaller --records")
+            && !refused.first_line().contains("--file-size"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    assert_eq!(fs.names(), ["filler"]);
+    // Nothing free at all: the directory refuses new files, and the probe
+    // that found it out is gone too.
+    fs.fill_to(0);
+    let refused = start(&s, RECORDS, 1, &[]).err().expect("refused");
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(
+        refused.first_line().contains("does not accept new files"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fs.names(), ["filler"]);
+}

@@ -196,7 +196,11 @@ fn dispatch(cmd: Command, settings: iobound::engine::Settings) -> anyhow::Result
         Command::Serve(args) => {
             let cfg = iobound::config::serve_config(&args)?;
             if cfg.kind == iobound::serve::Kind::Db {
-                run::check_data_dir(&cfg.data_dir, &[run::db_table(&cfg.data_dir, cfg.records)])?;
+                run::check_data_dir(
+                    &cfg.data_dir,
+                    &run::db_files(&cfg.data_dir, cfg.records),
+                    "use a smaller --records",
+                )?;
             }
             iobound::serve::serve(&cfg)?;
             Ok(ExitCode::SUCCESS)

@@ -28,7 +28,7 @@ pub mod summary;
 
 pub use cell::{raise_open_file_limit, run_cell, CellOptions};
 pub use dir::{utc_stamp, write_cell};
-pub use preflight::{check_data_dir, db_table, preflight, Preflight};
+pub use preflight::{check_data_dir, db_files, db_table, preflight, Preflight};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -175,8 +175,11 @@ pub struct Ready {
 pub fn ensure_writable_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let probe = dir.join(format!(".iobound-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"probe")?;
-    std::fs::remove_file(&probe)
+    let written = std::fs::write(&probe, b"probe");
+    // Also when the write failed: a full disk creates the file, then
+    // refuses its bytes, and the empty probe would stay behind.
+    let removed = std::fs::remove_file(&probe);
+    written.and(removed)
 }
 
 /// Builds a workload and prepares its files under the data directory. Files

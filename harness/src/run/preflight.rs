@@ -20,7 +20,7 @@ pub enum Preflight {
     },
     #[error(
         "not enough free space for the data files in {}: {} needed ({what}), {} free; \
-         use a smaller --file-size or --records, another --data-dir, or `iobound clean` to remove old data files",
+         {advice}, another --data-dir, or `iobound clean` to remove old data files",
         dir.display(), crate::output::human::bytes(*need as f64), crate::output::human::bytes(*free as f64)
     )]
     Space {
@@ -28,6 +28,8 @@ pub enum Preflight {
         need: u64,
         free: u64,
         what: String,
+        /// The flags of this command that make the files smaller.
+        advice: &'static str,
     },
 }
 
@@ -124,7 +126,11 @@ fn leaving_nothing(
 /// that write there without a run (`serve db`, `lesson 4`): the directory
 /// is usable (created when missing) and `files` (path, size) fit in its
 /// free space.
-pub fn check_data_dir(dir: &Path, files: &[(PathBuf, u64)]) -> Result<(), Preflight> {
+pub fn check_data_dir(
+    dir: &Path,
+    files: &[(PathBuf, u64)],
+    advice: &'static str,
+) -> Result<(), Preflight> {
     leaving_nothing(&[dir], || {
         if let Some(why) = unusable_dir(dir) {
             return Err(Preflight::Dir {
@@ -150,10 +156,28 @@ pub fn check_data_dir(dir: &Path, files: &[(PathBuf, u64)]) -> Result<(), Prefli
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
+                advice,
             }),
             _ => Ok(()),
         }
     })
+}
+
+/// Room the database server's log needs at start: a fresh log replaces the
+/// replayed one, and a log that can take no record would refuse the first
+/// PUT. About a thousand 1 KiB PUTs.
+pub const DB_LOG_ROOM: u64 = 1 << 20;
+
+/// What `iobound serve db` writes under `dir` before it listens: its table
+/// and the room its log needs ([`DB_LOG_ROOM`]).
+pub fn db_files(dir: &Path, records: u64) -> Vec<(PathBuf, u64)> {
+    vec![
+        db_table(dir, records),
+        (
+            dir.join(crate::serve::recover::log_name(records)),
+            DB_LOG_ROOM,
+        ),
+    ]
 }
 
 /// The database server's table under `dir`, and its size, for `records`.
@@ -227,6 +251,7 @@ fn preflight_checks(suite: &Suite) -> Result<(), Preflight> {
                     need,
                     free,
                     what: names.join(", "),
+                    advice: "use a smaller --file-size or --records",
                 });
             }
         }

@@ -205,7 +205,7 @@ pub fn replay(
     match scan.tail {
         Tail::Clean => {}
         Tail::Torn { offset, bytes } => notes.push(format!(
-            "{shown}: discarded a torn tail of {bytes} bytes at offset {offset} (a commit cut short by a crash, never acknowledged)"
+            "{shown}: discarded a torn tail of {bytes} bytes at offset {offset} (a commit cut short by a crash or a full disk, never acknowledged)"
         )),
         Tail::Corrupt {
             offset,
@@ -322,6 +322,10 @@ pub fn start(cfg: &ServeConfig) -> Result<Start, OpenError> {
     }
     let t = Instant::now();
     let created = create_data(&data_path, cfg.records).map_err(io(&data_path))?;
+    // A table this start created holds only the initial content: if the
+    // start fails after it (a full disk refusing the log), it goes again,
+    // so a refused start does not leave the disk fuller than it found it.
+    let mut undo = UndoCreate(created.then(|| data_path.clone()));
     let data = OpenOptions::new()
         .read(true)
         .write(true)
@@ -371,6 +375,7 @@ pub fn start(cfg: &ServeConfig) -> Result<Start, OpenError> {
         reset_log(&log, cfg.records, r.next_seq).map_err(io(&log))?;
         r.next_seq
     };
+    undo.0 = None;
     Ok(Start {
         lock,
         data: data_path,
@@ -378,4 +383,16 @@ pub fn start(cfg: &ServeConfig) -> Result<Start, OpenError> {
         next_seq,
         notes,
     })
+}
+
+/// Removes a file this start created unless the start succeeded.
+struct UndoCreate(Option<PathBuf>);
+
+impl Drop for UndoCreate {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+            let _ = std::fs::remove_file(p.with_extension("wal.tmp"));
+        }
+    }
 }

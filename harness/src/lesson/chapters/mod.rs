@@ -72,7 +72,7 @@ pub fn check(chapters: &[usize], s: &Settings) -> Result<(), LessonError> {
     }
     check_runtime()?;
     if chapters.contains(&4) {
-        run::check_data_dir(&s.data_dir, &data_files(s))?;
+        run::check_data_dir(&s.data_dir, &data_files(s), "free some space")?;
     }
     Ok(())
 }

@@ -432,3 +432,44 @@ fn old_logs_and_a_held_lock_refuse_to_start() {
     );
     assert!(!s.0.join(format!("iobound-db-{RECORDS}.wal.tmp")).exists());
 }
+
+/// A start that created the table and then failed (a full disk refusing the
+/// log) removes the table it created: an outsider's refused start left a
+/// 4.2 MB table on a full disk, and every later start failed for want of
+/// room (fails without `UndoCreate`). Needs root to mount a small tmpfs;
+/// says so and passes otherwise.
+#[test]
+fn a_start_that_fails_after_creating_the_table_removes_it() {
+    let dir = Scratch::new("full");
+    let mnt = dir.0.join("fs");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&mnt)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipping: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    // 1 MiB holds the (empty) lock file and a 1024-record table, exactly
+    // 1 MiB, but not a page of log beside it.
+    let c = cfg(&mnt, 1024, 1);
+    let failed = Table::open(&c);
+    let names: Vec<String> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let _ = std::process::Command::new("umount")
+        .arg("-l")
+        .arg(&mnt)
+        .status();
+    assert!(failed.is_err(), "the log fitted: make the tmpfs smaller");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with(".dat") || n.ends_with(".wal.tmp")),
+        "{names:?}"
+    );
+}
