@@ -165,11 +165,18 @@ pub fn row(cell: &CellResult) -> String {
                 ));
             }
             if let Some(p) = &s.processes {
-                extra.push_str(&format!(
-                    "\n    {} processes of the engine (its workers, and their parents): their CPU is in {CPU_PER_REQUEST}; {} peak memory together",
-                    p.count,
-                    bytes(p.peak_rss_bytes as f64)
-                ));
+                extra.push_str(&if p.count == 1 {
+                    format!(
+                        "\n    1 process of the engine: its CPU is in {CPU_PER_REQUEST}; {} peak memory",
+                        bytes(p.peak_rss_bytes as f64)
+                    )
+                } else {
+                    format!(
+                        "\n    {} processes of the engine (its workers, and their parents): their CPU is in {CPU_PER_REQUEST}; {} peak memory together",
+                        p.count,
+                        bytes(p.peak_rss_bytes as f64)
+                    )
+                });
             }
             for n in &s.notes {
                 extra.push_str(&format!("\n    note: {n}"));
