@@ -1,6 +1,7 @@
 //! The network comparison: iobound's net-echo engines against sockperf on
 //! loopback, in alternating rounds, and the medians of each side's rounds.
 
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -151,27 +152,7 @@ pub(super) fn net_part(cfg: &PeersConfig) -> Result<Vec<NetRow>, PeersError> {
     let msg_size = cfg.file.params.msg_size;
     let secs = sockperf_secs(&cfg.file);
     let log = echo_log(&scratch);
-    let echo_args: Vec<String> = ["echo", "--listen", "127.0.0.1:0", "--threads", "1"]
-        .map(String::from)
-        .to_vec();
-    let ours = ServerChild::start(Kind::Echo, &echo_args, &log, None)
-        .map_err(|e| PeersError::Server(e.to_string()))?;
-    let theirs = sockperf::Server::start(&cfg.sockperf_bin, &scratch);
-    eprintln!(
-        "  iobound's server: iobound serve {} ({})",
-        echo_args.join(" "),
-        ours.addr
-    );
-    match &theirs {
-        Ok(s) => eprintln!(
-            "  sockperf's server: {} server -f FEED -F epoll (FEED: T:{}); clients: {} {}",
-            cfg.sockperf_bin,
-            s.addr,
-            cfg.sockperf_bin,
-            sockperf::ping_pong_args(s.addr, msg_size, secs).join(" ")
-        ),
-        Err(e) => eprintln!("  sockperf's server: {e}"),
-    }
+    let (ours, theirs) = start_servers(cfg, &scratch, &log, msg_size, secs)?;
     let mut obs = Silent;
     let ready = run::prepare(
         "net-echo",
@@ -252,6 +233,39 @@ pub(super) fn net_part(cfg: &PeersConfig) -> Result<Vec<NetRow>, PeersError> {
     drop(ours);
     let _ = std::fs::remove_file(&log);
     Ok(rows)
+}
+
+/// iobound's echo server and sockperf's (or why it did not start), each
+/// named on stderr with how it was started.
+fn start_servers(
+    cfg: &PeersConfig,
+    scratch: &Path,
+    log: &Path,
+    msg_size: u64,
+    secs: u64,
+) -> Result<(ServerChild, Result<sockperf::Server, String>), PeersError> {
+    let echo_args: Vec<String> = ["echo", "--listen", "127.0.0.1:0", "--threads", "1"]
+        .map(String::from)
+        .to_vec();
+    let ours = ServerChild::start(Kind::Echo, &echo_args, log, None)
+        .map_err(|e| PeersError::Server(e.to_string()))?;
+    let theirs = sockperf::Server::start(&cfg.sockperf_bin, scratch);
+    eprintln!(
+        "  iobound's server: iobound serve {} ({})",
+        echo_args.join(" "),
+        ours.addr
+    );
+    match &theirs {
+        Ok(s) => eprintln!(
+            "  sockperf's server: {} server -f FEED -F epoll (FEED: T:{}); clients: {} {}",
+            cfg.sockperf_bin,
+            s.addr,
+            cfg.sockperf_bin,
+            sockperf::ping_pong_args(s.addr, msg_size, secs).join(" ")
+        ),
+        Err(e) => eprintln!("  sockperf's server: {e}"),
+    }
+    Ok((ours, theirs))
 }
 
 #[cfg(test)]
