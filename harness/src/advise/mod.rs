@@ -279,11 +279,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     if let Err(e) =
         matrix(&cal_argv).and_then(|_| matrix(&argv.measurement(&engines, a.duration, WARMUP)))
     {
-        let _ = std::fs::remove_dir_all(&dir);
-        if !out_existed {
-            // Only when empty: never what else the user keeps there.
-            let _ = std::fs::remove_dir(&a.output.out);
-        }
+        remove_refused(&dir, &a.output.out, out_existed);
         return Err(e);
     }
     eprintln!(
@@ -331,23 +327,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     };
     // 3. Answer.
     let at_c = measured_at(c);
-    let mut lines = answer::answer(&Question {
-        concurrency: c,
-        slo: a.slo,
-        max_threads: a.max_threads,
-        calibration: &cal,
-        predictions: &preds,
-        measured: &at_c,
-    });
-    lines.extend(length.lengthened);
-    if crate::interrupt::requested() {
-        lines.insert(
-            0,
-            "Interrupted: this answer covers only the cells that ran before the stop; models \
-             with incomplete repetitions are left out of it."
-                .into(),
-        );
-    }
+    let lines = answer_lines(a, c, &cal, &preds, &at_c, length.lengthened);
     let sweep_rows: Vec<(usize, Vec<Measured>, Vec<Prediction>)> = argv
         .cs
         .iter()
@@ -373,6 +353,46 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         lines,
         answered,
     })
+}
+
+/// A refused flag leaves nothing behind: the advice's directory, and the
+/// output directory if this advice made it.
+fn remove_refused(dir: &Path, out: &Path, out_existed: bool) {
+    let _ = std::fs::remove_dir_all(dir);
+    if !out_existed {
+        // Only when empty: never what else the user keeps there.
+        let _ = std::fs::remove_dir(out);
+    }
+}
+
+/// The answer at the user's concurrency `c`, then why the cells were
+/// lengthened, and first, after a stop, what the answer covers.
+fn answer_lines(
+    a: &AdviseArgs,
+    c: usize,
+    cal: &Calibration,
+    preds: &[Prediction],
+    at_c: &[Measured],
+    lengthened: Option<String>,
+) -> Vec<String> {
+    let mut lines = answer::answer(&Question {
+        concurrency: c,
+        slo: a.slo,
+        max_threads: a.max_threads,
+        calibration: cal,
+        predictions: preds,
+        measured: at_c,
+    });
+    lines.extend(lengthened);
+    if crate::interrupt::requested() {
+        lines.insert(
+            0,
+            "Interrupted: this answer covers only the cells that ran before the stop; models \
+             with incomplete repetitions are left out of it."
+                .into(),
+        );
+    }
+    lines
 }
 
 /// The concurrency asked about, once `--slo` and `--concurrency` are

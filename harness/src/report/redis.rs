@@ -76,61 +76,12 @@ pub fn title(lang: Lang) -> &'static str {
 /// none was skipped (the section would have nothing to say).
 pub fn section(r: &Report, lang: Lang) -> Option<Section> {
     let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
-    let mut rows = Vec::new();
-    let mut best: Option<(&str, &Point, &Point)> = None;
-    // Rows where a repetition of either side ran on a busy machine.
-    let mut busy: Vec<String> = Vec::new();
-    // Every row's server CPU ratio in each repetition both sides ran.
-    let mut rep_cpu: Vec<f64> = Vec::new();
-    for (sim, red, kind) in PAIRS {
-        let (Some(a), Some(b)) = (simulated(r, sim), group(r, red)) else {
-            continue;
-        };
-        for p in &a.points {
-            let Some(q) = b.point(&p.engine, p.concurrency) else {
-                continue;
-            };
-            let cpu = |x: &Point| x.server_cpu_ns.as_ref().map(|s| s.median);
-            rep_cpu.extend(paired(p, q, |f| f.server_cpu_ns));
-            if p.busy_reps + q.busy_reps > 0 {
-                busy.push(match lang {
-                    Lang::En => format!(
-                        "{kind} {} C = {} (simulated {} of {}, Redis {} of {} repetitions)",
-                        p.engine, p.concurrency, p.busy_reps, p.reps, q.busy_reps, q.reps
-                    ),
-                    Lang::Fr => format!(
-                        "{kind} {} C = {} (simulée {} sur {}, Redis {} sur {} répétitions)",
-                        p.engine, p.concurrency, p.busy_reps, p.reps, q.busy_reps, q.reps
-                    ),
-                });
-            }
-            rows.push(vec![
-                kind.to_string(),
-                p.engine.clone(),
-                p.concurrency.to_string(),
-                human::rate(p.throughput.median),
-                human::rate(q.throughput.median),
-                ratio(p.throughput.median, q.throughput.median),
-                cpu(p).map_or("–".into(), micros),
-                cpu(q).map_or("–".into(), micros),
-                match (cpu(p), cpu(q)) {
-                    (Some(x), Some(y)) => ratio(x, y),
-                    _ => "–".into(),
-                },
-            ]);
-            // The GET pair at the highest load stands for the comparison,
-            // on the client that drove Redis fastest there.
-            let better = match best {
-                None => true,
-                Some((_, b, r)) => {
-                    (p.concurrency, q.throughput.median) > (b.concurrency, r.throughput.median)
-                }
-            };
-            if kind == "GET" && better {
-                best = Some((kind, p, q));
-            }
-        }
-    }
+    let PairRows {
+        rows,
+        best,
+        busy,
+        rep_cpu,
+    } = pair_rows(r, lang);
     let skipped: Vec<&str> = r
         .not_run
         .iter()
@@ -198,57 +149,154 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
         });
     }
     if !busy.is_empty() {
-        const SHOWN: usize = 3;
-        let which = if busy.len() == rows.len() && rows.len() > SHOWN {
-            lang.pick(
-                "every pair had at least one such repetition",
-                "chaque paire en a eu au moins une",
-            )
-            .to_string()
-        } else {
-            let mut v: Vec<String> = busy.iter().take(SHOWN).cloned().collect();
-            if busy.len() > SHOWN {
-                v.push(match lang {
-                    Lang::En => format!("and {} more", busy.len() - SHOWN),
-                    Lang::Fr => format!("et {} autres", busy.len() - SHOWN),
+        sentences.push(busy_sentence(&busy, rows.len(), lang));
+    }
+    sentences.extend(writes_sentence(r, lang));
+    let header = header(lang);
+    Some(Section {
+        header,
+        rows,
+        sentences,
+    })
+}
+
+/// The table's rows and what the sentences read from them.
+struct PairRows<'a> {
+    rows: Vec<Vec<String>>,
+    /// The GET pair at the highest load, on the client that drove Redis
+    /// fastest there.
+    best: Option<(&'static str, &'a Point, &'a Point)>,
+    /// Rows where a repetition of either side ran on a busy machine.
+    busy: Vec<String>,
+    /// Every row's server CPU ratio in each repetition both sides ran.
+    rep_cpu: Vec<f64>,
+}
+
+/// One row per client and concurrency both sides ran.
+fn pair_rows(r: &Report, lang: Lang) -> PairRows<'_> {
+    let mut rows = Vec::new();
+    let mut best: Option<(&str, &Point, &Point)> = None;
+    // Rows where a repetition of either side ran on a busy machine.
+    let mut busy: Vec<String> = Vec::new();
+    // Every row's server CPU ratio in each repetition both sides ran.
+    let mut rep_cpu: Vec<f64> = Vec::new();
+    for (sim, red, kind) in PAIRS {
+        let (Some(a), Some(b)) = (simulated(r, sim), group(r, red)) else {
+            continue;
+        };
+        for p in &a.points {
+            let Some(q) = b.point(&p.engine, p.concurrency) else {
+                continue;
+            };
+            let cpu = |x: &Point| x.server_cpu_ns.as_ref().map(|s| s.median);
+            rep_cpu.extend(paired(p, q, |f| f.server_cpu_ns));
+            if p.busy_reps + q.busy_reps > 0 {
+                busy.push(match lang {
+                    Lang::En => format!(
+                        "{kind} {} C = {} (simulated {} of {}, Redis {} of {} repetitions)",
+                        p.engine, p.concurrency, p.busy_reps, p.reps, q.busy_reps, q.reps
+                    ),
+                    Lang::Fr => format!(
+                        "{kind} {} C = {} (simulée {} sur {}, Redis {} sur {} répétitions)",
+                        p.engine, p.concurrency, p.busy_reps, p.reps, q.busy_reps, q.reps
+                    ),
                 });
             }
-            v.join(lang.pick(", ", " ; "))
-        };
-        sentences.push(match lang {
-            Lang::En => format!(
-                "Some of these cells ran while something else used the machine: {which}. A busy minute lowers one side's figures and not the other's when they ran apart, so read those ratios with care (summary.csv gives each repetition's figures)."
-            ),
-            Lang::Fr => format!(
-                "Certaines de ces cellules ont tourné pendant que la machine était occupée : {which}. Une minute chargée baisse les chiffres d'un côté et pas de l'autre quand ils ont tourné à des moments différents : lisez ces rapports avec prudence (summary.csv donne les chiffres de chaque répétition)."
-            ),
-        });
-    }
-    if let Some(w) = group(r, WRITES) {
-        let fastest = w
-            .points
-            .iter()
-            .max_by(|a, b| a.throughput.median.total_cmp(&b.throughput.median));
-        if let Some(x) = fastest {
-            sentences.push(match lang {
-                Lang::En => format!(
-                    "Durable SETs on Redis (appendfsync always: on disk before the answer, several SETs per fsync): {} req/s for the fastest client ({}, C = {}, {}).",
-                    human::rate(x.throughput.median),
-                    x.engine,
-                    x.concurrency,
-                    reps(x.reps, lang)
-                ),
-                Lang::Fr => format!(
-                    "SET durables sur Redis (appendfsync always : sur disque avant la réponse, plusieurs SET par synchronisation) : {} req/s pour le client le plus rapide ({}, C = {}, {}).",
-                    human::rate(x.throughput.median),
-                    x.engine,
-                    x.concurrency,
-                    reps(x.reps, lang)
-                ),
-            });
+            rows.push(vec![
+                kind.to_string(),
+                p.engine.clone(),
+                p.concurrency.to_string(),
+                human::rate(p.throughput.median),
+                human::rate(q.throughput.median),
+                ratio(p.throughput.median, q.throughput.median),
+                cpu(p).map_or("–".into(), micros),
+                cpu(q).map_or("–".into(), micros),
+                match (cpu(p), cpu(q)) {
+                    (Some(x), Some(y)) => ratio(x, y),
+                    _ => "–".into(),
+                },
+            ]);
+            // The GET pair at the highest load stands for the comparison,
+            // on the client that drove Redis fastest there.
+            let better = match best {
+                None => true,
+                Some((_, b, r)) => {
+                    (p.concurrency, q.throughput.median) > (b.concurrency, r.throughput.median)
+                }
+            };
+            if kind == "GET" && better {
+                best = Some((kind, p, q));
+            }
         }
     }
-    let header = [
+    PairRows {
+        rows,
+        best,
+        busy,
+        rep_cpu,
+    }
+}
+
+/// The rows run while something else used the machine, named (the first
+/// few), or "every pair" when all of them were.
+fn busy_sentence(busy: &[String], rows: usize, lang: Lang) -> String {
+    const SHOWN: usize = 3;
+    let which = if busy.len() == rows && rows > SHOWN {
+        lang.pick(
+            "every pair had at least one such repetition",
+            "chaque paire en a eu au moins une",
+        )
+        .to_string()
+    } else {
+        let mut v: Vec<String> = busy.iter().take(SHOWN).cloned().collect();
+        if busy.len() > SHOWN {
+            v.push(match lang {
+                Lang::En => format!("and {} more", busy.len() - SHOWN),
+                Lang::Fr => format!("et {} autres", busy.len() - SHOWN),
+            });
+        }
+        v.join(lang.pick(", ", " ; "))
+    };
+    match lang {
+        Lang::En => format!(
+            "Some of these cells ran while something else used the machine: {which}. A busy minute lowers one side's figures and not the other's when they ran apart, so read those ratios with care (summary.csv gives each repetition's figures)."
+        ),
+        Lang::Fr => format!(
+            "Certaines de ces cellules ont tourné pendant que la machine était occupée : {which}. Une minute chargée baisse les chiffres d'un côté et pas de l'autre quand ils ont tourné à des moments différents : lisez ces rapports avec prudence (summary.csv donne les chiffres de chaque répétition)."
+        ),
+    }
+}
+
+/// Durable SETs on Redis: the fastest client's rate, when the run has them.
+fn writes_sentence(r: &Report, lang: Lang) -> Option<String> {
+    let w = group(r, WRITES)?;
+    let fastest = w
+        .points
+        .iter()
+        .max_by(|a, b| a.throughput.median.total_cmp(&b.throughput.median));
+    let x = fastest?;
+    Some(match lang {
+        Lang::En => format!(
+            "Durable SETs on Redis (appendfsync always: on disk before the answer, several SETs per fsync): {} req/s for the fastest client ({}, C = {}, {}).",
+            human::rate(x.throughput.median),
+            x.engine,
+            x.concurrency,
+            reps(x.reps, lang)
+        ),
+        Lang::Fr => format!(
+            "SET durables sur Redis (appendfsync always : sur disque avant la réponse, plusieurs SET par synchronisation) : {} req/s pour le client le plus rapide ({}, C = {}, {}).",
+            human::rate(x.throughput.median),
+            x.engine,
+            x.concurrency,
+            reps(x.reps, lang)
+        ),
+    })
+}
+
+/// The table's header.
+fn header(lang: Lang) -> Vec<String> {
+    let t = |en: &'static str, fr: &'static str| lang.pick(en, fr);
+    [
         t("request", "requête"),
         t("client", "client"),
         "C",
@@ -261,12 +309,7 @@ pub fn section(r: &Report, lang: Lang) -> Option<Section> {
     ]
     .iter()
     .map(|s| s.to_string())
-    .collect();
-    Some(Section {
-        header,
-        rows,
-        sentences,
-    })
+    .collect()
 }
 
 /// "At 64 connections (uring), the simulated database served 50k GETs/s

@@ -95,29 +95,7 @@ pub(super) fn check_flags_apply(
             list(&all)
         )));
     }
-    // --verify checks what reads return: file contents, and the records a
-    // GET (iobound's or Redis's) brings back. Writes, echoes and computing
-    // have nothing it would check.
-    let checks_reads = |w: &dyn iobound_workloads::Workload| {
-        use iobound_workloads::{Msg, Step};
-        (0..256).any(|i| {
-            w.request(i).steps().iter().any(|s| {
-                matches!(
-                    s,
-                    Step::Read { .. }
-                        | Step::Exchange {
-                            msg: Msg::Get { .. } | Msg::RedisGet { .. }
-                        }
-                )
-            })
-        })
-    };
-    if a.verify && !built.iter().any(|w| checks_reads(w.as_ref())) {
-        return Err(ConfigError::Ignored(format!(
-            "--verify changes nothing for {}: it checks what reads return (file reads, db and Redis GETs), and none of them reads",
-            list(&all)
-        )));
-    }
+    check_verify(a, built, &all)?;
     if a.target.is_some() {
         if networked.is_empty() {
             return Err(ConfigError::Ignored(format!(
@@ -145,6 +123,37 @@ pub(super) fn check_flags_apply(
         },
         warnings,
     })
+}
+
+/// --verify checks what reads return: file contents, and the records a
+/// GET (iobound's or Redis's) brings back. Writes, echoes and computing
+/// have nothing it would check.
+fn check_verify(
+    a: &RunArgs,
+    built: &[Box<dyn iobound_workloads::Workload>],
+    all: &[&str],
+) -> Result<(), ConfigError> {
+    let checks_reads = |w: &dyn iobound_workloads::Workload| {
+        use iobound_workloads::{Msg, Step};
+        (0..256).any(|i| {
+            w.request(i).steps().iter().any(|s| {
+                matches!(
+                    s,
+                    Step::Read { .. }
+                        | Step::Exchange {
+                            msg: Msg::Get { .. } | Msg::RedisGet { .. }
+                        }
+                )
+            })
+        })
+    };
+    if a.verify && !built.iter().any(|w| checks_reads(w.as_ref())) {
+        return Err(ConfigError::Ignored(format!(
+            "--verify changes nothing for {}: it checks what reads return (file reads, db and Redis GETs), and none of them reads",
+            all.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// The workload parameters set away from their defaults that none of the

@@ -1,0 +1,207 @@
+//! The answer the report leads with: one sentence per class of work
+//! (I/O-bound, CPU-bound, mixed), built from the claims and, for the
+//! exceptions and limits they name, from the run's groups and ceilings.
+
+mod io;
+mod limits;
+
+use iobound_workloads::Model;
+
+use super::words::{counts_text, per_rep, x};
+use super::{Claim, ClaimId, Verdict};
+use crate::lang::Lang;
+use crate::report::model::Report;
+use crate::report::verdict::{best_of, model_label, Lead};
+
+use io::io_sentence;
+pub(super) use limits::next_ceiling;
+
+/// The CPU-bound sentence: computing needs cores, and what that means in
+/// Python (the process pool, when the run has one).
+fn cpu_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
+    let cpu = claims.iter().find(|c| c.id == ClaimId::ComputingNeedsCores);
+    // The process pool at the point judged, when the run has one: what
+    // Python's multiprocessing stands for.
+    let procs = cpu.and_then(|c| {
+        let (a, b) = (c.a.as_ref()?, c.b.as_ref()?);
+        let g = r
+            .groups
+            .iter()
+            .find(|g| Some(&g.label) == c.group.as_ref())?;
+        let p = best_of(r, g, Model::ProcessPool, a.concurrency)?;
+        Some(p.throughput.median / b.throughput.median)
+    });
+    match cpu.map(|c| (c, c.verdict)) {
+        Some((c, Verdict::Held)) => {
+            let reps = c
+                .compared
+                .as_ref()
+                .map_or(String::new(), |c| per_rep(c, lang));
+            let threads = c
+                .extra
+                .as_ref()
+                .zip(c.b.as_ref())
+                .map(|(t, b)| t.throughput.median / b.throughput.median);
+            match lang {
+                Lang::En => format!(
+                    "CPU-bound (nothing waits): use every core. A thread pool did {}{reps} the event loop's throughput on {} cores{}{}.",
+                    x(c.ratio.unwrap_or(f64::NAN)), c.cores,
+                    threads.map_or(String::new(), |t| format!(" (in Rust, blocking threads too: {})", x(t))),
+                    procs.map_or(String::new(), |p| format!("; a pool of worker processes did {} (iobound's procs engine, Rust's counterpart of multiprocessing)", x(p)))
+                ),
+                Lang::Fr => format!(
+                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads a fait {}{reps} le débit de la boucle sur {} cœurs{}{}.",
+                    x(c.ratio.unwrap_or(f64::NAN)), c.cores,
+                    threads.map_or(String::new(), |t| format!(" (en Rust, des threads bloquants aussi : {})", x(t))),
+                    procs.map_or(String::new(), |p| format!(" ; un pool de processus a fait {} (le moteur procs d'iobound, l'équivalent Rust de multiprocessing)", x(p)))
+                ),
+            }
+        }
+        Some((c, v @ (Verdict::Tie | Verdict::NotHeld | Verdict::Unclear))) => {
+            let ratios = c
+                .compared
+                .as_ref()
+                .map_or(String::new(), |c| per_rep(c, lang));
+            let (en, fr) = match v {
+                Verdict::Tie => (
+                    "within 10 % in every repetition",
+                    "à moins de 10 % à chaque répétition",
+                ),
+                Verdict::NotHeld => ("the event loop did more", "la boucle a fait plus"),
+                _ => ("the repetitions disagree", "les répétitions divergent"),
+            };
+            match lang {
+                Lang::En => format!(
+                    "CPU-bound (nothing waits): the pool did {} the event loop's throughput here{ratios}: {en}.",
+                    x(c.ratio.unwrap_or(f64::NAN))
+                ),
+                Lang::Fr => format!(
+                    "Limité par le CPU (rien n'attend) : le pool a fait {} le débit de la boucle ici{ratios} : {fr}.",
+                    x(c.ratio.unwrap_or(f64::NAN))
+                ),
+            }
+        }
+        _ => lang
+            .pick(
+                "CPU-bound: this run did not compare a pool with an event loop.",
+                "Limité par le CPU : cette mesure ne compare pas un pool et une boucle.",
+            )
+            .to_string(),
+    }
+}
+
+/// The mixed sentence: how event loop + pool fared against the best single
+/// model, over every mixed group, and where the map shows it.
+fn mixed_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
+    let Some(c) = claims
+        .iter()
+        .find(|c| c.id == ClaimId::MixedWork && c.verdict != Verdict::NotMeasured)
+    else {
+        return lang
+            .pick(
+                "Mixed: this run did not compare event loop + pool with another model.",
+                "Mixte : cette mesure ne compare pas boucle + pool avec un autre modèle.",
+            )
+            .to_string();
+    };
+    let t = c.throughput_counts.unwrap_or_default();
+    let p = c.p99_counts.unwrap_or_default();
+    if c.mixed.len() == 1 {
+        let m = &c.mixed[0];
+        let rival = model_label(m.throughput_rival, lang);
+        let words = |l: Lead| match (l, lang) {
+            (Lead::A, Lang::En) => "ahead",
+            (Lead::A, Lang::Fr) => "devant",
+            (Lead::B, Lang::En) => "behind",
+            (Lead::B, Lang::Fr) => "derrière",
+            (Lead::Tie, Lang::En) => "a tie",
+            (Lead::Tie, Lang::Fr) => "égalité",
+            (Lead::Unclear, Lang::En) => "unclear",
+            (Lead::Unclear, Lang::Fr) => "incertain",
+        };
+        return match lang {
+            Lang::En => format!(
+                "Mixed (wait, then compute): at its one mixed point ({}), event loop + pool did {} the requests per second of the best single model ({rival}): {}; on p99, {} against {}: {}.",
+                m.group, x(m.throughput.median()), words(m.throughput.lead),
+                x(m.p99.median()), model_label(m.p99_rival, lang), words(m.p99.lead)
+            ),
+            Lang::Fr => format!(
+                "Mixte (attendre, puis calculer) : sur son seul point mixte ({}), boucle + pool a fait {} les requêtes par seconde du meilleur modèle simple ({rival}) : {} ; en p99, {} face à {} : {}.",
+                m.group, x(m.throughput.median()), words(m.throughput.lead),
+                x(m.p99.median()), model_label(m.p99_rival, lang), words(m.p99.lead)
+            ),
+        };
+    }
+    // How many of the mixed groups the decision map shows; the others
+    // are named with their verdicts, so every counted group can be found.
+    let off_map: Option<Vec<&super::MixedPoint>> = crate::report::map::build(r).map(|m| {
+        c.mixed
+            .iter()
+            .filter(|x| !m.cells.iter().any(|cell| cell.group == x.group))
+            .collect()
+    });
+    let word = |l: Lead| match (l, lang) {
+        (Lead::A, Lang::En) => "ahead",
+        (Lead::A, Lang::Fr) => "devant",
+        (Lead::B, Lang::En) => "behind",
+        (Lead::B, Lang::Fr) => "derrière",
+        (Lead::Tie, Lang::En) => "tie",
+        (Lead::Tie, Lang::Fr) => "égalité",
+        (Lead::Unclear, Lang::En) => "unclear",
+        (Lead::Unclear, Lang::Fr) => "incertain",
+    };
+    let named = |v: &[&super::MixedPoint]| {
+        v.iter()
+            .map(|m| match lang {
+                Lang::En => format!(
+                    "{} (throughput {}, p99 {})",
+                    m.group,
+                    word(m.throughput.lead),
+                    word(m.p99.lead)
+                ),
+                Lang::Fr => format!(
+                    "{} (débit {}, p99 {})",
+                    m.group,
+                    word(m.throughput.lead),
+                    word(m.p99.lead)
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join(lang.pick("; ", " ; "))
+    };
+    let map = match (off_map, lang) {
+        (Some(v), Lang::En) if v.is_empty() => " — the decision map shows each".to_string(),
+        (Some(v), Lang::Fr) if v.is_empty() => " — la carte de décision montre chacun".to_string(),
+        (Some(v), Lang::En) => format!(
+            " — the decision map shows {} of them; not on it: {}",
+            t.total() - v.len(),
+            named(&v)
+        ),
+        (Some(v), Lang::Fr) => format!(
+            " — la carte de décision en montre {} ; hors de la carte : {}",
+            t.total() - v.len(),
+            named(&v)
+        ),
+        (None, _) => String::new(),
+    };
+    match lang {
+        Lang::En => format!(
+            "Mixed (wait, then compute): no single answer. Over {} mixed groups, event loop + pool against the best single model, on throughput: {}; on p99: {}{map}.",
+            t.total(), counts_text(&t, lang), counts_text(&p, lang)
+        ),
+        Lang::Fr => format!(
+            "Mixte (attendre, puis calculer) : pas de réponse unique. Sur {} groupes mixtes, boucle + pool contre le meilleur modèle simple, en débit : {} ; en p99 : {}{map}.",
+            t.total(), counts_text(&t, lang), counts_text(&p, lang)
+        ),
+    }
+}
+
+/// One sentence per class of work, from the claims (and, for the
+/// exceptions they name, the run's groups).
+pub fn class_sentences(r: &Report, claims: &[Claim], lang: Lang) -> Vec<String> {
+    vec![
+        io_sentence(r, claims, lang),
+        cpu_sentence(r, claims, lang),
+        mixed_sentence(r, claims, lang),
+    ]
+}
