@@ -330,8 +330,18 @@ fn damage_notes(dir: Option<&Path>, run: &report::load::Run, in_english: &str) -
             "note: {of}run.json is unreadable ({why}): {standin}{in_english}"
         ));
     }
-    for m in &report::model::build(run).missing {
+    // Every missing cell for `report`; for `compare`, the first few (its
+    // Markdown names a few more).
+    let missing = report::model::build(run).missing;
+    let shown = if dir.is_some() { 3 } else { missing.len() };
+    for m in missing.iter().take(shown) {
         notes.push(format!("note: {of}{} is missing: {}", m.stem, m.reason));
+    }
+    if missing.len() > shown {
+        notes.push(format!(
+            "note: {of}and {} more cells missing",
+            missing.len() - shown
+        ));
     }
     notes
 }
@@ -340,11 +350,6 @@ fn damage_notes(dir: Option<&Path>, run: &report::load::Run, in_english: &str) -
 fn compare_runs(args: iobound::cli::CompareArgs) -> anyhow::Result<ExitCode> {
     let before = report::load::load_dir(&args.before)?;
     let after = report::load::load_dir(&args.after)?;
-    for (dir, run) in [(&args.before, &before), (&args.after, &after)] {
-        for note in damage_notes(Some(dir), run, "") {
-            eprintln!("{note}");
-        }
-    }
     let same_dir = match (args.before.canonicalize(), args.after.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -354,6 +359,12 @@ fn compare_runs(args: iobound::cli::CompareArgs) -> anyhow::Result<ExitCode> {
         (&args.after.display().to_string(), &after),
         same_dir,
     )?;
+    // After the refusals, which stay one line each.
+    for (dir, run) in [(&args.before, &before), (&args.after, &after)] {
+        for note in damage_notes(Some(dir), run, "") {
+            eprintln!("{note}");
+        }
+    }
     let text = report::compare::render_runs(&before, &after);
     print!("{text}");
     let name = format!(

@@ -255,11 +255,19 @@ pub fn render_runs(before: &Run, after: &Run) -> String {
                 "run.json is unreadable ({why}; read from its cell files)"
             ));
         }
+        const SHOWN: usize = 6;
         damage.extend(
             rep.missing
                 .iter()
+                .take(SHOWN)
                 .map(|m| format!("{} is missing ({})", m.stem, m.reason)),
         );
+        if rep.missing.len() > SHOWN {
+            damage.push(format!(
+                "{} more cells are missing",
+                rep.missing.len() - SHOWN
+            ));
+        }
         if !damage.is_empty() {
             warn.push_str(&format!(
                 "**Warning: the {side} run is damaged**: {}. A cell it lacks is not compared.\n\n",
