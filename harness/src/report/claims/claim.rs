@@ -160,6 +160,9 @@ pub struct Claim {
     /// request (py-threads 1.49x asyncio at C = 1 already) from reading as
     /// parallelism.
     pub extra_growth: Option<(usize, f64)>,
+    /// `extra_growth` paired by repetition, so a sentence can give each
+    /// repetition's growth beside the medians' ratio.
+    pub extra_growth_reps: Option<Compared>,
     /// Mixed work, over every mixed group: the hybrid model against the best pure one.
     pub throughput_counts: Option<Counts>,
     pub p99_counts: Option<Counts>,
@@ -207,6 +210,7 @@ impl Claim {
             limit: None,
             extra: None,
             extra_growth: None,
+            extra_growth_reps: None,
             throughput_counts: None,
             p99_counts: None,
             cores: r.cpus,

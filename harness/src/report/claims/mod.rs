@@ -258,6 +258,10 @@ pub fn all(r: &Report) -> Vec<Claim> {
                 let top = at(c)?.throughput.median;
                 (base > 0.0).then_some((lo, top / base))
             });
+        computing.extra_growth_reps = g.concurrencies.first().and_then(|&lo| {
+            let at = |c| best_of(r, g, Model::BlockingThreads, c);
+            Some(compare(at(c)?, at(lo)?, Figure::Throughput)).filter(|_| lo < c)
+        });
     }
     out.push(computing);
     out.push(mixed_work(r));

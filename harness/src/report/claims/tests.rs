@@ -659,7 +659,7 @@ fn both_sides_server_held_lead_with_the_server() {
     r.groups[0].params.server_threads = Some(1);
     let w = why(&claim(&r, ClaimId::OneThreadManyWaits), Lang::En);
     assert!(
-        w.starts_with("Ceilings the loopback server sets or shares held both sides")
+        w.starts_with("Both sides came close to ceilings the loopback server sets or shares")
             && w.contains("the server spent 70.0µs of CPU per request under the loop against 100.0µs under the threads (1.43x)")
             && w.contains("(1.25x), so the ratio mostly measures the server's cost under each"),
         "{w}"

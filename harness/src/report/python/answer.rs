@@ -89,20 +89,32 @@ fn cpu_answer(c: &super::super::claims::Claim, lang: Lang) -> Option<String> {
     let on = c.group.clone().unwrap_or_default();
     let grew = c.extra_growth;
     let gil = grew.is_some_and(|(_, t)| t < 1.3);
+    // Each ratio with its repetitions, as the Rust figures beside it: a
+    // ratio of medians can rest on one repetition (0.90x from 1.16x,
+    // 0.82x, 0.84x; 2.84x from 1.70x, 3.02x, 2.60x).
+    let reps = |k: Option<&super::super::verdict::Compared>| {
+        k.map_or(String::new(), |k| {
+            super::super::claims::per_rep_text(k, lang)
+        })
+    };
+    let (ab, tr) = (
+        reps(c.compared.as_ref()),
+        reps(c.extra_growth_reps.as_ref()),
+    );
     let threads = match (grew, lang) {
         (Some((lo, t)), Lang::En) => format!(
-            ", while threads did {} their own rate at {lo} in flight",
+            ", while threads did {}{tr} their own rate at {lo} in flight",
             times(t)
         ),
         (Some((lo, t)), Lang::Fr) => format!(
-            ", quand les threads faisaient {} leur propre débit à {lo} en cours",
+            ", quand les threads faisaient {}{tr} leur propre débit à {lo} en cours",
             times(t)
         ),
         (None, _) => String::new(),
     };
     Some(match lang {
         Lang::En => format!(
-            "on {on}: a {} ({}) did {} the event loop's requests per second at {} in flight on {} cores{threads}{}.",
+            "on {on}: a {} ({}) did {}{ab} the event loop's requests per second at {} in flight on {} cores{threads}{}.",
             model_label(a.model, lang),
             a.engine,
             times(ratio),
@@ -111,7 +123,7 @@ fn cpu_answer(c: &super::super::claims::Claim, lang: Lang) -> Option<String> {
             if gil { ": the GIL lets one thread run Python code at a time, so computing in Python code needs processes (C code that releases the GIL, as hashlib's hashing of large buffers does, is the exception)" } else { "" }
         ),
         Lang::Fr => format!(
-            "sur {on} : un {} ({}) a fait {} les requêtes par seconde de la boucle à {} en cours sur {} cœurs{threads}{}.",
+            "sur {on} : un {} ({}) a fait {}{ab} les requêtes par seconde de la boucle à {} en cours sur {} cœurs{threads}{}.",
             model_label(a.model, lang),
             a.engine,
             times(ratio),
@@ -120,4 +132,40 @@ fn cpu_answer(c: &super::super::claims::Claim, lang: Lang) -> Option<String> {
             if gil { " : le GIL ne laisse qu'un thread exécuter du code Python à la fois, calculer en code Python demande donc des processus (du code C qui relâche le GIL, comme le hachage de grands tampons par hashlib, fait exception)" } else { "" }
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{cpu, py_report};
+    use crate::lang::Lang;
+    use crate::report::model::testing::point;
+
+    /// Reviewer finding: the answer's Python figures (2.84x, 0.90x) came
+    /// without their repetitions where the Rust ones beside them had them,
+    /// while one rested on a single repetition. Both carry them now (fails
+    /// without).
+    #[test]
+    fn the_python_cpu_answer_gives_each_ratio_by_repetition() {
+        let mut g = cpu("cpu-py [python]", &[118.0, 119.0, 121.0]);
+        g.points
+            .push(point("py-asyncio", 1, &[100.0, 100.0, 100.0], 10000.0, 1.0));
+        g.points
+            .push(point("py-asyncio", 8, &[100.0, 80.0, 102.0], 10000.0, 1.0));
+        g.concurrencies = vec![1, 8];
+        let r = py_report(vec![g]);
+        let cs = crate::report::claims::all(&r);
+        let a = super::answer(&r, &cs, Lang::En);
+        let cpu = a
+            .iter()
+            .find(|s| s.contains("cpu-py"))
+            .expect("a CPU sentence");
+        assert!(
+            cpu.contains("did 2.03x (2.00x, 2.58x, 1.99x by repetition) the event loop's requests per second"),
+            "{cpu}"
+        );
+        assert!(
+            cpu.contains("threads did 0.95x (0.98x, 0.95x, 0.96x by repetition) their own rate at 1 in flight"),
+            "{cpu}"
+        );
+    }
 }

@@ -118,8 +118,8 @@ fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
 /// models and the ceilings before the section that explains them.
 pub fn terms_line(lang: Lang) -> &'static str {
     lang.pick(
-        "Words used below: C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread); blocking threads = one OS thread per request in flight; pool = as many workers as cores; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
-        "Les mots employés plus bas : C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les workers du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle) ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
+        "Words used below: C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread); blocking threads = one OS thread per request in flight; pool = as many workers as cores; event loop + pool = an event loop that hands each computation to a pool and keeps waiting meanwhile; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
+        "Les mots employés plus bas : C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les threads du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle) ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; boucle + pool = une boucle d'événements qui confie chaque calcul à un pool et continue d'attendre pendant ce temps ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
     )
 }
 
@@ -145,20 +145,21 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
                 r.busy.len() - SHOWN
             ),
             Lang::Fr => format!(
-                "et {} autres (summary.csv : machine_steal, machine_other_cores)",
-                r.busy.len() - SHOWN
+                "et {} autre{} (summary.csv : machine_steal, machine_other_cores)",
+                r.busy.len() - SHOWN,
+                if r.busy.len() - SHOWN == 1 { "" } else { "s" }
             ),
         });
     }
     let n = r.busy.len();
     Some(match lang {
         Lang::En => format!(
-            "Warning: {n} cell repetition{} ran while the machine was busy (CPU steal above 5 %, or other processes using more than half a core): {}. Their figures may be low; compare each with its other repetitions.",
+            "Warning: {n} cell repetition{} ran while the machine was busy (CPU steal, the time the hypervisor gave other machines, above 5 %, or other processes using more than half a core; a cell is named workload.engine.cC.rR, C in flight, repetition R): {}. Their figures may be low; compare each with its other repetitions.",
             if n == 1 { "" } else { "s" },
             cells.join(", ")
         ),
         Lang::Fr => format!(
-            "Attention : {n} répétition{} de cellule {} tourné pendant que la machine était occupée (vol de CPU au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
+            "Attention : {n} répétition{} de cellule {} tourné pendant que la machine était occupée (vol de CPU, le temps que l'hyperviseur a donné à d'autres machines, au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur ; une cellule s'écrit charge.moteur.cC.rR, C en cours, répétition R) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
             if n == 1 { "" } else { "s" },
             if n == 1 { "a" } else { "ont" },
             cells.join(", ")
@@ -215,7 +216,7 @@ fn windows_text(r: &Report, lang: Lang) -> Option<String> {
                 varies.join(", ")
             ),
             Lang::Fr => format!(
-                "selon la cellule (la config de chacune dans run.json) : {}",
+                "selon la cellule (la configuration de chacune dans run.json) : {}",
                 varies.join(", ")
             ),
         });
@@ -519,7 +520,7 @@ mod tests {
         );
         let fr = markdown(&r, Lang::Fr);
         assert!(
-            fr.contains("boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les workers du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle)"),
+            fr.contains("boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les threads du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle)"),
             "{fr}"
         );
         assert!(

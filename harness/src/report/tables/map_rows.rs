@@ -135,7 +135,7 @@ pub fn map_title(m: &DecisionMap, lang: Lang) -> String {
 
 pub fn map_header(m: &DecisionMap, lang: Lang) -> Vec<String> {
     let mut h = vec![lang
-        .pick("wait ↓ / hashing →", "attente ↓ / hachage →")
+        .pick("wait ↓ / bytes hashed →", "attente ↓ / octets hachés →")
         .to_string()];
     h.extend(m.works.iter().map(|&w| size(w)));
     h
@@ -177,8 +177,8 @@ pub fn wait_text(ns: u64) -> String {
 
 pub fn map_note(lang: Lang) -> &'static str {
     lang.pick(
-        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model in every repetition, by 5 % or more in the median one (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition and not led by it; \"unclear\" means the repetitions disagree.",
-        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0.47x : 47 % de ses requêtes par seconde ; pour le p99, 2.1x : un p99 2.1 fois plus long). « Devant de » exige que le premier devance le suivant à chaque répétition, d'au moins 5 % dans la répétition médiane (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles à moins de 10 % du premier à chaque répétition sans qu'il les devance ; « incertain » signifie que les répétitions divergent.",
+        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model in every repetition, by 5 % or more in the median one (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition and not led by it; \"unclear\" means the repetitions disagree, or that the first was ahead in every repetition but by under 5 % in the median one (the cell says which).",
+        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0.47x : 47 % de ses requêtes par seconde ; pour le p99, 2.1x : un p99 2.1 fois plus long). « Devant de » exige que le premier devance le suivant à chaque répétition, d'au moins 5 % dans la répétition médiane (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles à moins de 10 % du premier à chaque répétition sans qu'il les devance ; « incertain » signifie que les répétitions divergent, ou que le premier devance le suivant à chaque répétition mais de moins de 5 % dans la médiane (la case dit lequel).",
     )
 }
 

@@ -34,34 +34,49 @@ pub(super) fn limits_text(c: &Claim, lang: Lang) -> String {
         // Both sides held by the server: what the ratio says is mostly the
         // server's CPU per request under each; their own ceilings say more.
         let threads = c.server_threads.unwrap_or(1);
-        let (na, nb) = (next_ceiling(ceil), next_ceiling(bc));
-        let next = match (na, nb) {
-            (Some((_, va)), Some((_, vb))) => match lang {
-                Lang::En => format!(
-                    "; without it, their client ceilings (cores / CPU per request) are {} against {} req/s ({})",
-                    crate::output::human::rate(va),
-                    crate::output::human::rate(vb),
-                    x(va / vb)
-                ),
-                Lang::Fr => format!(
-                    " ; sans lui, leurs plafonds côté client (cœurs / CPU par requête) sont {} contre {} requêtes/s ({})",
-                    crate::output::human::rate(va),
-                    crate::output::human::rate(vb),
-                    x(va / vb)
-                ),
-            },
-            _ => String::new(),
+        let share = super::super::words::server_share(c);
+        let server = match (share.server_ns, lang) {
+            (Some((sa, sb)), Lang::En) => format!(
+                "; the server spent {} of CPU per request under the loop against {} under the threads ({})",
+                crate::output::human::duration_ns(sa),
+                crate::output::human::duration_ns(sb),
+                x(sb / sa)
+            ),
+            (Some((sa, sb)), Lang::Fr) => format!(
+                " ; le serveur a dépensé {} de CPU par requête sous la boucle contre {} sous les threads ({})",
+                crate::output::human::duration_ns(sa),
+                crate::output::human::duration_ns(sb),
+                x(sb / sa)
+            ),
+            (None, _) => String::new(),
+        };
+        let clients = match (share.clients, lang) {
+            (Some((va, vb)), Lang::En) => format!(
+                "; without it, their client ceilings (cores / CPU per request) are {} against {} req/s ({}){}",
+                crate::output::human::rate(va),
+                crate::output::human::rate(vb),
+                x(va / vb),
+                if share.mostly_server { ", so the ratio mostly measures the server's cost under each" } else { ", so the ratio measures the server's cost under each as much as the client models" }
+            ),
+            (Some((va, vb)), Lang::Fr) => format!(
+                " ; sans lui, leurs plafonds côté client (cœurs / CPU par requête) sont {} contre {} requêtes/s ({}){}",
+                crate::output::human::rate(va),
+                crate::output::human::rate(vb),
+                x(va / vb),
+                if share.mostly_server { " : le rapport mesure donc surtout le coût du serveur sous chacun" } else { " : le rapport mesure donc le coût du serveur sous chacun autant que les modèles côté client" }
+            ),
+            (None, _) => String::new(),
         };
         return match lang {
             Lang::En => format!(
-                " At {at} in flight, both sides were held by ceilings the loopback server ({threads} thread{}) sets or shares: the event loop at {reached:.0} % of its {} ceiling, blocking threads at {:.0} % of their {} ceiling, so the ratio measures the server's CPU under each as much as the client models{next}. Lift them with --server-threads (the server's own) or a server on another host (--target, which frees the machine's CPUs).",
+                " At {at} in flight, both sides came close to ceilings the loopback server ({threads} thread{}) sets or shares: the event loop at {reached:.0} % of its {} ceiling, blocking threads at {:.0} % of their {} ceiling{server}{clients}. Lift them with --server-threads (the server's own) or a server on another host (--target, which frees the machine's CPUs).",
                 if threads == 1 { "" } else { "s" },
                 ceil.limit.0.label(lang),
                 100.0 * pb,
                 bc.limit.0.label(lang)
             ),
             Lang::Fr => format!(
-                " À {at} en cours, les deux côtés étaient tenus par des plafonds que le serveur local ({threads} thread{}) fixe ou partage : la boucle à {reached:.0} % de son plafond {}, les threads bloquants à {:.0} % du leur ({}) ; le rapport mesure donc le CPU du serveur sous chacun autant que les modèles côté client{next}. Levez ces plafonds avec --server-threads (celui du serveur) ou un serveur sur une autre machine (--target, qui libère les CPU de la machine).",
+                " À {at} en cours, les deux côtés approchaient des plafonds que le serveur local ({threads} thread{}) fixe ou partage : la boucle à {reached:.0} % de son plafond {}, les threads bloquants à {:.0} % du leur ({}){server}{clients}. Levez ces plafonds avec --server-threads (celui du serveur) ou un serveur sur une autre machine (--target, qui libère les CPU de la machine).",
                 if threads == 1 { "" } else { "s" },
                 ceil.limit.0.label(lang),
                 100.0 * pb,

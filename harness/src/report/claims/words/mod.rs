@@ -234,6 +234,46 @@ pub(super) fn capped_by_server(ceiling: Option<&Ceiling>, s: &Side) -> Option<f6
     .then_some(reached)
 }
 
+/// Where the loopback server held both sides of claim 2: the server's CPU
+/// per request under the loop (`a`) and under the threads (`b`), the
+/// clients' own ceilings (cores / CPU per request) when known, and whether
+/// the server's two costs differ by more than those ceilings do (then the
+/// ratio mostly measures the server). One computation for the answer and
+/// the claim's why, so the two never conclude differently.
+pub(in crate::report::claims) struct ServerShare {
+    pub server_ns: Option<(f64, f64)>,
+    pub clients: Option<(f64, f64)>,
+    pub mostly_server: bool,
+}
+
+pub(in crate::report::claims) fn server_share(c: &Claim) -> ServerShare {
+    let threads = c.server_threads.unwrap_or(1) as f64;
+    // A server ceiling is its threads over its CPU per request.
+    let server_cpu = |ceil: &Option<Ceiling>| {
+        ceil.as_ref()?
+            .all
+            .iter()
+            .find(|(b, _)| *b == Bound::Server)
+            .map(|&(_, v)| 1e9 * threads / v)
+    };
+    let client = |ceil: &Option<Ceiling>| {
+        ceil.as_ref()
+            .and_then(crate::report::claims::answer::next_ceiling)
+            .map(|(_, v)| v)
+    };
+    let server_ns = server_cpu(&c.a_ceiling).zip(server_cpu(&c.b_ceiling));
+    let clients = client(&c.a_ceiling).zip(client(&c.b_ceiling));
+    let mostly_server = match (server_ns, clients) {
+        (Some((sa, sb)), Some((va, vb))) => (sb / sa).ln().abs() >= (va / vb).ln().abs(),
+        _ => false,
+    };
+    ServerShare {
+        server_ns,
+        clients,
+        mostly_server,
+    }
+}
+
 /// How far past a ceiling a side may be and still be said to sit at it: the
 /// ceilings come from medians of other cells, so a few percent over is
 /// noise, a third over is not.

@@ -57,67 +57,41 @@ pub(super) fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
 /// threads, so the sentence leads with the server and gives the clients'
 /// own ceilings (which differ by far less) before their costs.
 fn server_held_why(c: &Claim, (p, q): (f64, f64), costs: &str, lang: Lang) -> String {
-    let threads = c.server_threads.unwrap_or(1) as f64;
-    // A server ceiling is its threads over its CPU per request.
-    let server_cpu = |ceil: &Option<super::super::super::bounds::Ceiling>| {
-        ceil.as_ref()?
-            .all
-            .iter()
-            .find(|(b, _)| *b == Bound::Server)
-            .map(|&(_, v)| 1e9 * threads / v)
-    };
-    let client = |ceil: &Option<super::super::super::bounds::Ceiling>| {
-        ceil.as_ref()
-            .and_then(crate::report::claims::answer::next_ceiling)
-    };
+    let share = super::server_share(c);
     let held = match lang {
         Lang::En => format!(
-            "Ceilings the loopback server sets or shares held both sides (the loop at {:.0} % of its {} ceiling, threads at {:.0} % of their {} ceiling)",
+            "Both sides came close to ceilings the loopback server sets or shares (the loop at {:.0} % of its {} ceiling, threads at {:.0} % of their {} ceiling)",
             100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)
         ),
         Lang::Fr => format!(
-            "Des plafonds que le serveur local fixe ou partage tenaient les deux côtés (la boucle à {:.0} % de son plafond {}, les threads à {:.0} % du leur, {})",
+            "Les deux côtés approchaient des plafonds que le serveur local fixe ou partage (la boucle à {:.0} % de son plafond {}, les threads à {:.0} % du leur, {})",
             100.0 * p, bound_of(&c.a_ceiling, lang), 100.0 * q, bound_of(&c.b_ceiling, lang)
         ),
     };
-    let server_ratio = server_cpu(&c.a_ceiling)
-        .zip(server_cpu(&c.b_ceiling))
-        .map(|(sa, sb)| sb / sa);
-    let server = match (server_cpu(&c.a_ceiling), server_cpu(&c.b_ceiling)) {
-        (Some(sa), Some(sb)) => match lang {
-            Lang::En => format!(
-                ": the server spent {} of CPU per request under the loop against {} under the threads ({})",
-                dur(sa), dur(sb), x(sb / sa)
-            ),
-            Lang::Fr => format!(
-                " : le serveur a dépensé {} de CPU par requête sous la boucle contre {} sous les threads ({})",
-                dur(sa), dur(sb), x(sb / sa)
-            ),
-        },
-        _ => match lang {
-            Lang::En => ": the ratio reflects the server's CPU per request under each as much as the models".to_string(),
-            Lang::Fr => " : le rapport reflète le CPU du serveur par requête sous chacun autant que les modèles".to_string(),
-        },
+    let server = match (share.server_ns, lang) {
+        (Some((sa, sb)), Lang::En) => format!(
+            ": the server spent {} of CPU per request under the loop against {} under the threads ({})",
+            dur(sa), dur(sb), x(sb / sa)
+        ),
+        (Some((sa, sb)), Lang::Fr) => format!(
+            " : le serveur a dépensé {} de CPU par requête sous la boucle contre {} sous les threads ({})",
+            dur(sa), dur(sb), x(sb / sa)
+        ),
+        (None, Lang::En) => ": the ratio reflects the server's CPU per request under each as much as the models".to_string(),
+        (None, Lang::Fr) => " : le rapport reflète le CPU du serveur par requête sous chacun autant que les modèles".to_string(),
     };
-    let own = match (client(&c.a_ceiling), client(&c.b_ceiling)) {
-        (Some((_, va)), Some((_, vb))) => {
-            // "Mostly the server" only where the server's two costs differ
-            // by more than the clients' own ceilings do.
-            let mostly = server_ratio.is_some_and(|sr| sr.ln().abs() >= (va / vb).ln().abs());
-            match (lang, mostly) {
-                (Lang::En, m) => format!(
-                    "; the clients' own ceilings (cores / CPU per request) were {} against {} req/s ({}){}",
-                    human::rate(va), human::rate(vb), x(va / vb),
-                    if m { ", so the ratio mostly measures the server's cost under each" } else { "" }
-                ),
-                (Lang::Fr, m) => format!(
-                    " ; les plafonds des clients eux-mêmes (cœurs / CPU par requête) étaient {} contre {} requêtes/s ({}){}",
-                    human::rate(va), human::rate(vb), x(va / vb),
-                    if m { " : le rapport mesure donc surtout le coût du serveur sous chacun" } else { "" }
-                ),
-            }
-        }
-        _ => String::new(),
+    let own = match (share.clients, lang) {
+        (Some((va, vb)), Lang::En) => format!(
+            "; the clients' own ceilings (cores / CPU per request) were {} against {} req/s ({}){}",
+            human::rate(va), human::rate(vb), x(va / vb),
+            if share.mostly_server { ", so the ratio mostly measures the server's cost under each" } else { "" }
+        ),
+        (Some((va, vb)), Lang::Fr) => format!(
+            " ; les plafonds des clients eux-mêmes (cœurs / CPU par requête) étaient {} contre {} requêtes/s ({}){}",
+            human::rate(va), human::rate(vb), x(va / vb),
+            if share.mostly_server { " : le rapport mesure donc surtout le coût du serveur sous chacun" } else { "" }
+        ),
+        (None, _) => String::new(),
     };
     match lang {
         Lang::En => format!("{held}{server}{own}. On the client side, each waiting request held a blocking thread where the loop kept a list: {costs}."),
@@ -348,7 +322,7 @@ pub(super) fn mixed_why(c: &Claim, lang: Lang) -> String {
             if behind.len() > SHOWN {
                 list.push(match lang {
                     Lang::En => format!("and {} more", behind.len() - SHOWN),
-                    Lang::Fr => format!("et {} autres", behind.len() - SHOWN),
+                    Lang::Fr => format!("et {} autre{}", behind.len() - SHOWN, if behind.len() - SHOWN == 1 { "" } else { "s" }),
                 });
             }
             let better_p99 = behind.iter().all(|m| m.p99.lead == Lead::A);
