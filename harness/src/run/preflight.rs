@@ -217,7 +217,7 @@ fn preflight_checks(suite: &Suite) -> Result<(), Preflight> {
             }
             // The database server's table, created under the same directory.
             if workload.service() == Some(Service::Db) && cfg.target.is_none() {
-                files.push(db_table(data_dir, cfg.file.params.records));
+                files.extend(db_files(data_dir, cfg.file.params.records));
             }
         }
         for (path, size) in files {
