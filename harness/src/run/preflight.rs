@@ -215,7 +215,7 @@ fn preflight_checks(suite: &Suite) -> Result<(), Preflight> {
             for spec in workload.files() {
                 files.push((dataset::path_for(data_dir, spec), spec.size));
             }
-            // The database server's table, created under the same directory.
+            // The database server's table and its log's room, under the same directory.
             if workload.service() == Some(Service::Db) && cfg.target.is_none() {
                 files.extend(db_files(data_dir, cfg.file.params.records));
             }

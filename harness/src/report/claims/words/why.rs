@@ -52,10 +52,11 @@ pub(super) fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
     }
 }
 
-/// Claim 2 held while the loopback server held both sides: the gap is then
-/// mostly the server's CPU per request under each client, not the clients'
-/// threads, so the sentence leads with the server and gives the clients'
-/// own ceilings (which differ by far less) before their costs.
+/// Claim 2 held while both sides came close to the loopback server's
+/// ceilings: the gap then reflects the server's CPU per request under each
+/// client as much as the clients' threads, so the sentence leads with the
+/// server, gives the clients' own ceilings, and says "mostly the server"
+/// only when its two costs differ by more than those ceilings do.
 fn server_held_why(c: &Claim, (p, q): (f64, f64), costs: &str, lang: Lang) -> String {
     let share = super::server_share(c);
     let held = match lang {
@@ -131,16 +132,18 @@ pub(super) fn one_thread_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> Strin
     match (c.verdict, lang) {
         (Verdict::Held, _) => {
             let both = capped_by_server(c.b_ceiling.as_ref(), b);
-            match (capped_by_server(c.a_ceiling.as_ref(), a), both) {
-                (Some(p), Some(q)) => server_held_why(c, (p, q), &costs, lang),
-                (Some(p), None) => match lang {
-                    Lang::En => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}. Both sides shared one loopback server, which held the loop at {:.0} % of its ceiling: the gap measured is a lower bound.", 100.0 * p),
-                    Lang::Fr => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}. Les deux côtés partageaient un seul serveur local, qui a tenu la boucle à {:.0} % de son plafond : l'écart mesuré est un minimum.", 100.0 * p),
-                },
-                (None, _) => match lang {
-                    Lang::En => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}."),
-                    Lang::Fr => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}."),
-                },
+            let loop_capped = capped_by_server(c.a_ceiling.as_ref(), a);
+            if let (Some(p), Some(q)) = (loop_capped, both) {
+                return server_held_why(c, (p, q), &costs, lang);
+            }
+            let cap = match (loop_capped, lang) {
+                (Some(p), Lang::En) => format!(" Both sides shared one loopback server, which held the loop at {:.0} % of its ceiling: the gap measured is a lower bound.", 100.0 * p),
+                (Some(p), Lang::Fr) => format!(" Les deux côtés partageaient un seul serveur local, qui a tenu la boucle à {:.0} % de son plafond : l'écart mesuré est un minimum.", 100.0 * p),
+                (None, _) => String::new(),
+            };
+            match lang {
+                Lang::En => format!("Every waiting request holds a blocking thread, its stack and its switches; the loop keeps a list: {costs}.{cap}"),
+                Lang::Fr => format!("Chaque requête en attente immobilise un thread bloquant, sa pile et ses changements de contexte ; la boucle tient une liste : {costs}.{cap}"),
             }
         }
         (Verdict::Tie, Lang::En) => format!(
