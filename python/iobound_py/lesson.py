@@ -43,7 +43,11 @@ The chapters and their parts and figures:
    ``cpu_rounds`` times in turn and its shortest time kept; ``cpu_jobs``,
    ``cpu_rounds``, ``cpu_sequential_s``, ``cpu_gather_s``, ``cpu_threads_s``,
    ``cpu_processes_s``, ``cpu_workers`` and ``gil``, 1 when the interpreter
-   has a GIL).
+   has a GIL; ``cpu_threads_cores``, this process's CPU seconds per second
+   while the threads computed, over every round: about 1 under a GIL however
+   many cores, since one thread at a time runs Python code; and
+   ``cpu_gather_overlaps``, how many gathered jobs started before the one
+   before them ended: 0, since a coroutine that never awaits runs to its end).
 5. ``eager`` (with ``asyncio.eager_task_factory``, the lesson's order of
    lines; Python 3.12 or newer only, left out before), ``lazy`` (asyncio's
    default); ``paused_s``, ``total_s``, ``lazy_paused_s``, ``lazy_total_s``.
@@ -208,15 +212,33 @@ def calcul(n: int) -> int:
     return total
 
 
-async def calcul_async(n: int) -> int:
-    """``calcul`` in an ``async def``: it never awaits, so it never lets another task run."""
-    return calcul(n)
+async def calcul_async(n: int, journal: list[str]) -> int:
+    """``calcul`` in an ``async def``: it never awaits, so it never lets another task run.
+
+    It notes its start and end in ``journal``, to show the order gather ran the jobs in.
+    """
+    journal.append("start")
+    total = calcul(n)
+    journal.append("end")
+    return total
 
 
-async def calculs_gather(jobs: int, n: int) -> float:
+async def calculs_gather(jobs: int, n: int, journal: list[str]) -> float:
     debut = time.perf_counter()
-    await asyncio.gather(*(calcul_async(n) for _ in range(jobs)))
+    await asyncio.gather(*(calcul_async(n, journal) for _ in range(jobs)))
     return time.perf_counter() - debut
+
+
+def overlaps(journal: list[str]) -> int:
+    """How many jobs started while another had not ended."""
+    running = count = 0
+    for event in journal:
+        if event == "start":
+            count += running > 0
+            running += 1
+        else:
+            running -= 1
+    return count
 
 
 async def calculs_threads(jobs: int, n: int) -> float:
@@ -273,6 +295,11 @@ def chapter4(speed: float) -> Figures:
         "threads": [],
         "processes": [],
     }
+    journal: list[str] = []
+    # CPU seconds against wall seconds while the threads computed: a figure
+    # a busy machine can only lower, so it shows the GIL where a ratio of
+    # two timings would show the noise between them.
+    threads_cpu = threads_wall = 0.0
     # Started, and every process warmed, before any timing and before any
     # thread exists (a pool may fork).
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -282,8 +309,11 @@ def chapter4(speed: float) -> Figures:
             for _ in range(JOBS):
                 calcul(n)
             rounds["sequential"].append(time.perf_counter() - debut)
-            rounds["gather"].append(asyncio.run(calculs_gather(JOBS, n)))
+            rounds["gather"].append(asyncio.run(calculs_gather(JOBS, n, journal)))
+            cpu, wall = time.process_time(), time.perf_counter()
             rounds["threads"].append(asyncio.run(calculs_threads(JOBS, n)))
+            threads_cpu += time.process_time() - cpu
+            threads_wall += time.perf_counter() - wall
             rounds["processes"].append(asyncio.run(calculs_processus(JOBS, n, pool)))
     gil_check: Callable[[], bool] = getattr(sys, "_is_gil_enabled", lambda: True)
     return {
@@ -296,6 +326,8 @@ def chapter4(speed: float) -> Figures:
         **{f"cpu_{way}_s": min(times) for way, times in rounds.items()},
         "cpu_workers": workers,
         "gil": 1 if gil_check() else 0,
+        "cpu_threads_cores": threads_cpu / threads_wall,
+        "cpu_gather_overlaps": overlaps(journal),
     }
 
 

@@ -64,7 +64,9 @@ class LessonTest(unittest.TestCase):
         self.assertRegex(obj, r"^<coroutine object ma_coroutine at 0x[0-9a-f]+>$")
         self.assertEqual(r.parts["run"], ["Début de la coroutine", "Fin de la coroutine"])
         self.assertGreaterEqual(r.figures["run_s"], 1 / SPEED)
-        self.assertLess(r.figures["run_s"], 1.5 / SPEED + 0.05)
+        # Only a sanity bound: timings are asserted where they tell behaviour
+        # apart, never as speed goals on a shared machine.
+        self.assertLess(r.figures["run_s"], 3 / SPEED)
 
     def test_chapter2_two_tasks_take_the_longer_one(self):
         r = run(2)
@@ -72,9 +74,11 @@ class LessonTest(unittest.TestCase):
         lines = ["Début de la coroutine", "Fin de la coroutine"]
         self.assertEqual(r.parts["single"], lines)
         self.assertEqual(r.parts["two"], lines)
-        # 1 s and 0.5 s overlapped: about 1 s, far from their 1.5 s sum.
+        # 1 s and 0.5 s overlapped: about 1 s. One after the other they could
+        # not take less than their 1.5 s sum, so under it means they overlapped
+        # (the widest bound that still tells the two apart: noise only adds).
         self.assertGreaterEqual(r.figures["two_tasks_s"], 1 / SPEED)
-        self.assertLess(r.figures["two_tasks_s"], 1.4 / SPEED)
+        self.assertLess(r.figures["two_tasks_s"], 1.5 / SPEED)
 
     def test_chapter3_gather_takes_the_longest_delay_and_sequential_the_sum(self):
         r = run(3)
@@ -103,10 +107,11 @@ class LessonTest(unittest.TestCase):
             self.assertEqual(lines[7], "Résultats : [5, 5, 5]")
             self.assertEqual(len(lines), 8)
         longest, total = 2 / SPEED, 3.5 / SPEED
+        # Gathered, under the sum only if the delays overlapped; one after
+        # the other, at least the sum.
         self.assertGreaterEqual(r.figures["gather_s"], longest * 0.99)
-        self.assertLess(r.figures["gather_s"], longest * 1.25)
+        self.assertLess(r.figures["gather_s"], total)
         self.assertGreaterEqual(r.figures["sequential_s"], total * 0.99)
-        self.assertLess(r.figures["sequential_s"], total * 1.25)
 
     def test_chapter4_waits_overlap_and_python_computing_does_not(self):
         r = run(4)
@@ -118,12 +123,17 @@ class LessonTest(unittest.TestCase):
         self.assertLess(f["io_gather_s"], f["io_wait_s"] * 4)
         self.assertGreaterEqual(f["io_sequential_s"], f["io_wait_s"] * f["io_waits"] * 0.99)
         self.assertGreater(f["io_sequential_s"] / f["io_gather_s"], 4)
-        # Coroutines that never await run one after the other: gather gains
-        # nothing (a gain would take a second thread).
-        self.assertLess(f["cpu_sequential_s"] / f["cpu_gather_s"], 1.5)
+        # Coroutines that never await run one after the other: none of the
+        # gathered jobs starts before the one before it has ended. (Checked
+        # by order, not by comparing two timings, which a shared machine's
+        # noise can skew either way.)
+        self.assertEqual(f["cpu_gather_overlaps"], 0)
         if f["gil"]:
-            # Under the GIL, one thread runs Python code at a time.
-            self.assertLess(f["cpu_sequential_s"] / f["cpu_threads_s"], 1.5)
+            # Under the GIL, one thread runs Python code at a time: the
+            # process used about one core's worth of CPU per second, however
+            # many threads and cores. Noise can only lower this figure.
+            self.assertLess(f["cpu_threads_cores"], 1.3)
+        self.assertGreater(f["cpu_threads_cores"], 0)
         self.assertEqual(f["cpu_workers"], min(lesson.cores(), lesson.JOBS))
         for way in ("sequential", "gather", "threads", "processes"):
             self.assertGreater(f[f"cpu_{way}_s"], 0)
@@ -148,11 +158,12 @@ class LessonTest(unittest.TestCase):
         else:
             self.assertEqual(r.order, ["lazy"])
         for paused, total in runs:
+            # The pause takes 1 s; had the 2 s task blocked it, 2 s or more.
             self.assertGreaterEqual(r.figures[paused], 1 / SPEED)
-            self.assertLess(r.figures[paused], 1.45 / SPEED)
-            # One after the other would be 3 s; overlapped, about 2 s.
+            self.assertLess(r.figures[paused], 2 / SPEED)
+            # One after the other would be 3 s at least; overlapped, about 2 s.
             self.assertGreaterEqual(r.figures[total], 2 / SPEED)
-            self.assertLess(r.figures[total], 2.7 / SPEED)
+            self.assertLess(r.figures[total], 3 / SPEED)
 
     def test_bad_arguments_exit_2(self):
         for args in (["6"], ["x"], ["3", "--speed", "0"], ["3", "--speed", "1001"]):

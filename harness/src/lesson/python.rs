@@ -377,31 +377,66 @@ fn chapter4(l: Lang, rust: &Figures, py: &PyChapter) -> Vec<String> {
     // A gain counts above 1.15x: the shortest of several rounds leaves
     // a few per cent of noise.
     const GAIN: f64 = 1.15;
+    // Threads computing in parallel keep more than one core busy; under the
+    // GIL the process stays near one (a little above: the loop's own work).
+    const THREADS_PARALLEL: f64 = 1.3;
     let gil = f("gil").unwrap_or(1.0) >= 1.0;
-    lines.push(if t < GAIN && gil {
-        l.pick(
-            "threads gained nothing: with the GIL one thread at a time runs Python code.",
-            "les threads n'ont rien gagné : avec le GIL, un seul thread à la fois exécute du \
-             code Python.",
-        )
-        .to_string()
-    } else if gil {
+    // CPU seconds per wall second while the threads ran: a busy machine can
+    // only lower it, so it tells the GIL from noise between two timings.
+    let busy = f("cpu_threads_cores");
+    let used = |c: f64| {
         format!(
+            "{} {c:.2} {}",
+            l.pick("the process used", "le processus a utilisé"),
+            l.pick(
+                "core's worth of CPU while they ran",
+                "cœur de CPU pendant qu'ils tournaient"
+            )
+        )
+    };
+    lines.push(match busy {
+        _ if !gil => format!(
+            "{} x{t:.2}.",
+            l.pick(
+                "this interpreter runs without a GIL: threads gained",
+                "cet interpréteur tourne sans GIL : les threads ont gagné"
+            )
+        ),
+        Some(c) if t < GAIN => format!(
+            "{} ({}).",
+            l.pick(
+                "threads gained nothing: with the GIL one thread at a time runs Python code",
+                "les threads n'ont rien gagné : avec le GIL, un seul thread à la fois exécute \
+                 du code Python"
+            ),
+            used(c)
+        ),
+        None if t < GAIN => l
+            .pick(
+                "threads gained nothing: with the GIL one thread at a time runs Python code.",
+                "les threads n'ont rien gagné : avec le GIL, un seul thread à la fois exécute du \
+                 code Python.",
+            )
+            .to_string(),
+        Some(c) if c < THREADS_PARALLEL => format!(
+            "{} x{t:.2}{colon} {}{semi} {}",
+            l.pick("threads timed", "les threads ont mesuré"),
+            used(c),
+            l.pick(
+                "one thread at a time computed, as the GIL allows: the gap is the machine's \
+                 noise between rounds, not parallel work.",
+                "un seul thread à la fois a calculé, comme le veut le GIL : l'écart vient du \
+                 bruit de la machine entre les tours, pas d'un calcul parallèle."
+            )
+        ),
+        _ => format!(
             "{} x{t:.2} {}",
             l.pick("threads gained", "les threads ont gagné"),
             l.pick(
                 "although this interpreter has a GIL: unexpected here.",
                 "bien que cet interpréteur ait un GIL : inattendu ici."
             )
-        )
-    } else {
-        format!(
-            "{} x{t:.2}.",
-            l.pick(
-                "this interpreter runs without a GIL: threads gained",
-                "cet interpréteur tourne sans GIL : les threads ont gagné"
-            )
-        )
+        ),
     });
     lines.push(if workers < 2.0 {
         l.pick(
@@ -563,6 +598,28 @@ mod tests {
             "{out:?}"
         );
         assert!(!out.iter().any(|x| x.contains("gained nothing")), "{out:?}");
+        // A timing gap with one core busy is noise, and said to be; with two
+        // cores busy under a GIL, it is unexpected.
+        for (cores, says) in [(1.02, "noise between rounds"), (1.9, "unexpected here")] {
+            let busy: Vec<_> = odd
+                .iter()
+                .copied()
+                .chain([("cpu_threads_cores", cores)])
+                .collect();
+            let out = compare(4, Lang::En, 1.0, &Figures::default(), &[], &py(&[], &busy));
+            assert!(out.iter().any(|x| x.contains(says)), "{cores}: {out:?}");
+        }
+        let busy: Vec<_> = gil
+            .iter()
+            .copied()
+            .chain([("cpu_threads_cores", 0.98)])
+            .collect();
+        let out = compare(4, Lang::En, 1.0, &Figures::default(), &[], &py(&[], &busy));
+        assert!(
+            out.iter()
+                .any(|x| x.contains("nothing") && x.contains("0.98 core")),
+            "{out:?}"
+        );
         let mut one = gil;
         one[5].1 = 1.0;
         let out = compare(4, Lang::En, 1.0, &Figures::default(), &[], &py(&[], &one));
