@@ -76,6 +76,36 @@ impl FrameReader {
     /// Reads once from `src`, appending after the bytes already buffered.
     /// Returns the bytes read; 0 means the peer closed its side.
     pub(crate) async fn fill(&mut self, src: &impl Source) -> std::io::Result<usize> {
+        self.make_room();
+        let len = self.buf.len();
+        let cap = self.buf.capacity();
+        let (res, slice) = src
+            .read(std::mem::take(&mut self.buf).slice(len..cap))
+            .await;
+        // The slice's reads set the Vec's length to `len + n`.
+        self.buf = slice.into_inner();
+        res
+    }
+
+    /// The unused tail the next read may fill, for a server that hands it to
+    /// the kernel itself: the buffer must not be touched until [`Self::filled`]
+    /// says how much came (the ring writes into it meanwhile).
+    pub(crate) fn room(&mut self) -> &mut [std::mem::MaybeUninit<u8>] {
+        self.make_room();
+        self.buf.spare_capacity_mut()
+    }
+
+    /// Counts `n` bytes the kernel wrote at the start of [`Self::room`].
+    ///
+    /// # Safety
+    /// The first `n` bytes of the last `room` were written.
+    pub(crate) unsafe fn filled(&mut self, n: usize) {
+        debug_assert!(self.buf.len() + n <= self.buf.capacity());
+        // SAFETY: the caller guarantees those bytes were initialised.
+        unsafe { self.buf.set_len(self.buf.len() + n) };
+    }
+
+    fn make_room(&mut self) {
         // Answered frames are dropped first, so the buffer holds at most one
         // partial frame plus what one read brings.
         if self.consumed > 0 {
@@ -90,14 +120,6 @@ impl FrameReader {
         };
         self.buf
             .reserve(missing.clamp(MIN_READ, HEADER + MAX_FRAME));
-        let len = self.buf.len();
-        let cap = self.buf.capacity();
-        let (res, slice) = src
-            .read(std::mem::take(&mut self.buf).slice(len..cap))
-            .await;
-        // The slice's reads set the Vec's length to `len + n`.
-        self.buf = slice.into_inner();
-        res
     }
 }
 

@@ -1,6 +1,7 @@
-//! The loopback servers iobound measures against (`iobound serve echo|db`),
-//! built on tokio-uring: one single-threaded runtime per `--threads`, all
-//! accepting from one listening socket. A bad frame or an abrupt disconnect
+//! The loopback servers iobound measures against (`iobound serve echo|db`):
+//! one thread per `--threads`, all accepting from one listening socket; the
+//! db server's threads each run a tokio-uring runtime, the echo server's
+//! each its own ring (echo_ring.rs). A bad frame or an abrupt disconnect
 //! ends that connection only, with a logged reason.
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::time::Duration;
 pub mod child;
 pub mod conn;
 pub mod db;
+mod echo_ring;
 mod framing;
 pub mod recover;
 pub mod redis;
@@ -117,11 +119,20 @@ pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
         handles.push(
             std::thread::Builder::new()
                 .name(format!("iobound-serve{i}"))
-                .spawn(move || {
-                    tokio_uring::builder().entries(1024).start(async move {
+                .spawn(move || match cfg.kind {
+                    // The echo server has its own loop (echo_ring.rs says why).
+                    Kind::Echo => {
+                        let served = echo_ring::EchoRing::new(l, cfg.frame_timeout)
+                            .and_then(echo_ring::EchoRing::run);
+                        if let Err(e) = served {
+                            eprintln!("iobound serve: thread {i}: {e}");
+                            std::process::exit(1);
+                        }
+                    }
+                    _ => tokio_uring::builder().entries(1024).start(async move {
                         let l = tokio_uring::net::TcpListener::from_std(l);
                         conn::accept_loop(l, cfg, db, i).await
-                    })
+                    }),
                 })
                 .map_err(|e| ServeError::Thread(e.to_string()))?,
         );
