@@ -1220,6 +1220,133 @@ fn pipelined_frames_answered_in_order() {
     ]);
 }
 
+/// A client that sends its frames, closes its sending side (`shutdown(SHUT_WR)`), then reads:
+/// every reply still comes, in order, then the end of the stream. A server that closed on the
+/// peer's end of stream before its replies were sent fails this.
+fn half_close(addr: SocketAddr, ctx: &str) {
+    let mut s = connect(addr);
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("set_read_timeout");
+    let payloads: Vec<Vec<u8>> = (0..500u32)
+        .map(|i| {
+            format!("half-close {i}")
+                .repeat(1 + (i as usize % 40))
+                .into_bytes()
+        })
+        .collect();
+    let stream: Vec<u8> = payloads.iter().flat_map(|p| echo_req(p)).collect();
+    s.write_all(&stream)
+        .unwrap_or_else(|e| panic!("{ctx}: write: {e}"));
+    s.shutdown(Shutdown::Write)
+        .unwrap_or_else(|e| panic!("{ctx}: shutdown: {e}"));
+    for (i, p) in payloads.iter().enumerate() {
+        let got = read_frame(&mut s).unwrap_or_else(|e| {
+            panic!("{ctx}: reply {i} of 500 after SHUT_WR: {}", describe_io(&e))
+        });
+        assert_eq!(got, ok_body(p), "{ctx}: reply {i} after SHUT_WR");
+    }
+    let mut rest = Vec::new();
+    match s.read_to_end(&mut rest) {
+        Ok(_) => assert!(
+            rest.is_empty(),
+            "{ctx}: {} bytes after the last reply",
+            rest.len()
+        ),
+        Err(e) => panic!(
+            "{ctx}: no end of stream after the last reply: {}",
+            describe_io(&e)
+        ),
+    }
+}
+
+/// The server's resident memory, from `/proc/PID/status`.
+fn rss_kib(pid: u32) -> u64 {
+    let status =
+        fs::read_to_string(format!("/proc/{pid}/status")).expect("reading the server's status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// A client that pipelines 48 MiB of echoes, closes its sending side and reads nothing for a
+/// second: the server stops reading it (flow control) rather than buffering every reply — its
+/// memory grows by far less than what was sent — answers another connection meanwhile, and then
+/// every reply of the first comes, in order, then the end of the stream (replies still queued
+/// when the peer's end of stream arrived are sent, not dropped).
+fn slow_reader(addr: SocketAddr, pid: Option<u32>, ctx: &str) {
+    const FRAMES: usize = 768;
+    let s = connect(addr);
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("set_read_timeout");
+    let mut w = s.try_clone().expect("try_clone");
+    let payload = |i: usize| vec![(i % 251) as u8; 64 << 10];
+    let before = pid.map(rss_kib);
+    let writer = thread::spawn(move || {
+        for i in 0..FRAMES {
+            w.write_all(&echo_req(&payload(i)))?;
+        }
+        w.shutdown(Shutdown::Write)
+    });
+    thread::sleep(Duration::from_secs(1));
+    if let (Some(pid), Some(before)) = (pid, before) {
+        let grew = rss_kib(pid).saturating_sub(before);
+        assert!(
+            grew < 24 << 10,
+            "{ctx}: the server grew by {grew} KiB while a peer that does not read sent 48 MiB"
+        );
+    }
+    // The stalled connection holds its own queue, not the server.
+    if let Err(m) = check_echo_works(addr, ctx) {
+        panic!("{ctx}: another connection while one reader stalled: {m}");
+    }
+    let mut r = s;
+    for i in 0..FRAMES {
+        let got = read_frame(&mut r)
+            .unwrap_or_else(|e| panic!("{ctx}: reply {i} of {FRAMES}: {}", describe_io(&e)));
+        assert!(
+            got == ok_body(&payload(i)),
+            "{ctx}: reply {i} of {FRAMES} differs"
+        );
+    }
+    let mut rest = Vec::new();
+    match r.read_to_end(&mut rest) {
+        Ok(_) => assert!(
+            rest.is_empty(),
+            "{ctx}: {} bytes after the last reply",
+            rest.len()
+        ),
+        Err(e) => panic!(
+            "{ctx}: no end of stream after the last reply: {}",
+            describe_io(&e)
+        ),
+    }
+    writer
+        .join()
+        .expect("writer thread")
+        .unwrap_or_else(|e| panic!("{ctx}: write: {e}"));
+}
+
+/// Promise: a connection's replies come in order however the client reads them — after closing
+/// its own sending side, or late, after pipelining more than the server would buffer.
+#[test]
+fn late_and_half_closed_readers_get_every_reply() {
+    let echo = Server::echo("late", &[]);
+    let db = Server::db("late", &[]);
+    let (ea, da, pid) = (echo.addr, db.addr, echo.child.id());
+    run_parts(vec![
+        part("echo server, half close", move || half_close(ea, "echo")),
+        part("db server, half close", move || half_close(da, "db")),
+        part("echo server, slow reader", move || {
+            slow_reader(ea, Some(pid), "echo")
+        }),
+        part("db server, slow reader", move || {
+            slow_reader(da, None, "db")
+        }),
+    ]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Sizes at the edges
 // ---------------------------------------------------------------------------------------------

@@ -300,9 +300,13 @@ impl EchoRing {
         } else if let Some(why) = c.finish.take() {
             return self.close(slot, why);
         }
-        // Reads paused on a full queue resume once it is on the wire.
+        // Reads paused on a full queue resume once it is on the wire, and
+        // the frame timeout counts from then.
         let c = self.conn(slot);
         if paused && c.queued.len() < MAX_QUEUED {
+            if c.stalled_since.is_some() {
+                c.stalled_since = Some(Instant::now());
+            }
             self.recv(slot)?;
         }
         Ok(())
@@ -373,7 +377,9 @@ impl EchoRing {
             let Some(c) = self.conns[slot].as_mut() else {
                 continue;
             };
-            let Some(since) = c.stalled_since.filter(|_| !c.closing) else {
+            // A connection whose reads are paused (its replies wait for the
+            // peer to read them) is not stalled by the peer.
+            let Some(since) = c.stalled_since.filter(|_| c.recv_armed && !c.closing) else {
                 continue;
             };
             if now.duration_since(since) >= self.frame_timeout {
