@@ -334,56 +334,19 @@ fn same_lines(n: usize, l: Lang, rust_lines: &[String], py: &PyChapter) -> Optio
     })
 }
 
-/// Chapter 4 in Python: waits gathered against one after the other, and
-/// pure-Python computing one after the other, gathered, on threads and on
-/// processes. Every sentence follows from the figures.
-fn chapter4(l: Lang, rust: &Figures, py: &PyChapter) -> Vec<String> {
-    let mut lines = Vec::new();
-    // French sets a space before its two-part punctuation.
+/// A gain counts above 1.15x: the shortest of several rounds leaves a few
+/// per cent of noise.
+const GAIN: f64 = 1.15;
+/// Threads computing in parallel keep more than one core busy; under the GIL
+/// the process stays near one (a little above: the loop's own work).
+const THREADS_PARALLEL: f64 = 1.3;
+
+/// Chapter 4's sentence on threads: `t` their speed-up over one after the
+/// other, `busy` the process's CPU seconds per second while they ran.
+fn threads_line(l: Lang, t: f64, gil: bool, busy: Option<f64>) -> String {
     let (colon, semi) = (l.pick(":", " :"), l.pick(";", " ;"));
-    let f = |k: &str| py.get(k);
-    if let (Some(n), Some(w), Some(g), Some(q)) = (
-        f("io_waits"),
-        f("io_wait_s"),
-        f("io_gather_s"),
-        f("io_sequential_s"),
-    ) {
-        lines.push(format!(
-            "{n:.0} {} {w:.3} s{colon} gather {g:.3} s, {} {q:.3} s (x{:.1})",
-            l.pick("waits of", "attentes de"),
-            l.pick("one after the other", "l'une après l'autre"),
-            q / g
-        ));
-    }
-    let (Some(jobs), Some(seq), Some(gat), Some(thr), Some(pro), Some(workers)) = (
-        f("cpu_jobs"),
-        f("cpu_sequential_s"),
-        f("cpu_gather_s"),
-        f("cpu_threads_s"),
-        f("cpu_processes_s"),
-        f("cpu_workers"),
-    ) else {
-        return lines;
-    };
-    let (g, t, p) = (seq / gat, seq / thr, seq / pro);
-    lines.push(format!(
-        "{jobs:.0} {}{colon} {} {seq:.3} s{semi} gather {gat:.3} s (x{g:.2}){semi} {} {thr:.3} s \
-         (x{t:.2}){semi} {} ({workers:.0}) {pro:.3} s (x{p:.2})",
-        l.pick("pure-Python jobs", "calculs en Python pur"),
-        l.pick("one after the other", "l'un après l'autre"),
-        l.pick("threads (asyncio.to_thread)", "threads (asyncio.to_thread)"),
-        l.pick("processes", "processus"),
-    ));
-    // A gain counts above 1.15x: the shortest of several rounds leaves
-    // a few per cent of noise.
-    const GAIN: f64 = 1.15;
-    // Threads computing in parallel keep more than one core busy; under the
-    // GIL the process stays near one (a little above: the loop's own work).
-    const THREADS_PARALLEL: f64 = 1.3;
-    let gil = f("gil").unwrap_or(1.0) >= 1.0;
-    // CPU seconds per wall second while the threads ran: a busy machine can
-    // only lower it, so it tells the GIL from noise between two timings.
-    let busy = f("cpu_threads_cores");
+    // `busy` is a figure a busy machine can only lower, so it tells the GIL
+    // from noise between two timings.
     let used = |c: f64| {
         format!(
             "{} {c:.2} {}",
@@ -394,7 +357,7 @@ fn chapter4(l: Lang, rust: &Figures, py: &PyChapter) -> Vec<String> {
             )
         )
     };
-    lines.push(match busy {
+    match busy {
         _ if !gil => format!(
             "{} x{t:.2}.",
             l.pick(
@@ -437,7 +400,51 @@ fn chapter4(l: Lang, rust: &Figures, py: &PyChapter) -> Vec<String> {
                 "bien que cet interpréteur ait un GIL : inattendu ici."
             )
         ),
-    });
+    }
+}
+
+/// Chapter 4 in Python: waits gathered against one after the other, and
+/// pure-Python computing one after the other, gathered, on threads and on
+/// processes. Every sentence follows from the figures.
+fn chapter4(l: Lang, rust: &Figures, py: &PyChapter) -> Vec<String> {
+    let mut lines = Vec::new();
+    // French sets a space before its two-part punctuation.
+    let (colon, semi) = (l.pick(":", " :"), l.pick(";", " ;"));
+    let f = |k: &str| py.get(k);
+    if let (Some(n), Some(w), Some(g), Some(q)) = (
+        f("io_waits"),
+        f("io_wait_s"),
+        f("io_gather_s"),
+        f("io_sequential_s"),
+    ) {
+        lines.push(format!(
+            "{n:.0} {} {w:.3} s{colon} gather {g:.3} s, {} {q:.3} s (x{:.1})",
+            l.pick("waits of", "attentes de"),
+            l.pick("one after the other", "l'une après l'autre"),
+            q / g
+        ));
+    }
+    let (Some(jobs), Some(seq), Some(gat), Some(thr), Some(pro), Some(workers)) = (
+        f("cpu_jobs"),
+        f("cpu_sequential_s"),
+        f("cpu_gather_s"),
+        f("cpu_threads_s"),
+        f("cpu_processes_s"),
+        f("cpu_workers"),
+    ) else {
+        return lines;
+    };
+    let (g, t, p) = (seq / gat, seq / thr, seq / pro);
+    lines.push(format!(
+        "{jobs:.0} {}{colon} {} {seq:.3} s{semi} gather {gat:.3} s (x{g:.2}){semi} {} {thr:.3} s \
+         (x{t:.2}){semi} {} ({workers:.0}) {pro:.3} s (x{p:.2})",
+        l.pick("pure-Python jobs", "calculs en Python pur"),
+        l.pick("one after the other", "l'un après l'autre"),
+        l.pick("threads (asyncio.to_thread)", "threads (asyncio.to_thread)"),
+        l.pick("processes", "processus"),
+    ));
+    let gil = f("gil").unwrap_or(1.0) >= 1.0;
+    lines.push(threads_line(l, t, gil, f("cpu_threads_cores")));
     lines.push(if workers < 2.0 {
         l.pick(
             "one core here: processes cannot gain either.",

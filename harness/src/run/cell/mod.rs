@@ -254,29 +254,12 @@ fn measure(
         measured: end.saturating_duration_since(start.clock.measure_from),
         whole: end.saturating_duration_since(start.clock.start),
         all_requests: progress.total(),
-        window: match window {
-            [Some((t0, n0, _)), Some((t1, n1, _))] => {
-                Some(((0.0, n0), (t1.duration_since(t0).as_secs_f64(), n1)))
-            }
-            _ => None,
-        },
-        window_cpu: match &window {
-            [Some((_, _, a)), Some((_, _, b))] => {
-                let (client_ns, server_ns) = b.since(a);
-                Some(WindowCpu {
-                    client_ns,
-                    server_ns,
-                })
-            }
-            _ => None,
-        },
+        window: window_counts(&window),
+        window_cpu: window_cpu(&window),
         usage: usage_end.since(&start.usage),
-        server: match (server_start, server_end) {
-            (Some((u0, s0)), Some((u1, s1))) => {
-                Some((u1.saturating_sub(u0), s1.saturating_sub(s0)))
-            }
-            _ => None,
-        },
+        server: server_start
+            .zip(server_end)
+            .map(|((u0, s0), (u1, s1))| (u1.saturating_sub(u0), s1.saturating_sub(s0))),
         peak_rss_bytes: resources::peak_rss_bytes(),
         baseline_rss_bytes,
         machine: start
@@ -303,6 +286,31 @@ fn measure(
     }
     check_measured(&readings, planned, interrupted, &ctx, &progress)?;
     Ok(cell_result(key, readings, interrupted, planned))
+}
+
+/// Requests completed at the measured window's edges, as (seconds since
+/// it opened, count).
+fn window_counts(window: &[Option<watch::Edge>; 2]) -> Option<((f64, u64), (f64, u64))> {
+    match window {
+        [Some((t0, n0, _)), Some((t1, n1, _))] => {
+            Some(((0.0, *n0), (t1.duration_since(*t0).as_secs_f64(), *n1)))
+        }
+        _ => None,
+    }
+}
+
+/// The client's and the server's CPU inside the measured window.
+fn window_cpu(window: &[Option<watch::Edge>; 2]) -> Option<WindowCpu> {
+    match window {
+        [Some((_, _, a)), Some((_, _, b))] => {
+            let (client_ns, server_ns) = b.since(a);
+            Some(WindowCpu {
+                client_ns,
+                server_ns,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The cell's reason when a stop cut it short: `what` says when.
