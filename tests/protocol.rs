@@ -1220,6 +1220,22 @@ fn pipelined_frames_answered_in_order() {
     ]);
 }
 
+/// After the last reply: the end of the stream, nothing more.
+fn expect_end(s: &mut TcpStream, ctx: &str) {
+    let mut rest = Vec::new();
+    match s.read_to_end(&mut rest) {
+        Ok(_) => assert!(
+            rest.is_empty(),
+            "{ctx}: {} bytes after the last reply",
+            rest.len()
+        ),
+        Err(e) => panic!(
+            "{ctx}: no end of stream after the last reply: {}",
+            describe_io(&e)
+        ),
+    }
+}
+
 /// A client that sends its frames, closes its sending side (`shutdown(SHUT_WR)`), then reads:
 /// every reply still comes, in order, then the end of the stream. A server that closed on the
 /// peer's end of stream before its replies were sent fails this.
@@ -1245,18 +1261,7 @@ fn half_close(addr: SocketAddr, ctx: &str) {
         });
         assert_eq!(got, ok_body(p), "{ctx}: reply {i} after SHUT_WR");
     }
-    let mut rest = Vec::new();
-    match s.read_to_end(&mut rest) {
-        Ok(_) => assert!(
-            rest.is_empty(),
-            "{ctx}: {} bytes after the last reply",
-            rest.len()
-        ),
-        Err(e) => panic!(
-            "{ctx}: no end of stream after the last reply: {}",
-            describe_io(&e)
-        ),
-    }
+    expect_end(&mut s, ctx);
 }
 
 /// The server's resident memory, from `/proc/PID/status`.
@@ -1310,18 +1315,7 @@ fn slow_reader(addr: SocketAddr, pid: Option<u32>, ctx: &str) {
             "{ctx}: reply {i} of {FRAMES} differs"
         );
     }
-    let mut rest = Vec::new();
-    match r.read_to_end(&mut rest) {
-        Ok(_) => assert!(
-            rest.is_empty(),
-            "{ctx}: {} bytes after the last reply",
-            rest.len()
-        ),
-        Err(e) => panic!(
-            "{ctx}: no end of stream after the last reply: {}",
-            describe_io(&e)
-        ),
-    }
+    expect_end(&mut r, ctx);
     writer
         .join()
         .expect("writer thread")

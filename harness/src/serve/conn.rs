@@ -67,9 +67,10 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
     }
 }
 
-/// Why a connection ended early.
+/// Why a connection ended early (logged; the other connections go on).
+/// The echo server's loop uses it too.
 #[derive(Debug, thiserror::Error)]
-enum ConnError {
+pub(super) enum ConnError {
     #[error("protocol error: {0}")]
     Frame(#[from] proto::FrameError),
     #[error("{0}")]

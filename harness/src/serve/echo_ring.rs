@@ -16,8 +16,9 @@ use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use io_uring::{opcode, squeue, types, IoUring};
-use iobound_workloads::proto::{self, FrameError, Request};
+use iobound_workloads::proto::{self, Request};
 
+use super::conn::ConnError as Closed;
 use super::framing::FrameReader;
 
 /// What a completion is for, in the low bits of its `user_data`; the
@@ -34,23 +35,6 @@ const ACCEPT_AGAIN: u64 = 1;
 /// Replies waiting beyond this pause the connection's reads until they are
 /// sent: a peer that pipelines and never reads cannot grow the queue forever.
 const MAX_QUEUED: usize = 4 << 20;
-
-/// Why a connection ended early (logged; the other connections go on).
-#[derive(Debug, thiserror::Error)]
-enum Closed {
-    #[error("protocol error: {0}")]
-    Frame(#[from] FrameError),
-    #[error("{0}")]
-    Io(std::io::Error),
-    #[error("peer closed the connection in the middle of a frame ({0} bytes pending)")]
-    Truncated(usize),
-    #[error(
-        "no byte for {secs} s in the middle of a frame ({pending} bytes pending; --frame-timeout)"
-    )]
-    Stalled { secs: f64, pending: usize },
-    #[error("{0} request on the echo server")]
-    WrongServer(&'static str),
-}
 
 struct Conn {
     sock: TcpStream,
