@@ -133,6 +133,9 @@ pub struct Claim {
     pub verdict: Verdict,
     /// The group it was judged on.
     pub group: Option<String>,
+    /// The group `a` and `b` come from: `group`, or for a claim judged on
+    /// several groups (mixed work), the one that decided its verdict.
+    pub sides_group: Option<String>,
     /// The side the claim says does better, and the other.
     pub a: Option<Side>,
     pub b: Option<Side>,
@@ -199,6 +202,7 @@ impl Claim {
             id,
             verdict: Verdict::NotMeasured,
             group: None,
+            sides_group: None,
             a: None,
             b: None,
             ratio: None,
@@ -225,6 +229,7 @@ impl Claim {
     /// Records the group and the two sides judged, with their ceilings.
     pub(super) fn judged_at(&mut self, r: &Report, g: &Group, a: &Point, b: &Point) {
         self.group = Some(g.label.clone());
+        self.sides_group = Some(g.label.clone());
         self.a = Some(Side::of(r, a));
         self.b = Some(Side::of(r, b));
         self.a_ceiling = bounds::ceiling(r, g, a);

@@ -294,7 +294,10 @@ fn mixed_work(r: &Report) -> Claim {
         .filter(|&m| m != Model::EventLoopPool)
         .collect();
     let (mut tput, mut p99) = (Counts::default(), Counts::default());
-    let mut first = None;
+    // Each group's sides and lead: the claim's two sides are those of the
+    // first group whose lead is the verdict's (a group it trails in, for a
+    // claim that did not hold), so the detail table shows what decided it.
+    let mut judged = Vec::new();
     for g in r
         .groups
         .iter()
@@ -309,6 +312,7 @@ fn mixed_work(r: &Report) -> Claim {
         let p = best_among(r, g, &pure, c).expect("found");
         let on_tput = compare(h, p, Figure::Throughput);
         tput.add(on_tput.lead);
+        judged.push((g, h, p, on_tput.lead));
         // The pure model with the lowest p99, for the latency count.
         let lowest = pure
             .iter()
@@ -330,22 +334,20 @@ fn mixed_work(r: &Report) -> Claim {
             p99: on_p99,
             p99_rival: model(lowest),
         });
-        if first.is_none() {
-            first = Some((g, h, p));
-        }
     }
-    let Some((g, h, p)) = first else {
+    let (verdict, deciding) = if tput.behind > 0 {
+        (Verdict::NotHeld, Lead::B)
+    } else if tput.ahead > 0 {
+        (Verdict::Held, Lead::A)
+    } else if tput.unclear > 0 {
+        (Verdict::Unclear, Lead::Unclear)
+    } else {
+        (Verdict::Tie, Lead::Tie)
+    };
+    let Some(&(g, h, p, _)) = judged.iter().find(|j| j.3 == deciding).or(judged.first()) else {
         return claim;
     };
-    claim.verdict = if tput.behind > 0 {
-        Verdict::NotHeld
-    } else if tput.ahead > 0 {
-        Verdict::Held
-    } else if tput.unclear > 0 {
-        Verdict::Unclear
-    } else {
-        Verdict::Tie
-    };
+    claim.verdict = verdict;
     claim.judged_at(r, g, h, p);
     if tput.total() == 1 {
         claim.ratio = Some(h.throughput.median / p.throughput.median);

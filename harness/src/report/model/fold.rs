@@ -230,6 +230,7 @@ fn point(e: &str, conc: usize, reps: &[&Cell]) -> Point {
             .count(),
         hist,
         checksum,
+        window: (reps[0].params.duration_ns, reps[0].params.warmup_ns),
     }
 }
 

@@ -110,6 +110,9 @@ pub struct Point {
     pub hist: Histogram<u64>,
     /// The checksum, when the workload computes and every repetition agreed.
     pub checksum: Option<String>,
+    /// Its measured window and warm-up (ns), as its first repetition ran:
+    /// a group's points can differ when a suite sweeps it in several groups.
+    pub window: (Option<u64>, Option<u64>),
 }
 
 /// Every cell of one workload (with or without O_DIRECT).
@@ -336,6 +339,7 @@ pub(crate) mod testing {
             pool_size: None,
             hist: new_histogram(),
             checksum: None,
+            window: (None, None),
         }
     }
 

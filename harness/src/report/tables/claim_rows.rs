@@ -91,12 +91,7 @@ pub fn claim_detail_rows(cs: &[Claim], lang: Lang) -> Vec<Vec<String>> {
             };
             rows.push(vec![
                 format!("{}. {}", i + 1, c.verdict.symbol()),
-                // The mixed claim counts many groups; its two sides are
-                // its first group's.
-                c.group
-                    .clone()
-                    .or_else(|| c.mixed.first().map(|m| m.group.clone()))
-                    .unwrap_or_else(|| "-".into()),
+                c.sides_group.clone().unwrap_or_else(|| "-".into()),
                 model_label(s.model, lang).to_string(),
                 s.engine.clone(),
                 s.concurrency.to_string(),

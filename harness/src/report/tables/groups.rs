@@ -226,6 +226,55 @@ pub fn c10k_table(g: &Group, lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// A point's measured window and warm-up (ns).
+type Window = (Option<u64>, Option<u64>);
+
+/// When the sweep's points were not all measured alike (a suite that runs
+/// the high concurrencies in a group of their own, with a longer window):
+/// which concurrencies had which window, so the curve's parts are read
+/// with that in mind. Empty when they all agree.
+fn windows_text(g: &Group, lang: Lang) -> String {
+    let mut by: Vec<(Window, Vec<usize>)> = Vec::new();
+    for &c in &g.concurrencies {
+        let Some(p) = g.engines.iter().find_map(|e| g.point(e, c)) else {
+            continue;
+        };
+        match by.iter_mut().find(|(w, _)| *w == p.window) {
+            Some((_, cs)) => cs.push(c),
+            None => by.push((p.window, vec![c])),
+        }
+    }
+    if by.len() < 2 {
+        return String::new();
+    }
+    let fmt = |ns: Option<u64>| {
+        ns.map_or("?".to_string(), |ns| {
+            iobound_workloads::units::format_duration(std::time::Duration::from_nanos(ns))
+        })
+    };
+    let cs = |v: &[usize]| match v {
+        [one] => one.to_string(),
+        [a, .., b] => format!("{a}–{b}"),
+        [] => String::new(),
+    };
+    let parts: Vec<String> = by
+        .iter()
+        .map(|((d, w), v)| match lang {
+            Lang::En => format!("C = {} for {} after {} of warm-up", cs(v), fmt(*d), fmt(*w)),
+            Lang::Fr => format!(
+                "C = {} pendant {} après {} de chauffe",
+                cs(v),
+                fmt(*d),
+                fmt(*w)
+            ),
+        })
+        .collect();
+    match lang {
+        Lang::En => format!(" Its points were not all measured alike ({}, each its suite group's): read a step between them with that in mind.", parts.join("; ")),
+        Lang::Fr => format!(" Ses points n'ont pas tous été mesurés de la même façon ({}, selon leur groupe de la suite) : lisez un saut entre eux en gardant cela en tête.", parts.join(" ; ")),
+    }
+}
+
 pub fn c10k_text(r: &Report, g: &Group, lang: Lang) -> String {
     let (lo, hi) = (
         g.concurrencies.first().copied().unwrap_or(0),
@@ -240,14 +289,60 @@ pub fn c10k_text(r: &Report, g: &Group, lang: Lang) -> String {
         (None, Lang::En) => " C* is not measured: this sweep lacks an event loop or blocking threads.".to_string(),
         (None, Lang::Fr) => " C* n'est pas mesuré : il manque à ce balayage une boucle d'événements ou des threads bloquants.".to_string(),
     };
+    let windows = windows_text(g, lang);
     match lang {
         Lang::En => format!(
-            "{} swept from {lo} to {hi} requests in flight; the concurrency axis is on a log scale. It is the shape of the classic figure of thread-per-connection throughput against connections (Welsh, Culler and Brewer, SEDA, SOSP 2001, figure 2), measured here on the client side, with each engine's ceiling dashed beside its throughput: where a curve meets its ceiling, that ceiling (often the one-thread server) is what bends it.{star}",
+            "{} swept from {lo} to {hi} requests in flight; the concurrency axis is on a log scale. It is the shape of the classic figure of thread-per-connection throughput against connections (Welsh, Culler and Brewer, SEDA, SOSP 2001, figure 2), measured here on the client side, with each engine's ceiling dashed beside its throughput: where a curve meets its ceiling, that ceiling (often the one-thread server) is what bends it.{star}{windows}",
             g.label
         ),
         Lang::Fr => format!(
-            "{} balayé de {lo} à {hi} requêtes en cours ; l'axe de la concurrence est en échelle log. C'est la forme de la figure classique du débit d'un thread par connexion en fonction des connexions (Welsh, Culler et Brewer, SEDA, SOSP 2001, figure 2), mesurée ici côté client, avec le plafond de chaque moteur en tirets à côté de son débit : là où une courbe rejoint son plafond, c'est ce plafond (souvent le serveur à un thread) qui la plie.{star}",
+            "{} balayé de {lo} à {hi} requêtes en cours ; l'axe de la concurrence est en échelle log. C'est la forme de la figure classique du débit d'un thread par connexion en fonction des connexions (Welsh, Culler et Brewer, SEDA, SOSP 2001, figure 2), mesurée ici côté client, avec le plafond de chaque moteur en tirets à côté de son débit : là où une courbe rejoint son plafond, c'est ce plafond (souvent le serveur à un thread) qui la plie.{star}{windows}",
             g.label
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::windows_text;
+    use crate::lang::Lang;
+    use crate::report::model::testing::{group, point};
+    use iobound_workloads::Class;
+
+    /// Reviewer finding: the C10k curve joined points measured 1 s after
+    /// 250 ms of warm-up with points measured 3 s after 2 s, without a word.
+    /// The text says which concurrencies had which window (fails if the
+    /// sentence is dropped or shown when every point agrees).
+    #[test]
+    fn a_sweep_measured_in_two_windows_says_so() {
+        let window = |c: usize, d: u64, w: u64| {
+            let mut p = point("uring", c, &[100.0, 100.0, 100.0], 10.0, 1.0);
+            p.window = (Some(d), Some(w));
+            p
+        };
+        let (s, ms) = (1_000_000_000, 1_000_000);
+        let same = group(
+            "db-web",
+            Class::IoBound,
+            vec![window(1, s, 250 * ms), window(256, s, 250 * ms)],
+        );
+        assert_eq!(windows_text(&same, Lang::En), "");
+        let two = group(
+            "db-web",
+            Class::IoBound,
+            vec![
+                window(1, s, 250 * ms),
+                window(256, s, 250 * ms),
+                window(1024, 3 * s, 2 * s),
+                window(4096, 3 * s, 2 * s),
+            ],
+        );
+        let t = windows_text(&two, Lang::En);
+        assert!(
+            t.contains(
+                "C = 1–256 for 1s after 250ms of warm-up; C = 1024–4096 for 3s after 2s of warm-up"
+            ),
+            "{t}"
+        );
     }
 }

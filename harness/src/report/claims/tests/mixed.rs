@@ -182,6 +182,33 @@ fn the_mixed_claims_sides_name_their_group() {
     );
 }
 
+/// Reviewer finding: a ✗ whose detail rows showed a group where the event
+/// loop + pool was unclear, not one where it trailed. The sides are now those of
+/// the first group whose lead is the verdict's (fails if they stay the
+/// first group's).
+#[test]
+fn the_mixed_claims_sides_come_from_a_group_that_decided_it() {
+    let unclear = mixed(
+        "mixed-db [unclear]",
+        &[1200.0, 900.0, 1000.0],
+        &[1000.0, 1000.0, 1000.0],
+    );
+    let trails = mixed(
+        "mixed-db [trails]",
+        &[1000.0, 1010.0, 1020.0],
+        &[1500.0, 1550.0, 1600.0],
+    );
+    let r = report(2, &MODELS, vec![unclear, trails]);
+    let c = claim(&r, ClaimId::MixedWork);
+    assert_eq!(c.verdict, Verdict::NotHeld);
+    assert_eq!(c.sides_group.as_deref(), Some("mixed-db [trails]"));
+    let rows = crate::report::tables::claim_detail_rows(&[c], Lang::En);
+    assert!(
+        !rows.is_empty() && rows.iter().all(|row| row[1] == "mixed-db [trails]"),
+        "{rows:?}"
+    );
+}
+
 /// Reviewer finding: "✗ does not hold" on throughput beside 4 mixed points
 /// where event loop + pool had the shorter p99, with no word that the
 /// verdict reads throughput only. The why says it now (fails without).
