@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use iobound_workloads::units::{count_arg, duration_arg};
+use iobound_workloads::units::duration_arg;
 use iobound_workloads::WorkloadParams;
 use serde::{Deserialize, Serialize};
 
@@ -116,8 +116,8 @@ pub struct RunArgs {
     /// starting one; checked to answer before the run starts
     #[arg(long, value_name = "HOST:PORT")]
     pub target: Option<String>,
-    /// Threads of the server iobound starts
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = count_arg,
+    /// Threads of the server iobound starts (1 to 1024)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::shared::server_threads_arg,
           allow_hyphen_values = true)]
     pub server_threads: u64,
     /// Pin the server and/or this process to CPUs, e.g. server=0,client=1 or client=0-1

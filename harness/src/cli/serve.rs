@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use iobound_workloads::units::{count_arg, duration_arg};
+use iobound_workloads::units::duration_arg;
 
 use super::shared::{DataDirArgs, DbArgs};
 
@@ -33,8 +33,8 @@ pub struct ServeArgs {
     /// Address to listen on (port 0: the OS picks one; printed on stdout)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
-    /// Server threads, each with its own io_uring runtime
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = count_arg,
+    /// Server threads, each with its own io_uring loop (1 to 1024)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::shared::server_threads_arg,
           allow_hyphen_values = true)]
     pub threads: u64,
     /// db: records in the table (1 KiB each)

@@ -101,6 +101,23 @@ pub struct LangArgs {
 pub(super) const REPEAT_HELP: &str =
     "Repetitions of every cell, at least 1 (bench: overrides the suite's); reports give the median and spread";
 
+/// Most threads a server may run (`serve --threads`, `run --server-threads`):
+/// each holds its own descriptor of the listening socket and its own ring,
+/// and far past the cores more only adds switches. Beyond it the server
+/// failed at start with "cannot listen ...: Too many open files".
+pub(crate) const MAX_SERVER_THREADS: u64 = 1024;
+
+/// The server threads' parser: a count from 1 to [`MAX_SERVER_THREADS`].
+pub(crate) fn server_threads_arg(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_SERVER_THREADS).contains(&n) => Ok(n),
+        _ => Err(iobound_workloads::units::count_hint(
+            s,
+            Some(MAX_SERVER_THREADS),
+        )),
+    }
+}
+
 /// `--repeat`'s parser: a count from 1 to u32::MAX.
 pub(super) fn repeat_arg(s: &str) -> Result<u32, String> {
     iobound_workloads::units::count_arg_u32(s)

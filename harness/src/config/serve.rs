@@ -107,6 +107,35 @@ mod tests {
         assert!(serve(&["echo", "--threads", "2"]).is_ok());
     }
 
+    /// Outside tester: `serve echo --threads 100000` failed at start with
+    /// "cannot listen on ...: Too many open files", a misleading cause. The
+    /// count is refused up front, for `serve` and `run` alike (fails without
+    /// the parser's cap).
+    #[test]
+    fn server_threads_have_a_ceiling() {
+        let refused: [&[&str]; 2] = [
+            &["iobound", "serve", "echo", "--threads", "1025"],
+            &[
+                "iobound",
+                "run",
+                "-w",
+                "net-echo",
+                "--server-threads",
+                "100000",
+            ],
+        ];
+        for args in refused {
+            let e = super::super::parse_args(args)
+                .err()
+                .expect("refused")
+                .to_string();
+            assert!(e.contains("must be at most 1024"), "{e}");
+        }
+        assert!(
+            super::super::parse_args(["iobound", "serve", "echo", "--threads", "1024"]).is_ok()
+        );
+    }
+
     /// Issue 19: `run` starts its servers with `ServeArgs::to_argv`, which
     /// must parse back into the same flags, every field set or not.
     #[test]
