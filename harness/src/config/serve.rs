@@ -126,8 +126,7 @@ mod tests {
         ];
         for args in refused {
             let e = super::super::parse_args(args)
-                .err()
-                .expect("refused")
+                .expect_err("refused")
                 .to_string();
             assert!(e.contains("must be at most 1024"), "{e}");
         }
