@@ -34,7 +34,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
         "" => return Err(UnitError::NoUnit(t.to_string())),
         "s" | "sec" => 1.0,
         "ms" => 1e-3,
-        "us" | "µs" => 1e-6,
+        // The micro sign (U+00B5) and the Greek mu (U+03BC) look alike;
+        // keyboards and editors give either.
+        "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
         "ns" => 1e-9,
         "m" | "min" => 60.0,
         "h" => 3600.0,
@@ -227,6 +229,15 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        // The micro sign and the Greek mu alike (an outside tester's "200μs"
+        // was refused while "200µs" passed).
+        for micro in ["200us", "200\u{b5}s", "200\u{3bc}s"] {
+            assert_eq!(
+                parse_duration(micro),
+                Ok(Duration::from_micros(200)),
+                "{micro}"
+            );
+        }
         // A bare number has no unit (0 needs none).
         assert_eq!(parse_duration("3"), Err(UnitError::NoUnit("3".into())));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));

@@ -62,6 +62,12 @@ pub enum AdviseError {
     },
     #[error("{0}")]
     Measure(String),
+    /// A stop during the calibration: no answer, but what ran was written.
+    #[error(
+        "interrupted ({cause}) while calibrating, before the models were measured: no answer; \
+         what ran is in {}", dir.display()
+    )]
+    Stopped { cause: &'static str, dir: PathBuf },
 }
 
 impl AdviseError {
@@ -116,6 +122,13 @@ fn request(a: &AdviseArgs) -> Result<(String, Script), AdviseError> {
                 "--workload {name}: advise takes a workload file describing your request \
                  (FILE.toml, see the README's \"workload files\"), not a built-in workload's \
                  name; or describe the request with --calls, --compute and --read"
+            )));
+        }
+        // `run -w a.toml,b.toml` is refused as two files; here too, rather
+        // than "no such file" for a path with a comma.
+        if !path.exists() && name.contains(',') {
+            return Err(AdviseError::Input(format!(
+                "--workload {name}: one workload file per advice (ask about each in turn)"
             )));
         }
         let bytes = std::fs::read(path)
@@ -216,14 +229,6 @@ fn representatives() -> Vec<&'static dyn Engine> {
         .collect()
 }
 
-/// Stopped by Ctrl-C or SIGTERM: an error when nothing can be answered.
-fn stopped() -> Result<(), AdviseError> {
-    if crate::interrupt::requested() {
-        return Err(RunError::Interrupted(crate::interrupt::cause()).into());
-    }
-    Ok(())
-}
-
 /// Where advise writes: `<out>/advice-<time>`.
 fn advice_dir(out: &Path) -> PathBuf {
     out.join(format!(
@@ -287,7 +292,14 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         calibrator.name()
     );
     let cal_out = run_matrix(&cal_argv, obs)?;
-    stopped()?;
+    if crate::interrupt::requested() {
+        // The calibration's run directory exists: say where, not that
+        // nothing was written (as a stop before any cell would).
+        return Err(AdviseError::Stopped {
+            cause: crate::interrupt::cause(),
+            dir: cal_out.dir.clone(),
+        });
+    }
     let cal = calibration(&cal_out, calibrator.name(), loaded_c, 1)?;
     let models: Vec<(Model, String, usize)> = engines
         .iter()

@@ -232,6 +232,22 @@ impl RunConfig {
                     "the calls' own waits".to_string(),
                     "shorten the calls' `wait` in the workload file",
                 )
+            } else if self
+                .file
+                .params
+                .script
+                .as_ref()
+                .is_some_and(|s| s.db_latency == Some(latency))
+            {
+                // The workload file's own `db_latency`, not a flag the user
+                // never passed.
+                (
+                    format!(
+                        "the workload file's db_latency {}",
+                        format_duration(latency)
+                    ),
+                    "lower the file's db_latency",
+                )
             } else {
                 (
                     format!("--db-latency {}", format_duration(latency)),

@@ -603,6 +603,31 @@ mod tests {
         std::fs::remove_file(&f).unwrap();
     }
 
+    /// Outside tester: a workload file's `db_latency` too long for the cell
+    /// was blamed on `--db-latency`, a flag never passed. The message names
+    /// the file's key (fails if it names the flag again).
+    #[test]
+    fn a_files_db_latency_is_named_as_the_files() {
+        let f = std::env::temp_dir().join(format!("iobound-file-lat-{}.toml", std::process::id()));
+        std::fs::write(
+            &f,
+            "name = \"file-lat\"\ndb_latency = \"5s\"\n[[step]]\ndb = \"get\"\n",
+        )
+        .unwrap();
+        let path = f.to_str().unwrap();
+        let e = parse(&["--workload", path, "-d", "1s", "--warmup", "0s"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        std::fs::remove_file(&f).unwrap();
+        assert!(
+            e.starts_with(
+                "the workload file's db_latency 5s: one file-lat request waits at least 5.0s"
+            ) && e.ends_with("or lower the file's db_latency"),
+            "{e}"
+        );
+    }
+
     /// Issue 18: a cell shorter than one request's known wait is refused
     /// up front, saying by how much and what to raise (it ran 15 s for a
     /// 300 ms cell, and never ended with --db-latency 1h).

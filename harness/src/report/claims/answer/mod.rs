@@ -99,8 +99,8 @@ fn mixed_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
     else {
         return lang
             .pick(
-                "Mixed: this run did not compare event loop + pool with another model.",
-                "Mixte : cette mesure ne compare pas boucle + pool avec un autre modèle.",
+                "Mixed: no group of this run is classed as mixed work (a wait and computing that both weigh), so event loop + pool was judged against no other model here; where it ran, its figures are in its workload's table.",
+                "Mixte : aucun groupe de cette mesure n'est classé travail mixte (une attente et un calcul qui pèsent tous deux), boucle + pool n'a donc été jugé contre aucun autre modèle ici ; là où il a tourné, ses chiffres sont dans la table de sa charge.",
             )
             .to_string();
     };
