@@ -1601,6 +1601,49 @@ fn sigterm_stops_the_run_like_ctrl_c_and_exits_143() {
     assert!(v["cells"][0]["summary"]["requests"].as_u64().unwrap() > 0);
 }
 
+/// Outside tester: SIGTERM while `advise` calibrates said "no run directory
+/// was created" beside the calibration's run directory and its finished
+/// cells. It names where what ran was written now, and exits 143.
+#[test]
+fn sigterm_during_advise_calibration_names_what_was_written() {
+    let s = Scratch::new("advise-term");
+    let child = Command::new(BIN)
+        .args([
+            "advise",
+            "--calls",
+            "1x2ms",
+            "-c",
+            "4",
+            "--repeat",
+            "1",
+            "--duration",
+            "30s",
+            "--quiet",
+            "--out",
+        ])
+        .arg(s.out())
+        .arg("--data-dir")
+        .arg(s.data())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Well into the first 30 s calibration cell (its server starts first).
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(!err.contains("no run directory was created"), "{err}");
+    let dir = err
+        .split("what ran is in ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no directory named: {err}"))
+        .trim();
+    assert!(Path::new(dir).join("run.json").exists(), "{dir}: {err}");
+}
+
 /// `iobound lesson ...` run to completion.
 fn lesson(args: &[&str], data: &Path) -> Output {
     let mut cmd = Command::new(BIN);
