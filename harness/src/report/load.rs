@@ -69,11 +69,17 @@ pub struct Params {
     /// cells bounded by a request count).
     pub warmup_ns: Option<u64>,
     pub duration_ns: Option<u64>,
+    /// The least a request waits at the db server, its calls one after the
+    /// other (ns), and how many calls that is: from the workload's own
+    /// steps (a workload file's calls may bring their own wait), where the
+    /// run started a db server.
+    pub request_wait: Option<(u64, u32)>,
 }
 
 impl Params {
-    fn of(config: &GroupRecord) -> Self {
+    fn of(config: &GroupRecord, workload: &str) -> Self {
         Params {
+            request_wait: request_wait(config, workload),
             wait_ns: config.db_latency.map(|d| d.as_nanos() as u64),
             work_bytes: Some(config.params.work),
             server_threads: config.server_threads.map(|t| t as u32),
@@ -83,6 +89,31 @@ impl Params {
             duration_ns: config.duration.map(|d| d.as_nanos() as u64),
         }
     }
+}
+
+/// [`Params::request_wait`], worked out once per workload and group
+/// configuration (a run's cells share a few).
+fn request_wait(config: &GroupRecord, workload: &str) -> Option<(u64, u32)> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static SEEN: RefCell<HashMap<String, Option<(u64, u32)>>> = RefCell::new(HashMap::new());
+    }
+    let latency = config.db_latency?;
+    let key = format!(
+        "{workload}|{latency:?}|{}",
+        serde_json::to_string(&config.params).ok()?
+    );
+    if let Some(v) = SEEN.with(|m| m.borrow().get(&key).copied()) {
+        return v;
+    }
+    let v = iobound_workloads::build(workload, &config.params)
+        .ok()
+        .map(|w| iobound_workloads::least_server_wait(w.as_ref(), latency))
+        .filter(|&(_, calls)| calls > 0)
+        .map(|(wait, calls)| (wait.as_nanos() as u64, calls));
+    SEEN.with(|m| m.borrow_mut().insert(key, v));
+    v
 }
 
 impl Cell {
@@ -209,6 +240,7 @@ pub fn parse_cell(v: serde_json::Value) -> Result<Cell, String> {
             ));
         }
     }
+    let params = Params::of(&c.config, &c.cell.workload);
     Ok(Cell {
         key: c.cell,
         rep: c.rep,
@@ -216,7 +248,7 @@ pub fn parse_cell(v: serde_json::Value) -> Result<Cell, String> {
         reason: c.reason,
         summary: c.summary,
         hist,
-        params: Params::of(&c.config),
+        params,
     })
 }
 

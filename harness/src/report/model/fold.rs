@@ -277,6 +277,9 @@ fn group_params(c: &Cell, cells: &[&Cell]) -> Params {
         duration_ns: first
             .duration_ns
             .filter(|_| agree(&|p| p.duration_ns == first.duration_ns)),
+        request_wait: first
+            .request_wait
+            .filter(|_| agree(&|p| p.request_wait == first.request_wait)),
     }
 }
 

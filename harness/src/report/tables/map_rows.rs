@@ -217,23 +217,35 @@ pub fn bounds_notes(r: &Report, lang: Lang) -> Vec<String> {
             .filter_map(|e| g.point(e, c))
             .filter_map(|p| bounds::ceiling(r, g, p).map(|x| x.limit.1))
             .fold(f64::NEG_INFINITY, f64::max);
-        if let Some(w) = g.params.wait_ns.filter(|&w| {
+        // The least a request waits, its calls one after the other (from
+        // the workload's steps); without it, the server's latency once.
+        let (wait, calls) = match (g.params.request_wait, g.params.wait_ns) {
+            (Some((w, n)), _) => (Some(w), n),
+            (None, w) => (w, 1),
+        };
+        if let Some(w) = wait.filter(|&w| {
             w > 0 && !g.concurrencies.contains(&1) && (c as f64 * 1e9 / w as f64) < highest_shown
         }) {
-            // At least one wait per request (the group's db latency): C of
-            // them in flight cannot pass C / wait, whatever the CPUs allow.
-            no_wait.push(match lang {
-                Lang::En => format!(
-                    "{} (at most {} req/s at C = {c}: each request waits {} at least once)",
-                    g.label,
-                    human::rate(c as f64 * 1e9 / w as f64),
-                    human::duration_ns(w as f64)
+            // C requests in flight, each waiting at least `w`, cannot pass
+            // C / w, whatever the CPUs allow.
+            let cap = human::rate(c as f64 * 1e9 / w as f64);
+            let w = human::duration_ns(w as f64);
+            no_wait.push(match (calls, lang) {
+                (1, Lang::En) => format!(
+                    "{} (at most {cap} req/s at C = {c}: each request waits {w} at least once)",
+                    g.label
                 ),
-                Lang::Fr => format!(
-                    "{} (au plus {} requêtes/s à C = {c} : chaque requête attend au moins une fois {})",
-                    g.label,
-                    human::rate(c as f64 * 1e9 / w as f64),
-                    human::duration_ns(w as f64)
+                (1, Lang::Fr) => format!(
+                    "{} (au plus {cap} requêtes/s à C = {c} : chaque requête attend au moins une fois {w})",
+                    g.label
+                ),
+                (n, Lang::En) => format!(
+                    "{} (at most {cap} req/s at C = {c}: each request waits at least {w}, {n} calls one after the other)",
+                    g.label
+                ),
+                (n, Lang::Fr) => format!(
+                    "{} (au plus {cap} requêtes/s à C = {c} : chaque requête attend au moins {w}, {n} appels l'un après l'autre)",
+                    g.label
                 ),
             });
         }
@@ -348,6 +360,24 @@ mod tests {
         );
         // Within 10 % of its ceiling: nothing to say.
         assert!(notes(100.0, 19_000.0, 1_000).is_empty());
+        // Outside tester: two 5 ms calls one after the other cap C = 64 at
+        // 6.4k, not the 12.8k of one wait (fails if the calls are not
+        // counted).
+        let mut g = group(
+            "my-web",
+            Class::IoBound,
+            vec![point("threads", 64, &[5_000.0; 3], 50.0, 64.0)],
+        );
+        g.params.wait_ns = Some(5_000_000);
+        g.params.request_wait = Some((10_000_000, 2));
+        let r = report(2, &[("threads", Model::BlockingThreads)], vec![g]);
+        let n = bounds_notes(&r, Lang::En);
+        assert!(
+            n.iter().any(|x| x.contains(
+                "my-web (at most 6400 req/s at C = 64: each request waits at least 10.00ms, 2 calls one after the other)"
+            )),
+            "{n:?}"
+        );
     }
 
     /// A first model ahead of the next in every repetition, by under 5 % in
