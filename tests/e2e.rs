@@ -3276,6 +3276,33 @@ fn advise_answers_for_a_request_given_by_flags() {
     let md = std::fs::read_to_string(dirs[0].join("advice.md")).unwrap();
     assert!(md.contains("| 8 | blocking threads | threads |"), "{md}");
     assert!(dirs[0].join("advice.html").exists());
+    // advice.json: the same answer, and the engines its first line names
+    // (an outside tester found no machine-readable advice).
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dirs[0].join("advice.json")).unwrap()).unwrap();
+    let first = j["answer"][0].as_str().unwrap_or_default().to_string();
+    assert!(stdout.contains(&first), "{first}");
+    let picked: Vec<&str> = j["recommended"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect();
+    assert!(!picked.is_empty(), "{j}");
+    for e in &picked {
+        assert!(first.contains(&format!("({e})")), "{e} not in: {first}");
+    }
+    let at_8 = j["sweep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["concurrency"] == 8)
+        .expect("C=8 in the sweep");
+    assert!(at_8["measured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["engine"] == "threads" && m["reps"].as_array().is_some_and(|r| r.len() == 2)));
     // The flags as a workload file, which runs on its own.
     let file = std::fs::read_to_string(dirs[0].join("workload.toml")).unwrap();
     assert!(

@@ -408,15 +408,23 @@ fn run_advise(args: iobound::cli::AdviseArgs) -> anyhow::Result<ExitCode> {
         let mut term = ui::Terminal::new(false, false);
         iobound::advise::advise(&args, &mut term)?
     };
-    println!();
-    for l in &advice.lines {
-        println!("{l}");
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&advice.json).expect("a JSON value serialises")
+        );
+    } else {
+        println!();
+        for l in &advice.lines {
+            println!("{l}");
+        }
+        println!(
+            "\nadvice: {}\n        {}\n        {}",
+            advice.dir.join("advice.md").display(),
+            advice.dir.join("advice.html").display(),
+            advice.dir.join("advice.json").display()
+        );
     }
-    println!(
-        "\nadvice: {}\n        {}",
-        advice.dir.join("advice.md").display(),
-        advice.dir.join("advice.html").display()
-    );
     if interrupt::requested() {
         return Ok(ExitCode::from(interrupt::exit_code()));
     }

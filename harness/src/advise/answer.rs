@@ -65,6 +65,61 @@ fn ratios(a: &Measured, b: &Measured) -> Vec<f64> {
         .collect()
 }
 
+/// The models whose every repetition completed, fastest first: one that
+/// failed or was stopped in some is named in the answer, not recommended.
+fn completed<'a>(q: &'a Question<'_>) -> Vec<&'a Measured> {
+    let mut ran: Vec<&Measured> = q
+        .measured
+        .iter()
+        .filter(|m| m.ran() && m.incomplete.is_none())
+        .collect();
+    ran.sort_by(|a, b| b.throughput().total_cmp(&a.throughput()));
+    ran
+}
+
+/// Those the answer picks from: within the SLO first, when one is given
+/// and some meet it (a faster model that misses it is not the answer).
+fn candidates<'a>(q: &Question<'_>, ran: &[&'a Measured]) -> Vec<&'a Measured> {
+    let slo_ns = q.slo.map(|s| s.as_nanos() as f64);
+    let meets = |m: &Measured| slo_ns.map_or(true, |s| m.p99_ns() <= s);
+    if ran.iter().any(|m| meets(m)) {
+        ran.iter().copied().filter(|m| meets(m)).collect()
+    } else {
+        ran.to_vec()
+    }
+}
+
+/// `best` against `n`, paired by repetition: the lead, the ratios' spread,
+/// and whether they pair two repetitions or more.
+fn against(best: &Measured, n: &Measured) -> (Lead, Stat, bool) {
+    let r = ratios(best, n);
+    let paired = r.len() >= 2;
+    (lead_of_ratios(&r, paired), Stat::of(&r), paired)
+}
+
+/// The candidates that tie with `best`.
+fn tied_with<'a>(best: &Measured, pool: &[&'a Measured]) -> Vec<&'a Measured> {
+    pool.iter()
+        .copied()
+        .filter(|m| !std::ptr::eq(*m, best) && against(best, m).0 == Lead::Tie)
+        .collect()
+}
+
+/// The engines the answer recommends (the first line's "Use ..."): the
+/// best candidate and those that tie with it; none without an answer.
+pub fn recommended(q: &Question<'_>) -> Vec<String> {
+    let ran = completed(q);
+    let pool = candidates(q, &ran);
+    pool.first()
+        .map(|best| {
+            std::iter::once(*best)
+                .chain(tied_with(best, &pool))
+                .map(|m| m.engine.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// What the answer is asked about.
 pub struct Question<'a> {
     pub concurrency: usize,
@@ -84,14 +139,7 @@ fn name(m: &Measured) -> String {
 pub fn answer(q: &Question<'_>) -> Vec<String> {
     let mut lines = Vec::new();
     let c = q.concurrency;
-    // A model counts when every repetition completed: one that failed or
-    // was stopped in some is named below, not recommended.
-    let mut ran: Vec<&Measured> = q
-        .measured
-        .iter()
-        .filter(|m| m.ran() && m.incomplete.is_none())
-        .collect();
-    ran.sort_by(|a, b| b.throughput().total_cmp(&a.throughput()));
+    let ran = completed(q);
     let slo_ns = q.slo.map(|s| s.as_nanos() as f64);
     let meets = |m: &Measured| slo_ns.map_or(true, |s| m.p99_ns() <= s);
     // Within the SLO first, when one is given: a faster model that misses
@@ -107,11 +155,7 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
             ));
         }
     }
-    let pool: Vec<&Measured> = if ran.iter().any(|m| meets(m)) {
-        ran.iter().copied().filter(|m| meets(m)).collect()
-    } else {
-        ran.clone()
-    };
+    let pool = candidates(q, &ran);
     let Some(best) = pool.first().copied() else {
         lines.push(format!(
             "No model completed every repetition at C={c}: {}",
@@ -127,16 +171,8 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
         ));
         return lines;
     };
-    let against = |n: &Measured| {
-        let r = ratios(best, n);
-        let paired = r.len() >= 2;
-        (lead_of_ratios(&r, paired), Stat::of(&r), paired)
-    };
-    let tied: Vec<&Measured> = pool
-        .iter()
-        .copied()
-        .filter(|m| !std::ptr::eq(*m, best) && against(m).0 == Lead::Tie)
-        .collect();
+    let against = |n: &Measured| against(best, n);
+    let tied = tied_with(best, &pool);
     let next = pool
         .iter()
         .copied()

@@ -238,3 +238,71 @@ pub(crate) fn html(d: &Doc<'_>) -> String {
             .collect::<String>(),
     )
 }
+
+/// advice.json: what advice.md shows, for scripts — the request, the
+/// engines recommended (the answer's first line), the answer's lines, the
+/// calibration, and each concurrency's measurements beside the predictions.
+/// Figures a cell did not give (a model left out, a limit without a
+/// ceiling) are null.
+pub(crate) fn json(d: &Doc<'_>, recommended: &[String]) -> serde_json::Value {
+    use serde_json::json;
+    let ns = |s: f64| s * 1e9;
+    let sweep: Vec<serde_json::Value> = d
+        .sweep
+        .iter()
+        .map(|(c, measured, predicted)| {
+            let measured: Vec<serde_json::Value> = measured
+                .iter()
+                .map(|m| {
+                    let ran = !m.reps.is_empty();
+                    json!({
+                        "model": m.model.key(),
+                        "engine": m.engine,
+                        "throughput_rps": ran.then(|| m.throughput()),
+                        "p99_ns": ran.then(|| m.p99_ns()),
+                        "cpu_per_request_ns": ran.then(|| ns(m.cpu_s)),
+                        "client_cpu_per_request_ns": ran.then(|| ns(m.client_cpu_s)),
+                        "reps": m.reps.iter().map(|r| json!({
+                            "rep": r.rep,
+                            "throughput_rps": r.throughput,
+                            "p99_ns": r.p99_ns,
+                        })).collect::<Vec<_>>(),
+                        "skipped": m.skipped,
+                        "incomplete": m.incomplete,
+                    })
+                })
+                .collect();
+            let predicted: Vec<serde_json::Value> = predicted
+                .iter()
+                .map(|p| {
+                    json!({
+                        "model": p.model.key(),
+                        "engine": p.engine,
+                        "in_flight": p.in_flight,
+                        "limit_rps": p.limit.1.is_finite().then_some(p.limit.1),
+                        "limit": p.limit.0.label(crate::lang::Lang::En),
+                    })
+                })
+                .collect();
+            json!({ "concurrency": c, "measured": measured, "predicted": predicted })
+        })
+        .collect();
+    json!({
+        "request": { "name": d.script.name, "summary": d.script.summary() },
+        "concurrency": d.c,
+        "slo_ns": d.slo.map(|s| s.as_nanos() as u64),
+        "recommended": recommended,
+        "answer": d.lines,
+        "calibration": {
+            "engine": d.cal.engine,
+            "throughput_at_1_rps": d.cal.x1(),
+            "loaded_concurrency": d.cal.loaded_c,
+            "client_cpu_per_request_ns": ns(d.cal.client_cpu()),
+            "server_cpu_per_request_ns": ns(d.cal.server_cpu()),
+            "cores": d.cal.cores,
+            "server_threads": d.cal.server_threads,
+        },
+        "sweep": sweep,
+        "runs": [d.runs[0], d.runs[1]],
+    })
+}

@@ -245,6 +245,8 @@ pub struct Advice {
     /// there is no answer, and the command fails (exit 1) after writing
     /// why, instead of exiting 0 (an outsider's C=32768 measured nothing).
     pub answered: bool,
+    /// advice.json's document: `--json` prints it instead of the lines.
+    pub json: serde_json::Value,
 }
 
 /// Runs `iobound advise`.
@@ -308,8 +310,13 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     let preds = predict(&cal, &models, c);
     let mut predicted = prediction_lines(&cal, &preds, c);
     predicted.extend(other_cores(a.cores, &cal, &models, c));
+    // With --json, stdout holds the JSON document alone.
     for l in &predicted {
-        println!("{l}");
+        if a.json {
+            eprintln!("{l}");
+        } else {
+            println!("{l}");
+        }
     }
     // 2. Measure each model at and around C.
     // The sweep's highest load decides how long a model's cells must run.
@@ -357,6 +364,10 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     };
     write(dir.join("advice.md"), markdown(&doc).as_bytes())?;
     write(dir.join("advice.html"), html(&doc).as_bytes())?;
+    let recommended = answer::recommended(&question(a, c, &cal, &preds, &at_c));
+    let json = doc::json(&doc, &recommended);
+    let text = serde_json::to_string_pretty(&json).expect("a JSON value serialises");
+    write(dir.join("advice.json"), text.as_bytes())?;
     let answered = !lines
         .iter()
         .any(|l| l.starts_with("No model completed every repetition"));
@@ -364,6 +375,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         dir,
         lines,
         answered,
+        json,
     })
 }
 
@@ -377,6 +389,25 @@ fn remove_refused(dir: &Path, out: &Path, out_existed: bool) {
     }
 }
 
+/// What the answer is asked: the user's concurrency and SLO, with what
+/// was calibrated, predicted and measured there.
+fn question<'a>(
+    a: &AdviseArgs,
+    c: usize,
+    cal: &'a Calibration,
+    preds: &'a [Prediction],
+    at_c: &'a [Measured],
+) -> Question<'a> {
+    Question {
+        concurrency: c,
+        slo: a.slo,
+        max_threads: a.max_threads,
+        calibration: cal,
+        predictions: preds,
+        measured: at_c,
+    }
+}
+
 /// The answer at the user's concurrency `c`, then why the cells were
 /// lengthened, and first, after a stop, what the answer covers.
 fn answer_lines(
@@ -387,14 +418,7 @@ fn answer_lines(
     at_c: &[Measured],
     lengthened: Option<String>,
 ) -> Vec<String> {
-    let mut lines = answer::answer(&Question {
-        concurrency: c,
-        slo: a.slo,
-        max_threads: a.max_threads,
-        calibration: cal,
-        predictions: preds,
-        measured: at_c,
-    });
+    let mut lines = answer::answer(&question(a, c, cal, preds, at_c));
     lines.extend(lengthened);
     if crate::interrupt::requested() {
         lines.insert(

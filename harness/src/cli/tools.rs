@@ -68,8 +68,9 @@ It calibrates on a few cells (C=1 and a loaded one), prints each model's
 predicted ceiling (Little's law on the waits, cores / CPU per request, the
 server), measures one engine per model at C/2, C and 2C (--repeat times),
 then answers: the model, its margin over the next paired by repetition, what
-limits it, and where the answer would flip. Writes advice.md, advice.html and
-two run directories under <out>/advice-<time>.
+limits it, and where the answer would flip. Writes advice.md, advice.html,
+advice.json (--json prints it) and two run directories under
+<out>/advice-<time>.
 
 Exit status:
   0    an answer was given
@@ -116,6 +117,11 @@ pub struct AdviseArgs {
     /// this machine's, and the answer is this machine's
     #[arg(long, value_name = "N", value_parser = count_arg, allow_hyphen_values = true)]
     pub cores: Option<u64>,
+    /// Print the advice as JSON on stdout (advice.json's document: the
+    /// engines recommended, the answer's lines, every measurement) instead of
+    /// its lines; the progress and the predictions stay on stderr
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub output: OutArgs,
     #[command(flatten)]
