@@ -56,6 +56,12 @@ pub enum ConfigError {
     TwoScripts(String, String),
     #[error("unknown workload '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]
     UnknownWorkload { name: String, hint: Option<String> },
+    /// A file given as a workload without the `.toml` that makes `run`
+    /// read it as one (`advise` and `list` take any path).
+    #[error(
+        "--workload {0}: a workload file's name ends in .toml (rename it, or copy it to NAME.toml)"
+    )]
+    NotToml(String),
     #[error("unknown mode '{name}'{} (see `iobound list`)", did_you_mean_text(.hint))]
     UnknownMode { name: String, hint: Option<String> },
     #[error("--target {spec}: {why}")]
@@ -99,7 +105,7 @@ impl ConfigError {
     /// a suite names the key it came from.
     pub fn flag(&self) -> Option<&'static str> {
         match self {
-            ConfigError::UnknownWorkload { .. } => Some("workload"),
+            ConfigError::UnknownWorkload { .. } | ConfigError::NotToml(_) => Some("workload"),
             ConfigError::UnknownMode { .. } => Some("mode"),
             ConfigError::Concurrency(_) => Some("concurrency"),
             ConfigError::Rate(_) => Some("rate"),

@@ -731,6 +731,14 @@ size = "64K"
         let s =
             parse("name = \"x\"\ndescription = \"one line\"\n[[step]]\ndb = \"get\"\n").unwrap();
         assert_eq!(s.description, "one line");
+        // A direction override reverses what follows it on a terminal.
+        let e = error("name = \"x\"\ndescription = \"a \u{202e}b\"\n[[step]]\ndb = \"get\"\n");
+        assert!(e.contains("direction override"), "{e}");
+        // Text in any script is fine.
+        let s =
+            parse("name = \"x\"\ndescription = \"requête web, مرحبا\"\n[[step]]\ndb = \"get\"\n")
+                .unwrap();
+        assert_eq!(s.description, "requête web, مرحبا");
     }
 
     /// An outsider's finding: a file that is not UTF-8 said so without

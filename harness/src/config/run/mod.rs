@@ -247,6 +247,9 @@ fn build_workloads(
     let mut built = Vec::with_capacity(workloads.len());
     for w in workloads {
         if !names().any(|n| n == w) {
+            if std::path::Path::new(w).is_file() {
+                return Err(ConfigError::NotToml(w.clone()));
+            }
             return Err(ConfigError::UnknownWorkload {
                 name: w.clone(),
                 hint: did_you_mean(w, names()),
@@ -601,6 +604,20 @@ mod tests {
         );
         assert!(parse(&["--workload", path, "-d", "500ms", "--warmup", "0s"]).is_ok());
         std::fs::remove_file(&f).unwrap();
+    }
+
+    /// Outside tester: `run -w good.txt` (a workload file without .toml,
+    /// which `advise` and `list` read) said "unknown workload".
+    #[test]
+    fn a_workload_file_without_toml_is_told_so() {
+        let f = std::env::temp_dir().join(format!("iobound-not-toml-{}.txt", std::process::id()));
+        std::fs::write(&f, "name = \"x\"\n[[step]]\ndb = \"get\"\n").unwrap();
+        let e = parse(&["-w", f.to_str().unwrap()])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        std::fs::remove_file(&f).unwrap();
+        assert!(e.contains("a workload file's name ends in .toml"), "{e}");
     }
 
     /// Outside tester: a workload file's `db_latency` too long for the cell

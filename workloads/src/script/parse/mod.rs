@@ -174,15 +174,23 @@ fn check_name(src: &Src, v: &Spanned<Value>) -> Result<String, ScriptError> {
 /// as one (a line break split their tables and the summary line).
 fn description(src: &Src, v: &Spanned<Value>) -> Result<String, ScriptError> {
     let d = src.string(v, "description", "one line of text in quotes")?;
-    if d.chars().any(char::is_control) {
+    if d.chars().any(unprintable) {
         return Err(src.err(
             v.span().start,
-            "description: expected one line of text (no line break or other control \
-             character): iobound list and the reports show it on one line"
+            "description: expected one line of text (no line break, other control \
+             character or direction override): iobound list and the reports show it on one line"
                 .into(),
         ));
     }
     Ok(d.to_string())
+}
+
+/// A character that would not show as itself on a terminal or in a
+/// report's line: a control character, or a bidirectional override or
+/// isolate (U+202A–U+202E, U+2066–U+2069), which reverses or moves the text
+/// after it (an outside tester's U+202E was printed raw).
+fn unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Kinds' names: optional, but a name given is one line and names one
@@ -195,7 +203,7 @@ fn check_kind_names(
     for (i, (d, k)) in docs.iter().zip(kinds).enumerate() {
         let Some(v) = &d.get_ref().name else { continue };
         let at = v.span().start;
-        if k.name.trim().is_empty() || k.name.chars().any(char::is_control) {
+        if k.name.trim().is_empty() || k.name.chars().any(unprintable) {
             return Err(src.err(
                 at,
                 format!(
