@@ -741,6 +741,17 @@ size = "64K"
         assert_eq!(s.description, "requête web, مرحبا");
     }
 
+    /// Outside tester: `repeat = 99999999999999999999` said only "number too
+    /// large to fit in target type".
+    #[test]
+    fn a_number_beyond_tomls_integers_says_so() {
+        let e = error("name = \"x\"\n[[step]]\ndb = \"get\"\nrepeat = 99999999999999999999\n");
+        assert!(
+            e.contains("w.toml:4:10: a number beyond TOML's integers"),
+            "{e}"
+        );
+    }
+
     /// An outsider's finding: a file that is not UTF-8 said so without
     /// where; the error gives the line and column of the first bad byte.
     #[test]

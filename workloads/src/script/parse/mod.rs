@@ -67,6 +67,12 @@ impl Script {
                     "found {found}: steps and kinds are tables in double brackets, \
                      [[step]], [[kind]] and [[kind.step]]"
                 ),
+                // TOML's own limit, before any key's range is checked.
+                None if msg == "number too large to fit in target type" => {
+                    "a number beyond TOML's integers (at most 9223372036854775807); \
+                     no key takes one that large"
+                        .to_string()
+                }
                 None => msg,
             };
             src.err(e.span().map_or(0, |s| s.start), msg)
