@@ -1888,7 +1888,15 @@ fn bench_runs_a_suite_file_and_reports_render_again_and_compare() {
     }
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
-    assert_eq!(run["schema"], "iobound.run.v2");
+    assert_eq!(run["schema"], "iobound.run.v3");
+    // Each cell names its group rather than repeating its configuration.
+    let cell = &run["cells"][0];
+    assert!(
+        cell.get("config").is_none() && cell.get("system").is_none(),
+        "{cell}"
+    );
+    let g = cell["group_index"].as_u64().unwrap() as usize;
+    assert!(run["groups"][g].is_object(), "{cell}");
     assert_eq!(run["suite"], "tiny");
     assert_eq!(run["repeat"], 2);
     // (4 + 2 cells) x 2 repetitions, all measured.

@@ -261,7 +261,8 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
     let v: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| LoadError::Json(e.to_string()))?;
     let legacy = v["schema"] == "iobound.run.v1";
-    if v["schema"] != super::RUN_SCHEMA && !legacy {
+    // v2 wrote every cell's config in the cell; v3 names its group.
+    if v["schema"] != super::RUN_SCHEMA && v["schema"] != "iobound.run.v2" && !legacy {
         return Err(LoadError::Json(format!(
             "schema is {}, expected {}",
             v["schema"],
@@ -317,6 +318,15 @@ pub fn parse_run(bytes: &[u8]) -> Result<Run, LoadError> {
         .into_iter()
         .enumerate()
     {
+        let mut c = c;
+        if c.get("config").is_none() {
+            if let Some(g) = c["group_index"]
+                .as_u64()
+                .and_then(|n| v["groups"].get(n as usize))
+            {
+                c["config"] = g.clone();
+            }
+        }
         let name = c["cell"]
             .as_object()
             .and_then(|_| serde_json::from_value::<CellKey>(c["cell"].clone()).ok())

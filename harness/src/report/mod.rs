@@ -29,7 +29,9 @@ pub mod tables;
 pub mod verdict;
 
 /// Schema of run.json, bumped when fields change meaning.
-pub const RUN_SCHEMA: &str = "iobound.run.v2";
+/// v3: a cell's `config` is its group's, named by `group_index` (v2 wrote
+/// it, and the run's `system`, in every cell: a run.json twice the size).
+pub const RUN_SCHEMA: &str = "iobound.run.v3";
 
 /// One report format.
 pub trait Render {

@@ -28,8 +28,19 @@ pub(crate) fn write_run_files(
     let cells = r
         .cells
         .iter()
-        .map(|(g, c)| output::json::cell_doc(r.metas[*g], c))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(g, c)| {
+            // Each cell names its group instead of repeating the group's
+            // configuration and the run's system (both below, once): the
+            // per-cell files keep them whole.
+            let mut doc = output::json::cell_doc(r.metas[*g], c)?;
+            if let Some(o) = doc.as_object_mut() {
+                o.remove("config");
+                o.remove("system");
+                o.insert("group_index".into(), (*g).into());
+            }
+            Ok(doc)
+        })
+        .collect::<Result<Vec<_>, ExportError>>()?;
     let doc = serde_json::json!({
         "schema": crate::report::RUN_SCHEMA,
         "run_id": r.run_id,
