@@ -28,8 +28,8 @@ impl Bound {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             Bound::Waiting => lang.pick(
-                "waiting (waits in flight × throughput at C=1)",
-                "attente (attentes en cours × débit à C=1)",
+                "requests in flight × throughput at C=1",
+                "requêtes en cours × débit à C=1",
             ),
             Bound::Cores => lang.pick(
                 "client cores / CPU per request",
@@ -143,8 +143,8 @@ pub fn how(r: &Report, lang: Lang) -> Vec<String> {
     let open_loop = r.groups.iter().any(|g| g.open_loop);
     let mut v = vec![
         lang.pick(
-            "waiting: in a closed loop, throughput = requests in flight / latency (Little's law); if every request kept the latency it had alone (C = 1), C waits in flight would give C × the throughput at C = 1. A model that blocks a thread per wait (blocking threads, a pool) has at most as many waits in flight as it has threads.",
-            "attente : en boucle fermée, débit = requêtes en cours / latence (loi de Little) ; si chaque requête gardait la latence qu'elle a seule (C = 1), C attentes en cours donneraient C × le débit à C = 1. Un modèle qui bloque un thread par attente (threads bloquants, pool) n'a pas plus d'attentes en cours que de threads.",
+            "requests in flight: in a closed loop, throughput = requests in flight / latency (Little's law); if every request kept the latency it had alone (C = 1), C requests in flight would give C × the throughput at C = 1. It is the waiting ceiling where requests wait (on a server, a timer, the disk): the waits overlap. A model that holds a thread per request (blocking threads, a pool) has at most as many requests in flight as it has threads.",
+            "requêtes en cours : en boucle fermée, débit = requêtes en cours / latence (loi de Little) ; si chaque requête gardait la latence qu'elle a seule (C = 1), C requêtes en cours donneraient C × le débit à C = 1. C'est le plafond des attentes là où les requêtes attendent (un serveur, un minuteur, le disque) : les attentes se recouvrent. Un modèle qui occupe un thread par requête (threads bloquants, pool) n'a pas plus de requêtes en cours que de threads.",
         )
         .to_string(),
         lang.pick(

@@ -719,6 +719,21 @@ size = "64K"
         assert!(parse("name = \"x\"\ndb_latency = \"60s\"\n[[step]]\ndb = \"get\"\n").is_ok());
     }
 
+    /// The README says a wait is "from 0 to 60 s", and `--db-latency 0`
+    /// works on the command line; `wait = "0"` said it lacked a unit.
+    #[test]
+    fn a_bare_zero_wait_needs_no_unit() {
+        let s = parse(
+            "name = \"x\"\ndb_latency = \"0\"\n[[step]]\ndb = \"get\"\nwait = \"0\"\n[[step]]\ndb = \"put\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.db_latency, Some(Duration::ZERO));
+        assert_eq!(s.mean_db_wait(Duration::ZERO), 0.0);
+        // Any other bare number still asks for its unit.
+        let e = error("name = \"x\"\n[[step]]\ndb = \"get\"\nwait = \"5\"\n");
+        assert!(e.contains("expected a duration with its unit"), "{e}");
+    }
+
     /// An outsider's finding: a description of several lines broke the
     /// one-line rendering of `iobound list` and the reports; it is refused.
     #[test]

@@ -281,11 +281,11 @@ pub fn bounds_notes(r: &Report, lang: Lang) -> Vec<String> {
     if !no_wait.is_empty() {
         out.push(match lang {
             Lang::En => format!(
-                "No waiting ceiling in the table for groups without a C = 1 cell to compute it from; their percentages leave their own wait out, which alone caps them: {}.",
+                "No in-flight ceiling (C × the throughput at C = 1) in the table for groups without a C = 1 cell to compute it from; their percentages leave their own wait out, which alone caps them: {}.",
                 no_wait.join("; ")
             ),
             Lang::Fr => format!(
-                "Pas de plafond d'attente dans le tableau pour les groupes sans cellule à C = 1 d'où le calculer ; leurs pourcentages laissent de côté leur propre attente, qui les plafonne à elle seule : {}.",
+                "Pas de plafond des requêtes en cours (C × le débit à C = 1) dans le tableau pour les groupes sans cellule à C = 1 d'où le calculer ; leurs pourcentages laissent de côté leur propre attente, qui les plafonne à elle seule : {}.",
                 no_wait.join(" ; ")
             ),
         });

@@ -242,7 +242,7 @@ fn db_latency(src: &Src, v: &Spanned<Value>) -> Result<std::time::Duration, Scri
     let expected = "a duration with its unit, e.g. \"5ms\"";
     let t = src.string(v, "db_latency", expected)?;
     let d = Some(t)
-        .filter(|t| t.trim_end().ends_with(|c: char| c.is_ascii_alphabetic()))
+        .filter(|t| t.trim() == "0" || t.trim_end().ends_with(|c: char| c.is_ascii_alphabetic()))
         .and_then(|t| crate::units::parse_duration(t).ok())
         .ok_or_else(|| {
             src.err(

@@ -123,7 +123,9 @@ pub(super) fn size(
 /// A call's own wait, in µs: a duration with its unit, or a distribution.
 pub(super) fn wait(src: &Src, v: &Spanned<toml::Value>) -> Result<Dist, ScriptError> {
     let one = |s: &str| -> Result<u64, String> {
-        if !s.ends_with(|c: char| c.is_ascii_alphabetic()) {
+        // A bare 0 needs no unit, as on the command line; any other bare
+        // number is as likely meant in ms as in s.
+        if s.trim() != "0" && !s.ends_with(|c: char| c.is_ascii_alphabetic()) {
             return Err("expected a duration with its unit, e.g. \"5ms\"".into());
         }
         match crate::units::parse_duration(s) {

@@ -62,12 +62,12 @@ fn formula(row: &Row, lang: Lang) -> String {
     let (client, server) = (cal.client_cpu(), cal.server_cpu());
     match (row.prediction.limit.0, lang) {
         (Bound::Waiting | Bound::Connections, Lang::En) => format!(
-            "waits: {} × {} req/s",
+            "in flight: {} × {} req/s",
             row.prediction.in_flight,
             rps(cal.x1())
         ),
         (Bound::Waiting | Bound::Connections, Lang::Fr) => format!(
-            "attente : {} × {} requêtes/s",
+            "en cours : {} × {} requêtes/s",
             row.prediction.in_flight,
             rps(cal.x1())
         ),
@@ -181,12 +181,12 @@ mod tests {
         // 64 × 10/s = 640 below every CPU ceiling.
         assert_eq!(
             en(&row(Model::BlockingThreads, 10.0, 100.0, 0.0, 1.0)),
-            "waits: 64 × 10 req/s"
+            "in flight: 64 × 10 req/s"
         );
         // A pool holds its 2 workers' requests.
         assert_eq!(
             en(&row(Model::Pool, 10.0, 100.0, 0.0, 1.0)),
-            "waits: 2 × 10 req/s"
+            "in flight: 2 × 10 req/s"
         );
         assert_eq!(
             en(&row(Model::EventLoop, 1000.0, 100.0, 0.0, 1.0)),

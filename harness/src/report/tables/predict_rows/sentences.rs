@@ -325,7 +325,14 @@ mod tests {
         let rows = predict_rows(&s, Lang::En);
         assert_eq!(
             rows[0][3..],
-            ["640", "waits: 64 × 10 req/s", "600", "94", "holds", "94"]
+            [
+                "640",
+                "in flight: 64 × 10 req/s",
+                "600",
+                "94",
+                "holds",
+                "94"
+            ]
         );
         assert_eq!(rows[1][6..], ["16", "below: ?", "-"]);
     }
