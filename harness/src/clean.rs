@@ -74,14 +74,14 @@ pub fn clean(dir: &Path, dry_run: bool) -> std::io::Result<(usize, u64)> {
     for (path, size) in &files {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if let Some(table) = table_of(name).filter(|t| in_use(dir, t)) {
-            println!(
+            crate::outln!(
                 "keeping {} ({}): a running iobound server uses the table {table}",
                 path.display(),
                 crate::output::human::bytes(*size as f64)
             );
             continue;
         }
-        println!(
+        crate::outln!(
             "{} {} ({})",
             if dry_run { "would remove" } else { "removing" },
             path.display(),

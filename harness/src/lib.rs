@@ -6,9 +6,9 @@
 // ones listed before it in its own layer; `main.rs` wires the top.
 //
 //   1. procfs, lang, load, ring,    /proc, read in one place; the report's two
-//      pagecache, interrupt         languages; the closed and open loops;
+//      pagecache, interrupt, say    languages; the closed and open loops;
 //                                   io_uring probes; page-cache control;
-//                                   Ctrl-C
+//                                   Ctrl-C; printing that never panics
 //   2. placement, resources,        CPUs and pinning, a cell's CPU, memory and
 //      sysinfo                      threads, the machine
 //   3. exec, record, result,        the step interpreter (its network half,
@@ -51,6 +51,7 @@ pub mod resources;
 pub mod result;
 pub mod ring;
 pub mod run;
+pub mod say;
 pub mod serve;
 pub mod suite;
 pub mod sysinfo;

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
             e.exit()
         }
         Err(e) => {
-            eprintln!("iobound: error: {}", iobound::config::clap_one_line(&e));
+            iobound::errln!("iobound: error: {}", iobound::config::clap_one_line(&e));
             return ExitCode::from(2);
         }
     };
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
     match dispatch(cli.command, settings) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("iobound: error: {}", one_line(&e));
+            iobound::errln!("iobound: error: {}", one_line(&e));
             if is_bad_input(&e) {
                 ExitCode::from(2)
             } else if interrupt::requested() {
@@ -79,7 +79,7 @@ fn is_bad_input(e: &anyhow::Error) -> bool {
 /// Warnings of a checked configuration, before anything runs.
 fn warn(prefix: &str, warnings: &[String]) {
     for w in warnings {
-        eprintln!("warning: {prefix}{w}");
+        iobound::errln!("warning: {prefix}{w}");
     }
 }
 
@@ -102,16 +102,16 @@ fn one_line(e: &anyhow::Error) -> String {
 /// Notes after a run, and its exit code.
 fn finish(out: &run::RunOutput) -> ExitCode {
     for n in iobound::output::human::cache_notes(&out.cells) {
-        eprintln!("{n}");
+        iobound::errln!("{n}");
     }
     for c in out.cells.iter().filter(|c| c.status == Status::Skipped) {
-        eprintln!(
+        iobound::errln!(
             "note: {} skipped: {}",
             c.stem(),
             c.reason.as_deref().unwrap_or("")
         );
     }
-    eprintln!(
+    iobound::errln!(
         "took {}{}",
         short_duration(out.took),
         out.estimate.map_or(String::new(), |e| format!(
@@ -119,8 +119,8 @@ fn finish(out: &run::RunOutput) -> ExitCode {
             short_duration(e)
         ))
     );
-    eprintln!("results: {}", out.dir.display());
-    eprintln!("report: {}", out.dir.join("report.html").display());
+    iobound::errln!("results: {}", out.dir.display());
+    iobound::errln!("report: {}", out.dir.join("report.html").display());
     if interrupt::requested() {
         let done = out.cells.iter().filter(|c| c.status == Status::Ok).count();
         let cut = out
@@ -128,7 +128,7 @@ fn finish(out: &run::RunOutput) -> ExitCode {
             .iter()
             .filter(|c| c.status == Status::Interrupted && c.summary.is_some())
             .count();
-        eprintln!(
+        iobound::errln!(
             "interrupted ({}): {done} of {} cells completed{}",
             interrupt::cause(),
             out.planned,
@@ -254,7 +254,7 @@ fn list_files(args: iobound::cli::ListArgs) -> anyhow::Result<ExitCode> {
                 .map_err(ConfigError::from)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    print!(
+    iobound::out!(
         "{}",
         if args.json {
             list::render_json(&files)
@@ -279,13 +279,13 @@ fn report_dir(args: iobound::cli::ReportArgs) -> anyhow::Result<ExitCode> {
         && !run.lang_recorded
         && args.lang.is_none()
     {
-        eprintln!(
+        iobound::errln!(
                 "note: this run.json does not record its report's language (written before schema v2): \
                  rendering in English; add --lang fr for the French take-aways"
             );
     }
     for note in damage_notes(None, &run, in_english) {
-        eprintln!("{note}");
+        iobound::errln!("{note}");
     }
     // A missing run.json is written again from the cells (an
     // unreadable one is left as found).
@@ -299,7 +299,7 @@ fn report_dir(args: iobound::cli::ReportArgs) -> anyhow::Result<ExitCode> {
     report::write_reports(&args.dir, &run, lang)
         .map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
     let missing = report::model::build(&run).missing.len();
-    eprintln!(
+    iobound::errln!(
         "wrote {} ({wrote}): {} cells, {missing} missing",
         args.dir.display(),
         run.cells.len(),
@@ -362,11 +362,11 @@ fn compare_runs(args: iobound::cli::CompareArgs) -> anyhow::Result<ExitCode> {
     // After the refusals, which stay one line each.
     for (dir, run) in [(&args.before, &before), (&args.after, &after)] {
         for note in damage_notes(Some(dir), run, "") {
-            eprintln!("{note}");
+            iobound::errln!("{note}");
         }
     }
     let text = report::compare::render_runs(&before, &after);
-    print!("{text}");
+    iobound::out!("{text}");
     let name = format!(
         "compare-vs-{}.md",
         if before.run_id.is_empty() {
@@ -377,7 +377,7 @@ fn compare_runs(args: iobound::cli::CompareArgs) -> anyhow::Result<ExitCode> {
     );
     let path = args.after.join(name);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    eprintln!("wrote {}", path.display());
+    iobound::errln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -386,7 +386,7 @@ fn clean_data(args: iobound::cli::CleanArgs) -> anyhow::Result<ExitCode> {
     let dir = args.data.dir();
     let (n, bytes) = iobound::clean::clean(&dir, args.dry_run)
         .with_context(|| format!("cannot clean {}", dir.display()))?;
-    eprintln!(
+    iobound::errln!(
         "{} {n} data files ({}) in {}",
         if args.dry_run {
             "would remove"
@@ -409,16 +409,16 @@ fn run_advise(args: iobound::cli::AdviseArgs) -> anyhow::Result<ExitCode> {
         iobound::advise::advise(&args, &mut term)?
     };
     if args.json {
-        println!(
+        iobound::outln!(
             "{}",
             serde_json::to_string_pretty(&advice.json).expect("a JSON value serialises")
         );
     } else {
-        println!();
+        iobound::outln!();
         for l in &advice.lines {
-            println!("{l}");
+            iobound::outln!("{l}");
         }
-        println!(
+        iobound::outln!(
             "\nadvice: {}\n        {}\n        {}",
             advice.dir.join("advice.md").display(),
             advice.dir.join("advice.html").display(),
@@ -448,9 +448,9 @@ fn run_lesson(args: iobound::cli::LessonArgs) -> anyhow::Result<ExitCode> {
     let out = lesson::Transcript::new(true);
     match pick {
         LessonPick::List => {
-            println!("Chapters (run one with `iobound lesson N`, or `iobound lesson all`):");
+            iobound::outln!("Chapters (run one with `iobound lesson N`, or `iobound lesson all`):");
             for n in 1..=lesson::chapters::COUNT {
-                println!("  {n}. {}", lesson::chapters::title(n, &settings));
+                iobound::outln!("  {n}. {}", lesson::chapters::title(n, &settings));
             }
         }
         LessonPick::One(n) => {

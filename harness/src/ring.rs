@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn rings_get_the_flags_asked_or_say_what_they_got() {
         if !UringSupport::detect().available {
-            eprintln!("skipping: io_uring unavailable");
+            crate::errln!("skipping: io_uring unavailable");
             return;
         }
         for (mode, want) in [
@@ -225,7 +225,7 @@ mod tests {
             if b.fallbacks.is_empty() {
                 assert_eq!(b.flags, want, "{mode:?}");
             } else {
-                eprintln!("{mode:?}: {:?}", b.fallbacks);
+                crate::errln!("{mode:?}: {:?}", b.fallbacks);
                 assert_ne!(b.flags, want, "a fallback changes the flags");
             }
         }
@@ -236,7 +236,7 @@ mod tests {
                 assert_eq!(b.fallbacks.len(), 2, "{:?}", b.fallbacks);
                 assert!(b.fallbacks[1].ends_with("--taskrun plain used"));
             }
-            Err(e) => eprintln!("skipping the SQPOLL case: {e}"),
+            Err(e) => crate::errln!("skipping the SQPOLL case: {e}"),
         }
     }
 }

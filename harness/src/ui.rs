@@ -136,7 +136,7 @@ impl Terminal {
 
     /// Prints a line on stderr above the live line.
     fn note(&self, line: &str) {
-        self.bar.suspend(|| eprintln!("{line}"));
+        self.bar.suspend(|| crate::errln!("{line}"));
     }
 
     /// The estimate first, so a narrow terminal cuts the cell's details

@@ -289,7 +289,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         remove_refused(&dir, &a.output.out, out_existed);
         return Err(e);
     }
-    eprintln!(
+    crate::errln!(
         "advise: calibrating on {} at C=1 and C={loaded_c}...",
         calibrator.name()
     );
@@ -313,9 +313,9 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     // With --json, stdout holds the JSON document alone.
     for l in &predicted {
         if a.json {
-            eprintln!("{l}");
+            crate::errln!("{l}");
         } else {
-            println!("{l}");
+            crate::outln!("{l}");
         }
     }
     // 2. Measure each model at and around C.
@@ -324,7 +324,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     let (run_engines, left_out) = leave_out(&engines, &at_2c, 2 * c, a.duration);
     let length = cell_length(&cal, &models, &argv.cs, &run_engines, a.duration);
     let measure_argv = argv.measurement(&run_engines, length.duration, length.warmup);
-    eprintln!(
+    crate::errln!(
         "advise: measuring {} models at C={} ({} repetitions)...",
         run_engines.len(),
         argv.cs

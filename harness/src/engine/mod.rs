@@ -71,7 +71,7 @@ pub fn child_entry() -> Option<std::process::ExitCode> {
     Some(match by_name(&name) {
         Some(e) => e.child_main(),
         None => {
-            eprintln!("iobound: {CHILD_ENV}={name} names no engine");
+            crate::errln!("iobound: {CHILD_ENV}={name} names no engine");
             std::process::ExitCode::from(2)
         }
     })
@@ -214,7 +214,7 @@ pub trait Engine: Sync {
     /// instead of its command line when started with [`CHILD_ENV`] set to
     /// the engine's name. Engines without worker processes never are.
     fn child_main(&self) -> std::process::ExitCode {
-        eprintln!(
+        crate::errln!(
             "iobound: the {} engine starts no worker processes",
             self.name()
         );
@@ -281,7 +281,7 @@ mod tests {
         const N: u64 = 250;
         for &engine in all() {
             if engine.caps().needs_io_uring && !crate::ring::UringSupport::detect().available {
-                eprintln!("skipping {}: io_uring unavailable", engine.name());
+                crate::errln!("skipping {}: io_uring unavailable", engine.name());
                 continue;
             }
             let dir = std::env::temp_dir().join(format!(
@@ -307,7 +307,7 @@ mod tests {
             // What a cell would skip with a reason (py-uvloop without
             // uvloop) is skipped here too, saying so.
             if let Some(why) = engine.unsupported(&w, false, &plan, &settings) {
-                eprintln!("skipping {}: {why}", engine.name());
+                crate::errln!("skipping {}: {why}", engine.name());
                 continue;
             }
             let progress = Progress::new(engine.workers(&plan, &settings));
@@ -374,7 +374,7 @@ mod tests {
             assert_ne!(expected, 0);
             for &engine in all() {
                 if engine.caps().needs_io_uring && !crate::ring::UringSupport::detect().available {
-                    eprintln!("skipping {}: io_uring unavailable", engine.name());
+                    crate::errln!("skipping {}: io_uring unavailable", engine.name());
                     continue;
                 }
                 let plan = Plan {
@@ -385,7 +385,7 @@ mod tests {
                 };
                 let settings = two_pool_threads();
                 if let Some(why) = engine.unsupported(w.as_ref(), false, &plan, &settings) {
-                    eprintln!("skipping {}: {why}", engine.name());
+                    crate::errln!("skipping {}: {why}", engine.name());
                     continue;
                 }
                 let progress = Progress::new(engine.workers(&plan, &settings));

@@ -155,16 +155,16 @@ pub fn run(
     if repeat == 0 {
         return Err(FioError::Repeat);
     }
-    eprintln!("fio: {}", probe(fio_bin)?);
+    crate::errln!("fio: {}", probe(fio_bin)?);
     let twins = asked_twins(&file.settings.get::<RingOptions>());
     if pairs.iter().any(|p| p.fio == FioEngine::IoUring) && !twins.is_empty() {
-        eprintln!(
+        crate::errln!(
             "fio's io_uring jobs take the ring iobound's cell got each round (asked: {})",
             twins.join(" ")
         );
     }
     let rows = compare(file, pairs, repeat, fio_bin)?;
-    print!("{}", render(&rows, repeat));
+    crate::out!("{}", render(&rows, repeat));
     if let Some(path) = json {
         let doc = serde_json::json!({ "repeat": repeat, "fio": rows });
         std::fs::write(
@@ -242,7 +242,7 @@ pub fn compare(
                 Some(_) => {
                     // This cell's ring is not the last one's: fio's run
                     // went on other options, so it runs again on these.
-                    eprintln!(
+                    crate::errln!(
                         "  {} round {round}: the cell's ring differed from the last round's; fio runs again with {}",
                         p.name,
                         got.join(" ")
@@ -256,7 +256,7 @@ pub fn compare(
                 p99_ns: s.latency.p99_ns as f64,
                 cpu_per_io_ns: s.cpu.per_request_ns,
             };
-            eprintln!(
+            crate::errln!(
                 "  {} round {round}: iobound {} IOPS p99 {} CPU/IO {} | fio {} IOPS p99 {}{} CPU/IO {}",
                 p.name,
                 human::rate(mine.iops),

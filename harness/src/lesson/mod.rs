@@ -61,7 +61,7 @@ impl Transcript {
     pub fn say(&self, kind: Kind, text: impl Into<String>) {
         let text = text.into();
         if self.live {
-            println!("{}", render(kind, &text));
+            crate::outln!("{}", render(kind, &text));
         }
         self.inner.borrow_mut().push(Line {
             kind,

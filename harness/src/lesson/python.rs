@@ -667,7 +667,7 @@ mod tests {
     #[test]
     fn chapter_three_in_python_gathers_and_adds_up() {
         if crate::engine::python::probe("python3", false).is_err() {
-            eprintln!("skipping: no python3 3.11+ here");
+            crate::errln!("skipping: no python3 3.11+ here");
             return;
         }
         let s = settings(Some("python3"));

@@ -435,7 +435,7 @@ mod tests {
     fn available() -> bool {
         let ok = IoUring::new(2).is_ok();
         if !ok {
-            eprintln!("skipping: io_uring unavailable here");
+            crate::errln!("skipping: io_uring unavailable here");
         }
         ok
     }

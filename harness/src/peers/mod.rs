@@ -89,13 +89,13 @@ pub fn run(cfg: &PeersConfig) -> Result<(), PeersError> {
         false => None,
     };
     if let Some(lines) = &fio_lines {
-        print!("{}", render_fio(lines, cfg.repeat));
+        crate::out!("{}", render_fio(lines, cfg.repeat));
     }
     if let Some(rows) = &net {
-        print!("{}", render_net(rows, cfg.repeat, cfg.file.params.msg_size));
+        crate::out!("{}", render_net(rows, cfg.repeat, cfg.file.params.msg_size));
     }
     if let Some(rows) = &kv {
-        print!(
+        crate::out!(
             "{}",
             render_redis(rows, cfg.repeat, cfg.file.params.records)
         );
@@ -131,11 +131,11 @@ fn fio_part(cfg: &PeersConfig) -> Result<Vec<FioLine>, PeersError> {
     };
     match fio::probe(&cfg.fio_bin) {
         Err(e) => {
-            eprintln!("fio: skipped: {e}");
+            crate::errln!("fio: skipped: {e}");
             Ok(skipped(e.to_string()))
         }
         Ok(version) => {
-            eprintln!("fio: {version}");
+            crate::errln!("fio: {version}");
             let rows = fio::compare(&cfg.file, &cfg.pairs, cfg.repeat, &cfg.fio_bin)?;
             Ok(rows
                 .into_iter()

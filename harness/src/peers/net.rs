@@ -139,7 +139,7 @@ pub(super) fn net_part(cfg: &PeersConfig) -> Result<Vec<NetRow>, PeersError> {
     let version = match sockperf::probe(&cfg.sockperf_bin) {
         Ok(v) => v,
         Err(why) => {
-            eprintln!("sockperf: skipped: {why}");
+            crate::errln!("sockperf: skipped: {why}");
             return Ok(cfg
                 .connections
                 .iter()
@@ -147,7 +147,7 @@ pub(super) fn net_part(cfg: &PeersConfig) -> Result<Vec<NetRow>, PeersError> {
                 .collect());
         }
     };
-    eprintln!("sockperf: {version}");
+    crate::errln!("sockperf: {version}");
     let scratch = std::env::temp_dir();
     let msg_size = cfg.file.params.msg_size;
     let secs = sockperf_secs(&cfg.file);
@@ -183,7 +183,10 @@ pub(super) fn net_part(cfg: &PeersConfig) -> Result<Vec<NetRow>, PeersError> {
                 if let (Ok(done), Ok(server)) = (peer.as_mut(), theirs.as_ref()) {
                     match sockperf_round(&cfg.sockperf_bin, server, conns, msg_size, secs) {
                         Ok(r) => {
-                            eprintln!("  {conns} conn round {round}: sockperf {}", round_line(&r));
+                            crate::errln!(
+                                "  {conns} conn round {round}: sockperf {}",
+                                round_line(&r)
+                            );
                             done.push(r);
                         }
                         Err(e) => *peer = Err(e),
@@ -212,7 +215,7 @@ pub(super) fn net_part(cfg: &PeersConfig) -> Result<Vec<NetRow>, PeersError> {
                     server_cpu_per_msg_ns: s.server.map(|c| c.per_request_ns),
                     client_cpu_per_msg_ns: s.cpu.per_request_ns,
                 };
-                eprintln!(
+                crate::errln!(
                     "  {conns} conn round {round}: iobound {mode} {}",
                     round_line(&r)
                 );
@@ -250,20 +253,20 @@ fn start_servers(
     let ours = ServerChild::start(Kind::Echo, &echo_args, log, None)
         .map_err(|e| PeersError::Server(e.to_string()))?;
     let theirs = sockperf::Server::start(&cfg.sockperf_bin, scratch);
-    eprintln!(
+    crate::errln!(
         "  iobound's server: iobound serve {} ({})",
         echo_args.join(" "),
         ours.addr
     );
     match &theirs {
-        Ok(s) => eprintln!(
+        Ok(s) => crate::errln!(
             "  sockperf's server: {} server -f FEED -F epoll (FEED: T:{}); clients: {} {}",
             cfg.sockperf_bin,
             s.addr,
             cfg.sockperf_bin,
             sockperf::ping_pong_args(s.addr, msg_size, secs).join(" ")
         ),
-        Err(e) => eprintln!("  sockperf's server: {e}"),
+        Err(e) => crate::errln!("  sockperf's server: {e}"),
     }
     Ok((ours, theirs))
 }

@@ -88,7 +88,7 @@ pub(super) fn redis_part(cfg: &PeersConfig) -> Result<Vec<RedisRow>, PeersError>
     let tool = peer::probe(&cfg.redis_bench_bin);
     if let Some(why) = crate::serve::redis::missing() {
         let why = format!("{why}; install the peer with `{}`", peer::INSTALL);
-        eprintln!("redis: skipped: {why}");
+        crate::errln!("redis: skipped: {why}");
         return Ok(cfg
             .redis_connections
             .iter()
@@ -96,8 +96,8 @@ pub(super) fn redis_part(cfg: &PeersConfig) -> Result<Vec<RedisRow>, PeersError>
             .collect());
     }
     match &tool {
-        Ok(v) => eprintln!("redis: {v}"),
-        Err(why) => eprintln!("redis-benchmark: skipped: {why}"),
+        Ok(v) => crate::errln!("redis: {v}"),
+        Err(why) => crate::errln!("redis-benchmark: skipped: {why}"),
     }
     let records = cfg.file.params.records;
     let scratch = std::env::temp_dir();
@@ -108,7 +108,7 @@ pub(super) fn redis_part(cfg: &PeersConfig) -> Result<Vec<RedisRow>, PeersError>
         .map_err(|e| PeersError::Redis(e.to_string()))?;
     let loaded = peer::load_bench_keys(redis.addr, records).and_then(|()| peer::settle(redis.addr));
     loaded.map_err(|e| PeersError::Redis(format!("loading redis-benchmark's keys: {e}")))?;
-    eprintln!(
+    crate::errln!(
         "  Redis: redis-server on {} (appendfsync always, io-threads 1), {records} records \
          k<16 hex> and {records} keys key:<12 digits>, 1 KiB values",
         redis.addr
@@ -117,12 +117,12 @@ pub(super) fn redis_part(cfg: &PeersConfig) -> Result<Vec<RedisRow>, PeersError>
     let db_args = db_serve_args(cfg, records);
     let db = ServerChild::start(Kind::Db, &db_args, &db_log, None).map_err(|e| e.to_string());
     match &db {
-        Ok(s) => eprintln!(
+        Ok(s) => crate::errln!(
             "  db server: iobound serve {} ({})",
             db_args.join(" "),
             s.addr
         ),
-        Err(e) => eprintln!("  db server: skipped: {e}"),
+        Err(e) => crate::errln!("  db server: skipped: {e}"),
     }
     let mut params = cfg.file.params.clone();
     // redis-benchmark's -r draws keys uniformly: so do both iobound cells.
@@ -210,14 +210,14 @@ impl Bench<'_> {
             }
             for (i, mode) in NET_MODES.iter().enumerate() {
                 let r = self.redis_cell(mode, plan)?;
-                eprintln!(
+                crate::errln!(
                     "  {conns} conn round {round}: iobound {mode} on Redis {}",
                     round_line(&r.0)
                 );
                 push(&mut on_redis[i], r);
                 if let Ok((db, ready)) = &self.db {
                     let r = self.db_cell(mode, plan, db, ready)?;
-                    eprintln!(
+                    crate::errln!(
                         "  {conns} conn round {round}: iobound {mode} on the db {}",
                         round_line(&r)
                     );
@@ -265,7 +265,7 @@ impl Bench<'_> {
         let count = *count;
         let args = peer::bench_args(self.redis.addr, conns, count, self.cfg.file.params.records);
         if round == 1 {
-            eprintln!(
+            crate::errln!(
                 "  redis-benchmark: {} {}",
                 self.cfg.redis_bench_bin,
                 args.join(" ")
@@ -286,7 +286,7 @@ impl Bench<'_> {
                     server_cpu_per_msg_ns: server,
                     client_cpu_per_msg_ns: cpu as f64 / count as f64,
                 };
-                eprintln!(
+                crate::errln!(
                     "  {conns} conn round {round}: redis-benchmark {}",
                     round_line(&r)
                 );

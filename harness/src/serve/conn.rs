@@ -18,7 +18,7 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
         Some(t) => match Shard::open(&t).await {
             Ok(s) => Some(Rc::new(s)),
             Err(e) => {
-                eprintln!("iobound serve: thread {thread}: cannot open the table: {e}");
+                crate::errln!("iobound serve: thread {thread}: cannot open the table: {e}");
                 std::process::exit(1);
             }
         },
@@ -32,7 +32,7 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
         match Timer::start() {
             Ok(t) => Some(t),
             Err(e) => {
-                eprintln!("iobound serve: thread {thread}: cannot create a timer: {e}");
+                crate::errln!("iobound serve: thread {thread}: cannot create a timer: {e}");
                 std::process::exit(1);
             }
         }
@@ -54,13 +54,13 @@ pub async fn accept_loop(l: TcpListener, cfg: ServeConfig, table: Option<Table>,
                         // Also ends a read still pending in the ring (after a
                         // timeout), so its socket is released now.
                         let _ = stream.shutdown(std::net::Shutdown::Both);
-                        eprintln!("iobound serve: closed {peer}: {why}");
+                        crate::errln!("iobound serve: closed {peer}: {why}");
                     }
                 });
             }
             Err(e) => {
                 // Out of file descriptors, typically: say so, back off, go on.
-                eprintln!("iobound serve: accept failed: {e}");
+                crate::errln!("iobound serve: accept failed: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
         }

@@ -175,7 +175,7 @@ impl Table {
     ) -> Result<Table, OpenError> {
         let start = recover::start(cfg)?;
         for note in &start.notes {
-            eprintln!("iobound serve: {note}");
+            crate::errln!("iobound serve: {note}");
         }
         let mut inner = Inner {
             data: start.data,
@@ -400,7 +400,7 @@ impl Shard {
                 Err(e) => Err(e),
             };
             if let Err(e) = done {
-                eprintln!(
+                crate::errln!(
                     "iobound serve: the write-ahead log failed: {e}; every PUT is refused from now on (a restart replays the log)"
                 );
                 guard.0 = None;

@@ -157,7 +157,7 @@ impl EchoRing {
         if res < 0 {
             // Out of file descriptors, typically: say so, back off, go on.
             let e = std::io::Error::from_raw_os_error(-res);
-            eprintln!("iobound serve: accept failed: {e}");
+            crate::errln!("iobound serve: accept failed: {e}");
             let t = opcode::Timeout::new(&self.backoff)
                 .build()
                 .user_data(ACCEPT_AGAIN << OP_BITS | TIMER);
@@ -317,8 +317,8 @@ impl EchoRing {
         let c = self.conn(slot);
         if let Some(why) = why {
             match c.peer {
-                Some(p) => eprintln!("iobound serve: closed {p}: {why}"),
-                None => eprintln!("iobound serve: closed a connection: {why}"),
+                Some(p) => crate::errln!("iobound serve: closed {p}: {why}"),
+                None => crate::errln!("iobound serve: closed a connection: {why}"),
             }
             // Also ends a receive still pending in the ring.
             let _ = c.sock.shutdown(std::net::Shutdown::Both);

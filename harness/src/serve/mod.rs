@@ -125,7 +125,7 @@ pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
                         let served = echo_ring::EchoRing::new(l, cfg.frame_timeout)
                             .and_then(echo_ring::EchoRing::run);
                         if let Err(e) = served {
-                            eprintln!("iobound serve: thread {i}: {e}");
+                            crate::errln!("iobound serve: thread {i}: {e}");
                             std::process::exit(1);
                         }
                     }
@@ -138,9 +138,9 @@ pub fn serve(cfg: &ServeConfig) -> Result<(), ServeError> {
         );
     }
     if let Some(w) = exposure_warning(addr) {
-        eprintln!("{w}");
+        crate::errln!("{w}");
     }
-    println!("listening on {addr}");
+    crate::outln!("listening on {addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     for h in handles {

@@ -112,7 +112,7 @@ mod tests {
     fn a_started_redis_holds_the_records() {
         if let Some(why) = missing() {
             assert!(why.contains("apt-get install redis-server"), "{why}");
-            eprintln!("skipped: {why}");
+            crate::errln!("skipped: {why}");
             return;
         }
         let dir = std::env::temp_dir().join(format!("iobound-redis-{}", std::process::id()));

@@ -106,7 +106,7 @@ impl Timer {
             }
             let (res, _) = self.fd.read_at(vec![0u8; 8], 0).await;
             if let Err(e) = res {
-                eprintln!("iobound serve: timer read failed: {e}");
+                crate::errln!("iobound serve: timer read failed: {e}");
             }
             let now = Instant::now();
             let mut s = self.state.borrow_mut();

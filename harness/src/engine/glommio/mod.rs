@@ -345,7 +345,7 @@ mod tests {
     fn uring_here() -> bool {
         let ok = crate::ring::UringSupport::detect().available && memlock_too_low().is_none();
         if !ok {
-            eprintln!("skipping: io_uring or locked memory unavailable here");
+            crate::errln!("skipping: io_uring or locked memory unavailable here");
         }
         ok
     }

@@ -25,7 +25,7 @@ pub(super) fn main() -> u8 {
     match serve() {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("iobound: procs worker {}: {e}", std::process::id());
+            crate::errln!("iobound: procs worker {}: {e}", std::process::id());
             1
         }
     }

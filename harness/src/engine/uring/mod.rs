@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn only_the_buffers_the_steps_use_are_registered() {
         if !crate::ring::UringSupport::detect().available {
-            eprintln!("skipping: io_uring unavailable");
+            crate::errln!("skipping: io_uring unavailable");
             return;
         }
         const C: usize = 5;
@@ -210,7 +210,7 @@ mod tests {
             let refused = ctx.notes().into_iter().find(|n| n.contains("refused"));
             std::fs::remove_dir_all(&dir).unwrap();
             if let Some(why) = refused {
-                eprintln!("skipping {name}'s count: {why}");
+                crate::errln!("skipping {name}'s count: {why}");
                 continue;
             }
             assert_eq!(ctx.ring().unwrap().fixed_buffers, C, "{name}");

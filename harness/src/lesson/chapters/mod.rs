@@ -137,7 +137,7 @@ mod tests {
     fn available() -> bool {
         let ok = io_uring::IoUring::new(2).is_ok();
         if !ok {
-            eprintln!("skipping: io_uring unavailable here");
+            crate::errln!("skipping: io_uring unavailable here");
         }
         ok
     }

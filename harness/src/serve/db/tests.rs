@@ -71,7 +71,7 @@ fn cfg(dir: &Path, records: u64, threads: usize) -> ServeConfig {
 fn uring_or_skip() -> bool {
     let ok = io_uring::IoUring::new(2).is_ok();
     if !ok {
-        eprintln!("skipping: io_uring unavailable here");
+        crate::errln!("skipping: io_uring unavailable here");
     }
     ok
 }
@@ -284,7 +284,7 @@ fn run_case(seed: u64) -> Result<usize, String> {
         .iter()
         .filter(|i| i.stage == Stage::LogWritten && i.end - i.first > 1)
         .count();
-    eprintln!(
+    crate::errln!(
         "seed {seed:#x}: {threads} threads, {} PUTs, {} crash images ({grouped} of commits of several PUTs, {checkpoints} in checkpoints)",
         puts.len(),
         images.len()
@@ -450,7 +450,7 @@ fn a_start_that_fails_after_creating_the_table_removes_it() {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
-        eprintln!("skipping: cannot mount a tmpfs here (needs root)");
+        crate::errln!("skipping: cannot mount a tmpfs here (needs root)");
         return;
     }
     // 1 MiB holds the (empty) lock file and a 1024-record table, exactly
