@@ -3637,3 +3637,45 @@ fn workload_file_edges_are_one_line_with_where() {
         assert_clean_failure(&s, &out, &want);
     }
 }
+
+/// An outsider's finding: `iobound lesson 1 | head -1` printed a panic's
+/// backtrace (exit 101), and `iobound run ... 2>&1 | head -2` aborted
+/// (exit 134) and left an empty run directory. A closed stdout ends the
+/// process as SIGPIPE would (141, no panic); a closed stderr loses only
+/// the diagnostics: the run finishes and writes its results.
+#[test]
+fn closed_pipes_end_quietly_or_are_ignored() {
+    use std::process::Stdio;
+    let mut lesson = Command::new(BIN)
+        .args(["lesson", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    drop(lesson.stdout.take());
+    let out = lesson.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let s = Scratch::new("closed-stderr");
+    // Not `s.command`: its --quiet would leave stderr unwritten.
+    let mut child = Command::new(BIN)
+        .args([
+            "run", "-w", "cpu-hash", "-m", "threads", "-c", "1", "-d", "100ms",
+        ])
+        .arg("--data-dir")
+        .arg(s.data())
+        .arg("--out")
+        .arg(s.out())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let runs = s.runs();
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].join("run.json").is_file(), "{}", runs[0].display());
+}
