@@ -683,6 +683,33 @@ fn cli_edges_are_refused_up_front_with_the_reason() {
     assert_eq!(out.status.code(), Some(2));
     assert_clean_failure(&s, &out, "'--repeat <N>': must be at least 1");
     assert!(!text(&out.stderr).contains("line"), "{}", text(&out.stderr));
+    // An outsider's finding: --repeat 99999999 planned every repetition
+    // and ran the machine out of memory (killed at 24 GB) before a cell.
+    for cmd in [
+        &["run", "-w", "cpu-hash"][..],
+        &["advise", "--calls", "3x5ms"],
+    ] {
+        let mut args = strings(cmd);
+        args.extend(strings(&["--repeat", "99999999", "--out", &out_dir]));
+        let out = iobound(&args);
+        assert_eq!(out.status.code(), Some(2));
+        assert_clean_failure(&s, &out, "'--repeat <N>': must be at most 1000");
+    }
+    let suite = s.0.join("many.toml");
+    std::fs::write(
+        &suite,
+        "repeat = 5000\n[[group]]\nworkloads = [\"cpu-hash\"]\n",
+    )
+    .unwrap();
+    let out = iobound(&strings(&[
+        "bench",
+        "--suite",
+        &suite.display().to_string(),
+        "--out",
+        &out_dir,
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert_clean_failure(&s, &out, "top-level key 'repeat': must be from 1 to 1000");
     // A bad value of a top-level suite key names that key, not group 1.
     let suite = s.0.join("top.toml");
     std::fs::write(

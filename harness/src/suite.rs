@@ -179,10 +179,11 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
     if f.group.is_empty() {
         return Err(parse_err("no [[group]]".into()));
     }
-    if f.repeat == 0 && a.repeat.is_none() {
-        return Err(parse_err(
-            "top-level key 'repeat': must be at least 1".into(),
-        ));
+    if a.repeat.is_none() && !(1..=crate::cli::MAX_REPEAT).contains(&f.repeat) {
+        return Err(parse_err(format!(
+            "top-level key 'repeat': must be from 1 to {}",
+            crate::cli::MAX_REPEAT
+        )));
     }
     let repeat = a.repeat.unwrap_or(f.repeat);
     let budget = f

@@ -34,7 +34,7 @@ mod tools;
 
 pub use run::{Arrival, BenchArgs, RunArgs, DEFAULT_WORKLOAD};
 pub use serve::ServeArgs;
-pub use shared::{DataArgs, DataDirArgs, DbArgs, LangArgs, LengthArgs, OutArgs};
+pub use shared::{DataArgs, DataDirArgs, DbArgs, LangArgs, LengthArgs, OutArgs, MAX_REPEAT};
 pub use tools::{AdviseArgs, CleanArgs, CompareArgs, FioArgs, LessonArgs, ListArgs, ReportArgs};
 
 use run::{BENCH_EXAMPLES, RUN_EXAMPLES};

@@ -8,7 +8,8 @@ use iobound_workloads::WorkloadParams;
 use serde::{Deserialize, Serialize};
 
 use super::shared::{
-    repeat_arg, DataArgs, DataDirArgs, DbArgs, LangArgs, LengthArgs, OutArgs, REPEAT_HELP,
+    repeat_arg, DataArgs, DataDirArgs, DbArgs, LangArgs, LengthArgs, OutArgs, BENCH_REPEAT_HELP,
+    REPEAT_HELP,
 };
 
 pub(super) const RUN_EXAMPLES: &str = concat!(
@@ -169,7 +170,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "NAME|FILE", default_value = "default")]
     pub suite: String,
     #[arg(long, value_name = "N", value_parser = repeat_arg, allow_hyphen_values = true,
-          help = REPEAT_HELP)]
+          help = BENCH_REPEAT_HELP)]
     pub repeat: Option<u32>,
     #[command(flatten)]
     pub output: OutArgs,

@@ -99,7 +99,16 @@ pub struct LangArgs {
 /// flattened struct several defaults, so the flag shares this text and one
 /// parser, [`repeat_arg`], instead of a struct.
 pub(super) const REPEAT_HELP: &str =
-    "Repetitions of every cell, at least 1 (bench: overrides the suite's); reports give the median and spread";
+    "Repetitions of every cell, from 1 to 1000; reports give the median and spread";
+/// `bench --repeat`'s help: [`REPEAT_HELP`], and what it overrides.
+pub(super) const BENCH_REPEAT_HELP: &str =
+    "Repetitions of every cell, from 1 to 1000, instead of the suite's; reports give the median and spread";
+
+/// Most repetitions of a cell (`--repeat`, a suite's `repeat`): a plan
+/// holds every repetition of every cell, and 99,999,999 of them ran the
+/// machine out of memory before the first cell. A thousand 5-second cells
+/// already take 1 h 24 min.
+pub const MAX_REPEAT: u32 = 1000;
 
 /// Most threads a server may run (`serve --threads`, `run --server-threads`):
 /// each holds its own descriptor of the listening socket and its own ring,
@@ -118,9 +127,15 @@ pub(crate) fn server_threads_arg(s: &str) -> Result<u64, String> {
     }
 }
 
-/// `--repeat`'s parser: a count from 1 to u32::MAX.
+/// `--repeat`'s parser: a count from 1 to [`MAX_REPEAT`].
 pub(super) fn repeat_arg(s: &str) -> Result<u32, String> {
-    iobound_workloads::units::count_arg_u32(s)
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_REPEAT).contains(&n) => Ok(n),
+        _ => Err(iobound_workloads::units::count_hint(
+            s,
+            Some(MAX_REPEAT.into()),
+        )),
+    }
 }
 
 impl DataDirArgs {
