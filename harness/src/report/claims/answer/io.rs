@@ -3,7 +3,7 @@
 
 use iobound_workloads::{Class, Model};
 
-use super::super::words::{dur, per_rep, per_rep_as, threads_text, x};
+use super::super::words::{dur, per_rep, per_rep_as, threads_text, tie_reach, x};
 use super::super::{Claim, ClaimId, Side, Verdict};
 use crate::lang::Lang;
 use crate::report::model::Report;
@@ -127,12 +127,12 @@ fn io_verdict(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
             c.c_star.map_or(String::new(), |s| format!(" ; les threads ont décroché dès {s} en cours (C*){}", star_busy(c, lang))),
         ),
         (Verdict::Tie, Lang::En) => format!(
-            "I/O-bound (requests wait): at {} in flight the event loop did {}{reps} the blocking threads' requests per second, within 10 % in every repetition, {costs}.",
-            a.concurrency, x(ratio)
+            "I/O-bound (requests wait): at {} in flight the event loop did {}{reps} the blocking threads' requests per second, {}, {costs}.",
+            a.concurrency, x(ratio), tie_reach(c.compared.as_ref(), lang)
         ),
         (Verdict::Tie, Lang::Fr) => format!(
-            "Limité par les I/O (les requêtes attendent) : à {} en cours la boucle d'événements a fait {}{reps} les requêtes par seconde des threads bloquants, à moins de 10 % à chaque répétition, {costs}.",
-            a.concurrency, x(ratio)
+            "Limité par les I/O (les requêtes attendent) : à {} en cours la boucle d'événements a fait {}{reps} les requêtes par seconde des threads bloquants, {}, {costs}.",
+            a.concurrency, x(ratio), tie_reach(c.compared.as_ref(), lang)
         ),
         (Verdict::Unclear, Lang::En) => format!(
             "I/O-bound (requests wait): at {} in flight the event loop against blocking threads gave {}{reps}: the repetitions disagree, so this run does not say which did more; {costs}.",

@@ -7,7 +7,7 @@ mod limits;
 
 use iobound_workloads::Model;
 
-use super::words::{counts_text, per_rep, x};
+use super::words::{counts_text, per_rep, tie_reach, x};
 use super::{Claim, ClaimId, Verdict};
 use crate::lang::Lang;
 use crate::report::model::Report;
@@ -62,11 +62,10 @@ fn cpu_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
                 .compared
                 .as_ref()
                 .map_or(String::new(), |c| per_rep(c, lang));
+            let tie = tie_reach(c.compared.as_ref(), Lang::En);
+            let egalite = tie_reach(c.compared.as_ref(), Lang::Fr);
             let (en, fr) = match v {
-                Verdict::Tie => (
-                    "within 10 % in every repetition",
-                    "à moins de 10 % à chaque répétition",
-                ),
+                Verdict::Tie => (tie.as_str(), egalite.as_str()),
                 Verdict::NotHeld => ("the event loop did more", "la boucle a fait plus"),
                 _ => ("the repetitions disagree", "les répétitions divergent"),
             };

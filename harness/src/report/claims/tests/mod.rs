@@ -547,6 +547,18 @@ fn one_repetition_is_said_in_ties() {
         "{w}"
     );
     assert!(!w.contains("every repetition"), "{w}");
+    // So does the answer's CPU-bound line (an outsider saw "within 10 % in
+    // every repetition" in a 1-repetition run).
+    let s = class_sentences(&r, &all(&r), Lang::En);
+    let cpu = s
+        .iter()
+        .find(|l| l.starts_with("CPU-bound"))
+        .expect("a CPU line");
+    assert!(
+        cpu.contains("within 10 % in the one repetition measured"),
+        "{cpu}"
+    );
+    assert!(!cpu.contains("every repetition"), "{cpu}");
 }
 
 mod mixed;

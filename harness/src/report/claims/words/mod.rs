@@ -326,6 +326,25 @@ fn ranges(a: &Side, b: &Side, c: Option<&Compared>, lang: Lang) -> String {
 }
 
 /// " (1.78x, 1.28x, 1.54x by repetition)": A over B in each repetition.
+/// "in every repetition", or "in the one repetition measured" where the
+/// comparison had one (a 1-repetition run said "every repetition").
+pub(super) fn each_rep(c: Option<&Compared>, lang: Lang) -> &'static str {
+    match (c.is_some_and(|c| c.paired), lang) {
+        (true, Lang::En) => "in every repetition",
+        (true, Lang::Fr) => "à chaque répétition",
+        (false, Lang::En) => "in the one repetition measured",
+        (false, Lang::Fr) => "dans la seule répétition mesurée",
+    }
+}
+
+/// A tie's reach: "within 10 % in every repetition" (see [`each_rep`]).
+pub(super) fn tie_reach(c: Option<&Compared>, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("within 10 % {}", each_rep(c, lang)),
+        Lang::Fr => format!("à moins de 10 % {}", each_rep(c, lang)),
+    }
+}
+
 pub(super) fn per_rep(c: &Compared, lang: Lang) -> String {
     per_rep_as(c, false, lang)
 }

@@ -2,7 +2,7 @@
 //! behind the verdict (latencies, threads, CPU, memory, the mixed points
 //! where the pool trailed), in the report's language.
 
-use super::{capital, capped_by_server, dur, fold, limit_text, ranges, x};
+use super::{capital, capped_by_server, dur, each_rep, fold, limit_text, ranges, x};
 use crate::lang::Lang;
 use crate::output::human;
 use crate::report::bounds::Bound;
@@ -28,10 +28,12 @@ pub(super) fn waiting_why(c: &Claim, a: &Side, b: &Side, lang: Lang) -> String {
             dur(lc), dur(l1), fold(ratio, lang)
         ),
         (Verdict::Tie, Lang::En) => format!(
-            "Throughput at C={n} stayed within 10 % of C=1 in every repetition: the waits did not overlap{limit}."
+            "Throughput at C={n} stayed within 10 % of C=1 {}: the waits did not overlap{limit}.",
+            each_rep(c.compared.as_ref(), lang)
         ),
         (Verdict::Tie, Lang::Fr) => format!(
-            "À C={n} le débit est resté à moins de 10 % de C=1 à chaque répétition : les attentes ne se sont pas recouvertes{limit}."
+            "À C={n} le débit est resté à moins de 10 % de C=1 {} : les attentes ne se sont pas recouvertes{limit}.",
+            each_rep(c.compared.as_ref(), lang)
         ),
         (_, Lang::En) if ratio < 1.0 => format!(
             "Throughput fell to {} of its C=1 figure with {n} in flight: each request took {} against {} alone{limit}.",
