@@ -159,15 +159,7 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
     let Some(best) = pool.first().copied() else {
         lines.push(format!(
             "No model completed every repetition at C={c}: {}",
-            q.measured
-                .iter()
-                .filter_map(|m| m
-                    .skipped
-                    .as_ref()
-                    .or(m.incomplete.as_ref())
-                    .map(|s| format!("{}: {s}", name(m))))
-                .collect::<Vec<_>>()
-                .join("; ")
+            not_completed(q)
         ));
         return lines;
     };
@@ -223,6 +215,23 @@ pub fn answer(q: &Question<'_>) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// Why each model did not complete: its reason, or that it was not
+/// measured (a stopped advise ended the sentence at its colon).
+fn not_completed(q: &Question<'_>) -> String {
+    if q.measured.is_empty() {
+        return "no model was measured.".to_string();
+    }
+    let why: Vec<String> = q
+        .measured
+        .iter()
+        .map(|m| {
+            let reason = m.skipped.as_deref().or(m.incomplete.as_deref());
+            format!("{}: {}", name(m), reason.unwrap_or("not measured"))
+        })
+        .collect();
+    format!("{}.", why.join("; "))
 }
 
 /// How far a comparison's repetitions back it.
@@ -616,6 +625,26 @@ pub(super) mod tests {
         assert!(
             limit.contains("measured 120 % of that, above it: the waits' ceiling takes each request to last as long as in the calibration at C=1 (10.00ms), and here one lasted 8.33ms"),
             "{limit}"
+        );
+    }
+
+    /// An outsider's finding: an advise stopped by Ctrl-C before any
+    /// model ran wrote "No model completed every repetition at C=8: " and
+    /// nothing after the colon.
+    #[test]
+    fn a_model_that_never_ran_is_said_not_measured() {
+        let mut skipped = measured(Model::Pool, "rayon", 8, &[]);
+        skipped.skipped = Some("io_uring is disabled".into());
+        let l = ask(
+            &[measured(Model::EventLoop, "uring", 8, &[]), skipped],
+            8,
+            None,
+            1024,
+        );
+        assert_eq!(
+            l[0],
+            "No model completed every repetition at C=8: event loop (uring): not measured; \
+             thread pool (rayon): io_uring is disabled."
         );
     }
 

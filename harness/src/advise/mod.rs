@@ -289,10 +289,12 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         remove_refused(&dir, &a.output.out, out_existed);
         return Err(e);
     }
-    crate::errln!(
-        "advise: calibrating on {} at C=1 and C={loaded_c}...",
-        calibrator.name()
-    );
+    let at = if loaded_c > 1 {
+        format!("C=1 and C={loaded_c}")
+    } else {
+        "C=1".to_string()
+    };
+    crate::errln!("advise: calibrating on {} at {at}...", calibrator.name());
     let cal_out = run_matrix(&cal_argv, obs)?;
     if crate::interrupt::requested() {
         // The calibration's run directory exists: say where, not that
