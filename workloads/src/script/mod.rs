@@ -767,6 +767,20 @@ size = "64K"
         );
     }
 
+    /// An outsider's finding: after non-ASCII text on a line, the column
+    /// counted bytes (2:90 for a value at character 81).
+    #[test]
+    fn columns_count_characters() {
+        let line = "kind = [{ name = \"日本語🚀\", weight = 1, step = [{ db = \"get\", wait = \"uniform(5ms, 50)\" }] }]";
+        let e = error(&format!("name = \"x\"\n{line}\n"));
+        let col = 1 + line[..line.find("50)").unwrap()].chars().count();
+        assert_eq!(col, 81);
+        assert!(e.contains(&format!("w.toml:2:{col}:")), "{e}");
+        let e = error("name = \"x\"\nkind = [{ name = \"日本語🚀\", weight = 0, step = [{ db = \"get\" }] }]\n");
+        let col = 1 + "kind = [{ name = \"日本語🚀\", weight = ".chars().count();
+        assert!(e.contains(&format!("w.toml:2:{col}:")), "{e}");
+    }
+
     /// An outsider's finding: a file that is not UTF-8 said so without
     /// where; the error gives the line and column of the first bad byte.
     #[test]

@@ -10,9 +10,15 @@ use super::MAX_WAIT_US;
 
 /// Line and column (from 1) of byte `at` of `text`.
 fn position(text: &str, at: usize) -> (usize, usize) {
-    let at = at.min(text.len());
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
     let line = text[..at].matches('\n').count() + 1;
-    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    // In characters, as editors count: 'kind = [{ name = "日本語🚀", ...'
+    // put a column 9 too far when counted in bytes.
+    let col = text[start..at].chars().count() + 1;
     (line, col)
 }
 
