@@ -432,6 +432,24 @@ fn ignored_flags_typos_and_impossible_plans_are_refused_up_front() {
         assert_clean_failure(&s, &out, want);
         assert!(data_files(&s).is_empty(), "{extra:?} left a data file");
     }
+    // An outsider's finding: --db-latency on a workload file whose every
+    // db step has its own wait changed nothing and was accepted (the file's
+    // own db_latency is refused there); beside a workload that reads it,
+    // it is fine.
+    let own = s.0.join("own.toml");
+    std::fs::write(
+        &own,
+        "name = \"own\"\n[[step]]\ndb = \"get\"\nwait = \"2ms\"\n",
+    )
+    .unwrap();
+    let own = own.display().to_string();
+    let out = s.run(&["-w", &own, "--db-latency", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_clean_failure(
+        &s,
+        &out,
+        "--db-latency changes nothing for own: every db step of it has its own `wait`",
+    );
     // A data file larger than the free space: what is needed, what is free.
     let out = iobound(&strings(&[
         "run",

@@ -74,6 +74,12 @@ pub trait Workload: Send + Sync {
     fn min_db_queries(&self) -> u32 {
         0
     }
+    /// Whether some query waits the server's `db_latency`: false when it
+    /// queries no database, or when every query brings its own wait (a
+    /// workload file's `wait` on each db step).
+    fn reads_db_latency(&self) -> bool {
+        self.service() == Some(Service::Db)
+    }
 }
 
 /// Requests [`least_server_wait`] looks at: enough for a mix's rare kind

@@ -236,4 +236,10 @@ impl Workload for Scripted {
     fn min_db_queries(&self) -> u32 {
         self.db_calls
     }
+    fn reads_db_latency(&self) -> bool {
+        self.kinds
+            .iter()
+            .flat_map(|k| &k.steps)
+            .any(|s| matches!(s, ScriptStep::Db { wait: None, .. }))
+    }
 }

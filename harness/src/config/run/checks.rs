@@ -95,6 +95,18 @@ pub(super) fn check_flags_apply(
             list(&all)
         )));
     }
+    let own_waits: Vec<&str> = built
+        .iter()
+        .filter(|w| w.service() == Some(Service::Db) && !w.reads_db_latency())
+        .map(|w| w.name())
+        .collect();
+    if latency_set && !own_waits.is_empty() && !built.iter().any(|w| w.reads_db_latency()) {
+        return Err(ConfigError::Ignored(format!(
+            "--db-latency changes nothing for {}: every db step of it has its own `wait`, \
+             which the server honours instead",
+            list(&own_waits)
+        )));
+    }
     check_verify(a, built, &all)?;
     if a.target.is_some() {
         if networked.is_empty() {
