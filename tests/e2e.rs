@@ -3724,3 +3724,52 @@ fn closed_pipes_end_quietly_or_are_ignored() {
     assert_eq!(runs.len(), 1);
     assert!(runs[0].join("run.json").is_file(), "{}", runs[0].display());
 }
+
+/// An outsider's finding: two runs sharing a --data-dir at once, the
+/// second's every db cell failed ("... .lock is locked"), exit 1, with a
+/// run directory written. While a server holds the table, a run that would
+/// start its own on it is refused up front; one that needs no db server
+/// runs; once the server is gone, the same run goes through.
+#[test]
+fn a_table_in_use_is_refused_before_anything_is_written() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let s = Scratch::new("busy-table");
+    let data = s.data().display().to_string();
+    let mut server = Command::new(BIN)
+        .args(["serve", "db", "--records", "1000", "--data-dir", &data])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on"), "{line}");
+    let db = [
+        "-w",
+        "db-web",
+        "-m",
+        "threads",
+        "-c",
+        "1",
+        "-d",
+        "100ms",
+        "--records",
+        "1000",
+    ];
+    let out = s.run(&db);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_clean_failure(
+        &s,
+        &out,
+        "another iobound server uses the table of 1000 records",
+    );
+    let out = s.run(&["-w", "cpu-hash", "-m", "threads", "-c", "1", "-d", "100ms"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let out = s.run(&db);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

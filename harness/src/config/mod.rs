@@ -98,6 +98,9 @@ pub enum ConfigError {
     /// every cell, with this reason).
     #[error("{0}")]
     NothingRuns(String),
+    /// What the run needs is in use by another process (the db table).
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl ConfigError {

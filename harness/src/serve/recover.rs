@@ -82,10 +82,29 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OpenError + '_ {
     }
 }
 
+fn lock_path(dir: &Path, records: u64) -> PathBuf {
+    dir.join(format!("iobound-db-{records}.lock"))
+}
+
+/// The table's lock file when a server holds it now: a run that would
+/// start its own server on that table says so before it writes anything
+/// (two runs sharing a --data-dir failed every db cell). Creates nothing:
+/// no lock file, no holder.
+pub fn table_in_use(dir: &Path, records: u64) -> Option<PathBuf> {
+    use std::os::fd::AsRawFd;
+    let path = lock_path(dir, records);
+    let f = std::fs::File::open(&path).ok()?;
+    // SAFETY: flock on a descriptor we own; no pointers. A lock taken here
+    // is released when `f` closes, at the end of this function.
+    let held = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } != 0
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
+    held.then_some(path)
+}
+
 /// Takes the table's lock, or says who holds it.
 fn lock_table(dir: &Path, records: u64) -> Result<std::fs::File, OpenError> {
     use std::os::fd::AsRawFd;
-    let path = dir.join(format!("iobound-db-{records}.lock"));
+    let path = lock_path(dir, records);
     let f = OpenOptions::new()
         .create(true)
         .truncate(false)

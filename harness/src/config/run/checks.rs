@@ -211,6 +211,29 @@ impl RunConfig {
     /// running until it ends. Refused up front, saying what to raise.
     /// Request-bounded cells and `--target` (whose server's time per query
     /// is its own) are not checked.
+    /// A db server this run would start needs its table to itself: a
+    /// server that holds it now (another run's, a `serve db`) would make
+    /// every db cell fail at its start.
+    pub(super) fn check_table_free(
+        &self,
+        built: &[Box<dyn iobound_workloads::Workload>],
+    ) -> Result<(), ConfigError> {
+        let starts_db = self.target.is_none()
+            && built
+                .iter()
+                .any(|w| w.service() == Some(iobound_workloads::Service::Db));
+        let records = self.file.params.records;
+        match crate::serve::recover::table_in_use(&self.file.data_dir, records) {
+            Some(lock) if starts_db => Err(ConfigError::Busy(format!(
+                "another iobound server uses the table of {records} records in {} ({} is \
+                 locked): wait for it or stop it, or give this run another --data-dir",
+                self.file.data_dir.display(),
+                lock.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     pub fn check_wait_fits(&self) -> Result<(), ConfigError> {
         let Some(cell) = self.file.planned() else {
             return Ok(());

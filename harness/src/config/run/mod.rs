@@ -120,6 +120,7 @@ impl RunConfig {
         cfg.check_threads(&built)?;
         cfg.check_engines_run(&built)?;
         cfg.check_wait_fits()?;
+        cfg.check_table_free(&built)?;
         cfg.warn_unused_engine_flags();
         Ok(cfg)
     }
