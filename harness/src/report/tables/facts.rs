@@ -230,7 +230,17 @@ fn windows_text(r: &Report, lang: Lang) -> Option<String> {
 pub fn run_facts(r: &Report, lang: Lang) -> Vec<String> {
     let i = &r.info;
     let mut v = vec![format!("{} {}", lang.pick("run", "mesure"), i.run_id)];
-    if !i.suite.is_empty() {
+    if i.suite == "run" && i.description.is_empty() {
+        // `iobound run` records its one matrix as a suite named "run":
+        // "suite run" read as a suite of that name.
+        v.push(
+            lang.pick(
+                "one `iobound run` matrix (no suite)",
+                "une matrice de `iobound run` (sans suite)",
+            )
+            .to_string(),
+        );
+    } else if !i.suite.is_empty() {
         // The description is the suite file's own words (English in the
         // built-in suites): quoted as such in a French report.
         let d = match (i.description.is_empty(), lang) {
@@ -456,6 +466,22 @@ pub fn runtimes_text(r: &Report, lang: Lang) -> String {
 mod tests {
     use super::*;
     use crate::report::model::testing::report;
+
+    /// A newcomer read "suite run" in a plain `iobound run`'s facts as a
+    /// suite of that name.
+    #[test]
+    fn a_plain_run_is_not_called_a_suite() {
+        let mut r = report(1, &[], vec![]);
+        r.info.suite = "run".into();
+        let f = run_facts(&r, Lang::En);
+        assert!(
+            f.contains(&"one `iobound run` matrix (no suite)".to_string()),
+            "{f:?}"
+        );
+        assert!(!f.iter().any(|l| l.starts_with("suite")), "{f:?}");
+        r.info.suite = "default".into();
+        assert!(run_facts(&r, Lang::En).contains(&"suite default".to_string()));
+    }
 
     /// Issue 16: cells that ran on a busy machine are named in a warning
     /// at the top of the report; a quiet run has none.
