@@ -454,7 +454,7 @@ fn checked_concurrency(a: &AdviseArgs) -> Result<usize, AdviseError> {
 
 /// The engines measured, and those left out with the reason, from the
 /// predictions at `top`, the sweep's highest concurrency. A model whose
-/// requests would each queue longer there than a fifth of a cell, and
+/// requests would each take longer there than a fifth of a cell, and
 /// over [`SLOWER`] times the best model's, is not measured: its cells
 /// would have to run for seconds each (an outsider's `advise` planned
 /// 9 minutes for pools of 2 under 512 requests of 55 ms), and the
@@ -482,7 +482,8 @@ fn leave_out(
                 e.name(),
                 format!(
                     "left out: with {} in flight it is predicted at {} req/s, so at C={top} \
-                     a request would queue ~{}, over {SLOWER:.0}x the best model's ~{}",
+                     a request would take ~{} (C / that rate, Little's law), over \
+                     {SLOWER:.0}x the best model's ~{}",
                     p.in_flight,
                     rate(p.limit.1),
                     duration_ns(queued(p) * 1e9),
@@ -494,7 +495,7 @@ fn leave_out(
     (run_engines, left_out)
 }
 
-/// How many times the best model's predicted queueing a model may show
+/// How many times the best model's predicted request time a model may show
 /// and still be measured.
 const SLOWER: f64 = 4.0;
 
@@ -592,7 +593,7 @@ mod tests {
         let names: Vec<&str> = run.iter().map(|e| e.name()).collect();
         assert_eq!(names, ["threads", "uring"]);
         assert_eq!(out.len(), 1);
-        assert!(out[0].1.starts_with("left out: with 2 in flight it is predicted at 36 req/s, so at C=128 a request would queue ~3.56s"), "{}", out[0].1);
+        assert!(out[0].1.starts_with("left out: with 2 in flight it is predicted at 36 req/s, so at C=128 a request would take ~3.56s (C / that rate, Little's law)"), "{}", out[0].1);
         // Every model slow alike (500 ms calls): none is left out.
         let slow = [
             pred("threads", 256.0, 128),
