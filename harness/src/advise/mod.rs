@@ -289,12 +289,11 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         remove_refused(&dir, &a.output.out, out_existed);
         return Err(e);
     }
-    let at = if loaded_c > 1 {
-        format!("C=1 and C={loaded_c}")
-    } else {
-        "C=1".to_string()
-    };
-    crate::errln!("advise: calibrating on {} at {at}...", calibrator.name());
+    crate::errln!(
+        "advise: calibrating on {} at {}...",
+        calibrator.name(),
+        at_cs(&[1, loaded_c])
+    );
     let cal_out = run_matrix(&cal_argv, obs)?;
     if crate::interrupt::requested() {
         // The calibration's run directory exists: say where, not that
@@ -327,13 +326,9 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     let length = cell_length(&cal, &models, &argv.cs, &run_engines, a.duration);
     let measure_argv = argv.measurement(&run_engines, length.duration, length.warmup);
     crate::errln!(
-        "advise: measuring {} models at C={} ({} repetitions)...",
+        "advise: measuring {} models at {} ({} repetitions)...",
         run_engines.len(),
-        argv.cs
-            .iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+        at_cs(&argv.cs),
         a.repeat
     );
     let out = run_matrix(&measure_argv, obs)?;
@@ -379,6 +374,22 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         answered,
         json,
     })
+}
+
+/// "C=1 and C=16", "C=1" (the same twice said once), "C=64, 128, 256".
+fn at_cs(cs: &[usize]) -> String {
+    let mut v = cs.to_vec();
+    v.dedup();
+    match v.as_slice() {
+        [a, b] => format!("C={a} and C={b}"),
+        _ => format!(
+            "C={}",
+            v.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// A refused flag leaves nothing behind: the advice's directory, and the

@@ -9,6 +9,24 @@ use crate::cli::RunArgs;
 use crate::config::ConfigError;
 use iobound_workloads::units::{format_duration, short_duration};
 
+/// `--db-latency` given for workloads that query the database but bring
+/// every query's own wait (a workload file's `wait` on each db step).
+fn check_latency_read(built: &[Box<dyn iobound_workloads::Workload>]) -> Result<(), ConfigError> {
+    let own_waits: Vec<&str> = built
+        .iter()
+        .filter(|w| w.service() == Some(iobound_workloads::Service::Db) && !w.reads_db_latency())
+        .map(|w| w.name())
+        .collect();
+    if own_waits.is_empty() || built.iter().any(|w| w.reads_db_latency()) {
+        return Ok(());
+    }
+    Err(ConfigError::Ignored(format!(
+        "--db-latency changes nothing for {}: every db step of it has its own `wait`, \
+         which the server honours instead",
+        own_waits.join(", ")
+    )))
+}
+
 /// What [`check_flags_apply`] found.
 pub(super) struct Applies {
     pub(super) no_direct: Vec<String>,
@@ -95,17 +113,8 @@ pub(super) fn check_flags_apply(
             list(&all)
         )));
     }
-    let own_waits: Vec<&str> = built
-        .iter()
-        .filter(|w| w.service() == Some(Service::Db) && !w.reads_db_latency())
-        .map(|w| w.name())
-        .collect();
-    if latency_set && !own_waits.is_empty() && !built.iter().any(|w| w.reads_db_latency()) {
-        return Err(ConfigError::Ignored(format!(
-            "--db-latency changes nothing for {}: every db step of it has its own `wait`, \
-             which the server honours instead",
-            list(&own_waits)
-        )));
+    if latency_set {
+        check_latency_read(built)?;
     }
     check_verify(a, built, &all)?;
     if a.target.is_some() {
