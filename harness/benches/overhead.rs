@@ -40,6 +40,7 @@ fn recorder_cost(label: &str, record_latency: bool) -> f64 {
             &progress,
             0,
             true,
+            i & 1 == 0,
             latency,
             None,
             Done {

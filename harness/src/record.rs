@@ -58,6 +58,8 @@ pub struct Recorder {
     bytes: u64,
     checksum: u64,
     completed: u64,
+    /// Completions that ended inside the measured window.
+    in_window: u64,
     record_latency: bool,
 }
 
@@ -72,6 +74,7 @@ impl Recorder {
             bytes: 0,
             checksum: 0,
             completed: 0,
+            in_window: 0,
             record_latency,
         }
     }
@@ -83,19 +86,24 @@ impl Recorder {
     }
 
     /// Notes a completed request. `measured` is false for warm-up requests,
-    /// which only advance the progress counter. `uncorrected` is the latency
-    /// from the actual send, in an open loop.
+    /// which only advance the progress counter; `in_window` says whether it
+    /// ended inside the measured window (the throughput's count, whichever
+    /// window its request started in). `uncorrected` is the latency from
+    /// the actual send, in an open loop.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     pub fn complete(
         &mut self,
         progress: &Progress,
         worker: usize,
         measured: bool,
+        in_window: bool,
         latency: Duration,
         uncorrected: Option<Duration>,
         done: Done,
     ) {
         self.completed += 1;
+        self.in_window += u64::from(in_window);
         progress.counters[worker]
             .0
             .store(self.completed, Ordering::Relaxed);
@@ -129,6 +137,8 @@ pub struct Totals {
     pub checksum: u64,
     /// Open loop: latencies from the actual send.
     pub uncorrected: Option<Histogram<u64>>,
+    /// Requests that ended inside the measured window.
+    pub in_window: u64,
 }
 
 /// Merges per-worker recorders after the run.
@@ -139,10 +149,12 @@ pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
         bytes: 0,
         checksum: 0,
         uncorrected: None,
+        in_window: 0,
     };
     for r in recorders {
         t.hist.add(&r.hist).expect("histograms share bounds");
         t.requests += r.requests;
+        t.in_window += r.in_window;
         t.bytes += r.bytes;
         t.checksum = fold(t.checksum, r.checksum);
         if let Some(u) = &r.uncorrected {
@@ -172,6 +184,7 @@ mod tests {
             &progress,
             0,
             true,
+            true,
             Duration::from_micros(10),
             None,
             io(4096, 5),
@@ -179,6 +192,7 @@ mod tests {
         a.complete(
             &progress,
             0,
+            false,
             false,
             Duration::from_secs(5),
             None,
@@ -188,6 +202,7 @@ mod tests {
             &progress,
             1,
             true,
+            false,
             Duration::from_millis(3),
             None,
             io(4096, u64::MAX),
@@ -195,6 +210,8 @@ mod tests {
         assert_eq!(progress.total(), 3);
         let t = merge([a, b]);
         assert_eq!(t.requests, 2);
+        // A measured request may end after the window: counted, not in it.
+        assert_eq!(t.in_window, 1);
         assert_eq!(t.hist.len(), 2);
         assert_eq!(t.bytes, 8192);
         // Warm-up digests stay out; measured ones add up, wrapping.
@@ -210,6 +227,7 @@ mod tests {
         r.complete(
             &progress,
             0,
+            true,
             true,
             Duration::from_micros(10),
             None,

@@ -238,10 +238,18 @@ impl<'a> CellCtx<'a> {
         end: Instant,
         done: Done,
     ) {
+        // Ended inside the measured window: what the throughput counts,
+        // exactly, rather than from counts a watching thread reads at the
+        // window's edges when it gets to run (on a busy machine its wake-ups
+        // came late, and a cell's req/s disagreed with its requests).
+        let in_window = self
+            .clock()
+            .is_some_and(|c| end >= c.measure_from && c.deadline.is_some_and(|d| end <= d));
         rec.complete(
             self.progress,
             worker,
             ticket.measured,
+            in_window,
             end.saturating_duration_since(ticket.intended),
             self.plan.rate.map(|_| end - sent),
             done,

@@ -18,8 +18,12 @@ pub struct Readings {
     /// Requests completed in the whole cell, warm-up included.
     pub all_requests: u64,
     /// Completed-request counts when the measured window opened and closed:
-    /// (seconds since it opened, count).
+    /// (seconds since it opened, count), as the watching thread read them.
     pub window: Option<((f64, u64), (f64, u64))>,
+    /// The measured window's length, for a cell bounded by a duration:
+    /// its deadline less the end of warm-up, or less when the cell stopped
+    /// early. The requests that ended in it are `totals.in_window`.
+    pub window_len: Option<Duration>,
     /// CPU used inside the measured window (its edges read with the
     /// completion counts), when the watch saw both edges.
     pub window_cpu: Option<WindowCpu>,
@@ -70,8 +74,9 @@ fn ratio(x: f64, by: f64) -> f64 {
 /// The summary of a cell.
 ///
 /// - Throughput is the completions inside the measured window, so a backlog
-///   that drains after the deadline (a pool's queue) does not dilute it;
-///   without window readings it falls back to measured requests / time.
+///   that drains after the deadline (a pool's queue) does not dilute it:
+///   each completion's own instant says whether it is in; without a
+///   window (a `--requests` cell) it is measured requests / time.
 /// - CPU per request is the window's CPU over the window's completions, the
 ///   span the throughput covers: a cell's set-up and warm-up (thousands of
 ///   threads created, a pool started) are a cost of starting, not of each
@@ -82,8 +87,10 @@ fn ratio(x: f64, by: f64) -> f64 {
 ///   user/sys totals are the whole cell's either way.
 pub fn summarize(r: &Readings) -> Summary {
     let secs = r.measured.as_secs_f64();
-    let throughput_rps = match r.window {
-        Some(((t0, n0), (t1, n1))) if t1 > t0 && n1 >= n0 => (n1 - n0) as f64 / (t1 - t0),
+    let throughput_rps = match (r.window_len, r.window) {
+        (Some(len), _) if !len.is_zero() => r.totals.in_window as f64 / len.as_secs_f64(),
+        // Runs measured before completions carried their instant.
+        (None, Some(((t0, n0), (t1, n1)))) if t1 > t0 && n1 >= n0 => (n1 - n0) as f64 / (t1 - t0),
         _ => ratio(r.totals.requests as f64, secs),
     };
     // Worker processes do the requests' work: their CPU and memory count
@@ -203,11 +210,13 @@ mod tests {
                 requests,
                 bytes: requests * 4096,
                 checksum: 0xabc,
+                in_window: 0,
             },
             measured: Duration::from_secs(2),
             whole: Duration::from_secs(4),
             all_requests: all,
             window,
+            window_len: None,
             window_cpu: None,
             usage: Usage {
                 user: Duration::from_millis(1500),
@@ -249,6 +258,12 @@ mod tests {
         // Without window readings: measured requests over measured time.
         let s = summarize(&readings(1000, 1200, None));
         assert_eq!(s.throughput_rps, 500.0);
+        // With each completion's own instant, the edges' late readings
+        // count for nothing: 450 ended inside a 1.5 s window, 300/s.
+        let mut r = readings(1000, 1200, Some(((0.0, 100), (1.5, 1000))));
+        r.totals.in_window = 450;
+        r.window_len = Some(Duration::from_millis(1500));
+        assert_eq!(summarize(&r).throughput_rps, 300.0);
     }
 
     #[test]

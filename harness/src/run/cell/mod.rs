@@ -255,6 +255,11 @@ fn measure(
         whole: end.saturating_duration_since(start.clock.start),
         all_requests: progress.total(),
         window: window_counts(&window),
+        // Shorter than planned when the cell stopped early (Ctrl-C).
+        window_len: start.clock.deadline.map(|d| {
+            d.saturating_duration_since(start.clock.measure_from)
+                .min(end.saturating_duration_since(start.clock.measure_from))
+        }),
         window_cpu: window_cpu(&window),
         usage: usage_end.since(&start.usage),
         server: server_start
@@ -392,16 +397,14 @@ fn check_measured(
                 .unwrap_or_default()
         ));
     }
-    if let Some(((_, n0), (_, n1))) = readings.window {
-        if n1 == n0 && !interrupted {
-            return Err(format!(
-                "no request completed inside the measured window ({}): each took longer than that ({} completed after it); raise --duration (and --warmup), or lower the work per request",
-                crate::output::human::duration_ns(
-                    planned.unwrap_or(readings.measured).as_nanos() as f64
-                ),
-                readings.totals.requests
-            ));
-        }
+    if readings.window_len.is_some() && readings.totals.in_window == 0 && !interrupted {
+        return Err(format!(
+            "no request completed inside the measured window ({}): each took longer than that ({} completed after it); raise --duration (and --warmup), or lower the work per request",
+            crate::output::human::duration_ns(
+                planned.unwrap_or(readings.measured).as_nanos() as f64
+            ),
+            readings.totals.requests
+        ));
     }
     Ok(())
 }
