@@ -193,6 +193,7 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
         .transpose()
         .map_err(|e| parse_err(format!("budget: {e}")))?;
     let mut groups = Vec::with_capacity(f.group.len());
+    let mut unused_by: Vec<Vec<(String, String)>> = Vec::new();
     for (i, g) in f.group.iter().enumerate() {
         let at = GroupAt {
             name,
@@ -202,7 +203,21 @@ pub fn parse(name: &str, text: &str, a: &BenchArgs) -> Result<Suite, SuiteError>
             // The group's span starts at its `[[group]]` header.
             line: line_of(text, g.span().start),
         };
-        groups.push(at.config(a, repeat)?);
+        let (cfg, unused) = at.config(a, repeat)?;
+        groups.push(cfg);
+        unused_by.push(unused);
+    }
+    // A top-level key that serves no group at all is a mistake, as the
+    // same flag on `iobound run` is.
+    if let Some((k, why)) = unused_by.first().and_then(|first| {
+        first
+            .iter()
+            .find(|(k, _)| unused_by.iter().all(|u| u.iter().any(|(j, _)| j == k)))
+    }) {
+        return Err(SuiteError::Parse {
+            name: name.to_string(),
+            msg: format!("top-level key '{k}' changes nothing for any group: {why}"),
+        });
     }
     let suite = Suite {
         name: name.to_string(),
@@ -257,24 +272,55 @@ struct GroupAt<'a> {
 impl GroupAt<'_> {
     /// The group's checked config: its keys as `iobound run`'s flags, with
     /// `bench`'s own (--out, --repeat, --data-dir, --time-scale).
-    fn config(&self, a: &BenchArgs, repeat: u32) -> Result<RunConfig, SuiteError> {
+    /// Also the top-level keys left out of this group, each with why.
+    #[allow(clippy::type_complexity)]
+    fn config(
+        &self,
+        a: &BenchArgs,
+        repeat: u32,
+    ) -> Result<(RunConfig, Vec<(String, String)>), SuiteError> {
         // The suite's settings first, the group's own after: the last wins.
         let mut keys = toml::Table::new();
         keys.extend(self.top.clone());
         keys.extend(self.own.clone());
+        // A top-level flag that changes nothing for this group's workloads
+        // (`db_latency` beside a cpu-hash group) serves the other groups:
+        // left out here, the group is checked again without it.
+        let mut unused = Vec::new();
+        loop {
+            match self.config_with(a, repeat, &keys) {
+                Err((_, Some((k, why)))) => {
+                    keys.remove(&k);
+                    unused.push((k, why));
+                }
+                r => return r.map(|cfg| (cfg, unused)).map_err(|(e, _)| e),
+            }
+        }
+    }
+
+    /// [`GroupAt::config`] with these keys; on a refusal, the top-level
+    /// key at fault when it is one the group does not read, and why.
+    #[allow(clippy::result_large_err, clippy::type_complexity)]
+    fn config_with(
+        &self,
+        a: &BenchArgs,
+        repeat: u32,
+        keys: &toml::Table,
+    ) -> Result<RunConfig, (SuiteError, Option<(String, String)>)> {
+        let plain = |e: SuiteError| (e, None);
         let mut argv: Vec<String> = vec!["iobound".into(), "run".into()];
-        for (k, v) in &keys {
+        for (k, v) in keys {
             if META.contains(&k.as_str()) || k == "out" {
-                return Err(self.key_err(
+                return Err(plain(self.key_err(
                     k,
                     format!("'{k}' cannot be set in a suite file (it is a flag of `iobound bench`, or the suite's own)"),
-                ));
+                )));
             }
             // `iobound bench --data-dir` overrides the suite's, as --repeat does.
             if k == "data_dir" && a.data.data_dir.is_some() {
                 continue;
             }
-            push_flag(&mut argv, k, v).map_err(|m| self.key_err(k, m))?;
+            push_flag(&mut argv, k, v).map_err(|m| plain(self.key_err(k, m)))?;
         }
         argv.extend([
             "--out".into(),
@@ -290,7 +336,7 @@ impl GroupAt<'_> {
                 .cloned()
         };
         let (cli, settings) =
-            crate::config::parse_args(&argv).map_err(|e| self.args_err(&e, &key_of))?;
+            crate::config::parse_args(&argv).map_err(|e| plain(self.args_err(&e, &key_of)))?;
         let Command::Run(run_args) = cli.command else {
             unreachable!("argv starts with run");
         };
@@ -309,21 +355,29 @@ impl GroupAt<'_> {
                 source,
             },
         };
-        let mut cfg = RunConfig::from_args(&run_args, settings).map_err(group_err)?;
+        let mut cfg = match RunConfig::from_args(&run_args, settings) {
+            Ok(cfg) => cfg,
+            Err(e @ ConfigError::Unused { .. }) => {
+                let why = e.to_string();
+                let unused = e.flag().and_then(key_of).filter(|k| self.top_only(k));
+                return Err((group_err(e), unused.map(|k| (k, why))));
+            }
+            Err(e) => return Err(plain(group_err(e))),
+        };
         // A parameter the group sets for workloads that ignore it; one set
         // at the top of the file serves the groups that read it.
         let unread = crate::config::unread_params(&cfg.file.params, &cfg.workloads);
         if let Some((_, e)) = unread.into_iter().find(|(k, _)| !self.top_only(k)) {
-            return Err(group_err(e));
+            return Err(plain(group_err(e)));
         }
         if a.time_scale != 1.0 {
             cfg.file.scale_time(a.time_scale);
             // Scaled down, a cell may no longer fit one request's wait.
             cfg.check_wait_fits().map_err(|e| {
-                self.flag_err(format!(
+                plain(self.flag_err(format!(
                     "{e} (durations here are the suite's times --time-scale {})",
                     a.time_scale
-                ))
+                )))
             })?;
         }
         Ok(cfg)
@@ -414,6 +468,37 @@ mod tests {
                 .get::<crate::engine::pool::Options>()
                 .pool_threads,
             Some(3)
+        );
+    }
+
+    /// An outsider's finding: a top-level `db_latency` (or `direct`)
+    /// beside a cpu-hash group was refused as changing nothing for it,
+    /// though the README says a top-level key serves the groups that read
+    /// it. It does; one that serves no group is still refused.
+    #[test]
+    fn a_top_level_flag_serves_the_groups_that_read_it() {
+        let groups =
+            "[[group]]\nworkloads = [\"cpu-hash\"]\n[[group]]\nworkloads = [\"db-ycsb-c\"]\n";
+        let text = format!("db_latency = \"2ms\"\ndirect = true\n{groups}");
+        let s = parse("top", &text, &args(&[])).unwrap();
+        assert!(!s.groups[0].file.direct);
+        assert!(s.groups[1].file.direct);
+        assert_eq!(
+            s.groups[1].file.db_latency,
+            std::time::Duration::from_millis(2)
+        );
+        assert_eq!(s.groups[0].record().db_latency, None);
+        let e = parse(
+            "top",
+            "db_latency = \"2ms\"\n[[group]]\nworkloads = [\"cpu-hash\"]\n",
+            &args(&[]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            e.contains("top-level key 'db_latency' changes nothing for any group"),
+            "{e}"
         );
     }
 

@@ -70,6 +70,11 @@ pub enum ConfigError {
     /// silently ignored, so the results never claim a setting they lack.
     #[error("{0}")]
     Ignored(String),
+    /// A flag that would change nothing for any workload of the run: said
+    /// with the flag (without `--`), so that a suite can leave a top-level
+    /// key out of the groups that do not read it.
+    #[error("{msg}")]
+    Unused { flag: &'static str, msg: String },
     #[error("{0}")]
     MaxThreads(String),
     #[error("--{0} needs at least one value")]
@@ -114,6 +119,7 @@ impl ConfigError {
             ConfigError::Rate(_) => Some("rate"),
             ConfigError::Target { .. } => Some("target"),
             ConfigError::Pin(_) => Some("pin"),
+            ConfigError::Unused { flag, .. } => Some(flag),
             ConfigError::EmptyList(f) | ConfigError::Zero(f) | ConfigError::EmptyItem(f, _) => {
                 Some(f)
             }

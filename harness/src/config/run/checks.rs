@@ -20,11 +20,14 @@ fn check_latency_read(built: &[Box<dyn iobound_workloads::Workload>]) -> Result<
     if own_waits.is_empty() || built.iter().any(|w| w.reads_db_latency()) {
         return Ok(());
     }
-    Err(ConfigError::Ignored(format!(
-        "--db-latency changes nothing for {}: every db step of it has its own `wait`, \
-         which the server honours instead",
-        own_waits.join(", ")
-    )))
+    Err(ConfigError::Unused {
+        flag: "db-latency",
+        msg: format!(
+            "--db-latency changes nothing for {}: every db step of it has its own `wait`, \
+             which the server honours instead",
+            own_waits.join(", ")
+        ),
+    })
 }
 
 /// What [`check_flags_apply`] found.
@@ -53,10 +56,13 @@ pub(super) fn check_flags_apply(
         .collect();
     if a.data.direct && !no_direct.is_empty() {
         if no_direct.len() == built.len() {
-            return Err(ConfigError::Ignored(format!(
-                "--direct changes nothing for {}: no file is opened (O_DIRECT applies to file and database workloads)",
-                list(&no_direct)
-            )));
+            return Err(ConfigError::Unused {
+                flag: "direct",
+                msg: format!(
+                    "--direct changes nothing for {}: no file is opened (O_DIRECT applies to file and database workloads)",
+                    list(&no_direct)
+                ),
+            });
         }
         warnings.push(format!(
             "--direct does not apply to {} (no file is opened): those cells run without it",
@@ -98,20 +104,30 @@ pub(super) fn check_flags_apply(
             (pin.as_str(), pin_server),
         ];
         if let Some((flag, _)) = server_flags.iter().find(|(_, set)| *set) {
-            return Err(ConfigError::Ignored(format!(
+            let msg = format!(
                 "{flag} changes nothing for {}: none of them talks to a server, so iobound starts none \
                  (net-echo, db-* and mixed-db do)",
                 list(&all)
-            )));
+            );
+            return Err(match *flag {
+                "--server-threads" => ConfigError::Unused {
+                    flag: "server-threads",
+                    msg,
+                },
+                _ => ConfigError::Ignored(msg),
+            });
         }
     }
     if a.target.is_none() && latency_set && !built.iter().any(|w| w.service() == Some(Service::Db))
     {
-        return Err(ConfigError::Ignored(format!(
-            "--db-latency changes nothing for {}: none of them queries the database \
-             (it is the db server's time per query, for db-* and mixed-db)",
-            list(&all)
-        )));
+        return Err(ConfigError::Unused {
+            flag: "db-latency",
+            msg: format!(
+                "--db-latency changes nothing for {}: none of them queries the database \
+                 (it is the db server's time per query, for db-* and mixed-db)",
+                list(&all)
+            ),
+        });
     }
     if latency_set {
         check_latency_read(built)?;
@@ -169,10 +185,13 @@ fn check_verify(
         })
     };
     if a.verify && !built.iter().any(|w| checks_reads(w.as_ref())) {
-        return Err(ConfigError::Ignored(format!(
-            "--verify changes nothing for {}: it checks what reads return (file reads, db and Redis GETs), and none of them reads",
-            all.join(", ")
-        )));
+        return Err(ConfigError::Unused {
+            flag: "verify",
+            msg: format!(
+                "--verify changes nothing for {}: it checks what reads return (file reads, db and Redis GETs), and none of them reads",
+                all.join(", ")
+            ),
+        });
     }
     Ok(())
 }
