@@ -384,14 +384,21 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
     // Cells in the order they ran (their group records say where), so the
     // report's groups and the claims' tie-breaks come out as from run.json.
     let mut placed = Vec::new();
-    for f in &files {
-        let stem = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let parsed = std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
-            serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
-        });
+    let read: Vec<(String, Result<serde_json::Value, String>)> = files
+        .iter()
+        .map(|f| {
+            let stem = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let parsed = std::fs::read(f).map_err(|e| e.to_string()).and_then(|b| {
+                serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
+            });
+            (stem, parsed)
+        })
+        .collect();
+    let own_id = own_run_id(dir, &read);
+    for (stem, parsed) in read {
         let v = match parsed {
             Ok(v) => v,
             Err(why) => {
@@ -400,6 +407,18 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
                 continue;
             }
         };
+        // A cell file copied in from another run is not this run's: its
+        // settings and its machine minutes are another's (an outsider's
+        // copied cells were merged without a word).
+        let id = text(&v, "run_id");
+        if own_id.as_deref().is_some_and(|own| id != own) {
+            run.plan.push(stem.clone());
+            run.unreadable.push((
+                stem,
+                format!("a cell of another run ({id}): left out of this one"),
+            ));
+            continue;
+        }
         if run.run_id.is_empty() {
             run.run_id = text(&v, "run_id");
             run.system = v["system"].clone();
@@ -456,6 +475,35 @@ pub fn load_dir(dir: &Path) -> Result<Run, LoadError> {
         });
     }
     Ok(run)
+}
+
+/// The run the cell files of `dir` belong to: the directory's name when a
+/// cell says so (a run directory is named by its id), or else the id most
+/// cells give; none when no cell gives one.
+fn own_run_id(dir: &Path, read: &[(String, Result<serde_json::Value, String>)]) -> Option<String> {
+    let ids: Vec<String> = read
+        .iter()
+        .filter_map(|(_, v)| v.as_ref().ok())
+        .map(|v| text(v, "run_id"))
+        .filter(|id| !id.is_empty())
+        .collect();
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    if let Some(n) = name.filter(|n| ids.contains(n)) {
+        return Some(n);
+    }
+    let mut counts: Vec<(usize, &String)> = Vec::new();
+    for id in &ids {
+        match counts.iter_mut().find(|(_, x)| *x == id) {
+            Some(c) => c.0 += 1,
+            None => counts.push((1, id)),
+        }
+    }
+    // The most cells, the first seen on a tie.
+    counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, (n, _))| (*n, std::cmp::Reverse(*i)))
+        .map(|(_, (_, id))| (*id).clone())
 }
 
 /// run.json for a run read back from its cell files (`load_dir` without a

@@ -349,6 +349,22 @@ mod tests {
         assert_eq!(report.missing.len(), 1);
         write_reports(&dir, &run, Lang::En).unwrap();
         assert!(dir.join("report.html").exists());
+        // A cell file of another run copied in is left out, and said so
+        // (an outsider's copies were merged into the report).
+        let mut foreign = cells[0].clone();
+        foreign["run_id"] = "20990101-000000".into();
+        std::fs::write(
+            dir.join("foreign.json"),
+            serde_json::to_vec(&foreign).unwrap(),
+        )
+        .unwrap();
+        let run = load::load_dir(&dir).unwrap();
+        assert_eq!(run.cells.len(), cells.len() - 1);
+        let (_, why) = run.unreadable.iter().find(|(s, _)| s == "foreign").unwrap();
+        assert_eq!(
+            why,
+            "a cell of another run (20990101-000000): left out of this one"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
