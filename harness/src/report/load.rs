@@ -520,10 +520,22 @@ pub fn run_json_from_cells(dir: &Path, run: &Run, lang: Lang) -> Result<Vec<u8>,
         }
         let path = dir.join(format!("{stem}.json"));
         let bytes = std::fs::read(&path).map_err(|source| LoadError::Read { path, source })?;
-        let v: serde_json::Value =
+        let mut v: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|e| LoadError::Json(e.to_string()))?;
-        if !groups.contains(&v["config"]) {
-            groups.push(v["config"].clone());
+        // As the run writes run.json (schema v3): the cell names its group
+        // instead of carrying its config and the run's system.
+        let config = v["config"].take();
+        let index = match groups.iter().position(|g| *g == config) {
+            Some(i) => i,
+            None => {
+                groups.push(config);
+                groups.len() - 1
+            }
+        };
+        if let Some(o) = v.as_object_mut() {
+            o.remove("config");
+            o.remove("system");
+            o.insert("group_index".into(), index.into());
         }
         cells.push(v);
     }
