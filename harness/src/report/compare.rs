@@ -69,9 +69,8 @@ pub fn refuse(
     (b, after): (&str, &Run),
     same_dir: bool,
 ) -> Result<(), CompareError> {
-    let same_record = !before.run_id.is_empty()
-        && before.run_id == after.run_id
-        && before.system == after.system;
+    let same_record =
+        !before.run_id.is_empty() && before.run_id == after.run_id && before.system == after.system;
     if same_dir || same_record {
         return Err(CompareError::SameRun {
             a: a.to_string(),

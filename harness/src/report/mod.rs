@@ -349,6 +349,19 @@ mod tests {
         assert_eq!(report.missing.len(), 1);
         write_reports(&dir, &run, Lang::En).unwrap();
         assert!(dir.join("report.html").exists());
+        // run.json written back has the layout the run writes (v3).
+        let doc: serde_json::Value =
+            serde_json::from_slice(&load::run_json_from_cells(&dir, &run, Lang::En).unwrap())
+                .unwrap();
+        let written = doc["cells"].as_array().unwrap();
+        assert_eq!(written.len(), cells.len() - 1);
+        assert!(written
+            .iter()
+            .all(|c| c.get("config").is_none() && c.get("system").is_none()));
+        assert!(written
+            .iter()
+            .all(|c| c["group_index"].as_u64()
+                < Some(doc["groups"].as_array().unwrap().len() as u64)));
         // A cell file of another run copied in is left out, and said so
         // (an outsider's copies were merged into the report).
         let mut foreign = cells[0].clone();
