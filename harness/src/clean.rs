@@ -55,14 +55,7 @@ fn table_of(name: &str) -> Option<&str> {
 /// Whether a running `iobound serve db` holds the table's lock: its files
 /// are in use, and removing them would lose its acknowledged writes.
 fn in_use(dir: &Path, table: &str) -> bool {
-    use std::os::fd::AsRawFd;
-    let Ok(f) = std::fs::File::open(dir.join(format!("{table}.lock"))) else {
-        return false;
-    };
-    // SAFETY: flock on a descriptor we own; no pointers.
-    let locked = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
-    // The lock, if we took it, goes with the descriptor.
-    locked
+    crate::serve::recover::lock_held(&dir.join(format!("{table}.lock")))
 }
 
 /// Lists iobound's data files in `dir` on stdout and, unless `dry_run`,
@@ -92,6 +85,12 @@ pub fn clean(dir: &Path, dry_run: bool) -> std::io::Result<(usize, u64)> {
         }
         count += 1;
         bytes += size;
+    }
+    // Redis's directory (its files are emptied at each start): removed
+    // when empty, as a clean data directory has none of iobound's.
+    let redis = dir.join("iobound-redis");
+    if !dry_run && std::fs::remove_dir(&redis).is_ok() {
+        crate::outln!("removing {}/", redis.display());
     }
     Ok((count, bytes))
 }

@@ -91,14 +91,21 @@ fn lock_path(dir: &Path, records: u64) -> PathBuf {
 /// (two runs sharing a --data-dir failed every db cell). Creates nothing:
 /// no lock file, no holder.
 pub fn table_in_use(dir: &Path, records: u64) -> Option<PathBuf> {
-    use std::os::fd::AsRawFd;
     let path = lock_path(dir, records);
-    let f = std::fs::File::open(&path).ok()?;
+    lock_held(&path).then_some(path)
+}
+
+/// Whether a process holds the lock file `path` (a running server's
+/// table); false when there is no such file.
+pub fn lock_held(path: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
     // SAFETY: flock on a descriptor we own; no pointers. A lock taken here
     // is released when `f` closes, at the end of this function.
-    let held = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } != 0
-        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
-    held.then_some(path)
+    let refused = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } != 0;
+    refused && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
 }
 
 /// Takes the table's lock, or says who holds it.
