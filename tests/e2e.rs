@@ -713,42 +713,29 @@ fn cli_edges_are_refused_up_front_with_the_reason() {
         assert_eq!(out.status.code(), Some(2));
         assert_clean_failure(&s, &out, "'--repeat <N>': must be at most 1000");
     }
-    let suite = s.0.join("many.toml");
-    std::fs::write(
-        &suite,
-        "repeat = 5000\n[[group]]\nworkloads = [\"cpu-hash\"]\n",
-    )
-    .unwrap();
-    let out = iobound(&strings(&[
-        "bench",
-        "--suite",
-        &suite.display().to_string(),
-        "--out",
-        &out_dir,
-    ]));
-    assert_eq!(out.status.code(), Some(2));
-    assert_clean_failure(&s, &out, "top-level key 'repeat': must be from 1 to 1000");
-    // A bad value of a top-level suite key names that key, not group 1.
-    let suite = s.0.join("top.toml");
-    std::fs::write(
-        &suite,
-        "duration = \"soon\"\n[[group]]\nworkloads = [\"cpu-hash\"]\n",
-    )
-    .unwrap();
-    let out = iobound(&strings(&[
-        "bench",
-        "--suite",
-        &suite.display().to_string(),
-        "--out",
-        &out_dir,
-    ]));
-    assert_eq!(out.status.code(), Some(2));
-    assert_clean_failure(&s, &out, "suite top: top-level key 'duration': ");
-    assert!(
-        !text(&out.stderr).contains("group"),
-        "{}",
+    // A suite file `name`.toml of `body`, refused with `want`: its stderr.
+    let refused_suite = |name: &str, body: &str, want: &str| -> String {
+        let suite = s.0.join(format!("{name}.toml"));
+        std::fs::write(&suite, body).unwrap();
+        let path = suite.display().to_string();
+        let out = iobound(&strings(&["bench", "--suite", &path, "--out", &out_dir]));
+        assert_eq!(out.status.code(), Some(2));
+        assert_clean_failure(&s, &out, want);
         text(&out.stderr)
+    };
+    let cpu = "[[group]]\nworkloads = [\"cpu-hash\"]\n";
+    refused_suite(
+        "many",
+        &format!("repeat = 5000\n{cpu}"),
+        "top-level key 'repeat': must be from 1 to 1000",
     );
+    // A bad value of a top-level suite key names that key, not group 1.
+    let err = refused_suite(
+        "top",
+        &format!("duration = \"soon\"\n{cpu}"),
+        "suite top: top-level key 'duration': ",
+    );
+    assert!(!err.contains("group"), "{err}");
     // `serve echo` refuses the database's flags; `serve db` a data
     // directory that is a file. Neither starts listening.
     let file = s.0.join("a-file");
