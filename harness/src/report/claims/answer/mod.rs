@@ -42,15 +42,21 @@ fn cpu_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
                 .as_ref()
                 .zip(c.b.as_ref())
                 .map(|(t, b)| t.throughput.median / b.throughput.median);
+            // Which engines: the event loop is the model's best engine here,
+            // not always the one a reader expects (glommio, not uring).
+            let (pool, lp) = (
+                c.a.as_ref().map_or("", |s| s.engine.as_str()),
+                c.b.as_ref().map_or("", |s| s.engine.as_str()),
+            );
             match lang {
                 Lang::En => format!(
-                    "CPU-bound (nothing waits): use every core. A thread pool did {}{reps} the event loop's throughput on {} cores{}{}.",
+                    "CPU-bound (nothing waits): use every core. A thread pool ({pool}) did {}{reps} the throughput of the event loop ({lp}) on {} cores{}{}.",
                     x(c.ratio.unwrap_or(f64::NAN)), c.cores,
                     threads.map_or(String::new(), |t| format!(" (in Rust, blocking threads too: {})", x(t))),
                     procs.map_or(String::new(), |p| format!("; a pool of worker processes did {} (iobound's procs engine, Rust's counterpart of multiprocessing)", x(p)))
                 ),
                 Lang::Fr => format!(
-                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads a fait {}{reps} le débit de la boucle sur {} cœurs{}{}.",
+                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads ({pool}) a fait {}{reps} le débit de la boucle ({lp}) sur {} cœurs{}{}.",
                     x(c.ratio.unwrap_or(f64::NAN)), c.cores,
                     threads.map_or(String::new(), |t| format!(" (en Rust, des threads bloquants aussi : {})", x(t))),
                     procs.map_or(String::new(), |p| format!(" ; un pool de processus a fait {} (le moteur procs d'iobound, l'équivalent Rust de multiprocessing)", x(p)))
@@ -185,11 +191,11 @@ fn mixed_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
     };
     match lang {
         Lang::En => format!(
-            "Mixed (wait, then compute): no single answer. Over {} mixed groups, event loop + pool against the best single model, on throughput: {}; on p99: {}{map}.",
+            "Mixed (wait, then compute): no single answer. Over {} mixed groups (Rust engines), event loop + pool against the best single model, on throughput: {}; on p99: {}{map}.",
             t.total(), counts_text(&t, lang), counts_text(&p, lang)
         ),
         Lang::Fr => format!(
-            "Mixte (attendre, puis calculer) : pas de réponse unique. Sur {} groupes mixtes, boucle + pool contre le meilleur modèle simple, en débit : {} ; en p99 : {}{map}.",
+            "Mixte (attendre, puis calculer) : pas de réponse unique. Sur {} groupes mixtes (moteurs Rust), boucle + pool contre le meilleur modèle simple, en débit : {} ; en p99 : {}{map}.",
             t.total(), counts_text(&t, lang), counts_text(&p, lang)
         ),
     }

@@ -283,6 +283,16 @@ fn computing_needs_cores_against_the_number_of_cores() {
         number(&c, Lang::En),
         "thread pool 2.00x the event loop at C=32, blocking threads 2.00x, on 2 cores"
     );
+    // The answer names the engines it compared (a reviewer took "the
+    // event loop" for uring where the best loop was glommio).
+    let r = cpu(&[13500.0, 13600.0, 13800.0]);
+    let s = class_sentences(&r, &all(&r), Lang::En);
+    let line = s.iter().find(|l| l.starts_with("CPU-bound")).unwrap();
+    assert!(
+        line.contains("A thread pool (rayon) did 2.00x (")
+            && line.contains("the throughput of the event loop (uring) on 2 cores"),
+        "{line}"
+    );
     let c = claim(
         &cpu(&[6300.0, 7000.0, 6850.0]),
         ClaimId::ComputingNeedsCores,
