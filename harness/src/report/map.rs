@@ -148,15 +148,22 @@ pub fn winner(r: &Report, g: &Group, c: usize, fig: Figure) -> MapFigure {
         } else {
             standings[1].median / standings[0].median
         };
+        // A lead over the next is a lead over all only when every other
+        // model is behind in every repetition too: a third model can beat
+        // the leader in one repetition (a reviewer found "event loop +
+        // pool ahead" where the event loop had the shorter p99 in one).
+        let all_behind = standings[1..]
+            .iter()
+            .all(|s| s.vs_leader.as_ref().is_some_and(|c| c.lead == Lead::A));
         match next.lead {
-            Lead::A => Winner::Model {
+            Lead::A if all_behind => Winner::Model {
                 model: standings[0].model,
                 engine: standings[0].engine.clone(),
                 margin,
                 range: next.range(),
                 second: standings[1].model,
             },
-            Lead::Unclear => Winner::Unclear {
+            Lead::A | Lead::Unclear => Winner::Unclear {
                 models: close(|l| matches!(l, Lead::Tie | Lead::Unclear | Lead::B)),
             },
             Lead::Tie | Lead::B => Winner::Tie {
@@ -400,5 +407,31 @@ mod tests {
         );
         // A single group is not a map.
         assert!(build(&r).is_none());
+    }
+
+    /// A reviewer's finding: "event loop + pool leads" where it led the
+    /// next model in every repetition but the event loop, third by median,
+    /// beat it in one. A lead needs every other model behind in each.
+    #[test]
+    fn a_lead_needs_every_model_behind_in_every_repetition() {
+        let g = |third: &[f64]| {
+            cell(
+                "mixed-db [a]",
+                100,
+                4096,
+                vec![
+                    point("hybrid", 256, &[100.0, 110.0, 120.0], 10.0, 3.0),
+                    point("threads", 256, &[90.0, 95.0, 100.0], 10.0, 256.0),
+                    point("uring", 256, third, 10.0, 1.0),
+                ],
+            )
+        };
+        let r = report(3, &MODELS, vec![g(&[101.0, 80.0, 85.0])]);
+        let f = winner(&r, &r.groups[0], 256, Figure::Throughput);
+        assert!(matches!(f.winner, Winner::Unclear { .. }), "{:?}", f.winner);
+        // Behind in every repetition, the third lets the lead stand.
+        let r = report(3, &MODELS, vec![g(&[80.0, 80.0, 85.0])]);
+        let f = winner(&r, &r.groups[0], 256, Figure::Throughput);
+        assert!(matches!(f.winner, Winner::Model { .. }), "{:?}", f.winner);
     }
 }

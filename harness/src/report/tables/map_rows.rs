@@ -47,6 +47,30 @@ pub fn figure_text(f: &MapFigure, fig: Figure, lang: Lang) -> String {
             times(range.1)
         ),
         Winner::Tie { .. } => lang.pick("tie", "égalité").to_string(),
+        // Clearly ahead of the next, but not of a model further down in
+        // every repetition (one beat the first once).
+        Winner::Unclear { .. }
+            if f.standings
+                .get(1)
+                .and_then(|s| s.vs_leader.as_ref())
+                .is_some_and(|c| c.lead == Lead::A) =>
+        {
+            let other = f
+                .standings
+                .iter()
+                .skip(2)
+                .find(|s| s.vs_leader.as_ref().is_some_and(|c| c.lead != Lead::A))
+                .map_or("", |s| model_label(s.model, lang));
+            let second = model_label(f.standings[1].model, lang);
+            match lang {
+                Lang::En => format!(
+                    "unclear (the first is ahead of {second} in every repetition, not of {other})"
+                ),
+                Lang::Fr => format!(
+                    "incertain (le premier devance {second} à chaque répétition, pas {other})"
+                ),
+            }
+        }
         // The first ahead of the next in every repetition, by less than 5 %
         // in the median one: the repetitions agree on the side; "disagree"
         // would say the opposite.
@@ -177,8 +201,8 @@ pub fn wait_text(ns: u64) -> String {
 
 pub fn map_note(lang: Lang) -> &'static str {
     lang.pick(
-        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of the next model in every repetition, by 5 % or more in the median one (the range is the smallest and largest of those per-repetition ratios); \"=\" joins models within 10 % of the leader in every repetition when it does not lead them by 5 % in the median one; \"unclear\" means neither: the repetitions disagree, or the first was ahead in every repetition by under 5 % in the median one but by more than 10 % in another (the cell says which).",
-        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0.47x : 47 % de ses requêtes par seconde ; pour le p99, 2.1x : un p99 2.1 fois plus long). « Devant de » exige que le premier devance le suivant à chaque répétition, d'au moins 5 % dans la répétition médiane (l'intervalle donne le plus petit et le plus grand de ces rapports par répétition) ; « = » réunit les modèles restés à moins de 10 % du premier à chaque répétition, quand il ne les devance pas de 5 % dans la médiane ; « incertain » signifie ni l'un ni l'autre : les répétitions divergent, ou le premier devance le suivant à chaque répétition, de moins de 5 % dans la médiane mais de plus de 10 % dans une autre (la case dit lequel).",
+        "Each cell is one group of the run. For requests per second, then for p99, each model by its best engine: the leader and its figure, then every other model as a multiple of the leader's figure (0.47x: 47 % of its requests per second; for p99, 2.1x: a p99 2.1 times as long). \"Leads by\" needs the leader ahead of every other model in every repetition, and of the next by 5 % or more in the median one (the range is the smallest and largest of the per-repetition ratios over the next); \"=\" joins models within 10 % of the leader in every repetition when it does not lead them by 5 % in the median one; \"unclear\" means neither: the repetitions disagree, or the first was ahead in every repetition by under 5 % in the median one but by more than 10 % in another, or ahead of the next but not of a model further down in every repetition (the cell says which).",
+        "Chaque case est un groupe de la mesure. Pour les requêtes par seconde, puis pour le p99, chaque modèle par son meilleur moteur : le premier et son chiffre, puis chaque autre modèle en multiple du chiffre du premier (0.47x : 47 % de ses requêtes par seconde ; pour le p99, 2.1x : un p99 2.1 fois plus long). « Devant de » exige que le premier devance chacun des autres à chaque répétition, et le suivant d'au moins 5 % dans la répétition médiane (l'intervalle donne le plus petit et le plus grand des rapports au suivant par répétition) ; « = » réunit les modèles restés à moins de 10 % du premier à chaque répétition, quand il ne les devance pas de 5 % dans la médiane ; « incertain » signifie ni l'un ni l'autre : les répétitions divergent, ou le premier devance le suivant à chaque répétition, de moins de 5 % dans la médiane mais de plus de 10 % dans une autre, ou devance le suivant mais pas à chaque répétition un modèle plus loin (la case dit lequel).",
     )
 }
 
@@ -326,6 +350,33 @@ mod tests {
     use super::*;
     use crate::report::model::testing::{group, point, report};
     use iobound_workloads::{Class, Model};
+
+    /// A map cell whose first leads the next but not a third model in
+    /// every repetition says which (it read "event loop + pool leads").
+    #[test]
+    fn an_unclear_lead_names_the_model_it_did_not_beat_each_time() {
+        let g = group(
+            "mixed-db [a]",
+            Class::Mixed,
+            vec![
+                point("hybrid", 256, &[100.0, 110.0, 120.0], 10.0, 3.0),
+                point("threads", 256, &[90.0, 95.0, 100.0], 10.0, 256.0),
+                point("uring", 256, &[101.0, 80.0, 85.0], 10.0, 1.0),
+            ],
+        );
+        let models = [
+            ("threads", Model::BlockingThreads),
+            ("uring", Model::EventLoop),
+            ("hybrid", Model::EventLoopPool),
+        ];
+        let r = report(3, &models, vec![g]);
+        let f = crate::report::map::winner(&r, &r.groups[0], 256, Figure::Throughput);
+        let text = figure_text(&f, Figure::Throughput, Lang::En);
+        assert!(
+            text.contains("unclear (the first is ahead of blocking threads in every repetition, not of event loop)"),
+            "{text}"
+        );
+    }
 
     /// Reviewer findings: a point at 122 % of its ceiling went unsaid in the
     /// ceilings section, and mixed-db at a 10 ms wait showed 61 % of a CPU
