@@ -21,6 +21,7 @@ use crate::record::Recorder;
 pub use crate::ring::Taskrun;
 
 mod completion;
+mod setup;
 mod slot;
 
 pub(crate) use completion::{run_loop, Offload};
