@@ -412,14 +412,32 @@ fn crash_rounds(threads: usize, sig: i32, writers: u64, rounds: usize) -> Row {
     }
 }
 
+/// A count list from the environment (`IOBOUND_CRASH_WRITERS=8,64`), or
+/// the default: CI runs the short matrix, a closing note the long one.
+fn env_counts(name: &str, default: &[u64]) -> Vec<u64> {
+    std::env::var(name).map_or_else(
+        |_| default.to_vec(),
+        |v| {
+            v.split(',')
+                .map(|x| x.trim().parse().expect("a list of whole numbers"))
+                .collect()
+        },
+    )
+}
+
+/// Prints `| threads | signal | writers | acked | in flight | lost |` rows
+/// (`--nocapture`); `IOBOUND_CRASH_WRITERS` and `IOBOUND_CRASH_ROUNDS`
+/// lengthen it.
 fn crash_matrix(threads: usize) {
-    let writers = 12;
-    for (sig, name) in [(libc::SIGKILL, "SIGKILL"), (libc::SIGTERM, "SIGTERM")] {
-        let r = crash_rounds(threads, sig, writers, 2);
-        eprintln!(
-            "| {threads} | {name} | {writers} | {} | {} | {} |",
-            r.acked, r.in_flight, r.lost
-        );
+    let rounds = env_counts("IOBOUND_CRASH_ROUNDS", &[2])[0] as usize;
+    for writers in env_counts("IOBOUND_CRASH_WRITERS", &[12]) {
+        for (sig, name) in [(libc::SIGKILL, "SIGKILL"), (libc::SIGTERM, "SIGTERM")] {
+            let r = crash_rounds(threads, sig, writers, rounds);
+            eprintln!(
+                "| {threads} | {name} | {writers} | {rounds} | {} | {} | {} |",
+                r.acked, r.in_flight, r.lost
+            );
+        }
     }
 }
 

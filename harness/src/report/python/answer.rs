@@ -101,16 +101,27 @@ fn cpu_answer(c: &super::super::claims::Claim, lang: Lang) -> Option<String> {
         reps(c.compared.as_ref()),
         reps(c.extra_growth_reps.as_ref()),
     );
-    let threads = match (grew, lang) {
-        (Some((lo, t)), Lang::En) => format!(
-            ", while threads did {}{tr} their own rate at {lo} in flight",
+    // Said as threads against themselves, so that the change of baseline
+    // from the loop reads as meant (a reviewer read two baselines mixed).
+    let at = a.concurrency;
+    let threads = match (grew, lang, gil) {
+        (Some((lo, t)), Lang::En, true) => format!(
+            ", while threads did not scale: at {at} in flight they did {}{tr} their own rate at {lo}",
             times(t)
         ),
-        (Some((lo, t)), Lang::Fr) => format!(
-            ", quand les threads faisaient {}{tr} leur propre débit à {lo} en cours",
+        (Some((lo, t)), Lang::En, false) => format!(
+            ", while threads at {at} in flight did {}{tr} their own rate at {lo}",
             times(t)
         ),
-        (None, _) => String::new(),
+        (Some((lo, t)), Lang::Fr, true) => format!(
+            ", quand les threads ne passaient pas à l'échelle : à {at} en cours, ils faisaient {}{tr} leur propre débit à {lo} en cours",
+            times(t)
+        ),
+        (Some((lo, t)), Lang::Fr, false) => format!(
+            ", quand les threads faisaient à {at} en cours {}{tr} leur propre débit à {lo} en cours",
+            times(t)
+        ),
+        (None, _, _) => String::new(),
     };
     Some(match lang {
         Lang::En => format!(
@@ -164,7 +175,7 @@ mod tests {
             "{cpu}"
         );
         assert!(
-            cpu.contains("threads did 0.95x (0.98x, 0.95x, 0.96x by repetition) their own rate at 1 in flight"),
+            cpu.contains("threads did not scale: at 8 in flight they did 0.95x (0.98x, 0.95x, 0.96x by repetition) their own rate at 1"),
             "{cpu}"
         );
     }

@@ -118,8 +118,8 @@ fn busy_why(m: &crate::result::MachineLoad, lang: Lang) -> String {
 /// models and the ceilings before the section that explains them.
 pub fn terms_line(lang: Lang) -> &'static str {
     lang.pick(
-        "Words used below: workload = what one request does (each workload's section says it in a line); engine = one program that runs requests in one concurrency model (the tables give each engine's model beside its name); cell = one workload on one engine at one C, run once per repetition; group = the cells of one workload with one set of settings; C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread); blocking threads = one OS thread per request in flight; pool = as many workers as cores; event loop + pool = an event loop that hands each computation to a pool and keeps waiting meanwhile; a ceiling = the most requests per second a model could do here, computed from this run's own costs. \"How to read this\", after the claims, says more.",
-        "Les mots employés plus bas : charge = ce que fait une requête (la section de chaque charge le dit en une ligne) ; moteur = un programme qui exécute les requêtes selon un modèle de concurrence (les tableaux donnent le modèle de chaque moteur à côté de son nom) ; cellule = une charge sur un moteur à un C, mesurée une fois par répétition ; groupe = les cellules d'une charge avec un jeu de réglages ; C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les threads du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle) ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; boucle + pool = une boucle d'événements qui confie chaque calcul à un pool et continue d'attendre pendant ce temps ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport. « Comment lire ce rapport », après les affirmations, en dit plus.",
+        "Words used below: workload = what one request does (each workload's section says it in a line); engine = one program that runs requests in one concurrency model (the tables give each engine's model beside its name); cell = one workload on one engine at one C, run once per repetition; group = the cells of one workload with one set of settings; C = requests in flight at once; C* = the lowest C from which blocking threads fall behind the event loop for good; p99 = the latency 99 % of requests stayed under; event loop = one thread keeping many requests in flight (its runtime may add helper threads for file I/O, such as tokio's blocking pool or io_uring's kernel workers, which the threads column counts; the requests are held by the one loop thread); blocking threads = one OS thread per request in flight; pool = as many workers as cores; event loop + pool = an event loop that hands each computation to a pool and keeps waiting meanwhile; a ceiling = the most requests per second a model could do here, computed from this run's own costs; a ratio such as 1.6x compares the medians of the repetitions, and the ratios after it in brackets are each repetition's own (they can fall on either side of it). \"How to read this\", after the claims, says more.",
+        "Les mots employés plus bas : charge = ce que fait une requête (la section de chaque charge le dit en une ligne) ; moteur = un programme qui exécute les requêtes selon un modèle de concurrence (les tableaux donnent le modèle de chaque moteur à côté de son nom) ; cellule = une charge sur un moteur à un C, mesurée une fois par répétition ; groupe = les cellules d'une charge avec un jeu de réglages ; C = requêtes en cours à la fois ; C* = le plus petit C à partir duquel les threads bloquants restent derrière la boucle d'événements ; p99 = la latence sous laquelle sont restées 99 % des requêtes ; boucle d'événements = un thread qui garde de nombreuses requêtes en cours (son environnement peut y ajouter des threads d'appoint pour les I/O de fichiers, comme le pool bloquant de tokio ou les threads du noyau d'io_uring, que compte la colonne des threads ; les requêtes, elles, sont tenues par l'unique thread de la boucle) ; threads bloquants = un thread du système par requête en cours ; pool = autant de travailleurs que de cœurs ; boucle + pool = une boucle d'événements qui confie chaque calcul à un pool et continue d'attendre pendant ce temps ; plafond = le plus de requêtes par seconde qu'un modèle pouvait faire ici, calculé à partir des coûts mesurés dans ce rapport ; un rapport comme 1.6x compare les médianes des répétitions, et ceux qui le suivent entre parenthèses sont ceux de chaque répétition (ils peuvent tomber de part et d'autre). « Comment lire ce rapport », après les affirmations, en dit plus.",
     )
 }
 
@@ -129,11 +129,17 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
     if r.busy.is_empty() {
         return None;
     }
-    // A few examples: the first screen is the answer's, and summary.csv
-    // lists every one.
+    // A few examples, the busiest first (a reviewer found the worst, at
+    // 45 % steal, among the "more" while 5 % ones were named): the first
+    // screen is the answer's, and summary.csv lists every one.
     const SHOWN: usize = 8;
-    let mut cells: Vec<String> = r
-        .busy
+    let load = |m: &crate::result::MachineLoad| {
+        use crate::result::MachineLoad as L;
+        (m.steal / L::STEAL_BUSY).max(m.other_cores / L::OTHER_BUSY)
+    };
+    let mut worst: Vec<_> = r.busy.iter().collect();
+    worst.sort_by(|a, b| load(&b.1).total_cmp(&load(&a.1)));
+    let mut cells: Vec<String> = worst
         .iter()
         .take(SHOWN)
         .map(|(stem, m)| format!("{stem} ({})", busy_why(m, lang)))
@@ -154,12 +160,12 @@ pub fn busy_warning(r: &Report, lang: Lang) -> Option<String> {
     let n = r.busy.len();
     Some(match lang {
         Lang::En => format!(
-            "Warning: {n} cell repetition{} ran while the machine was busy (CPU steal, the time the hypervisor gave other machines, above 5 %, or other processes using more than half a core; a cell is named workload.engine.cC.rR, C in flight, repetition R): {}. Their figures may be low; compare each with its other repetitions.",
+            "Warning: {n} cell repetition{} ran while the machine was busy (CPU steal, the time the hypervisor gave other machines, above 5 %, or other processes using more than half a core; a cell is named workload.engine.cC.rR, C in flight, repetition R; the busiest first): {}. Their figures may be low; compare each with its other repetitions.",
             if n == 1 { "" } else { "s" },
             cells.join(", ")
         ),
         Lang::Fr => format!(
-            "Attention : {n} répétition{} de cellule {} tourné pendant que la machine était occupée (vol de CPU, le temps que l'hyperviseur a donné à d'autres machines, au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur ; une cellule s'écrit charge.moteur.cC.rR, C en cours, répétition R) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
+            "Attention : {n} répétition{} de cellule {} tourné pendant que la machine était occupée (vol de CPU, le temps que l'hyperviseur a donné à d'autres machines, au-delà de 5 %, ou d'autres processus utilisant plus d'un demi-cœur ; une cellule s'écrit charge.moteur.cC.rR, C en cours, répétition R ; les plus occupées d'abord) : {}. Leurs chiffres peuvent être bas ; comparez chacune à ses autres répétitions.",
             if n == 1 { "" } else { "s" },
             if n == 1 { "a" } else { "ont" },
             cells.join(", ")
@@ -504,6 +510,14 @@ mod tests {
         );
         assert!(
             w.contains("db-web.threads.c1.r2 (CPU steal 12.0 %)") && w.contains("and 2 more"),
+            "{w}"
+        );
+        // The busiest is named first even when it ran last (a reviewer
+        // found 45 % steal among the "more" while 5 % ones were named).
+        r.busy[9].1.steal = 0.45;
+        let w = busy_warning(&r, Lang::En).unwrap();
+        assert!(
+            w.contains("repetition R; the busiest first): db-web.threads.c10.r2 (CPU steal 45.0 %), db-web.threads.c1.r2"),
             "{w}"
         );
         let fr = busy_warning(&r, Lang::Fr).unwrap();

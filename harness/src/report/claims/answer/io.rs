@@ -31,8 +31,14 @@ fn io_exceptions(r: &Report, lang: Lang) -> Vec<String> {
             continue;
         };
         if lead_of(t, l, Figure::Throughput) == Lead::A {
+            // With its repetitions, as the claim's ratio has them (a
+            // reviewer could not tell this 1.35x from one busy repetition).
+            let reps = crate::report::claims::per_rep_text(
+                &crate::report::verdict::compare(t, l, Figure::Throughput),
+                lang,
+            );
             out.push(format!(
-                "{} ({} {} {}, C={c})",
+                "{} ({} {}{reps} {}, C={c})",
                 g.label,
                 model_label(Model::BlockingThreads, lang),
                 x(t.throughput.median / l.throughput.median),

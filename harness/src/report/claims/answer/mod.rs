@@ -50,13 +50,13 @@ fn cpu_sentence(r: &Report, claims: &[Claim], lang: Lang) -> String {
             );
             match lang {
                 Lang::En => format!(
-                    "CPU-bound (nothing waits): use every core. A thread pool ({pool}) did {}{reps} the throughput of the event loop ({lp}) on {} cores{}{}.",
+                    "CPU-bound (nothing waits): use every core. A thread pool ({pool}) did {}{reps} the throughput of the event loop ({lp}, one thread) on this machine's {} cores{}{}.",
                     x(c.ratio.unwrap_or(f64::NAN)), c.cores,
                     threads.map_or(String::new(), |t| format!(" (in Rust, blocking threads too: {})", x(t))),
                     procs.map_or(String::new(), |p| format!("; a pool of worker processes did {} (iobound's procs engine, Rust's counterpart of multiprocessing)", x(p)))
                 ),
                 Lang::Fr => format!(
-                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads ({pool}) a fait {}{reps} le débit de la boucle ({lp}) sur {} cœurs{}{}.",
+                    "Limité par le CPU (rien n'attend) : occupez tous les cœurs. Un pool de threads ({pool}) a fait {}{reps} le débit de la boucle ({lp}, un seul thread) sur les {} cœurs de cette machine{}{}.",
                     x(c.ratio.unwrap_or(f64::NAN)), c.cores,
                     threads.map_or(String::new(), |t| format!(" (en Rust, des threads bloquants aussi : {})", x(t))),
                     procs.map_or(String::new(), |p| format!(" ; un pool de processus a fait {} (le moteur procs d'iobound, l'équivalent Rust de multiprocessing)", x(p)))
