@@ -60,7 +60,19 @@ pub struct Recorder {
     completed: u64,
     /// Completions that ended inside the measured window.
     in_window: u64,
+    /// Each request's share of its own time that fell inside the measured
+    /// window, summed: the requests' worth of work done in it.
+    in_window_share: f64,
     record_latency: bool,
+}
+
+/// Where a finished request stood against the measured window.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct InWindow {
+    /// It ended inside the window.
+    pub ended: bool,
+    /// The part of its time (send to end) inside the window, from 0 to 1.
+    pub share: f64,
 }
 
 impl Recorder {
@@ -75,6 +87,7 @@ impl Recorder {
             checksum: 0,
             completed: 0,
             in_window: 0,
+            in_window_share: 0.0,
             record_latency,
         }
     }
@@ -86,10 +99,10 @@ impl Recorder {
     }
 
     /// Notes a completed request. `measured` is false for warm-up requests,
-    /// which only advance the progress counter; `in_window` says whether it
-    /// ended inside the measured window (the throughput's count, whichever
-    /// window its request started in). `uncorrected` is the latency from
-    /// the actual send, in an open loop.
+    /// which only advance the progress counter; `in_window` says how it
+    /// stood against the measured window (what the throughput counts,
+    /// whichever window its request started in). `uncorrected` is the
+    /// latency from the actual send, in an open loop.
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub fn complete(
@@ -97,13 +110,14 @@ impl Recorder {
         progress: &Progress,
         worker: usize,
         measured: bool,
-        in_window: bool,
+        in_window: InWindow,
         latency: Duration,
         uncorrected: Option<Duration>,
         done: Done,
     ) {
         self.completed += 1;
-        self.in_window += u64::from(in_window);
+        self.in_window += u64::from(in_window.ended);
+        self.in_window_share += in_window.share;
         progress.counters[worker]
             .0
             .store(self.completed, Ordering::Relaxed);
@@ -139,6 +153,9 @@ pub struct Totals {
     pub uncorrected: Option<Histogram<u64>>,
     /// Requests that ended inside the measured window.
     pub in_window: u64,
+    /// The requests' worth of work inside the measured window: each
+    /// request counted by the share of its time that fell in it.
+    pub in_window_share: f64,
 }
 
 /// Merges per-worker recorders after the run.
@@ -150,11 +167,13 @@ pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
         checksum: 0,
         uncorrected: None,
         in_window: 0,
+        in_window_share: 0.0,
     };
     for r in recorders {
         t.hist.add(&r.hist).expect("histograms share bounds");
         t.requests += r.requests;
         t.in_window += r.in_window;
+        t.in_window_share += r.in_window_share;
         t.bytes += r.bytes;
         t.checksum = fold(t.checksum, r.checksum);
         if let Some(u) = &r.uncorrected {
@@ -184,7 +203,10 @@ mod tests {
             &progress,
             0,
             true,
-            true,
+            InWindow {
+                ended: true,
+                share: 1.0,
+            },
             Duration::from_micros(10),
             None,
             io(4096, 5),
@@ -193,7 +215,7 @@ mod tests {
             &progress,
             0,
             false,
-            false,
+            InWindow::default(),
             Duration::from_secs(5),
             None,
             io(4096, 100),
@@ -202,7 +224,11 @@ mod tests {
             &progress,
             1,
             true,
-            false,
+            // Started in the window, ended after it: a quarter of its time in.
+            InWindow {
+                ended: false,
+                share: 0.25,
+            },
             Duration::from_millis(3),
             None,
             io(4096, u64::MAX),
@@ -210,8 +236,10 @@ mod tests {
         assert_eq!(progress.total(), 3);
         let t = merge([a, b]);
         assert_eq!(t.requests, 2);
-        // A measured request may end after the window: counted, not in it.
+        // A measured request may end after the window: counted, not in it,
+        // but the share of it inside the window is.
         assert_eq!(t.in_window, 1);
+        assert_eq!(t.in_window_share, 1.25);
         assert_eq!(t.hist.len(), 2);
         assert_eq!(t.bytes, 8192);
         // Warm-up digests stay out; measured ones add up, wrapping.
@@ -228,7 +256,10 @@ mod tests {
             &progress,
             0,
             true,
-            true,
+            InWindow {
+                ended: true,
+                share: 1.0,
+            },
             Duration::from_micros(10),
             None,
             io(1, 0),

@@ -33,7 +33,7 @@ mod shared;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use cell::{CellCtx, Children, Start};
+pub use cell::{window_share, CellCtx, Children, Start};
 pub(crate) use options::at_least_one;
 pub use options::{augment, read_settings, OptionSet, Options, Settings};
 pub(crate) use shared::{

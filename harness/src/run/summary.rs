@@ -88,7 +88,7 @@ fn ratio(x: f64, by: f64) -> f64 {
 pub fn summarize(r: &Readings) -> Summary {
     let secs = r.measured.as_secs_f64();
     let throughput_rps = match (r.window_len, r.window) {
-        (Some(len), _) if !len.is_zero() => r.totals.in_window as f64 / len.as_secs_f64(),
+        (Some(len), _) if !len.is_zero() => r.totals.in_window_share / len.as_secs_f64(),
         // Runs measured before completions carried their instant.
         (None, Some(((t0, n0), (t1, n1)))) if t1 > t0 && n1 >= n0 => (n1 - n0) as f64 / (t1 - t0),
         _ => ratio(r.totals.requests as f64, secs),
@@ -103,10 +103,17 @@ pub fn summarize(r: &Readings) -> Summary {
         involuntary_switches: r.usage.involuntary_switches + child.usage.involuntary_switches,
     };
     let cpu_ns = (usage.user + usage.sys).as_nanos() as f64;
+    // The requests the window's CPU is spread over: the throughput times
+    // the span the CPU was read over (the requests' worth of work done in
+    // it, as the throughput counts them), or, for runs without each
+    // request's share, the completions counted at its edges.
     let in_window = r
         .window
-        .map(|((_, n0), (_, n1))| n1.saturating_sub(n0))
-        .filter(|&n| n > 0)
+        .map(|((t0, n0), (t1, n1))| match r.window_len {
+            Some(len) if !len.is_zero() && t1 > t0 => throughput_rps * (t1 - t0),
+            _ => n1.saturating_sub(n0) as f64,
+        })
+        .filter(|&n| n > 0.0)
         .zip(r.window_cpu);
     Summary {
         requests: r.totals.requests,
@@ -123,7 +130,7 @@ pub fn summarize(r: &Readings) -> Summary {
             user_ns: usage.user.as_nanos() as u64,
             sys_ns: usage.sys.as_nanos() as u64,
             per_request_ns: match in_window {
-                Some((n, w)) => w.client_ns as f64 / n as f64,
+                Some((n, w)) => w.client_ns as f64 / n,
                 None => ratio(cpu_ns, r.all_requests as f64),
             },
             cores_busy: ratio(cpu_ns / 1e9, r.whole.as_secs_f64()),
@@ -154,7 +161,7 @@ pub fn summarize(r: &Readings) -> Summary {
                     WindowCpu {
                         server_ns: Some(w), ..
                     },
-                )) => w as f64 / n as f64,
+                )) => w as f64 / n,
                 _ => ratio((user_ns + sys_ns) as f64, r.all_requests as f64),
             },
         }),
@@ -211,6 +218,7 @@ mod tests {
                 bytes: requests * 4096,
                 checksum: 0xabc,
                 in_window: 0,
+                in_window_share: 0.0,
             },
             measured: Duration::from_secs(2),
             whole: Duration::from_secs(4),
@@ -258,10 +266,12 @@ mod tests {
         // Without window readings: measured requests over measured time.
         let s = summarize(&readings(1000, 1200, None));
         assert_eq!(s.throughput_rps, 500.0);
-        // With each completion's own instant, the edges' late readings
-        // count for nothing: 450 ended inside a 1.5 s window, 300/s.
+        // With each request's own instants, the edges' late readings
+        // count for nothing: 450 requests' worth of work in a 1.5 s
+        // window, 300/s, whatever number of them ended inside it.
         let mut r = readings(1000, 1200, Some(((0.0, 100), (1.5, 1000))));
-        r.totals.in_window = 450;
+        r.totals.in_window = 512;
+        r.totals.in_window_share = 450.0;
         r.window_len = Some(Duration::from_millis(1500));
         assert_eq!(summarize(&r).throughput_rps, 300.0);
     }
@@ -292,6 +302,21 @@ mod tests {
         assert_eq!(s.server.unwrap().per_request_ns, 100_000.0);
         // The totals stay the whole cell's.
         assert_eq!(s.cpu.user_ns + s.cpu.sys_ns, 2_000_000_000);
+        // With each request's share of the window: the window's CPU rate
+        // (0.3 s a second) over its throughput (600 requests' worth in
+        // 1.5 s, 400/s), 750 µs, whatever count the watch read at the edges.
+        r.window_len = Some(Duration::from_millis(1500));
+        r.totals.in_window = 640;
+        r.totals.in_window_share = 600.0;
+        let s = summarize(&r);
+        assert_eq!(s.throughput_rps, 400.0);
+        assert!(
+            (s.cpu.per_request_ns - 750_000.0).abs() < 1e-6,
+            "{}",
+            s.cpu.per_request_ns
+        );
+        assert!((s.server.unwrap().per_request_ns - 150_000.0).abs() < 1e-6);
+        r.window_len = None;
         // No completion inside the window: the whole cell's figures.
         r.window = Some(((0.0, 100), (1.5, 100)));
         let s = summarize(&r);

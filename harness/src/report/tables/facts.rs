@@ -328,6 +328,11 @@ pub fn how_to_read(r: &Report, lang: Lang) -> Vec<String> {
         )
         .into(),
         lang.pick(
+            "req/s: the work done in the measured window (after the warm-up), per second; a request counts by the share of its time that fell inside it, so one that straddles an edge counts by its part (with whole completions only, a closed loop whose requests end in step would measure in steps of C).",
+            "requêtes/s : le travail fait dans la fenêtre mesurée (après la chauffe), par seconde ; une requête compte pour la part de son temps tombée dedans, si bien qu'une requête à cheval sur un bord compte pour sa part (à ne compter que les requêtes achevées, une boucle fermée dont les requêtes finissent ensemble mesurerait par paliers de C).",
+        )
+        .into(),
+        lang.pick(
             "In a closed loop, throughput = in flight / latency (Little's law): a model that lets C requests wait at once multiplies throughput by up to C.",
             "En boucle fermée, débit = en cours / latence (loi de Little) : un modèle qui laisse C requêtes attendre à la fois multiplie le débit jusqu'à C.",
         )

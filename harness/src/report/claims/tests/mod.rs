@@ -290,7 +290,9 @@ fn computing_needs_cores_against_the_number_of_cores() {
     let line = s.iter().find(|l| l.starts_with("CPU-bound")).unwrap();
     assert!(
         line.contains("A thread pool (rayon) did 2.00x (")
-            && line.contains("the throughput of the event loop (uring, one thread) on this machine's 2 cores"),
+            && line.contains(
+                "the throughput of the event loop (uring, one thread) on this machine's 2 cores"
+            ),
         "{line}"
     );
     let c = claim(
