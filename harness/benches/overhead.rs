@@ -6,8 +6,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use iobound::engine::window_share;
 use iobound::exec::Done;
+use iobound::load::Taper;
 use iobound::record::{InWindow, Progress, Recorder};
 use iobound_workloads::{build, WorkloadParams};
 
@@ -43,7 +43,7 @@ fn recorder_cost(label: &str, record_latency: bool) -> f64 {
             true,
             InWindow {
                 ended: i & 1 == 0,
-                share: 1.0,
+                weight: 1.0,
             },
             latency,
             None,
@@ -61,20 +61,16 @@ fn main() {
         black_box(Instant::now());
     });
     let record = recorder_cost("Recorder::complete (histogram + progress)", true);
-    // Where a request stood against the window: CellCtx::record's share.
-    // Requests of 700 µs, about one in a thousand straddling an edge, as
-    // in a window a few thousand requests long.
+    // A completion's weight in the throughput (the window's taper), as
+    // CellCtx::record takes it: completions spread over a 1 s window, a
+    // quarter of them on each fading edge.
     let t0 = Instant::now();
-    let (from, to) = (t0 + Duration::from_millis(1), t0 + Duration::from_secs(1));
-    let sent: Vec<(Instant, Instant)> = (0..1024u64)
-        .map(|k| {
-            let s = t0 + Duration::from_micros(600 + k * 970);
-            (s, s + Duration::from_micros(700))
-        })
+    let taper = Taper::new(t0, t0 + Duration::from_secs(1));
+    let ends: Vec<Instant> = (0..1024u64)
+        .map(|k| t0 + Duration::from_micros(k * 977))
         .collect();
-    let share = per_call("window_share (a request's part of the window)", |i| {
-        let (s, e) = sent[(i & 1023) as usize];
-        black_box(window_share(from, to, black_box(s), black_box(e)));
+    let share = per_call("Taper::weight (a completion in the window)", |i| {
+        black_box(taper.weight(black_box(ends[(i & 1023) as usize])));
     });
     let count_only = recorder_cost("Recorder::complete, latency not recorded", false);
     let w = build("file-randread", &WorkloadParams::default()).expect("builds");

@@ -60,9 +60,8 @@ pub struct Recorder {
     completed: u64,
     /// Completions that ended inside the measured window.
     in_window: u64,
-    /// Each request's share of its own time that fell inside the measured
-    /// window, summed: the requests' worth of work done in it.
-    in_window_share: f64,
+    /// Completions weighted by the window's taper ([`crate::load::Taper`]).
+    in_window_weight: f64,
     record_latency: bool,
 }
 
@@ -71,8 +70,9 @@ pub struct Recorder {
 pub struct InWindow {
     /// It ended inside the window.
     pub ended: bool,
-    /// The part of its time (send to end) inside the window, from 0 to 1.
-    pub share: f64,
+    /// The weight of its completion in the throughput, from 0 to 1 (the
+    /// window's taper at its end).
+    pub weight: f64,
 }
 
 impl Recorder {
@@ -87,7 +87,7 @@ impl Recorder {
             checksum: 0,
             completed: 0,
             in_window: 0,
-            in_window_share: 0.0,
+            in_window_weight: 0.0,
             record_latency,
         }
     }
@@ -117,7 +117,7 @@ impl Recorder {
     ) {
         self.completed += 1;
         self.in_window += u64::from(in_window.ended);
-        self.in_window_share += in_window.share;
+        self.in_window_weight += in_window.weight;
         progress.counters[worker]
             .0
             .store(self.completed, Ordering::Relaxed);
@@ -153,9 +153,9 @@ pub struct Totals {
     pub uncorrected: Option<Histogram<u64>>,
     /// Requests that ended inside the measured window.
     pub in_window: u64,
-    /// The requests' worth of work inside the measured window: each
-    /// request counted by the share of its time that fell in it.
-    pub in_window_share: f64,
+    /// Completions in the measured window weighted by its taper
+    /// ([`crate::load::Taper`]).
+    pub in_window_weight: f64,
 }
 
 /// Merges per-worker recorders after the run.
@@ -167,13 +167,13 @@ pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
         checksum: 0,
         uncorrected: None,
         in_window: 0,
-        in_window_share: 0.0,
+        in_window_weight: 0.0,
     };
     for r in recorders {
         t.hist.add(&r.hist).expect("histograms share bounds");
         t.requests += r.requests;
         t.in_window += r.in_window;
-        t.in_window_share += r.in_window_share;
+        t.in_window_weight += r.in_window_weight;
         t.bytes += r.bytes;
         t.checksum = fold(t.checksum, r.checksum);
         if let Some(u) = &r.uncorrected {
@@ -205,7 +205,7 @@ mod tests {
             true,
             InWindow {
                 ended: true,
-                share: 1.0,
+                weight: 1.0,
             },
             Duration::from_micros(10),
             None,
@@ -224,10 +224,10 @@ mod tests {
             &progress,
             1,
             true,
-            // Started in the window, ended after it: a quarter of its time in.
+            // Ended on the window's fading edge.
             InWindow {
-                ended: false,
-                share: 0.25,
+                ended: true,
+                weight: 0.25,
             },
             Duration::from_millis(3),
             None,
@@ -236,10 +236,8 @@ mod tests {
         assert_eq!(progress.total(), 3);
         let t = merge([a, b]);
         assert_eq!(t.requests, 2);
-        // A measured request may end after the window: counted, not in it,
-        // but the share of it inside the window is.
-        assert_eq!(t.in_window, 1);
-        assert_eq!(t.in_window_share, 1.25);
+        assert_eq!(t.in_window, 2);
+        assert_eq!(t.in_window_weight, 1.25);
         assert_eq!(t.hist.len(), 2);
         assert_eq!(t.bytes, 8192);
         // Warm-up digests stay out; measured ones add up, wrapping.
@@ -258,7 +256,7 @@ mod tests {
             true,
             InWindow {
                 ended: true,
-                share: 1.0,
+                weight: 1.0,
             },
             Duration::from_micros(10),
             None,

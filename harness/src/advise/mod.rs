@@ -30,7 +30,7 @@ use self::model::{predict, Calibration, Prediction};
 use self::request::request;
 use crate::cli::AdviseArgs;
 use crate::config::ConfigError;
-use crate::engine::{self, Engine, Language};
+use crate::engine::{self, Engine};
 use crate::output::human::{duration_ns, rate};
 use crate::run::{Observer, RunError};
 
@@ -118,13 +118,7 @@ fn representatives() -> Vec<&'static dyn Engine> {
     let uring = crate::ring::UringSupport::detect().available;
     MODELS
         .iter()
-        .filter_map(|m| {
-            engine::all().iter().copied().find(|e| {
-                e.model() == *m
-                    && e.language() == Language::Rust
-                    && (uring || !e.caps().needs_io_uring)
-            })
-        })
+        .filter_map(|&m| engine::representative(m, uring))
         .collect()
 }
 

@@ -244,7 +244,12 @@ impl<'a> CellCtx<'a> {
         // late, and a cell's req/s disagreed with its requests).
         let in_window = self
             .clock()
-            .and_then(|c| Some(window_share(c.measure_from, c.deadline?, sent, end)))
+            .and_then(|c| {
+                Some(InWindow {
+                    ended: end >= c.measure_from && end <= c.deadline?,
+                    weight: c.taper?.weight(end),
+                })
+            })
             .unwrap_or_default();
         rec.complete(
             self.progress,
@@ -264,99 +269,6 @@ impl<'a> CellCtx<'a> {
             r.open_loop()
         } else {
             r
-        }
-    }
-}
-
-/// A request sent at `sent` and ended at `end` against the window
-/// `[from, to]`: whether it ended inside, and the share of its time that
-/// fell inside. The throughput sums the shares: counting only whole
-/// completions, a closed loop whose slots finish in step (thousands of
-/// requests answered by one server in the same few turns) measured 7 or 8
-/// requests per slot in the window and nothing between, so two repetitions
-/// of one cell differed by 14 % at 4096 in flight; the shares count the
-/// work done in the window, whole requests and the parts of the two that
-/// straddle its edges.
-#[inline]
-pub fn window_share(from: Instant, to: Instant, sent: Instant, end: Instant) -> InWindow {
-    // Most requests lie wholly inside or outside: comparisons only, on
-    // the recording path of every request.
-    if sent >= from && end <= to {
-        return InWindow {
-            ended: end >= from,
-            share: 1.0,
-        };
-    }
-    let ended = end >= from && end <= to;
-    if end < from || sent > to || end <= sent {
-        return InWindow { ended, share: 0.0 };
-    }
-    let inside = end.min(to).saturating_duration_since(sent.max(from));
-    InWindow {
-        ended,
-        share: inside.as_secs_f64() / (end - sent).as_secs_f64(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::window_share;
-    use crate::record::InWindow;
-    use std::time::{Duration, Instant};
-
-    /// Whole requests inside count 1, straddlers their share, outsiders 0;
-    /// a slot's back-to-back requests add up to the window over their
-    /// length whatever their phase (fails with whole completions counted).
-    #[test]
-    fn a_request_counts_by_the_share_of_it_inside_the_window() {
-        let t0 = Instant::now();
-        let ms = |n: u64| t0 + Duration::from_millis(n);
-        let (from, to) = (ms(100), ms(400));
-        let share = |a, b| window_share(from, to, ms(a), ms(b));
-        assert_eq!(
-            share(150, 250),
-            InWindow {
-                ended: true,
-                share: 1.0
-            }
-        );
-        assert_eq!(
-            share(50, 150),
-            InWindow {
-                ended: true,
-                share: 0.5
-            }
-        );
-        assert_eq!(
-            share(350, 450),
-            InWindow {
-                ended: false,
-                share: 0.5
-            }
-        );
-        assert_eq!(share(0, 50).share, 0.0);
-        assert_eq!(share(450, 500).share, 0.0);
-        // Longer than the window: its window's worth.
-        assert_eq!(
-            share(0, 600),
-            InWindow {
-                ended: false,
-                share: 0.5
-            }
-        );
-        // A slot doing 70 ms requests back to back from any phase: the
-        // window holds 300/70 of them, though 4 or 5 end inside it.
-        for phase in [0u64, 13, 29, 41, 66] {
-            let (mut sum, mut ended) = (0.0, 0);
-            let mut t = phase;
-            while t < 600 {
-                let s = share(t, t + 70);
-                sum += s.share;
-                ended += u32::from(s.ended);
-                t += 70;
-            }
-            assert!((sum - 300.0 / 70.0).abs() < 1e-9, "phase {phase}: {sum}");
-            assert!(ended == 4 || ended == 5, "phase {phase}: {ended}");
         }
     }
 }

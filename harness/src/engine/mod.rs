@@ -33,7 +33,7 @@ mod shared;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use cell::{window_share, CellCtx, Children, Start};
+pub use cell::{CellCtx, Children, Start};
 pub(crate) use options::at_least_one;
 pub use options::{augment, read_settings, OptionSet, Options, Settings};
 pub(crate) use shared::{
@@ -80,6 +80,15 @@ pub fn child_entry() -> Option<std::process::ExitCode> {
 /// The engine of that name.
 pub fn by_name(name: &str) -> Option<&'static dyn Engine> {
     all().iter().copied().find(|e| e.name() == name)
+}
+
+/// The engine standing for `model` where no engine is named (advise, the
+/// lesson): the first Rust engine of that model in [`all`]'s order that can
+/// run here (`uring`: whether io_uring is available).
+pub fn representative(model: Model, uring: bool) -> Option<&'static dyn Engine> {
+    all().iter().copied().find(|e| {
+        e.model() == model && e.language() == Language::Rust && (uring || !e.caps().needs_io_uring)
+    })
 }
 
 /// Errors that end a cell.

@@ -20,9 +20,10 @@ pub struct Readings {
     /// Completed-request counts when the measured window opened and closed:
     /// (seconds since it opened, count), as the watching thread read them.
     pub window: Option<((f64, u64), (f64, u64))>,
-    /// The measured window's length, for a cell bounded by a duration:
-    /// its deadline less the end of warm-up, or less when the cell stopped
-    /// early. The requests that ended in it are `totals.in_window`.
+    /// The measured window's length as the throughput divides by it, for a
+    /// cell bounded by a duration: the integral of its taper (3/4 of the
+    /// deadline less the end of warm-up, less when the cell stopped early).
+    /// The completions it weighs are `totals.in_window_weight`.
     pub window_len: Option<Duration>,
     /// CPU used inside the measured window (its edges read with the
     /// completion counts), when the watch saw both edges.
@@ -88,7 +89,7 @@ fn ratio(x: f64, by: f64) -> f64 {
 pub fn summarize(r: &Readings) -> Summary {
     let secs = r.measured.as_secs_f64();
     let throughput_rps = match (r.window_len, r.window) {
-        (Some(len), _) if !len.is_zero() => r.totals.in_window_share / len.as_secs_f64(),
+        (Some(len), _) if !len.is_zero() => r.totals.in_window_weight / len.as_secs_f64(),
         // Runs measured before completions carried their instant.
         (None, Some(((t0, n0), (t1, n1)))) if t1 > t0 && n1 >= n0 => (n1 - n0) as f64 / (t1 - t0),
         _ => ratio(r.totals.requests as f64, secs),
@@ -104,9 +105,8 @@ pub fn summarize(r: &Readings) -> Summary {
     };
     let cpu_ns = (usage.user + usage.sys).as_nanos() as f64;
     // The requests the window's CPU is spread over: the throughput times
-    // the span the CPU was read over (the requests' worth of work done in
-    // it, as the throughput counts them), or, for runs without each
-    // request's share, the completions counted at its edges.
+    // the span the CPU was read over, or, for runs without weighted
+    // completions, the completions counted at its edges.
     let in_window = r
         .window
         .map(|((t0, n0), (t1, n1))| match r.window_len {
@@ -218,7 +218,7 @@ mod tests {
                 bytes: requests * 4096,
                 checksum: 0xabc,
                 in_window: 0,
-                in_window_share: 0.0,
+                in_window_weight: 0.0,
             },
             measured: Duration::from_secs(2),
             whole: Duration::from_secs(4),
@@ -266,12 +266,12 @@ mod tests {
         // Without window readings: measured requests over measured time.
         let s = summarize(&readings(1000, 1200, None));
         assert_eq!(s.throughput_rps, 500.0);
-        // With each request's own instants, the edges' late readings
-        // count for nothing: 450 requests' worth of work in a 1.5 s
-        // window, 300/s, whatever number of them ended inside it.
+        // With each completion's own instant, the edges' late readings
+        // count for nothing: 450 weighted completions over a tapered
+        // length of 1.5 s, 300/s, whatever number of them ended inside.
         let mut r = readings(1000, 1200, Some(((0.0, 100), (1.5, 1000))));
         r.totals.in_window = 512;
-        r.totals.in_window_share = 450.0;
+        r.totals.in_window_weight = 450.0;
         r.window_len = Some(Duration::from_millis(1500));
         assert_eq!(summarize(&r).throughput_rps, 300.0);
     }
@@ -302,12 +302,12 @@ mod tests {
         assert_eq!(s.server.unwrap().per_request_ns, 100_000.0);
         // The totals stay the whole cell's.
         assert_eq!(s.cpu.user_ns + s.cpu.sys_ns, 2_000_000_000);
-        // With each request's share of the window: the window's CPU rate
-        // (0.3 s a second) over its throughput (600 requests' worth in
-        // 1.5 s, 400/s), 750 µs, whatever count the watch read at the edges.
+        // With weighted completions: the window's CPU rate (0.3 s a
+        // second) over its throughput (600 weighted over 1.5 s, 400/s),
+        // 750 µs, whatever count the watch read at the edges.
         r.window_len = Some(Duration::from_millis(1500));
         r.totals.in_window = 640;
-        r.totals.in_window_share = 600.0;
+        r.totals.in_window_weight = 600.0;
         let s = summarize(&r);
         assert_eq!(s.throughput_rps, 400.0);
         assert!(

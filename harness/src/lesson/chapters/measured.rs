@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use iobound_workloads::dataset::Prepared;
-use iobound_workloads::WorkloadParams;
+use iobound_workloads::{Model, WorkloadParams};
 
 use super::super::{Kind, LessonError, Settings, Transcript};
 use super::Figures;
@@ -72,7 +72,7 @@ impl run::Observer for Preparing<'_> {
 /// One measured cell of chapter 4.
 fn measure(
     workload: &str,
-    mode: &str,
+    engine: &'static dyn engine::Engine,
     params: &WorkloadParams,
     s: &Settings,
     direct: bool,
@@ -80,7 +80,6 @@ fn measure(
     let mut done = Vec::new();
     let ready = run::prepare(workload, params, &s.data_dir, &mut done, &mut run::Silent)
         .map_err(|e| LessonError::Measure(e.to_string()))?;
-    let engine = engine::by_name(mode).expect("known engine");
     let plan = Plan {
         concurrency: 32,
         warmup: s.delay(0.2).max(Duration::from_millis(20)),
@@ -100,10 +99,12 @@ fn measure(
         // A ratio of two measurements is printed: neither may be 0.
         (Status::Ok, Some(sum)) if sum.throughput_rps > 0.0 => Ok(sum.throughput_rps),
         (Status::Ok, Some(_)) => Err(LessonError::Measure(format!(
-            "{workload} on {mode}: no request completed"
+            "{workload} on {}: no request completed",
+            engine.name()
         ))),
         _ => Err(LessonError::Measure(format!(
-            "{workload} on {mode}: {}",
+            "{workload} on {}: {}",
+            engine.name(),
             cell.reason.unwrap_or_default()
         ))),
     }
@@ -150,17 +151,29 @@ pub(super) fn chapter4(s: &Settings, out: &Transcript) -> Result<Figures, Lesson
         .map_err(|e| LessonError::Measure(e.to_string()))?;
         crate::exec::FileSet::open(&ready.files, true).is_ok()
     };
-    let io_uring = measure("file-randread", "uring", &io_params, s, direct)?;
-    let io_rayon = measure("file-randread", "rayon", &io_params, s, direct)?;
+    // The models the lesson compares, each by the engine that stands for
+    // it here (the io_uring loop, or tokio's where io_uring is off).
+    let uring_ok = UringSupport::detect().available;
+    let (Some(lp), Some(pool)) = (
+        engine::representative(Model::EventLoop, uring_ok),
+        engine::representative(Model::Pool, uring_ok),
+    ) else {
+        return Err(LessonError::Measure(
+            "no event-loop or pool engine can run here".into(),
+        ));
+    };
+    let (lname, pname) = (lp.name(), pool.name());
+    let io_uring = measure("file-randread", lp, &io_params, s, direct)?;
+    let io_rayon = measure("file-randread", pool, &io_params, s, direct)?;
     let cpu_params = WorkloadParams::default();
-    let cpu_uring = measure("cpu-hash", "uring", &cpu_params, s, false)?;
-    let cpu_rayon = measure("cpu-hash", "rayon", &cpu_params, s, false)?;
+    let cpu_uring = measure("cpu-hash", lp, &cpu_params, s, false)?;
+    let cpu_rayon = measure("cpu-hash", pool, &cpu_params, s, false)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rate = |x: f64| crate::output::human::rate(x);
     out.say(
         Kind::Measure,
         format!(
-            "file-randread ({}): uring {} req/s, rayon {} req/s -> uring x{:.2}",
+            "file-randread ({}): {lname} {} req/s, {pname} {} req/s -> {lname} x{:.2}",
             if direct {
                 l.pick("4 KiB, O_DIRECT", "4 Kio, O_DIRECT")
             } else {
@@ -174,7 +187,7 @@ pub(super) fn chapter4(s: &Settings, out: &Transcript) -> Result<Figures, Lesson
     out.say(
         Kind::Measure,
         format!(
-            "cpu-hash (SHA-256, 256 KiB): uring {} req/s, rayon ({cores} {}) {} req/s -> rayon x{:.2}",
+            "cpu-hash (SHA-256, 256 KiB): {lname} {} req/s, {pname} ({cores} {}) {} req/s -> {pname} x{:.2}",
             rate(cpu_uring),
             l.pick("threads", "threads"),
             rate(cpu_rayon),
@@ -210,11 +223,11 @@ pub(super) fn chapter4(s: &Settings, out: &Transcript) -> Result<Figures, Lesson
     };
     out.say(
         Kind::Explain,
-        verdict(io_uring / io_rayon, "uring", l.pick("I/O-bound", "I/O")),
+        verdict(io_uring / io_rayon, lname, l.pick("I/O-bound", "I/O")),
     );
     out.say(
         Kind::Explain,
-        verdict(cpu_rayon / cpu_uring, "rayon", l.pick("CPU-bound", "CPU")),
+        verdict(cpu_rayon / cpu_uring, pname, l.pick("CPU-bound", "CPU")),
     );
     let mut f = Figures::default();
     f.put("io_uring_rps", io_uring);

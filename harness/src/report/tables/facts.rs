@@ -328,8 +328,8 @@ pub fn how_to_read(r: &Report, lang: Lang) -> Vec<String> {
         )
         .into(),
         lang.pick(
-            "req/s: the work done in the measured window (after the warm-up), per second; a request counts by the share of its time that fell inside it, so one that straddles an edge counts by its part (with whole completions only, a closed loop whose requests end in step would measure in steps of C).",
-            "requêtes/s : le travail fait dans la fenêtre mesurée (après la chauffe), par seconde ; une requête compte pour la part de son temps tombée dedans, si bien qu'une requête à cheval sur un bord compte pour sa part (à ne compter que les requêtes achevées, une boucle fermée dont les requêtes finissent ensemble mesurerait par paliers de C).",
+            "req/s: requests completed in the measured window (after the warm-up) per second, each weighted 1 in the window's middle half and less towards its edges (counting each as 1, a closed loop whose requests end in step would measure in steps of C).",
+            "requêtes/s : les requêtes achevées dans la fenêtre mesurée (après la chauffe), par seconde, chacune pesant 1 dans la moitié centrale de la fenêtre et moins vers ses bords (à les compter chacune pour 1, une boucle fermée dont les requêtes finissent ensemble mesurerait par paliers de C).",
         )
         .into(),
         lang.pick(

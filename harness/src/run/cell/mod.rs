@@ -255,11 +255,9 @@ fn measure(
         whole: end.saturating_duration_since(start.clock.start),
         all_requests: progress.total(),
         window: window_counts(&window),
-        // Shorter than planned when the cell stopped early (Ctrl-C).
-        window_len: start.clock.deadline.map(|d| {
-            d.saturating_duration_since(start.clock.measure_from)
-                .min(end.saturating_duration_since(start.clock.measure_from))
-        }),
+        // The taper's integral: shorter than planned when the cell stopped
+        // early (Ctrl-C).
+        window_len: start.clock.taper.map(|t| t.length(end)),
         window_cpu: window_cpu(&window),
         usage: usage_end.since(&start.usage),
         server: server_start
