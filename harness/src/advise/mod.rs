@@ -182,21 +182,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         remove_refused(&dir, &a.output.out, out_existed);
         return Err(e);
     }
-    crate::errln!(
-        "advise: calibrating on {} at {}...",
-        calibrator.name(),
-        at_cs(&[1, loaded_c])
-    );
-    let cal_out = run_matrix(&cal_argv, obs)?;
-    if crate::interrupt::requested() {
-        // The calibration's run directory exists: say where, not that
-        // nothing was written (as a stop before any cell would).
-        return Err(AdviseError::Stopped {
-            cause: crate::interrupt::cause(),
-            dir: cal_out.dir.clone(),
-        });
-    }
-    let cal = calibration(&cal_out, calibrator.name(), loaded_c, 1)?;
+    let (cal_out, cal) = calibrate(&cal_argv, calibrator, loaded_c, obs)?;
     let models: Vec<(Model, String, usize)> = engines
         .iter()
         .map(|e| (e.model(), e.name().to_string(), cal.cores))
@@ -267,6 +253,32 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
         answered,
         json,
     })
+}
+
+/// Step 1 of advise: the calibration cells (alone, and loaded) run, and
+/// what they measured.
+fn calibrate(
+    argv: &[String],
+    calibrator: &dyn Engine,
+    loaded_c: usize,
+    obs: &mut dyn Observer,
+) -> Result<(crate::run::RunOutput, Calibration), AdviseError> {
+    crate::errln!(
+        "advise: calibrating on {} at {}...",
+        calibrator.name(),
+        at_cs(&[1, loaded_c])
+    );
+    let out = run_matrix(argv, obs)?;
+    if crate::interrupt::requested() {
+        // The calibration's run directory exists: say where, not that
+        // nothing was written (as a stop before any cell would).
+        return Err(AdviseError::Stopped {
+            cause: crate::interrupt::cause(),
+            dir: out.dir.clone(),
+        });
+    }
+    let cal = calibration(&out, calibrator.name(), loaded_c, 1)?;
+    Ok((out, cal))
 }
 
 /// A line on stdout, or on stderr when stdout holds `--json`'s document.

@@ -194,40 +194,13 @@ pub(super) fn chapter4(s: &Settings, out: &Transcript) -> Result<Figures, Lesson
             cpu_rayon / cpu_uring
         ),
     );
-    let verdict = |ratio: f64, winner: &str, kind: &str| -> String {
-        if ratio >= 1.10 {
-            format!(
-                "{kind}: {winner} {} ({ratio:.2}x).",
-                l.pick(
-                    "wins, as the lesson predicts",
-                    "gagne, comme la leçon le prédit"
-                )
-            )
-        } else if ratio > 1.0 / 1.10 {
-            format!(
-                "{kind}: {} ({ratio:.2}x).",
-                l.pick(
-                    "no clear winner on this machine",
-                    "pas de gagnant net sur cette machine"
-                )
-            )
-        } else {
-            format!(
-                "{kind}: {} ({ratio:.2}x).",
-                l.pick(
-                    "the lesson's prediction did not hold here",
-                    "la prédiction de la leçon ne tient pas ici"
-                )
-            )
-        }
-    };
     out.say(
         Kind::Explain,
-        verdict(io_uring / io_rayon, lname, l.pick("I/O-bound", "I/O")),
+        verdict(l, io_uring / io_rayon, lname, l.pick("I/O-bound", "I/O")),
     );
     out.say(
         Kind::Explain,
-        verdict(cpu_rayon / cpu_uring, pname, l.pick("CPU-bound", "CPU")),
+        verdict(l, cpu_rayon / cpu_uring, pname, l.pick("CPU-bound", "CPU")),
     );
     let mut f = Figures::default();
     f.put("io_uring_rps", io_uring);
@@ -235,4 +208,34 @@ pub(super) fn chapter4(s: &Settings, out: &Transcript) -> Result<Figures, Lesson
     f.put("cpu_uring_rps", cpu_uring);
     f.put("cpu_rayon_rps", cpu_rayon);
     Ok(f)
+}
+
+/// Chapter 4's verdict on one ratio: the winner the lesson predicts wins
+/// (by 10 % or more), no clear winner, or the prediction did not hold.
+fn verdict(l: crate::lang::Lang, ratio: f64, winner: &str, kind: &str) -> String {
+    if ratio >= 1.10 {
+        format!(
+            "{kind}: {winner} {} ({ratio:.2}x).",
+            l.pick(
+                "wins, as the lesson predicts",
+                "gagne, comme la leçon le prédit"
+            )
+        )
+    } else if ratio > 1.0 / 1.10 {
+        format!(
+            "{kind}: {} ({ratio:.2}x).",
+            l.pick(
+                "no clear winner on this machine",
+                "pas de gagnant net sur cette machine"
+            )
+        )
+    } else {
+        format!(
+            "{kind}: {} ({ratio:.2}x).",
+            l.pick(
+                "the lesson's prediction did not hold here",
+                "la prédiction de la leçon ne tient pas ici"
+            )
+        )
+    }
 }

@@ -103,6 +103,7 @@ fn star_busy(c: &Claim, lang: Lang) -> String {
         (n, Lang::En) => format!(
             ", though {n} of the repetitions there ran on a busy machine (see the warning above)"
         ),
+        (1, Lang::Fr) => ", mais une des répétitions à ce point a tourné sur une machine occupée (voir l'avertissement en tête)".to_string(),
         (n, Lang::Fr) => format!(
             ", mais {n} des répétitions à ce point ont tourné sur une machine occupée (voir l'avertissement en tête)"
         ),
@@ -225,5 +226,22 @@ fn io_exceptions_text(r: &Report, io: Option<&Claim>, lang: Lang) -> String {
             " Pas partout : les threads bloquants ont gagné sur {}.",
             exceptions.join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "1 des répétitions ... ont tourné" was French for one repetition.
+    #[test]
+    fn one_busy_repetition_is_singular_in_french() {
+        let r = crate::report::model::testing::report(2, &[], vec![]);
+        let mut c = Claim::unmeasured(ClaimId::OneThreadManyWaits, &r);
+        c.c_star_busy = 1;
+        assert!(star_busy(&c, Lang::Fr).contains("une des répétitions à ce point a tourné"));
+        c.c_star_busy = 2;
+        assert!(star_busy(&c, Lang::Fr).contains("2 des répétitions à ce point ont tourné"));
+        assert!(star_busy(&c, Lang::En).contains("2 of the repetitions there ran"));
     }
 }
