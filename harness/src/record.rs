@@ -1,8 +1,10 @@
 //! Per-worker recording of request latencies (integer nanoseconds in an
 //! HdrHistogram) and the merge after the run. A recorder is owned by one
-//! worker: no lock, no allocation when a request is recorded.
+//! worker: no allocation when a request is recorded, and no lock, except
+//! every [`PENDING`] requests for a recorder per slot ([`Recorder::shared`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -48,12 +50,119 @@ impl Progress {
     }
 }
 
-/// What one worker measured.
-pub struct Recorder {
+/// Latencies a recorder per slot holds before adding them to its shared
+/// histogram: 2 KiB a slot, and one lock every this many requests.
+pub const PENDING: usize = 128;
+
+/// Histograms that many slots' recorders add to ([`Recorder::shared`]):
+/// a few shards, each behind its own lock, so that slots rarely wait for
+/// one another.
+pub struct Sink {
+    shards: Vec<Mutex<Hists>>,
+}
+
+/// A histogram of latencies, and in an open loop of uncorrected ones.
+struct Hists {
     hist: Histogram<u64>,
     /// Open loop: latency from the moment the request was actually sent,
     /// the figure coordinated omission would report.
     uncorrected: Option<Histogram<u64>>,
+}
+
+impl Hists {
+    fn new(open_loop: bool) -> Self {
+        Hists {
+            hist: new_histogram(),
+            uncorrected: open_loop.then(new_histogram),
+        }
+    }
+
+    fn record(&mut self, ns: u64, uncorrected: Option<u64>) {
+        self.hist.saturating_record(ns);
+        if let (Some(h), Some(u)) = (&mut self.uncorrected, uncorrected) {
+            h.saturating_record(u);
+        }
+    }
+
+    fn add_to(&self, t: &mut Totals) {
+        t.hist.add(&self.hist).expect("histograms share bounds");
+        if let Some(u) = &self.uncorrected {
+            t.uncorrected
+                .get_or_insert_with(new_histogram)
+                .add(u)
+                .expect("histograms share bounds");
+        }
+    }
+}
+
+impl Sink {
+    /// `shards` histograms (at least one), with uncorrected ones in an open
+    /// loop.
+    pub fn new(shards: usize, open_loop: bool) -> Arc<Self> {
+        Arc::new(Sink {
+            shards: (0..shards.max(1))
+                .map(|_| Mutex::new(Hists::new(open_loop)))
+                .collect(),
+        })
+    }
+}
+
+/// Where a recorder keeps its latencies.
+enum Latencies {
+    /// A histogram of its own (216 KiB at iobound's bounds): engines with a
+    /// recorder per worker thread or process.
+    Own(Hists),
+    /// A few latencies (and uncorrected ones, `u64::MAX` for none) held
+    /// back, then added to a shard of a histogram that other slots share.
+    /// A recorder per slot of its own histogram cost the threads engine
+    /// 216 KiB a thread: at 4096 in flight, most of the memory the report
+    /// charged to blocking threads was iobound's, and zeroing it took
+    /// seconds of each cell's set-up.
+    Shared {
+        pending: Vec<(u64, u64)>,
+        sink: Arc<Sink>,
+        shard: usize,
+    },
+}
+
+impl Latencies {
+    fn record(&mut self, ns: u64, uncorrected: Option<u64>) {
+        match self {
+            Latencies::Own(h) => h.record(ns, uncorrected),
+            Latencies::Shared { pending, .. } => {
+                pending.push((ns, uncorrected.unwrap_or(u64::MAX)));
+                if pending.len() == PENDING {
+                    self.flush();
+                }
+            }
+        }
+    }
+
+    /// Adds what a shared recorder holds back to its shard.
+    fn flush(&mut self) {
+        if let Latencies::Shared {
+            pending,
+            sink,
+            shard,
+        } = self
+        {
+            if pending.is_empty() {
+                return;
+            }
+            let mut h = sink.shards[*shard]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            for &(ns, u) in pending.iter() {
+                h.record(ns, (u != u64::MAX).then_some(u));
+            }
+            pending.clear();
+        }
+    }
+}
+
+/// What one worker measured.
+pub struct Recorder {
+    latencies: Latencies,
     requests: u64,
     bytes: u64,
     checksum: u64,
@@ -80,8 +189,7 @@ impl Recorder {
     /// exists to measure what recording itself costs.
     pub fn new(record_latency: bool) -> Self {
         Recorder {
-            hist: new_histogram(),
-            uncorrected: None,
+            latencies: Latencies::Own(Hists::new(false)),
             requests: 0,
             bytes: 0,
             checksum: 0,
@@ -92,9 +200,27 @@ impl Recorder {
         }
     }
 
-    /// Also records uncorrected latencies (open loop).
+    /// A recorder for one of many slots, adding its latencies to `sink`
+    /// (shard `slot` modulo the sink's): for engines with a recorder per
+    /// in-flight request, where a histogram each would be most of their
+    /// memory.
+    pub fn shared(record_latency: bool, sink: &Arc<Sink>, slot: usize) -> Self {
+        Recorder {
+            latencies: Latencies::Shared {
+                pending: Vec::with_capacity(PENDING),
+                sink: Arc::clone(sink),
+                shard: slot % sink.shards.len(),
+            },
+            ..Recorder::new(record_latency)
+        }
+    }
+
+    /// Also records uncorrected latencies (open loop). A shared recorder's
+    /// sink says it at its creation.
     pub fn open_loop(mut self) -> Self {
-        self.uncorrected = Some(new_histogram());
+        if let Latencies::Own(h) = &mut self.latencies {
+            h.uncorrected = Some(new_histogram());
+        }
         self
     }
 
@@ -133,10 +259,7 @@ impl Recorder {
                     .unwrap_or(u64::MAX)
                     .max(LOWEST_NS)
             };
-            self.hist.saturating_record(ns(latency));
-            if let (Some(h), Some(u)) = (&mut self.uncorrected, uncorrected) {
-                h.saturating_record(ns(u));
-            }
+            self.latencies.record(ns(latency), uncorrected.map(ns));
         }
     }
 }
@@ -169,18 +292,30 @@ pub fn merge(recorders: impl IntoIterator<Item = Recorder>) -> Totals {
         in_window: 0,
         in_window_weight: 0.0,
     };
-    for r in recorders {
-        t.hist.add(&r.hist).expect("histograms share bounds");
+    // Each sink once, however many recorders shared it.
+    let mut sinks: Vec<Arc<Sink>> = Vec::new();
+    for mut r in recorders {
+        r.latencies.flush();
+        match &r.latencies {
+            Latencies::Own(h) => h.add_to(&mut t),
+            Latencies::Shared { sink, .. } => {
+                if !sinks.iter().any(|s| Arc::ptr_eq(s, sink)) {
+                    sinks.push(Arc::clone(sink));
+                }
+            }
+        }
         t.requests += r.requests;
         t.in_window += r.in_window;
         t.in_window_weight += r.in_window_weight;
         t.bytes += r.bytes;
         t.checksum = fold(t.checksum, r.checksum);
-        if let Some(u) = &r.uncorrected {
-            t.uncorrected
-                .get_or_insert_with(new_histogram)
-                .add(u)
-                .expect("histograms share bounds");
+    }
+    for s in sinks {
+        for shard in &s.shards {
+            shard
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add_to(&mut t);
         }
     }
     t
@@ -244,6 +379,45 @@ mod tests {
         assert_eq!(t.checksum, 4);
         assert!(t.hist.max() >= 2_990_000 && t.hist.max() <= 3_010_000);
         assert!(t.hist.min() <= 10_010);
+    }
+
+    /// Slots sharing a sink: every latency reaches the merge once, those
+    /// still held back as well as those added to a shard, and the sink is
+    /// counted once however many recorders share it.
+    #[test]
+    fn shared_recorders_merge_every_latency_once() {
+        let progress = Progress::new(3);
+        let sink = Sink::new(2, true);
+        let counts = [1, PENDING, 2 * PENDING + 5];
+        let recorders: Vec<Recorder> = counts
+            .iter()
+            .enumerate()
+            .map(|(slot, &n)| {
+                let mut r = Recorder::shared(true, &sink, slot);
+                for i in 0..n {
+                    r.complete(
+                        &progress,
+                        slot,
+                        true,
+                        InWindow {
+                            ended: true,
+                            weight: 1.0,
+                        },
+                        Duration::from_micros(100 + i as u64),
+                        Some(Duration::from_micros(50)),
+                        io(1, 1),
+                    );
+                }
+                r
+            })
+            .collect();
+        let t = merge(recorders);
+        let total: usize = counts.iter().sum();
+        assert_eq!(t.requests, total as u64);
+        assert_eq!(t.hist.len(), total as u64);
+        assert_eq!(t.uncorrected.as_ref().map(|u| u.len()), Some(total as u64));
+        assert!(t.hist.max() >= 100 * 1000 + (2 * PENDING as u64 + 4) * 1000 - 1000);
+        assert!(t.hist.min() <= 100_100);
     }
 
     #[test]

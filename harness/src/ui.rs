@@ -221,7 +221,10 @@ impl Observer for Terminal {
                 .suspend(|| drop(writeln!(std::io::stdout(), "{}", human::header())));
             self.header_done = true;
         }
-        self.pace.current = Some((planned.map(crate::run::estimate), Instant::now()));
+        self.pace.current = Some((
+            planned.map(|p| crate::run::estimate(p, key.concurrency)),
+            Instant::now(),
+        ));
         self.bar
             .set_message(format!("{}{} starting...", self.left(), key.stem(None)));
         // `index` cells are done; the one starting is not counted until it
@@ -279,7 +282,8 @@ impl Observer for Terminal {
 
     fn cell_done(&mut self, cell: &CellResult) {
         if let Some((planned, _)) = self.pace.current.take() {
-            self.pace.planned_done += planned.map_or(Duration::ZERO, crate::run::estimate);
+            // Already the cell's estimate, taken when it started.
+            self.pace.planned_done += planned.unwrap_or(Duration::ZERO);
         }
         self.pace.done += 1;
         self.bar.set_position(self.pace.done as u64);

@@ -198,7 +198,7 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     // The sweep's highest load decides how long a model's cells must run.
     let at_2c = predict(&cal, &models, 2 * c);
     let (run_engines, left_out) = leave_out(&engines, &at_2c, 2 * c, a.duration);
-    let length = cell_length(&cal, &models, &argv.cs, &run_engines, a.duration);
+    let length = cell_length(&cal, &models, &argv.cs, &run_engines, a.duration, a.repeat);
     let measure_argv = argv.measurement(&run_engines, length.duration, length.warmup);
     crate::errln!(
         "advise: measuring {} models at {} ({} repetitions)...",
@@ -425,6 +425,7 @@ fn leave_out(
 const SLOWER: f64 = 4.0;
 
 /// How long the measuring cells run and warm up.
+#[derive(Debug)]
 struct CellLength {
     duration: Duration,
     warmup: Duration,
@@ -432,43 +433,86 @@ struct CellLength {
     lengthened: Option<String>,
 }
 
+/// About how long advise's measurement may take on the clock, by
+/// [`crate::run::estimate`] with each cell's drain: with the calibration's
+/// ~10 s, advise answers within about a minute and a half on 2 cores. A
+/// cell is lengthened to hold the requests of the sweep's highest load only
+/// as far as this allows, never shortened below `--duration`.
+const BUDGET: Duration = Duration::from_secs(80);
+
 /// A cell must hold many requests of the time one takes at its load
 /// (Little's law: C / throughput), or its window catches the warm-up's
-/// backlog draining: the cells are lengthened to fit, and say so.
+/// backlog draining: the cells are lengthened to fit, within [`BUDGET`],
+/// and say so.
 fn cell_length(
     cal: &Calibration,
     models: &[(Model, String, usize)],
     cs: &[usize],
     run_engines: &[&'static dyn Engine],
     asked: Duration,
+    repeat: u32,
 ) -> CellLength {
-    let slowest = cs
+    // Each measured cell's concurrency and predicted request time.
+    let cells: Vec<(usize, f64)> = cs
         .iter()
         .flat_map(|&x| {
             predict(cal, models, x)
                 .into_iter()
                 .filter(|p| run_engines.iter().any(|e| e.name() == p.engine))
-                .map(move |p| x as f64 / p.limit.1)
+                .map(move |p| (x, x as f64 / p.limit.1))
         })
-        .fold(0.0f64, f64::max);
+        .collect();
+    let slowest = cells.iter().map(|c| c.1).fold(0.0f64, f64::max);
     // Whole tenths of a second, as a user would type them.
-    let tenths = |secs: f64| {
-        Duration::from_millis((secs.min(MAX_CELL.as_secs_f64()) * 10.0).ceil() as u64 * 100)
-    };
+    let tenths = |secs: f64| Duration::from_millis((secs.max(0.0) * 10.0).ceil() as u64 * 100);
+    let cap = |secs: f64| tenths(secs.min(MAX_CELL.as_secs_f64()));
     // A warm-up of one request's time puts the closed loop in its steady
     // state (every slot past its first request); two more in the window
     // measure it. Five and two, before, made a 5-minute advice at C=4096.
-    let duration = asked.max(tenths(2.0 * slowest));
-    let warmup = WARMUP.max(tenths(slowest));
-    let lengthened = (duration > asked).then(|| {
-        format!(
-            "Cells ran {} after {} of warm-up (--duration {} was raised: at 2C a request is \
-             predicted to take ~{}: a cell warms up for one and measures at least two).",
-            iobound_workloads::units::format_duration(duration),
-            iobound_workloads::units::format_duration(warmup),
-            iobound_workloads::units::format_duration(asked),
+    let wanted = (asked.max(cap(2.0 * slowest)), WARMUP.max(cap(slowest)));
+    // What the cells cost besides their warm-up and window: set-up, and a
+    // request's time to drain.
+    let overhead: f64 = cells
+        .iter()
+        .map(|&(x, t)| crate::run::estimate(Duration::ZERO, x).as_secs_f64() + t)
+        .sum::<f64>()
+        * f64::from(repeat);
+    let n = (cells.len() as f64 * f64::from(repeat)).max(1.0);
+    let room = (BUDGET.as_secs_f64() - overhead) / n;
+    let length = (wanted.0 + wanted.1).as_secs_f64();
+    let (duration, warmup, held) = if length <= room {
+        (wanted.0, wanted.1, false)
+    } else {
+        // Within the budget, the window keeps two thirds of what is left,
+        // the warm-up a third; neither below what was asked.
+        let room = room.max(0.0);
+        let duration = asked.max(tenths(room * 2.0 / 3.0)).min(wanted.0);
+        let warmup = WARMUP
+            .max(tenths(room - duration.as_secs_f64()))
+            .min(wanted.1);
+        (duration, warmup, true)
+    };
+    let fmt = iobound_workloads::units::format_duration;
+    let lengthened = (duration > asked || held).then(|| {
+        let mut l = format!(
+            "Cells ran {} after {} of warm-up (--duration {}{}: at 2C a request is predicted to \
+             take ~{}, and a cell warms up for one and measures at least two",
+            fmt(duration),
+            fmt(warmup),
+            fmt(asked),
+            if duration > asked { " was raised" } else { "" },
             duration_ns(slowest * 1e9)
-        )
+        );
+        if held {
+            l.push_str(&format!(
+                "; they were held to about {} of measurement in all, advise's budget, so a window \
+                 at 2C held fewer: --duration {} measures them whole",
+                fmt(BUDGET),
+                fmt(wanted.0)
+            ));
+        }
+        l.push_str(").");
+        l
     });
     CellLength {
         duration,
@@ -531,6 +575,48 @@ mod tests {
                 .len(),
             3
         );
+    }
+
+    /// Cells are lengthened to hold two requests of 2C's predicted time
+    /// after a warm-up of one, as far as advise's budget allows: with 3
+    /// repetitions the fixture's cells fit (at 8192 in flight and 150 µs of
+    /// CPU a request, the event loop's one core makes ~0.8 s a request: 1.7 s
+    /// after 900 ms);
+    /// with 10 they do not, and stay at `--duration`, saying so.
+    #[test]
+    fn cells_are_lengthened_within_the_budget() {
+        let cal = calibration();
+        let models = [
+            (Model::BlockingThreads, "threads".to_string(), 2),
+            (Model::EventLoop, "uring".to_string(), 2),
+        ];
+        let engines: Vec<&'static dyn Engine> = ["threads", "uring"]
+            .iter()
+            .map(|n| crate::engine::by_name(n).unwrap())
+            .collect();
+        let cs = sweep(4096);
+        let asked = Duration::from_secs(1);
+        let fits = cell_length(&cal, &models, &cs, &engines, asked, 3);
+        assert_eq!(
+            (fits.duration, fits.warmup),
+            (Duration::from_millis(1700), Duration::from_millis(900)),
+            "{fits:?}"
+        );
+        let lengthened = fits.lengthened.unwrap();
+        assert!(lengthened.contains("was raised"), "{lengthened}");
+        assert!(!lengthened.contains("budget"), "{lengthened}");
+        let held = cell_length(&cal, &models, &cs, &engines, asked, 10);
+        assert_eq!((held.duration, held.warmup), (asked, WARMUP), "{held:?}");
+        let said = held.lengthened.unwrap();
+        assert!(
+            said.contains("advise's budget")
+                && said.contains("--duration 1700ms measures them whole"),
+            "{said}"
+        );
+        // Short requests: nothing to lengthen, nothing said.
+        let quick = cell_length(&cal, &models, &sweep(16), &engines, asked, 3);
+        assert_eq!((quick.duration, quick.warmup), (asked, WARMUP));
+        assert!(quick.lengthened.is_none());
     }
 
     /// `--cores 8` on a 2-core machine: the CPU ceilings are predicted for

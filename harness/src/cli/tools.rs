@@ -66,8 +66,9 @@ Examples:
 
 It calibrates on a few cells (C=1 and a loaded one), prints each model's
 predicted ceiling (Little's law on the waits, cores / CPU per request, the
-server), measures one engine per model at C/2, C and 2C (--repeat times),
-then answers: the model, its margin over the next paired by repetition, what
+server), measures one engine per model at C/2, C and 2C (--repeat times;
+cells lengthened to hold slow requests within about 80 s of measurement in
+all, never below --duration), then answers: the model, its margin over the next paired by repetition, what
 limits it, and where the answer would flip. Writes advice.md, advice.html,
 advice.json (--json prints it) and two run directories under
 <out>/advice-<time>.

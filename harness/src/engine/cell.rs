@@ -40,6 +40,8 @@ pub struct CellCtx<'a> {
     notes: std::sync::Mutex<Vec<String>>,
     /// The io_uring the engine ran on, as the kernel set it up.
     ring: std::sync::Mutex<Option<crate::ring::RingSetup>>,
+    /// The histograms recorders per slot share ([`CellCtx::new_slot_recorder`]).
+    slot_sink: OnceLock<std::sync::Arc<crate::record::Sink>>,
 }
 
 /// What an engine's worker processes used over a cell: their CPU counts
@@ -91,6 +93,7 @@ impl<'a> CellCtx<'a> {
             children: std::sync::Mutex::new(None),
             notes: std::sync::Mutex::new(Vec::new()),
             ring: std::sync::Mutex::new(None),
+            slot_sink: OnceLock::new(),
         }
     }
 
@@ -263,6 +266,21 @@ impl<'a> CellCtx<'a> {
     }
 
     /// A recorder for this plan (with the uncorrected histogram in an open loop).
+    /// A recorder for slot `slot` of an engine with one per in-flight
+    /// request (a thread each): its latencies go to histograms the cell's
+    /// slots share, a few shards per core, so that a thousand slots do not
+    /// cost a thousand histograms.
+    pub fn new_slot_recorder(&self, slot: usize) -> Recorder {
+        let sink = self.slot_sink.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            crate::record::Sink::new(
+                (4 * cores).min(self.plan.concurrency),
+                self.plan.rate.is_some(),
+            )
+        });
+        Recorder::shared(self.record, sink, slot)
+    }
+
     pub fn new_recorder(&self) -> Recorder {
         let r = Recorder::new(self.record);
         if self.plan.rate.is_some() {

@@ -101,7 +101,7 @@ fn worker(
     mut bufs: IoBufs,
     id: usize,
 ) -> Result<Recorder, EngineError> {
-    let mut rec = ctx.new_recorder();
+    let mut rec = ctx.new_slot_recorder(id);
     let clock = ctx.begin();
     let mut now = Instant::now();
     while let Some(end) = blocking_request(ctx, &clock, &mut slot, &mut bufs, &mut rec, id, now)? {

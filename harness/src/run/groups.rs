@@ -110,7 +110,7 @@ pub(super) fn announce_plan(
             suite.groups[p.group]
                 .file
                 .planned()
-                .map(|d| estimate(d) + p.engine.startup())
+                .map(|d| estimate(d, p.key.concurrency) + p.engine.startup())
         })
         .sum();
     obs.run_planned(&PlanSummary {

@@ -148,15 +148,24 @@ pub struct PlanSummary {
     pub budget: Option<Duration>,
 }
 
-/// What a cell of `planned` warm-up and duration takes on the clock: its
-/// threads and connections set up, its data warmed, its in-flight requests
-/// drained after the deadline. Fitted on the default suite on the 2-vCPU
-/// VM (393 cells, 497 s planned: 559 s on the clock; at a tenth of its
-/// durations, 50 s planned: 117 s): planned + 0.15 s per cell, within 10 %
-/// of both.
-pub fn estimate(planned: Duration) -> Duration {
-    planned + Duration::from_millis(150)
+/// What a cell of `planned` warm-up and duration at `concurrency` takes
+/// on the clock: its threads and connections set up, its data warmed, its
+/// in-flight requests drained after the deadline. Fitted on the default
+/// suite on the 2-vCPU VM (393 cells, 497 s planned: 559 s on the clock;
+/// at a tenth of its durations, 50 s planned: 117 s): planned + 0.15 s per
+/// cell, within 10 % of both; and on cells of 2,048 to 8,192 in flight
+/// (advise on the lesson's web request), where setting up each slot's
+/// thread or connection adds [`SLOT_SETUP`]. Draining, a request's time,
+/// is left to callers that can predict it.
+pub fn estimate(planned: Duration, concurrency: usize) -> Duration {
+    planned + Duration::from_millis(150) + SLOT_SETUP * concurrency as u32
 }
+
+/// Setting up and tearing down one slot of a cell (its thread and
+/// connection): 40 to 70 µs for an event loop's connections, 150 to 270 µs
+/// for a blocking thread and its connection, measured at 2,048 to 8,192 in
+/// flight on the 2-vCPU VM; the middle of the two.
+pub const SLOT_SETUP: Duration = Duration::from_micros(120);
 
 /// An observer that says nothing.
 pub struct Silent;
