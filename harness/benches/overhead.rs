@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use iobound::exec::Done;
 use iobound::load::Taper;
-use iobound::record::{InWindow, Progress, Recorder};
+use iobound::record::{InWindow, Progress, Recorder, Sink};
 use iobound_workloads::{build, WorkloadParams};
 
 const N: u64 = 20_000_000;
@@ -33,8 +33,12 @@ fn per_call(label: &str, mut f: impl FnMut(u64)) -> f64 {
 
 /// Cost of noting one completed request, with or without the histogram.
 fn recorder_cost(label: &str, record_latency: bool) -> f64 {
+    recording(label, Recorder::new(record_latency))
+}
+
+/// Cost of noting one completed request on `rec`.
+fn recording(label: &str, mut rec: Recorder) -> f64 {
     let progress = Progress::new(1);
-    let mut rec = Recorder::new(record_latency);
     per_call(label, |i| {
         let latency = Duration::from_nanos(500 + (i & 0xffff));
         rec.complete(
@@ -73,6 +77,13 @@ fn main() {
         black_box(taper.weight(black_box(ends[(i & 1023) as usize])));
     });
     let count_only = recorder_cost("Recorder::complete, latency not recorded", false);
+    // The threads engine's recorder per slot: latencies held back, then
+    // added to a shared histogram's shard under its lock.
+    let sink = Sink::new(8, false);
+    recording(
+        "Recorder::complete, shared (threads' slots)",
+        Recorder::shared(true, &sink, 0),
+    );
     let w = build("file-randread", &WorkloadParams::default()).expect("builds");
     let request = per_call("file-randread request(i)", |i| {
         black_box(w.request(black_box(i)));
