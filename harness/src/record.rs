@@ -126,14 +126,21 @@ enum Latencies {
 }
 
 impl Latencies {
-    fn record(&mut self, ns: u64, uncorrected: Option<u64>) {
+    /// Records one latency; true when held-back ones were just added to
+    /// the shared histogram.
+    fn record(&mut self, ns: u64, uncorrected: Option<u64>) -> bool {
         match self {
-            Latencies::Own(h) => h.record(ns, uncorrected),
+            Latencies::Own(h) => {
+                h.record(ns, uncorrected);
+                false
+            }
             Latencies::Shared { pending, .. } => {
                 pending.push((ns, uncorrected.unwrap_or(u64::MAX)));
-                if pending.len() == PENDING {
+                let full = pending.len() == PENDING;
+                if full {
                     self.flush();
                 }
+                full
             }
         }
     }
@@ -172,6 +179,9 @@ pub struct Recorder {
     /// Completions weighted by the window's taper ([`crate::load::Taper`]).
     in_window_weight: f64,
     record_latency: bool,
+    /// The last request's recording added held-back latencies to a shared
+    /// histogram ([`Recorder::take_flushed`]).
+    flushed: bool,
 }
 
 /// Where a finished request stood against the measured window.
@@ -197,6 +207,7 @@ impl Recorder {
             in_window: 0,
             in_window_weight: 0.0,
             record_latency,
+            flushed: false,
         }
     }
 
@@ -213,6 +224,14 @@ impl Recorder {
             },
             ..Recorder::new(record_latency)
         }
+    }
+
+    /// Whether the last request's recording took the time of adding
+    /// held-back latencies to a shared histogram (then cleared): a slot
+    /// starts its next request after it.
+    #[inline]
+    pub fn take_flushed(&mut self) -> bool {
+        std::mem::take(&mut self.flushed)
     }
 
     /// Also records uncorrected latencies (open loop). A shared recorder's
@@ -259,7 +278,7 @@ impl Recorder {
                     .unwrap_or(u64::MAX)
                     .max(LOWEST_NS)
             };
-            self.latencies.record(ns(latency), uncorrected.map(ns));
+            self.flushed = self.latencies.record(ns(latency), uncorrected.map(ns));
         }
     }
 }
@@ -389,12 +408,14 @@ mod tests {
         let progress = Progress::new(3);
         let sink = Sink::new(2, true);
         let counts = [1, PENDING, 2 * PENDING + 5];
+        let mut flushes = 0;
         let recorders: Vec<Recorder> = counts
             .iter()
             .enumerate()
             .map(|(slot, &n)| {
                 let mut r = Recorder::shared(true, &sink, slot);
                 for i in 0..n {
+                    flushes += usize::from(r.take_flushed());
                     r.complete(
                         &progress,
                         slot,
@@ -408,9 +429,13 @@ mod tests {
                         io(1, 1),
                     );
                 }
+                flushes += usize::from(r.take_flushed());
                 r
             })
             .collect();
+        // Once every PENDING requests, said once: the slot's next request
+        // starts after it.
+        assert_eq!(flushes, 1 + 2);
         let t = merge(recorders);
         let total: usize = counts.iter().sum();
         assert_eq!(t.requests, total as u64);

@@ -480,20 +480,31 @@ fn cell_length(
     let n = (cells.len() as f64 * f64::from(repeat)).max(1.0);
     let room = (BUDGET.as_secs_f64() - overhead) / n;
     let length = (wanted.0 + wanted.1).as_secs_f64();
-    let (duration, warmup, held) = if length <= room {
-        (wanted.0, wanted.1, false)
+    // Within the budget, or when `--duration` already holds 2C's requests
+    // (the user chose the time: the warm-up follows it), the cells get
+    // what they need.
+    let (duration, warmup) = if length <= room || asked >= wanted.0 {
+        wanted
     } else {
-        // Within the budget, the window keeps two thirds of what is left,
+        // Held to the budget: the window keeps two thirds of what is left,
         // the warm-up a third; neither below what was asked.
         let room = room.max(0.0);
         let duration = asked.max(tenths(room * 2.0 / 3.0)).min(wanted.0);
         let warmup = WARMUP
             .max(tenths(room - duration.as_secs_f64()))
             .min(wanted.1);
-        (duration, warmup, true)
+        (duration, warmup)
+    };
+    let short = match (duration < wanted.0, warmup < wanted.1) {
+        (true, true) => {
+            Some("a window held fewer than two requests' time and the warm-up less than one")
+        }
+        (true, false) => Some("a window held fewer than two requests' time"),
+        (false, true) => Some("the warm-up was shorter than one request's time"),
+        (false, false) => None,
     };
     let fmt = iobound_workloads::units::format_duration;
-    let lengthened = (duration > asked || held).then(|| {
+    let lengthened = (duration > asked || warmup > WARMUP || short.is_some()).then(|| {
         let mut l = format!(
             "Cells ran {} after {} of warm-up (--duration {}{}: at 2C a request is predicted to \
              take ~{}, and a cell warms up for one and measures at least two",
@@ -503,10 +514,10 @@ fn cell_length(
             if duration > asked { " was raised" } else { "" },
             duration_ns(slowest * 1e9)
         );
-        if held {
+        if let Some(short) = short {
             l.push_str(&format!(
-                "; they were held to about {} of measurement in all, advise's budget, so a window \
-                 at 2C held fewer: --duration {} measures them whole",
+                "; advise held them to its budget of about {} of measurement, so at 2C {short}: \
+                 --duration {} measures them whole, beyond the budget",
                 fmt(BUDGET),
                 fmt(wanted.0)
             ));
@@ -582,7 +593,8 @@ mod tests {
     /// repetitions the fixture's cells fit (at 8192 in flight and 150 µs of
     /// CPU a request, the event loop's one core makes ~0.8 s a request: 1.7 s
     /// after 900 ms);
-    /// with 10 they do not, and stay at `--duration`, saying so.
+    /// with 10 they do not, and stay at `--duration`, saying so; asking for
+    /// the length they need gets it whole.
     #[test]
     fn cells_are_lengthened_within_the_budget() {
         let cal = calibration();
@@ -609,10 +621,36 @@ mod tests {
         assert_eq!((held.duration, held.warmup), (asked, WARMUP), "{held:?}");
         let said = held.lengthened.unwrap();
         assert!(
-            said.contains("advise's budget")
+            said.contains("advise held them to its budget")
+                && said.contains(
+                    "a window held fewer than two requests' time and the warm-up less than one"
+                )
                 && said.contains("--duration 1700ms measures them whole"),
             "{said}"
         );
+        // Asking for that, the cells get it whole, warm-up included,
+        // beyond the budget, and nothing is said to be short.
+        let whole = cell_length(
+            &cal,
+            &models,
+            &cs,
+            &engines,
+            Duration::from_millis(1700),
+            10,
+        );
+        assert_eq!(
+            (whole.duration, whole.warmup),
+            (Duration::from_millis(1700), Duration::from_millis(900)),
+            "{whole:?}"
+        );
+        assert!(!whole.lengthened.unwrap().contains("budget"));
+        // A --duration longer than needed is kept, never shortened.
+        let long = cell_length(&cal, &models, &cs, &engines, Duration::from_secs(3), 10);
+        assert_eq!(
+            (long.duration, long.warmup),
+            (Duration::from_secs(3), Duration::from_millis(900))
+        );
+        assert!(!long.lengthened.unwrap().contains("budget"));
         // Short requests: nothing to lengthen, nothing said.
         let quick = cell_length(&cal, &models, &sweep(16), &engines, asked, 3);
         assert_eq!((quick.duration, quick.warmup), (asked, WARMUP));

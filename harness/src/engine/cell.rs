@@ -265,11 +265,11 @@ impl<'a> CellCtx<'a> {
         );
     }
 
-    /// A recorder for this plan (with the uncorrected histogram in an open loop).
     /// A recorder for slot `slot` of an engine with one per in-flight
     /// request (a thread each): its latencies go to histograms the cell's
     /// slots share, a few shards per core, so that a thousand slots do not
-    /// cost a thousand histograms.
+    /// cost a thousand histograms. Made during set-up, before the clock
+    /// starts.
     pub fn new_slot_recorder(&self, slot: usize) -> Recorder {
         let sink = self.slot_sink.get_or_init(|| {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -281,6 +281,7 @@ impl<'a> CellCtx<'a> {
         Recorder::shared(self.record, sink, slot)
     }
 
+    /// A recorder for this plan (with the uncorrected histogram in an open loop).
     pub fn new_recorder(&self) -> Recorder {
         let r = Recorder::new(self.record);
         if self.plan.rate.is_some() {

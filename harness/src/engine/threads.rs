@@ -57,10 +57,11 @@ impl Engine for Threads {
                     .stack_size(WORKER_STACK)
                     .spawn_scoped(s, move || {
                         let bufs = ctx.new_bufs();
+                        let rec = ctx.new_slot_recorder(i + 1);
                         *set_up.0.lock().expect("never poisoned") += 1;
                         set_up.1.notify_one();
                         drop(gate.read());
-                        worker(ctx, slot, bufs?, i + 1)
+                        worker(ctx, slot, bufs?, rec, i + 1)
                     });
                 match h {
                     Ok(h) => handles.push(h),
@@ -73,6 +74,7 @@ impl Engine for Threads {
                 }
             }
             let mine = ctx.new_bufs();
+            let my_rec = ctx.new_slot_recorder(0);
             let mut n = set_up.0.lock().expect("never poisoned");
             while *n < handles.len() {
                 n = set_up.1.wait(n).expect("never poisoned");
@@ -82,7 +84,7 @@ impl Engine for Threads {
             drop(closed);
             let mut first_error = None;
             let mut recorders = Vec::with_capacity(handles.len() + 1);
-            match mine.and_then(|bufs| worker(ctx, first, bufs, 0)) {
+            match mine.and_then(|bufs| worker(ctx, first, bufs, my_rec, 0)) {
                 Ok(r) => recorders.push(r),
                 Err(e) => {
                     ctx.fail();
@@ -99,9 +101,9 @@ fn worker(
     ctx: &CellCtx<'_>,
     mut slot: Slot,
     mut bufs: IoBufs,
+    mut rec: Recorder,
     id: usize,
 ) -> Result<Recorder, EngineError> {
-    let mut rec = ctx.new_slot_recorder(id);
     let clock = ctx.begin();
     let mut now = Instant::now();
     while let Some(end) = blocking_request(ctx, &clock, &mut slot, &mut bufs, &mut rec, id, now)? {

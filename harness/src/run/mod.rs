@@ -153,10 +153,12 @@ pub struct PlanSummary {
 /// in-flight requests drained after the deadline. Fitted on the default
 /// suite on the 2-vCPU VM (393 cells, 497 s planned: 559 s on the clock;
 /// at a tenth of its durations, 50 s planned: 117 s): planned + 0.15 s per
-/// cell, within 10 % of both; and on cells of 2,048 to 8,192 in flight
+/// cell, within 10 % of both (before [`SLOT_SETUP`], which adds a few
+/// seconds to its 12 minutes); and on cells of 2,048 to 8,192 in flight
 /// (advise on the lesson's web request), where setting up each slot's
-/// thread or connection adds [`SLOT_SETUP`]. Draining, a request's time,
-/// is left to callers that can predict it.
+/// thread or connection adds [`SLOT_SETUP`] (advise at C=4096 on
+/// 2026-12-03: 71 s estimated, draining aside, for 74.7 s on the clock).
+/// Draining, a request's time, is left to callers that can predict it.
 pub fn estimate(planned: Duration, concurrency: usize) -> Duration {
     planned + Duration::from_millis(150) + SLOT_SETUP * concurrency as u32
 }

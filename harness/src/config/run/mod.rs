@@ -567,6 +567,11 @@ mod tests {
             "file-randread",
             "redis-set,redis-get",
         ] {
+            // Without redis-server, a redis-* run is refused for that
+            // (`make test` on a machine without it).
+            if w.starts_with("redis") && crate::serve::redis::missing().is_some() {
+                continue;
+            }
             assert!(parse(&["-w", w, "--verify"]).is_ok(), "{w}");
         }
     }
