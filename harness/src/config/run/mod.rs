@@ -332,7 +332,11 @@ mod tests {
     use crate::load::Bound;
 
     fn parse(args: &[&str]) -> Result<RunConfig, ConfigError> {
-        let mut full = vec!["iobound", "run"];
+        // A data directory of the tests' own: a user's server on the
+        // default one (its table locked) must not fail them.
+        let own = std::env::temp_dir().join(format!("iobound-config-tests-{}", std::process::id()));
+        let own = own.display().to_string();
+        let mut full = vec!["iobound", "run", "--data-dir", &own];
         full.extend_from_slice(args);
         match parse_args(full).unwrap() {
             (
