@@ -3388,6 +3388,76 @@ fn advise_answers_for_a_request_given_by_flags() {
     }
 }
 
+/// An outside tester's findings on advise: `--json` without `--quiet`
+/// printed the cells' table on stdout before the JSON; a `--data-dir` that
+/// is a file was refused (exit 2) only after "calibrating" and a
+/// workload.toml written; an `--out` that is a file exited 1.
+#[test]
+fn advise_json_is_stdout_alone_and_bad_directories_write_nothing() {
+    let s = Scratch::new("advise-json");
+    let out = Command::new(BIN)
+        .args([
+            "advise",
+            "--calls",
+            "2x1ms",
+            "-c",
+            "2",
+            "--repeat",
+            "1",
+            "--duration",
+            "200ms",
+            "--json",
+            "--out",
+        ])
+        .arg(s.out())
+        .arg("--data-dir")
+        .arg(s.data())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON alone ({e}): {}", text(&out.stdout)));
+    assert!(
+        j["answer"][0]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Use ")),
+        "{j}"
+    );
+    // The cells' lines went to stderr.
+    assert!(
+        text(&out.stderr).contains("threads"),
+        "{}",
+        text(&out.stderr)
+    );
+    let file = s.0.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let nowhere = s.0.join("nothing-here");
+    for (flag, args) in [
+        (
+            "--data-dir",
+            vec!["--data-dir".to_string(), file.display().to_string()],
+        ),
+        ("--out", vec![]),
+    ] {
+        let out_dir = if flag == "--out" {
+            file.join("sub")
+        } else {
+            nowhere.clone()
+        };
+        let out = Command::new(BIN)
+            .args(["advise", "--calls", "2x1ms", "-c", "2", "--out"])
+            .arg(&out_dir)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{flag}: {err}");
+        assert!(err.contains(flag), "{flag}: {err}");
+        assert!(!nowhere.exists(), "{flag}: something was written");
+    }
+}
+
 /// An outside tester saw Python engines report no bytes for echoes and
 /// fewer for database calls: each engine counts a request's bytes alike.
 #[test]

@@ -405,7 +405,9 @@ fn run_advise(args: iobound::cli::AdviseArgs) -> anyhow::Result<ExitCode> {
     let advice = if args.output.quiet {
         iobound::advise::advise(&args, &mut run::Silent)?
     } else {
-        let mut term = ui::Terminal::new(false, false);
+        // With --json, stdout holds the JSON document alone.
+        let term = ui::Terminal::new(false, false);
+        let mut term = if args.json { term.on_stderr() } else { term };
         iobound::advise::advise(&args, &mut term)?
     };
     if args.json {

@@ -112,6 +112,9 @@ pub struct Terminal {
     /// The live line; hidden when quiet or when stderr is not a terminal.
     bar: ProgressBar,
     pace: Pace,
+    /// Cell lines go to stderr (`advise --json`, whose stdout holds its
+    /// JSON document alone).
+    on_stderr: bool,
 }
 
 impl Terminal {
@@ -131,7 +134,26 @@ impl Terminal {
             header_done: false,
             bar,
             pace: Pace::default(),
+            on_stderr: false,
         }
+    }
+
+    /// The same, with the cell lines on stderr instead of stdout.
+    pub fn on_stderr(mut self) -> Self {
+        self.on_stderr = true;
+        self
+    }
+
+    /// Writes a line of the cells' table where it goes. A closed stream
+    /// (`| head`) must not end the run: the results are in the files.
+    fn emit(&self, line: &str) {
+        self.bar.suspend(|| {
+            drop(if self.on_stderr {
+                writeln!(std::io::stderr(), "{line}")
+            } else {
+                writeln!(std::io::stdout(), "{line}")
+            })
+        });
     }
 
     /// Prints a line on stderr above the live line.
@@ -215,10 +237,7 @@ impl Observer for Terminal {
         planned: Option<Duration>,
     ) {
         if !self.header_done && !self.json {
-            // A closed stdout (`| head`) must not end the run: the results
-            // are in the files.
-            self.bar
-                .suspend(|| drop(writeln!(std::io::stdout(), "{}", human::header())));
+            self.emit(&human::header());
             self.header_done = true;
         }
         self.pace.current = Some((
@@ -298,8 +317,7 @@ impl Observer for Terminal {
         } else {
             human::row(cell)
         };
-        self.bar
-            .suspend(|| drop(writeln!(std::io::stdout(), "{line}")));
+        self.emit(&line);
         if self.pace.done >= self.pace.cells {
             self.bar.finish_and_clear();
         }

@@ -160,11 +160,14 @@ pub(crate) fn calibration(
     })
 }
 
-/// Each engine's cells at concurrency `c`.
+/// Each engine's cells at concurrency `c`, of `repeat` repetitions: a
+/// model with fewer (a stopped advise) is incomplete, and left out of the
+/// answer.
 pub(crate) fn measured_at(
     cells: &[CellResult],
     engines: &[&'static dyn Engine],
     c: usize,
+    repeat: u32,
 ) -> Vec<Measured> {
     engines
         .iter()
@@ -213,14 +216,25 @@ pub(crate) fn measured_at(
                     .find_map(|x| x.reason.clone()),
                 cpu_s: cpu,
                 client_cpu_s: client,
-                incomplete: not_ok.first().map(|x| {
-                    format!(
-                        "{} of {}: {}",
-                        not_ok.len(),
-                        mine.len(),
-                        x.reason.clone().unwrap_or_else(|| x.status.as_str().into())
-                    )
-                }),
+                incomplete: not_ok
+                    .first()
+                    .map(|x| {
+                        format!(
+                            "{} of {}: {}",
+                            not_ok.len(),
+                            mine.len(),
+                            x.reason.clone().unwrap_or_else(|| x.status.as_str().into())
+                        )
+                    })
+                    .or_else(|| {
+                        // Cells never run (advise stopped before them)
+                        // leave no result at all; a model left out has
+                        // none either, and its caller says why instead.
+                        let ran = mine.iter().filter(|x| x.status == Status::Ok).count();
+                        let skipped = mine.iter().any(|x| x.status == Status::Skipped);
+                        (!skipped && ran < repeat as usize)
+                            .then(|| format!("{ran} of {repeat} repetitions ran"))
+                    }),
             }
         })
         .collect()

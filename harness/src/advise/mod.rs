@@ -156,9 +156,14 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     let write = |path: PathBuf, bytes: &[u8]| {
         std::fs::write(&path, bytes).map_err(|source| AdviseError::Write { path, source })
     };
-    std::fs::create_dir_all(&dir).map_err(|source| AdviseError::Write {
-        path: dir.clone(),
-        source,
+    // Nothing is written yet: an --out that cannot hold the advice is the
+    // user's input (exit 2), as `run` says of it.
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        AdviseError::Input(format!(
+            "--out {}: cannot create {} ({e})",
+            a.output.out.display(),
+            dir.display()
+        ))
     })?;
     let file = dir.join("workload.toml");
     write(file.clone(), text.as_bytes())?;
@@ -176,9 +181,14 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     let cal_argv = argv.calibration(calibrator, loaded_c);
     // Both matrices checked before anything runs: a flag they refuse is
     // the user's mistake, and leaves nothing behind.
-    if let Err(e) =
-        matrix(&cal_argv).and_then(|_| matrix(&argv.measurement(&engines, a.duration, WARMUP)))
-    {
+    // The run's own checks before anything runs (a --data-dir that is a
+    // file, the data files' space), as the calibration's run would make
+    // them after printing that it calibrates.
+    if let Err(e) = matrix(&cal_argv).and_then(|config| {
+        crate::run::preflight(&crate::run::Suite::single(config))
+            .map_err(|e| AdviseError::Input(e.to_string()))?;
+        matrix(&argv.measurement(&engines, a.duration, WARMUP)).map(drop)
+    }) {
         remove_refused(&dir, &a.output.out, out_existed);
         return Err(e);
     }
@@ -201,17 +211,20 @@ pub fn advise(a: &AdviseArgs, obs: &mut dyn Observer) -> Result<Advice, AdviseEr
     let length = cell_length(&cal, &models, &argv.cs, &run_engines, a.duration, a.repeat);
     let measure_argv = argv.measurement(&run_engines, length.duration, length.warmup);
     crate::errln!(
-        "advise: measuring {} models at {} ({} repetitions)...",
+        "advise: measuring {} model{} at {} ({} repetition{})...",
         run_engines.len(),
+        if run_engines.len() == 1 { "" } else { "s" },
         at_cs(&argv.cs),
-        a.repeat
+        a.repeat,
+        if a.repeat == 1 { "" } else { "s" }
     );
     let out = run_matrix(&measure_argv, obs)?;
     let measured_at = |c: usize| {
-        let mut v = measured_at(&out.cells, &engines, c);
+        let mut v = measured_at(&out.cells, &engines, c, a.repeat);
         for m in &mut v {
             if let Some((_, why)) = left_out.iter().find(|(e, _)| *e == m.engine) {
                 m.skipped = Some(why.clone());
+                m.incomplete = None;
             }
         }
         v
@@ -463,13 +476,20 @@ fn cell_length(
         })
         .collect();
     let slowest = cells.iter().map(|c| c.1).fold(0.0f64, f64::max);
+    // The sweep's highest concurrency: 2C, or the most iobound runs.
+    let top = cs.iter().copied().max().unwrap_or(1);
     // Whole tenths of a second, as a user would type them.
     let tenths = |secs: f64| Duration::from_millis((secs.max(0.0) * 10.0).ceil() as u64 * 100);
-    let cap = |secs: f64| tenths(secs.min(MAX_CELL.as_secs_f64()));
     // A warm-up of one request's time puts the closed loop in its steady
     // state (every slot past its first request); two more in the window
     // measure it. Five and two, before, made a 5-minute advice at C=4096.
-    let wanted = (asked.max(cap(2.0 * slowest)), WARMUP.max(cap(slowest)));
+    let need = (
+        asked.max(tenths(2.0 * slowest)),
+        WARMUP.max(tenths(slowest)),
+    );
+    // What advise gives unasked: at most MAX_CELL each.
+    let cap = |d: Duration| d.min(MAX_CELL);
+    let wanted = (asked.max(cap(need.0)), WARMUP.max(cap(need.1)));
     // What the cells cost besides their warm-up and window: set-up, and a
     // request's time to drain.
     let overhead: f64 = cells
@@ -480,10 +500,11 @@ fn cell_length(
     let n = (cells.len() as f64 * f64::from(repeat)).max(1.0);
     let room = (BUDGET.as_secs_f64() - overhead) / n;
     let length = (wanted.0 + wanted.1).as_secs_f64();
-    // Within the budget, or when `--duration` already holds 2C's requests
-    // (the user chose the time: the warm-up follows it), the cells get
-    // what they need.
-    let (duration, warmup) = if length <= room || asked >= wanted.0 {
+    let (duration, warmup) = if asked >= need.0 {
+        // `--duration` holds the top's requests: the user chose the time,
+        // and the warm-up follows it, beyond advise's limits.
+        (asked, need.1)
+    } else if length <= room {
         wanted
     } else {
         // Held to the budget: the window keeps two thirds of what is left,
@@ -495,7 +516,7 @@ fn cell_length(
             .min(wanted.1);
         (duration, warmup)
     };
-    let short = match (duration < wanted.0, warmup < wanted.1) {
+    let short = match (duration < need.0, warmup < need.1) {
         (true, true) => {
             Some("a window held fewer than two requests' time and the warm-up less than one")
         }
@@ -506,8 +527,8 @@ fn cell_length(
     let fmt = iobound_workloads::units::format_duration;
     let lengthened = (duration > asked || warmup > WARMUP || short.is_some()).then(|| {
         let mut l = format!(
-            "Cells ran {} after {} of warm-up (--duration {}{}: at 2C a request is predicted to \
-             take ~{}, and a cell warms up for one and measures at least two",
+            "Cells ran {} after {} of warm-up (--duration {}{}: at C={top} a request is predicted \
+             to take ~{}, and a cell warms up for one and measures at least two",
             fmt(duration),
             fmt(warmup),
             fmt(asked),
@@ -516,10 +537,11 @@ fn cell_length(
         );
         if let Some(short) = short {
             l.push_str(&format!(
-                "; advise held them to its budget of about {} of measurement, so at 2C {short}: \
-                 --duration {} measures them whole, beyond the budget",
+                "; advise held them to its limits ({} a cell, about {} of measurement in all), \
+                 so at C={top} {short}: --duration {} measures them whole, beyond those limits",
+                fmt(MAX_CELL),
                 fmt(BUDGET),
-                fmt(wanted.0)
+                fmt(need.0)
             ));
         }
         l.push_str(").");
@@ -616,12 +638,12 @@ mod tests {
         );
         let lengthened = fits.lengthened.unwrap();
         assert!(lengthened.contains("was raised"), "{lengthened}");
-        assert!(!lengthened.contains("budget"), "{lengthened}");
+        assert!(!lengthened.contains("held them"), "{lengthened}");
         let held = cell_length(&cal, &models, &cs, &engines, asked, 10);
         assert_eq!((held.duration, held.warmup), (asked, WARMUP), "{held:?}");
         let said = held.lengthened.unwrap();
         assert!(
-            said.contains("advise held them to its budget")
+            said.contains("advise held them to its limits (3s a cell, about 80s of measurement in all), so at C=8192")
                 && said.contains(
                     "a window held fewer than two requests' time and the warm-up less than one"
                 )
@@ -643,14 +665,14 @@ mod tests {
             (Duration::from_millis(1700), Duration::from_millis(900)),
             "{whole:?}"
         );
-        assert!(!whole.lengthened.unwrap().contains("budget"));
+        assert!(!whole.lengthened.unwrap().contains("held them"));
         // A --duration longer than needed is kept, never shortened.
         let long = cell_length(&cal, &models, &cs, &engines, Duration::from_secs(3), 10);
         assert_eq!(
             (long.duration, long.warmup),
             (Duration::from_secs(3), Duration::from_millis(900))
         );
-        assert!(!long.lengthened.unwrap().contains("budget"));
+        assert!(!long.lengthened.unwrap().contains("held them"));
         // Short requests: nothing to lengthen, nothing said.
         let quick = cell_length(&cal, &models, &sweep(16), &engines, asked, 3);
         assert_eq!((quick.duration, quick.warmup), (asked, WARMUP));
