@@ -293,6 +293,9 @@ pub(crate) fn json(d: &Doc<'_>, recommended: &[String]) -> serde_json::Value {
         "slo_ns": d.slo.map(|s| s.as_nanos() as u64),
         "recommended": recommended,
         "answer": d.lines,
+        // The prediction lines as printed, with `--cores N`'s block (an
+        // outsider found those predictions nowhere in this document).
+        "predictions": d.predicted,
         "calibration": {
             "engine": d.cal.engine,
             "throughput_at_1_rps": d.cal.x1(),
