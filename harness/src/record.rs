@@ -198,8 +198,14 @@ impl Recorder {
     /// `record_latency: false` counts requests but skips the histogram; it
     /// exists to measure what recording itself costs.
     pub fn new(record_latency: bool) -> Self {
+        Self::keeping(Latencies::Own(Hists::new(false)), record_latency)
+    }
+
+    /// An empty recorder keeping its latencies in `latencies` (built
+    /// whole: a shared recorder must not allocate a histogram to drop it).
+    fn keeping(latencies: Latencies, record_latency: bool) -> Self {
         Recorder {
-            latencies: Latencies::Own(Hists::new(false)),
+            latencies,
             requests: 0,
             bytes: 0,
             checksum: 0,
@@ -216,14 +222,14 @@ impl Recorder {
     /// in-flight request, where a histogram each would be most of their
     /// memory.
     pub fn shared(record_latency: bool, sink: &Arc<Sink>, slot: usize) -> Self {
-        Recorder {
-            latencies: Latencies::Shared {
+        Self::keeping(
+            Latencies::Shared {
                 pending: Vec::with_capacity(PENDING),
                 sink: Arc::clone(sink),
                 shard: slot % sink.shards.len(),
             },
-            ..Recorder::new(record_latency)
-        }
+            record_latency,
+        )
     }
 
     /// Whether the last request's recording took the time of adding
