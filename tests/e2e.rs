@@ -55,6 +55,19 @@ impl Scratch {
         self.command(extra).output().expect("binary runs")
     }
 
+    /// Runs `iobound advise <args>` with this scratch's directories.
+    fn advise(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("advise")
+            .args(args)
+            .arg("--out")
+            .arg(self.out())
+            .arg("--data-dir")
+            .arg(self.data())
+            .output()
+            .expect("binary runs")
+    }
+
     /// Run directories created under the results directory.
     fn runs(&self) -> Vec<PathBuf> {
         match std::fs::read_dir(self.out()) {
@@ -3285,27 +3298,19 @@ fn a_workload_file_mistake_is_one_line_and_exit_2() {
 #[test]
 fn advise_answers_for_a_request_given_by_flags() {
     let s = Scratch::new("advise");
-    let out = Command::new(BIN)
-        .args([
-            "advise",
-            "--calls",
-            "2x2ms",
-            "--compute",
-            "4K",
-            "--concurrency",
-            "8",
-            "--repeat",
-            "2",
-            "--duration",
-            "300ms",
-            "--quiet",
-            "--out",
-        ])
-        .arg(s.out())
-        .arg("--data-dir")
-        .arg(s.data())
-        .output()
-        .unwrap();
+    let out = s.advise(&[
+        "--calls",
+        "2x2ms",
+        "--compute",
+        "4K",
+        "--concurrency",
+        "8",
+        "--repeat",
+        "2",
+        "--duration",
+        "300ms",
+        "--quiet",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Predicted at C=8"), "{stdout}");
@@ -3395,25 +3400,17 @@ fn advise_answers_for_a_request_given_by_flags() {
 #[test]
 fn advise_json_is_stdout_alone_and_bad_directories_write_nothing() {
     let s = Scratch::new("advise-json");
-    let out = Command::new(BIN)
-        .args([
-            "advise",
-            "--calls",
-            "2x1ms",
-            "-c",
-            "2",
-            "--repeat",
-            "1",
-            "--duration",
-            "200ms",
-            "--json",
-            "--out",
-        ])
-        .arg(s.out())
-        .arg("--data-dir")
-        .arg(s.data())
-        .output()
-        .unwrap();
+    let out = s.advise(&[
+        "--calls",
+        "2x1ms",
+        "-c",
+        "2",
+        "--repeat",
+        "1",
+        "--duration",
+        "200ms",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON alone ({e}): {}", text(&out.stdout)));
